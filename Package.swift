@@ -1,0 +1,53 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Flint: a pure-Swift runtime for PyTorch's TorchScript archives.
+///
+/// Targets form a one-way stack (see README "Layout"):
+///   CZlib ─ FlintZip ─┐
+///   FlintPickle ──────┼─ FlintLoader ─ Flint ─ flint (CLI)
+///   FlintTensor ──────┤
+///   FlintScript ──────┘
+/// FlintTensor knows nothing of archives or scripts; FlintScript knows nothing of tensors;
+/// FlintPickle knows nothing of tensors or TorchScript.
+let package = Package(
+    name: "Flint",
+    platforms: [.macOS(.v13), .iOS(.v16)],
+    products: [
+        .library(name: "Flint", targets: ["Flint"]),
+        .executable(name: "flint", targets: ["FlintCLI"]),
+        .executable(name: "flint-fuzz", targets: ["FlintFuzz"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        .target(name: "FlintZip", dependencies: ["CZlib"]),
+        .target(name: "FlintPickle"),
+        .target(name: "FlintTensor"),
+        .target(name: "FlintScript"),
+        .target(
+            name: "FlintLoader",
+            dependencies: ["FlintZip", "FlintPickle", "FlintTensor", "FlintScript"]
+        ),
+        .target(name: "Flint", dependencies: ["FlintLoader", "FlintTensor"]),
+        .executableTarget(
+            name: "FlintCLI",
+            dependencies: [
+                "Flint",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "FlintFuzz", dependencies: ["FlintLoader"]),
+        .target(name: "FlintTestSupport", dependencies: ["FlintZip", "CZlib"], path: "Tests/FlintTestSupport"),
+        .testTarget(name: "FlintZipTests", dependencies: ["FlintZip", "FlintTestSupport"]),
+        .testTarget(name: "FlintPickleTests", dependencies: ["FlintPickle"]),
+        .testTarget(name: "FlintLoaderTests", dependencies: ["FlintLoader", "FlintTestSupport"]),
+        .testTarget(name: "FlintCLITests", dependencies: ["FlintTestSupport"]),
+    ]
+)

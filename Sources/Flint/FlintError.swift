@@ -1,0 +1,47 @@
+import FlintLoader
+
+/// An error from Flint, with the file and archive record it concerns.
+public struct FlintError: Error, CustomStringConvertible, Sendable {
+    /// The broad class of failure; new kinds may be added.
+    public struct Kind: Hashable, Sendable, CustomStringConvertible {
+        private let name: String
+        /// The file could not be read.
+        public static let io = Kind(name: "io")
+        /// The file is not a TorchScript archive.
+        public static let notTorchScript = Kind(name: "not TorchScript")
+        /// The archive is damaged or inconsistent.
+        public static let corrupt = Kind(name: "corrupt")
+        /// The archive uses something Flint does not implement.
+        public static let unsupported = Kind(name: "unsupported")
+        public var description: String { name }
+    }
+
+    public let kind: Kind
+    /// The file the error concerns.
+    public let file: String?
+    /// The archive record (path inside the archive's top folder), when one is concerned.
+    public let record: String?
+    /// What was wrong.
+    public let message: String
+
+    /// One line: `FILE: record 'R': MESSAGE`.
+    public var description: String {
+        var parts: [String] = []
+        if let file { parts.append(file) }
+        if let record { parts.append("record '\(record)'") }
+        parts.append(message)
+        return parts.joined(separator: ": ")
+    }
+
+    init(_ error: LoadError, file: String?) {
+        switch error.kind {
+        case .io: kind = .io
+        case .notTorchScript: kind = .notTorchScript
+        case .corrupt: kind = .corrupt
+        case .unsupported: kind = .unsupported
+        }
+        self.file = file
+        record = error.record
+        message = error.message
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Exit statuses: 0 success, 1 the model or its input was rejected (message on stderr), 2 usage error.
+do {
+    var command = try FlintCommand.parseAsRoot()
+    try command.run()
+} catch let failure as CommandFailure {
+    FileHandleOutput.standardError.write("error: \(failure.message)\n")
+    exit(1)
+} catch {
+    let code = FlintCommand.exitCode(for: error)
+    if code == .success {
+        print(FlintCommand.fullMessage(for: error))
+        exit(0)
+    }
+    FileHandleOutput.standardError.write(FlintCommand.fullMessage(for: error) + "\n")
+    exit(code == .validationFailure ? 2 : code.rawValue)
+}

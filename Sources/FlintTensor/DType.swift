@@ -1,0 +1,122 @@
+/// A tensor element type, with PyTorch's names and c10 `ScalarType` codes.
+public enum DType: Int, Sendable, CaseIterable, CustomStringConvertible {
+    case uint8 = 0
+    case int8 = 1
+    case int16 = 2
+    case int32 = 3
+    case int64 = 4
+    case float16 = 5
+    case float32 = 6
+    case float64 = 7
+    case complex32 = 8
+    case complex64 = 9
+    case complex128 = 10
+    case bool = 11
+    case qint8 = 12
+    case quint8 = 13
+    case qint32 = 14
+    case bfloat16 = 15
+    case quint4x2 = 16
+    case quint2x4 = 17
+    case float8_e5m2 = 23
+    case float8_e4m3fn = 24
+    case float8_e5m2fnuz = 25
+    case float8_e4m3fnuz = 26
+    case uint16 = 27
+    case uint32 = 28
+    case uint64 = 29
+
+    /// The c10 `ScalarType` code, as TorchScript code and archives spell dtypes (`torch.to(x, 6)`).
+    public var scalarTypeCode: Int { rawValue }
+
+    /// Bytes per element.
+    public var itemSize: Int {
+        switch self {
+        case .bool, .uint8, .int8, .qint8, .quint8, .quint4x2, .quint2x4,
+            .float8_e5m2, .float8_e4m3fn, .float8_e5m2fnuz, .float8_e4m3fnuz:
+            1
+        case .int16, .uint16, .float16, .bfloat16: 2
+        case .int32, .uint32, .float32, .qint32, .complex32: 4
+        case .int64, .uint64, .float64, .complex64: 8
+        case .complex128: 16
+        }
+    }
+
+    /// The name PyTorch prints without its `torch.` prefix, e.g. `float32`, `bfloat16`, `bool`.
+    public var name: String {
+        switch self {
+        case .uint8: "uint8"
+        case .int8: "int8"
+        case .int16: "int16"
+        case .int32: "int32"
+        case .int64: "int64"
+        case .float16: "float16"
+        case .float32: "float32"
+        case .float64: "float64"
+        case .complex32: "complex32"
+        case .complex64: "complex64"
+        case .complex128: "complex128"
+        case .bool: "bool"
+        case .qint8: "qint8"
+        case .quint8: "quint8"
+        case .qint32: "qint32"
+        case .bfloat16: "bfloat16"
+        case .quint4x2: "quint4x2"
+        case .quint2x4: "quint2x4"
+        case .float8_e5m2: "float8_e5m2"
+        case .float8_e4m3fn: "float8_e4m3fn"
+        case .float8_e5m2fnuz: "float8_e5m2fnuz"
+        case .float8_e4m3fnuz: "float8_e4m3fnuz"
+        case .uint16: "uint16"
+        case .uint32: "uint32"
+        case .uint64: "uint64"
+        }
+    }
+
+    /// c10's `ScalarType` name (`Float`, `Long`, `BFloat16`...), used in storage class names and in
+    /// libtorch's printed type names (`CPUFloatType`).
+    public var scalarTypeName: String {
+        switch self {
+        case .uint8: "Byte"
+        case .int8: "Char"
+        case .int16: "Short"
+        case .int32: "Int"
+        case .int64: "Long"
+        case .float16: "Half"
+        case .float32: "Float"
+        case .float64: "Double"
+        case .complex32: "ComplexHalf"
+        case .complex64: "ComplexFloat"
+        case .complex128: "ComplexDouble"
+        case .bool: "Bool"
+        case .qint8: "QInt8"
+        case .quint8: "QUInt8"
+        case .qint32: "QInt32"
+        case .bfloat16: "BFloat16"
+        case .quint4x2: "QUInt4x2"
+        case .quint2x4: "QUInt2x4"
+        case .float8_e5m2: "Float8_e5m2"
+        case .float8_e4m3fn: "Float8_e4m3fn"
+        case .float8_e5m2fnuz: "Float8_e5m2fnuz"
+        case .float8_e4m3fnuz: "Float8_e4m3fnuz"
+        case .uint16: "UInt16"
+        case .uint32: "UInt32"
+        case .uint64: "UInt64"
+        }
+    }
+
+    public var description: String { name }
+
+    /// The dtype with this c10 `ScalarType` code, if Flint knows it.
+    public init?(scalarTypeCode code: Int) {
+        self.init(rawValue: code)
+    }
+
+    /// The dtype of a pickled storage class name such as `FloatStorage` or `BFloat16Storage`.
+    public init?(storageClassName: String) {
+        guard storageClassName.hasSuffix("Storage") else { return nil }
+        let stem = storageClassName.dropLast("Storage".count)
+        guard let match = DType.allCases.first(where: { $0.scalarTypeName == stem }) else { return nil }
+        self = match
+    }
+}

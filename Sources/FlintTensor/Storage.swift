@@ -1,0 +1,35 @@
+/// A flat block of bytes that tensors view. Several tensors may share one storage (views), and writes
+/// through one are visible through all.
+///
+/// A storage either owns its memory (allocated, 64-byte aligned, zeroed) or borrows it from an `owner`
+/// that keeps it alive, such as a memory-mapped archive: weights are then used in place, never copied.
+public final class Storage: @unchecked Sendable {
+    /// First byte of the storage.
+    public let base: UnsafeMutableRawPointer
+    /// Size in bytes.
+    public let byteCount: Int
+    private let owner: AnyObject?
+
+    /// Allocates `byteCount` zeroed bytes, 64-byte aligned.
+    public init(byteCount: Int) {
+        precondition(byteCount >= 0, "negative storage size")
+        base = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+        base.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1))
+        self.byteCount = byteCount
+        owner = nil
+    }
+
+    /// Views `byteCount` bytes at `base` that `owner` keeps alive; nothing is copied.
+    public init(borrowing base: UnsafeMutableRawPointer, byteCount: Int, owner: AnyObject) {
+        self.base = base
+        self.byteCount = byteCount
+        self.owner = owner
+    }
+
+    /// Whether the bytes belong to another object (e.g. a mapped file) rather than to this storage.
+    public var isBorrowed: Bool { owner != nil }
+
+    deinit {
+        if owner == nil { base.deallocate() }
+    }
+}

@@ -1,0 +1,91 @@
+/// A strided view of a ``Storage``: element type, shape, strides (in elements) and offset (in elements).
+///
+/// Views share their storage: `Tensor` is a value type, but copying it copies the view, not the data.
+public struct Tensor: @unchecked Sendable {
+    public let storage: Storage
+    public let dtype: DType
+    public let shape: [Int]
+    /// Element strides, one per dimension.
+    public let strides: [Int]
+    /// Offset of element `[0, ..., 0]` from the storage's start, in elements.
+    public let storageOffset: Int
+
+    /// Creates a view after checking that every element it addresses lies inside `storage`.
+    /// Throws ``TensorError`` for negative sizes or strides, overflow, or an out-of-bounds view.
+    public init(storage: Storage, dtype: DType, shape: [Int], strides: [Int], storageOffset: Int) throws {
+        guard shape.count == strides.count else {
+            throw TensorError("view has \(shape.count) sizes but \(strides.count) strides")
+        }
+        guard storageOffset >= 0 else { throw TensorError("negative storage offset \(storageOffset)") }
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw TensorError("negative size in shape \(shape)") }
+        guard strides.allSatisfy({ $0 >= 0 }) else { throw TensorError("negative stride in \(strides)") }
+        let capacity = storage.byteCount / dtype.itemSize
+        if !shape.contains(0) {
+            var last = storageOffset
+            for (size, stride) in zip(shape, strides) {
+                let (span, overflow1) = (size - 1).multipliedReportingOverflow(by: stride)
+                let (sum, overflow2) = last.addingReportingOverflow(span)
+                guard !overflow1, !overflow2 else { throw TensorError("view of shape \(shape), strides \(strides) overflows") }
+                last = sum
+            }
+            guard last < capacity else {
+                throw TensorError(
+                    "view (shape \(shape), strides \(strides), offset \(storageOffset)) reaches element \(last) of a storage holding \(capacity) \(dtype) elements")
+            }
+        }
+        self.storage = storage
+        self.dtype = dtype
+        self.shape = shape
+        self.strides = strides
+        self.storageOffset = storageOffset
+    }
+
+    /// Number of dimensions.
+    public var rank: Int { shape.count }
+
+    /// Number of elements (1 for a 0-dim tensor).
+    public var elementCount: Int { shape.reduce(1, *) }
+
+    /// Whether the elements are laid out densely in row-major order.
+    public var isContiguous: Bool {
+        var expected = 1
+        for (size, stride) in zip(shape, strides).reversed() where size != 1 {
+            if stride != expected { return false }
+            expected *= size
+        }
+        return true
+    }
+
+    /// The elements' raw bytes gathered in row-major order (a copy), as PyTorch's `contiguous()` lays them out.
+    public func contiguousBytes() -> [UInt8] {
+        let itemSize = dtype.itemSize
+        let count = elementCount
+        var result = [UInt8](repeating: 0, count: count * itemSize)
+        guard count > 0 else { return result }
+        result.withUnsafeMutableBytes { out in
+            let source = UnsafeRawPointer(storage.base)
+            var index = [Int](repeating: 0, count: rank)
+            var element = storageOffset
+            for position in 0..<count {
+                (out.baseAddress! + position * itemSize).copyMemory(from: source + element * itemSize, byteCount: itemSize)
+                var dim = rank - 1
+                while dim >= 0 {
+                    index[dim] += 1
+                    element += strides[dim]
+                    if index[dim] < shape[dim] { break }
+                    element -= strides[dim] * shape[dim]
+                    index[dim] = 0
+                    dim -= 1
+                }
+            }
+        }
+        return result
+    }
+}
+
+/// A tensor operation rejected its arguments.
+public struct TensorError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

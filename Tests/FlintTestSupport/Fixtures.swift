@@ -1,0 +1,61 @@
+import Foundation
+
+/// Locates the committed fixtures and reads their `NAME.expected.json` files (see Tools/fixtures/README.md).
+public enum Fixtures {
+    /// `Tests/Fixtures/archives` in the source tree.
+    public static let archivesDirectory: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/archives")
+
+    /// The package root.
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Extra fixture folders named by `FLINT_EXTRA_FIXTURES` (colon-separated), e.g. the generated zoo.
+    public static var extraDirectories: [URL] {
+        (ProcessInfo.processInfo.environment["FLINT_EXTRA_FIXTURES"] ?? "")
+            .split(separator: ":").map { URL(fileURLWithPath: String($0)) }
+    }
+
+    /// Every fixture (committed, plus extra folders), as (model file, expectations).
+    public static func all(includeExtra: Bool = true) throws -> [(model: URL, expected: ExpectedArchive)] {
+        var result: [(URL, ExpectedArchive)] = []
+        for directory in [archivesDirectory] + (includeExtra ? extraDirectories : []) {
+            let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+            for json in files.filter({ $0.lastPathComponent.hasSuffix(".expected.json") }).sorted(by: { $0.path < $1.path }) {
+                let stem = String(json.lastPathComponent.dropLast(".expected.json".count))
+                guard let model = files.first(where: { $0.deletingPathExtension().lastPathComponent == stem && !$0.path.hasSuffix(".json") })
+                else { continue }
+                let expected = try JSONDecoder().decode(ExpectedArchive.self, from: Data(contentsOf: json))
+                result.append((model, expected))
+            }
+        }
+        return result
+    }
+
+    /// The committed TorchScript fixtures only (not the negative ones).
+    public static func torchScriptArchives() throws -> [(model: URL, expected: ExpectedArchive)] {
+        try all().filter { $0.expected.kind != "not-torchscript" }
+    }
+}
+
+/// What PyTorch read back from a fixture archive.
+public struct ExpectedArchive: Decodable, Sendable {
+    public struct TensorEntry: Decodable, Sendable {
+        public let name: String
+        public let shape: [Int]
+        public let dtype: String
+        public let strides: [Int]
+        public let storage_offset: Int
+        public let nbytes: Int
+        public let crc32: UInt32
+    }
+
+    public let kind: String
+    public let version: Int?
+    public let methods: [String]?
+    public let tensors: [TensorEntry]?
+    public let attributes: [String: String]?
+    public let extra_files: [String: String]?
+    public let error_contains: String?
+}
