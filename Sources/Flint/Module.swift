@@ -64,6 +64,11 @@ public final class Module: @unchecked Sendable {
 }
 
 extension Module {
+    /// Class names of the objects whose `__setstate__` has not run yet (their state is not shown).
+    package var classesAwaitingSetState: [String] {
+        model.objectsAwaitingSetState.map(\.type.qualifiedName)
+    }
+
     /// Identifies the underlying module object: two `Module` values for the same submodule share it.
     public var identity: ObjectIdentifier { ObjectIdentifier(object) }
 }

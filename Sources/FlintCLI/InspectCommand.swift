@@ -23,6 +23,12 @@ struct InspectCommand: ParsableCommand {
             throw CommandFailure(message: error.description)
         }
         let summary = WeightSummary(stateDict.map(\.tensor))
+        let awaiting = module.classesAwaitingSetState
+        if !awaiting.isEmpty {
+            FileHandleOutput.standardError.write(
+                "note: \(awaiting.count) object(s) define __setstate__ (\(Set(awaiting).sorted().joined(separator: ", "))); "
+                    + "their state is set by running TorchScript, which this version of Flint does not do yet, so it is not shown\n")
+        }
         if json {
             print(jsonReport(module, stateDict: stateDict, summary: summary))
         } else {

@@ -13,8 +13,13 @@ package final class ScriptModel: @unchecked Sendable {
     package let constants: [ScriptValue]
 
     /// Loads the archive at `path`. Throws ``LoadError``.
-    package init(path: String) throws {
-        archive = try TorchScriptArchive(path: path)
+    package convenience init(path: String) throws {
+        try self.init(archive: TorchScriptArchive(path: path))
+    }
+
+    /// Loads an opened archive. Throws ``LoadError``.
+    package init(archive: TorchScriptArchive) throws {
+        self.archive = archive
         let registry = ClassRegistry(archive: archive)
         let constantsValue = try Self.unpickle("constants.pkl", tensorDirectory: "constants/", archive: archive, registry: registry)
         guard case .tuple(let constants) = constantsValue else {
@@ -26,6 +31,26 @@ package final class ScriptModel: @unchecked Sendable {
             throw LoadError(.corrupt, "holds no module object at its root", record: "data.pkl")
         }
         self.root = root
+    }
+
+    /// Objects whose class defines `__setstate__`: their pickled state waits for the interpreter to apply it.
+    package var objectsAwaitingSetState: [ScriptObject] {
+        var found: [ScriptObject] = []
+        var seen = Set<ObjectIdentifier>()
+        var pending: [ScriptValue] = [.object(root)]
+        while let value = pending.popLast() {
+            switch value {
+            case .object(let object):
+                guard seen.insert(ObjectIdentifier(object)).inserted else { continue }
+                if object.pendingState != nil { found.append(object) }
+                pending += object.slots
+            case .list(let list): pending += list.elements
+            case .dict(let dict): pending += dict.values
+            case .tuple(let elements): pending += elements
+            default: continue
+            }
+        }
+        return found
     }
 
     /// The file format version.

@@ -15,15 +15,20 @@ package final class TorchScriptArchive: Sendable {
     /// The file format version from `.data/version` or `version`.
     package let fileFormatVersion: Int
 
-    /// Opens the archive at `path` and reads its version.
-    package init(path: String) throws {
-        self.path = path
+    /// Maps the archive at `path` and reads its version.
+    package convenience init(path: String) throws {
         let file: MappedFile
         do {
             file = try MappedFile(path: path)
         } catch let error as ZipError {
             throw LoadError(.io, error.message)
         }
+        try self.init(file: file)
+    }
+
+    /// Reads the archive held in `file` and its version.
+    package init(file: MappedFile) throws {
+        path = file.path
         do {
             zip = try ZipArchive(file: file)
         } catch let error as ZipError where error.kind == .notZip {

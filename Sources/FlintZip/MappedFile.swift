@@ -44,6 +44,16 @@ package final class MappedFile: @unchecked Sendable {
         isMapped = true
     }
 
+    /// Copies `bytes` into memory owned by this object, for archives that arrive as data rather than files.
+    /// `path` only names the source in messages.
+    package init(copying bytes: UnsafeRawBufferPointer, path: String) {
+        self.path = path
+        count = bytes.count
+        base = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 64)
+        if let source = bytes.baseAddress { base.copyMemory(from: source, byteCount: bytes.count) }
+        isMapped = false
+    }
+
     /// A read-only view of the whole file.
     package var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
