@@ -47,6 +47,7 @@ let package = Package(
         .target(name: "FlintTestSupport", dependencies: ["FlintZip", "CZlib"], path: "Tests/FlintTestSupport"),
         .testTarget(name: "FlintZipTests", dependencies: ["FlintZip", "FlintTestSupport"]),
         .testTarget(name: "FlintPickleTests", dependencies: ["FlintPickle"]),
+        .testTarget(name: "FlintTensorTests", dependencies: ["FlintTensor", "FlintLoader", "FlintTestSupport"]),
         .testTarget(name: "FlintLoaderTests", dependencies: ["FlintLoader", "FlintTestSupport"]),
         .testTarget(name: "FlintCLITests", dependencies: ["FlintTestSupport"]),
     ]

@@ -11,7 +11,6 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "LoadBenchmark",
-            path: "Sources/LoadBenchmark",
             dependencies: [.product(name: "Flint", package: "Flint")]
         )
     ]

@@ -33,11 +33,37 @@ public struct Tensor: @unchecked Sendable {
                     "view (shape \(shape), strides \(strides), offset \(storageOffset)) reaches element \(last) of a storage holding \(capacity) \(dtype) elements")
             }
         }
+        self.init(unchecked: storage, dtype: dtype, shape: shape, strides: strides, storageOffset: storageOffset)
+    }
+
+    /// A view the caller has already proven to lie within `storage`.
+    @usableFromInline
+    init(unchecked storage: Storage, dtype: DType, shape: [Int], strides: [Int], storageOffset: Int) {
         self.storage = storage
         self.dtype = dtype
         self.shape = shape
         self.strides = strides
         self.storageOffset = storageOffset
+    }
+
+    /// A new contiguous tensor of zeros.
+    public init(zeros shape: [Int], dtype: DType = .float32) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative size in \(shape)")
+        let count = shape.reduce(1, *)
+        self.init(
+            unchecked: Storage(byteCount: count * dtype.itemSize), dtype: dtype, shape: shape,
+            strides: Tensor.contiguousStrides(for: shape), storageOffset: 0)
+    }
+
+    /// Row-major strides for `shape`.
+    public static func contiguousStrides(for shape: [Int]) -> [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        var running = 1
+        for dim in stride(from: shape.count - 1, through: 0, by: -1) {
+            strides[dim] = running
+            running *= max(shape[dim], 1)
+        }
+        return strides
     }
 
     /// Number of dimensions.
@@ -46,8 +72,10 @@ public struct Tensor: @unchecked Sendable {
     /// Number of elements (1 for a 0-dim tensor).
     public var elementCount: Int { shape.reduce(1, *) }
 
-    /// Whether the elements are laid out densely in row-major order.
+    /// Whether the elements are laid out densely in row-major order (ATen's rule: size-1 dimensions may
+    /// have any stride, and an empty tensor is contiguous).
     public var isContiguous: Bool {
+        if shape.contains(0) { return true }
         var expected = 1
         for (size, stride) in zip(shape, strides).reversed() where size != 1 {
             if stride != expected { return false }
@@ -55,6 +83,10 @@ public struct Tensor: @unchecked Sendable {
         }
         return true
     }
+
+    /// Address of element `[0, ..., 0]`.
+    @inlinable
+    public var baseAddress: UnsafeMutableRawPointer { storage.base + storageOffset * dtype.itemSize }
 
     /// The elements' raw bytes gathered in row-major order (a copy), as PyTorch's `contiguous()` lays them out.
     public func contiguousBytes() -> [UInt8] {

@@ -28,12 +28,15 @@ func now() -> Double {
 
 func residentMB() -> Double {
     #if os(Linux)
-    guard let file = fopen("/proc/self/statm", "r") else { return 0 }
-    defer { fclose(file) }
-    var size = 0
-    var resident = 0
-    guard fscanf(file, "%ld %ld", &size, &resident) == 2 else { return 0 }
-    return Double(resident * Int(sysconf(Int32(_SC_PAGESIZE)))) / 1_048_576
+    let fd = open("/proc/self/statm", O_RDONLY)
+    guard fd >= 0 else { return 0 }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 256)
+    let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    guard count > 0 else { return 0 }
+    let fields = String(decoding: buffer[..<count], as: UTF8.self).split(separator: " ")
+    guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+    return Double(pages * Int(sysconf(Int32(_SC_PAGESIZE)))) / 1_048_576
     #else
     return 0
     #endif
@@ -80,10 +83,6 @@ do {
             + "\"rss_growth_load_mb\": \(fixed(afterLoad - before)), \"rss_growth_touched_mb\": \(fixed(afterTouch - before)), "
             + "\"checksum\": \(checksum)}")
 } catch {
-    FileHandle_stderr("error: \(error)\n")
+    print("error: \(error)")
     exit(1)
-}
-
-func FileHandle_stderr(_ text: String) {
-    _ = text.withCString { fputs($0, stderr) }
 }

@@ -1,0 +1,348 @@
+#include "flint_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Blocked SGEMM driver (GotoBLAS / BLIS loop nest):
+ *   jc over N by nc   -- B block kc x nc packed once per (jc, pc), lives in L2/L3
+ *   pc over K by kc   -- first block applies beta/bias/residual, last block the activation
+ *   ic over M by mc   -- A block mc x kc packed, lives in L2
+ *   jr over nc by NR  -- B micro-panel kc x NR stays in L1
+ *   ir over mc by MR  -- micro-kernel on an MR x NR tile held in registers
+ * Threads split C into a grid of MR/NR-aligned blocks; each runs the whole nest on its block with its
+ * own packing buffers, so there is no synchronisation inside a product. */
+
+/* Work (multiply-adds) below which an extra thread does not pay for its start. A variable so the
+ * self-test can force the threaded paths on small shapes. */
+int64_t flint__gemm_macs_per_thread = (int64_t)1 << 21;
+
+#define PACK_MAGIC_A 0x41504c46u /* "FLPA" */
+#define PACK_MAGIC_B 0x42504c46u /* "FLPB" */
+#define PACK_HEADER_BYTES 64
+
+typedef struct pack_header {
+    uint32_t magic;
+    int32_t kernel_id;
+    int32_t panel;
+    int32_t reserved;
+    int64_t rows;
+    int64_t cols;
+    int64_t kc;
+} pack_header;
+
+typedef struct gemm_ctx {
+    const flint_gemm_kernel *K;
+    int64_t m, n, k;
+    const float *a;
+    int64_t rsa, csa;
+    const float *b;
+    int64_t rsb, csb;
+    const float *pa; /* packed A data or NULL; block pc starts at pc * m_pad */
+    int64_t m_pad;
+    const float *pb; /* packed B data or NULL; block pc starts at pc * n_pad */
+    int64_t n_pad;
+    float *c;
+    int64_t ldc;
+    flint_tile_epi epi;
+    int64_t kc, mc, nc;
+    int tm, tn;
+    int64_t mpanels, npanels;
+} gemm_ctx;
+
+static inline int64_t min64(int64_t x, int64_t y) { return x < y ? x : y; }
+static inline int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+
+static void macro_kernel(const gemm_ctx *g, const float *ap, const float *bp, int64_t ic, int64_t mcur,
+                         int64_t jc, int64_t ncur, int64_t kcur, int first, int last) {
+    const flint_gemm_kernel *K = g->K;
+    const int MR = K->mr, NR = K->nr;
+    _Alignas(64) float tmp[FLINT_MAX_MR * FLINT_MAX_NR];
+    flint_tile_epi raw;
+    memset(&raw, 0, sizeof(raw));
+    for (int64_t jr = 0; jr < ncur; jr += NR) {
+        const int64_t nr = min64(NR, ncur - jr);
+        const float *bpp = bp + jr * kcur;
+        for (int64_t ir = 0; ir < mcur; ir += MR) {
+            const int64_t mr = min64(MR, mcur - ir);
+            const int64_t row = ic + ir, col = jc + jr;
+            float *cp = g->c + row * g->ldc + col;
+            flint_tile_epi te = flint__epi_at(&g->epi, row, col, first, last);
+            if (mr == MR && nr == NR) {
+                K->ukernel(kcur, ap + ir * kcur, bpp, cp, g->ldc, &te);
+            } else {
+                K->ukernel(kcur, ap + ir * kcur, bpp, tmp, NR, &raw);
+                flint__epilogue_tile(tmp, NR, cp, g->ldc, mr, nr, &te);
+            }
+        }
+    }
+}
+
+/* The whole loop nest on rows [i0, i1) x columns [j0, j1) of C; i0 and j0 are MR / NR aligned. */
+static void gemm_block(const gemm_ctx *g, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+    const flint_gemm_kernel *K = g->K;
+    const int MR = K->mr, NR = K->nr;
+    const int64_t k = g->k, kc = g->kc, mc = g->mc, nc = g->nc;
+    float *bufa = NULL, *bufb = NULL;
+    if (!g->pb) {
+        size_t floats = (size_t)(min64(kc, k) * round_up(min64(nc, j1 - j0), NR) + FLINT_PACK_SLACK);
+        bufb = (float *)flint__scratch(0, floats * sizeof(float));
+        if (!bufb) abort();
+    }
+    if (!g->pa) {
+        size_t floats = (size_t)(min64(kc, k) * round_up(min64(mc, i1 - i0), MR) + FLINT_PACK_SLACK);
+        bufa = (float *)flint__scratch(1, floats * sizeof(float));
+        if (!bufa) abort();
+    }
+    for (int64_t jc = j0; jc < j1; jc += nc) {
+        const int64_t ncur = min64(nc, j1 - jc);
+        for (int64_t pc = 0; pc < k; pc += kc) {
+            const int64_t kcur = min64(kc, k - pc);
+            const int first = pc == 0, last = pc + kcur == k;
+            const float *bp;
+            if (g->pb) {
+                bp = g->pb + pc * g->n_pad + jc * kcur;
+            } else {
+                K->pack_b(kcur, ncur, g->b + pc * g->rsb + jc * g->csb, g->rsb, g->csb, NR, bufb);
+                bp = bufb;
+            }
+            for (int64_t ic = i0; ic < i1; ic += mc) {
+                const int64_t mcur = min64(mc, i1 - ic);
+                const float *ap;
+                if (g->pa) {
+                    ap = g->pa + pc * g->m_pad + ic * kcur;
+                } else {
+                    K->pack_a(mcur, kcur, g->a + ic * g->rsa + pc * g->csa, g->rsa, g->csa, MR, bufa);
+                    ap = bufa;
+                }
+                macro_kernel(g, ap, bp, ic, mcur, jc, ncur, kcur, first, last);
+            }
+        }
+    }
+}
+
+static void gemm_thread(void *ctx, int64_t begin, int64_t end, int thread_index) {
+    (void)thread_index;
+    const gemm_ctx *g = (const gemm_ctx *)ctx;
+    const int MR = g->K->mr, NR = g->K->nr;
+    for (int64_t t = begin; t < end; ++t) {
+        const int64_t ti = t / g->tn, tj = t % g->tn;
+        const int64_t i0 = g->mpanels * ti / g->tm * MR, i1 = min64(g->m, g->mpanels * (ti + 1) / g->tm * MR);
+        const int64_t j0 = g->npanels * tj / g->tn * NR, j1 = min64(g->n, g->npanels * (tj + 1) / g->tn * NR);
+        if (i0 < i1 && j0 < j1) gemm_block(g, i0, i1, j0, j1);
+    }
+}
+
+/* Picks the thread count and the tm x tn grid, then runs. */
+static void gemm_run(flint_pool *pool, gemm_ctx *g) {
+    const int MR = g->K->mr, NR = g->K->nr;
+    g->mpanels = (g->m + MR - 1) / MR;
+    g->npanels = (g->n + NR - 1) / NR;
+    int64_t nt = 1;
+    const int threads = flint_pool_threads(pool);
+    if (threads > 1) {
+        const double macs = (double)g->m * (double)g->n * (double)g->k;
+        const double want = macs / (double)flint__gemm_macs_per_thread;
+        nt = want >= threads ? threads : (int64_t)want;
+        if (nt > g->mpanels * g->npanels) nt = g->mpanels * g->npanels;
+        if (nt < 1) nt = 1;
+    }
+    g->tm = 1;
+    g->tn = 1;
+    if (nt > 1) {
+        double best = 0;
+        for (int64_t tm = 1; tm <= nt; ++tm) {
+            if (nt % tm) continue;
+            const int64_t tn = nt / tm;
+            if (tm > g->mpanels || tn > g->npanels) continue;
+            const double rows = (double)((g->mpanels + tm - 1) / tm * MR);
+            const double cols = (double)((g->npanels + tn - 1) / tn * NR);
+            /* Work of the largest block plus the cost of packing its operands (~8 MACs per element). */
+            const double cost = rows * cols + 8.0 * (rows + cols);
+            if (best == 0 || cost < best) {
+                best = cost;
+                g->tm = (int)tm;
+                g->tn = (int)tn;
+            }
+        }
+        nt = (int64_t)g->tm * g->tn;
+    }
+    if (nt == 1) {
+        gemm_block(g, 0, g->m, 0, g->n);
+    } else {
+        flint_parallel_for(pool, nt, 1, gemm_thread, g);
+    }
+}
+
+static void gemm_init(gemm_ctx *g, const flint_gemm_kernel *K, int64_t m, int64_t n, int64_t k, float *c,
+                      int64_t ldc, const flint_gemm_epilogue *ep) {
+    memset(g, 0, sizeof(*g));
+    g->K = K;
+    g->m = m;
+    g->n = n;
+    g->k = k;
+    g->c = c;
+    g->ldc = ldc;
+    g->epi = flint__epi_normalize(ep);
+    g->kc = K->kc;
+    g->mc = K->mc;
+    g->nc = K->nc;
+}
+
+/* k == 0: C = epilogue(0). */
+static void gemm_k0(int64_t m, int64_t n, float *c, int64_t ldc, const flint_gemm_epilogue *ep) {
+    flint_tile_epi e = flint__epi_normalize(ep);
+    flint__epilogue_tile(NULL, 0, c, ldc, m, n, &e);
+}
+
+void flint_sgemm(flint_pool *pool, int64_t m, int64_t n, int64_t k,
+                 const float *a, int64_t a_row_stride, int64_t a_col_stride,
+                 const float *b, int64_t b_row_stride, int64_t b_col_stride,
+                 float *c, int64_t c_row_stride,
+                 const flint_gemm_epilogue *epilogue) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        gemm_k0(m, n, c, c_row_stride, epilogue);
+        return;
+    }
+    const flint_gemm_kernel *K = flint__kernel();
+    if (m == 1 || n == 1) {
+        flint_tile_epi e = flint__epi_normalize(epilogue);
+        if (flint__gemv(pool, K, m, n, k, a, a_row_stride, a_col_stride, b, b_row_stride, b_col_stride, c,
+                        c_row_stride, &e))
+            return;
+    }
+    gemm_ctx g;
+    gemm_init(&g, K, m, n, k, c, c_row_stride, epilogue);
+    g.a = a;
+    g.rsa = a_row_stride;
+    g.csa = a_col_stride;
+    g.b = b;
+    g.rsb = b_row_stride;
+    g.csb = b_col_stride;
+    gemm_run(pool, &g);
+}
+
+/* ---- pre-packed operands ---------------------------------------------------------------------- */
+
+/* Bytes for `outer` rows/columns packed in panels of `panel`, over `inner` = k. */
+static size_t packed_bytes(int64_t outer, int64_t inner, int panel) {
+    if (outer < 0) outer = 0;
+    if (inner < 0) inner = 0;
+    return PACK_HEADER_BYTES + (size_t)(round_up(outer, panel) * inner + FLINT_PACK_SLACK) * sizeof(float);
+}
+
+static size_t pack_size(int64_t outer, int64_t inner, int is_a) {
+    size_t best = 0;
+    for (int id = 0; id < 8; ++id) {
+        const flint_gemm_kernel *K = flint__kernel_by_id(id);
+        if (!K) continue;
+        size_t s = packed_bytes(outer, inner, is_a ? K->mr : K->nr);
+        if (s > best) best = s;
+    }
+    return best;
+}
+
+size_t flint_sgemm_pack_b_size(int64_t k, int64_t n) { return pack_size(n, k, 0); }
+size_t flint_sgemm_pack_a_size(int64_t m, int64_t k) { return pack_size(m, k, 1); }
+
+void flint_sgemm_pack_b(int64_t k, int64_t n, const float *b, int64_t b_row_stride, int64_t b_col_stride,
+                        void *packed) {
+    const flint_gemm_kernel *K = flint__kernel();
+    pack_header h;
+    memset(&h, 0, sizeof(h));
+    h.magic = PACK_MAGIC_B;
+    h.kernel_id = K->id;
+    h.panel = K->nr;
+    h.rows = k < 0 ? 0 : k;
+    h.cols = n < 0 ? 0 : n;
+    h.kc = K->kc;
+    memcpy(packed, &h, sizeof(h));
+    float *data = (float *)((char *)packed + PACK_HEADER_BYTES);
+    const int64_t n_pad = round_up(h.cols, K->nr);
+    for (int64_t pc = 0; pc < h.rows && h.cols > 0; pc += K->kc) {
+        const int64_t kcur = min64(K->kc, h.rows - pc);
+        K->pack_b(kcur, h.cols, b + pc * b_row_stride, b_row_stride, b_col_stride, K->nr, data + pc * n_pad);
+    }
+}
+
+void flint_sgemm_pack_a(int64_t m, int64_t k, const float *a, int64_t a_row_stride, int64_t a_col_stride,
+                        void *packed) {
+    const flint_gemm_kernel *K = flint__kernel();
+    pack_header h;
+    memset(&h, 0, sizeof(h));
+    h.magic = PACK_MAGIC_A;
+    h.kernel_id = K->id;
+    h.panel = K->mr;
+    h.rows = m < 0 ? 0 : m;
+    h.cols = k < 0 ? 0 : k;
+    h.kc = K->kc;
+    memcpy(packed, &h, sizeof(h));
+    float *data = (float *)((char *)packed + PACK_HEADER_BYTES);
+    const int64_t m_pad = round_up(h.rows, K->mr);
+    for (int64_t pc = 0; pc < h.cols && h.rows > 0; pc += K->kc) {
+        const int64_t kcur = min64(K->kc, h.cols - pc);
+        K->pack_a(h.rows, kcur, a + pc * a_col_stride, a_row_stride, a_col_stride, K->mr, data + pc * m_pad);
+    }
+}
+
+/* Validates a packed buffer against the product and returns the kernel set that packed it. Calling with
+ * a buffer that was not packed for these dimensions is a contract violation and aborts. */
+static const flint_gemm_kernel *packed_kernel(const void *packed, uint32_t magic, int64_t rows, int64_t cols,
+                                              pack_header *h) {
+    memcpy(h, packed, sizeof(*h));
+    const flint_gemm_kernel *K = flint__kernel_by_id(h->kernel_id);
+    if (h->magic != magic || !K || h->rows != rows || h->cols != cols || h->kc != K->kc ||
+        h->panel != (magic == PACK_MAGIC_A ? K->mr : K->nr))
+        abort();
+    return K;
+}
+
+void flint_sgemm_packed_b(flint_pool *pool, int64_t m, int64_t n, int64_t k,
+                          const float *a, int64_t a_row_stride, int64_t a_col_stride,
+                          const void *packed_b,
+                          float *c, int64_t c_row_stride,
+                          const flint_gemm_epilogue *epilogue) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        gemm_k0(m, n, c, c_row_stride, epilogue);
+        return;
+    }
+    pack_header h;
+    const flint_gemm_kernel *K = packed_kernel(packed_b, PACK_MAGIC_B, k, n, &h);
+    const float *data = (const float *)((const char *)packed_b + PACK_HEADER_BYTES);
+    if (m == 1) {
+        flint_tile_epi e = flint__epi_normalize(epilogue);
+        flint__gemv_packed_b(pool, K, n, k, h.kc, a, a_col_stride, data, c, &e);
+        return;
+    }
+    gemm_ctx g;
+    gemm_init(&g, K, m, n, k, c, c_row_stride, epilogue);
+    g.a = a;
+    g.rsa = a_row_stride;
+    g.csa = a_col_stride;
+    g.pb = data;
+    g.n_pad = round_up(n, K->nr);
+    gemm_run(pool, &g);
+}
+
+void flint_sgemm_packed_a(flint_pool *pool, int64_t m, int64_t n, int64_t k,
+                          const void *packed_a,
+                          const float *b, int64_t b_row_stride, int64_t b_col_stride,
+                          float *c, int64_t c_row_stride,
+                          const flint_gemm_epilogue *epilogue) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        gemm_k0(m, n, c, c_row_stride, epilogue);
+        return;
+    }
+    pack_header h;
+    const flint_gemm_kernel *K = packed_kernel(packed_a, PACK_MAGIC_A, m, k, &h);
+    gemm_ctx g;
+    gemm_init(&g, K, m, n, k, c, c_row_stride, epilogue);
+    g.b = b;
+    g.rsb = b_row_stride;
+    g.csb = b_col_stride;
+    g.pa = (const float *)((const char *)packed_a + PACK_HEADER_BYTES);
+    g.m_pad = round_up(m, K->mr);
+    gemm_run(pool, &g);
+}

@@ -1,0 +1,174 @@
+#ifndef FLINT_INTERNAL_H
+#define FLINT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flint_gemm.h"
+
+/* Everything here is private to the CFlintKernels target. Symbols with external linkage use the
+ * `flint__` prefix (double underscore) so they never clash with the public `flint_` API. */
+
+#if defined(__x86_64__) || defined(__i386__)
+#define FLINT_X86 1
+#define FLINT_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define FLINT_TARGET_AVX512 __attribute__((target("avx2,fma,avx512f,avx512vl,avx512bw,avx512dq")))
+#endif
+
+/* Bits of flint_tile_epi.flags. */
+enum {
+    FLINT_EPI_BIAS_ROW = 1,
+    FLINT_EPI_BIAS_COL = 2,
+    FLINT_EPI_RESIDUAL = 4
+};
+
+/* What a micro-kernel does when it stores a tile (already specialised to that tile):
+ *   v = acc + beta * C (C not read when beta == 0) + bias + residual;  C = act(v)
+ * `bias` points at the tile's first row entry (per row) or first column entry (per column);
+ * `res` points at the residual element of the tile's (0, 0). */
+typedef struct flint_tile_epi {
+    float beta;
+    int flags;
+    int act;
+    float lo, hi;
+    const float *bias;
+    const float *res;
+    int64_t ldr;
+} flint_tile_epi;
+
+/* Micro-kernel: acc[MR x NR] = sum over kc of pa (MR-interleaved) x pb (NR-interleaved), stored to the
+ * full MR x NR tile at c (row stride ldc) through the epilogue. */
+typedef void (*flint_ukernel_fn)(int64_t kc, const float *pa, const float *pb, float *c, int64_t ldc,
+                                 const flint_tile_epi *e);
+
+/* Packs rows [0, rows) x cols [0, kc) of A into MR-row panels: out[panel][p][i], zero-padded to MR. */
+typedef void (*flint_pack_a_fn)(int64_t rows, int64_t kc, const float *a, int64_t rs, int64_t cs, int mr,
+                                float *out);
+/* Packs rows [0, kc) x cols [0, cols) of B into NR-column panels: out[panel][p][j], zero-padded to NR. */
+typedef void (*flint_pack_b_fn)(int64_t kc, int64_t cols, const float *b, int64_t rs, int64_t cs, int nr,
+                                float *out);
+/* y[j] = sum_p w[j * ldw + p] * x[p] for j < n (x, y contiguous). */
+typedef void (*flint_gemv_dot_fn)(int64_t n, int64_t k, const float *w, int64_t ldw, const float *x,
+                                  float *y);
+/* y[j] = sum_p x[p * incx] * w[p * ldw + j] for j < n (rows of w contiguous, y contiguous). */
+typedef void (*flint_gemv_axpy_fn)(int64_t n, int64_t k, const float *w, int64_t ldw, const float *x,
+                                   int64_t incx, float *y);
+/* y[panel * nr + j] (+)= sum_p x[p] * pb[panel][p][j] for `panels` NR-panels of one kc block. */
+typedef void (*flint_gemv_packed_fn)(int64_t kc, int64_t panels, const float *x, const float *pb, int nr,
+                                     float *y, int accumulate);
+
+typedef struct flint_gemm_kernel {
+    const char *name;
+    int id;
+    int mr, nr;
+    int64_t kc, mc, nc;
+    flint_ukernel_fn ukernel;
+    flint_pack_a_fn pack_a;
+    flint_pack_b_fn pack_b;
+    flint_gemv_dot_fn gemv_dot;
+    flint_gemv_axpy_fn gemv_axpy;
+    flint_gemv_packed_fn gemv_packed;
+} flint_gemm_kernel;
+
+enum { FLINT_KERNEL_SCALAR = 0, FLINT_KERNEL_AVX2 = 1, FLINT_KERNEL_AVX512 = 2, FLINT_KERNEL_NEON = 3 };
+#define FLINT_MAX_MR 16
+#define FLINT_MAX_NR 64
+
+/* Floats of slack after every packed buffer: packers may store whole vectors past a panel's end. */
+#define FLINT_PACK_SLACK 64
+
+/* The epilogue of the whole product (bias and residual pointers at element (0, 0)). */
+static inline flint_tile_epi flint__epi_normalize(const flint_gemm_epilogue *ep) {
+    flint_tile_epi e;
+    e.beta = 0.0f;
+    e.flags = 0;
+    e.act = 0;
+    e.lo = 0.0f;
+    e.hi = 0.0f;
+    e.bias = 0;
+    e.res = 0;
+    e.ldr = 0;
+    if (!ep) return e;
+    e.beta = ep->beta;
+    if (ep->bias && ep->bias_kind == FLINT_BIAS_PER_ROW) e.flags |= FLINT_EPI_BIAS_ROW;
+    if (ep->bias && ep->bias_kind == FLINT_BIAS_PER_COL) e.flags |= FLINT_EPI_BIAS_COL;
+    if (e.flags) e.bias = ep->bias;
+    if (ep->residual) {
+        e.flags |= FLINT_EPI_RESIDUAL;
+        e.res = ep->residual;
+        e.ldr = ep->residual_row_stride;
+    }
+    if (ep->activation == FLINT_ACTIVATION_RELU) {
+        e.act = 1;
+        e.lo = 0.0f;
+        e.hi = __builtin_inff();
+    } else if (ep->activation == FLINT_ACTIVATION_CLAMP) {
+        e.act = 1;
+        e.lo = ep->clamp_min;
+        e.hi = ep->clamp_max;
+    }
+    return e;
+}
+
+/* The epilogue of the tile at (row, col); `first` / `last` say whether this pass over C is the first
+ * or last k-block (bias, residual and beta apply once, at the first; the activation at the last). */
+static inline flint_tile_epi flint__epi_at(const flint_tile_epi *base, int64_t row, int64_t col, int first,
+                                           int last) {
+    flint_tile_epi e = *base;
+    if (!first) {
+        e.beta = 1.0f;
+        e.flags = 0;
+    }
+    if (!last) e.act = 0;
+    if (e.flags & FLINT_EPI_BIAS_ROW) e.bias += row;
+    if (e.flags & FLINT_EPI_BIAS_COL) e.bias += col;
+    if (e.flags & FLINT_EPI_RESIDUAL) e.res += row * e.ldr + col;
+    return e;
+}
+
+/* GEMV for m == 1 or n == 1 with a layout it streams well; returns 0 (doing nothing) otherwise. */
+int flint__gemv(flint_pool *pool, const flint_gemm_kernel *K, int64_t m, int64_t n, int64_t k, const float *a,
+                int64_t rsa, int64_t csa, const float *b, int64_t rsb, int64_t csb, float *c, int64_t ldc,
+                const flint_tile_epi *epi);
+/* m == 1 against packed B: y[0, n) over the NR-panels of the packed data (kc-blocked). */
+void flint__gemv_packed_b(flint_pool *pool, const flint_gemm_kernel *K, int64_t n, int64_t k, int64_t kc,
+                          const float *a, int64_t csa, const float *packed, float *c, const flint_tile_epi *epi);
+
+/* Thread thresholds in multiply-adds per extra thread (tests lower them). */
+extern int64_t flint__gemm_macs_per_thread;
+extern int64_t flint__gemv_macs_per_thread;
+
+/* The kernel set in use (selected once, lazily). */
+const flint_gemm_kernel *flint__kernel(void);
+/* The kernel set with this id, or NULL if it is not available on this CPU. */
+const flint_gemm_kernel *flint__kernel_by_id(int id);
+
+/* A per-thread, 64-byte aligned scratch buffer of at least `bytes` bytes; slot 0..3 are independent.
+ * Valid until the next call with the same slot on the same thread. NULL on allocation failure. */
+void *flint__scratch(int slot, size_t bytes);
+
+/* Applies the epilogue to an mr x nr tile: acc (row stride lda) -> c (row stride ldc). */
+void flint__epilogue_tile(const float *acc, int64_t lda, float *c, int64_t ldc, int64_t mr, int64_t nr,
+                          const flint_tile_epi *e);
+
+/* Portable kernels, also the building blocks other kernel sets fall back on. */
+void flint__pack_a_generic(int64_t rows, int64_t kc, const float *a, int64_t rs, int64_t cs, int mr,
+                           float *out);
+void flint__pack_b_generic(int64_t kc, int64_t cols, const float *b, int64_t rs, int64_t cs, int nr,
+                           float *out);
+void flint__gemv_dot_generic(int64_t n, int64_t k, const float *w, int64_t ldw, const float *x, float *y);
+void flint__gemv_axpy_generic(int64_t n, int64_t k, const float *w, int64_t ldw, const float *x,
+                              int64_t incx, float *y);
+void flint__gemv_packed_generic(int64_t kc, int64_t panels, const float *x, const float *pb, int nr,
+                                float *y, int accumulate);
+
+extern const flint_gemm_kernel flint__kernel_scalar;
+#if defined(FLINT_X86)
+extern const flint_gemm_kernel flint__kernel_avx2;
+extern const flint_gemm_kernel flint__kernel_avx512;
+#endif
+#if defined(__aarch64__)
+extern const flint_gemm_kernel flint__kernel_neon;
+#endif
+
+#endif

@@ -1,0 +1,233 @@
+#include "flint_internal.h"
+
+#if defined(FLINT_X86)
+
+#include <immintrin.h>
+
+/* AVX-512 kernel set. The micro-kernel keeps an MR x (16 * NV) tile in zmm registers; the tile shape is
+ * a compile-time choice below (see Tools/kernel-bench for the measurements behind it). Packing reuses
+ * the AVX2 packers (8 x 8 transposes), whose output format only depends on MR and NR. */
+
+#ifndef FLINT_AVX512_MR
+#define FLINT_AVX512_MR 12
+#endif
+#ifndef FLINT_AVX512_NV
+#define FLINT_AVX512_NV 2
+#endif
+#ifndef FLINT_AVX512_KC
+#define FLINT_AVX512_KC 256
+#endif
+#ifndef FLINT_AVX512_MC
+#define FLINT_AVX512_MC 192
+#endif
+
+#define MR FLINT_AVX512_MR
+#define NV FLINT_AVX512_NV
+#define NR (16 * NV)
+
+#define UNROLL_MR _Pragma("GCC unroll 16")
+#define UNROLL_NV _Pragma("GCC unroll 4")
+
+void flint__pack_a_avx2(int64_t rows, int64_t kc, const float *a, int64_t rs, int64_t cs, int mr, float *out);
+void flint__pack_b_avx2(int64_t kc, int64_t cols, const float *b, int64_t rs, int64_t cs, int nr, float *out);
+
+FLINT_TARGET_AVX512 static void ukernel_avx512(int64_t kc, const float *pa, const float *pb, float *c,
+                                               int64_t ldc, const flint_tile_epi *e) {
+    __m512 acc[MR][NV];
+    UNROLL_MR for (int i = 0; i < MR; ++i) {
+        UNROLL_NV for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+    }
+    UNROLL_MR for (int i = 0; i < MR; ++i) {
+        UNROLL_NV for (int v = 0; v < NV; ++v) _mm_prefetch((const char *)(c + i * ldc + 16 * v), _MM_HINT_T0);
+    }
+    for (int64_t p = 0; p < kc; ++p) {
+        __m512 b[NV];
+        UNROLL_NV for (int v = 0; v < NV; ++v) b[v] = _mm512_loadu_ps(pb + 16 * v);
+        UNROLL_MR for (int i = 0; i < MR; ++i) {
+            const __m512 av = _mm512_set1_ps(pa[i]);
+            UNROLL_NV for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(av, b[v], acc[i][v]);
+        }
+        pa += MR;
+        pb += NR;
+    }
+    const float beta = e->beta;
+    const int flags = e->flags;
+    if (beta != 0.0f) {
+        const __m512 vbeta = _mm512_set1_ps(beta);
+        UNROLL_MR for (int i = 0; i < MR; ++i) {
+            UNROLL_NV for (int v = 0; v < NV; ++v)
+                acc[i][v] = _mm512_fmadd_ps(vbeta, _mm512_loadu_ps(c + i * ldc + 16 * v), acc[i][v]);
+        }
+    }
+    if (flags & FLINT_EPI_BIAS_ROW) {
+        UNROLL_MR for (int i = 0; i < MR; ++i) {
+            const __m512 bv = _mm512_set1_ps(e->bias[i]);
+            UNROLL_NV for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_add_ps(acc[i][v], bv);
+        }
+    }
+    if (flags & FLINT_EPI_BIAS_COL) {
+        UNROLL_NV for (int v = 0; v < NV; ++v) {
+            const __m512 bv = _mm512_loadu_ps(e->bias + 16 * v);
+            UNROLL_MR for (int i = 0; i < MR; ++i) acc[i][v] = _mm512_add_ps(acc[i][v], bv);
+        }
+    }
+    if (flags & FLINT_EPI_RESIDUAL) {
+        UNROLL_MR for (int i = 0; i < MR; ++i) {
+            UNROLL_NV for (int v = 0; v < NV; ++v)
+                acc[i][v] = _mm512_add_ps(acc[i][v], _mm512_loadu_ps(e->res + i * e->ldr + 16 * v));
+        }
+    }
+    if (e->act) {
+        const __m512 vlo = _mm512_set1_ps(e->lo), vhi = _mm512_set1_ps(e->hi);
+        UNROLL_MR for (int i = 0; i < MR; ++i) {
+            UNROLL_NV for (int v = 0; v < NV; ++v)
+                acc[i][v] = _mm512_min_ps(vhi, _mm512_max_ps(vlo, acc[i][v]));
+        }
+    }
+    UNROLL_MR for (int i = 0; i < MR; ++i) {
+        UNROLL_NV for (int v = 0; v < NV; ++v) _mm512_storeu_ps(c + i * ldc + 16 * v, acc[i][v]);
+    }
+}
+
+/* ---- GEMV ------------------------------------------------------------------------------------- */
+
+FLINT_TARGET_AVX512 static void gemv_dot_avx512(int64_t n, int64_t k, const float *w, int64_t ldw,
+                                                const float *x, float *y) {
+    const int64_t kv = k & ~(int64_t)15;
+    const __mmask16 tail = (__mmask16)((1u << (k - kv)) - 1u);
+    int64_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        const float *w0 = w + j * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+        __m512 a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+        __m512 d0 = _mm512_setzero_ps(), d1 = _mm512_setzero_ps();
+        __m512 d2 = _mm512_setzero_ps(), d3 = _mm512_setzero_ps();
+        int64_t p = 0;
+        for (; p + 32 <= k; p += 32) {
+            const __m512 x0 = _mm512_loadu_ps(x + p), x1 = _mm512_loadu_ps(x + p + 16);
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + p), x0, a0);
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + p), x0, a1);
+            a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + p), x0, a2);
+            a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + p), x0, a3);
+            d0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + p + 16), x1, d0);
+            d1 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + p + 16), x1, d1);
+            d2 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + p + 16), x1, d2);
+            d3 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + p + 16), x1, d3);
+        }
+        for (; p < kv; p += 16) {
+            const __m512 x0 = _mm512_loadu_ps(x + p);
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + p), x0, a0);
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + p), x0, a1);
+            a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + p), x0, a2);
+            a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + p), x0, a3);
+        }
+        if (tail) {
+            const __m512 x0 = _mm512_maskz_loadu_ps(tail, x + p);
+            d0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w0 + p), x0, d0);
+            d1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w1 + p), x0, d1);
+            d2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w2 + p), x0, d2);
+            d3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w3 + p), x0, d3);
+        }
+        y[j] = _mm512_reduce_add_ps(_mm512_add_ps(a0, d0));
+        y[j + 1] = _mm512_reduce_add_ps(_mm512_add_ps(a1, d1));
+        y[j + 2] = _mm512_reduce_add_ps(_mm512_add_ps(a2, d2));
+        y[j + 3] = _mm512_reduce_add_ps(_mm512_add_ps(a3, d3));
+    }
+    for (; j < n; ++j) {
+        const float *w0 = w + j * ldw;
+        __m512 a0 = _mm512_setzero_ps();
+        int64_t p = 0;
+        for (; p < kv; p += 16) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + p), _mm512_loadu_ps(x + p), a0);
+        if (tail)
+            a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w0 + p), _mm512_maskz_loadu_ps(tail, x + p), a0);
+        y[j] = _mm512_reduce_add_ps(a0);
+    }
+}
+
+FLINT_TARGET_AVX512 static void gemv_axpy_avx512(int64_t n, int64_t k, const float *w, int64_t ldw,
+                                                 const float *x, int64_t incx, float *y) {
+    const int64_t block = 4096;
+    for (int64_t j0 = 0; j0 < n; j0 += block) {
+        const int64_t nb = n - j0 < block ? n - j0 : block;
+        const int64_t nv = nb & ~(int64_t)15;
+        const __mmask16 tail = (__mmask16)((1u << (nb - nv)) - 1u);
+        float *yb = y + j0;
+        for (int64_t j = 0; j < nb; ++j) yb[j] = 0.0f;
+        int64_t p = 0;
+        for (; p + 4 <= k; p += 4) {
+            const float *w0 = w + p * ldw + j0, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
+            const __m512 x0 = _mm512_set1_ps(x[p * incx]), x1 = _mm512_set1_ps(x[(p + 1) * incx]);
+            const __m512 x2 = _mm512_set1_ps(x[(p + 2) * incx]), x3 = _mm512_set1_ps(x[(p + 3) * incx]);
+            int64_t j = 0;
+            for (; j < nv; j += 16) {
+                __m512 v = _mm512_loadu_ps(yb + j);
+                v = _mm512_fmadd_ps(x0, _mm512_loadu_ps(w0 + j), v);
+                v = _mm512_fmadd_ps(x1, _mm512_loadu_ps(w1 + j), v);
+                v = _mm512_fmadd_ps(x2, _mm512_loadu_ps(w2 + j), v);
+                v = _mm512_fmadd_ps(x3, _mm512_loadu_ps(w3 + j), v);
+                _mm512_storeu_ps(yb + j, v);
+            }
+            if (tail) {
+                __m512 v = _mm512_maskz_loadu_ps(tail, yb + j);
+                v = _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(tail, w0 + j), v);
+                v = _mm512_fmadd_ps(x1, _mm512_maskz_loadu_ps(tail, w1 + j), v);
+                v = _mm512_fmadd_ps(x2, _mm512_maskz_loadu_ps(tail, w2 + j), v);
+                v = _mm512_fmadd_ps(x3, _mm512_maskz_loadu_ps(tail, w3 + j), v);
+                _mm512_mask_storeu_ps(yb + j, tail, v);
+            }
+        }
+        for (; p < k; ++p) {
+            const float *w0 = w + p * ldw + j0;
+            const __m512 x0 = _mm512_set1_ps(x[p * incx]);
+            int64_t j = 0;
+            for (; j < nv; j += 16)
+                _mm512_storeu_ps(yb + j, _mm512_fmadd_ps(x0, _mm512_loadu_ps(w0 + j), _mm512_loadu_ps(yb + j)));
+            if (tail)
+                _mm512_mask_storeu_ps(yb + j, tail,
+                                      _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(tail, w0 + j),
+                                                      _mm512_maskz_loadu_ps(tail, yb + j)));
+        }
+    }
+}
+
+/* Streams NR-wide packed panels; two k steps per iteration on independent accumulators. */
+FLINT_TARGET_AVX512 static void gemv_packed_avx512(int64_t kc, int64_t panels, const float *x,
+                                                   const float *pb, int nr, float *y, int accumulate) {
+    if (nr != NR) {
+        flint__gemv_packed_generic(kc, panels, x, pb, nr, y, accumulate);
+        return;
+    }
+    for (int64_t q = 0; q < panels; ++q) {
+        __m512 s0[NV], s1[NV];
+        UNROLL_NV for (int v = 0; v < NV; ++v) s0[v] = s1[v] = _mm512_setzero_ps();
+        const float *bp = pb + q * NR * kc;
+        int64_t p = 0;
+        for (; p + 2 <= kc; p += 2, bp += 2 * NR) {
+            const __m512 x0 = _mm512_set1_ps(x[p]), x1 = _mm512_set1_ps(x[p + 1]);
+            UNROLL_NV for (int v = 0; v < NV; ++v) {
+                s0[v] = _mm512_fmadd_ps(x0, _mm512_loadu_ps(bp + 16 * v), s0[v]);
+                s1[v] = _mm512_fmadd_ps(x1, _mm512_loadu_ps(bp + NR + 16 * v), s1[v]);
+            }
+        }
+        if (p < kc) {
+            const __m512 x0 = _mm512_set1_ps(x[p]);
+            UNROLL_NV for (int v = 0; v < NV; ++v) s0[v] = _mm512_fmadd_ps(x0, _mm512_loadu_ps(bp + 16 * v), s0[v]);
+        }
+        float *yq = y + q * NR;
+        UNROLL_NV for (int v = 0; v < NV; ++v) {
+            __m512 r = _mm512_add_ps(s0[v], s1[v]);
+            if (accumulate) r = _mm512_add_ps(r, _mm512_loadu_ps(yq + 16 * v));
+            _mm512_storeu_ps(yq + 16 * v, r);
+        }
+    }
+}
+
+const flint_gemm_kernel flint__kernel_avx512 = {
+    "avx512", FLINT_KERNEL_AVX512, MR, NR, FLINT_AVX512_KC, FLINT_AVX512_MC / MR * MR, 4096 - 4096 % NR,
+    ukernel_avx512, flint__pack_a_avx2, flint__pack_b_avx2, gemv_dot_avx512, gemv_axpy_avx512,
+    gemv_packed_avx512,
+};
+
+#else
+typedef int flint_kernels_avx512_unused;
+#endif

@@ -1,0 +1,7 @@
+#ifndef CFLINT_KERNELS_H
+#define CFLINT_KERNELS_H
+
+#include "flint_pool.h"
+#include "flint_gemm.h"
+
+#endif

@@ -1,0 +1,120 @@
+#ifndef FLINT_GEMM_H
+#define FLINT_GEMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flint_pool.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Where a GEMM bias is broadcast from.
+typedef enum flint_bias_kind {
+    /// No bias.
+    FLINT_BIAS_NONE = 0,
+    /// `bias[i]` is added to every element of output row i (`bias` has m elements).
+    FLINT_BIAS_PER_ROW = 1,
+    /// `bias[j]` is added to every element of output column j (`bias` has n elements).
+    FLINT_BIAS_PER_COL = 2
+} flint_bias_kind;
+
+/// The activation applied last, to every output element.
+typedef enum flint_activation {
+    FLINT_ACTIVATION_NONE = 0,
+    /// max(x, 0); NaN stays NaN.
+    FLINT_ACTIVATION_RELU = 1,
+    /// min(max(x, clamp_min), clamp_max); NaN stays NaN. ReLU6 is clamp(0, 6).
+    FLINT_ACTIVATION_CLAMP = 2
+} flint_activation;
+
+/// What is done with each output element while it is written:
+///
+///     C[i][j] = act(sum_p A[i][p] * B[p][j] + beta * C[i][j] + bias + residual[i][j])
+///
+/// `beta == 0` means C is not read at all (it may hold NaN or garbage); any other value scales it.
+/// `bias` is read according to `bias_kind` (ignored for FLINT_BIAS_NONE).
+/// `residual`, if not NULL, is an m x n matrix with row stride `residual_row_stride` elements and
+/// column stride 1. It must either be exactly C (same pointer and row stride as C) or not overlap C.
+/// `clamp_min` / `clamp_max` are used by FLINT_ACTIVATION_CLAMP only.
+/// A NULL epilogue pointer means beta 0, no bias, no residual, no activation.
+typedef struct flint_gemm_epilogue {
+    float beta;
+    flint_bias_kind bias_kind;
+    const float *bias;
+    const float *residual;
+    int64_t residual_row_stride;
+    flint_activation activation;
+    float clamp_min;
+    float clamp_max;
+} flint_gemm_epilogue;
+
+/// Single-precision GEMM with a fused epilogue: C[m x n] = epilogue(A[m x k] * B[k x n]).
+///
+/// Element (i, p) of A is `a[i * a_row_stride + p * a_col_stride]`, element (p, j) of B is
+/// `b[p * b_row_stride + j * b_col_stride]`; strides are in elements and may be any value (a transposed
+/// view just swaps them; a step-2 slice doubles one), so views need no copy. Contiguous rows
+/// (column stride 1) or contiguous columns (row stride 1) are the fast layouts. Element (i, j) of C is
+/// `c[i * c_row_stride + j]`. k == 0 gives C = epilogue(0). m == 0 or n == 0 does nothing.
+///
+/// Aliasing: C must not overlap A, B or the bias; the residual follows the rule in flint_gemm_epilogue.
+/// Threads: runs on `pool` (NULL = the calling thread only) when the product is large enough to profit.
+/// Reentrant: any number of threads may call this at once, also on the same pool (see flint_parallel_for).
+/// Results do not depend on the number of threads. m == 1 and n == 1 use a bandwidth-bound GEMV path.
+void flint_sgemm(flint_pool *pool, int64_t m, int64_t n, int64_t k,
+                 const float *a, int64_t a_row_stride, int64_t a_col_stride,
+                 const float *b, int64_t b_row_stride, int64_t b_col_stride,
+                 float *c, int64_t c_row_stride,
+                 const flint_gemm_epilogue *epilogue);
+
+/// Bytes needed by `flint_sgemm_pack_b` for a k x n matrix (for the kernels selected at the time of the
+/// call; the value never exceeds what any kernel variant needs, so it may be computed once and reused).
+size_t flint_sgemm_pack_b_size(int64_t k, int64_t n);
+
+/// Packs the k x n matrix B (element (p, j) at `b[p * b_row_stride + j * b_col_stride]`) once into
+/// `packed`, which must hold `flint_sgemm_pack_b_size(k, n)` bytes and be 4-byte aligned (64-byte aligned is
+/// best). The packed form is private to this process (it depends on the CPU's kernels) and is immutable
+/// after packing, so any number of threads may read it at once. Thread-safe.
+void flint_sgemm_pack_b(int64_t k, int64_t n, const float *b, int64_t b_row_stride, int64_t b_col_stride,
+                        void *packed);
+
+/// As `flint_sgemm` with B given as a buffer from `flint_sgemm_pack_b` for the same k and n.
+void flint_sgemm_packed_b(flint_pool *pool, int64_t m, int64_t n, int64_t k,
+                          const float *a, int64_t a_row_stride, int64_t a_col_stride,
+                          const void *packed_b,
+                          float *c, int64_t c_row_stride,
+                          const flint_gemm_epilogue *epilogue);
+
+/// Bytes needed by `flint_sgemm_pack_a` for an m x k matrix (same rules as flint_sgemm_pack_b_size).
+size_t flint_sgemm_pack_a_size(int64_t m, int64_t k);
+
+/// Packs the m x k matrix A (element (i, p) at `a[i * a_row_stride + p * a_col_stride]`) once into
+/// `packed` (`flint_sgemm_pack_a_size(m, k)` bytes, 4-byte aligned, 64 best). Useful when the constant
+/// operand is on the left, e.g. convolution weights [Cout, Cin*kh*kw] times an im2col matrix.
+/// Same rules as flint_sgemm_pack_b.
+void flint_sgemm_pack_a(int64_t m, int64_t k, const float *a, int64_t a_row_stride, int64_t a_col_stride,
+                        void *packed);
+
+/// As `flint_sgemm` with A given as a buffer from `flint_sgemm_pack_a` for the same m and k.
+void flint_sgemm_packed_a(flint_pool *pool, int64_t m, int64_t n, int64_t k,
+                          const void *packed_a,
+                          const float *b, int64_t b_row_stride, int64_t b_col_stride,
+                          float *c, int64_t c_row_stride,
+                          const flint_gemm_epilogue *epilogue);
+
+/// The name of the kernel set in use: "avx512", "avx2", "neon" or "scalar".
+const char *flint_kernels_isa(void);
+
+/// For tests and benchmarks: forces a kernel set ("scalar", "avx2", "avx512", "neon"), or restores
+/// automatic selection with NULL or "auto". Returns 0 on success, -1 if that set is not compiled in or
+/// the CPU lacks it (the selection is then unchanged). Automatic selection can also be overridden at
+/// start-up with the environment variable FLINT_KERNELS_ISA. Not to be called while GEMMs run on other
+/// threads. Buffers packed earlier stay valid: they remember the kernel set that packed them.
+int flint_kernels_force_isa(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,93 @@
+/// Code that runs once per element type. Implement `visit` generically; ``DType/dispatch(_:)`` calls it with
+/// the static type of a runtime dtype.
+public protocol DTypeVisitor {
+    associatedtype Result
+    func visit<T: TensorElement>(_ type: T.Type) throws -> Result
+}
+
+/// Code that runs for floating-point element types only.
+public protocol FloatingDTypeVisitor {
+    associatedtype Result
+    func visit<T: FloatingElement>(_ type: T.Type) throws -> Result
+}
+
+/// Code that runs for any numeric type, split by category.
+public protocol NumericDTypeVisitor {
+    associatedtype Result
+    func visitFloating<T: FloatingElement>(_ type: T.Type) throws -> Result
+    func visitInteger<T: IntegerElement>(_ type: T.Type) throws -> Result
+    func visitBool() throws -> Result
+}
+
+extension DType {
+    /// Runs `visitor` with this dtype's element type. Throws ``TensorError`` for dtypes that can be stored
+    /// but not computed with (complex, quantized, float8).
+    public func dispatch<V: DTypeVisitor>(_ visitor: V) throws -> V.Result {
+        switch self {
+        case .float32: try visitor.visit(Float.self)
+        case .float64: try visitor.visit(Double.self)
+        case .float16: try visitor.visit(Half.self)
+        case .bfloat16: try visitor.visit(BFloat16.self)
+        case .bool: try visitor.visit(Bool.self)
+        case .uint8: try visitor.visit(UInt8.self)
+        case .int8: try visitor.visit(Int8.self)
+        case .int16: try visitor.visit(Int16.self)
+        case .int32: try visitor.visit(Int32.self)
+        case .int64: try visitor.visit(Int64.self)
+        case .uint16: try visitor.visit(UInt16.self)
+        case .uint32: try visitor.visit(UInt32.self)
+        case .uint64: try visitor.visit(UInt64.self)
+        default: throw TensorError("dtype \(name) is not supported for computation")
+        }
+    }
+
+    /// Runs `visitor` with this floating dtype's element type; throws for other dtypes, naming `operation`.
+    public func dispatchFloating<V: FloatingDTypeVisitor>(_ visitor: V, operation: String) throws -> V.Result {
+        switch self {
+        case .float32: try visitor.visit(Float.self)
+        case .float64: try visitor.visit(Double.self)
+        case .float16: try visitor.visit(Half.self)
+        case .bfloat16: try visitor.visit(BFloat16.self)
+        default: throw TensorError("\(operation) does not support dtype \(name)")
+        }
+    }
+
+    /// Runs `visitor` for this dtype's category; throws for non-computable dtypes, naming `operation`.
+    public func dispatchNumeric<V: NumericDTypeVisitor>(_ visitor: V, operation: String) throws -> V.Result {
+        switch self {
+        case .float32: try visitor.visitFloating(Float.self)
+        case .float64: try visitor.visitFloating(Double.self)
+        case .float16: try visitor.visitFloating(Half.self)
+        case .bfloat16: try visitor.visitFloating(BFloat16.self)
+        case .bool: try visitor.visitBool()
+        case .uint8: try visitor.visitInteger(UInt8.self)
+        case .int8: try visitor.visitInteger(Int8.self)
+        case .int16: try visitor.visitInteger(Int16.self)
+        case .int32: try visitor.visitInteger(Int32.self)
+        case .int64: try visitor.visitInteger(Int64.self)
+        case .uint16: try visitor.visitInteger(UInt16.self)
+        case .uint32: try visitor.visitInteger(UInt32.self)
+        case .uint64: try visitor.visitInteger(UInt64.self)
+        default: throw TensorError("\(operation) does not support dtype \(name)")
+        }
+    }
+
+    /// Whether the dtype is a real floating-point type.
+    public var isFloatingPoint: Bool {
+        switch self {
+        case .float16, .bfloat16, .float32, .float64, .float8_e5m2, .float8_e4m3fn, .float8_e5m2fnuz, .float8_e4m3fnuz: true
+        default: false
+        }
+    }
+
+    /// Whether the dtype is complex.
+    public var isComplex: Bool { self == .complex32 || self == .complex64 || self == .complex128 }
+
+    /// Whether the dtype is an integer type (bool excluded).
+    public var isIntegral: Bool {
+        switch self {
+        case .uint8, .int8, .int16, .int32, .int64, .uint16, .uint32, .uint64: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,83 @@
+/// ATen's type promotion (`c10/core/ScalarType.h promoteTypes`, `ATen/native/TypeProperties.cpp`).
+extension DType {
+    /// The smallest dtype both `a` and `b` convert to without losing their category, as `torch.promote_types`.
+    /// Throws for combinations ATen rejects (the unsigned 16/32/64-bit types with other integers, complex).
+    public static func promote(_ a: DType, _ b: DType) throws -> DType {
+        if a == b { return a }
+        if a == .bool { return b }
+        if b == .bool { return a }
+        guard !a.isComplex, !b.isComplex else {
+            throw TensorError("type promotion between \(a) and \(b) is not supported")
+        }
+        if a.isFloatingPoint || b.isFloatingPoint {
+            guard a.isFloatingPoint, b.isFloatingPoint else { return a.isFloatingPoint ? a : b }
+            if Set([a, b]) == [.float16, .bfloat16] { return .float32 }
+            return a.floatingRank >= b.floatingRank ? a : b
+        }
+        let wideUnsigned: Set<DType> = [.uint16, .uint32, .uint64]
+        guard !wideUnsigned.contains(a), !wideUnsigned.contains(b), a.isIntegral, b.isIntegral else {
+            throw TensorError("type promotion between \(a) and \(b) is not supported")
+        }
+        if a == .uint8 { return b.itemSize > 1 ? b : .int16 }
+        if b == .uint8 { return a.itemSize > 1 ? a : .int16 }
+        return a.itemSize >= b.itemSize ? a : b
+    }
+
+    private var floatingRank: Int {
+        switch self {
+        case .float64: 3
+        case .float32: 2
+        case .float16, .bfloat16: 1
+        default: 0
+        }
+    }
+}
+
+/// An operand's role in type promotion: ATen ranks tensors with dimensions above zero-dim tensors, and
+/// both above Python scalars ("wrapped numbers"), within each category (bool < integer < floating).
+public enum PromotionOperand: Sendable {
+    case tensor(DType, rank: Int)
+    /// A Python `bool`, `int` or `float` scalar.
+    case scalar(ScalarKind)
+
+    public enum ScalarKind: Sendable {
+        case bool, int, float
+    }
+}
+
+extension DType {
+    /// The result dtype of an operation on `operands`, as `torch.result_type` computes it. A float scalar
+    /// counts as the default dtype (float32), an int scalar as int64.
+    public static func resultType(_ operands: [PromotionOperand]) throws -> DType {
+        var dimensioned: DType?
+        var zeroDim: DType?
+        var wrapped: DType?
+        func merge(_ current: DType?, _ next: DType) throws -> DType {
+            guard let current else { return next }
+            return try promote(current, next)
+        }
+        for operand in operands {
+            switch operand {
+            case .tensor(let dtype, let rank) where rank > 0: dimensioned = try merge(dimensioned, dtype)
+            case .tensor(let dtype, _): zeroDim = try merge(zeroDim, dtype)
+            case .scalar(.bool): wrapped = try merge(wrapped, .bool)
+            case .scalar(.int): wrapped = try merge(wrapped, .int64)
+            case .scalar(.float): wrapped = try merge(wrapped, .float32)
+            }
+        }
+        let lower = try combineCategories(zeroDim, wrapped)
+        guard let result = try combineCategories(dimensioned, lower) else {
+            throw TensorError("result type of an operation without operands")
+        }
+        return result
+    }
+
+    /// `combine_categories`: the higher tier wins unless the lower tier is in a higher category.
+    private static func combineCategories(_ higher: DType?, _ lower: DType?) throws -> DType? {
+        guard let higher else { return lower }
+        guard let lower else { return higher }
+        if higher.isFloatingPoint { return higher }
+        if higher == .bool || lower.isFloatingPoint { return try promote(higher, lower) }
+        return higher
+    }
+}

@@ -1,0 +1,68 @@
+/// Creating tensors from Swift values and reading their elements.
+extension Tensor {
+    /// A contiguous tensor holding `scalars` in row-major order. Throws when the count does not match `shape`.
+    public init<T: TensorElement>(shape: [Int], scalars: [T]) throws {
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw TensorError("negative size in shape \(shape)") }
+        guard shape.reduce(1, *) == scalars.count else {
+            throw TensorError("shape \(shape) needs \(shape.reduce(1, *)) elements but \(scalars.count) were given")
+        }
+        self.init(zeros: shape, dtype: T.dtype)
+        scalars.withUnsafeBytes { storage.base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    }
+
+    /// A 0-dim tensor holding `value`.
+    public init<T: TensorElement>(scalar value: T) {
+        self.init(zeros: [], dtype: T.dtype)
+        storage.base.storeBytes(of: value, as: T.self)
+    }
+
+    /// A tensor of the given shape filled with `value` converted to `dtype`.
+    public static func full(_ shape: [Int], value: Double, dtype: DType = .float32) throws -> Tensor {
+        let result = Tensor(zeros: shape, dtype: dtype)
+        try dtype.dispatch(Fill(tensor: result, value: value))
+        return result
+    }
+
+    /// A tensor of ones.
+    public static func ones(_ shape: [Int], dtype: DType = .float32) -> Tensor {
+        // Every computable dtype can hold 1; non-computable ones fail inside `full`.
+        (try? full(shape, value: 1, dtype: dtype)) ?? Tensor(zeros: shape, dtype: dtype)
+    }
+
+    /// A tensor of zeros.
+    public static func zeros(_ shape: [Int], dtype: DType = .float32) -> Tensor {
+        Tensor(zeros: shape, dtype: dtype)
+    }
+
+    /// The elements in row-major order. Throws when `T` is not the tensor's element type.
+    public func scalars<T: TensorElement>(as type: T.Type) throws -> [T] {
+        guard T.dtype == dtype else { throw TensorError("tensor holds \(dtype), not \(T.dtype)") }
+        let bytes = contiguousBytes()
+        return bytes.withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
+    }
+
+    /// The single element of a one-element tensor, converted to `Double`.
+    public func item() throws -> Double {
+        guard elementCount == 1 else {
+            throw TensorError("a tensor with \(elementCount) elements cannot be converted to a scalar")
+        }
+        return try dtype.dispatch(ReadScalar(address: baseAddress))
+    }
+}
+
+private struct Fill: DTypeVisitor {
+    let tensor: Tensor
+    let value: Double
+    func visit<T: TensorElement>(_ type: T.Type) throws {
+        let element = T(castingDouble: value)
+        tensor.baseAddress.bindMemory(to: T.self, capacity: tensor.elementCount)
+            .update(repeating: element, count: tensor.elementCount)
+    }
+}
+
+private struct ReadScalar: DTypeVisitor {
+    let address: UnsafeMutableRawPointer
+    func visit<T: TensorElement>(_ type: T.Type) throws -> Double {
+        address.load(as: T.self).doubleValue
+    }
+}
