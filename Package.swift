@@ -20,6 +20,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -29,8 +30,12 @@ let package = Package(
         ),
         .target(name: "FlintZip", dependencies: ["CZlib"]),
         .target(name: "FlintPickle"),
-        .target(name: "FlintTensor"),
+        .target(
+            name: "FlintTensor",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+        ),
         .target(name: "FlintScript"),
+        .target(name: "FlintNumPy", dependencies: ["FlintZip", "FlintTensor"]),
         .target(
             name: "FlintLoader",
             dependencies: ["FlintZip", "FlintPickle", "FlintTensor", "FlintScript"]
@@ -47,7 +52,7 @@ let package = Package(
         .target(name: "FlintTestSupport", dependencies: ["FlintZip", "CZlib"], path: "Tests/FlintTestSupport"),
         .testTarget(name: "FlintZipTests", dependencies: ["FlintZip", "FlintTestSupport"]),
         .testTarget(name: "FlintPickleTests", dependencies: ["FlintPickle"]),
-        .testTarget(name: "FlintTensorTests", dependencies: ["FlintTensor", "FlintLoader", "FlintTestSupport"]),
+        .testTarget(name: "FlintTensorTests", dependencies: ["FlintTensor", "FlintNumPy", "FlintTestSupport"]),
         .testTarget(name: "FlintLoaderTests", dependencies: ["FlintLoader", "FlintTestSupport"]),
         .testTarget(name: "FlintCLITests", dependencies: ["FlintTestSupport"]),
     ]

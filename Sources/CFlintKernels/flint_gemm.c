@@ -69,6 +69,8 @@ static void macro_kernel(const gemm_ctx *g, const float *ap, const float *bp, in
             flint_tile_epi te = flint__epi_at(&g->epi, row, col, first, last);
             if (mr == MR && nr == NR) {
                 K->ukernel(kcur, ap + ir * kcur, bpp, cp, g->ldc, &te);
+            } else if (K->ukernel_edge) {
+                K->ukernel_edge(kcur, ap + ir * kcur, bpp, cp, g->ldc, mr, nr, &te);
             } else {
                 K->ukernel(kcur, ap + ir * kcur, bpp, tmp, NR, &raw);
                 flint__epilogue_tile(tmp, NR, cp, g->ldc, mr, nr, &te);

@@ -41,6 +41,10 @@ typedef struct flint_tile_epi {
 typedef void (*flint_ukernel_fn)(int64_t kc, const float *pa, const float *pb, float *c, int64_t ldc,
                                  const flint_tile_epi *e);
 
+/* Micro-kernel for a partial tile: only rows [0, mr) and columns [0, nr) of C are touched. */
+typedef void (*flint_ukernel_edge_fn)(int64_t kc, const float *pa, const float *pb, float *c, int64_t ldc,
+                                      int64_t mr, int64_t nr, const flint_tile_epi *e);
+
 /* Packs rows [0, rows) x cols [0, kc) of A into MR-row panels: out[panel][p][i], zero-padded to MR. */
 typedef void (*flint_pack_a_fn)(int64_t rows, int64_t kc, const float *a, int64_t rs, int64_t cs, int mr,
                                 float *out);
@@ -63,6 +67,7 @@ typedef struct flint_gemm_kernel {
     int mr, nr;
     int64_t kc, mc, nc;
     flint_ukernel_fn ukernel;
+    flint_ukernel_edge_fn ukernel_edge; /* NULL: partial tiles go through a buffer */
     flint_pack_a_fn pack_a;
     flint_pack_b_fn pack_b;
     flint_gemv_dot_fn gemv_dot;

@@ -201,6 +201,64 @@ FLINT_TARGET_AVX2 static void ukernel_avx2(int64_t kc, const float *pa, const fl
     STORE_ROW(5);
 }
 
+/* Partial tiles: rows [0, mr) and columns [0, nr) of C; only the vectors holding valid columns are
+ * computed. Masked loads and stores never touch memory outside the tile. */
+FLINT_TARGET_AVX2 static inline __attribute__((always_inline)) void
+ukernel_edge_body(int64_t kc, const float *pa, const float *pb, float *c, int64_t ldc, int64_t mr,
+                  const flint_tile_epi *e, const int nv, const __m256i last) {
+    __m256 acc[MR][2];
+    _Pragma("GCC unroll 8") for (int i = 0; i < MR; ++i) {
+        _Pragma("GCC unroll 2") for (int v = 0; v < nv; ++v) acc[i][v] = _mm256_setzero_ps();
+    }
+    for (int64_t p = 0; p < kc; ++p) {
+        __m256 b[2];
+        _Pragma("GCC unroll 2") for (int v = 0; v < nv; ++v) b[v] = _mm256_loadu_ps(pb + 8 * v);
+        _Pragma("GCC unroll 8") for (int i = 0; i < MR; ++i) {
+            const __m256 av = _mm256_broadcast_ss(pa + i);
+            _Pragma("GCC unroll 2") for (int v = 0; v < nv; ++v) acc[i][v] = _mm256_fmadd_ps(av, b[v], acc[i][v]);
+        }
+        pa += MR;
+        pb += NR;
+    }
+    const float beta = e->beta;
+    const int flags = e->flags, act = e->act;
+    const __m256 vbeta = _mm256_set1_ps(beta);
+    const __m256 vlo = _mm256_set1_ps(e->lo), vhi = _mm256_set1_ps(e->hi);
+    const __m256i all = _mm256_set1_epi32(-1);
+    __m256 bc[2];
+    _Pragma("GCC unroll 2") for (int v = 0; v < nv; ++v) {
+        const __m256i mk = v == nv - 1 ? last : all;
+        bc[v] = (flags & FLINT_EPI_BIAS_COL) ? _mm256_maskload_ps(e->bias + 8 * v, mk) : _mm256_setzero_ps();
+    }
+    for (int64_t i = 0; i < mr; ++i) {
+        float *cr = c + i * ldc;
+        const __m256 br = (flags & FLINT_EPI_BIAS_ROW) ? _mm256_broadcast_ss(e->bias + i) : _mm256_setzero_ps();
+        _Pragma("GCC unroll 2") for (int v = 0; v < nv; ++v) {
+            const __m256i mk = v == nv - 1 ? last : all;
+            __m256 x = acc[i][v];
+            if (beta != 0.0f) x = _mm256_fmadd_ps(vbeta, _mm256_maskload_ps(cr + 8 * v, mk), x);
+            if (flags) {
+                x = _mm256_add_ps(x, _mm256_add_ps(br, bc[v]));
+                if (flags & FLINT_EPI_RESIDUAL)
+                    x = _mm256_add_ps(x, _mm256_maskload_ps(e->res + i * e->ldr + 8 * v, mk));
+            }
+            if (act) x = _mm256_min_ps(vhi, _mm256_max_ps(vlo, x));
+            _mm256_maskstore_ps(cr + 8 * v, mk, x);
+        }
+    }
+}
+
+FLINT_TARGET_AVX2 static void ukernel_edge_avx2(int64_t kc, const float *pa, const float *pb, float *c,
+                                                int64_t ldc, int64_t mr, int64_t nr, const flint_tile_epi *e) {
+    const int nv = nr > 8 ? 2 : 1;
+    const __m256i last = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(nr - 8 * (nv - 1))),
+                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    if (nv == 1)
+        ukernel_edge_body(kc, pa, pb, c, ldc, mr, e, 1, last);
+    else
+        ukernel_edge_body(kc, pa, pb, c, ldc, mr, e, 2, last);
+}
+
 /* ---- GEMV ------------------------------------------------------------------------------------- */
 
 FLINT_TARGET_AVX2 static inline float hsum8(__m256 v) {
@@ -346,7 +404,7 @@ void flint__pack_b_avx2(int64_t kc, int64_t cols, const float *b, int64_t rs, in
 
 const flint_gemm_kernel flint__kernel_avx2 = {
     "avx2", FLINT_KERNEL_AVX2, MR, NR, 256, 144, 4080,
-    ukernel_avx2, pack_a_avx2, pack_b_avx2, gemv_dot_avx2, gemv_axpy_avx2, gemv_packed_avx2,
+    ukernel_avx2, ukernel_edge_avx2, pack_a_avx2, pack_b_avx2, gemv_dot_avx2, gemv_axpy_avx2, gemv_packed_avx2,
 };
 
 #else

@@ -31,61 +31,91 @@
 void flint__pack_a_avx2(int64_t rows, int64_t kc, const float *a, int64_t rs, int64_t cs, int mr, float *out);
 void flint__pack_b_avx2(int64_t kc, int64_t cols, const float *b, int64_t rs, int64_t cs, int nr, float *out);
 
-FLINT_TARGET_AVX512 static void ukernel_avx512(int64_t kc, const float *pa, const float *pb, float *c,
-                                               int64_t ldc, const flint_tile_epi *e) {
+/* The micro-kernel body. `nv` (vectors of 16 columns computed), `mr` (rows stored) and `last` (mask of
+ * the columns stored from the last vector) are constants after inlining into the entry points below,
+ * so the loops unroll fully and the tile stays in registers. Rows of A past `mr` are zero padding. */
+FLINT_TARGET_AVX512 static inline __attribute__((always_inline)) void
+ukernel_body(int64_t kc, const float *pa, const float *pb, float *c, int64_t ldc, const flint_tile_epi *e,
+             const int nv, const int64_t mr, const __mmask16 last, const int full) {
     __m512 acc[MR][NV];
     UNROLL_MR for (int i = 0; i < MR; ++i) {
-        UNROLL_NV for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+        UNROLL_NV for (int v = 0; v < nv; ++v) acc[i][v] = _mm512_setzero_ps();
     }
-    UNROLL_MR for (int i = 0; i < MR; ++i) {
-        UNROLL_NV for (int v = 0; v < NV; ++v) _mm_prefetch((const char *)(c + i * ldc + 16 * v), _MM_HINT_T0);
+    if (full) {
+        UNROLL_MR for (int i = 0; i < MR; ++i) {
+            UNROLL_NV for (int v = 0; v < nv; ++v) _mm_prefetch((const char *)(c + i * ldc + 16 * v), _MM_HINT_T0);
+        }
     }
     for (int64_t p = 0; p < kc; ++p) {
         __m512 b[NV];
-        UNROLL_NV for (int v = 0; v < NV; ++v) b[v] = _mm512_loadu_ps(pb + 16 * v);
+        UNROLL_NV for (int v = 0; v < nv; ++v) b[v] = _mm512_loadu_ps(pb + 16 * v);
         UNROLL_MR for (int i = 0; i < MR; ++i) {
             const __m512 av = _mm512_set1_ps(pa[i]);
-            UNROLL_NV for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(av, b[v], acc[i][v]);
+            UNROLL_NV for (int v = 0; v < nv; ++v) acc[i][v] = _mm512_fmadd_ps(av, b[v], acc[i][v]);
         }
         pa += MR;
         pb += NR;
     }
     const float beta = e->beta;
-    const int flags = e->flags;
-    if (beta != 0.0f) {
-        const __m512 vbeta = _mm512_set1_ps(beta);
-        UNROLL_MR for (int i = 0; i < MR; ++i) {
-            UNROLL_NV for (int v = 0; v < NV; ++v)
-                acc[i][v] = _mm512_fmadd_ps(vbeta, _mm512_loadu_ps(c + i * ldc + 16 * v), acc[i][v]);
-        }
-    }
-    if (flags & FLINT_EPI_BIAS_ROW) {
-        UNROLL_MR for (int i = 0; i < MR; ++i) {
-            const __m512 bv = _mm512_set1_ps(e->bias[i]);
-            UNROLL_NV for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_add_ps(acc[i][v], bv);
-        }
-    }
-    if (flags & FLINT_EPI_BIAS_COL) {
-        UNROLL_NV for (int v = 0; v < NV; ++v) {
-            const __m512 bv = _mm512_loadu_ps(e->bias + 16 * v);
-            UNROLL_MR for (int i = 0; i < MR; ++i) acc[i][v] = _mm512_add_ps(acc[i][v], bv);
-        }
-    }
-    if (flags & FLINT_EPI_RESIDUAL) {
-        UNROLL_MR for (int i = 0; i < MR; ++i) {
-            UNROLL_NV for (int v = 0; v < NV; ++v)
-                acc[i][v] = _mm512_add_ps(acc[i][v], _mm512_loadu_ps(e->res + i * e->ldr + 16 * v));
-        }
-    }
-    if (e->act) {
-        const __m512 vlo = _mm512_set1_ps(e->lo), vhi = _mm512_set1_ps(e->hi);
-        UNROLL_MR for (int i = 0; i < MR; ++i) {
-            UNROLL_NV for (int v = 0; v < NV; ++v)
-                acc[i][v] = _mm512_min_ps(vhi, _mm512_max_ps(vlo, acc[i][v]));
-        }
+    const int flags = e->flags, act = e->act;
+    const __m512 vbeta = _mm512_set1_ps(beta);
+    const __m512 vlo = _mm512_set1_ps(e->lo), vhi = _mm512_set1_ps(e->hi);
+    __m512 bc[NV];
+    UNROLL_NV for (int v = 0; v < nv; ++v) {
+        const __mmask16 mk = v == nv - 1 ? last : (__mmask16)0xFFFF;
+        bc[v] = (flags & FLINT_EPI_BIAS_COL) ? _mm512_maskz_loadu_ps(mk, e->bias + 16 * v) : _mm512_setzero_ps();
     }
     UNROLL_MR for (int i = 0; i < MR; ++i) {
-        UNROLL_NV for (int v = 0; v < NV; ++v) _mm512_storeu_ps(c + i * ldc + 16 * v, acc[i][v]);
+        if (i >= mr) break;
+        float *cr = c + i * ldc;
+        const __m512 br = (flags & FLINT_EPI_BIAS_ROW) ? _mm512_set1_ps(e->bias[i]) : _mm512_setzero_ps();
+        UNROLL_NV for (int v = 0; v < nv; ++v) {
+            const __mmask16 mk = v == nv - 1 ? last : (__mmask16)0xFFFF;
+            __m512 x = acc[i][v];
+            if (beta != 0.0f) x = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(mk, cr + 16 * v), x);
+            if (flags) {
+                x = _mm512_add_ps(x, _mm512_add_ps(br, bc[v]));
+                if (flags & FLINT_EPI_RESIDUAL)
+                    x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mk, e->res + i * e->ldr + 16 * v));
+            }
+            if (act) x = _mm512_min_ps(vhi, _mm512_max_ps(vlo, x));
+            _mm512_mask_storeu_ps(cr + 16 * v, mk, x);
+        }
+    }
+}
+
+FLINT_TARGET_AVX512 static void ukernel_avx512(int64_t kc, const float *pa, const float *pb, float *c,
+                                               int64_t ldc, const flint_tile_epi *e) {
+    ukernel_body(kc, pa, pb, c, ldc, e, NV, MR, (__mmask16)0xFFFF, 1);
+}
+
+/* Partial tiles: only the vectors that hold valid columns are computed. */
+FLINT_TARGET_AVX512 static void ukernel_edge_avx512(int64_t kc, const float *pa, const float *pb, float *c,
+                                                    int64_t ldc, int64_t mr, int64_t nr,
+                                                    const flint_tile_epi *e) {
+    const int nv = (int)((nr + 15) / 16);
+    const __mmask16 last = (__mmask16)(0xFFFFu >> (16 * nv - nr));
+    switch (nv) {
+    case 1:
+        ukernel_body(kc, pa, pb, c, ldc, e, 1, mr, last, 0);
+        break;
+#if NV >= 2
+    case 2:
+        ukernel_body(kc, pa, pb, c, ldc, e, 2, mr, last, 0);
+        break;
+#endif
+#if NV >= 3
+    case 3:
+        ukernel_body(kc, pa, pb, c, ldc, e, 3, mr, last, 0);
+        break;
+#endif
+#if NV >= 4
+    case 4:
+        ukernel_body(kc, pa, pb, c, ldc, e, 4, mr, last, 0);
+        break;
+#endif
+    default:
+        break;
     }
 }
 
@@ -224,7 +254,7 @@ FLINT_TARGET_AVX512 static void gemv_packed_avx512(int64_t kc, int64_t panels, c
 
 const flint_gemm_kernel flint__kernel_avx512 = {
     "avx512", FLINT_KERNEL_AVX512, MR, NR, FLINT_AVX512_KC, FLINT_AVX512_MC / MR * MR, 4096 - 4096 % NR,
-    ukernel_avx512, flint__pack_a_avx2, flint__pack_b_avx2, gemv_dot_avx512, gemv_axpy_avx512,
+    ukernel_avx512, ukernel_edge_avx512, flint__pack_a_avx2, flint__pack_b_avx2, gemv_dot_avx512, gemv_axpy_avx512,
     gemv_packed_avx512,
 };
 

@@ -184,6 +184,6 @@ static void ukernel_scalar(int64_t kc, const float *pa, const float *pb, float *
 
 const flint_gemm_kernel flint__kernel_scalar = {
     "scalar", FLINT_KERNEL_SCALAR, SCALAR_MR, SCALAR_NR, 256, 128, 2048,
-    ukernel_scalar, flint__pack_a_generic, flint__pack_b_generic,
+    ukernel_scalar, NULL, flint__pack_a_generic, flint__pack_b_generic,
     flint__gemv_dot_generic, flint__gemv_axpy_generic, flint__gemv_packed_generic,
 };

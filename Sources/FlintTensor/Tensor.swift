@@ -61,7 +61,7 @@ public struct Tensor: @unchecked Sendable {
         var running = 1
         for dim in stride(from: shape.count - 1, through: 0, by: -1) {
             strides[dim] = running
-            running *= max(shape[dim], 1)
+            running *= Swift.max(shape[dim], 1)
         }
         return strides
     }

@@ -1,9 +1,9 @@
-/* Self-test of CFlintKernels: SGEMM against a naive double-precision triple loop over many shapes,
- * layouts, epilogues, paths (plain, packed A, packed B, GEMV), thread counts and every kernel set this
- * CPU has; plus the thread pool. Build (as SwiftPM compiles the target):
- *   cc -std=c11 -O2 -pthread Sources/CFlintKernels/*.c Tools/kernel-bench/test_gemm.c \
- *      -ISources/CFlintKernels/include -lm -o test_gemm
- * Exit status 0 when everything passes. `test_gemm quick` runs a reduced shape sweep. */
+// Self-test of CFlintKernels: SGEMM against a naive double-precision triple loop over many shapes,
+// layouts, epilogues, paths (plain, packed A, packed B, GEMV), thread counts and every kernel set this
+// CPU has; plus the thread pool. Build (as SwiftPM compiles the target):
+//   cc -std=c11 -O2 -pthread Sources/CFlintKernels/*.c Tools/kernel-bench/test_gemm.c
+//      -ISources/CFlintKernels/include -lm -o test_gemm
+// Exit status 0 when everything passes. `test_gemm quick` runs a reduced shape sweep.
 
 #if !defined(__APPLE__) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE
@@ -29,7 +29,7 @@ static uint32_t rnd(void) {
     rng_state ^= rng_state << 17;
     return (uint32_t)(rng_state >> 11);
 }
-static float frand(void) { return (float)((double)rnd() / 2097152.0 / 1024.0 * 2.0 - 1.0); }
+static float frand(void) { return (float)((double)rnd() / 4294967296.0 * 2.0 - 1.0); }
 
 static long failures = 0, checks = 0;
 

@@ -1,3 +1,5 @@
+import RealModule
+
 /// A Swift type that can be a tensor's element. Exactly one conforming type exists per computable
 /// ``DType``; ``DType/dispatch(_:)`` is the one place a runtime dtype becomes a static type.
 ///
@@ -33,7 +35,7 @@ extension TensorElement {
 
 /// Floating-point elements; `Compute` is the type their math runs in (`Float` for float16/bfloat16).
 public protocol FloatingElement: TensorElement {
-    associatedtype Compute: BinaryFloatingPoint & Sendable
+    associatedtype Compute: Real & BinaryFloatingPoint & Sendable
     var computeValue: Compute { get }
     init(computeValue: Compute)
 }

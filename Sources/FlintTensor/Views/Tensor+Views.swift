@@ -4,7 +4,7 @@ extension Tensor {
     /// Wraps a possibly negative dimension index into `0..<rank` (a 0-dim tensor accepts -1 and 0).
     public func wrapDimension(_ dim: Int, rank: Int? = nil) throws -> Int {
         let rank = rank ?? self.rank
-        let bound = max(rank, 1)
+        let bound = Swift.max(rank, 1)
         guard dim >= -bound, dim < bound else {
             throw TensorError("Dimension out of range (expected to be in range of [\(-bound), \(bound - 1)], but got \(dim))")
         }
@@ -80,10 +80,10 @@ extension Tensor {
         func clamp(_ value: Int?, _ fallback: Int) -> Int {
             guard var v = value else { return fallback }
             if v < 0 { v += size }
-            return min(max(v, 0), size)
+            return Swift.min(Swift.max(v, 0), size)
         }
         let first = clamp(start, 0)
-        let last = max(clamp(end, size), first)
+        let last = Swift.max(clamp(end, size), first)
         var newShape = shape
         var newStrides = strides
         newShape[d] = (last - first + step - 1) / step
@@ -188,8 +188,8 @@ extension Tensor {
         guard splitSize >= 0 else { throw TensorError("split expects split_size be non-negative, but got split_size=\(splitSize)") }
         let size = shape[d]
         if splitSize == 0 { return size == 0 ? [self] : [] }
-        let count = max((size + splitSize - 1) / splitSize, 1)
-        return try (0..<count).map { try narrow(dim: d, start: $0 * splitSize, length: min(splitSize, size - $0 * splitSize)) }
+        let count = Swift.max((size + splitSize - 1) / splitSize, 1)
+        return try (0..<count).map { try narrow(dim: d, start: $0 * splitSize, length: Swift.min(splitSize, size - $0 * splitSize)) }
     }
 
     /// Views of the given sizes along `dim`, which must add up to that dimension's size.
@@ -210,7 +210,7 @@ extension Tensor {
         guard chunks > 0 else { throw TensorError("chunk expects `chunks` to be greater than 0, got: \(chunks)") }
         let d = try wrapDimension(dim)
         let size = shape[d]
-        return try split(max((size + chunks - 1) / chunks, size == 0 ? 0 : 1), dim: d)
+        return try split(Swift.max((size + chunks - 1) / chunks, size == 0 ? 0 : 1), dim: d)
     }
 
     /// This tensor if contiguous, otherwise a contiguous copy.

@@ -1,0 +1,73 @@
+/// The loops every pointwise kernel runs on: operands broadcast to the output's shape, any strides,
+/// innermost runs with a unit-stride fast path. The element function is a generic closure, so each
+/// (operation, element type) pair compiles to its own specialised loop.
+extension Tensor {
+    /// `out[i] = f(input[i])`; `input` must broadcast to `out`'s shape.
+    @inlinable
+    func mapElements<In, Out>(from input: Tensor, as _: In.Type, _ f: (In) -> Out) throws {
+        let source = try input.expand(shape)
+        let loop = StridedLoop(shape: shape, strides: [strides, source.strides])
+        let o = baseAddress.assumingMemoryBound(to: Out.self)
+        let a = UnsafeRawPointer(source.baseAddress).assumingMemoryBound(to: In.self)
+        let inner = loop.innerStrides
+        let (so, sa) = (inner[0], inner[1])
+        loop.forEachRun { offsets, count in
+            let po = o + offsets[0]
+            let pa = a + offsets[1]
+            if so == 1 && sa == 1 {
+                for i in 0..<count { po[i] = f(pa[i]) }
+            } else {
+                for i in 0..<count { po[i * so] = f(pa[i * sa]) }
+            }
+        }
+    }
+
+    /// `out[i] = f(a[i], b[i])`; `a` and `b` must broadcast to `out`'s shape.
+    @inlinable
+    func mapElements<A, B, Out>(from a: Tensor, _ b: Tensor, as _: (A.Type, B.Type), _ f: (A, B) -> Out) throws {
+        let x = try a.expand(shape)
+        let y = try b.expand(shape)
+        let loop = StridedLoop(shape: shape, strides: [strides, x.strides, y.strides])
+        let o = baseAddress.assumingMemoryBound(to: Out.self)
+        let pa = UnsafeRawPointer(x.baseAddress).assumingMemoryBound(to: A.self)
+        let pb = UnsafeRawPointer(y.baseAddress).assumingMemoryBound(to: B.self)
+        let inner = loop.innerStrides
+        let (so, sa, sb) = (inner[0], inner[1], inner[2])
+        loop.forEachRun { offsets, count in
+            let ro = o + offsets[0]
+            let ra = pa + offsets[1]
+            let rb = pb + offsets[2]
+            if so == 1 && sa == 1 && sb == 1 {
+                for i in 0..<count { ro[i] = f(ra[i], rb[i]) }
+            } else if so == 1 && sa == 1 && sb == 0 {
+                let scalar = rb[0]
+                for i in 0..<count { ro[i] = f(ra[i], scalar) }
+            } else {
+                for i in 0..<count { ro[i * so] = f(ra[i * sa], rb[i * sb]) }
+            }
+        }
+    }
+
+    /// `out[i] = f(a[i], b[i], c[i])`; all must broadcast to `out`'s shape.
+    @inlinable
+    func mapElements<A, B, C, Out>(from a: Tensor, _ b: Tensor, _ c: Tensor, as _: (A.Type, B.Type, C.Type), _ f: (A, B, C) -> Out) throws {
+        let x = try a.expand(shape)
+        let y = try b.expand(shape)
+        let z = try c.expand(shape)
+        let loop = StridedLoop(shape: shape, strides: [strides, x.strides, y.strides, z.strides])
+        let o = baseAddress.assumingMemoryBound(to: Out.self)
+        let pa = UnsafeRawPointer(x.baseAddress).assumingMemoryBound(to: A.self)
+        let pb = UnsafeRawPointer(y.baseAddress).assumingMemoryBound(to: B.self)
+        let pc = UnsafeRawPointer(z.baseAddress).assumingMemoryBound(to: C.self)
+        let inner = loop.innerStrides
+        loop.forEachRun { offsets, count in
+            for i in 0..<count {
+                o[offsets[0] + i * inner[0]] = f(pa[offsets[1] + i * inner[1]], pb[offsets[2] + i * inner[2]], pc[offsets[3] + i * inner[3]])
+            }
+        }
+    }
+
+    /// A fresh contiguous tensor of `shape` and `dtype` for results.
+    @inlinable
+    static func output(_ shape: [Int], _ dtype: DType) -> Tensor { Tensor(zeros: shape, dtype: dtype) }
+}

@@ -1,0 +1,102 @@
+/// Gathering and scattering by index tensors: `index_select`, `gather`, `scatter`, `embedding`,
+/// `masked_select`, `nonzero`. Indices are int64 (int32 accepted), may be negative where ATen allows it,
+/// and out-of-range indices throw.
+extension Tensor {
+    /// Rows of `dim` picked by a 1-D (or 0-dim) `index`.
+    public func indexSelect(dim: Int, index: Tensor) throws -> Tensor {
+        let d = try wrapDimension(dim)
+        guard index.rank <= 1 else { throw TensorError("index_select(): Index is supposed to be a vector") }
+        let positions = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "index_select")
+        if rank == 0 { return try positions.isEmpty ? reshape([]) : contiguous() }
+        var newShape = shape
+        newShape[d] = positions.count
+        let result = Tensor(zeros: newShape, dtype: dtype)
+        for (i, p) in positions.enumerated() {
+            try result.select(dim: d, index: i).copy(from: select(dim: d, index: p))
+        }
+        return result
+    }
+
+    /// `embedding(weight, indices)`: rows of this `[num, dim]` weight, shaped `indices.shape + [dim]`.
+    public func embedding(_ indices: Tensor) throws -> Tensor {
+        guard rank == 2 else { throw TensorError("'weight' must be 2-D") }
+        let flat = try indexSelect(dim: 0, index: indices.reshape([-1]))
+        return try flat.reshape(indices.shape + [shape[1]])
+    }
+
+    /// `gather(dim, index)`: out[i][j] = self[index[i][j]][j] (for dim 0), index of the same rank.
+    public func gather(dim: Int, index: Tensor) throws -> Tensor {
+        let d = try wrapDimension(dim)
+        guard index.rank == Swift.max(rank, 1) || (rank == 0 && index.rank == 0) else {
+            throw TensorError("Index tensor must have the same number of dimensions as input tensor")
+        }
+        let values = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "gather")
+        let result = Tensor(zeros: index.shape, dtype: dtype)
+        let size = dtype.itemSize
+        var position = [Int](repeating: 0, count: index.rank)
+        for (flat, target) in values.enumerated() {
+            var sourceOffset = storageOffset
+            var outOffset = 0
+            for k in 0..<index.rank {
+                let coordinate = k == d ? target : position[k]
+                if k != d && coordinate >= shape[k] {
+                    throw TensorError("Size does not match at dimension \(k) expected index \(index.shape) to be no larger than self \(shape) apart from dimension \(d)")
+                }
+                sourceOffset += coordinate * (rank == 0 ? 0 : strides[k])
+                outOffset += position[k] * result.strides[k]
+            }
+            (result.storage.base + outOffset * size).copyMemory(from: storage.base + sourceOffset * size, byteCount: size)
+            _ = flat
+            var k = index.rank - 1
+            while k >= 0 {
+                position[k] += 1
+                if position[k] < index.shape[k] { break }
+                position[k] = 0
+                k -= 1
+            }
+        }
+        return result
+    }
+
+    /// Elements where `mask` (broadcast to this shape) is true, as a 1-D tensor.
+    public func maskedSelect(_ mask: Tensor) throws -> Tensor {
+        guard mask.dtype == .bool else { throw TensorError("masked_select: expected BoolTensor for mask") }
+        let shape = try Tensor.broadcastShape(self.shape, mask.shape)
+        let values = try expand(shape).contiguous()
+        let flags = try mask.expand(shape).scalars(as: Bool.self)
+        let picked = flags.indices.filter { flags[$0] }
+        let flat = try values.reshape([-1])
+        return try flat.indexSelect(dim: 0, index: Tensor(shape: [picked.count], scalars: picked.map(Int64.init)))
+    }
+
+    /// Coordinates of the non-zero elements, `[count, rank]` int64.
+    public func nonzero() throws -> Tensor {
+        let flags = try to(.bool).scalars(as: Bool.self)
+        var coordinates: [Int64] = []
+        let contiguous = Tensor.contiguousStrides(for: shape)
+        for (i, flag) in flags.enumerated() where flag {
+            var rest = i
+            for k in 0..<rank {
+                coordinates.append(Int64(rest / contiguous[k]))
+                rest %= contiguous[k]
+            }
+        }
+        return try Tensor(shape: [coordinates.count / Swift.max(rank, 1), rank], scalars: coordinates)
+    }
+
+    /// The tensor's values as integer positions below `bound` (negative ones wrap when allowed).
+    func indexValues(bound: Int, allowNegative: Bool, operation: String) throws -> [Int] {
+        guard dtype == .int64 || dtype == .int32 else {
+            throw TensorError("\(operation)(): Expected dtype int64 for index, got \(dtype.name)")
+        }
+        let raw = try to(.int64).scalars(as: Int64.self)
+        return try raw.map { value in
+            var v = Int(value)
+            if allowNegative && v < 0 { v += bound }
+            guard v >= 0 && v < bound else {
+                throw TensorError("index \(value) is out of bounds for dimension with size \(bound)")
+            }
+            return v
+        }
+    }
+}

@@ -1,0 +1,188 @@
+/// Reductions with ATen's semantics: dtype rules (integers sum to int64, `mean` needs floats), NaN
+/// propagation in max/min/argmax, `correction` for var/std, empty-input rules.
+extension Tensor {
+    /// Sum over `dims` (all when nil or empty). Integer and bool inputs sum to int64 unless `dtype` is given.
+    public func sum(dims: [Int]? = nil, keepDim: Bool = false, dtype: DType? = nil) throws -> Tensor {
+        let target = dtype ?? (self.dtype.isFloatingPoint ? self.dtype : .int64)
+        let layout = try ReductionRows(try to(target), dims: dims, keepDim: keepDim)
+        return try target.dispatchNumeric(SumRows(layout: layout, mean: false), operation: "sum")
+    }
+
+    /// Mean over `dims`; the input (or `dtype`) must be floating point.
+    public func mean(dims: [Int]? = nil, keepDim: Bool = false, dtype: DType? = nil) throws -> Tensor {
+        let target = dtype ?? self.dtype
+        guard target.isFloatingPoint else {
+            throw TensorError("mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: \(target.scalarTypeName)")
+        }
+        let layout = try ReductionRows(try to(target), dims: dims, keepDim: keepDim)
+        return try target.dispatchNumeric(SumRows(layout: layout, mean: true), operation: "mean")
+    }
+
+    /// Largest (or smallest) value over `dims`; NaN wins. Throws for an empty reduction.
+    public func amax(dims: [Int]? = nil, keepDim: Bool = false) throws -> Tensor {
+        try extremum(dims: dims, keepDim: keepDim, largest: true, name: "amax").values
+    }
+
+    public func amin(dims: [Int]? = nil, keepDim: Bool = false) throws -> Tensor {
+        try extremum(dims: dims, keepDim: keepDim, largest: false, name: "amin").values
+    }
+
+    /// `max(dim)`: values and the index of the first maximum (first NaN when there is one).
+    public func max(dim: Int, keepDim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
+        try extremum(dims: [dim], keepDim: keepDim, largest: true, name: "max")
+    }
+
+    public func min(dim: Int, keepDim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
+        try extremum(dims: [dim], keepDim: keepDim, largest: false, name: "min")
+    }
+
+    /// Index of the maximum over `dim`, or over the flattened tensor when `dim` is nil.
+    public func argmax(dim: Int? = nil, keepDim: Bool = false) throws -> Tensor {
+        let source = dim == nil ? try reshape([-1]) : self
+        var result = try source.extremum(dims: dim.map { [$0] } ?? [0], keepDim: keepDim && dim != nil, largest: true, name: "argmax").indices
+        if dim == nil && keepDim { result = try result.reshape(Array(repeating: 1, count: rank)) }
+        return result
+    }
+
+    public func argmin(dim: Int? = nil, keepDim: Bool = false) throws -> Tensor {
+        let source = dim == nil ? try reshape([-1]) : self
+        var result = try source.extremum(dims: dim.map { [$0] } ?? [0], keepDim: keepDim && dim != nil, largest: false, name: "argmin").indices
+        if dim == nil && keepDim { result = try result.reshape(Array(repeating: 1, count: rank)) }
+        return result
+    }
+
+    /// Variance over `dims` with `correction` (1 = unbiased), as `torch.var`.
+    public func variance(dims: [Int]? = nil, correction: Double = 1, keepDim: Bool = false) throws -> Tensor {
+        guard dtype.isFloatingPoint else {
+            throw TensorError("std and var only support floating point and complex dtypes")
+        }
+        let layout = try ReductionRows(self, dims: dims, keepDim: keepDim)
+        return try dtype.dispatchFloating(VarianceRows(layout: layout, correction: correction, squareRoot: false), operation: "var")
+    }
+
+    /// Standard deviation over `dims` with `correction`, as `torch.std`.
+    public func standardDeviation(dims: [Int]? = nil, correction: Double = 1, keepDim: Bool = false) throws -> Tensor {
+        guard dtype.isFloatingPoint else {
+            throw TensorError("std and var only support floating point and complex dtypes")
+        }
+        let layout = try ReductionRows(self, dims: dims, keepDim: keepDim)
+        return try dtype.dispatchFloating(VarianceRows(layout: layout, correction: correction, squareRoot: true), operation: "std")
+    }
+
+    private func extremum(dims: [Int]?, keepDim: Bool, largest: Bool, name: String) throws -> (values: Tensor, indices: Tensor) {
+        let layout = try ReductionRows(self, dims: dims, keepDim: keepDim)
+        guard layout.inner > 0 || layout.outer == 0 else {
+            throw TensorError("\(name)(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
+        }
+        return try dtype.dispatchNumeric(ExtremumRows(layout: layout, largest: largest), operation: name)
+    }
+}
+
+private struct SumRows: NumericDTypeVisitor {
+    let layout: ReductionRows
+    let mean: Bool
+
+    func visitFloating<T: FloatingElement>(_ type: T.Type) throws -> Tensor {
+        let result = Tensor(zeros: layout.resultShape, dtype: T.dtype)
+        let out = result.baseAddress.assumingMemoryBound(to: T.self)
+        for r in 0..<layout.outer {
+            let row = layout.row(r, as: T.self)
+            var total = 0.0
+            for i in 0..<layout.inner { total += row[i].doubleValue }
+            if mean { total /= Double(layout.inner) }
+            out[r] = T(castingDouble: total)
+        }
+        return result
+    }
+
+    func visitInteger<T: IntegerElement>(_ type: T.Type) throws -> Tensor {
+        let result = Tensor(zeros: layout.resultShape, dtype: T.dtype)
+        let out = result.baseAddress.assumingMemoryBound(to: T.self)
+        for r in 0..<layout.outer {
+            let row = layout.row(r, as: T.self)
+            var total: T = 0
+            for i in 0..<layout.inner { total = total &+ row[i] }
+            out[r] = total
+        }
+        return result
+    }
+
+    func visitBool() throws -> Tensor {
+        throw TensorError("sum of bool tensors reaches here only through an explicit bool dtype, which ATen rejects")
+    }
+}
+
+private struct ExtremumRows: NumericDTypeVisitor {
+    let layout: ReductionRows
+    let largest: Bool
+
+    private func run<T>(_ type: T.Type, isNaN: (T) -> Bool, better: (T, T) -> Bool) -> (Tensor, Tensor) {
+        let values = Tensor(zeros: layout.resultShape, dtype: (T.self as! TensorElement.Type).dtype)
+        let indices = Tensor(zeros: layout.resultShape, dtype: .int64)
+        let out = values.baseAddress.assumingMemoryBound(to: T.self)
+        let index = indices.baseAddress.assumingMemoryBound(to: Int64.self)
+        for r in 0..<layout.outer {
+            let row = layout.row(r, as: T.self)
+            var best = row[0]
+            var bestIndex = 0
+            if !isNaN(best) {
+                for i in 1..<Swift.max(layout.inner, 1) {
+                    let value = row[i]
+                    if isNaN(value) {
+                        best = value
+                        bestIndex = i
+                        break
+                    }
+                    if better(value, best) {
+                        best = value
+                        bestIndex = i
+                    }
+                }
+            }
+            out[r] = best
+            index[r] = Int64(bestIndex)
+        }
+        return (values, indices)
+    }
+
+    func visitFloating<T: FloatingElement>(_ type: T.Type) throws -> (values: Tensor, indices: Tensor) {
+        let largest = self.largest
+        return run(T.self, isNaN: { $0.computeValue.isNaN }) { largest ? $0.computeValue > $1.computeValue : $0.computeValue < $1.computeValue }
+    }
+
+    func visitInteger<T: IntegerElement>(_ type: T.Type) throws -> (values: Tensor, indices: Tensor) {
+        let largest = self.largest
+        return run(T.self, isNaN: { _ in false }) { largest ? $0 > $1 : $0 < $1 }
+    }
+
+    func visitBool() throws -> (values: Tensor, indices: Tensor) {
+        let largest = self.largest
+        return run(Bool.self, isNaN: { _ in false }) { largest ? ($0 && !$1) : (!$0 && $1) }
+    }
+}
+
+private struct VarianceRows: FloatingDTypeVisitor {
+    let layout: ReductionRows
+    let correction: Double
+    let squareRoot: Bool
+
+    func visit<T: FloatingElement>(_ type: T.Type) throws -> Tensor {
+        let result = Tensor(zeros: layout.resultShape, dtype: T.dtype)
+        let out = result.baseAddress.assumingMemoryBound(to: T.self)
+        for r in 0..<layout.outer {
+            let row = layout.row(r, as: T.self)
+            var mean = 0.0
+            for i in 0..<layout.inner { mean += row[i].doubleValue }
+            mean /= Double(layout.inner)
+            var squares = 0.0
+            for i in 0..<layout.inner {
+                let d = row[i].doubleValue - mean
+                squares += d * d
+            }
+            let divisor = Swift.max(0, Double(layout.inner) - correction)
+            let variance = squares / divisor
+            out[r] = T(castingDouble: squareRoot ? variance.squareRoot() : variance)
+        }
+        return result
+    }
+}

@@ -1,0 +1,64 @@
+/// Selecting between values: `where`, `clamp`, `masked_fill`.
+extension Tensor {
+    /// `torch.where(condition, a, b)`: broadcast, with `a` and `b` promoted to a common dtype.
+    public static func `where`(_ condition: Tensor, _ a: Operand, _ b: Operand) throws -> Tensor {
+        let common = try DType.resultType([a.promotion, b.promotion])
+        let x = try a.tensor(as: common)
+        let y = try b.tensor(as: common)
+        let mask = try condition.to(.bool)
+        let shape = try broadcastShape([mask.shape, x.shape, y.shape])
+        let result = Tensor.output(shape, common)
+        try common.dispatch(WhereMap(mask: mask, a: x, b: y, output: result))
+        return result
+    }
+
+    /// `masked_fill(mask, value)`: elements where `mask` is true become `value`.
+    public func maskedFill(_ mask: Tensor, value: Scalar) throws -> Tensor {
+        guard mask.dtype == .bool else {
+            throw TensorError("masked_fill_ only supports boolean masks, but got mask with dtype \(mask.dtype.name)")
+        }
+        let filled = try Tensor.where(mask, .tensor(try value.tensor(dtype)), .tensor(self))
+        guard filled.shape == shape else {
+            throw TensorError("masked_fill: the mask of shape \(mask.shape) does not broadcast to the input's shape \(shape)")
+        }
+        return filled
+    }
+
+    /// `clamp(min, max)`: NaN stays NaN; a bound that is NaN makes every result NaN, as in ATen.
+    public func clamp(min lower: Scalar?, max upper: Scalar?) throws -> Tensor {
+        guard lower != nil || upper != nil else {
+            throw TensorError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        }
+        var operands: [PromotionOperand] = [.tensor(dtype, rank: rank)]
+        if let lower { operands.append(.scalar(lower.promotionKind)) }
+        if let upper { operands.append(.scalar(upper.promotionKind)) }
+        var result = try to(try DType.resultType(operands))
+        if let lower { result = try Tensor.binary(ClampLower(), .tensor(result), .scalar(lower), operation: "clamp") }
+        if let upper { result = try Tensor.binary(ClampUpper(), .tensor(result), .scalar(upper), operation: "clamp") }
+        return result
+    }
+}
+
+import RealModule
+
+private struct ClampLower: BinaryArithmetic {
+    func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a.isNaN || b.isNaN ? .nan : Swift.max(a, b) }
+    func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { Swift.max(a, b) }
+    func bool(_ a: Bool, _ b: Bool) -> Bool? { a || b }
+}
+
+private struct ClampUpper: BinaryArithmetic {
+    func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a.isNaN || b.isNaN ? .nan : Swift.min(a, b) }
+    func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { Swift.min(a, b) }
+    func bool(_ a: Bool, _ b: Bool) -> Bool? { a && b }
+}
+
+private struct WhereMap: DTypeVisitor {
+    let mask: Tensor
+    let a: Tensor
+    let b: Tensor
+    let output: Tensor
+    func visit<T: TensorElement>(_ type: T.Type) throws {
+        try output.mapElements(from: mask, a, b, as: (Bool.self, T.self, T.self)) { $0 ? $1 : $2 }
+    }
+}

@@ -1,0 +1,112 @@
+import RealModule
+
+/// Softmax, log-softmax, logsumexp and cumulative sums along one dimension.
+extension Tensor {
+    /// `softmax(dim)`: exp(x - max) / sum, computed in float for half types. `dtype` converts the input first.
+    public func softmax(dim: Int, dtype: DType? = nil) throws -> Tensor {
+        try rowwise(dim: dim, dtype: dtype, operation: "softmax") { row, out, n in
+            let m = row[0..<n].reduce(-Double.infinity) { Swift.max($0, $1) }
+            if m.isNaN || row[0..<n].contains(where: \.isNaN) {
+                for i in 0..<n { out[i] = .nan }
+                return
+            }
+            var total = 0.0
+            for i in 0..<n {
+                out[i] = Double.exp(row[i] - m)
+                total += out[i]
+            }
+            for i in 0..<n { out[i] /= total }
+        }
+    }
+
+    /// `log_softmax(dim)`: x - max - log(sum(exp(x - max))).
+    public func logSoftmax(dim: Int, dtype: DType? = nil) throws -> Tensor {
+        try rowwise(dim: dim, dtype: dtype, operation: "log_softmax") { row, out, n in
+            let m = row[0..<n].reduce(-Double.infinity) { Swift.max($0, $1) }
+            var total = 0.0
+            for i in 0..<n { total += Double.exp(row[i] - m) }
+            let shift = m + Double.log(total)
+            for i in 0..<n { out[i] = row[i] - shift }
+        }
+    }
+
+    /// Cumulative sum along `dim`; integer and bool inputs give int64 unless `dtype` is given.
+    public func cumsum(dim: Int, dtype: DType? = nil) throws -> Tensor {
+        let target = dtype ?? (self.dtype.isFloatingPoint ? self.dtype : .int64)
+        if !target.isFloatingPoint {
+            let (rows, inverse) = try to(target).rowsAlong(dim)
+            let result = rows
+            let copy = try Tensor(zeros: rows.shape, dtype: target)
+            try copy.copy(from: result)
+            try target.dispatchNumeric(IntegerCumsum(rows: copy), operation: "cumsum")
+            return try (inverse.isEmpty ? copy.reshape(shape) : copy.permute(inverse)).contiguous()
+        }
+        return try to(target).rowwise(dim: dim, dtype: nil, operation: "cumsum") { row, out, n in
+            var total = 0.0
+            for i in 0..<n {
+                total += row[i]
+                out[i] = total
+            }
+        }
+    }
+
+    /// log(sum(exp(x))) over `dims`, stable for large inputs.
+    public func logsumexp(dims: [Int], keepDim: Bool = false) throws -> Tensor {
+        let input = dtype.isFloatingPoint ? self : try to(.float32)
+        let maxima = try input.amax(dims: dims, keepDim: true)
+        let finite = try Tensor.binary(SelectFinite(), .tensor(maxima), .scalar(.double(0)), operation: "logsumexp")
+        let shifted = try input.sub(finite).exp().sum(dims: dims, keepDim: true).log().add(finite)
+        return keepDim ? shifted : try shifted.squeezing(dims: dims, ofRank: rank)
+    }
+
+    func squeezing(dims: [Int], ofRank rank: Int) throws -> Tensor {
+        let wrapped = Set(try dims.map { try wrapDimension($0, rank: rank) })
+        return try reshape(shape.enumerated().filter { !wrapped.contains($0.offset) }.map(\.element))
+    }
+
+    /// Runs `body(row, out, n)` on each row along `dim` in double precision and writes the result in the
+    /// input's (floating) dtype, laid out like the input.
+    func rowwise(
+        dim: Int, dtype: DType?, operation: String,
+        _ body: (UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>, Int) -> Void
+    ) throws -> Tensor {
+        let input = try to(dtype ?? self.dtype)
+        guard input.dtype.isFloatingPoint else {
+            throw TensorError("\(operation) does not support dtype \(input.dtype.name)")
+        }
+        let (rows, inverse) = try input.rowsAlong(dim)
+        let values = try rows.to(.float64)
+        let n = rows.shape.last ?? 1
+        let count = values.elementCount
+        let result = Tensor(zeros: values.shape, dtype: .float64)
+        if n > 0 {
+            let source = values.baseAddress.assumingMemoryBound(to: Double.self)
+            let out = result.baseAddress.assumingMemoryBound(to: Double.self)
+            for start in stride(from: 0, to: count, by: n) {
+                body(UnsafeMutableBufferPointer(start: source + start, count: n), UnsafeMutableBufferPointer(start: out + start, count: n), n)
+            }
+        }
+        let typed = try result.to(input.dtype)
+        return try (inverse.isEmpty ? typed.reshape(shape) : typed.permute(inverse)).contiguous()
+    }
+}
+
+/// Replaces infinite maxima by 0 so that rows of -inf give -inf rather than NaN (ATen's logsumexp).
+private struct SelectFinite: BinaryArithmetic {
+    func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a.isInfinite ? b : a }
+    func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { a }
+}
+
+private struct IntegerCumsum: NumericDTypeVisitor {
+    let rows: Tensor
+    func visitFloating<T: FloatingElement>(_ type: T.Type) throws {}
+    func visitInteger<T: IntegerElement>(_ type: T.Type) throws {
+        let n = rows.shape.last ?? 1
+        guard n > 0 else { return }
+        let p = rows.baseAddress.assumingMemoryBound(to: T.self)
+        for start in stride(from: 0, to: rows.elementCount, by: n) {
+            for i in 1..<n { p[start + i] = p[start + i] &+ p[start + i - 1] }
+        }
+    }
+    func visitBool() throws { throw TensorError("cumsum does not support dtype bool") }
+}
