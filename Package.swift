@@ -30,9 +30,10 @@ let package = Package(
         ),
         .target(name: "FlintZip", dependencies: ["CZlib"]),
         .target(name: "FlintPickle"),
+        .target(name: "CFlintKernels"),
         .target(
             name: "FlintTensor",
-            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["CFlintKernels", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(name: "FlintScript"),
         .target(name: "FlintNumPy", dependencies: ["FlintZip", "FlintTensor"]),

@@ -1,3 +1,5 @@
+import FlintTensor
+
 /// Python's `repr` of script values (`[1, 2]`, `{'a': 1.5}`, `(1,)`, `device(type='cpu')`), used to show
 /// attribute values the way a PyTorch user sees them. Tensors and objects print a short placeholder.
 extension ScriptValue {
@@ -55,50 +57,8 @@ extension ScriptValue {
 
 /// Python's repr rules for floats and strings.
 package enum PythonRepr {
-    /// `repr(float)`: shortest round-trip digits, exponent form below 1e-4 and from 1e16 on.
-    package static func float(_ value: Double) -> String {
-        if value.isNaN { return "nan" }
-        if value.isInfinite { return value < 0 ? "-inf" : "inf" }
-        if value == 0 { return value.sign == .minus ? "-0.0" : "0.0" }
-        let (digits, exponent) = shortestDigits(abs(value))
-        let sign = value < 0 ? "-" : ""
-        if exponent >= -4 && exponent < 16 {
-            if exponent < 0 {
-                return sign + "0." + String(repeating: "0", count: -exponent - 1) + digits
-            }
-            if digits.count > exponent + 1 {
-                let split = digits.index(digits.startIndex, offsetBy: exponent + 1)
-                return sign + digits[..<split] + "." + digits[split...]
-            }
-            return sign + digits + String(repeating: "0", count: exponent + 1 - digits.count) + ".0"
-        }
-        let mantissa = digits.count > 1 ? "\(digits.first!).\(digits.dropFirst())" : digits
-        let exponentText = abs(exponent) < 10 ? "0\(abs(exponent))" : "\(abs(exponent))"
-        return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + exponentText
-    }
-
-    /// The shortest round-trip decimal digits of a positive finite value and its decimal exponent
-    /// (value = 0.d1d2... × 10^(exponent+1)), taken from Swift's own shortest representation.
-    private static func shortestDigits(_ value: Double) -> (String, Int) {
-        let text = value.description
-        var mantissa = Substring(text)
-        var exponent = 0
-        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            mantissa = text[..<e]
-            exponent = Int(text[text.index(after: e)...]) ?? 0
-        }
-        var digits = ""
-        var pointPosition: Int?
-        for character in mantissa {
-            if character == "." { pointPosition = digits.count } else { digits.append(character) }
-        }
-        let integerDigits = pointPosition ?? digits.count
-        let leadingZeros = digits.prefix(while: { $0 == "0" }).count
-        digits.removeFirst(leadingZeros)
-        while digits.hasSuffix("0") { digits.removeLast() }
-        if digits.isEmpty { return ("0", 0) }
-        return (digits, exponent + integerDigits - leadingZeros - 1)
-    }
+    /// `repr(float)`.
+    package static func float(_ value: Double) -> String { ShortestFloat.pythonRepr(value) }
 
     /// `repr(str)`: single quotes unless the text has a single quote and no double quote.
     package static func string(_ text: String) -> String {

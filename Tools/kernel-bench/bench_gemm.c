@@ -1,9 +1,11 @@
 // SGEMM benchmark of CFlintKernels. Build exactly as SwiftPM compiles the target (no -m flags):
 //   cc -std=c11 -O2 -pthread Sources/CFlintKernels/*.c Tools/kernel-bench/bench_gemm.c
 //      -ISources/CFlintKernels/include -lm -o bench_gemm
-// Usage: bench_gemm [--isa scalar|avx2|avx512] [--runs N] [--no-naive] [--only NAME]
+// Usage: bench_gemm [--isa scalar|avx2|avx512] [--runs N] [--no-naive] [--only NAME] [--thresholds]
 // Prints GFLOP/s (2*m*n*k / time): median and best of N runs (default 9), one and two threads, beside
 // the naive triple loop. GEMV rows also give GB/s of weights streamed, cold (caches flushed) and warm.
+// --thresholds times small square GEMMs and GEMVs on one and on two threads (threading forced on), to
+// place the library's thresholds for going parallel.
 
 #if !defined(__APPLE__) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE
@@ -21,6 +23,10 @@ static double now(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+/* Internal knobs of the library (flint_internal.h): thread thresholds in multiply-adds per thread. */
+extern int64_t flint__gemm_macs_per_thread;
+extern int64_t flint__gemv_macs_per_thread;
 
 static int cmp_double(const void *x, const void *y) {
     double a = *(const double *)x, b = *(const double *)y;
@@ -103,8 +109,63 @@ static void time_it(const op *o, int runs, int is_naive, double *median, double 
     *best = t[0];
 }
 
+static void thresholds(int runs) {
+    flint_pool *pool2 = flint_pool_create(2);
+    const int64_t gemm_default = flint__gemm_macs_per_thread, gemv_default = flint__gemv_macs_per_thread;
+    flint__gemm_macs_per_thread = 1;
+    flint__gemv_macs_per_thread = 1;
+    printf("threading thresholds (2 threads forced; library defaults: GEMM %lld, GEMV %lld MACs per thread)\n",
+           (long long)gemm_default, (long long)gemv_default);
+    printf("%-22s %10s %10s %10s %8s\n", "shape", "MACs", "1T us", "2T us", "2T/1T");
+    static const int64_t sq[] = {32, 48, 64, 80, 96, 128, 160, 192, 256};
+    static const int64_t gv[] = {64, 128, 192, 256, 384, 512, 768, 1024};
+    for (int kind = 0; kind < 2; ++kind) {
+        const int count = kind == 0 ? 9 : 8;
+        for (int i = 0; i < count; ++i) {
+            shape s;
+            memset(&s, 0, sizeof(s));
+            const int64_t d = kind == 0 ? sq[i] : gv[i];
+            s.name = "";
+            s.m = kind == 0 ? d : 1;
+            s.n = d;
+            s.k = d;
+            s.rsa = s.k;
+            s.csa = 1;
+            if (kind == 0) {
+                s.rsb = s.n;
+                s.csb = 1;
+            } else {
+                s.rsb = 1;
+                s.csb = s.k;
+            }
+            op o;
+            o.s = &s;
+            o.a = alloc_rand((size_t)(s.m * s.k));
+            o.b = alloc_rand((size_t)(s.k * s.n));
+            o.c = alloc_rand((size_t)(s.m * s.n));
+            o.packed = NULL;
+            double m1, b1, m2, b2;
+            o.pool = NULL;
+            time_it(&o, runs, 0, &m1, &b1);
+            o.pool = pool2;
+            time_it(&o, runs, 0, &m2, &b2);
+            char name[64];
+            snprintf(name, sizeof name, "%s %lldx%lldx%lld", kind == 0 ? "mm" : "gemv W^T", (long long)s.m,
+                     (long long)s.k, (long long)s.n);
+            printf("%-22s %10lld %10.2f %10.2f %7.2fx\n", name, (long long)(s.m * s.n * s.k), m1 * 1e6, m2 * 1e6,
+                   m1 / m2);
+            free(o.a);
+            free(o.b);
+            free(o.c);
+        }
+    }
+    flint__gemm_macs_per_thread = gemm_default;
+    flint__gemv_macs_per_thread = gemv_default;
+    flint_pool_destroy(pool2);
+}
+
 int main(int argc, char **argv) {
-    int runs = 9, do_naive = 1;
+    int runs = 9, do_naive = 1, do_thresholds = 0;
     const char *only = NULL;
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "--isa") && i + 1 < argc) {
@@ -114,16 +175,22 @@ int main(int argc, char **argv) {
             }
         } else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
             runs = atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--thresholds")) {
+            do_thresholds = 1;
         } else if (!strcmp(argv[i], "--no-naive")) {
             do_naive = 0;
         } else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
             only = argv[++i];
         } else {
-            fprintf(stderr, "usage: %s [--isa NAME] [--runs N] [--no-naive] [--only NAME]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--isa NAME] [--runs N] [--no-naive] [--only NAME] [--thresholds]\n", argv[0]);
             return 2;
         }
     }
     if (runs < 1) runs = 1;
+    if (do_thresholds) {
+        thresholds(runs);
+        return 0;
+    }
     flush_buf = (char *)calloc(flush_bytes, 1);
     /* Row-major operands unless strides are given; B of the GEMV is a PyTorch Linear weight [3072, 768]
      * viewed transposed (row stride 1, column stride 768). */

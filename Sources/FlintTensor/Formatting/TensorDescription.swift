@@ -49,7 +49,7 @@ private struct LibtorchPrinter {
         let footerType = tensor.dtype.libtorchTypeName
         switch tensor.rank {
         case 0:
-            output += Self.format(values.first ?? 0, .defaultFloat) + "\n"
+            output += ShortestFloat.format(values.first ?? 0) + "\n"
             output += "[ \(footerType){}"
         case 1:
             if !values.isEmpty {
@@ -90,8 +90,7 @@ private struct LibtorchPrinter {
                 let z = abs(values[i])
                 if z.isFinite {
                     if z < expMin { expMin = z }
-                    // libtorch compares the signed value here (not its magnitude); kept for identical output.
-                    if values[i] > expMax { expMax = z }
+                    if z > expMax { expMax = z }
                 }
             }
             expMin = expMin != 0 ? (log10(expMin)).rounded(.down) + 1 : 1
@@ -122,7 +121,7 @@ private struct LibtorchPrinter {
     }
 
     private mutating func printScale(_ scale: Double) {
-        output += Self.format(scale, .defaultFloat) + " *\n"
+        output += ShortestFloat.format(scale) + " *\n"
     }
 
     private func indent(_ count: Int) -> String { String(repeating: " ", count: count) }
@@ -130,7 +129,6 @@ private struct LibtorchPrinter {
     /// `__printMatrix`: rows of a 2-D slice, split into column groups that fit the line size.
     private mutating func printMatrix(_ values: [Double], rows: Int, columns: Int, indent: Int) {
         let (scale, width) = chooseFormat(values)
-        output += self.indent(indent)
         let columnsPerLine = (lineSize - indent) / (width + 1)
         var firstColumn = 0
         while firstColumn < columns {
@@ -160,34 +158,45 @@ private struct LibtorchPrinter {
         }
     }
 
-    /// `__printTensor`: one `(i,j,.,.) = ` block per 2-D slice of a tensor of rank 3 or more.
+    /// `__printTensor`: one `(i,j,.,.) = ` block per 2-D slice of a tensor of rank 3 or more, the first
+    /// leading index varying fastest, as libtorch walks them.
     private mutating func printBlocks(_ values: [Double], shape: [Int]) {
         let leading = Array(shape.dropLast(2))
         let rows = shape[shape.count - 2]
         let columns = shape[shape.count - 1]
         let blockSize = rows * columns
+        let blockStrides = Tensor.contiguousStrides(for: leading)
         var counter = [Int](repeating: 0, count: leading.count)
-        var block = 0
         var first = true
         while true {
             if !first { output += "\n" }
             first = false
             output += "(" + counter.map { "\($0 + 1)," }.joined() + ".,.) = \n"
+            let block = zip(counter, blockStrides).reduce(0) { $0 + $1.0 * $1.1 }
             printMatrix(Array(values[(block * blockSize)..<((block + 1) * blockSize)]), rows: rows, columns: columns, indent: 1)
-            block += 1
-            var dim = leading.count - 1
-            while dim >= 0 {
+            var dim = 0
+            while dim < leading.count {
                 counter[dim] += 1
                 if counter[dim] < leading[dim] { break }
                 counter[dim] = 0
-                dim -= 1
+                dim += 1
             }
-            if dim < 0 { return }
+            if dim == leading.count { return }
         }
     }
 
+    /// The elements as doubles; complex tensors give their real parts, as libtorch's conversion does.
     static func doubles(_ tensor: Tensor) -> [Double] {
-        (try? tensor.dtype.dispatch(ToDoubles(tensor: tensor))) ?? []
+        switch tensor.dtype {
+        case .complex64:
+            let parts = (try? Tensor(unchecked: tensor.storage, dtype: .float32, shape: tensor.shape + [2], strides: tensor.strides.map { $0 * 2 } + [1], storageOffset: tensor.storageOffset * 2).select(dim: -1, index: 0)).map(doubles)
+            return parts ?? []
+        case .complex128:
+            let parts = (try? Tensor(unchecked: tensor.storage, dtype: .float64, shape: tensor.shape + [2], strides: tensor.strides.map { $0 * 2 } + [1], storageOffset: tensor.storageOffset * 2).select(dim: -1, index: 0)).map(doubles)
+            return parts ?? []
+        default:
+            return (try? tensor.dtype.dispatch(ToDoubles(tensor: tensor))) ?? []
+        }
     }
 
     static func pad(_ text: String, _ width: Int) -> String {
@@ -199,7 +208,7 @@ private struct LibtorchPrinter {
         withVaList([value]) { arguments in
             var buffer = [CChar](repeating: 0, count: 512)
             _ = vsnprintf(&buffer, buffer.count, field.format, arguments)
-            return String(cString: buffer)
+            return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         }
     }
 }

@@ -35,9 +35,8 @@ extension Tensor {
         let target = dtype ?? (self.dtype.isFloatingPoint ? self.dtype : .int64)
         if !target.isFloatingPoint {
             let (rows, inverse) = try to(target).rowsAlong(dim)
-            let result = rows
-            let copy = try Tensor(zeros: rows.shape, dtype: target)
-            try copy.copy(from: result)
+            let copy = Tensor(zeros: rows.shape, dtype: target)
+            try copy.copy(from: rows)
             try target.dispatchNumeric(IntegerCumsum(rows: copy), operation: "cumsum")
             return try (inverse.isEmpty ? copy.reshape(shape) : copy.permute(inverse)).contiguous()
         }

@@ -1,0 +1,165 @@
+/// Convolutions over 1, 2 or 3 spatial dimensions (`aten::convolution` semantics), and 2-D transposed
+/// convolution. Each output tile gathers its input patches into a small, cache-resident slab that feeds
+/// the GEMM (never a whole-image im2col); 1×1 stride-1 convolutions multiply the input in place.
+extension Tensor {
+    /// `conv{1,2,3}d(self, weight, bias, stride, padding, dilation, groups)`. The input is
+    /// `[N, C, *spatial]` (or unbatched `[C, *spatial]`), the weight `[O, C / groups, *kernel]`.
+    public func convolution(
+        weight: Tensor, bias: Tensor?, stride: [Int], padding: [Int], dilation: [Int], groups: Int
+    ) throws -> Tensor {
+        let spatial = weight.rank - 2
+        guard (1...3).contains(spatial) else { throw TensorError("convolution: weight must be 3-D, 4-D or 5-D, got \(weight.rank)-D") }
+        if rank == spatial + 1 {
+            return try unsqueeze(0).convolution(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups).squeeze(0)
+        }
+        guard rank == spatial + 2 else {
+            throw TensorError("Expected \(spatial + 1)D (unbatched) or \(spatial + 2)D (batched) input to conv\(spatial)d, but got input of size: \(shape)")
+        }
+        guard dtype == weight.dtype else {
+            throw TensorError("Input type (\(dtype.libtorchTypeName)) and weight type (\(weight.dtype.libtorchTypeName)) should be the same")
+        }
+        guard dtype.isFloatingPoint else { throw TensorError("\"slow_conv2d_cpu\" not implemented for '\(dtype.scalarTypeName)'") }
+        let stride = try Self.expandParameter(stride, spatial, "stride")
+        let padding = try Self.expandParameter(padding, spatial, "padding")
+        let dilation = try Self.expandParameter(dilation, spatial, "dilation")
+        let (n, c) = (shape[0], shape[1])
+        let outChannels = weight.shape[0]
+        guard groups > 0, c % groups == 0, outChannels % groups == 0 else {
+            throw TensorError("Given groups=\(groups), expected weight to be divisible by \(groups) at dimension 0, but got weight of size \(weight.shape) instead")
+        }
+        guard weight.shape[1] * groups == c else {
+            throw TensorError("Given groups=\(groups), weight of size \(weight.shape), expected input\(shape) to have \(weight.shape[1] * groups) channels, but got \(c) channels instead")
+        }
+        guard stride.allSatisfy({ $0 > 0 }), dilation.allSatisfy({ $0 > 0 }), padding.allSatisfy({ $0 >= 0 }) else {
+            throw TensorError("convolution: non-positive stride or dilation, or negative padding, is not supported")
+        }
+        if let bias, bias.shape != [outChannels] {
+            throw TensorError("Given weight of size \(weight.shape), expected bias to be 1-dimensional with \(outChannels) elements, but got bias of size \(bias.shape) instead")
+        }
+        let kernel = Array(weight.shape[2...])
+        let inputSpatial = Array(shape[2...])
+        var outputSpatial: [Int] = []
+        for d in 0..<spatial {
+            let effective = dilation[d] * (kernel[d] - 1) + 1
+            let size = (inputSpatial[d] + 2 * padding[d] - effective) / stride[d] + 1
+            guard inputSpatial[d] + 2 * padding[d] >= effective else {
+                throw TensorError("Calculated padded input size per channel: (\(inputSpatial.map { String($0) }.joined(separator: " x "))). Kernel size: (\(kernel.map(String.init).joined(separator: " x "))). Kernel size can't be greater than actual input size")
+            }
+            outputSpatial.append(size)
+        }
+        let input = try contiguous()
+        let weights = try weight.contiguous()
+        let result = Tensor(zeros: [n, outChannels] + outputSpatial, dtype: dtype)
+        let geometry = ConvolutionGeometry(
+            inputSpatial: inputSpatial, outputSpatial: outputSpatial, kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+        let channelsPerGroup = c / groups
+        let outPerGroup = outChannels / groups
+        let positions = outputSpatial.reduce(1, *)
+        let patch = channelsPerGroup * kernel.reduce(1, *)
+        let biasTensor = try bias.map { try $0.contiguous() }
+        let flatWeights = try weights.reshape([outChannels, patch])
+        let flatInput = try input.reshape([n, c, inputSpatial.reduce(1, *)])
+        let flatOutput = try result.reshape([n, outChannels, positions])
+        for image in 0..<n {
+            for g in 0..<groups {
+                let w = try flatWeights.narrow(dim: 0, start: g * outPerGroup, length: outPerGroup)
+                let x = try flatInput.select(dim: 0, index: image).narrow(dim: 0, start: g * channelsPerGroup, length: channelsPerGroup)
+                let y = try flatOutput.select(dim: 0, index: image).narrow(dim: 0, start: g * outPerGroup, length: outPerGroup)
+                let groupBias = try biasTensor?.narrow(dim: 0, start: g * outPerGroup, length: outPerGroup).contiguous()
+                if geometry.isPointwise {
+                    try Tensor.gemm(w, x, into: y, rowBias: groupBias)
+                    continue
+                }
+                let tile = Swift.max(16, Swift.min(positions, (1 << 17) / Swift.max(patch, 1)))
+                let slab = Tensor(zeros: [patch, tile], dtype: dtype)
+                var start = 0
+                while start < positions {
+                    let count = Swift.min(tile, positions - start)
+                    let columns = try slab.narrow(dim: 1, start: 0, length: count)
+                    try dtype.dispatch(GatherPatches(input: x, geometry: geometry, start: start, count: count, slab: slab))
+                    try Tensor.gemm(w, columns, into: try y.narrow(dim: 1, start: start, length: count), rowBias: groupBias)
+                    start += count
+                }
+            }
+        }
+        return result
+    }
+
+    static func expandParameter(_ values: [Int], _ count: Int, _ name: String) throws -> [Int] {
+        if values.count == count { return values }
+        if values.count == 1 { return Array(repeating: values[0], count: count) }
+        throw TensorError("expected \(name) to be a single integer value or a list of \(count) values to match the convolution dimensions, but got \(name)=\(values)")
+    }
+}
+
+/// Sizes and steps of a convolution's spatial dimensions.
+struct ConvolutionGeometry {
+    let inputSpatial: [Int]
+    let outputSpatial: [Int]
+    let kernel: [Int]
+    let stride: [Int]
+    let padding: [Int]
+    let dilation: [Int]
+
+    var isPointwise: Bool {
+        kernel.allSatisfy { $0 == 1 } && stride.allSatisfy { $0 == 1 } && padding.allSatisfy { $0 == 0 }
+    }
+}
+
+/// Fills `slab[row, j]` with the input value under kernel tap `row` for output position `start + j`
+/// (zero in the padding). Rows run over (channel, kernel offsets) in the weight's order.
+private struct GatherPatches: DTypeVisitor {
+    let input: Tensor
+    let geometry: ConvolutionGeometry
+    let start: Int
+    let count: Int
+    let slab: Tensor
+
+    func visit<T: TensorElement>(_ type: T.Type) throws {
+        let channels = input.shape[0]
+        let planeSize = geometry.inputSpatial.reduce(1, *)
+        let kernelVolume = geometry.kernel.reduce(1, *)
+        let source = UnsafePointer(input.baseAddress.assumingMemoryBound(to: T.self))
+        let tile = slab.shape[1]
+        let out = slab.baseAddress.assumingMemoryBound(to: T.self)
+        let spatial = geometry.kernel.count
+        // Pad every geometry to 3-D (leading size-1 dims) so one loop serves 1-D, 2-D and 3-D.
+        func padded(_ values: [Int], _ fill: Int) -> [Int] { Array(repeating: fill, count: 3 - spatial) + values }
+        let inSize = padded(geometry.inputSpatial, 1)
+        let outSize = padded(geometry.outputSpatial, 1)
+        let kSize = padded(geometry.kernel, 1)
+        let step = padded(geometry.stride, 1)
+        let pad = padded(geometry.padding, 0)
+        let dil = padded(geometry.dilation, 1)
+        var coordinates = [(Int, Int, Int)]()
+        coordinates.reserveCapacity(count)
+        for j in 0..<count {
+            let p = start + j
+            let ow = p % outSize[2]
+            let oh = (p / outSize[2]) % outSize[1]
+            let od = p / (outSize[2] * outSize[1])
+            coordinates.append((od * step[0] - pad[0], oh * step[1] - pad[1], ow * step[2] - pad[2]))
+        }
+        for ch in 0..<channels {
+            let plane = source + ch * planeSize
+            for kd in 0..<kSize[0] {
+                for kh in 0..<kSize[1] {
+                    for kw in 0..<kSize[2] {
+                        let row = ch * kernelVolume + (kd * kSize[1] + kh) * kSize[2] + kw
+                        let destination = out + row * tile
+                        let (dd, dh, dw) = (kd * dil[0], kh * dil[1], kw * dil[2])
+                        for j in 0..<count {
+                            let (bd, bh, bw) = coordinates[j]
+                            let (z, y, x) = (bd + dd, bh + dh, bw + dw)
+                            if z >= 0 && z < inSize[0] && y >= 0 && y < inSize[1] && x >= 0 && x < inSize[2] {
+                                destination[j] = plane[(z * inSize[1] + y) * inSize[2] + x]
+                            } else {
+                                destination[j] = T.zero
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

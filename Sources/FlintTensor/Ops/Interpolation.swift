@@ -1,0 +1,95 @@
+import RealModule
+
+/// `F.interpolate` modes over the trailing spatial dimensions: `nearest`, `nearest-exact`, `linear`/
+/// `bilinear`/`trilinear` and `bicubic`, with ATen's source-index rules (`align_corners`, scale factors).
+extension Tensor {
+    /// Resizes the trailing `outputSize.count` dimensions. `scales` (one per dimension, optional) are the
+    /// user's scale factors, which ATen uses for the index mapping when given.
+    public func interpolate(outputSize: [Int], mode: String, alignCorners: Bool?, scales: [Double?]? = nil) throws -> Tensor {
+        let spatial = outputSize.count
+        guard spatial >= 1, spatial <= 3, rank == spatial + 2 else {
+            throw TensorError("interpolate: expected a \(spatial + 2)-D input for \(spatial) spatial dimensions, got \(rank)-D")
+        }
+        guard dtype.isFloatingPoint || mode.hasPrefix("nearest") else {
+            throw TensorError("\"upsample_\(mode)\" not implemented for '\(dtype.scalarTypeName)'")
+        }
+        let inputSpatial = Array(shape.suffix(spatial))
+        let scaleList = scales ?? Array(repeating: nil, count: spatial)
+        var result = try to(dtype.isFloatingPoint ? .float64 : dtype)
+        // Separable: resample one dimension at a time (exact for nearest, linear and cubic kernels).
+        for d in 0..<spatial {
+            let axis = 2 + d
+            let inSize = inputSpatial[d]
+            let outSize = outputSize[d]
+            guard outSize > 0, inSize > 0 else { throw TensorError("Input and output sizes should be greater than 0, but got input (\(inputSpatial)) and output (\(outputSize))") }
+            let scale = Self.sourceScale(inSize: inSize, outSize: outSize, alignCorners: alignCorners ?? false, scale: scaleList[d])
+            switch mode {
+            case "nearest", "nearest-exact":
+                let exact = mode == "nearest-exact"
+                let nearestScale = scaleList[d].map { 1 / $0 } ?? Double(inSize) / Double(outSize)
+                let picks = (0..<outSize).map { o -> Int64 in
+                    let source = exact ? ((Double(o) + 0.5) * nearestScale).rounded(.down) : (Double(o) * nearestScale).rounded(.down)
+                    return Int64(Swift.min(Int(source), inSize - 1))
+                }
+                result = try result.indexSelect(dim: axis, index: Tensor(shape: [outSize], scalars: picks))
+            case "linear", "bilinear", "trilinear":
+                result = try result.resample(axis: axis, outSize: outSize) { o in
+                    var source = alignCorners == true ? Double(o) * scale : Swift.max((Double(o) + 0.5) * scale - 0.5, 0)
+                    if alignCorners != true { source = Swift.max(source, 0) }
+                    let low = Swift.min(Int(source.rounded(.down)), inSize - 1)
+                    let high = Swift.min(low + 1, inSize - 1)
+                    let t = source - Double(low)
+                    return [(low, 1 - t), (high, t)]
+                }
+            case "bicubic":
+                result = try result.resample(axis: axis, outSize: outSize) { o in
+                    let source = alignCorners == true ? Double(o) * scale : (Double(o) + 0.5) * scale - 0.5
+                    let floor = source.rounded(.down)
+                    let t = source - floor
+                    let base = Int(floor)
+                    let weights = Self.cubicWeights(t)
+                    return (0..<4).map { (Swift.min(Swift.max(base - 1 + $0, 0), inSize - 1), weights[$0]) }
+                }
+            default:
+                throw TensorError("interpolate: unsupported mode '\(mode)'")
+            }
+        }
+        return try result.to(dtype)
+    }
+
+    /// ATen's `area_pixel_compute_scale`.
+    static func sourceScale(inSize: Int, outSize: Int, alignCorners: Bool, scale: Double?) -> Double {
+        if alignCorners { return outSize > 1 ? Double(inSize - 1) / Double(outSize - 1) : 0 }
+        if let scale, scale > 0 { return 1 / scale }
+        return Double(inSize) / Double(outSize)
+    }
+
+    /// Keys' cubic convolution weights with A = -0.75, as ATen's `upsample_bicubic2d`.
+    static func cubicWeights(_ t: Double) -> [Double] {
+        let a = -0.75
+        func near(_ x: Double) -> Double { ((a + 2) * x - (a + 3)) * x * x + 1 }
+        func far(_ x: Double) -> Double { ((a * x - 5 * a) * x + 8 * a) * x - 4 * a }
+        return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+    }
+
+    /// Each output index along `axis` is a weighted sum of input indices (float64 tensors only).
+    private func resample(axis: Int, outSize: Int, taps: (Int) -> [(Int, Double)]) throws -> Tensor {
+        let (rows, inverse) = try rowsAlong(axis)
+        let inSize = shape[axis]
+        let count = rows.elementCount / Swift.max(inSize, 1)
+        var outShape = rows.shape
+        outShape[outShape.count - 1] = outSize
+        let out = Tensor(zeros: outShape, dtype: .float64)
+        let src = rows.baseAddress.assumingMemoryBound(to: Double.self)
+        let dst = out.baseAddress.assumingMemoryBound(to: Double.self)
+        let table = (0..<outSize).map(taps)
+        for r in 0..<count {
+            for o in 0..<outSize {
+                var total = 0.0
+                for (i, w) in table[o] { total += w * src[r * inSize + i] }
+                dst[r * outSize + o] = total
+            }
+        }
+        return try out.permute(inverse).contiguous()
+    }
+}

@@ -1,0 +1,213 @@
+import CFlintKernels
+
+/// Matrix products: `mm`, `bmm`, `matmul`, `addmm`, `linear`, `baddbmm`, `mv`, `dot`. float32 runs on the
+/// packed-panel GEMM of `CFlintKernels` (any strides, no copies of views); float16/bfloat16 compute in
+/// float32; float64 and integer types use a portable loop.
+extension Tensor {
+    /// `[m, k] × [k, n]`.
+    public func mm(_ other: Tensor) throws -> Tensor {
+        guard rank == 2, other.rank == 2 else { throw TensorError("mm: expected 2-D tensors, got \(rank)-D and \(other.rank)-D") }
+        guard shape[1] == other.shape[0] else {
+            throw TensorError("mat1 and mat2 shapes cannot be multiplied (\(shape[0])x\(shape[1]) and \(other.shape[0])x\(other.shape[1]))")
+        }
+        guard dtype == other.dtype else {
+            throw TensorError("expected m1 and m2 to have the same dtype, but got: \(dtype.name) != \(other.dtype.name)")
+        }
+        let result = Tensor(zeros: [shape[0], other.shape[1]], dtype: dtype)
+        try Tensor.gemm(self, other, into: result)
+        return result
+    }
+
+    /// `[b, m, k] × [b, k, n]`.
+    public func bmm(_ other: Tensor) throws -> Tensor {
+        guard rank == 3, other.rank == 3 else { throw TensorError("batch1 must be a 3D tensor") }
+        guard shape[0] == other.shape[0], shape[2] == other.shape[1] else {
+            throw TensorError("Expected size for first two dimensions of batch2 tensor to be: [\(shape[0]), \(shape[2])] but got: [\(other.shape[0]), \(other.shape[1])].")
+        }
+        guard dtype == other.dtype else {
+            throw TensorError("expected scalar type \(dtype.scalarTypeName) but found \(other.dtype.scalarTypeName)")
+        }
+        let result = Tensor(zeros: [shape[0], shape[1], other.shape[2]], dtype: dtype)
+        try Tensor.batchedGemm(self, other, into: result)
+        return result
+    }
+
+    /// `torch.matmul`: dot, matrix-vector, vector-matrix, matrix-matrix, and batched with broadcasting.
+    public func matmul(_ other: Tensor) throws -> Tensor {
+        switch (rank, other.rank) {
+        case (0, _), (_, 0):
+            throw TensorError("both arguments to matmul need to be at least 1D, but they are \(rank)D and \(other.rank)D")
+        case (1, 1): return try dot(other)
+        case (2, 1): return try mv(other)
+        case (1, 2): return try unsqueeze(0).mm(other).squeeze(0)
+        case (2, 2): return try mm(other)
+        default:
+            let a = rank == 1 ? try unsqueeze(0) : self
+            let b = other.rank == 1 ? try other.unsqueeze(1) : other
+            let batch = try Tensor.broadcastShape(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)))
+            let (m, k) = (a.shape[a.rank - 2], a.shape[a.rank - 1])
+            let (k2, n) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
+            guard k == k2 else {
+                throw TensorError("Expected size for first two dimensions of batch2 tensor to be: [\(batch.reduce(1, *)), \(k)] but got: [\(batch.reduce(1, *)), \(k2)].")
+            }
+            let count = batch.reduce(1, *)
+            let x = try a.expand(batch + [m, k]).reshape([count, m, k])
+            let y = try b.expand(batch + [k, n]).reshape([count, k, n])
+            var result = try x.bmm(y).reshape(batch + [m, n])
+            if rank == 1 { result = try result.squeeze(-2) }
+            if other.rank == 1 { result = try result.squeeze(-1) }
+            return result
+        }
+    }
+
+    /// `[m, k] × [k]`.
+    public func mv(_ vector: Tensor) throws -> Tensor {
+        guard rank == 2, vector.rank == 1, shape[1] == vector.shape[0] else {
+            throw TensorError("size mismatch, got input (\(shape.first ?? 0)), mat (\(shape.map(String.init).joined(separator: "x"))), vec (\(vector.shape.first ?? 0))")
+        }
+        return try mm(vector.unsqueeze(1)).squeeze(1)
+    }
+
+    /// Inner product of two 1-D tensors of the same size (a 0-dim result).
+    public func dot(_ other: Tensor) throws -> Tensor {
+        guard rank == 1, other.rank == 1 else { throw TensorError("1D tensors expected, but got \(rank)D and \(other.rank)D tensors") }
+        guard shape[0] == other.shape[0] else {
+            throw TensorError("inconsistent tensor size, expected tensor [\(shape[0])] and src [\(other.shape[0])] to have the same number of elements, but got \(shape[0]) and \(other.shape[0]) elements respectively")
+        }
+        return try unsqueeze(0).mm(other.unsqueeze(1)).reshape([])
+    }
+
+    /// `beta · input + alpha · (a × b)`, with `input` broadcast to the result.
+    public static func addmm(_ input: Tensor, _ a: Tensor, _ b: Tensor, beta: Double = 1, alpha: Double = 1) throws -> Tensor {
+        var product = try a.mm(b)
+        if alpha != 1 { product = try product.mul(Scalar.double(alpha).tensor(product.dtype)) }
+        if beta == 0 { return product }
+        let scaled = beta == 1 ? input : try input.mul(Scalar.double(beta).tensor(input.dtype))
+        return try product.add(scaled)
+    }
+
+    /// `beta · input + alpha · bmm(a, b)`.
+    public static func baddbmm(_ input: Tensor, _ a: Tensor, _ b: Tensor, beta: Double = 1, alpha: Double = 1) throws -> Tensor {
+        var product = try a.bmm(b)
+        if alpha != 1 { product = try product.mul(Scalar.double(alpha).tensor(product.dtype)) }
+        if beta == 0 { return product }
+        let scaled = beta == 1 ? input : try input.mul(Scalar.double(beta).tensor(input.dtype))
+        return try product.add(scaled)
+    }
+
+    /// `F.linear`: `self[..., in] × weight[out, in]ᵀ + bias[out]`, bias fused into the GEMM for float32.
+    public func linear(weight: Tensor, bias: Tensor?) throws -> Tensor {
+        guard weight.rank == 2, rank >= 1 else { throw TensorError("linear: weight must be 2-D and input at least 1-D") }
+        let inFeatures = weight.shape[1]
+        guard shape[rank - 1] == inFeatures else {
+            throw TensorError("mat1 and mat2 shapes cannot be multiplied (\(elementCount / Swift.max(shape[rank - 1], 1))x\(shape[rank - 1]) and \(weight.shape[1])x\(weight.shape[0]))")
+        }
+        let rows = try reshape([-1, inFeatures])
+        let result = Tensor(zeros: [rows.shape[0], weight.shape[0]], dtype: dtype)
+        let transposed = try weight.t()
+        if let bias, dtype == .float32, bias.dtype == .float32, bias.rank == 1, bias.shape[0] == weight.shape[0] {
+            let b = try bias.contiguous()
+            try Tensor.gemm(rows, transposed, into: result, columnBias: b)
+        } else {
+            try Tensor.gemm(rows, transposed, into: result)
+            if let bias { try result.copy(from: result.add(bias)) }
+        }
+        return try result.reshape(Array(shape.dropLast()) + [weight.shape[0]])
+    }
+
+    // MARK: Kernels
+
+    /// `c = a × b` for 2-D views `a` `[m, k]`, `b` `[k, n]` and a contiguous `c` `[m, n]` of their dtype.
+    static func gemm(
+        _ a: Tensor, _ b: Tensor, into c: Tensor, columnBias: Tensor? = nil, rowBias: Tensor? = nil,
+        pool: ThreadPool? = ThreadPool.shared
+    ) throws {
+        let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
+        switch a.dtype {
+        case .float32:
+            var epilogue = flint_gemm_epilogue()
+            epilogue.beta = 0
+            epilogue.bias_kind = FLINT_BIAS_NONE
+            if let columnBias {
+                epilogue.bias_kind = FLINT_BIAS_PER_COL
+                epilogue.bias = UnsafePointer(columnBias.baseAddress.assumingMemoryBound(to: Float.self))
+            } else if let rowBias {
+                epilogue.bias_kind = FLINT_BIAS_PER_ROW
+                epilogue.bias = UnsafePointer(rowBias.baseAddress.assumingMemoryBound(to: Float.self))
+            }
+            epilogue.activation = FLINT_ACTIVATION_NONE
+            flint_sgemm(
+                pool?.raw, Int64(m), Int64(n), Int64(k),
+                a.baseAddress.assumingMemoryBound(to: Float.self), Int64(a.strides[0]), Int64(a.strides[1]),
+                b.baseAddress.assumingMemoryBound(to: Float.self), Int64(b.strides[0]), Int64(b.strides[1]),
+                c.baseAddress.assumingMemoryBound(to: Float.self), Int64(c.strides[0]), &epilogue)
+        case .float16, .bfloat16:
+            let wide = Tensor(zeros: c.shape, dtype: .float32)
+            try gemm(
+                a.to(.float32), b.to(.float32), into: wide, columnBias: columnBias?.to(.float32), rowBias: rowBias?.to(.float32),
+                pool: pool)
+            try c.copy(from: wide)
+        default:
+            try a.dtype.dispatchNumeric(PortableGemm(a: a, b: b, c: c), operation: "mm")
+            if let columnBias { try c.copy(from: c.add(columnBias)) }
+            if let rowBias { try c.copy(from: c.add(rowBias.unsqueeze(1))) }
+        }
+    }
+
+    /// `c[i] = a[i] × b[i]` for 3-D operands; many small products run in parallel across the batch.
+    static func batchedGemm(_ a: Tensor, _ b: Tensor, into c: Tensor) throws {
+        let batch = a.shape[0]
+        let work = a.shape[1] * a.shape[2] * b.shape[2]
+        let pool = ThreadPool.shared
+        if batch > 1 && work < 1 << 21 && pool.threadCount > 1 {
+            var failure: Error?
+            pool.parallelFor(batch, minimumPerThread: Swift.max(1, (1 << 16) / Swift.max(work, 1))) { range, _ in
+                do {
+                    for i in range {
+                        try gemm(a.select(dim: 0, index: i), b.select(dim: 0, index: i), into: c.select(dim: 0, index: i), pool: nil)
+                    }
+                } catch { failure = error }
+            }
+            if let failure { throw failure }
+            return
+        }
+        for i in 0..<batch {
+            try gemm(a.select(dim: 0, index: i), b.select(dim: 0, index: i), into: c.select(dim: 0, index: i))
+        }
+    }
+}
+
+/// The reference loop for dtypes without a tuned kernel (float64, integers).
+private struct PortableGemm: NumericDTypeVisitor {
+    let a: Tensor
+    let b: Tensor
+    let c: Tensor
+
+    func visitFloating<T: FloatingElement>(_ type: T.Type) throws {
+        run(T.self, zero: T.Compute(0), load: { $0.computeValue }, store: { T(computeValue: $0) }, multiplyAdd: { $0 + $1 * $2 })
+    }
+
+    func visitInteger<T: IntegerElement>(_ type: T.Type) throws {
+        run(T.self, zero: T(0), load: { $0 }, store: { $0 }, multiplyAdd: { $0 &+ $1 &* $2 })
+    }
+
+    func visitBool() throws {
+        throw TensorError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
+    }
+
+    private func run<T, Acc>(_ type: T.Type, zero: Acc, load: (T) -> Acc, store: (Acc) -> T, multiplyAdd: (Acc, Acc, Acc) -> Acc) {
+        let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
+        let pa = UnsafePointer(a.baseAddress.assumingMemoryBound(to: T.self))
+        let pb = UnsafePointer(b.baseAddress.assumingMemoryBound(to: T.self))
+        let pc = c.baseAddress.assumingMemoryBound(to: T.self)
+        var row = [Acc](repeating: zero, count: n)
+        for i in 0..<m {
+            for j in 0..<n { row[j] = zero }
+            for p in 0..<k {
+                let x = load(pa[i * a.strides[0] + p * a.strides[1]])
+                for j in 0..<n { row[j] = multiplyAdd(row[j], x, load(pb[p * b.strides[0] + j * b.strides[1]])) }
+            }
+            for j in 0..<n { pc[i * c.strides[0] + j] = store(row[j]) }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+/// Normalization layers in inference form: batch norm with running statistics (or batch statistics),
+/// layer norm, group norm, instance norm. Statistics use the biased variance, computed in double.
+extension Tensor {
+    /// `batch_norm` over channel dimension 1. With `training` (or without running statistics) the batch's
+    /// own statistics are used, as ATen does; running statistics are not updated.
+    public func batchNorm(
+        weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVar: Tensor?, training: Bool, epsilon: Double
+    ) throws -> Tensor {
+        guard rank >= 2 else { throw TensorError("batch_norm: expected at least 2-D input, got \(rank)-D") }
+        let channels = shape[1]
+        for (name, t) in [("weight", weight), ("bias", bias), ("running_mean", runningMean), ("running_var", runningVar)] {
+            if let t, t.elementCount != channels {
+                throw TensorError("batch_norm: \(name) should contain \(channels) elements not \(t.elementCount)")
+            }
+        }
+        let perChannel = [1, channels] + Array(repeating: 1, count: rank - 2)
+        let dims = [0] + Array(2..<rank)
+        let mean: Tensor
+        let variance: Tensor
+        if training || runningMean == nil || runningVar == nil {
+            let wide = try to(.float64)
+            mean = try wide.mean(dims: dims, keepDim: true)
+            variance = try wide.variance(dims: dims, correction: 0, keepDim: true)
+        } else {
+            mean = try runningMean!.to(.float64).reshape(perChannel)
+            variance = try runningVar!.to(.float64).reshape(perChannel)
+        }
+        return try normalize(mean: mean, variance: variance, epsilon: epsilon, weight: weight?.reshape(perChannel), bias: bias?.reshape(perChannel))
+    }
+
+    /// `layer_norm` over the trailing `normalizedShape` dimensions.
+    public func layerNorm(normalizedShape: [Int], weight: Tensor?, bias: Tensor?, epsilon: Double) throws -> Tensor {
+        guard normalizedShape.count <= rank, Array(shape.suffix(normalizedShape.count)) == normalizedShape else {
+            throw TensorError("Given normalized_shape=\(normalizedShape), expected input with shape [*, \(normalizedShape.map(String.init).joined(separator: ", "))], but got input of size\(shape)")
+        }
+        let dims = Array((rank - normalizedShape.count)..<rank)
+        let wide = try to(.float64)
+        let mean = try wide.mean(dims: dims, keepDim: true)
+        let variance = try wide.variance(dims: dims, correction: 0, keepDim: true)
+        return try normalize(mean: mean, variance: variance, epsilon: epsilon, weight: weight, bias: bias)
+    }
+
+    /// `group_norm`: channels split into `groups`, each normalised over its channels and spatial positions.
+    public func groupNorm(groups: Int, weight: Tensor?, bias: Tensor?, epsilon: Double) throws -> Tensor {
+        guard rank >= 2, groups > 0, shape[1] % groups == 0 else {
+            throw TensorError("Expected number of channels in input to be divisible by num_groups, but got input of shape \(shape) and num_groups=\(groups)")
+        }
+        let n = shape[0]
+        let grouped = try to(.float64).reshape([n, groups, -1])
+        let mean = try grouped.mean(dims: [2], keepDim: true)
+        let variance = try grouped.variance(dims: [2], correction: 0, keepDim: true)
+        let normalized = try grouped.sub(mean).div(variance.add(Scalar.double(epsilon).tensor(.float64)).sqrt()).reshape(shape)
+        let perChannel = [1, shape[1]] + Array(repeating: 1, count: rank - 2)
+        var result = normalized
+        if let weight { result = try result.mul(weight.to(.float64).reshape(perChannel)) }
+        if let bias { result = try result.add(bias.to(.float64).reshape(perChannel)) }
+        return try result.to(dtype)
+    }
+
+    /// `instance_norm` with per-sample statistics (`use_input_stats=True`).
+    public func instanceNorm(weight: Tensor?, bias: Tensor?, epsilon: Double) throws -> Tensor {
+        guard rank >= 3 else { throw TensorError("instance_norm: expected at least 3-D input, got \(rank)-D") }
+        let dims = Array(2..<rank)
+        let wide = try to(.float64)
+        let mean = try wide.mean(dims: dims, keepDim: true)
+        let variance = try wide.variance(dims: dims, correction: 0, keepDim: true)
+        let perChannel = [1, shape[1]] + Array(repeating: 1, count: rank - 2)
+        return try normalize(mean: mean, variance: variance, epsilon: epsilon, weight: weight?.reshape(perChannel), bias: bias?.reshape(perChannel))
+    }
+
+    private func normalize(mean: Tensor, variance: Tensor, epsilon: Double, weight: Tensor?, bias: Tensor?) throws -> Tensor {
+        let wide = try to(.float64)
+        var result = try wide.sub(mean).mul(variance.add(Scalar.double(epsilon).tensor(.float64)).rsqrt())
+        if let weight { result = try result.mul(weight.to(.float64)) }
+        if let bias { result = try result.add(bias.to(.float64)) }
+        return try result.to(dtype)
+    }
+}

@@ -1,0 +1,239 @@
+/// Max, average and adaptive pooling over 1, 2 or 3 spatial dimensions, with ATen's output-size rules
+/// (`ceil_mode` windows must start inside the input or its left padding), NaN winning in max pooling,
+/// `count_include_pad` and `divisor_override` for averages.
+extension Tensor {
+    /// Max pooling; returns values and the flat index of each maximum within its input plane.
+    public func maxPool(kernel: [Int], stride: [Int], padding: [Int], dilation: [Int], ceilMode: Bool) throws -> (values: Tensor, indices: Tensor) {
+        let window = try PoolWindow(self, kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode, name: "max_pool")
+        let values = Tensor(zeros: window.outputShape, dtype: dtype)
+        let indices = Tensor(zeros: window.outputShape, dtype: .int64)
+        try dtype.dispatchNumeric(MaxPoolKernel(window: window, input: try contiguous(), values: values, indices: indices), operation: "max_pool")
+        return (values, indices)
+    }
+
+    /// Average pooling.
+    public func avgPool(kernel: [Int], stride: [Int], padding: [Int], ceilMode: Bool, countIncludePad: Bool, divisorOverride: Int?) throws -> Tensor {
+        let window = try PoolWindow(self, kernel: kernel, stride: stride, padding: padding, dilation: [1], ceilMode: ceilMode, name: "avg_pool")
+        if let divisorOverride, divisorOverride == 0 { throw TensorError("divisor must be not zero") }
+        guard dtype.isFloatingPoint else { throw TensorError("\"avg_pool2d\" not implemented for '\(dtype.scalarTypeName)'") }
+        let result = Tensor(zeros: window.outputShape, dtype: .float64)
+        let input = try to(.float64).contiguous()
+        let src = input.baseAddress.assumingMemoryBound(to: Double.self)
+        let out = result.baseAddress.assumingMemoryBound(to: Double.self)
+        window.forEachOutput { plane, outIndex, starts in
+            var begin = [Int](), end = [Int]()
+            var poolSize = 1
+            for d in 0..<window.spatial {
+                let s = starts[d]
+                let e = Swift.min(s + window.kernel[d], window.input[d] + window.padding[d])
+                poolSize *= e - s
+                begin.append(Swift.max(s, 0))
+                end.append(Swift.min(e, window.input[d]))
+            }
+            var total = 0.0
+            var count = 1
+            for d in 0..<window.spatial { count *= Swift.max(0, end[d] - begin[d]) }
+            if count > 0 {
+                window.forEachTap(begin: begin, end: end, step: Array(repeating: 1, count: window.spatial)) { offset in
+                    total += src[plane * window.planeSize + offset]
+                }
+            }
+            let divisor = divisorOverride ?? (countIncludePad ? poolSize : count)
+            out[outIndex] = total / Double(divisor)
+        }
+        return try result.to(dtype)
+    }
+
+    /// Adaptive average pooling to `outputSize` (windows `floor(i·in/out) ..< ceil((i+1)·in/out)`).
+    public func adaptiveAvgPool(_ outputSize: [Int]) throws -> Tensor {
+        try adaptivePool(outputSize, max: false).values
+    }
+
+    /// Adaptive max pooling; values and flat indices.
+    public func adaptiveMaxPool(_ outputSize: [Int]) throws -> (values: Tensor, indices: Tensor) {
+        try adaptivePool(outputSize, max: true)
+    }
+
+    private func adaptivePool(_ outputSize: [Int], max: Bool) throws -> (values: Tensor, indices: Tensor) {
+        let spatial = outputSize.count
+        guard rank == spatial + 1 || rank == spatial + 2 else {
+            throw TensorError("adaptive pooling: expected \(spatial + 1)D or \(spatial + 2)D input, got \(rank)D")
+        }
+        guard dtype.isFloatingPoint else { throw TensorError("adaptive pooling not implemented for '\(dtype.scalarTypeName)'") }
+        let inputSpatial = Array(shape.suffix(spatial))
+        guard inputSpatial.allSatisfy({ $0 > 0 }) else { throw TensorError("adaptive pooling: empty spatial input") }
+        let planes = shape.dropLast(spatial).reduce(1, *)
+        let planeSize = inputSpatial.reduce(1, *)
+        let outPlane = outputSize.reduce(1, *)
+        let input = try to(.float64).contiguous()
+        let src = input.baseAddress.assumingMemoryBound(to: Double.self)
+        var values = [Double](repeating: 0, count: planes * outPlane)
+        var indices = [Int64](repeating: 0, count: planes * outPlane)
+        let inStrides = Tensor.contiguousStrides(for: inputSpatial)
+        for plane in 0..<planes {
+            for o in 0..<outPlane {
+                var rest = o
+                var begin = [Int](), end = [Int]()
+                for d in 0..<spatial {
+                    let later = outputSize[(d + 1)...].reduce(1, *)
+                    let i = rest / later
+                    rest %= later
+                    begin.append((i * inputSpatial[d]) / outputSize[d])
+                    end.append(((i + 1) * inputSpatial[d] + outputSize[d] - 1) / outputSize[d])
+                }
+                var best = -Double.infinity
+                var bestIndex = begin.enumerated().reduce(0) { $0 + $1.element * inStrides[$1.offset] }
+                var total = 0.0
+                var count = 0
+                var position = begin
+                while true {
+                    let offset = position.enumerated().reduce(0) { $0 + $1.element * inStrides[$1.offset] }
+                    let v = src[plane * planeSize + offset]
+                    total += v
+                    count += 1
+                    if v > best || v.isNaN && !best.isNaN { best = v; bestIndex = offset }
+                    var d = spatial - 1
+                    while d >= 0 {
+                        position[d] += 1
+                        if position[d] < end[d] { break }
+                        position[d] = begin[d]
+                        d -= 1
+                    }
+                    if d < 0 { break }
+                }
+                values[plane * outPlane + o] = max ? best : total / Double(count)
+                indices[plane * outPlane + o] = Int64(bestIndex)
+            }
+        }
+        let resultShape = Array(shape.dropLast(spatial)) + outputSize
+        return (try Tensor(shape: resultShape, scalars: values).to(dtype), try Tensor(shape: resultShape, scalars: indices))
+    }
+}
+
+/// The geometry of a pooling window over the trailing spatial dimensions.
+struct PoolWindow {
+    let spatial: Int
+    let kernel: [Int]
+    let stride: [Int]
+    let padding: [Int]
+    let dilation: [Int]
+    let input: [Int]
+    let output: [Int]
+    let planes: Int
+    let outputShape: [Int]
+    var planeSize: Int { input.reduce(1, *) }
+
+    init(_ tensor: Tensor, kernel: [Int], stride: [Int], padding: [Int], dilation: [Int], ceilMode: Bool, name: String) throws {
+        let spatial = kernel.count
+        guard (1...3).contains(spatial), tensor.rank == spatial + 1 || tensor.rank == spatial + 2 else {
+            throw TensorError("\(name): expected \(spatial + 1)D or \(spatial + 2)D input, got \(tensor.rank)D")
+        }
+        self.spatial = spatial
+        self.kernel = kernel
+        self.stride = try Tensor.expandParameter(stride.isEmpty ? kernel : stride, spatial, "stride")
+        self.padding = try Tensor.expandParameter(padding, spatial, "padding")
+        self.dilation = try Tensor.expandParameter(dilation, spatial, "dilation")
+        input = Array(tensor.shape.suffix(spatial))
+        planes = tensor.shape.dropLast(spatial).reduce(1, *)
+        var output: [Int] = []
+        for d in 0..<spatial {
+            guard kernel[d] > 0, self.stride[d] > 0, self.dilation[d] > 0 else {
+                throw TensorError("\(name): kernel size, stride and dilation must be greater than zero")
+            }
+            guard self.padding[d] >= 0, self.padding[d] <= kernel[d] / 2 else {
+                throw TensorError("pad should be at most half of effective kernel size, but got pad=\(self.padding[d]), kernel_size=\(kernel[d]) and dilation=\(self.dilation[d])")
+            }
+            let numerator = input[d] + 2 * self.padding[d] - self.dilation[d] * (kernel[d] - 1) - 1 + (ceilMode ? self.stride[d] - 1 : 0)
+            var size = Int((Double(numerator) / Double(self.stride[d])).rounded(.down)) + 1
+            if ceilMode && (size - 1) * self.stride[d] >= input[d] + self.padding[d] { size -= 1 }
+            guard size > 0 else {
+                throw TensorError("Given input size: (\(tensor.shape.dropFirst(tensor.rank - spatial - 1).map(String.init).joined(separator: "x"))). Calculated output size: (\(size)). Output size is too small")
+            }
+            output.append(size)
+        }
+        self.output = output
+        outputShape = Array(tensor.shape.dropLast(spatial)) + output
+    }
+
+    /// Calls `body(plane, outputIndex, windowStarts)` for every output element.
+    func forEachOutput(_ body: (Int, Int, [Int]) -> Void) {
+        let outPlane = output.reduce(1, *)
+        var starts = [Int](repeating: 0, count: spatial)
+        for plane in 0..<planes {
+            for o in 0..<outPlane {
+                var rest = o
+                for d in Swift.stride(from: spatial - 1, through: 0, by: -1) {
+                    starts[d] = (rest % output[d]) * self.stride[d] - padding[d]
+                    rest /= output[d]
+                }
+                body(plane, plane * outPlane + o, starts)
+            }
+        }
+    }
+
+    /// Calls `body(offsetInPlane)` for each tap position in `begin..<end` (per dim) stepping by `step`.
+    func forEachTap(begin: [Int], end: [Int], step: [Int], _ body: (Int) -> Void) {
+        let strides = Tensor.contiguousStrides(for: input)
+        var position = begin
+        for d in 0..<spatial where begin[d] >= end[d] { return }
+        while true {
+            body(position.enumerated().reduce(0) { $0 + $1.element * strides[$1.offset] })
+            var d = spatial - 1
+            while d >= 0 {
+                position[d] += step[d]
+                if position[d] < end[d] { break }
+                position[d] = begin[d]
+                d -= 1
+            }
+            if d < 0 { return }
+        }
+    }
+}
+
+private struct MaxPoolKernel: NumericDTypeVisitor {
+    let window: PoolWindow
+    let input: Tensor
+    let values: Tensor
+    let indices: Tensor
+
+    func visitFloating<T: FloatingElement>(_ type: T.Type) throws {
+        run(T.self, isNaN: { $0.computeValue.isNaN }, greater: { $0.computeValue > $1.computeValue })
+    }
+
+    func visitInteger<T: IntegerElement>(_ type: T.Type) throws {
+        run(T.self, isNaN: { _ in false }, greater: { $0 > $1 })
+    }
+
+    func visitBool() throws { throw TensorError("\"max_pool2d\" not implemented for 'Bool'") }
+
+    private func run<T>(_ type: T.Type, isNaN: (T) -> Bool, greater: (T, T) -> Bool) {
+        let src = UnsafePointer(input.baseAddress.assumingMemoryBound(to: T.self))
+        let out = values.baseAddress.assumingMemoryBound(to: T.self)
+        let index = indices.baseAddress.assumingMemoryBound(to: Int64.self)
+        window.forEachOutput { plane, outIndex, starts in
+            var begin = [Int](), end = [Int]()
+            for d in 0..<window.spatial {
+                var s = starts[d]
+                while s < 0 { s += window.dilation[d] }
+                begin.append(s)
+                end.append(Swift.min(starts[d] + (window.kernel[d] - 1) * window.dilation[d] + 1, window.input[d]))
+            }
+            var best: T?
+            var bestIndex = 0
+            window.forEachTap(begin: begin, end: end, step: window.dilation) { offset in
+                let v = src[plane * window.planeSize + offset]
+                if let current = best {
+                    if !isNaN(current) && (greater(v, current) || isNaN(v)) {
+                        best = v
+                        bestIndex = offset
+                    }
+                } else {
+                    best = v
+                    bestIndex = offset
+                }
+            }
+            if let best { out[outIndex] = best }
+            index[outIndex] = Int64(bestIndex)
+        }
+    }
+}
