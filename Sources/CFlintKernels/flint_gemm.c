@@ -14,7 +14,7 @@
 
 /* Work (multiply-adds) below which an extra thread does not pay for its start. A variable so the
  * self-test can force the threaded paths on small shapes. */
-int64_t flint__gemm_macs_per_thread = (int64_t)1 << 21;
+int64_t flint__gemm_macs_per_thread = (int64_t)1 << 20;
 
 #define PACK_MAGIC_A 0x41504c46u /* "FLPA" */
 #define PACK_MAGIC_B 0x42504c46u /* "FLPB" */

@@ -17,12 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Internal knobs of the library (flint_internal.h): thread thresholds in multiply-adds per thread. */
 extern int64_t flint__gemm_macs_per_thread;
 extern int64_t flint__gemv_macs_per_thread;
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static _Thread_local uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 static uint32_t rnd(void) {
     rng_state ^= rng_state << 13;
     rng_state ^= rng_state >> 7;
@@ -396,6 +397,12 @@ static void test_pool(void) {
         ok &= p && flint_pool_threads(p) == t;
         ok &= pool_loops(p, 100000, 0); /* many tiny loops */
         ok &= pool_loops(p, 2000, 1);   /* nested calls run inline */
+        for (int i = 0; i < 20 && ok; ++i) { /* loops after the workers went to sleep, with and without a wake hint */
+            struct timespec ts = {0, 200000};
+            nanosleep(&ts, NULL);
+            if (i % 2) flint_pool_wake(p);
+            ok &= pool_loops(p, 5, 0);
+        }
         flint_pool_destroy(p);
     }
     for (int i = 0; i < 50 && ok; ++i) { /* create / destroy churn, with and without use */

@@ -248,3 +248,34 @@ private struct CompareMap<Op: BinaryComparison>: NumericDTypeVisitor {
         try output.mapElements(from: a, b, as: (Bool.self, Bool.self)) { op.compare($0 ? 1 : 0, $1 ? 1 : 0) }
     }
 }
+
+extension Tensor {
+    /// `a + alpha · b` (`aten::add`), with `alpha` in the result dtype.
+    public static func add(_ a: Operand, _ b: Operand, alpha: Scalar = .int(1)) throws -> Tensor {
+        try addScaled(a, b, alpha: alpha, subtract: false)
+    }
+
+    /// `a - alpha · b` (`aten::sub`); bool operands are rejected as ATen does.
+    public static func sub(_ a: Operand, _ b: Operand, alpha: Scalar = .int(1)) throws -> Tensor {
+        try addScaled(a, b, alpha: alpha, subtract: true)
+    }
+
+    private static func addScaled(_ a: Operand, _ b: Operand, alpha: Scalar, subtract: Bool) throws -> Tensor {
+        let common = try DType.resultType([a.promotion, b.promotion])
+        if subtract && common == .bool {
+            throw TensorError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
+        }
+        if case .double = alpha, !common.isFloatingPoint {
+            throw TensorError("For integral input tensors, argument alpha must not be a floating point number.")
+        }
+        if case .bool = alpha, common != .bool {
+            throw TensorError("Boolean alpha only supported for Boolean results.")
+        }
+        let x = try a.tensor(as: common)
+        var y = try b.tensor(as: common)
+        if alpha != .int(1) && alpha != .bool(true) {
+            y = try binary(Mul(), .tensor(y), .tensor(try alpha.tensor(common)), operation: "mul")
+        }
+        return subtract ? try binary(Sub(), .tensor(x), .tensor(y), operation: "sub") : try binary(Add(), .tensor(x), .tensor(y), operation: "add")
+    }
+}

@@ -85,7 +85,8 @@ extension Tensor {
         return result
     }
 
-    static func expandParameter(_ values: [Int], _ count: Int, _ name: String) throws -> [Int] {
+    /// A per-dimension parameter given once or per dimension, expanded to `count` values.
+    public static func expandParameter(_ values: [Int], _ count: Int, _ name: String) throws -> [Int] {
         if values.count == count { return values }
         if values.count == 1 { return Array(repeating: values[0], count: count) }
         throw TensorError("expected \(name) to be a single integer value or a list of \(count) values to match the convolution dimensions, but got \(name)=\(values)")

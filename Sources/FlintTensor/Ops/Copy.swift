@@ -3,12 +3,21 @@ extension Tensor {
     /// Copies `source` into this tensor's elements (in place, through any view), broadcasting `source` and
     /// converting its dtype as `Tensor.copy_` does.
     public func copy(from source: Tensor) throws {
+        guard !hasInternalOverlap else {
+            throw TensorError("unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.")
+        }
         let expanded = try source.expand(shape)
         if expanded.dtype == dtype {
             copyBytes(from: expanded)
         } else {
             try dtype.dispatch(CastCopy(destination: self, source: expanded))
         }
+    }
+
+    /// Whether several elements share one memory location (a dimension of size > 1 with stride 0), which
+    /// ATen refuses to write to.
+    public var hasInternalOverlap: Bool {
+        zip(shape, strides).contains { $0 > 1 && $1 == 0 }
     }
 
     /// This tensor converted to `dtype` (itself when it already has that dtype).

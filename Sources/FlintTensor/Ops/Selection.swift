@@ -32,7 +32,15 @@ extension Tensor {
         var operands: [PromotionOperand] = [.tensor(dtype, rank: rank)]
         if let lower { operands.append(.scalar(lower.promotionKind)) }
         if let upper { operands.append(.scalar(upper.promotionKind)) }
-        var result = try to(try DType.resultType(operands))
+        let common = try DType.resultType(operands)
+        if common.isIntegral, lower.map({ if case .int = $0 { true } else { false } }) ?? true,
+            upper.map({ if case .int = $0 { true } else { false } }) ?? true
+        {
+            let low = lower.map { if case .int(let i) = $0 { i } else { Int64.min } } ?? Int64.min
+            let high = upper.map { if case .int(let i) = $0 { i } else { Int64.max } } ?? Int64.max
+            return try to(common).pointwise(IntegerClamp(lower: low, upper: high), operation: "clamp")
+        }
+        var result = try to(common)
         if let lower { result = try Tensor.binary(ClampLower(), .tensor(result), .scalar(lower), operation: "clamp") }
         if let upper { result = try Tensor.binary(ClampUpper(), .tensor(result), .scalar(upper), operation: "clamp") }
         return result

@@ -9,8 +9,13 @@ public protocol FloatPointwiseFunction: Sendable {
 /// Pointwise math on floats; integer and bool inputs are first converted to float32, as ATen's
 /// "int to float" unary ops do.
 extension Tensor {
-    /// Applies `function` to every element. `operation` names the op in errors.
-    public func pointwise<F: FloatPointwiseFunction>(_ function: F, operation: String) throws -> Tensor {
+    /// Applies `function` to every element. `operation` names the op in errors. Integer and bool inputs
+    /// are converted to float32 when `integersBecomeFloat` (ATen's math functions), else rejected (ATen's
+    /// activation functions).
+    public func pointwise<F: FloatPointwiseFunction>(_ function: F, operation: String, integersBecomeFloat: Bool = true) throws -> Tensor {
+        guard dtype.isFloatingPoint || integersBecomeFloat else {
+            throw TensorError("\"\(operation)\" not implemented for '\(dtype.scalarTypeName)'")
+        }
         let input = dtype.isFloatingPoint ? self : try to(.float32)
         let result = Tensor.output(shape, input.dtype)
         try input.dtype.dispatchFloating(FloatMap(function: function, input: input, output: result), operation: operation)
@@ -27,12 +32,12 @@ extension Tensor {
     public func sin() throws -> Tensor { try pointwise(Sin(), operation: "sin") }
     public func cos() throws -> Tensor { try pointwise(Cos(), operation: "cos") }
     public func reciprocal() throws -> Tensor { try pointwise(Reciprocal(), operation: "reciprocal") }
-    public func silu() throws -> Tensor { try pointwise(SiLU(), operation: "silu") }
+    public func silu() throws -> Tensor { try pointwise(SiLU(), operation: "silu", integersBecomeFloat: false) }
     /// GELU, exact (`approximate="none"`) or with the tanh approximation.
     public func gelu(approximate: String = "none") throws -> Tensor {
         switch approximate {
-        case "none": try pointwise(GELU(), operation: "gelu")
-        case "tanh": try pointwise(GELUTanh(), operation: "gelu")
+        case "none": try pointwise(GELU(), operation: "GeluKernelImpl", integersBecomeFloat: false)
+        case "tanh": try pointwise(GELUTanh(), operation: "GeluKernelImpl", integersBecomeFloat: false)
         default: throw TensorError("approximate argument must be either none or tanh.")
         }
     }

@@ -1,0 +1,86 @@
+import RealModule
+
+/// The rest of ATen's float-only pointwise functions, each written once for every float type.
+extension Tensor {
+    public func exp2() throws -> Tensor { try pointwise(Function { Double.exp2($0) }, operation: "exp2") }
+    public func log2() throws -> Tensor { try pointwise(Function { Double.log2($0) }, operation: "log2") }
+    public func log10() throws -> Tensor { try pointwise(Function { Double.log10($0) }, operation: "log10") }
+    public func log1p() throws -> Tensor { try pointwise(Function { Double.log(onePlus: $0) }, operation: "log1p") }
+    public func expm1() throws -> Tensor { try pointwise(Function { Double.expMinusOne($0) }, operation: "expm1") }
+    public func tan() throws -> Tensor { try pointwise(Function { Double.tan($0) }, operation: "tan") }
+    public func asin() throws -> Tensor { try pointwise(Function { Double.asin($0) }, operation: "asin") }
+    public func acos() throws -> Tensor { try pointwise(Function { Double.acos($0) }, operation: "acos") }
+    public func atan() throws -> Tensor { try pointwise(Function { Double.atan($0) }, operation: "atan") }
+    public func sinh() throws -> Tensor { try pointwise(Function { Double.sinh($0) }, operation: "sinh") }
+    public func cosh() throws -> Tensor { try pointwise(Function { Double.cosh($0) }, operation: "cosh") }
+    public func asinh() throws -> Tensor { try pointwise(Function { Double.asinh($0) }, operation: "asinh") }
+    public func acosh() throws -> Tensor { try pointwise(Function { Double.acosh($0) }, operation: "acosh") }
+    public func atanh() throws -> Tensor { try pointwise(Function { Double.atanh($0) }, operation: "atanh") }
+    public func erfc() throws -> Tensor { try pointwise(Function { Double.erfc($0) }, operation: "erfc") }
+    public func frac() throws -> Tensor {
+        guard dtype.isFloatingPoint else { throw TensorError("\"frac_cpu\" not implemented for '\(dtype.scalarTypeName)'") }
+        return try pointwise(Function { $0 - $0.rounded(.towardZero) }, operation: "frac", integersBecomeFloat: false)
+    }
+    public func mish() throws -> Tensor {
+        try pointwise(Function { x in x * Double.tanh(x > 20 ? x : Double.log(onePlus: Double.exp(x))) }, operation: "mish", integersBecomeFloat: false)
+    }
+    public func hardswish() throws -> Tensor {
+        try pointwise(Function { x in x * Swift.min(Swift.max(x + 3, 0), 6) / 6 }, operation: "hardswish", integersBecomeFloat: false)
+    }
+    public func hardsigmoid() throws -> Tensor {
+        try pointwise(Function { x in Swift.min(Swift.max(x + 3, 0), 6) / 6 }, operation: "hardsigmoid", integersBecomeFloat: false)
+    }
+    /// `softplus(beta, threshold)`: log(1 + exp(βx))/β, linear above the threshold.
+    public func softplus(beta: Double = 1, threshold: Double = 20) throws -> Tensor {
+        try pointwise(Function { x in
+            let scaled = x * beta
+            return scaled > threshold ? x : Double.log(onePlus: Double.exp(scaled)) / beta
+        }, operation: "softplus", integersBecomeFloat: false)
+    }
+    /// `elu(alpha, scale, input_scale)`; `selu` and `celu` are special cases.
+    public func elu(alpha: Double = 1, scale: Double = 1, inputScale: Double = 1) throws -> Tensor {
+        try pointwise(Function { x in
+            x > 0 ? x * scale : alpha * scale * Double.expMinusOne(x * inputScale)
+        }, operation: "elu", integersBecomeFloat: false)
+    }
+    public func selu() throws -> Tensor {
+        try elu(alpha: 1.6732632423543772848170429916717, scale: 1.0507009873554804934193349852946)
+    }
+    public func celu(alpha: Double = 1) throws -> Tensor { try elu(alpha: alpha, scale: 1, inputScale: 1 / alpha) }
+    /// `hardtanh(min, max)`: clamps keeping the dtype; integer tensors compare in 64 bits.
+    public func hardtanh(min lower: Double = -1, max upper: Double = 1) throws -> Tensor {
+        guard dtype != .bool else { throw TensorError("Bool inputs not supported for hardtanh") }
+        if dtype.isFloatingPoint {
+            return try pointwise(Function { x in x.isNaN ? x : Swift.min(Swift.max(x, lower), upper) }, operation: "hardtanh")
+        }
+        return try pointwise(IntegerClamp(lower: Int64(lower), upper: Int64(upper)), operation: "hardtanh")
+    }
+
+    public func leakyRelu(negativeSlope: Double = 0.01) throws -> Tensor {
+        guard dtype.isFloatingPoint else { throw TensorError("\"leaky_relu_cpu\" not implemented for '\(dtype.scalarTypeName)'") }
+        return try pointwise(Function { x in x > 0 ? x : x * negativeSlope }, operation: "leaky_relu", integersBecomeFloat: false)
+    }
+}
+
+/// Clamping of integers compared in 64 bits (bounds are never narrowed to the element type).
+struct IntegerClamp: NumericPointwiseFunction {
+    let lower: Int64
+    let upper: Int64
+    func float<C: Real & BinaryFloatingPoint>(_ x: C) -> C { x }
+    func integer<I: FixedWidthInteger>(_ x: I) -> I {
+        I(truncatingIfNeeded: Swift.min(Swift.max(Int64(truncatingIfNeeded: x), lower), upper))
+    }
+}
+
+/// A float function given as a closure on `Double`: every float type is widened, computed and rounded
+/// back, which is exact to the last bit of float32 and float16 results. Hot functions (exp, tanh,
+/// sigmoid, GELU, SiLU) have dedicated types computing in their own precision instead.
+struct Function: FloatPointwiseFunction {
+    private let body: @Sendable (Double) -> Double
+
+    init(_ body: @escaping @Sendable (Double) -> Double) {
+        self.body = body
+    }
+
+    func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { C(body(Double(x))) }
+}

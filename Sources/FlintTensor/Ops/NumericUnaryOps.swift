@@ -1,0 +1,170 @@
+import RealModule
+
+/// A pointwise function defined for every numeric dtype, keeping the dtype.
+public protocol NumericPointwiseFunction: Sendable {
+    func float<C: Real & BinaryFloatingPoint>(_ x: C) -> C
+    func integer<I: FixedWidthInteger>(_ x: I) -> I
+    /// The bool form, or nil when the operation rejects bool tensors.
+    func bool(_ x: Bool) -> Bool?
+}
+
+extension NumericPointwiseFunction {
+    public func bool(_ x: Bool) -> Bool? { nil }
+}
+
+extension Tensor {
+    /// Applies a dtype-preserving function to every element.
+    public func pointwise<F: NumericPointwiseFunction>(_ function: F, operation: String) throws -> Tensor {
+        let result = Tensor.output(shape, dtype)
+        try dtype.dispatchNumeric(NumericMap(function: function, input: self, output: result, operation: operation), operation: operation)
+        return result
+    }
+
+    public func abs() throws -> Tensor {
+        guard dtype != .bool else { throw TensorError("\"abs_cpu\" not implemented for 'Bool'") }
+        return try pointwise(Absolute(), operation: "abs")
+    }
+    public func neg() throws -> Tensor {
+        guard dtype != .bool else {
+            throw TensorError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        }
+        return try pointwise(Negate(), operation: "neg")
+    }
+    public func sign() throws -> Tensor { try pointwise(Sign(), operation: "sign") }
+    public func relu() throws -> Tensor {
+        guard dtype != .bool else { throw TensorError("\"clamp_min_scalar_cpu\" not implemented for 'Bool'") }
+        return try pointwise(ReLU(), operation: "relu")
+    }
+    public func floor() throws -> Tensor { try pointwise(Rounding(rule: .down), operation: "floor") }
+    public func ceil() throws -> Tensor { try pointwise(Rounding(rule: .up), operation: "ceil") }
+    public func trunc() throws -> Tensor { try pointwise(Rounding(rule: .towardZero), operation: "trunc") }
+    /// Rounds half to even, as `torch.round`.
+    public func round() throws -> Tensor { try pointwise(Rounding(rule: .toNearestOrEven), operation: "round") }
+    /// `x * x`, in the dtype `pow(x, 2)` gives (bool becomes int64).
+    public func square() throws -> Tensor {
+        let promoted = try to(DType.resultType([.tensor(dtype, rank: rank), .scalar(.int)]))
+        return try promoted.mul(promoted)
+    }
+
+    /// `nan_to_num`: NaN → `nan`, +inf → `posinf` (default: the dtype's largest), -inf → `neginf`.
+    public func nanToNum(nan: Double? = nil, posinf: Double? = nil, neginf: Double? = nil) throws -> Tensor {
+        guard dtype.isFloatingPoint else { return try copyOfSelf() }
+        let largest: Double
+        switch dtype {
+        case .float16: largest = 65504
+        case .bfloat16: largest = Double(Float(bitPattern: 0x7F7F_0000))
+        case .float32: largest = Double(Float.greatestFiniteMagnitude)
+        default: largest = Double.greatestFiniteMagnitude
+        }
+        let (n, p, m) = (nan ?? 0, posinf ?? largest, neginf ?? -largest)
+        return try pointwise(DoubleMap { x in x.isNaN ? n : (x == .infinity ? p : (x == -.infinity ? m : x)) }, operation: "nan_to_num")
+    }
+
+    /// `round(decimals)`: rounds half to even at 10^-decimals, as ATen does.
+    public func round(decimals: Int) throws -> Tensor {
+        if decimals == 0 { return try round() }
+        guard dtype.isFloatingPoint else { throw TensorError("round_cpu not implemented for '\(dtype.scalarTypeName)' with decimals") }
+        let scale = Double.pow(10.0, Double(Swift.abs(decimals)))
+        return try pointwise(DoubleMap { x in
+            decimals > 0 ? (x * scale).rounded(.toNearestOrEven) / scale : (x / scale).rounded(.toNearestOrEven) * scale
+        }, operation: "round")
+    }
+
+    /// `~x` for integers and bools.
+    public func bitwiseNot() throws -> Tensor {
+        guard !dtype.isFloatingPoint else { throw TensorError("\"bitwise_not_cpu\" not implemented for '\(dtype.scalarTypeName)'") }
+        return try pointwise(BitwiseNot(), operation: "bitwise_not")
+    }
+
+    /// `logical_not`: a bool tensor, true where the element is zero.
+    public func logicalNot() throws -> Tensor { try Tensor.compare(Equal(), .tensor(self), .scalar(.int(0)), operation: "logical_not") }
+
+    public func isNaN() throws -> Tensor { try classify { $0.isNaN } }
+    public func isInfinite() throws -> Tensor { try classify { $0.isInfinite } }
+    public func isFinite() throws -> Tensor { try classify { $0.isFinite } }
+
+    private func classify(_ test: @escaping (Double) -> Bool) throws -> Tensor {
+        let result = Tensor.output(shape, .bool)
+        try dtype.dispatch(Classify(input: self, output: result, test: test))
+        return result
+    }
+}
+
+extension Tensor {
+    /// A contiguous copy that never aliases this tensor.
+    func copyOfSelf() throws -> Tensor {
+        let copy = Tensor(zeros: shape, dtype: dtype)
+        try copy.copy(from: self)
+        return copy
+    }
+}
+
+/// A float-only map given as a `Double` closure, keeping the dtype (integers pass through).
+struct DoubleMap: NumericPointwiseFunction {
+    let body: @Sendable (Double) -> Double
+    func float<C: Real & BinaryFloatingPoint>(_ x: C) -> C { C(body(Double(x))) }
+    func integer<I: FixedWidthInteger>(_ x: I) -> I { x }
+}
+
+private struct NumericMap<F: NumericPointwiseFunction>: NumericDTypeVisitor {
+    let function: F
+    let input: Tensor
+    let output: Tensor
+    let operation: String
+
+    func visitFloating<T: FloatingElement>(_ type: T.Type) throws {
+        try output.mapElements(from: input, as: T.self) { T(computeValue: function.float($0.computeValue)) }
+    }
+
+    func visitInteger<T: IntegerElement>(_ type: T.Type) throws {
+        try output.mapElements(from: input, as: T.self) { function.integer($0) }
+    }
+
+    func visitBool() throws {
+        guard function.bool(false) != nil else { throw TensorError("\(operation) does not support dtype bool") }
+        try output.mapElements(from: input, as: Bool.self) { function.bool($0)! }
+    }
+}
+
+private struct Classify: DTypeVisitor {
+    let input: Tensor
+    let output: Tensor
+    let test: (Double) -> Bool
+    func visit<T: TensorElement>(_ type: T.Type) throws {
+        try output.mapElements(from: input, as: T.self) { test($0.doubleValue) }
+    }
+}
+
+struct Absolute: NumericPointwiseFunction {
+    func float<C: Real & BinaryFloatingPoint>(_ x: C) -> C { Swift.abs(x) }
+    func integer<I: FixedWidthInteger>(_ x: I) -> I { x < 0 ? 0 &- x : x }
+    func bool(_ x: Bool) -> Bool? { x }
+}
+
+struct Negate: NumericPointwiseFunction {
+    func float<C: Real & BinaryFloatingPoint>(_ x: C) -> C { -x }
+    func integer<I: FixedWidthInteger>(_ x: I) -> I { 0 &- x }
+}
+
+struct Sign: NumericPointwiseFunction {
+    func float<C: Real & BinaryFloatingPoint>(_ x: C) -> C { x.isNaN ? 0 : (x > 0 ? 1 : (x < 0 ? -1 : 0)) }
+    func integer<I: FixedWidthInteger>(_ x: I) -> I { x > 0 ? 1 : (x < 0 ? 0 &- 1 : 0) }
+    func bool(_ x: Bool) -> Bool? { x }
+}
+
+struct ReLU: NumericPointwiseFunction {
+    func float<C: Real & BinaryFloatingPoint>(_ x: C) -> C { x.isNaN ? x : Swift.max(x, 0) }
+    func integer<I: FixedWidthInteger>(_ x: I) -> I { Swift.max(x, 0) }
+}
+
+struct Rounding: NumericPointwiseFunction {
+    let rule: FloatingPointRoundingRule
+    func float<C: Real & BinaryFloatingPoint>(_ x: C) -> C { x.rounded(rule) }
+    func integer<I: FixedWidthInteger>(_ x: I) -> I { x }
+}
+
+struct BitwiseNot: NumericPointwiseFunction {
+    func float<C: Real & BinaryFloatingPoint>(_ x: C) -> C { x }
+    func integer<I: FixedWidthInteger>(_ x: I) -> I { ~x }
+    func bool(_ x: Bool) -> Bool? { !x }
+}
