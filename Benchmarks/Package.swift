@@ -6,9 +6,16 @@ import PackageDescription
 let package = Package(
     name: "FlintBenchmarks",
     platforms: [.macOS(.v13)],
-    products: [.executable(name: "load-benchmark", targets: ["LoadBenchmark"])],
+    products: [
+        .executable(name: "load-benchmark", targets: ["LoadBenchmark"]),
+        .executable(name: "kernel-benchmark", targets: ["KernelBenchmark"]),
+    ],
     dependencies: [.package(name: "Flint", path: "..")],
     targets: [
+        .executableTarget(
+            name: "KernelBenchmark",
+            dependencies: [.product(name: "Flint", package: "Flint")]
+        ),
         .executableTarget(
             name: "LoadBenchmark",
             dependencies: [.product(name: "Flint", package: "Flint")]

@@ -36,11 +36,13 @@ static long failures = 0, checks = 0;
 
 /* ---- matrices with arbitrary strides ---------------------------------------------------------- */
 
-enum { L_ROW, L_COL, L_ROW_PAD, L_COL_PAD, L_STEP2_ROW, L_STEP2_COL, L_COUNT };
-static const char *layout_name[L_COUNT] = {"row", "col", "rowpad", "colpad", "step2row", "step2col"};
+enum { L_ROW, L_COL, L_ROW_PAD, L_COL_PAD, L_STEP2_ROW, L_STEP2_COL, L_FLIP_ROWS, L_FLIP_COLS, L_COUNT };
+static const char *layout_name[L_COUNT] = {"row", "col", "rowpad", "colpad", "step2row", "step2col",
+                                           "fliprows", "flipcols"};
 
 typedef struct mat {
-    float *buf;
+    float *buf;  /* allocation */
+    float *base; /* element (0, 0) */
     int64_t rows, cols, rs, cs;
 } mat;
 
@@ -54,19 +56,25 @@ static mat mat_make(int64_t rows, int64_t cols, int layout) {
     case L_ROW_PAD: x.rs = cols + 3; x.cs = 1; break;
     case L_COL_PAD: x.rs = 1; x.cs = rows + 5; break;
     case L_STEP2_ROW: x.rs = 2 * cols + 1; x.cs = 2; break; /* a [:, ::2] slice of a wider matrix */
-    default: x.rs = 2; x.cs = 2 * rows + 3; break;          /* the same, transposed */
+    case L_STEP2_COL: x.rs = 2; x.cs = 2 * rows + 3; break; /* the same, transposed */
+    case L_FLIP_ROWS: x.rs = -cols; x.cs = 1; break;        /* rows in reverse order (negative stride) */
+    default: x.rs = 1; x.cs = -rows; break;                 /* columns in reverse order */
     }
     if (x.rs == 0) x.rs = 1;
     if (x.cs == 0) x.cs = 1;
-    size_t n = (size_t)((rows > 0 ? rows - 1 : 0) * x.rs + (cols > 0 ? cols - 1 : 0) * x.cs + 1);
+    const int64_t ri = rows > 0 ? rows - 1 : 0, ci = cols > 0 ? cols - 1 : 0;
+    const int64_t lo = (x.rs < 0 ? ri * x.rs : 0) + (x.cs < 0 ? ci * x.cs : 0);
+    const int64_t hi = (x.rs > 0 ? ri * x.rs : 0) + (x.cs > 0 ? ci * x.cs : 0);
+    const size_t n = (size_t)(hi - lo + 1);
     x.buf = (float *)malloc(n * sizeof(float));
+    x.base = x.buf - lo;
     for (size_t i = 0; i < n; ++i) x.buf[i] = NAN; /* gaps must never be read */
     for (int64_t i = 0; i < rows; ++i)
-        for (int64_t j = 0; j < cols; ++j) x.buf[i * x.rs + j * x.cs] = frand();
+        for (int64_t j = 0; j < cols; ++j) x.base[i * x.rs + j * x.cs] = frand();
     return x;
 }
 
-static inline float mat_at(const mat *x, int64_t i, int64_t j) { return x->buf[i * x->rs + j * x->cs]; }
+static inline float mat_at(const mat *x, int64_t i, int64_t j) { return x->base[i * x->rs + j * x->cs]; }
 
 /* ---- one checked product ----------------------------------------------------------------------- */
 
@@ -122,20 +130,20 @@ static int run_case(const config *cf) {
     ep.clamp_max = 0.7f;
 
     if (cf->path == P_PLAIN) {
-        flint_sgemm(cf->pool, m, n, k, A.buf, A.rs, A.cs, B.buf, B.rs, B.cs, C, ldc, &ep);
+        flint_sgemm(cf->pool, m, n, k, A.base, A.rs, A.cs, B.base, B.rs, B.cs, C, ldc, &ep);
     } else if (cf->path == P_PACKED_B) {
         size_t bytes = flint_sgemm_pack_b_size(k, n);
         void *pb = NULL;
         if (posix_memalign(&pb, 64, bytes) != 0) abort();
-        flint_sgemm_pack_b(k, n, B.buf, B.rs, B.cs, pb);
-        flint_sgemm_packed_b(cf->pool, m, n, k, A.buf, A.rs, A.cs, pb, C, ldc, &ep);
+        flint_sgemm_pack_b(k, n, B.base, B.rs, B.cs, pb);
+        flint_sgemm_packed_b(cf->pool, m, n, k, A.base, A.rs, A.cs, pb, C, ldc, &ep);
         free(pb);
     } else {
         size_t bytes = flint_sgemm_pack_a_size(m, k);
         void *pa = NULL;
         if (posix_memalign(&pa, 64, bytes) != 0) abort();
-        flint_sgemm_pack_a(m, k, A.buf, A.rs, A.cs, pa);
-        flint_sgemm_packed_a(cf->pool, m, n, k, pa, B.buf, B.rs, B.cs, C, ldc, &ep);
+        flint_sgemm_pack_a(m, k, A.base, A.rs, A.cs, pa);
+        flint_sgemm_packed_a(cf->pool, m, n, k, pa, B.base, B.rs, B.cs, C, ldc, &ep);
         free(pa);
     }
 

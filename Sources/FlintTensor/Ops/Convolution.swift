@@ -70,13 +70,20 @@ extension Tensor {
                     try Tensor.gemm(w, x, into: y, rowBias: groupBias)
                     continue
                 }
-                let tile = Swift.max(16, Swift.min(positions, (1 << 17) / Swift.max(patch, 1)))
+                // Whole output rows per tile, sized so the slab stays in L2.
+                let rowLength = outputSpatial.last!
+                let rowsPerTile = Swift.max(1, (1 << 18) / Swift.max(patch * rowLength, 1))
+                let tile = Swift.min(positions, rowsPerTile * rowLength)
                 let slab = Tensor(zeros: [patch, tile], dtype: dtype)
                 var start = 0
                 while start < positions {
                     let count = Swift.min(tile, positions - start)
                     let columns = try slab.narrow(dim: 1, start: 0, length: count)
-                    try dtype.dispatch(GatherPatches(input: x, geometry: geometry, start: start, count: count, slab: slab))
+                    if spatial == 2 && count % rowLength == 0 && start % rowLength == 0 {
+                        try dtype.dispatch(GatherRows2D(input: x, geometry: geometry, firstRow: start / rowLength, rows: count / rowLength, slab: slab))
+                    } else {
+                        try dtype.dispatch(GatherPatches(input: x, geometry: geometry, start: start, count: count, slab: slab))
+                    }
                     try Tensor.gemm(w, columns, into: try y.narrow(dim: 1, start: start, length: count), rowBias: groupBias)
                     start += count
                 }
@@ -104,6 +111,57 @@ struct ConvolutionGeometry {
 
     var isPointwise: Bool {
         kernel.allSatisfy { $0 == 1 } && stride.allSatisfy { $0 == 1 } && padding.allSatisfy { $0 == 0 }
+    }
+}
+
+/// The 2-D patch gather for tiles of whole output rows: for each kernel tap and output row, the valid
+/// input span is found once and copied (contiguously when the stride is 1), the padding zero-filled.
+private struct GatherRows2D: DTypeVisitor {
+    let input: Tensor
+    let geometry: ConvolutionGeometry
+    let firstRow: Int
+    let rows: Int
+    let slab: Tensor
+
+    func visit<T: TensorElement>(_ type: T.Type) throws {
+        let (inH, inW) = (geometry.inputSpatial[0], geometry.inputSpatial[1])
+        let outW = geometry.outputSpatial[1]
+        let (kH, kW) = (geometry.kernel[0], geometry.kernel[1])
+        let (sH, sW) = (geometry.stride[0], geometry.stride[1])
+        let (pH, pW) = (geometry.padding[0], geometry.padding[1])
+        let (dH, dW) = (geometry.dilation[0], geometry.dilation[1])
+        let source = UnsafePointer(input.baseAddress.assumingMemoryBound(to: T.self))
+        let tile = slab.shape[1]
+        let out = slab.baseAddress.assumingMemoryBound(to: T.self)
+        for channel in 0..<input.shape[0] {
+            let plane = source + channel * inH * inW
+            for ky in 0..<kH {
+                for kx in 0..<kW {
+                    let row = (channel * kH + ky) * kW + kx
+                    var destination = out + row * tile
+                    // Output columns whose input column ox*sW - pW + kx*dW lies inside [0, inW).
+                    let shift = kx * dW - pW
+                    let first = Swift.min(outW, Swift.max(0, (-shift + sW - 1) / sW))
+                    let last = Swift.max(first, Swift.min(outW, (inW - shift + sW - 1) / sW))
+                    for oy in firstRow..<(firstRow + rows) {
+                        let iy = oy * sH - pH + ky * dH
+                        if iy < 0 || iy >= inH {
+                            destination.update(repeating: T.zero, count: outW)
+                        } else {
+                            let line = plane + iy * inW
+                            if first > 0 { destination.update(repeating: T.zero, count: first) }
+                            if sW == 1 {
+                                (destination + first).update(from: line + first + shift, count: last - first)
+                            } else {
+                                for ox in first..<last { destination[ox] = line[ox * sW + shift] }
+                            }
+                            if last < outW { (destination + last).update(repeating: T.zero, count: outW - last) }
+                        }
+                        destination += outW
+                    }
+                }
+            }
+        }
     }
 }
 
