@@ -150,7 +150,8 @@ static void gemm_run(flint_pool *pool, gemm_ctx *g) {
     }
     g->tm = 1;
     g->tn = 1;
-    if (nt > 1) {
+    /* The tm x tn = nt grid with the cheapest largest block; fewer threads if nt has no grid that fits. */
+    for (; nt > 1 && g->tm * g->tn == 1; --nt) {
         double best = 0;
         for (int64_t tm = 1; tm <= nt; ++tm) {
             if (nt % tm) continue;
@@ -166,8 +167,8 @@ static void gemm_run(flint_pool *pool, gemm_ctx *g) {
                 g->tn = (int)tn;
             }
         }
-        nt = (int64_t)g->tm * g->tn;
     }
+    nt = (int64_t)g->tm * g->tn;
     if (nt == 1) {
         gemm_block(g, 0, g->m, 0, g->n);
     } else {
@@ -207,10 +208,10 @@ void flint_sgemm(flint_pool *pool, int64_t m, int64_t n, int64_t k,
         return;
     }
     const flint_gemm_kernel *K = flint__kernel();
-    if (m == 1 || n == 1) {
+    if (m <= FLINT_THIN_MAX || n <= FLINT_THIN_MAX) {
         flint_tile_epi e = flint__epi_normalize(epilogue);
-        if (flint__gemv(pool, K, m, n, k, a, a_row_stride, a_col_stride, b, b_row_stride, b_col_stride, c,
-                        c_row_stride, &e))
+        if (flint__gemm_thin(pool, K, m, n, k, a, a_row_stride, a_col_stride, b, b_row_stride, b_col_stride, c,
+                             c_row_stride, &e))
             return;
     }
     gemm_ctx g;

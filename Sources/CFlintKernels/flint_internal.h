@@ -51,9 +51,12 @@ typedef void (*flint_pack_a_fn)(int64_t rows, int64_t kc, const float *a, int64_
 /* Packs rows [0, kc) x cols [0, cols) of B into NR-column panels: out[panel][p][j], zero-padded to NR. */
 typedef void (*flint_pack_b_fn)(int64_t kc, int64_t cols, const float *b, int64_t rs, int64_t cs, int nr,
                                 float *out);
-/* y[j] = sum_p w[j * ldw + p] * x[p] for j < n (x, y contiguous). */
-typedef void (*flint_gemv_dot_fn)(int64_t n, int64_t k, const float *w, int64_t ldw, const float *x,
-                                  float *y);
+/* Dot-product GEMM for a few rows of x: y[i * ldyx + j * ldyw] = sum_p x[i * ldx + p] * w[j * ldw + p]
+ * for i < nx (1 <= nx <= FLINT_DOT_MAX_NX) and j < n; rows of x and w are contiguous. It streams w once,
+ * so it is the GEMV kernel (nx == 1) and the kernel for products with very few rows or columns. */
+typedef void (*flint_gemm_dot_fn)(int64_t n, int64_t k, const float *w, int64_t ldw, int nx, const float *x,
+                                  int64_t ldx, float *y, int64_t ldyx, int64_t ldyw);
+#define FLINT_DOT_MAX_NX 4
 /* y[j] = sum_p x[p * incx] * w[p * ldw + j] for j < n (rows of w contiguous, y contiguous). */
 typedef void (*flint_gemv_axpy_fn)(int64_t n, int64_t k, const float *w, int64_t ldw, const float *x,
                                    int64_t incx, float *y);
@@ -70,7 +73,7 @@ typedef struct flint_gemm_kernel {
     flint_ukernel_edge_fn ukernel_edge; /* NULL: partial tiles go through a buffer */
     flint_pack_a_fn pack_a;
     flint_pack_b_fn pack_b;
-    flint_gemv_dot_fn gemv_dot;
+    flint_gemm_dot_fn gemm_dot;
     flint_gemv_axpy_fn gemv_axpy;
     flint_gemv_packed_fn gemv_packed;
 } flint_gemm_kernel;
@@ -131,10 +134,13 @@ static inline flint_tile_epi flint__epi_at(const flint_tile_epi *base, int64_t r
     return e;
 }
 
-/* GEMV for m == 1 or n == 1 with a layout it streams well; returns 0 (doing nothing) otherwise. */
-int flint__gemv(flint_pool *pool, const flint_gemm_kernel *K, int64_t m, int64_t n, int64_t k, const float *a,
-                int64_t rsa, int64_t csa, const float *b, int64_t rsb, int64_t csb, float *c, int64_t ldc,
-                const flint_tile_epi *epi);
+/* Thin products (m or n at most FLINT_THIN_MAX, GEMV included) whose big operand has a layout they
+ * stream well; returns 0 (doing nothing) for any other product. Up to 8 rows, two passes of the dot
+ * kernel over a weight matrix still beat packing it (measured on 768 x 3072, in and out of cache). */
+#define FLINT_THIN_MAX 8
+int flint__gemm_thin(flint_pool *pool, const flint_gemm_kernel *K, int64_t m, int64_t n, int64_t k,
+                     const float *a, int64_t rsa, int64_t csa, const float *b, int64_t rsb, int64_t csb, float *c,
+                     int64_t ldc, const flint_tile_epi *epi);
 /* m == 1 against packed B: y[0, n) over the NR-panels of the packed data (kc-blocked). */
 void flint__gemv_packed_b(flint_pool *pool, const flint_gemm_kernel *K, int64_t n, int64_t k, int64_t kc,
                           const float *a, int64_t csa, const float *packed, float *c, const flint_tile_epi *epi);
@@ -161,7 +167,8 @@ void flint__pack_a_generic(int64_t rows, int64_t kc, const float *a, int64_t rs,
                            float *out);
 void flint__pack_b_generic(int64_t kc, int64_t cols, const float *b, int64_t rs, int64_t cs, int nr,
                            float *out);
-void flint__gemv_dot_generic(int64_t n, int64_t k, const float *w, int64_t ldw, const float *x, float *y);
+void flint__gemm_dot_generic(int64_t n, int64_t k, const float *w, int64_t ldw, int nx, const float *x,
+                             int64_t ldx, float *y, int64_t ldyx, int64_t ldyw);
 void flint__gemv_axpy_generic(int64_t n, int64_t k, const float *w, int64_t ldw, const float *x,
                               int64_t incx, float *y);
 void flint__gemv_packed_generic(int64_t kc, int64_t panels, const float *x, const float *pb, int nr,

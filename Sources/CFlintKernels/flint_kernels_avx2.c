@@ -269,7 +269,7 @@ FLINT_TARGET_AVX2 static inline float hsum8(__m256 v) {
 }
 
 FLINT_TARGET_AVX2 static void gemv_dot_avx2(int64_t n, int64_t k, const float *w, int64_t ldw,
-                                            const float *x, float *y) {
+                                            const float *x, float *y, int64_t incy) {
     int64_t j = 0;
     for (; j + 4 <= n; j += 4) {
         const float *w0 = w + j * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
@@ -304,12 +304,69 @@ FLINT_TARGET_AVX2 static void gemv_dot_avx2(int64_t n, int64_t k, const float *w
             s2 += w2[p] * x[p];
             s3 += w3[p] * x[p];
         }
-        y[j] = s0;
-        y[j + 1] = s1;
-        y[j + 2] = s2;
-        y[j + 3] = s3;
+        y[j * incy] = s0;
+        y[(j + 1) * incy] = s1;
+        y[(j + 2) * incy] = s2;
+        y[(j + 3) * incy] = s3;
     }
-    if (j < n) flint__gemv_dot_generic(n - j, k, w + j * ldw, ldw, x, y + j);
+    if (j < n) flint__gemm_dot_generic(n - j, k, w + j * ldw, ldw, 1, x, 0, y + j * incy, 0, incy);
+}
+
+/* NW rows of w against NX rows of x: NW * NX accumulators. NW and NX are constants after inlining. */
+FLINT_TARGET_AVX2 static inline __attribute__((always_inline)) void
+dot_block_avx2(int64_t k, const float *w, int64_t ldw, const int nw, const float *x, int64_t ldx, const int nx,
+               float *y, int64_t ldyx, int64_t ldyw) {
+    __m256 acc[4][FLINT_DOT_MAX_NX];
+    _Pragma("GCC unroll 4") for (int r = 0; r < nw; ++r) {
+        _Pragma("GCC unroll 4") for (int i = 0; i < nx; ++i) acc[r][i] = _mm256_setzero_ps();
+    }
+    const int64_t kv = k & ~(int64_t)7;
+    for (int64_t p = 0; p < kv; p += 8) {
+        __m256 xv[FLINT_DOT_MAX_NX];
+        _Pragma("GCC unroll 4") for (int i = 0; i < nx; ++i) xv[i] = _mm256_loadu_ps(x + i * ldx + p);
+        _Pragma("GCC unroll 4") for (int r = 0; r < nw; ++r) {
+            const __m256 wv = _mm256_loadu_ps(w + r * ldw + p);
+            _Pragma("GCC unroll 4") for (int i = 0; i < nx; ++i) acc[r][i] = _mm256_fmadd_ps(wv, xv[i], acc[r][i]);
+        }
+    }
+    if (kv < k) {
+        const __m256i mk = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(k - kv)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        __m256 xv[FLINT_DOT_MAX_NX];
+        _Pragma("GCC unroll 4") for (int i = 0; i < nx; ++i) xv[i] = _mm256_maskload_ps(x + i * ldx + kv, mk);
+        _Pragma("GCC unroll 4") for (int r = 0; r < nw; ++r) {
+            const __m256 wv = _mm256_maskload_ps(w + r * ldw + kv, mk);
+            _Pragma("GCC unroll 4") for (int i = 0; i < nx; ++i) acc[r][i] = _mm256_fmadd_ps(wv, xv[i], acc[r][i]);
+        }
+    }
+    _Pragma("GCC unroll 4") for (int r = 0; r < nw; ++r) {
+        _Pragma("GCC unroll 4") for (int i = 0; i < nx; ++i) y[i * ldyx + r * ldyw] = hsum8(acc[r][i]);
+    }
+}
+
+#define DOT_ROWS_AVX2(NW, NX)                                                                           \
+    do {                                                                                                \
+        int64_t j = 0;                                                                                  \
+        for (; j + (NW) <= n; j += (NW))                                                                \
+            dot_block_avx2(k, w + j * ldw, ldw, (NW), x, ldx, (NX), y + j * ldyw, ldyx, ldyw);          \
+        for (; j < n; ++j) dot_block_avx2(k, w + j * ldw, ldw, 1, x, ldx, (NX), y + j * ldyw, ldyx, ldyw); \
+    } while (0)
+
+FLINT_TARGET_AVX2 static void gemm_dot_avx2(int64_t n, int64_t k, const float *w, int64_t ldw, int nx,
+                                            const float *x, int64_t ldx, float *y, int64_t ldyx, int64_t ldyw) {
+    switch (nx) {
+    case 1:
+        gemv_dot_avx2(n, k, w, ldw, x, y, ldyw);
+        break;
+    case 2:
+        DOT_ROWS_AVX2(4, 2);
+        break;
+    case 3:
+        DOT_ROWS_AVX2(3, 3);
+        break;
+    default:
+        DOT_ROWS_AVX2(2, 4);
+        break;
+    }
 }
 
 /* y = x^T W over contiguous rows of W, four rows per pass so y moves through L1 once per four rows. */
@@ -404,7 +461,7 @@ void flint__pack_b_avx2(int64_t kc, int64_t cols, const float *b, int64_t rs, in
 
 const flint_gemm_kernel flint__kernel_avx2 = {
     "avx2", FLINT_KERNEL_AVX2, MR, NR, 256, 144, 4080,
-    ukernel_avx2, ukernel_edge_avx2, pack_a_avx2, pack_b_avx2, gemv_dot_avx2, gemv_axpy_avx2, gemv_packed_avx2,
+    ukernel_avx2, ukernel_edge_avx2, pack_a_avx2, pack_b_avx2, gemm_dot_avx2, gemv_axpy_avx2, gemv_packed_avx2,
 };
 
 #else

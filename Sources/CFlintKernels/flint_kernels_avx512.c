@@ -122,7 +122,7 @@ FLINT_TARGET_AVX512 static void ukernel_edge_avx512(int64_t kc, const float *pa,
 /* ---- GEMV ------------------------------------------------------------------------------------- */
 
 FLINT_TARGET_AVX512 static void gemv_dot_avx512(int64_t n, int64_t k, const float *w, int64_t ldw,
-                                                const float *x, float *y) {
+                                                const float *x, float *y, int64_t incy) {
     const int64_t kv = k & ~(int64_t)15;
     const __mmask16 tail = (__mmask16)((1u << (k - kv)) - 1u);
     int64_t j = 0;
@@ -158,10 +158,10 @@ FLINT_TARGET_AVX512 static void gemv_dot_avx512(int64_t n, int64_t k, const floa
             d2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w2 + p), x0, d2);
             d3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w3 + p), x0, d3);
         }
-        y[j] = _mm512_reduce_add_ps(_mm512_add_ps(a0, d0));
-        y[j + 1] = _mm512_reduce_add_ps(_mm512_add_ps(a1, d1));
-        y[j + 2] = _mm512_reduce_add_ps(_mm512_add_ps(a2, d2));
-        y[j + 3] = _mm512_reduce_add_ps(_mm512_add_ps(a3, d3));
+        y[j * incy] = _mm512_reduce_add_ps(_mm512_add_ps(a0, d0));
+        y[(j + 1) * incy] = _mm512_reduce_add_ps(_mm512_add_ps(a1, d1));
+        y[(j + 2) * incy] = _mm512_reduce_add_ps(_mm512_add_ps(a2, d2));
+        y[(j + 3) * incy] = _mm512_reduce_add_ps(_mm512_add_ps(a3, d3));
     }
     for (; j < n; ++j) {
         const float *w0 = w + j * ldw;
@@ -170,7 +170,66 @@ FLINT_TARGET_AVX512 static void gemv_dot_avx512(int64_t n, int64_t k, const floa
         for (; p < kv; p += 16) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + p), _mm512_loadu_ps(x + p), a0);
         if (tail)
             a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w0 + p), _mm512_maskz_loadu_ps(tail, x + p), a0);
-        y[j] = _mm512_reduce_add_ps(a0);
+        y[j * incy] = _mm512_reduce_add_ps(a0);
+    }
+}
+
+/* NW rows of w against NX rows of x: NW * NX accumulators. NW and NX are constants after inlining. */
+FLINT_TARGET_AVX512 static inline __attribute__((always_inline)) void
+dot_block_avx512(int64_t k, const float *w, int64_t ldw, const int nw, const float *x, int64_t ldx, const int nx,
+                 float *y, int64_t ldyx, int64_t ldyw) {
+    __m512 acc[4][FLINT_DOT_MAX_NX];
+    UNROLL_NV for (int r = 0; r < nw; ++r) {
+        UNROLL_NV for (int i = 0; i < nx; ++i) acc[r][i] = _mm512_setzero_ps();
+    }
+    const int64_t kv = k & ~(int64_t)15;
+    for (int64_t p = 0; p < kv; p += 16) {
+        __m512 xv[FLINT_DOT_MAX_NX];
+        UNROLL_NV for (int i = 0; i < nx; ++i) xv[i] = _mm512_loadu_ps(x + i * ldx + p);
+        UNROLL_NV for (int r = 0; r < nw; ++r) {
+            const __m512 wv = _mm512_loadu_ps(w + r * ldw + p);
+            UNROLL_NV for (int i = 0; i < nx; ++i) acc[r][i] = _mm512_fmadd_ps(wv, xv[i], acc[r][i]);
+        }
+    }
+    if (kv < k) {
+        const __mmask16 tail = (__mmask16)((1u << (k - kv)) - 1u);
+        __m512 xv[FLINT_DOT_MAX_NX];
+        UNROLL_NV for (int i = 0; i < nx; ++i) xv[i] = _mm512_maskz_loadu_ps(tail, x + i * ldx + kv);
+        UNROLL_NV for (int r = 0; r < nw; ++r) {
+            const __m512 wv = _mm512_maskz_loadu_ps(tail, w + r * ldw + kv);
+            UNROLL_NV for (int i = 0; i < nx; ++i) acc[r][i] = _mm512_fmadd_ps(wv, xv[i], acc[r][i]);
+        }
+    }
+    UNROLL_NV for (int r = 0; r < nw; ++r) {
+        UNROLL_NV for (int i = 0; i < nx; ++i) y[i * ldyx + r * ldyw] = _mm512_reduce_add_ps(acc[r][i]);
+    }
+}
+
+#define DOT_ROWS_AVX512(NW, NX)                                                                         \
+    do {                                                                                                \
+        int64_t j = 0;                                                                                  \
+        for (; j + (NW) <= n; j += (NW))                                                                \
+            dot_block_avx512(k, w + j * ldw, ldw, (NW), x, ldx, (NX), y + j * ldyw, ldyx, ldyw);        \
+        for (; j < n; ++j)                                                                              \
+            dot_block_avx512(k, w + j * ldw, ldw, 1, x, ldx, (NX), y + j * ldyw, ldyx, ldyw);           \
+    } while (0)
+
+FLINT_TARGET_AVX512 static void gemm_dot_avx512(int64_t n, int64_t k, const float *w, int64_t ldw, int nx,
+                                                const float *x, int64_t ldx, float *y, int64_t ldyx,
+                                                int64_t ldyw) {
+    switch (nx) {
+    case 1:
+        gemv_dot_avx512(n, k, w, ldw, x, y, ldyw);
+        break;
+    case 2:
+        DOT_ROWS_AVX512(4, 2);
+        break;
+    case 3:
+        DOT_ROWS_AVX512(4, 3);
+        break;
+    default:
+        DOT_ROWS_AVX512(4, 4);
+        break;
     }
 }
 
@@ -254,7 +313,7 @@ FLINT_TARGET_AVX512 static void gemv_packed_avx512(int64_t kc, int64_t panels, c
 
 const flint_gemm_kernel flint__kernel_avx512 = {
     "avx512", FLINT_KERNEL_AVX512, MR, NR, FLINT_AVX512_KC, FLINT_AVX512_MC / MR * MR, 4096 - 4096 % NR,
-    ukernel_avx512, ukernel_edge_avx512, flint__pack_a_avx2, flint__pack_b_avx2, gemv_dot_avx512, gemv_axpy_avx512,
+    ukernel_avx512, ukernel_edge_avx512, flint__pack_a_avx2, flint__pack_b_avx2, gemm_dot_avx512, gemv_axpy_avx512,
     gemv_packed_avx512,
 };
 

@@ -116,19 +116,23 @@ void flint__pack_b_generic(int64_t kc, int64_t cols, const float *b, int64_t rs,
 
 /* ---- GEMV ------------------------------------------------------------------------------------- */
 
-void flint__gemv_dot_generic(int64_t n, int64_t k, const float *w, int64_t ldw, const float *x, float *y) {
+void flint__gemm_dot_generic(int64_t n, int64_t k, const float *w, int64_t ldw, int nx, const float *x,
+                             int64_t ldx, float *y, int64_t ldyx, int64_t ldyw) {
     for (int64_t j = 0; j < n; ++j) {
         const float *wr = w + j * ldw;
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int64_t p = 0;
-        for (; p + 4 <= k; p += 4) {
-            s0 += wr[p] * x[p];
-            s1 += wr[p + 1] * x[p + 1];
-            s2 += wr[p + 2] * x[p + 2];
-            s3 += wr[p + 3] * x[p + 3];
+        for (int i = 0; i < nx; ++i) {
+            const float *xr = x + i * ldx;
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            int64_t p = 0;
+            for (; p + 4 <= k; p += 4) {
+                s0 += wr[p] * xr[p];
+                s1 += wr[p + 1] * xr[p + 1];
+                s2 += wr[p + 2] * xr[p + 2];
+                s3 += wr[p + 3] * xr[p + 3];
+            }
+            for (; p < k; ++p) s0 += wr[p] * xr[p];
+            y[i * ldyx + j * ldyw] = (s0 + s1) + (s2 + s3);
         }
-        for (; p < k; ++p) s0 += wr[p] * x[p];
-        y[j] = (s0 + s1) + (s2 + s3);
     }
 }
 
@@ -185,5 +189,5 @@ static void ukernel_scalar(int64_t kc, const float *pa, const float *pb, float *
 const flint_gemm_kernel flint__kernel_scalar = {
     "scalar", FLINT_KERNEL_SCALAR, SCALAR_MR, SCALAR_NR, 256, 128, 2048,
     ukernel_scalar, NULL, flint__pack_a_generic, flint__pack_b_generic,
-    flint__gemv_dot_generic, flint__gemv_axpy_generic, flint__gemv_packed_generic,
+    flint__gemm_dot_generic, flint__gemv_axpy_generic, flint__gemv_packed_generic,
 };

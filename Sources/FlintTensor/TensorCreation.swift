@@ -18,20 +18,29 @@ extension Tensor {
 
     /// A tensor of the given shape filled with `value` converted to `dtype`.
     public static func full(_ shape: [Int], value: Double, dtype: DType = .float32) throws -> Tensor {
+        try checkShape(shape)
         let result = Tensor(zeros: shape, dtype: dtype)
         try dtype.dispatch(Fill(tensor: result, value: value))
         return result
     }
 
-    /// A tensor of ones.
+    /// A tensor of ones. Sizes below zero count as zero (``full(_:value:dtype:)`` rejects them instead).
     public static func ones(_ shape: [Int], dtype: DType = .float32) -> Tensor {
-        // Every computable dtype can hold 1; non-computable ones fail inside `full`.
-        (try? full(shape, value: 1, dtype: dtype)) ?? Tensor(zeros: shape, dtype: dtype)
+        let sizes = shape.map { Swift.max($0, 0) }
+        // Every computable dtype can hold 1; non-computable ones stay zero.
+        return (try? full(sizes, value: 1, dtype: dtype)) ?? Tensor(zeros: sizes, dtype: dtype)
     }
 
-    /// A tensor of zeros.
+    /// A tensor of zeros. Sizes below zero count as zero (``full(_:value:dtype:)`` rejects them instead).
     public static func zeros(_ shape: [Int], dtype: DType = .float32) -> Tensor {
-        Tensor(zeros: shape, dtype: dtype)
+        Tensor(zeros: shape.map { Swift.max($0, 0) }, dtype: dtype)
+    }
+
+    /// Throws ATen's error for a negative size.
+    public static func checkShape(_ shape: [Int]) throws {
+        if let bad = shape.first(where: { $0 < 0 }) {
+            throw TensorError("Trying to create tensor with negative dimension \(bad): \(shape)")
+        }
     }
 
     /// The elements in row-major order. Throws when `T` is not the tensor's element type.

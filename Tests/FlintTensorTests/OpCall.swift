@@ -28,6 +28,14 @@ struct OpCall {
         return list
     }
 
+    func optionalTensors(_ index: Int, _ name: String) throws -> [Tensor?] {
+        switch value(index, name) {
+        case .tensors(let list)?: return list
+        case .optionalTensors(let list)?: return list
+        default: throw TensorError("argument \(name) is not a list of optional tensors")
+        }
+    }
+
     func scalar(_ index: Int, _ name: String, default fallback: Scalar? = nil) throws -> Scalar {
         switch value(index, name) {
         case .int(let i)?: return .int(i)
@@ -65,10 +73,11 @@ struct OpCall {
         }
     }
 
-    func ints(_ index: Int, _ name: String, default fallback: [Int]? = nil) throws -> [Int] {
+    /// An int list; a lone int is accepted only where the schema's list has one element (`int[1]`).
+    func ints(_ index: Int, _ name: String, default fallback: [Int]? = nil, single: Bool = true) throws -> [Int] {
         switch value(index, name) {
         case .ints(let list)?: return list
-        case .int(let i)?: return [Int(i)]
+        case .int(let i)? where single: return [Int(i)]
         case nil where fallback != nil: return fallback!
         default: throw TensorError("argument \(name) is not an int list")
         }

@@ -28,6 +28,7 @@ enum OpArgument {
     case string(String)
     case dtype(DType)
     case tensors([Tensor])
+    case optionalTensors([Tensor?])
 }
 
 indirect enum ExpectedOutput {
@@ -114,7 +115,15 @@ struct CaseDecoder {
         if let v = spec["str"] as? String { return .string(v) }
         if let v = spec["dtype"] as? String { return .dtype(try dtype(v)) }
         if let v = spec["tensors"] as? [[String: Any]] {
-            return .tensors(try v.map { guard case .tensor(let t, _) = try decodeArgument($0) else { throw TensorError("bad tensor list") }; return t })
+            let items: [Tensor?] = try v.map {
+                switch try decodeArgument($0) {
+                case .tensor(let t, _): return t
+                case .none: return nil
+                default: throw TensorError("bad tensor list")
+                }
+            }
+            if items.contains(where: { $0 == nil }) { return .optionalTensors(items) }
+            return .tensors(items.map { $0! })
         }
         throw TensorError("unknown argument \(spec)")
     }

@@ -8,6 +8,15 @@ import Testing
 @Suite struct OpConformanceTests {
     static let families = OpFamily.names()
 
+    /// Cases where Flint is knowingly not bit-compatible with ATen, with the reason. Each must still fail
+    /// (a known issue), so the list shrinks when a case starts matching.
+    static let knownDivergences: [String: String] = [
+        "upsample_bilinear2d/u8/size8x10": "ATen's uint8 bilinear kernel uses fixed-point weights; Flint interpolates in double and rounds, so some pixels differ by 1",
+        "upsample_bicubic2d/u8/size8x10": "ATen's uint8 bicubic kernel uses fixed-point weights; Flint interpolates in double and rounds, so some pixels differ by 1",
+        "layer_norm/f32/large-offset":
+            "rows of 10000 ± 0.01: ATen's float32 statistics lose most digits (its output is 35% off the exact value); Flint computes the statistics in double",
+    ]
+
     @Test func fixturesArePresent() {
         #expect(!Self.families.isEmpty)
     }
@@ -19,6 +28,14 @@ import Testing
         var failures: [String] = []
         var passed = 0
         for c in family.cases {
+            if let reason = Self.knownDivergences[c.id] {
+                withKnownIssue("\(c.id): \(reason)") {
+                    let output = try OpTable.operations[c.op]?(OpCall(args: c.args, kwargs: c.kwargs))
+                    if let output, let expected = c.expected, compare(output, expected, rtol: c.rtol, atol: c.atol) == nil { return }
+                    Issue.record("differs from ATen")
+                }
+                continue
+            }
             guard let implementation = OpTable.operations[c.op] else {
                 unimplemented.insert(c.op)
                 continue

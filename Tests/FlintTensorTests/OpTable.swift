@@ -112,6 +112,103 @@ enum OpTable {
                 tensorOp("aten::\(name).\(overload)") { try Tensor.compare(op, $0.operand(0, "self"), $0.operand(1, "other"), operation: name) }
             }
         }
+        tensorOp("aten::remainder.Scalar_Tensor") { try Tensor.binary(Remainder(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "remainder") }
+        for overload in ["Tensor", "Scalar"] {
+            tensorOp("aten::rsub.\(overload)") { try Tensor.sub($0.operand(1, "other"), $0.operand(0, "self"), alpha: $0.scalar(2, "alpha", default: .int(1))) }
+        }
+        for overload in ["Scalar", "Tensor_Scalar", "Tensor_Tensor"] {
+            tensorOp("aten::pow.\(overload)") { try Tensor.pow($0.operand(0, "self"), $0.operand(1, "exponent")) }
+        }
+        tensorOp("aten::atan2") { try Tensor.binary(Atan2(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "atan2", promoteIntegersToFloat: true) }
+        tensorOp("aten::fmax") { try Tensor.binary(FMax(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "fmax") }
+        tensorOp("aten::fmin") { try Tensor.binary(FMin(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "fmin") }
+        tensorOp("aten::logical_and") { try Tensor.logical(.and, $0.tensor(0, "self"), $0.tensor(1, "other")) }
+        tensorOp("aten::logical_or") { try Tensor.logical(.or, $0.tensor(0, "self"), $0.tensor(1, "other")) }
+        tensorOp("aten::logical_xor") { try Tensor.logical(.xor, $0.tensor(0, "self"), $0.tensor(1, "other")) }
+        for (name, kind) in [("bitwise_and", Bitwise.Kind.and), ("bitwise_or", .or), ("bitwise_xor", .xor), ("bitwise_left_shift", .leftShift),
+                             ("bitwise_right_shift", .rightShift), ("__lshift__", .leftShift), ("__rshift__", .rightShift)] {
+            for overload in ["", ".Tensor", ".Scalar", ".Scalar_Tensor", ".Tensor_Scalar"] {
+                tensorOp("aten::\(name)\(overload)") { try Tensor.bitwise(kind, $0.operand(0, "self"), $0.operand(1, "other"), operation: name) }
+            }
+        }
+        for overload in ["Scalar", "Tensor"] {
+            tensorOp("aten::lerp.\(overload)") { try Tensor.lerp($0.tensor(0, "self"), $0.tensor(1, "end"), weight: $0.operand(2, "weight")) }
+        }
+        tensorOp("aten::addcmul") { c in
+            guard try c.tensor(0, "self").dtype != .bool else { throw TensorError("\"addcmul_cpu_out\" not implemented for 'Bool'") }
+            let product = try Tensor.binary(Mul(), .tensor(c.tensor(1, "tensor1")), .tensor(c.tensor(2, "tensor2")), operation: "addcmul")
+            return try Tensor.add(.tensor(c.tensor(0, "self")), .tensor(product), alpha: c.scalar(3, "value", default: .int(1)))
+        }
+        tensorOp("aten::addcdiv") { c in
+            let (a, b) = (try c.tensor(1, "tensor1"), try c.tensor(2, "tensor2"))
+            guard a.dtype.isFloatingPoint || b.dtype.isFloatingPoint else {
+                throw TensorError("Integer division with addcdiv is no longer supported, and in a future release addcdiv will perform a true division of tensor1 and tensor2.")
+            }
+            let quotient = try Tensor.binary(Div(), .tensor(a), .tensor(b), operation: "addcdiv", promoteIntegersToFloat: true)
+            return try Tensor.add(.tensor(c.tensor(0, "self")), .tensor(quotient), alpha: c.scalar(3, "value", default: .int(1)))
+        }
+        tensorOp("aten::masked_fill.Tensor") { c in
+            let value = try c.tensor(2, "value")
+            guard value.rank == 0 else { throw TensorError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with \(value.rank) dimension(s).") }
+            return try c.tensor(0, "self").maskedFill(c.tensor(1, "mask"), value: value.dtype.isFloatingPoint ? .double(value.item()) : (value.dtype == .bool ? .bool(value.item() != 0) : .int(Int64(value.item()))))
+        }
+        tensorOp("aten::max.other") { try Tensor.binary(Maximum(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "maximum") }
+        tensorOp("aten::min.other") { try Tensor.binary(Minimum(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "minimum") }
+        tensorOp("aten::prod") { try $0.tensor(0, "self").prod(dtype: $0.optionalDType(1, "dtype")) }
+        tensorOp("aten::prod.dim_int") { try $0.tensor(0, "self").prod(dims: [$0.int(1, "dim")], keepDim: $0.bool(2, "keepdim", default: false), dtype: $0.optionalDType(3, "dtype")) }
+        tensorOp("aten::all") { try $0.tensor(0, "self").all() }
+        tensorOp("aten::any") { try $0.tensor(0, "self").any() }
+        tensorOp("aten::all.dim") { try $0.tensor(0, "self").all(dims: [$0.int(1, "dim")], keepDim: $0.bool(2, "keepdim", default: false)) }
+        tensorOp("aten::any.dim") { try $0.tensor(0, "self").any(dims: [$0.int(1, "dim")], keepDim: $0.bool(2, "keepdim", default: false)) }
+        tensorOp("aten::all.dims") { try $0.tensor(0, "self").all(dims: $0.optionalInts(1, "dim"), keepDim: $0.bool(2, "keepdim", default: false)) }
+        tensorOp("aten::any.dims") { try $0.tensor(0, "self").any(dims: $0.optionalInts(1, "dim"), keepDim: $0.bool(2, "keepdim", default: false)) }
+        tensorOp("aten::count_nonzero") { try $0.tensor(0, "self").countNonzero(dims: $0.optionalInt(1, "dim").map { [$0] }) }
+        tensorOp("aten::count_nonzero.dim_IntList") { try $0.tensor(0, "self").countNonzero(dims: $0.ints(1, "dim")) }
+        tensorOp("aten::cumprod") { try $0.tensor(0, "self").cumprod(dim: $0.int(1, "dim"), dtype: $0.optionalDType(2, "dtype")) }
+        tensorOp("aten::linalg_vector_norm") { c in
+            let t = try c.tensor(0, "self")
+            let input = try c.optionalDType(4, "dtype").map { try t.to($0) } ?? t
+            return try input.norm(p: c.double(1, "ord", default: 2), dims: c.optionalInts(2, "dim"), keepDim: c.bool(3, "keepdim", default: false))
+        }
+        tensorOp("aten::frobenius_norm.dim") { try $0.tensor(0, "self").norm(p: 2, dims: $0.ints(1, "dim"), keepDim: $0.bool(2, "keepdim", default: false)) }
+        for overload in ["Scalar", "ScalarOpt_dim", "ScalarOpt_dim_dtype", "ScalarOpt_dtype"] {
+            tensorOp("aten::norm.\(overload)") { c in
+                let t = try c.tensor(0, "self")
+                let hasDim = overload.contains("dim")
+                let dtypeIndex = overload == "ScalarOpt_dtype" ? 2 : 4
+                let input = overload.contains("dtype") ? try t.to(c.optionalDType(dtypeIndex, "dtype")!) : t
+                return try input.norm(p: c.optionalDouble(1, "p") ?? 2, dims: hasDim ? c.optionalInts(2, "dim") : nil, keepDim: hasDim ? c.bool(3, "keepdim", default: false) : false)
+            }
+        }
+        table["aten::aminmax"] = { c in
+            let t = try c.tensor(0, "self")
+            let dims = try c.optionalInt(1, "dim").map { [$0] }
+            let keep = try c.bool(2, "keepdim", default: false)
+            return .tuple([.tensor(try t.amin(dims: dims ?? [], keepDim: keep)), .tensor(try t.amax(dims: dims ?? [], keepDim: keep))])
+        }
+        for (name, correctionIndex) in [("var_mean.correction", true), ("std_mean.correction", true), ("var_mean", false), ("std_mean.dim", false), ("var_mean.dim", false)] {
+            table["aten::\(name)"] = { c in
+                let t = try c.tensor(0, "self")
+                let std = name.hasPrefix("std")
+                let dims: [Int]?
+                let correction: Double
+                let keep: Bool
+                if correctionIndex {
+                    dims = try c.optionalInts(1, "dim"); correction = try c.optionalDouble(2, "correction") ?? 1; keep = try c.bool(3, "keepdim", default: false)
+                } else if name.hasSuffix(".dim") {
+                    dims = try c.optionalInts(1, "dim"); correction = try c.bool(2, "unbiased", default: true) ? 1 : 0; keep = try c.bool(3, "keepdim", default: false)
+                } else {
+                    dims = nil; correction = try c.bool(1, "unbiased", default: true) ? 1 : 0; keep = false
+                }
+                let spread = std ? try t.standardDeviation(dims: dims, correction: correction, keepDim: keep) : try t.variance(dims: dims, correction: correction, keepDim: keep)
+                return .tuple([.tensor(spread), .tensor(try t.mean(dims: dims, keepDim: keep))])
+            }
+        }
+        tensorOp("aten::median") { try $0.tensor(0, "self").median() }
+        table["aten::median.dim"] = { c in
+            let r = try c.tensor(0, "self").median(dim: c.int(1, "dim"), keepDim: c.bool(2, "keepdim", default: false))
+            return .tuple([.tensor(r.values), .tensor(r.indices)])
+        }
         tensorOp("aten::maximum") { try Tensor.binary(Maximum(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "maximum") }
         tensorOp("aten::minimum") { try Tensor.binary(Minimum(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "minimum") }
         tensorOp("aten::where.self") { try Tensor.where($0.tensor(0, "condition"), $0.operand(1, "self"), $0.operand(2, "other")) }
@@ -155,8 +252,14 @@ enum OpTable {
         tensorOp("aten::std") { try $0.tensor(0, "self").standardDeviation(correction: $0.bool(1, "unbiased", default: true) ? 1 : 0) }
         tensorOp("aten::softmax.int") { try $0.tensor(0, "self").softmax(dim: $0.int(1, "dim"), dtype: $0.optionalDType(2, "dtype")) }
         tensorOp("aten::log_softmax.int") { try $0.tensor(0, "self").logSoftmax(dim: $0.int(1, "dim"), dtype: $0.optionalDType(2, "dtype")) }
-        tensorOp("aten::_softmax") { try $0.tensor(0, "self").softmax(dim: $0.int(1, "dim")) }
-        tensorOp("aten::_log_softmax") { try $0.tensor(0, "self").logSoftmax(dim: $0.int(1, "dim")) }
+        tensorOp("aten::_softmax") { c in
+            guard try !c.bool(2, "half_to_float", default: false) else { throw TensorError("softmax with half to float conversion is not supported on CPU") }
+            return try c.tensor(0, "self").softmax(dim: c.int(1, "dim"))
+        }
+        tensorOp("aten::_log_softmax") { c in
+            guard try !c.bool(2, "half_to_float", default: false) else { throw TensorError("softmax with half to float conversion is not supported on CPU") }
+            return try c.tensor(0, "self").logSoftmax(dim: c.int(1, "dim"))
+        }
         tensorOp("aten::cumsum") { try $0.tensor(0, "self").cumsum(dim: $0.int(1, "dim"), dtype: $0.optionalDType(2, "dtype")) }
         tensorOp("aten::logsumexp") { try $0.tensor(0, "self").logsumexp(dims: $0.ints(1, "dim"), keepDim: $0.bool(2, "keepdim", default: false)) }
 
@@ -165,6 +268,16 @@ enum OpTable {
         tensorOp("aten::bmm") { try $0.tensor(0, "self").bmm($0.tensor(1, "mat2")) }
         tensorOp("aten::matmul") { try $0.tensor(0, "self").matmul($0.tensor(1, "other")) }
         tensorOp("aten::mv") { try $0.tensor(0, "self").mv($0.tensor(1, "vec")) }
+        tensorOp("aten::outer") { try $0.tensor(0, "self").unsqueeze(1).mul($0.tensor(1, "vec2").unsqueeze(0)) }
+        tensorOp("aten::addmv") { c in
+            let product = try c.tensor(1, "mat").mv(c.tensor(2, "vec"))
+            let alpha = try c.scalar(4, "alpha", default: .int(1))
+            let beta = try c.scalar(3, "beta", default: .int(1))
+            let scaled = try Tensor.binary(Mul(), .tensor(product), .scalar(alpha), operation: "addmv")
+            if beta == .int(0) || beta == .double(0) { return scaled }
+            return try Tensor.add(.tensor(scaled), .tensor(Tensor.binary(Mul(), .tensor(c.tensor(0, "self")), .scalar(beta), operation: "addmv")))
+        }
+        tensorOp("aten::einsum") { try Tensor.einsum($0.string(0, "equation"), $0.tensors(1, "tensors")) }
         tensorOp("aten::dot") { try $0.tensor(0, "self").dot($0.tensor(1, "tensor")) }
         tensorOp("aten::addmm") { c in
             try Tensor.addmm(c.tensor(0, "self"), c.tensor(1, "mat1"), c.tensor(2, "mat2"), beta: c.double(3, "beta", default: 1), alpha: c.double(4, "alpha", default: 1))
@@ -176,15 +289,34 @@ enum OpTable {
 
         // Convolution and pooling
         for (name, spatial) in [("conv1d", 1), ("conv2d", 2), ("conv3d", 3)] {
+            let single = spatial == 1
             tensorOp("aten::\(name)") { c in
                 try c.tensor(0, "input").convolution(
-                    weight: c.tensor(1, "weight"), bias: c.optionalTensor(2, "bias"), stride: c.ints(3, "stride", default: [1]),
-                    padding: c.ints(4, "padding", default: [0]), dilation: c.ints(5, "dilation", default: [1]), groups: c.int(6, "groups", default: 1))
+                    weight: c.tensor(1, "weight"), bias: c.optionalTensor(2, "bias"), stride: c.ints(3, "stride", default: [1], single: single),
+                    padding: c.ints(4, "padding", default: [0], single: single), dilation: c.ints(5, "dilation", default: [1], single: single),
+                    groups: c.int(6, "groups", default: 1))
             }
-            _ = spatial
+            tensorOp("aten::\(name).padding") { c in
+                try c.tensor(0, "input").convolution(
+                    weight: c.tensor(1, "weight"), bias: c.optionalTensor(2, "bias"), stride: c.ints(3, "stride", default: [1], single: single),
+                    padding: c.string(4, "padding", default: "valid"), dilation: c.ints(5, "dilation", default: [1], single: single),
+                    groups: c.int(6, "groups", default: 1))
+            }
+        }
+        for name in ["conv_transpose1d", "conv_transpose2d.input", "conv_transpose3d.input"] {
+            tensorOp("aten::\(name)") { c in
+                try c.tensor(0, "input").transposedConvolution(
+                    weight: c.tensor(1, "weight"), bias: c.optionalTensor(2, "bias"), stride: c.ints(3, "stride", default: [1]),
+                    padding: c.ints(4, "padding", default: [0]), outputPadding: c.ints(5, "output_padding", default: [0]),
+                    groups: c.int(6, "groups", default: 1), dilation: c.ints(7, "dilation", default: [1]))
+            }
         }
         tensorOp("aten::convolution") { c in
-            guard try !c.bool(6, "transposed") else { throw TensorError("transposed convolution through aten::convolution is not supported yet") }
+            if try c.bool(6, "transposed") {
+                return try c.tensor(0, "input").transposedConvolution(
+                    weight: c.tensor(1, "weight"), bias: c.optionalTensor(2, "bias"), stride: c.ints(3, "stride"), padding: c.ints(4, "padding"),
+                    outputPadding: c.ints(7, "output_padding"), groups: c.int(8, "groups"), dilation: c.ints(5, "dilation"))
+            }
             return try c.tensor(0, "input").convolution(
                 weight: c.tensor(1, "weight"), bias: c.optionalTensor(2, "bias"), stride: c.ints(3, "stride"),
                 padding: c.ints(4, "padding"), dilation: c.ints(5, "dilation"), groups: c.int(8, "groups"))
@@ -234,22 +366,133 @@ enum OpTable {
                 normalizedShape: c.ints(1, "normalized_shape"), weight: c.optionalTensor(2, "weight"), bias: c.optionalTensor(3, "bias"),
                 epsilon: c.double(4, "eps", default: 1e-5))
         }
+        tensorOp("aten::rms_norm") { c in
+            try c.tensor(0, "input").rmsNorm(normalizedShape: c.ints(1, "normalized_shape"), weight: c.optionalTensor(2, "weight"), epsilon: c.optionalDouble(3, "eps"))
+        }
+        table["aten::native_layer_norm"] = { c in
+            let r = try c.tensor(0, "input").nativeLayerNorm(
+                normalizedShape: c.ints(1, "normalized_shape"), weight: c.optionalTensor(2, "weight"), bias: c.optionalTensor(3, "bias"), epsilon: c.double(4, "eps"))
+            return .tuple([.tensor(r.output), .tensor(r.mean), .tensor(r.rstd)])
+        }
         tensorOp("aten::group_norm") { c in
             try c.tensor(0, "input").groupNorm(groups: c.int(1, "num_groups"), weight: c.optionalTensor(2, "weight"), bias: c.optionalTensor(3, "bias"), epsilon: c.double(4, "eps", default: 1e-5))
         }
         tensorOp("aten::instance_norm") { c in
-            try c.tensor(0, "input").instanceNorm(weight: c.optionalTensor(1, "weight"), bias: c.optionalTensor(2, "bias"), epsilon: c.double(7, "eps"))
+            try c.tensor(0, "input").instanceNorm(
+                weight: c.optionalTensor(1, "weight"), bias: c.optionalTensor(2, "bias"), runningMean: c.optionalTensor(3, "running_mean"),
+                runningVar: c.optionalTensor(4, "running_var"), useInputStatistics: c.bool(5, "use_input_stats"), epsilon: c.double(7, "eps"))
         }
         tensorOp("aten::embedding") { try $0.tensor(0, "weight").embedding($0.tensor(1, "indices")) }
 
         // Indexing and shape
         tensorOp("aten::index_select") { try $0.tensor(0, "self").indexSelect(dim: $0.int(1, "dim"), index: $0.tensor(2, "index")) }
         tensorOp("aten::gather") { try $0.tensor(0, "self").gather(dim: $0.int(1, "dim"), index: $0.tensor(2, "index")) }
+        tensorOp("aten::index.Tensor") { try $0.tensor(0, "self").index($0.optionalTensors(1, "indices")) }
+        tensorOp("aten::index_put") { c in
+            try c.tensor(0, "self").indexPut(c.optionalTensors(1, "indices"), values: c.tensor(2, "values"), accumulate: c.bool(3, "accumulate", default: false))
+        }
+        tensorOp("aten::index_put_") { c in
+            let target = try c.tensor(0, "self")
+            try target.indexPutInPlace(c.optionalTensors(1, "indices"), values: c.tensor(2, "values"), accumulate: c.bool(3, "accumulate", default: false))
+            return target
+        }
+        tensorOp("aten::scatter.src") { try $0.tensor(0, "self").scatter(dim: $0.int(1, "dim"), index: $0.tensor(2, "index"), source: .tensor($0.tensor(3, "src"))) }
+        tensorOp("aten::scatter.value") { try $0.tensor(0, "self").scatter(dim: $0.int(1, "dim"), index: $0.tensor(2, "index"), source: .scalar($0.scalar(3, "value"))) }
+        tensorOp("aten::scatter.reduce") { c in
+            try c.tensor(0, "self").scatterReduce(dim: c.int(1, "dim"), index: c.tensor(2, "index"), source: .tensor(c.tensor(3, "src")), reduce: c.string(4, "reduce"))
+        }
+        tensorOp("aten::scatter.value_reduce") { c in
+            try c.tensor(0, "self").scatterReduce(dim: c.int(1, "dim"), index: c.tensor(2, "index"), source: .scalar(c.scalar(3, "value")), reduce: c.string(4, "reduce"))
+        }
+        tensorOp("aten::scatter_add") { try $0.tensor(0, "self").scatter(dim: $0.int(1, "dim"), index: $0.tensor(2, "index"), source: .tensor($0.tensor(3, "src")), accumulate: true) }
+        tensorOp("aten::scatter_reduce.two") { c in
+            try c.tensor(0, "self").scatterReduce(
+                dim: c.int(1, "dim"), index: c.tensor(2, "index"), source: .tensor(c.tensor(3, "src")), reduce: c.string(4, "reduce"),
+                includeSelf: c.bool(5, "include_self", default: true))
+        }
+        tensorOp("aten::index_add") { try $0.tensor(0, "self").indexAdd(dim: $0.int(1, "dim"), index: $0.tensor(2, "index"), source: $0.tensor(3, "source"), alpha: $0.scalar(4, "alpha", default: .int(1))) }
+        tensorOp("aten::index_copy") { try $0.tensor(0, "self").indexCopy(dim: $0.int(1, "dim"), index: $0.tensor(2, "index"), source: $0.tensor(3, "source")) }
+        tensorOp("aten::index_fill.int_Scalar") { try $0.tensor(0, "self").indexFill(dim: $0.int(1, "dim"), index: $0.tensor(2, "index"), value: $0.scalar(3, "value")) }
+        tensorOp("aten::index_fill.int_Tensor") { c in
+            let v = try c.tensor(3, "value")
+            return try c.tensor(0, "self").indexFill(dim: c.int(1, "dim"), index: c.tensor(2, "index"), value: v.dtype.isFloatingPoint ? .double(v.item()) : .int(Int64(v.item())))
+        }
+        tensorOp("aten::masked_scatter") { try $0.tensor(0, "self").maskedScatter($0.tensor(1, "mask"), source: $0.tensor(2, "source")) }
+        tensorOp("aten::take") { try $0.tensor(0, "self").take($0.tensor(1, "index")) }
+        table["aten::kthvalue"] = { c in
+            let r = try c.tensor(0, "self").kthvalue(c.int(1, "k"), dim: c.int(2, "dim", default: -1), keepDim: c.bool(3, "keepdim", default: false))
+            return .tuple([.tensor(r.values), .tensor(r.indices)])
+        }
+        for name in ["aten::sort", "aten::sort.stable"] {
+            table[name] = { c in
+                let stableIndex = name.hasSuffix("stable")
+                let r = try c.tensor(0, "self").sort(
+                    dim: c.int(stableIndex ? 2 : 1, "dim", default: -1), descending: c.bool(stableIndex ? 3 : 2, "descending", default: false),
+                    stable: stableIndex ? (try c.optionalBool(1, "stable") ?? false) : false)
+                return .tuple([.tensor(r.values), .tensor(r.indices)])
+            }
+        }
+        tensorOp("aten::argsort") { try $0.tensor(0, "self").argsort(dim: $0.int(1, "dim", default: -1), descending: $0.bool(2, "descending", default: false)) }
+        tensorOp("aten::argsort.stable") { try $0.tensor(0, "self").argsort(dim: $0.int(2, "dim", default: -1), descending: $0.bool(3, "descending", default: false), stable: $0.bool(1, "stable")) }
+        table["aten::topk"] = { c in
+            let r = try c.tensor(0, "self").topk(c.int(1, "k"), dim: c.int(2, "dim", default: -1), largest: c.bool(3, "largest", default: true), sorted: c.bool(4, "sorted", default: true))
+            return .tuple([.tensor(r.values), .tensor(r.indices)])
+        }
+        table["aten::where"] = { c in
+            let coordinates = try c.tensor(0, "condition").nonzero()
+            return .tuple(try (0..<coordinates.shape[1]).map { .tensor(try coordinates.select(dim: 1, index: $0).contiguous()) })
+        }
         tensorOp("aten::masked_select") { try $0.tensor(0, "self").maskedSelect($0.tensor(1, "mask")) }
         tensorOp("aten::nonzero") { try $0.tensor(0, "self").nonzero() }
         tensorOp("aten::cat") { try Tensor.cat($0.tensors(0, "tensors"), dim: $0.int(1, "dim", default: 0)) }
         tensorOp("aten::stack") { try Tensor.stack($0.tensors(0, "tensors"), dim: $0.int(1, "dim", default: 0)) }
-        tensorOp("aten::constant_pad_nd") { try $0.tensor(0, "self").pad($0.ints(1, "pad"), mode: "constant", value: $0.double(2, "value", default: 0)) }
+        tensorOp("aten::constant_pad_nd") { try $0.tensor(0, "self").pad($0.ints(1, "pad"), mode: "constant", fill: $0.scalar(2, "value", default: .int(0))) }
+        tensorOp("aten::reflection_pad3d") { try $0.tensor(0, "self").pad($0.ints(1, "padding"), mode: "reflect") }
+        tensorOp("aten::replication_pad3d") { try $0.tensor(0, "self").pad($0.ints(1, "padding"), mode: "replicate") }
+        tensorOp("aten::_pad_circular") { try $0.tensor(0, "self").pad($0.ints(1, "pad"), mode: "circular") }
+        unary("clone") { try $0.clone() }
+        unary("contiguous") { try $0.contiguous() }
+        unary("t") { try $0.t() }
+        unary("squeeze") { try $0.squeeze() }
+        tensorOp("aten::squeeze.dim") { try $0.tensor(0, "self").squeeze($0.int(1, "dim")) }
+        tensorOp("aten::squeeze.dims") { c in
+            var t = try c.tensor(0, "self")
+            for d in try c.ints(1, "dim").map({ try t.wrapDimension($0) }).sorted(by: >) { t = try t.squeeze(d) }
+            return t
+        }
+        tensorOp("aten::unsqueeze") { try $0.tensor(0, "self").unsqueeze($0.int(1, "dim")) }
+        tensorOp("aten::expand") { try $0.tensor(0, "self").expand($0.ints(1, "size")) }
+        tensorOp("aten::expand_as") { try $0.tensor(0, "self").expand($0.tensor(1, "other").shape) }
+        tensorOp("aten::select.int") { try $0.tensor(0, "self").select(dim: $0.int(1, "dim"), index: $0.int(2, "index")) }
+        tensorOp("aten::slice.Tensor") { c in
+            try c.tensor(0, "self").slice(dim: c.int(1, "dim", default: 0), start: c.optionalInt(2, "start"), end: c.optionalInt(3, "end"), step: c.int(4, "step", default: 1))
+        }
+        tensorOp("aten::narrow") { try $0.tensor(0, "self").narrow(dim: $0.int(1, "dim"), start: $0.int(2, "start"), length: $0.int(3, "length")) }
+        tensorOp("aten::narrow_copy") { try $0.tensor(0, "self").narrow(dim: $0.int(1, "dim"), start: $0.int(2, "start"), length: $0.int(3, "length")).clone() }
+        tensorOp("aten::movedim.int") { try $0.tensor(0, "self").movedim([$0.int(1, "source")], [$0.int(2, "destination")]) }
+        tensorOp("aten::movedim.intlist") { try $0.tensor(0, "self").movedim($0.ints(1, "source"), $0.ints(2, "destination")) }
+        tensorOp("aten::view.dtype") { try $0.tensor(0, "self").view(as: $0.optionalDType(1, "dtype")!) }
+        tensorOp("aten::diag") { try $0.tensor(0, "self").diag(offset: $0.int(1, "diagonal", default: 0)) }
+        tensorOp("aten::diagonal") { try $0.tensor(0, "self").diagonal($0.int(2, "dim1", default: 0), $0.int(3, "dim2", default: 1), offset: $0.int(1, "offset", default: 0)) }
+        tensorOp("aten::hstack") { c in
+            let list = try c.tensors(0, "tensors")
+            return try Tensor.cat(list.map { $0.rank == 0 ? try $0.reshape([1]) : $0 }, dim: list.allSatisfy { $0.rank <= 1 } ? 0 : 1)
+        }
+        tensorOp("aten::vstack") { c in try Tensor.cat(c.tensors(0, "tensors").map { $0.rank < 2 ? try $0.reshape([1, -1]) : $0 }, dim: 0) }
+        tensorOp("aten::repeat") { try $0.tensor(0, "self").repeated($0.ints(1, "repeats")) }
+        tensorOp("aten::tile") { try $0.tensor(0, "self").tile($0.ints(1, "dims")) }
+        tensorOp("aten::roll") { try $0.tensor(0, "self").roll($0.ints(1, "shifts"), dims: $0.ints(2, "dims", default: [])) }
+        tensorOp("aten::unflatten.int") { try $0.tensor(0, "self").unflatten(dim: $0.int(1, "dim"), sizes: $0.ints(2, "sizes")) }
+        tensorOp("aten::repeat_interleave.self_int") { try $0.tensor(0, "self").repeatInterleave([$0.int(1, "repeats")], dim: $0.optionalInt(2, "dim")) }
+        tensorOp("aten::repeat_interleave.self_Tensor") { c in
+            try c.tensor(0, "self").repeatInterleave(c.tensor(1, "repeats").to(.int64).scalars(as: Int64.self).map { Int($0) }, dim: c.optionalInt(2, "dim"))
+        }
+        tensorOp("aten::repeat_interleave.Tensor") { c in
+            let counts = try c.tensor(0, "repeats").to(.int64).scalars(as: Int64.self).map { Int($0) }
+            let index = try Tensor(shape: [counts.count], scalars: (0..<counts.count).map { Int64($0) })
+            return try index.repeatInterleave(counts, dim: 0)
+        }
+        table["aten::split.sizes"] = { c in .tuple(try c.tensor(0, "self").split(sizes: c.ints(1, "split_size"), dim: c.int(2, "dim", default: 0)).map { .tensor($0) }) }
         tensorOp("aten::pad") { c in
             try c.tensor(0, "self").pad(c.ints(1, "pad"), mode: c.string(2, "mode", default: "constant"), value: c.optionalDouble(3, "value") ?? 0)
         }
@@ -294,8 +537,8 @@ enum OpTable {
         }
         tensorOp("aten::eye") { try Tensor.eye($0.int(0, "n"), dtype: $0.optionalDType(1, "dtype") ?? .float32) }
         tensorOp("aten::eye.m") { try Tensor.eye($0.int(0, "n"), $0.int(1, "m"), dtype: $0.optionalDType(2, "dtype") ?? .float32) }
-        tensorOp("aten::zeros") { try Tensor.zeros($0.ints(0, "size"), dtype: $0.optionalDType(1, "dtype") ?? .float32) }
-        tensorOp("aten::ones") { try Tensor.ones($0.ints(0, "size"), dtype: $0.optionalDType(1, "dtype") ?? .float32) }
+        tensorOp("aten::zeros") { try Tensor.full($0.ints(0, "size"), value: 0, dtype: $0.optionalDType(1, "dtype") ?? .float32) }
+        tensorOp("aten::ones") { try Tensor.full($0.ints(0, "size"), value: 1, dtype: $0.optionalDType(1, "dtype") ?? .float32) }
         tensorOp("aten::full") { c in
             let value = try c.scalar(1, "fill_value")
             let dtype: DType = try c.optionalDType(2, "dtype") ?? {
@@ -305,7 +548,8 @@ enum OpTable {
                 case .double: return .float32
                 }
             }()
-            let result = Tensor.zeros(try c.ints(0, "size"), dtype: dtype)
+            try value.checkFits(dtype)
+            let result = try Tensor.full(try c.ints(0, "size"), value: 0, dtype: dtype)
             try result.copy(from: value.tensor(dtype))
             return result
         }
@@ -343,6 +587,7 @@ enum OpTable {
         let factors = try c.optionalDoubles(factorsIndex, "scale_factors")
         let size: [Int]
         if let given = try c.optionalInts(1, "output_size") {
+            guard factors == nil else { throw TensorError("Must specify exactly one of output_size and scale_factors") }
             size = given
         } else if let factors {
             size = (0..<spatial).map { Int((Double(input.shape[2 + $0]) * factors[factors.count == 1 ? 0 : $0]).rounded(.down)) }

@@ -56,6 +56,12 @@ x = rng.standard_normal((256, 196), dtype=np.float32)
 out = np.empty((1024, 196), dtype=np.float32)
 rows.append(("conv1x1 256->1024 14x14", *bench(lambda: np.matmul(wc, x, out=out), 2.0 * 1024 * 196 * 256)))
 w = rng.standard_normal((3072, 768), dtype=np.float32)
+for m in (4, 6, 8, 16, 64):
+    xm = rng.standard_normal((m, 768), dtype=np.float32)
+    om = np.empty((m, 3072), dtype=np.float32)
+    rows.append((f"linear m={m} 768->3072 W^T", *bench(lambda: np.matmul(xm, w.T, out=om), 2.0 * m * 768 * 3072)))
+    if m == 8:
+        rows.append(("linear m=8 cold", *bench(lambda: np.matmul(xm, w.T, out=om), 2.0 * m * 768 * 3072, cold=True)))
 v = rng.standard_normal((1, 768), dtype=np.float32)
 out = np.empty((1, 3072), dtype=np.float32)
 f = 2.0 * 768 * 3072

@@ -440,7 +440,7 @@ static void test_pool(void) {
 int main(int argc, char **argv) {
     const int quick = argc > 1 && strcmp(argv[1], "quick") == 0;
     test_pool();
-    flint_pool *pool2 = flint_pool_create(2);
+    flint_pool *pools[4] = {NULL, NULL, flint_pool_create(2), flint_pool_create(3)};
     const char *isas[] = {"scalar", "avx2", "avx512", "neon"};
     const int64_t gemm_default = flint__gemm_macs_per_thread, gemv_default = flint__gemv_macs_per_thread;
     for (size_t i = 0; i < sizeof(isas) / sizeof(isas[0]); ++i) {
@@ -449,12 +449,12 @@ int main(int argc, char **argv) {
             continue;
         }
         const long f0 = failures, c0 = checks;
-        for (int threads = 1; threads <= 2; ++threads) {
-            flint_pool *pool = threads == 1 ? NULL : pool2;
+        for (int threads = 1; threads <= 3; ++threads) {
+            flint_pool *pool = pools[threads];
             /* Threaded runs also force threading on small shapes, to test the partitioning. */
             flint__gemm_macs_per_thread = threads == 1 ? gemm_default : 1;
             flint__gemv_macs_per_thread = threads == 1 ? gemv_default : 1;
-            sweep_small(pool, isas[i], quick || threads == 2);
+            sweep_small(pool, isas[i], quick || threads > 1);
             sweep_epilogues(pool, isas[i]);
             sweep_big(pool, isas[i]);
         }
@@ -464,7 +464,8 @@ int main(int argc, char **argv) {
         printf("%-7s %6ld products checked, %ld failed\n", isas[i], checks - c0, failures - f0);
     }
     flint_kernels_force_isa(NULL);
-    flint_pool_destroy(pool2);
+    flint_pool_destroy(pools[2]);
+    flint_pool_destroy(pools[3]);
     printf("%s: %ld checks, %ld failures (auto-selected kernels: %s)\n", failures ? "FAIL" : "PASS", checks,
            failures, flint_kernels_isa());
     return failures ? 1 : 0;

@@ -59,17 +59,22 @@ typedef struct flint_gemm_epilogue {
 /// `c[i * c_row_stride + j]`. k == 0 gives C = epilogue(0). m == 0 or n == 0 does nothing.
 ///
 /// Aliasing: C must not overlap A, B or the bias; the residual follows the rule in flint_gemm_epilogue.
-/// Threads: runs on `pool` (NULL = the calling thread only) when the product is large enough to profit.
+/// Threads: runs on `pool` (NULL = the calling thread only) when the product is large enough to profit
+/// (about 1 M multiply-adds per thread; 128 K for matrix-vector products).
 /// Reentrant: any number of threads may call this at once, also on the same pool (see flint_parallel_for).
-/// Results do not depend on the number of threads. m == 1 and n == 1 use a bandwidth-bound GEMV path.
+/// Results do not depend on the number of threads. Products with at most 8 rows (or columns) whose large
+/// operand has contiguous columns (or rows) -- GEMV, and e.g. a small batch through a PyTorch Linear
+/// weight viewed transposed -- stream that operand once instead of packing it.
+/// Memory: each calling thread and each pool worker keeps its packing buffers (up to ~5 MiB) for reuse;
+/// they are freed when the thread exits.
 void flint_sgemm(flint_pool *pool, int64_t m, int64_t n, int64_t k,
                  const float *a, int64_t a_row_stride, int64_t a_col_stride,
                  const float *b, int64_t b_row_stride, int64_t b_col_stride,
                  float *c, int64_t c_row_stride,
                  const flint_gemm_epilogue *epilogue);
 
-/// Bytes needed by `flint_sgemm_pack_b` for a k x n matrix (for the kernels selected at the time of the
-/// call; the value never exceeds what any kernel variant needs, so it may be computed once and reused).
+/// Bytes needed by `flint_sgemm_pack_b` for a k x n matrix: enough for every kernel set this CPU can
+/// run, so the value may be computed once and reused whatever `flint_kernels_force_isa` selects later.
 size_t flint_sgemm_pack_b_size(int64_t k, int64_t n);
 
 /// Packs the k x n matrix B (element (p, j) at `b[p * b_row_stride + j * b_col_stride]`) once into

@@ -107,6 +107,23 @@ public enum DType: Int, Sendable, CaseIterable, CustomStringConvertible {
 
     public var description: String { name }
 
+    /// The C++ element type's name as ATen's messages spell it (`float`, `double`, `long`...).
+    public var cppName: String {
+        switch self {
+        case .float32: "float"
+        case .float64: "double"
+        case .float16: "c10::Half"
+        case .bfloat16: "c10::BFloat16"
+        case .int64: "long"
+        case .int32: "int"
+        case .int16: "short"
+        case .int8: "signed char"
+        case .uint8: "unsigned char"
+        case .bool: "bool"
+        default: name
+        }
+    }
+
     /// The dtype with this c10 `ScalarType` code, if Flint knows it.
     public init?(scalarTypeCode code: Int) {
         self.init(rawValue: code)

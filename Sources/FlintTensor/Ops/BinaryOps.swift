@@ -44,6 +44,14 @@ public enum Operand: Sendable {
         if case .tensor(let t) = self { return t.shape }
         return []
     }
+
+    var isBool: Bool {
+        switch self {
+        case .tensor(let t): t.dtype == .bool
+        case .scalar(.bool): true
+        case .scalar: false
+        }
+    }
 }
 
 extension Tensor {
@@ -104,7 +112,8 @@ public struct Mul: BinaryArithmetic {
 public struct Div: BinaryArithmetic {
     public init() {}
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a / b }
-    public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { b == 0 ? 0 : a / b }
+    public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { b == 0 ? 0 : a.dividedReportingOverflow(by: b).partialValue }
+    public var rejectsIntegerZeroDivisor: Bool { true }
 }
 
 public struct Maximum: BinaryArithmetic {
@@ -132,7 +141,7 @@ public struct Remainder: BinaryArithmetic {
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I {
         guard b != 0 else { return 0 }
         if I.isSigned && b == -1 { return 0 }
-        var r = a % b
+        var r = a.remainderReportingOverflow(dividingBy: b).partialValue
         if r != 0 && (r < 0) != (b < 0) { r = r &+ b }
         return r
     }
@@ -146,7 +155,7 @@ public struct FMod: BinaryArithmetic {
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I {
         guard b != 0 else { return 0 }
         if I.isSigned && b == -1 { return 0 }
-        return a % b
+        return a.remainderReportingOverflow(dividingBy: b).partialValue
     }
     public var rejectsIntegerZeroDivisor: Bool { true }
 }
@@ -167,8 +176,8 @@ public struct FloorDivide: BinaryArithmetic {
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I {
         guard b != 0 else { return 0 }
         if I.isSigned && b == -1 { return 0 &- a }
-        var q = a / b
-        if (a % b != 0) && ((a < 0) != (b < 0)) { q -= 1 }
+        var q = a.dividedReportingOverflow(by: b).partialValue
+        if (a.remainderReportingOverflow(dividingBy: b).partialValue != 0) && ((a < 0) != (b < 0)) { q = q &- 1 }
         return q
     }
     public var rejectsIntegerZeroDivisor: Bool { true }
@@ -262,8 +271,14 @@ extension Tensor {
 
     private static func addScaled(_ a: Operand, _ b: Operand, alpha: Scalar, subtract: Bool) throws -> Tensor {
         let common = try DType.resultType([a.promotion, b.promotion])
-        if subtract && common == .bool {
-            throw TensorError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
+        if subtract {
+            let (aBool, bBool) = (a.isBool, b.isBool)
+            if aBool && bBool {
+                throw TensorError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
+            }
+            if aBool || bBool {
+                throw TensorError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+            }
         }
         if case .double = alpha, !common.isFloatingPoint {
             throw TensorError("For integral input tensors, argument alpha must not be a floating point number.")

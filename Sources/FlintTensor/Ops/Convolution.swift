@@ -18,7 +18,7 @@ extension Tensor {
         guard dtype == weight.dtype else {
             throw TensorError("Input type (\(dtype.libtorchTypeName)) and weight type (\(weight.dtype.libtorchTypeName)) should be the same")
         }
-        guard dtype.isFloatingPoint else { throw TensorError("\"slow_conv2d_cpu\" not implemented for '\(dtype.scalarTypeName)'") }
+        guard dtype != .bool else { throw TensorError("\"slow_conv2d_cpu\" not implemented for 'Bool'") }
         let stride = try Self.expandParameter(stride, spatial, "stride")
         let padding = try Self.expandParameter(padding, spatial, "padding")
         let dilation = try Self.expandParameter(dilation, spatial, "dilation")
@@ -90,6 +90,38 @@ extension Tensor {
             }
         }
         return result
+    }
+
+    /// Convolution with string padding: `valid` (none) or `same` (output size equals input size; an odd
+    /// total padding puts the extra element on the right, as ATen does). `same` needs stride 1.
+    public func convolution(
+        weight: Tensor, bias: Tensor?, stride: [Int], padding: String, dilation: [Int], groups: Int
+    ) throws -> Tensor {
+        let spatial = weight.rank - 2
+        switch padding {
+        case "valid":
+            return try convolution(weight: weight, bias: bias, stride: stride, padding: [0], dilation: dilation, groups: groups)
+        case "same":
+            let strides = try Self.expandParameter(stride, spatial, "stride")
+            guard strides.allSatisfy({ $0 == 1 }) else { throw TensorError("padding='same' is not supported for strided convolutions") }
+            let dilations = try Self.expandParameter(dilation, spatial, "dilation")
+            var symmetric: [Int] = []
+            var extra: [Int] = []
+            for d in 0..<spatial {
+                let total = dilations[d] * (weight.shape[2 + d] - 1)
+                symmetric.append(total / 2)
+                extra.append(total % 2)
+            }
+            var input = self
+            if extra.contains(1) {
+                var pad: [Int] = []
+                for d in (0..<spatial).reversed() { pad += [0, extra[d]] }
+                input = try input.pad(pad)
+            }
+            return try input.convolution(weight: weight, bias: bias, stride: strides, padding: symmetric, dilation: dilations, groups: groups)
+        default:
+            throw TensorError("Invalid padding string: '\(padding)'")
+        }
     }
 
     /// A per-dimension parameter given once or per dimension, expanded to `count` values.

@@ -4,6 +4,7 @@ extension Tensor {
     public static func arange(start: Scalar = .int(0), end: Scalar, step: Scalar = .int(1), dtype: DType? = nil) throws -> Tensor {
         let allIntegral = [start, end, step].allSatisfy { if case .double = $0 { false } else { true } }
         let target = dtype ?? (allIntegral ? .int64 : .float32)
+        guard target != .bool else { throw TensorError("\"arange_cpu\" not implemented for 'Bool'") }
         let (s, e, d) = (start.doubleValue, end.doubleValue, step.doubleValue)
         guard d != 0 else { throw TensorError("step must be nonzero") }
         guard s.isFinite, e.isFinite else { throw TensorError("unsupported range: \(s) -> \(e)") }
@@ -12,11 +13,21 @@ extension Tensor {
         }
         let count: Int
         if allIntegral, case .int(let a) = start, case .int(let b) = end, case .int(let c) = step {
-            count = Int((b - a + c - (c > 0 ? 1 : -1)) / c)
+            let (span, overflow) = b.subtractingReportingOverflow(a)
+            guard !overflow, span.magnitude / c.magnitude < 1 << 40 else { throw TensorError("arange: the range \(a) to \(b) is too large") }
+            count = Int((span + c - (c > 0 ? 1 : -1)) / c)
             let values = (0..<Swift.max(count, 0)).map { a + Int64($0) * c }
             return try Tensor(shape: [values.count], scalars: values).to(target)
         }
-        count = Int(((e - s) / d).rounded(.up))
+        let steps = ((e - s) / d).rounded(.up)
+        guard steps < Double(1 << 40) else { throw TensorError("arange: the range \(s) to \(e) is too large") }
+        count = Int(steps)
+        if target.isIntegral {
+            // ATen steps integer ranges in int64: start and step are truncated first.
+            let (first, increment) = (Int64(s.rounded(.towardZero)), Int64(d.rounded(.towardZero)))
+            let values = (0..<Swift.max(count, 0)).map { first &+ Int64($0) &* increment }
+            return try Tensor(shape: [values.count], scalars: values).to(target)
+        }
         let values = (0..<Swift.max(count, 0)).map { s + Double($0) * d }
         return try Tensor(shape: [values.count], scalars: values).to(target)
     }

@@ -81,7 +81,8 @@ extension Tensor {
                 rest %= contiguous[k]
             }
         }
-        return try Tensor(shape: [coordinates.count / Swift.max(rank, 1), rank], scalars: coordinates)
+        let count = rank == 0 ? flags.filter { $0 }.count : coordinates.count / rank
+        return try Tensor(shape: [count, rank], scalars: coordinates)
     }
 
     /// The tensor's values as integer positions below `bound` (negative ones wrap when allowed).

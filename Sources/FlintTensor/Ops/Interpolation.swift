@@ -10,14 +10,15 @@ extension Tensor {
         guard spatial >= 1, spatial <= 3, rank == spatial + 2 else {
             throw TensorError("interpolate: expected a \(spatial + 2)-D input for \(spatial) spatial dimensions, got \(rank)-D")
         }
-        guard dtype.isFloatingPoint || mode.hasPrefix("nearest") else {
+        guard dtype.isFloatingPoint || (dtype == .uint8 && (mode.hasPrefix("nearest") || mode == "bilinear" || mode == "bicubic")) else {
             throw TensorError("\"upsample_\(mode)\" not implemented for '\(dtype.scalarTypeName)'")
         }
         let inputSpatial = Array(shape.suffix(spatial))
         let scaleList = scales ?? Array(repeating: nil, count: spatial)
-        var result = try to(dtype.isFloatingPoint ? .float64 : dtype)
-        // Separable: resample one dimension at a time (exact for nearest, linear and cubic kernels).
-        for d in 0..<spatial {
+        var result = try to(dtype.isFloatingPoint || !mode.hasPrefix("nearest") ? .float64 : dtype)
+        // Separable: resample one dimension at a time (exact for nearest, linear and cubic kernels), the
+        // last dimension first as ATen's kernels combine them.
+        for d in (0..<spatial).reversed() {
             let axis = 2 + d
             let inSize = inputSpatial[d]
             let outSize = outputSize[d]
@@ -53,6 +54,9 @@ extension Tensor {
             default:
                 throw TensorError("interpolate: unsupported mode '\(mode)'")
             }
+        }
+        if dtype == .uint8 && !mode.hasPrefix("nearest") {
+            result = try result.round().clamp(min: .int(0), max: .int(255))
         }
         return try result.to(dtype)
     }

@@ -42,18 +42,23 @@ extension Tensor {
     /// Padding of the last dimensions: `pad` holds (before, after) pairs starting from the last dimension.
     /// Modes: `constant` (negative amounts crop), `reflect`, `replicate`, `circular`.
     public func pad(_ pad: [Int], mode: String = "constant", value: Double = 0) throws -> Tensor {
+        try self.pad(pad, mode: mode, fill: .double(value))
+    }
+
+    /// Padding with a fill value given as a scalar (exact for integers).
+    public func pad(_ pad: [Int], mode: String, fill: Scalar) throws -> Tensor {
         guard pad.count % 2 == 0, pad.count / 2 <= rank else {
             throw TensorError("Padding length must be divisible by 2 and at most twice the number of dimensions of the input")
         }
         var result = self
         for pair in 0..<(pad.count / 2) {
             let d = rank - 1 - pair
-            result = try result.padDimension(d, before: pad[2 * pair], after: pad[2 * pair + 1], mode: mode, value: value)
+            result = try result.padDimension(d, before: pad[2 * pair], after: pad[2 * pair + 1], mode: mode, fill: fill)
         }
         return result
     }
 
-    private func padDimension(_ d: Int, before: Int, after: Int, mode: String, value: Double) throws -> Tensor {
+    private func padDimension(_ d: Int, before: Int, after: Int, mode: String, fill: Scalar) throws -> Tensor {
         let size = shape[d]
         if mode == "constant" {
             var source = self
@@ -64,11 +69,13 @@ extension Tensor {
             var newShape = source.shape
             newShape[d] += lead + trail
             guard newShape[d] >= 0 else { throw TensorError("The input size \(size), plus negative padding \(before) and \(after) resulted in a negative output size") }
-            let result = try Tensor.full(newShape, value: value, dtype: dtype)
+            let result = Tensor(zeros: newShape, dtype: dtype)
+            try result.copy(from: fill.tensor(dtype))
             try result.narrow(dim: d, start: lead, length: source.shape[d]).copy(from: source)
             return result
         }
         guard before >= 0, after >= 0 else { throw TensorError("\(mode) padding does not support negative amounts") }
+        guard dtype != .bool else { throw TensorError("\"\(mode)_pad\" not implemented for 'Bool'") }
         let index: (Int) -> Int
         switch mode {
         case "reflect":

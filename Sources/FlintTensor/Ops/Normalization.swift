@@ -7,6 +7,10 @@ extension Tensor {
         weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVar: Tensor?, training: Bool, epsilon: Double
     ) throws -> Tensor {
         guard rank >= 2 else { throw TensorError("batch_norm: expected at least 2-D input, got \(rank)-D") }
+        guard dtype.isFloatingPoint else { throw TensorError("\"batch_norm\" not implemented for '\(dtype.scalarTypeName)'") }
+        if !training && (runningMean == nil || runningVar == nil) {
+            throw TensorError("running_mean must be defined in evaluation mode")
+        }
         let channels = shape[1]
         for (name, t) in [("weight", weight), ("bias", bias), ("running_mean", runningMean), ("running_var", runningVar)] {
             if let t, t.elementCount != channels {
@@ -30,6 +34,13 @@ extension Tensor {
 
     /// `layer_norm` over the trailing `normalizedShape` dimensions.
     public func layerNorm(normalizedShape: [Int], weight: Tensor?, bias: Tensor?, epsilon: Double) throws -> Tensor {
+        try nativeLayerNorm(normalizedShape: normalizedShape, weight: weight, bias: bias, epsilon: epsilon).output
+    }
+
+    /// `native_layer_norm`: the output with the per-row mean and reciprocal standard deviation (shaped
+    /// like the input with the normalized dimensions set to 1).
+    public func nativeLayerNorm(normalizedShape: [Int], weight: Tensor?, bias: Tensor?, epsilon: Double) throws -> (output: Tensor, mean: Tensor, rstd: Tensor) {
+        try checkFloatingForNormalization(weight: weight)
         guard normalizedShape.count <= rank, Array(shape.suffix(normalizedShape.count)) == normalizedShape else {
             throw TensorError("Given normalized_shape=\(normalizedShape), expected input with shape [*, \(normalizedShape.map(String.init).joined(separator: ", "))], but got input of size\(shape)")
         }
@@ -37,11 +48,37 @@ extension Tensor {
         let wide = try to(.float64)
         let mean = try wide.mean(dims: dims, keepDim: true)
         let variance = try wide.variance(dims: dims, correction: 0, keepDim: true)
-        return try normalize(mean: mean, variance: variance, epsilon: epsilon, weight: weight, bias: bias)
+        let rstd = try variance.add(Scalar.double(epsilon).tensor(.float64)).rsqrt()
+        let output = try normalize(mean: mean, variance: variance, epsilon: epsilon, weight: weight, bias: bias)
+        return (output, try mean.to(dtype), try rstd.to(dtype))
+    }
+
+    /// `rms_norm`: x / sqrt(mean(x²) + eps) · weight over the trailing `normalizedShape` dimensions;
+    /// `eps` defaults to the dtype's machine epsilon.
+    public func rmsNorm(normalizedShape: [Int], weight: Tensor?, epsilon: Double?) throws -> Tensor {
+        try checkFloatingForNormalization(weight: weight)
+        guard normalizedShape.count <= rank, Array(shape.suffix(normalizedShape.count)) == normalizedShape else {
+            throw TensorError("Given normalized_shape=\(normalizedShape), expected input with shape [*, \(normalizedShape.map(String.init).joined(separator: ", "))], but got input of size\(shape)")
+        }
+        let dims = Array((rank - normalizedShape.count)..<rank)
+        let eps = epsilon ?? (dtype == .float64 ? Double.ulpOfOne : dtype == .float16 ? 0.0009765625 : dtype == .bfloat16 ? 0.0078125 : Double(Float.ulpOfOne))
+        let wide = try to(.float64)
+        let meanSquare = try wide.mul(wide).mean(dims: dims, keepDim: true)
+        var result = try wide.mul(meanSquare.add(Scalar.double(eps).tensor(.float64)).rsqrt())
+        if let weight { result = try result.mul(weight.to(.float64)) }
+        return try result.to(dtype)
+    }
+
+    private func checkFloatingForNormalization(weight: Tensor?) throws {
+        guard dtype.isFloatingPoint else {
+            if weight != nil { throw TensorError("mixed dtype (CPU): all inputs must share same datatype.") }
+            throw TensorError("\"LayerNormKernelImpl\" not implemented for '\(dtype.scalarTypeName)'")
+        }
     }
 
     /// `group_norm`: channels split into `groups`, each normalised over its channels and spatial positions.
     public func groupNorm(groups: Int, weight: Tensor?, bias: Tensor?, epsilon: Double) throws -> Tensor {
+        try checkFloatingForNormalization(weight: weight)
         guard rank >= 2, groups > 0, shape[1] % groups == 0 else {
             throw TensorError("Expected number of channels in input to be divisible by num_groups, but got input of shape \(shape) and num_groups=\(groups)")
         }
@@ -57,9 +94,16 @@ extension Tensor {
         return try result.to(dtype)
     }
 
-    /// `instance_norm` with per-sample statistics (`use_input_stats=True`).
-    public func instanceNorm(weight: Tensor?, bias: Tensor?, epsilon: Double) throws -> Tensor {
+    /// `instance_norm`: per-sample statistics, or the running statistics per channel when
+    /// `useInputStatistics` is false.
+    public func instanceNorm(
+        weight: Tensor?, bias: Tensor?, runningMean: Tensor? = nil, runningVar: Tensor? = nil, useInputStatistics: Bool = true,
+        epsilon: Double
+    ) throws -> Tensor {
         guard rank >= 3 else { throw TensorError("instance_norm: expected at least 3-D input, got \(rank)-D") }
+        if !useInputStatistics {
+            return try batchNorm(weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar, training: false, epsilon: epsilon)
+        }
         let dims = Array(2..<rank)
         let wide = try to(.float64)
         let mean = try wide.mean(dims: dims, keepDim: true)

@@ -48,7 +48,7 @@ extension Tensor {
 
     /// `nan_to_num`: NaN → `nan`, +inf → `posinf` (default: the dtype's largest), -inf → `neginf`.
     public func nanToNum(nan: Double? = nil, posinf: Double? = nil, neginf: Double? = nil) throws -> Tensor {
-        guard dtype.isFloatingPoint else { return try copyOfSelf() }
+        guard dtype.isFloatingPoint else { return try clone() }
         let largest: Double
         switch dtype {
         case .float16: largest = 65504
@@ -91,8 +91,8 @@ extension Tensor {
 }
 
 extension Tensor {
-    /// A contiguous copy that never aliases this tensor.
-    func copyOfSelf() throws -> Tensor {
+    /// A contiguous copy that never aliases this tensor (`clone()`).
+    public func clone() throws -> Tensor {
         let copy = Tensor(zeros: shape, dtype: dtype)
         try copy.copy(from: self)
         return copy

@@ -4,6 +4,9 @@
 extension Tensor {
     /// Max pooling; returns values and the flat index of each maximum within its input plane.
     public func maxPool(kernel: [Int], stride: [Int], padding: [Int], dilation: [Int], ceilMode: Bool) throws -> (values: Tensor, indices: Tensor) {
+        if kernel.count == 1 && !dtype.isFloatingPoint {
+            throw TensorError("\"max_pool1d_impl\" not implemented for '\(dtype.scalarTypeName)'")
+        }
         let window = try PoolWindow(self, kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode, name: "max_pool")
         let values = Tensor(zeros: window.outputShape, dtype: dtype)
         let indices = Tensor(zeros: window.outputShape, dtype: .int64)
@@ -15,7 +18,10 @@ extension Tensor {
     public func avgPool(kernel: [Int], stride: [Int], padding: [Int], ceilMode: Bool, countIncludePad: Bool, divisorOverride: Int?) throws -> Tensor {
         let window = try PoolWindow(self, kernel: kernel, stride: stride, padding: padding, dilation: [1], ceilMode: ceilMode, name: "avg_pool")
         if let divisorOverride, divisorOverride == 0 { throw TensorError("divisor must be not zero") }
-        guard dtype.isFloatingPoint else { throw TensorError("\"avg_pool2d\" not implemented for '\(dtype.scalarTypeName)'") }
+        guard dtype.isFloatingPoint || dtype == .int64, kernel.count != 3 || (dtype != .float16 && dtype != .bfloat16) else {
+            throw TensorError("\"avg_pool\(kernel.count)d\" not implemented for '\(dtype.scalarTypeName)'")
+        }
+        let integral = !dtype.isFloatingPoint
         let result = Tensor(zeros: window.outputShape, dtype: .float64)
         let input = try to(.float64).contiguous()
         let src = input.baseAddress.assumingMemoryBound(to: Double.self)
@@ -39,7 +45,7 @@ extension Tensor {
                 }
             }
             let divisor = divisorOverride ?? (countIncludePad ? poolSize : count)
-            out[outIndex] = total / Double(divisor)
+            out[outIndex] = integral ? (total / Double(divisor)).rounded(.towardZero) : total / Double(divisor)
         }
         return try result.to(dtype)
     }
@@ -223,7 +229,7 @@ private struct MaxPoolKernel: NumericDTypeVisitor {
             window.forEachTap(begin: begin, end: end, step: window.dilation) { offset in
                 let v = src[plane * window.planeSize + offset]
                 if let current = best {
-                    if !isNaN(current) && (greater(v, current) || isNaN(v)) {
+                    if greater(v, current) || isNaN(v) {
                         best = v
                         bestIndex = offset
                     }

@@ -21,6 +21,7 @@ struct ReductionRows {
         } else {
             reduced = Set(0..<rank)
         }
+        if rank == 0 { reduced = [] }
         let kept = (0..<rank).filter { !reduced.contains($0) }
         let order = kept + (0..<rank).filter { reduced.contains($0) }
         outer = kept.map { input.shape[$0] }.reduce(1, *)

@@ -38,6 +38,7 @@ extension Tensor {
 
     /// Index of the maximum over `dim`, or over the flattened tensor when `dim` is nil.
     public func argmax(dim: Int? = nil, keepDim: Bool = false) throws -> Tensor {
+        guard dtype != .bool else { throw TensorError("argmax(): does not support bool input") }
         let source = dim == nil ? try reshape([-1]) : self
         var result = try source.extremum(dims: dim.map { [$0] } ?? [0], keepDim: keepDim && dim != nil, largest: true, name: "argmax").indices
         if dim == nil && keepDim { result = try result.reshape(Array(repeating: 1, count: rank)) }
@@ -45,6 +46,7 @@ extension Tensor {
     }
 
     public func argmin(dim: Int? = nil, keepDim: Bool = false) throws -> Tensor {
+        guard dtype != .bool else { throw TensorError("argmin(): does not support bool input") }
         let source = dim == nil ? try reshape([-1]) : self
         var result = try source.extremum(dims: dim.map { [$0] } ?? [0], keepDim: keepDim && dim != nil, largest: false, name: "argmin").indices
         if dim == nil && keepDim { result = try result.reshape(Array(repeating: 1, count: rank)) }

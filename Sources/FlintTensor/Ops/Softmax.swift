@@ -52,6 +52,10 @@ extension Tensor {
     /// log(sum(exp(x))) over `dims`, stable for large inputs.
     public func logsumexp(dims: [Int], keepDim: Bool = false) throws -> Tensor {
         let input = dtype.isFloatingPoint ? self : try to(.float32)
+        let reducedSizes = rank == 0 ? [] : try dims.map { shape[try wrapDimension($0)] }
+        if input.elementCount == 0 || reducedSizes.contains(0) {
+            return try input.exp().sum(dims: dims, keepDim: keepDim).log()
+        }
         let maxima = try input.amax(dims: dims, keepDim: true)
         let finite = try Tensor.binary(SelectFinite(), .tensor(maxima), .scalar(.double(0)), operation: "logsumexp")
         let shifted = try input.sub(finite).exp().sum(dims: dims, keepDim: true).log().add(finite)

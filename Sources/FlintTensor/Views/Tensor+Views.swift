@@ -210,7 +210,8 @@ extension Tensor {
         guard chunks > 0 else { throw TensorError("chunk expects `chunks` to be greater than 0, got: \(chunks)") }
         let d = try wrapDimension(dim)
         let size = shape[d]
-        return try split(Swift.max((size + chunks - 1) / chunks, size == 0 ? 0 : 1), dim: d)
+        if size == 0 { return try split(sizes: Array(repeating: 0, count: chunks), dim: d) }
+        return try split(Swift.max((size + chunks - 1) / chunks, 1), dim: d)
     }
 
     /// This tensor if contiguous, otherwise a contiguous copy.

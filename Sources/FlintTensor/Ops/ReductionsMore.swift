@@ -1,0 +1,117 @@
+/// More reductions: `prod`, `all`/`any`, `count_nonzero`, `norm`, `cumprod`.
+extension Tensor {
+    /// Product over `dims`; integer and bool inputs give int64 unless `dtype` is given.
+    public func prod(dims: [Int]? = nil, keepDim: Bool = false, dtype: DType? = nil) throws -> Tensor {
+        let target = dtype ?? (self.dtype.isFloatingPoint ? self.dtype : .int64)
+        let layout = try ReductionRows(try to(target), dims: dims, keepDim: keepDim)
+        return try target.dispatchNumeric(ProductRows(layout: layout), operation: "prod")
+    }
+
+    /// Whether every (or any) element is non-zero, over `dims`. uint8 inputs give uint8, others bool.
+    public func all(dims: [Int]? = nil, keepDim: Bool = false) throws -> Tensor {
+        try truthReduction(dims: dims, keepDim: keepDim, every: true)
+    }
+
+    public func any(dims: [Int]? = nil, keepDim: Bool = false) throws -> Tensor {
+        try truthReduction(dims: dims, keepDim: keepDim, every: false)
+    }
+
+    /// Number of non-zero elements over `dims` (int64).
+    public func countNonzero(dims: [Int]? = nil) throws -> Tensor {
+        try to(.bool).to(.int64).sum(dims: dims)
+    }
+
+    /// Vector p-norm over `dims` (`p` = 2 by default; ±infinity for max/min of magnitudes; 0 counts).
+    public func norm(p: Double = 2, dims: [Int]? = nil, keepDim: Bool = false) throws -> Tensor {
+        guard dtype.isFloatingPoint else {
+            throw TensorError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got \(dtype.scalarTypeName)")
+        }
+        let magnitude = try abs()
+        if p == .infinity { return try magnitude.amax(dims: dims ?? [], keepDim: keepDim) }
+        if p == -.infinity { return try magnitude.amin(dims: dims ?? [], keepDim: keepDim) }
+        if p == 0 { return try magnitude.to(.bool).to(dtype).sum(dims: dims, keepDim: keepDim) }
+        if p == 1 { return try magnitude.sum(dims: dims, keepDim: keepDim) }
+        let powered = try Tensor.pow(.tensor(magnitude.to(.float64)), .scalar(.double(p)))
+        let total = try powered.sum(dims: dims, keepDim: keepDim)
+        return try Tensor.pow(.tensor(total), .scalar(.double(1 / p))).to(dtype)
+    }
+
+    /// Cumulative product along `dim`.
+    public func cumprod(dim: Int, dtype: DType? = nil) throws -> Tensor {
+        let target = dtype ?? (self.dtype.isFloatingPoint ? self.dtype : .int64)
+        guard target.isFloatingPoint else {
+            let (rows, inverse) = try to(target).rowsAlong(dim)
+            let copy = try rows.clone()
+            try target.dispatchNumeric(IntegerCumprod(rows: copy), operation: "cumprod")
+            return try (inverse.isEmpty ? copy.reshape(shape) : copy.permute(inverse)).contiguous()
+        }
+        return try to(target).rowwise(dim: dim, dtype: nil, operation: "cumprod") { row, out, n in
+            var total = 1.0
+            for i in 0..<n {
+                total *= row[i]
+                out[i] = total
+            }
+        }
+    }
+
+    private func truthReduction(dims: [Int]?, keepDim: Bool, every: Bool) throws -> Tensor {
+        if let dims, dims.isEmpty {
+            return dtype == .uint8 ? try to(.bool).to(.uint8) : try to(.bool).clone()
+        }
+        let layout = try ReductionRows(try to(.bool), dims: dims, keepDim: keepDim)
+        var values = [Bool](repeating: every, count: layout.outer)
+        for r in 0..<layout.outer {
+            let row = layout.row(r, as: Bool.self)
+            for i in 0..<layout.inner where row[i] != every {
+                values[r] = !every
+                break
+            }
+        }
+        let result = try Tensor(shape: layout.resultShape, scalars: values)
+        return dtype == .uint8 ? try result.to(.uint8) : result
+    }
+}
+
+private struct ProductRows: NumericDTypeVisitor {
+    let layout: ReductionRows
+
+    func visitFloating<T: FloatingElement>(_ type: T.Type) throws -> Tensor {
+        let result = Tensor(zeros: layout.resultShape, dtype: T.dtype)
+        let out = result.baseAddress.assumingMemoryBound(to: T.self)
+        for r in 0..<layout.outer {
+            let row = layout.row(r, as: T.self)
+            var total = 1.0
+            for i in 0..<layout.inner { total *= row[i].doubleValue }
+            out[r] = T(castingDouble: total)
+        }
+        return result
+    }
+
+    func visitInteger<T: IntegerElement>(_ type: T.Type) throws -> Tensor {
+        let result = Tensor(zeros: layout.resultShape, dtype: T.dtype)
+        let out = result.baseAddress.assumingMemoryBound(to: T.self)
+        for r in 0..<layout.outer {
+            let row = layout.row(r, as: T.self)
+            var total: T = 1
+            for i in 0..<layout.inner { total = total &* row[i] }
+            out[r] = total
+        }
+        return result
+    }
+
+    func visitBool() throws -> Tensor { throw TensorError("prod does not support dtype bool") }
+}
+
+private struct IntegerCumprod: NumericDTypeVisitor {
+    let rows: Tensor
+    func visitFloating<T: FloatingElement>(_ type: T.Type) throws {}
+    func visitInteger<T: IntegerElement>(_ type: T.Type) throws {
+        let n = rows.shape.last ?? 1
+        guard n > 0 else { return }
+        let p = rows.baseAddress.assumingMemoryBound(to: T.self)
+        for start in stride(from: 0, to: rows.elementCount, by: n) {
+            for i in 1..<n { p[start + i] = p[start + i] &* p[start + i - 1] }
+        }
+    }
+    func visitBool() throws { throw TensorError("cumprod does not support dtype bool") }
+}

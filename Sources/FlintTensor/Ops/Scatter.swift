@@ -1,0 +1,327 @@
+/// Writing by index: `scatter`, `scatter_add`, advanced indexing (`index`) and `index_put`.
+extension Tensor {
+    /// `scatter(dim, index, src)`: a copy of self with out[index[i][j]][j] = src[i][j] (dim 0); with
+    /// `accumulate` the values are added (`scatter_add`).
+    public func scatter(dim: Int, index: Tensor, source: Operand, accumulate: Bool = false) throws -> Tensor {
+        let d = try wrapDimension(dim)
+        let result = try clone()
+        let targets = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "scatter")
+        let values: Tensor
+        switch source {
+        case .tensor(let t):
+            guard t.dtype == dtype else {
+                throw TensorError("scatter(): Expected self.dtype to be equal to src.dtype")
+            }
+            values = t
+        case .scalar(let s): values = try s.tensor(dtype).expand(index.shape)
+        }
+        guard index.rank == rank || (rank == 0 && index.rank <= 1) else {
+            throw TensorError("Index tensor must have the same number of dimensions as self tensor")
+        }
+        let size = dtype.itemSize
+        var position = [Int](repeating: 0, count: index.rank)
+        for target in targets {
+            var outOffset = result.storageOffset
+            var sourceOffset = values.storageOffset
+            for k in 0..<index.rank {
+                let coordinate = k == d ? target : position[k]
+                outOffset += coordinate * (rank == 0 ? 0 : result.strides[k])
+                guard position[k] < (values.rank > k ? values.shape[k] : 1) else {
+                    throw TensorError("Expected index \(index.shape) to be smaller than src \(values.shape) apart from dimension \(d)")
+                }
+                sourceOffset += position[k] * (values.rank > k ? values.strides[k] : 0)
+            }
+            if accumulate {
+                try dtype.dispatchNumeric(AccumulateElement(destination: result.storage.base + outOffset * size, source: values.storage.base + sourceOffset * size), operation: "scatter_add")
+            } else {
+                (result.storage.base + outOffset * size).copyMemory(from: values.storage.base + sourceOffset * size, byteCount: size)
+            }
+            var k = index.rank - 1
+            while k >= 0 {
+                position[k] += 1
+                if position[k] < index.shape[k] { break }
+                position[k] = 0
+                k -= 1
+            }
+        }
+        return result
+    }
+
+    /// Advanced indexing `self[indices]`: one entry per leading dimension, nil for `:`; index tensors are
+    /// int64 (broadcast together) or bool masks. Follows NumPy's placement rule for the result dimensions.
+    public func index(_ indices: [Tensor?]) throws -> Tensor {
+        let (expanded, positions, broadcastShape) = try advancedIndices(indices)
+        // Result: dims before the first indexed dim, the broadcast index shape, the remaining dims — unless
+        // the indexed dims are not adjacent, when the index shape goes first.
+        let indexed = expanded.indices.filter { expanded[$0] != nil }
+        let adjacent = indexed.isEmpty || indexed.last! - indexed.first! + 1 == indexed.count
+        let untouched = (0..<rank).filter { expanded.count <= $0 || expanded[$0] == nil }
+        let leading = adjacent ? untouched.filter { $0 < (indexed.first ?? 0) } : []
+        let trailing = untouched.filter { !leading.contains($0) }
+        let resultShape = leading.map { shape[$0] } + broadcastShape + trailing.map { shape[$0] }
+        let result = Tensor(zeros: resultShape, dtype: dtype)
+        let count = broadcastShape.reduce(1, *)
+        let size = dtype.itemSize
+        let leadingShape = leading.map { shape[$0] }
+        let trailingShape = trailing.map { shape[$0] }
+        let innerCount = trailingShape.reduce(1, *)
+        let outerCount = leadingShape.reduce(1, *)
+        let leadingStrides = Tensor.contiguousStrides(for: leadingShape)
+        let trailingStrides = Tensor.contiguousStrides(for: trailingShape)
+        var out = result.storage.base
+        for outer in 0..<outerCount {
+            var outerOffset = storageOffset
+            var rest = outer
+            for (k, dim) in leading.enumerated() {
+                outerOffset += (rest / leadingStrides[k]) * strides[dim]
+                rest %= leadingStrides[k]
+            }
+            for i in 0..<count {
+                var offset = outerOffset
+                for (dim, values) in positions { offset += values[i] * strides[dim] }
+                for inner in 0..<innerCount {
+                    var innerOffset = offset
+                    var r = inner
+                    for (k, dim) in trailing.enumerated() {
+                        innerOffset += (r / trailingStrides[k]) * strides[dim]
+                        r %= trailingStrides[k]
+                    }
+                    out.copyMemory(from: storage.base + innerOffset * size, byteCount: size)
+                    out += size
+                }
+            }
+        }
+        return result
+    }
+
+    /// `index_put(indices, values, accumulate)`: a copy of self with the indexed elements set (or added).
+    public func indexPut(_ indices: [Tensor?], values: Tensor, accumulate: Bool) throws -> Tensor {
+        let result = try clone()
+        try result.indexPutInPlace(indices, values: values, accumulate: accumulate)
+        return result
+    }
+
+    /// `index_put_`: writes through this tensor (and so through any view of its storage).
+    public func indexPutInPlace(_ indices: [Tensor?], values: Tensor, accumulate: Bool) throws {
+        guard values.dtype == dtype else {
+            throw TensorError("Index put requires the source and destination dtypes match, got \(dtype.cppName) for the destination and \(values.dtype.cppName) for the source.")
+        }
+        let (expanded, positions, broadcastShape) = try advancedIndices(indices)
+        let indexed = expanded.indices.filter { expanded[$0] != nil }
+        let adjacent = indexed.isEmpty || indexed.last! - indexed.first! + 1 == indexed.count
+        let untouched = (0..<rank).filter { expanded.count <= $0 || expanded[$0] == nil }
+        let leading = adjacent ? untouched.filter { $0 < (indexed.first ?? 0) } : []
+        let trailing = untouched.filter { !leading.contains($0) }
+        // The values broadcast to the shape `self[indices]` has; walk them in that order.
+        let resultShape = leading.map { shape[$0] } + broadcastShape + trailing.map { shape[$0] }
+        let arranged = try values.expand(resultShape)
+        let leadingRank = leading.count
+        let permutation = Array(leadingRank..<(leadingRank + broadcastShape.count)) + Array(0..<leadingRank)
+            + Array((leadingRank + broadcastShape.count)..<resultShape.count)
+        let source = try arranged.permute(permutation).contiguous()
+        let untouchedOrder = leading + trailing
+        let count = broadcastShape.reduce(1, *)
+        let innerShape = untouchedOrder.map { shape[$0] }
+        let innerCount = innerShape.reduce(1, *)
+        let innerStrides = Tensor.contiguousStrides(for: innerShape)
+        let size = dtype.itemSize
+        var from = source.storage.base
+        for i in 0..<count {
+            var offset = storageOffset
+            for (dim, values) in positions { offset += values[i] * strides[dim] }
+            for inner in 0..<innerCount {
+                var innerOffset = offset
+                var r = inner
+                for (k, dim) in untouchedOrder.enumerated() {
+                    innerOffset += (r / innerStrides[k]) * strides[dim]
+                    r %= innerStrides[k]
+                }
+                if accumulate {
+                    try dtype.dispatchNumeric(AccumulateElement(destination: storage.base + innerOffset * size, source: from), operation: "index_put")
+                } else {
+                    (storage.base + innerOffset * size).copyMemory(from: from, byteCount: size)
+                }
+                from += size
+            }
+        }
+    }
+
+    /// Expands bool masks into integer indices, broadcasts all index tensors, and resolves negatives.
+    private func advancedIndices(_ indices: [Tensor?]) throws -> (expanded: [Tensor?], positions: [(Int, [Int])], shape: [Int]) {
+        var expanded: [Tensor?] = []
+        for index in indices {
+            guard let index else { expanded.append(nil); continue }
+            if index.dtype == .bool || index.dtype == .uint8 {
+                let start = expanded.count
+                guard start + index.rank <= rank else { throw TensorError("too many indices for tensor of dimension \(rank)") }
+                for k in 0..<index.rank where index.shape[k] != shape[start + k] {
+                    throw TensorError("The shape of the mask \(index.shape) at index \(k) does not match the shape of the indexed tensor \(shape) at index \(start + k)")
+                }
+                let coordinates = try index.to(.bool).nonzero()
+                for k in 0..<index.rank { expanded.append(try coordinates.select(dim: 1, index: k)) }
+            } else {
+                guard index.dtype == .int64 || index.dtype == .int32 else {
+                    throw TensorError("tensors used as indices must be long, int, byte or bool tensors")
+                }
+                expanded.append(index)
+            }
+        }
+        guard expanded.count <= rank else { throw TensorError("too many indices for tensor of dimension \(rank) (got \(expanded.count))") }
+        var used: [(Int, Tensor)] = []
+        for (dim, index) in expanded.enumerated() {
+            if let index { used.append((dim, index)) }
+        }
+        let shape = try Tensor.broadcastShape(used.map { $0.1.shape })
+        let positions = try used.map { dim, t in
+            (dim, try t.expand(shape).indexValues(bound: self.shape[dim], allowNegative: true, operation: "index"))
+        }
+        return (expanded, positions, shape)
+    }
+}
+
+private struct AccumulateElement: NumericDTypeVisitor {
+    let destination: UnsafeMutableRawPointer
+    let source: UnsafeMutableRawPointer
+    func visitFloating<T: FloatingElement>(_ type: T.Type) throws {
+        let d = destination.assumingMemoryBound(to: T.self)
+        d.pointee = T(computeValue: d.pointee.computeValue + source.assumingMemoryBound(to: T.self).pointee.computeValue)
+    }
+    func visitInteger<T: IntegerElement>(_ type: T.Type) throws {
+        let d = destination.assumingMemoryBound(to: T.self)
+        d.pointee = d.pointee &+ source.assumingMemoryBound(to: T.self).pointee
+    }
+    func visitBool() throws {
+        let d = destination.assumingMemoryBound(to: Bool.self)
+        d.pointee = d.pointee || source.assumingMemoryBound(to: Bool.self).pointee
+    }
+}
+
+extension Tensor {
+    /// `scatter_reduce(dim, index, src, reduce, include_self)` with `sum`, `prod`, `mean`, `amax`, `amin`
+    /// (and the legacy `add`/`multiply` of `scatter(reduce=)`). Computed in double, written in self's dtype.
+    public func scatterReduce(dim: Int, index: Tensor, source: Operand, reduce: String, includeSelf: Bool = true) throws -> Tensor {
+        let d = try wrapDimension(dim)
+        let mode: String
+        switch reduce {
+        case "add", "sum": mode = "sum"
+        case "multiply", "prod": mode = "prod"
+        case "mean", "amax", "amin": mode = reduce
+        default: throw TensorError("reduce argument must be either sum, prod, mean, amax or amin, got \(reduce)")
+        }
+        let targets = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "scatter_reduce")
+        let values: Tensor
+        switch source {
+        case .tensor(let t): values = try t.to(.float64)
+        case .scalar(let s): values = try s.tensor(.float64).expand(index.shape)
+        }
+        let base = try to(.float64).contiguous()
+        var out = try base.scalars(as: Double.self)
+        let outStrides = Tensor.contiguousStrides(for: shape)
+        var counts = [Int](repeating: includeSelf ? 1 : 0, count: out.count)
+        var touched = [Bool](repeating: false, count: out.count)
+        var position = [Int](repeating: 0, count: index.rank)
+        let sourceValues = try values.contiguous()
+        for target in targets {
+            var o = 0
+            var sOffset = sourceValues.storageOffset
+            for k in 0..<index.rank {
+                o += (k == d ? target : position[k]) * (rank == 0 ? 0 : outStrides[k])
+                sOffset += position[k] * (values.rank > k ? sourceValues.strides[k] : 0)
+            }
+            let v = sourceValues.storage.base.load(fromByteOffset: sOffset * 8, as: Double.self)
+            if !includeSelf && !touched[o] {
+                out[o] = v
+            } else {
+                switch mode {
+                case "sum", "mean": out[o] += v
+                case "prod": out[o] *= v
+                case "amax": out[o] = v.isNaN || out[o].isNaN ? .nan : Swift.max(out[o], v)
+                default: out[o] = v.isNaN || out[o].isNaN ? .nan : Swift.min(out[o], v)
+                }
+            }
+            if !touched[o] && !includeSelf { counts[o] = 1 } else { counts[o] += 1 }
+            touched[o] = true
+            var k = index.rank - 1
+            while k >= 0 {
+                position[k] += 1
+                if position[k] < index.shape[k] { break }
+                position[k] = 0
+                k -= 1
+            }
+        }
+        if mode == "mean" {
+            for i in out.indices where counts[i] > 0 {
+                out[i] = dtype.isFloatingPoint ? out[i] / Double(counts[i]) : (out[i] / Double(counts[i])).rounded(.down)
+            }
+        }
+        return try Tensor(shape: shape, scalars: out).to(dtype)
+    }
+
+    /// `index_add(dim, index, source, alpha)`: rows of `source` added at `index` along `dim`.
+    public func indexAdd(dim: Int, index: Tensor, source: Tensor, alpha: Scalar = .int(1)) throws -> Tensor {
+        let d = try wrapDimension(dim)
+        let result = try clone()
+        let positions = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "index_add")
+        for (i, p) in positions.enumerated() {
+            let slot = try result.select(dim: d, index: p)
+            let row = try source.select(dim: d, index: i)
+            try slot.copy(from: Tensor.add(.tensor(slot), .tensor(row), alpha: alpha))
+        }
+        return result
+    }
+
+    /// `index_copy(dim, index, source)`.
+    public func indexCopy(dim: Int, index: Tensor, source: Tensor) throws -> Tensor {
+        let d = try wrapDimension(dim)
+        let result = try clone()
+        let positions = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "index_copy")
+        for (i, p) in positions.enumerated() {
+            try result.select(dim: d, index: p).copy(from: source.select(dim: d, index: i))
+        }
+        return result
+    }
+
+    /// `index_fill(dim, index, value)`.
+    public func indexFill(dim: Int, index: Tensor, value: Scalar) throws -> Tensor {
+        let d = try wrapDimension(dim)
+        let result = try clone()
+        let positions = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: true, operation: "index_fill")
+        for p in positions {
+            try (rank == 0 ? result : result.select(dim: d, index: p)).copy(from: value.tensor(dtype))
+        }
+        return result
+    }
+
+    /// `masked_scatter(mask, source)`: positions where `mask` is true take consecutive `source` elements.
+    public func maskedScatter(_ mask: Tensor, source: Tensor) throws -> Tensor {
+        guard mask.dtype == .bool else { throw TensorError("masked_scatter_ only supports boolean masks, but got mask with dtype \(mask.dtype.name)") }
+        let result = try expand(try Tensor.broadcastShape(shape, mask.shape)).clone()
+        let flags = try mask.expand(result.shape).scalars(as: Bool.self)
+        let needed = flags.filter { $0 }.count
+        guard needed <= source.elementCount else { throw TensorError("masked_scatter: expected source to have at least \(needed) elements") }
+        let values = try source.reshape([-1]).narrow(dim: 0, start: 0, length: needed).contiguous().to(dtype)
+        let flat = try result.reshape([-1])
+        var next = 0
+        for (i, flag) in flags.enumerated() where flag {
+            try flat.select(dim: 0, index: i).copy(from: values.select(dim: 0, index: next))
+            next += 1
+        }
+        return result
+    }
+
+    /// `kthvalue(k, dim)`: the k-th smallest value (1-based) and its index.
+    public func kthvalue(_ k: Int, dim: Int = -1, keepDim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
+        let d = try wrapDimension(dim)
+        let size = rank == 0 ? 1 : shape[d]
+        guard k >= 1, k <= size else { throw TensorError("kthvalue(): selected number k out of range for dimension \(d)") }
+        let sorted = try sort(dim: d)
+        if rank == 0 { return sorted }
+        var values = try sorted.values.select(dim: d, index: k - 1)
+        var indices = try sorted.indices.select(dim: d, index: k - 1)
+        if keepDim {
+            values = try values.unsqueeze(d)
+            indices = try indices.unsqueeze(d)
+        }
+        return (try values.contiguous(), try indices.contiguous())
+    }
+}
