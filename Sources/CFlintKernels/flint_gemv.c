@@ -46,13 +46,20 @@ static void thin_range(const thin_ctx *g, int64_t t0, int64_t t1) {
     /* Strides of y along X's rows and along W's rows. */
     const int64_t ldyx = g->along_rows ? 1 : g->n, ldyw = g->along_rows ? g->n : 1;
     switch (g->kind) {
-    case THIN_DOT:
-        for (int64_t i0 = 0; i0 < g->nx; i0 += FLINT_DOT_MAX_NX) {
-            const int nx = (int)min64(FLINT_DOT_MAX_NX, g->nx - i0);
-            K->gemm_dot(len, g->k, g->w + t0 * g->ldw, g->ldw, nx, g->x + i0 * g->ldx, g->ldx,
-                        g->y + i0 * ldyx + t0 * ldyw, ldyx, ldyw);
+    case THIN_DOT: {
+        /* More than FLINT_DOT_MAX_NX rows of X take several passes; W goes by blocks of ~256 KiB so
+         * that the later passes read it from L2, not from memory. */
+        const int64_t block = g->nx <= FLINT_DOT_MAX_NX ? len : ((65536 / (g->k + 1)) | 3) + 1;
+        for (int64_t j0 = t0; j0 < t1; j0 += block) {
+            const int64_t jn = min64(block, t1 - j0);
+            for (int64_t i0 = 0; i0 < g->nx; i0 += FLINT_DOT_MAX_NX) {
+                const int nx = (int)min64(FLINT_DOT_MAX_NX, g->nx - i0);
+                K->gemm_dot(jn, g->k, g->w + j0 * g->ldw, g->ldw, nx, g->x + i0 * g->ldx, g->ldx,
+                            g->y + i0 * ldyx + j0 * ldyw, ldyx, ldyw);
+            }
         }
         break;
+    }
     case THIN_AXPY:
         K->gemv_axpy(len, g->k, g->w + t0, g->ldw, g->x, g->incx, g->y + t0);
         break;

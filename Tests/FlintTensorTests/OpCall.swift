@@ -145,6 +145,11 @@ struct OpCall {
         }
     }
 
+    func requiredDType(_ index: Int, _ name: String) throws -> DType {
+        guard let dtype = try optionalDType(index, name) else { throw TensorError("argument \(name) is not a dtype") }
+        return dtype
+    }
+
     func optionalDType(_ index: Int, _ name: String) throws -> DType? {
         switch value(index, name) {
         case nil, .none?: return nil

@@ -87,7 +87,7 @@ enum OpTable {
             try copy.copy(from: t)
             return copy
         }
-        tensorOp("aten::to.dtype") { try $0.tensor(0, "self").to($0.optionalDType(1, "dtype")!) }
+        tensorOp("aten::to.dtype") { try $0.tensor(0, "self").to($0.requiredDType(1, "dtype")) }
 
         // Binary
         for overload in ["Tensor", "Scalar"] {
@@ -176,7 +176,7 @@ enum OpTable {
                 let t = try c.tensor(0, "self")
                 let hasDim = overload.contains("dim")
                 let dtypeIndex = overload == "ScalarOpt_dtype" ? 2 : 4
-                let input = overload.contains("dtype") ? try t.to(c.optionalDType(dtypeIndex, "dtype")!) : t
+                let input = overload.contains("dtype") ? try t.to(c.requiredDType(dtypeIndex, "dtype")) : t
                 return try input.norm(p: c.optionalDouble(1, "p") ?? 2, dims: hasDim ? c.optionalInts(2, "dim") : nil, keepDim: hasDim ? c.bool(3, "keepdim", default: false) : false)
             }
         }
@@ -471,7 +471,7 @@ enum OpTable {
         tensorOp("aten::narrow_copy") { try $0.tensor(0, "self").narrow(dim: $0.int(1, "dim"), start: $0.int(2, "start"), length: $0.int(3, "length")).clone() }
         tensorOp("aten::movedim.int") { try $0.tensor(0, "self").movedim([$0.int(1, "source")], [$0.int(2, "destination")]) }
         tensorOp("aten::movedim.intlist") { try $0.tensor(0, "self").movedim($0.ints(1, "source"), $0.ints(2, "destination")) }
-        tensorOp("aten::view.dtype") { try $0.tensor(0, "self").view(as: $0.optionalDType(1, "dtype")!) }
+        tensorOp("aten::view.dtype") { try $0.tensor(0, "self").view(as: $0.requiredDType(1, "dtype")) }
         tensorOp("aten::diag") { try $0.tensor(0, "self").diag(offset: $0.int(1, "diagonal", default: 0)) }
         tensorOp("aten::diagonal") { try $0.tensor(0, "self").diagonal($0.int(2, "dim1", default: 0), $0.int(3, "dim2", default: 1), offset: $0.int(1, "offset", default: 0)) }
         tensorOp("aten::hstack") { c in
@@ -616,6 +616,7 @@ enum OpTable {
     private static func interpolate(_ c: OpCall, mode: String, alignCornersIndex: Int?) throws -> Tensor {
         let input = try c.tensor(0, "input")
         let spatial = input.rank - 2
+        guard spatial >= 1 else { throw TensorError("interpolate needs at least one spatial dimension") }
         let alignCorners = try alignCornersIndex.map { try c.bool($0, "align_corners") }
         let factorsIndex = alignCornersIndex == nil ? 2 : 3
         let factors = try c.optionalDoubles(factorsIndex, "scale_factors")
@@ -624,6 +625,9 @@ enum OpTable {
             guard factors == nil else { throw TensorError("Must specify exactly one of output_size and scale_factors") }
             size = given
         } else if let factors {
+            guard factors.allSatisfy({ $0.isFinite && $0 > 0 && $0 < 1e6 }), factors.count == 1 || factors.count == spatial else {
+                throw TensorError("interpolate: invalid scale factors \(factors)")
+            }
             size = (0..<spatial).map { Int((Double(input.shape[2 + $0]) * factors[factors.count == 1 ? 0 : $0]).rounded(.down)) }
         } else {
             throw TensorError("interpolate needs output_size or scale_factors")
@@ -636,7 +640,9 @@ enum OpTable {
         let size = try c.ints(1, "output_size")
         let alignCorners = hasAlignCorners ? try c.bool(2, "align_corners") : nil
         let first = hasAlignCorners ? 3 : 2
-        let scales = try (0..<size.count).map { try c.optionalDouble(first + $0, ["scales_d", "scales_h", "scales_w"].suffix(size.count)[first + $0 - first + (3 - size.count)]) }
+        guard (1...3).contains(size.count) else { throw TensorError("interpolate: 1 to 3 output sizes expected") }
+        let names = Array(["scales_d", "scales_h", "scales_w"].suffix(size.count))
+        let scales = try (0..<size.count).map { try c.optionalDouble(first + $0, names[$0]) }
         return try input.interpolate(outputSize: size, mode: mode, alignCorners: alignCorners, scales: scales)
     }
 }

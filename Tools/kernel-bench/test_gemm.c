@@ -272,7 +272,7 @@ static void sweep_epilogues(flint_pool *pool, const char *isa) {
 /* Big shapes: all layouts of A and B, every path; blocks over kc, mc and nc. */
 static void sweep_big(flint_pool *pool, const char *isa) {
     static const int64_t shapes[][3] = {{300, 257, 513}, {7, 4200, 20}, {1, 3072, 768}, {3072, 1, 768},
-                                        {1, 1000, 1}, {2, 517, 600}};
+                                        {1, 1000, 1}, {2, 517, 600}, {7, 3000, 200}, {3000, 6, 300}};
     config c;
     memset(&c, 0, sizeof(c));
     c.pool = pool;

@@ -53,13 +53,21 @@ extension Tensor {
         if dtype.isFloatingPoint {
             return try pointwise(Function { x in x.isNaN ? x : Swift.min(Swift.max(x, lower), upper) }, operation: "hardtanh")
         }
-        return try pointwise(IntegerClamp(lower: Int64(lower), upper: Int64(upper)), operation: "hardtanh")
+        return try pointwise(IntegerClamp(lower: saturatingInt64(lower), upper: saturatingInt64(upper)), operation: "hardtanh")
     }
 
     public func leakyRelu(negativeSlope: Double = 0.01) throws -> Tensor {
         guard dtype.isFloatingPoint else { throw TensorError("\"leaky_relu_cpu\" not implemented for '\(dtype.scalarTypeName)'") }
         return try pointwise(Function { x in x > 0 ? x : x * negativeSlope }, operation: "leaky_relu", integersBecomeFloat: false)
     }
+}
+
+/// `value` as an Int64, clamped to its range (NaN gives 0).
+func saturatingInt64(_ value: Double) -> Int64 {
+    if value.isNaN { return 0 }
+    if value >= 9.223_372_036_854_775_807e18 { return .max }
+    if value <= -9.223_372_036_854_775_808e18 { return .min }
+    return Int64(value.rounded(.towardZero))
 }
 
 /// Clamping of integers compared in 64 bits (bounds are never narrowed to the element type).

@@ -24,7 +24,7 @@ extension Tensor {
         count = Int(steps)
         if target.isIntegral {
             // ATen steps integer ranges in int64: start and step are truncated first.
-            let (first, increment) = (Int64(s.rounded(.towardZero)), Int64(d.rounded(.towardZero)))
+            let (first, increment) = (saturatingInt64(s), saturatingInt64(d))
             let values = (0..<Swift.max(count, 0)).map { first &+ Int64($0) &* increment }
             return try Tensor(shape: [values.count], scalars: values).to(target)
         }

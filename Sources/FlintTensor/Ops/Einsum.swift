@@ -38,6 +38,10 @@ extension Tensor {
             return ellipsisLabels + Set(all).filter { c in all.filter { $0 == c }.count == 1 }.sorted()
         }()
 
+        let known = Set(inputs.flatMap { $0 })
+        if let missing = finalOutput.first(where: { !known.contains($0) }) {
+            throw TensorError("einsum(): output subscript \(missing) does not appear in the equation for any input operand")
+        }
         // Broadcast size-1 dims against the other operands' sizes for the same label.
         var sizes: [Character: Int] = [:]
         for (labels, operand) in zip(inputs, operands) {

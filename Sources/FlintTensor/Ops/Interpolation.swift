@@ -15,6 +15,9 @@ extension Tensor {
         }
         let inputSpatial = Array(shape.suffix(spatial))
         let scaleList = scales ?? Array(repeating: nil, count: spatial)
+        guard scaleList.count == spatial, scaleList.allSatisfy({ $0 == nil || ($0!.isFinite && $0! > 0) }) else {
+            throw TensorError("interpolate: scale factors must be positive and finite, got \(scaleList)")
+        }
         var result = try to(dtype.isFloatingPoint || !mode.hasPrefix("nearest") ? .float64 : dtype)
         // Separable: resample one dimension at a time (exact for nearest, linear and cubic kernels), the
         // last dimension first as ATen's kernels combine them.

@@ -104,7 +104,7 @@ extension Tensor {
     /// The elements in reverse order along each of `dims`.
     public func flip(_ dims: [Int]) throws -> Tensor {
         var result = self
-        for d in Set(try dims.map { try wrapDimension($0) }) where shape[d] > 0 {
+        for d in Set(try dims.map { try wrapDimension($0) }) where rank > 0 && shape[d] > 0 {
             result = try Tensor.cat(try (0..<shape[d]).reversed().map { try result.narrow(dim: d, start: $0, length: 1) }, dim: d)
         }
         let copy = Tensor(zeros: shape, dtype: dtype)

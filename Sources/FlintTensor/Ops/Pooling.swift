@@ -66,6 +66,9 @@ extension Tensor {
             throw TensorError("adaptive pooling: expected \(spatial + 1)D or \(spatial + 2)D input, got \(rank)D")
         }
         guard dtype.isFloatingPoint else { throw TensorError("adaptive pooling not implemented for '\(dtype.scalarTypeName)'") }
+        guard outputSize.allSatisfy({ $0 > 0 }) else {
+            throw TensorError("adaptive pooling: elements of output_size must be greater than or equal to 1, but got \(outputSize)")
+        }
         let inputSpatial = Array(shape.suffix(spatial))
         guard inputSpatial.allSatisfy({ $0 > 0 }) else { throw TensorError("adaptive pooling: empty spatial input") }
         let planes = shape.dropLast(spatial).reduce(1, *)

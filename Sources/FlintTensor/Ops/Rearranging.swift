@@ -7,6 +7,7 @@ extension Tensor {
             return try reshape([-1]).roll(shifts, dims: [0]).reshape(shape)
         }
         guard shifts.count == dims.count else { throw TensorError("shifts and dimensions must align. shifts: \(shifts.count), dims:\(dims.count)") }
+        guard rank > 0 else { throw TensorError("roll: cannot roll a 0-dim tensor along a dimension") }
         var result = self
         for (shift, dim) in zip(shifts, dims) {
             let d = try wrapDimension(dim)
@@ -24,6 +25,7 @@ extension Tensor {
         guard sizes.count >= rank else {
             throw TensorError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
         }
+        guard sizes.allSatisfy({ $0 >= 0 }) else { throw TensorError("Trying to create tensor with negative dimension: \(sizes)") }
         let padded = try reshape(Array(repeating: 1, count: sizes.count - rank) + shape)
         // View as [1, s0, 1, s1, ...], expand to [r0, s0, r1, s1, ...], then merge pairs.
         var interleavedShape: [Int] = []
@@ -71,6 +73,7 @@ extension Tensor {
         }
         let from = try source.map { try wrapDimension($0) }
         let to = try destination.map { try wrapDimension($0) }
+        if rank == 0 { return self }
         guard Set(from).count == from.count, Set(to).count == to.count else { throw TensorError("movedim: repeated dim in `source` or `destination`") }
         var order = [Int](repeating: -1, count: rank)
         for (f, t) in zip(from, to) { order[t] = f }
@@ -124,7 +127,7 @@ extension Tensor {
 
     /// Each element repeated `repeats` times along `dim` (flattened when nil).
     public func repeatInterleave(_ repeats: [Int], dim: Int?) throws -> Tensor {
-        let source = dim == nil ? try reshape([-1]) : self
+        let source = dim == nil || rank == 0 ? try reshape([-1]) : self
         let d = try source.wrapDimension(dim ?? 0)
         let size = source.shape[d]
         let counts = repeats.count == 1 ? Array(repeating: repeats[0], count: size) : repeats
@@ -142,6 +145,7 @@ extension Tensor {
 
     /// `unflatten(dim, sizes)`: one dimension split into `sizes` (one may be -1).
     public func unflatten(dim: Int, sizes: [Int]) throws -> Tensor {
+        guard rank > 0 else { throw TensorError("unflatten: cannot unflatten a 0-dim tensor") }
         let d = try wrapDimension(dim)
         let known = sizes.filter { $0 != -1 }.reduce(1, *)
         let inferred = sizes.map { $0 == -1 ? (known == 0 ? 0 : shape[d] / known) : $0 }

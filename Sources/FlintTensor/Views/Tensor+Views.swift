@@ -109,6 +109,7 @@ extension Tensor {
 
     /// `length` elements of `dim` from `start` (which may be negative).
     public func narrow(dim: Int, start: Int, length: Int) throws -> Tensor {
+        guard rank > 0 else { throw TensorError("narrow() cannot be applied to a 0-dim tensor.") }
         let d = try wrapDimension(dim)
         let size = shape[d]
         let begin = start < 0 ? start + size : start
@@ -158,6 +159,7 @@ extension Tensor {
                 continue
             }
             let want = sizes[i] == -1 ? shape[old] : sizes[i]
+            guard want >= 0 else { throw TensorError("expand: the size \(sizes[i]) at dimension \(i) is invalid") }
             if shape[old] == want {
                 newShape[i] = want
                 newStrides[i] = strides[old]
@@ -178,12 +180,14 @@ extension Tensor {
 
     /// Views of each index along `dim`, with that dimension removed.
     public func unbind(dim: Int = 0) throws -> [Tensor] {
+        guard rank > 0 else { throw TensorError("Dimension specified as 0 but tensor has no dimensions") }
         let d = try wrapDimension(dim)
         return try (0..<shape[d]).map { try select(dim: d, index: $0) }
     }
 
     /// Consecutive views of `splitSize` elements along `dim` (the last may be shorter).
     public func split(_ splitSize: Int, dim: Int = 0) throws -> [Tensor] {
+        guard rank > 0 else { throw TensorError("split expects at least a 1-dimensional tensor") }
         let d = try wrapDimension(dim)
         guard splitSize >= 0 else { throw TensorError("split expects split_size be non-negative, but got split_size=\(splitSize)") }
         let size = shape[d]
@@ -194,6 +198,7 @@ extension Tensor {
 
     /// Views of the given sizes along `dim`, which must add up to that dimension's size.
     public func split(sizes: [Int], dim: Int = 0) throws -> [Tensor] {
+        guard rank > 0 else { throw TensorError("split expects at least a 1-dimensional tensor") }
         let d = try wrapDimension(dim)
         guard sizes.reduce(0, +) == shape[d], sizes.allSatisfy({ $0 >= 0 }) else {
             throw TensorError("split_with_sizes expects split_sizes to sum exactly to \(shape[d]) (input tensor's size at dimension \(d)), but got split_sizes=\(sizes)")
@@ -208,6 +213,7 @@ extension Tensor {
     /// `chunks` views of nearly equal size along `dim` (ATen's rule: each has ceil(size / chunks)).
     public func chunk(_ chunks: Int, dim: Int = 0) throws -> [Tensor] {
         guard chunks > 0 else { throw TensorError("chunk expects `chunks` to be greater than 0, got: \(chunks)") }
+        guard rank > 0 else { throw TensorError("chunk expects at least a 1-dimensional tensor") }
         let d = try wrapDimension(dim)
         let size = shape[d]
         if size == 0 { return try split(sizes: Array(repeating: 0, count: chunks), dim: d) }
