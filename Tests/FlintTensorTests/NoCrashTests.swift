@@ -45,8 +45,9 @@ import Testing
         }
     }
 
-    @Test func randomCallsNeverCrash() throws {
-        var g = Generator(state: 6)
+    @Test(arguments: [2026, 7, 12345] as [UInt64])
+    func randomCallsNeverCrash(seed: UInt64) throws {
+        var g = Generator(state: seed)
         var calls = 0
         for name in OpTable.operations.keys.sorted() {
             let implementation = OpTable.operations[name]!
