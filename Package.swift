@@ -56,5 +56,6 @@ let package = Package(
         .testTarget(name: "FlintTensorTests", dependencies: ["FlintTensor", "FlintNumPy", "FlintTestSupport"]),
         .testTarget(name: "FlintLoaderTests", dependencies: ["FlintLoader", "FlintTestSupport"]),
         .testTarget(name: "FlintCLITests", dependencies: ["FlintTestSupport"]),
+        .testTarget(name: "FlintScriptTests", dependencies: ["FlintScript", "FlintLoader", "FlintTestSupport"]),
     ]
 )
