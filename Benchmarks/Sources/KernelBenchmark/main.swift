@@ -96,3 +96,18 @@ do {
     print("error: \(error)")
     exit(1)
 }
+
+// Pool sanity: a compute-bound loop split over the pool.
+do {
+    let pool = ThreadPool.shared
+    let n = 1 << 22
+    let out = UnsafeMutablePointer<Double>.allocate(capacity: 8)
+    let ms = time {
+        pool.parallelFor(2, minimumPerThread: 1) { range, thread in
+            var acc = 0.0
+            for r in range { for i in 0..<(n / 2) { acc += Double(i &* (r + 1)).squareRoot() } }
+            out[thread] = acc
+        }
+    }
+    print("{\"case\": \"pool busy loop\", \"threads\": \(threads), \"pool_threads\": \(pool.threadCount), \"flint_ms\": \(format3(ms))}")
+}

@@ -47,11 +47,14 @@ extension Tensor {
             }
             outputSpatial.append(size)
         }
+        let geometry = ConvolutionGeometry(
+            inputSpatial: inputSpatial, outputSpatial: outputSpatial, kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+        if Tensor.isDepthwise(input: self, weight: weight, groups: groups) {
+            return try depthwiseConvolution(weight: weight, bias: bias, geometry: geometry)
+        }
         let input = try contiguous()
         let weights = try weight.contiguous()
         let result = Tensor(zeros: [n, outChannels] + outputSpatial, dtype: dtype)
-        let geometry = ConvolutionGeometry(
-            inputSpatial: inputSpatial, outputSpatial: outputSpatial, kernel: kernel, stride: stride, padding: padding, dilation: dilation)
         let channelsPerGroup = c / groups
         let outPerGroup = outChannels / groups
         let positions = outputSpatial.reduce(1, *)

@@ -1,0 +1,157 @@
+/// Depthwise 2-D convolution (groups == input channels, each channel with its own `multiplier` filters):
+/// a direct loop, one output row at a time, whose inner loop over output columns has no branches for
+/// stride-1 interiors, instead of one tiny GEMM per channel.
+extension Tensor {
+    /// Whether a 2-D convolution with these shapes is depthwise.
+    static func isDepthwise(input: Tensor, weight: Tensor, groups: Int) -> Bool {
+        input.rank == 4 && weight.rank == 4 && groups > 1 && groups == input.shape[1] && weight.shape[1] == 1
+            && weight.shape[0] % groups == 0
+    }
+
+    func depthwiseConvolution(weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry) throws -> Tensor {
+        let (n, channels) = (shape[0], shape[1])
+        let multiplier = weight.shape[0] / channels
+        let result = Tensor(zeros: [n, channels * multiplier] + geometry.outputSpatial, dtype: dtype)
+        let input = try contiguous()
+        let filters = try weight.contiguous()
+        let biasValues = try bias.map { try $0.to(dtype).contiguous() }
+        let planes = n * channels * multiplier
+        let pool = ThreadPool.shared
+        let work = planes * geometry.outputSpatial.reduce(1, *) * geometry.kernel.reduce(1, *)
+        var failure: Error?
+        pool.parallelFor(planes, minimumPerThread: Swift.max(1, planes * (1 << 15) / Swift.max(work, 1))) { range, _ in
+            do {
+                try dtype.dispatchNumeric(
+                    DepthwisePlanes(input: input, weight: filters, bias: biasValues, output: result, geometry: geometry, multiplier: multiplier, planes: range),
+                    operation: "depthwise convolution")
+            } catch { failure = error }
+        }
+        if let failure { throw failure }
+        return result
+    }
+}
+
+private struct DepthwisePlanes: NumericDTypeVisitor {
+    let input: Tensor
+    let weight: Tensor
+    let bias: Tensor?
+    let output: Tensor
+    let geometry: ConvolutionGeometry
+    let multiplier: Int
+    let planes: Range<Int>
+
+    func visitFloating<T: FloatingElement>(_ type: T.Type) throws {
+        if T.self == Float.self {
+            runFloat()
+        } else {
+            run(T.self, zero: T.Compute(0), load: { $0.computeValue }, store: { T(computeValue: $0) }, fma: { $0 + $1 * $2 })
+        }
+    }
+
+    /// The float32 loop, written out on raw pointers so the interior loop vectorises.
+    private func runFloat() {
+        let (inH, inW) = (geometry.inputSpatial[0], geometry.inputSpatial[1])
+        let (outH, outW) = (geometry.outputSpatial[0], geometry.outputSpatial[1])
+        let (kH, kW) = (geometry.kernel[0], geometry.kernel[1])
+        let (sH, sW) = (geometry.stride[0], geometry.stride[1])
+        let (pH, pW) = (geometry.padding[0], geometry.padding[1])
+        let (dH, dW) = (geometry.dilation[0], geometry.dilation[1])
+        let source = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
+        let filters = UnsafePointer(weight.baseAddress.assumingMemoryBound(to: Float.self))
+        let biases = bias.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: Float.self)) }
+        let target = output.baseAddress.assumingMemoryBound(to: Float.self)
+        let outChannels = output.shape[1]
+        let firstInterior = Swift.min(outW, Swift.max(0, (pW + sW - 1) / sW))
+        let lastInterior = Swift.max(firstInterior, Swift.min(outW, (inW + pW - (kW - 1) * dW - 1) / sW + 1))
+        for plane in planes {
+            let (image, outChannel) = (plane / outChannels, plane % outChannels)
+            let inputPlane = source + (image * input.shape[1] + outChannel / multiplier) * inH * inW
+            let taps = filters + outChannel * kH * kW
+            let start = biases?[outChannel] ?? 0
+            for oy in 0..<outH {
+                let out = target + plane * outH * outW + oy * outW
+                out.update(repeating: start, count: outW)
+                for ky in 0..<kH {
+                    let iy = oy * sH - pH + ky * dH
+                    if iy < 0 || iy >= inH { continue }
+                    let line = inputPlane + iy * inW
+                    for kx in 0..<kW {
+                        let w = taps[ky * kW + kx]
+                        let shift = kx * dW - pW
+                        for ox in 0..<firstInterior {
+                            let ix = ox * sW + shift
+                            if ix >= 0 && ix < inW { out[ox] += line[ix] * w }
+                        }
+                        if sW == 1 {
+                            let shifted = line + shift
+                            for ox in firstInterior..<lastInterior { out[ox] += shifted[ox] * w }
+                        } else {
+                            for ox in firstInterior..<lastInterior { out[ox] += line[ox * sW + shift] * w }
+                        }
+                        for ox in lastInterior..<outW {
+                            let ix = ox * sW + shift
+                            if ix >= 0 && ix < inW { out[ox] += line[ix] * w }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func visitInteger<T: IntegerElement>(_ type: T.Type) throws {
+        run(T.self, zero: T(0), load: { $0 }, store: { $0 }, fma: { $0 &+ $1 &* $2 })
+    }
+
+    func visitBool() throws { throw TensorError("\"slow_conv2d_cpu\" not implemented for 'Bool'") }
+
+    private func run<T, Acc>(_ type: T.Type, zero: Acc, load: (T) -> Acc, store: (Acc) -> T, fma: (Acc, Acc, Acc) -> Acc) {
+        let (inH, inW) = (geometry.inputSpatial[0], geometry.inputSpatial[1])
+        let (outH, outW) = (geometry.outputSpatial[0], geometry.outputSpatial[1])
+        let (kH, kW) = (geometry.kernel[0], geometry.kernel[1])
+        let (sH, sW) = (geometry.stride[0], geometry.stride[1])
+        let (pH, pW) = (geometry.padding[0], geometry.padding[1])
+        let (dH, dW) = (geometry.dilation[0], geometry.dilation[1])
+        let source = UnsafePointer(input.baseAddress.assumingMemoryBound(to: T.self))
+        let filters = UnsafePointer(weight.baseAddress.assumingMemoryBound(to: T.self))
+        let biases = bias.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: T.self)) }
+        let target = output.baseAddress.assumingMemoryBound(to: T.self)
+        let outChannels = output.shape[1]
+        var row = [Acc](repeating: zero, count: outW)
+        var taps = [Acc](repeating: zero, count: kH * kW)
+        for plane in planes {
+            let (image, outChannel) = (plane / outChannels, plane % outChannels)
+            let inChannel = outChannel / multiplier
+            let inputPlane = source + (image * input.shape[1] + inChannel) * inH * inW
+            for t in 0..<(kH * kW) { taps[t] = load(filters[outChannel * kH * kW + t]) }
+            let start = biases.map { load($0[outChannel]) } ?? zero
+            // Output columns whose every tap lies inside the input row (no bounds checks needed there).
+            let firstInterior = Swift.min(outW, Swift.max(0, (pW + sW - 1) / sW))
+            let lastInterior = Swift.max(firstInterior, Swift.min(outW, (inW + pW - (kW - 1) * dW - 1) / sW + 1))
+            for oy in 0..<outH {
+                for ox in 0..<outW { row[ox] = start }
+                for ky in 0..<kH {
+                    let iy = oy * sH - pH + ky * dH
+                    if iy < 0 || iy >= inH { continue }
+                    let line = inputPlane + iy * inW
+                    for kx in 0..<kW {
+                        let w = taps[ky * kW + kx]
+                        let shift = kx * dW - pW
+                        for ox in 0..<firstInterior {
+                            let ix = ox * sW + shift
+                            if ix >= 0 && ix < inW { row[ox] = fma(row[ox], load(line[ix]), w) }
+                        }
+                        row.withUnsafeMutableBufferPointer { out in
+                            for ox in firstInterior..<lastInterior { out[ox] = fma(out[ox], load(line[ox * sW + shift]), w) }
+                        }
+                        for ox in lastInterior..<outW {
+                            let ix = ox * sW + shift
+                            if ix >= 0 && ix < inW { row[ox] = fma(row[ox], load(line[ix]), w) }
+                        }
+                    }
+                }
+                let outRow = target + plane * outH * outW + oy * outW
+                for ox in 0..<outW { outRow[ox] = store(row[ox]) }
+            }
+        }
+    }
+}
