@@ -13,7 +13,7 @@ for threads in 1 2; do
 done
 python3 - "$tmp/flint.jsonl" "$tmp/torch.jsonl" <<'PY'
 import json, sys
-flint = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+flint = [r for r in (json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")) if "naive_ms" in r]
 torch = {(r["case"], r["threads"]): r for r in (json.loads(l) for l in open(sys.argv[2]) if l.startswith("{"))}
 print("| case | threads | Flint ms | Flint GFLOP/s | naive ms | PyTorch ms | PyTorch GFLOP/s | Flint / PyTorch time |")
 print("|---|---|---|---|---|---|---|---|")

@@ -1,7 +1,7 @@
 /// A flat block of bytes that tensors view. Several tensors may share one storage (views), and writes
 /// through one are visible through all.
 ///
-/// A storage either owns its memory (allocated, 64-byte aligned, zeroed) or borrows it from an `owner`
+/// A storage either owns its memory (64-byte aligned, from the ``BlockCache``) or borrows it from an `owner`
 /// that keeps it alive, such as a memory-mapped archive: weights are then used in place, never copied.
 public final class Storage: @unchecked Sendable {
     /// First byte of the storage.
@@ -13,8 +13,17 @@ public final class Storage: @unchecked Sendable {
     /// Allocates `byteCount` zeroed bytes, 64-byte aligned.
     public init(byteCount: Int) {
         precondition(byteCount >= 0, "negative storage size")
-        base = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+        base = BlockCache.allocate(byteCount)
         base.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1))
+        self.byteCount = byteCount
+        owner = nil
+    }
+
+    /// Allocates `byteCount` bytes, 64-byte aligned, without initialising them: for results that every
+    /// element is written to.
+    init(uninitializedByteCount byteCount: Int) {
+        precondition(byteCount >= 0, "negative storage size")
+        base = BlockCache.allocate(byteCount)
         self.byteCount = byteCount
         owner = nil
     }
@@ -30,6 +39,6 @@ public final class Storage: @unchecked Sendable {
     public var isBorrowed: Bool { owner != nil }
 
     deinit {
-        if owner == nil { base.deallocate() }
+        if owner == nil { BlockCache.release(base, byteCount: byteCount) }
     }
 }

@@ -55,6 +55,14 @@ public struct Tensor: @unchecked Sendable {
             strides: Tensor.contiguousStrides(for: shape), storageOffset: 0)
     }
 
+    /// A new contiguous tensor whose elements are not initialised; the caller writes every one.
+    init(uninitialized shape: [Int], dtype: DType) {
+        let count = shape.reduce(1, *)
+        self.init(
+            unchecked: Storage(uninitializedByteCount: count * dtype.itemSize), dtype: dtype, shape: shape,
+            strides: Tensor.contiguousStrides(for: shape), storageOffset: 0)
+    }
+
     /// Row-major strides for `shape`.
     public static func contiguousStrides(for shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)

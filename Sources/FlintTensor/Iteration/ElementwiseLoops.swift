@@ -68,6 +68,7 @@ extension Tensor {
     }
 
     /// A fresh contiguous tensor of `shape` and `dtype` for results.
-    @inlinable
-    static func output(_ shape: [Int], _ dtype: DType) -> Tensor { Tensor(zeros: shape, dtype: dtype) }
+    /// Pointwise kernels write every element, so the memory is left uninitialised (an empty shape
+    /// allocates nothing to write).
+    static func output(_ shape: [Int], _ dtype: DType) -> Tensor { Tensor(uninitialized: shape, dtype: dtype) }
 }

@@ -1,3 +1,5 @@
+import CFlintKernels
+
 /// Convolutions over 1, 2 or 3 spatial dimensions (`aten::convolution` semantics), and 2-D transposed
 /// convolution. Each output tile gathers its input patches into a small, cache-resident slab that feeds
 /// the GEMM (never a whole-image im2col); 1×1 stride-1 convolutions multiply the input in place.
@@ -54,7 +56,7 @@ extension Tensor {
         }
         let input = try contiguous()
         let weights = try weight.contiguous()
-        let result = Tensor(zeros: [n, outChannels] + outputSpatial, dtype: dtype)
+        let result = Tensor(uninitialized: [n, outChannels] + outputSpatial, dtype: dtype)
         let channelsPerGroup = c / groups
         let outPerGroup = outChannels / groups
         let positions = outputSpatial.reduce(1, *)
@@ -77,22 +79,77 @@ extension Tensor {
                 let rowLength = outputSpatial.last!
                 let rowsPerTile = Swift.max(1, (1 << 18) / Swift.max(patch * rowLength, 1))
                 let tile = Swift.min(positions, rowsPerTile * rowLength)
-                let slab = Tensor(zeros: [patch, tile], dtype: dtype)
+                if dtype == .float32 {
+                    try Tensor.convolveTilesFloat(
+                        weights: w, input: x, output: y, bias: groupBias, geometry: geometry, positions: positions, patch: patch, tile: tile)
+                    continue
+                }
+                let slab = Tensor(uninitialized: [patch, tile], dtype: dtype)
                 var start = 0
                 while start < positions {
                     let count = Swift.min(tile, positions - start)
                     let columns = try slab.narrow(dim: 1, start: 0, length: count)
-                    if spatial == 2 && count % rowLength == 0 && start % rowLength == 0 {
-                        try dtype.dispatch(GatherRows2D(input: x, geometry: geometry, firstRow: start / rowLength, rows: count / rowLength, slab: slab))
-                    } else {
-                        try dtype.dispatch(GatherPatches(input: x, geometry: geometry, start: start, count: count, slab: slab))
-                    }
+                    try Tensor.gatherPatches(input: x, geometry: geometry, start: start, count: count, into: slab)
                     try Tensor.gemm(w, columns, into: try y.narrow(dim: 1, start: start, length: count), rowBias: groupBias)
                     start += count
                 }
             }
         }
         return result
+    }
+
+    /// Fills the slab with the patches of output positions `start ..< start + count`.
+    static func gatherPatches(input: Tensor, geometry: ConvolutionGeometry, start: Int, count: Int, into slab: Tensor) throws {
+        let rowLength = geometry.outputSpatial.last!
+        if geometry.kernel.count == 2 && count % rowLength == 0 && start % rowLength == 0 {
+            try input.dtype.dispatch(GatherRows2D(input: input, geometry: geometry, firstRow: start / rowLength, rows: count / rowLength, slab: slab))
+        } else {
+            try input.dtype.dispatch(GatherPatches(input: input, geometry: geometry, start: start, count: count, slab: slab))
+        }
+    }
+
+    /// The float32 path: the group's weights are packed once, then the output tiles are spread over the
+    /// thread pool, each thread gathering its own patch slab and multiplying it single-threaded, with the
+    /// bias fused into the GEMM's output write.
+    static func convolveTilesFloat(
+        weights: Tensor, input: Tensor, output: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, positions: Int, patch: Int, tile: Int
+    ) throws {
+        let m = weights.shape[0]
+        let packed = UnsafeMutableRawPointer.allocate(byteCount: flint_sgemm_pack_a_size(Int64(m), Int64(patch)), alignment: 64)
+        defer { packed.deallocate() }
+        flint_sgemm_pack_a(
+            Int64(m), Int64(patch), weights.baseAddress.assumingMemoryBound(to: Float.self), Int64(weights.strides[0]), Int64(weights.strides[1]),
+            packed)
+        var epilogue = flint_gemm_epilogue()
+        epilogue.beta = 0
+        epilogue.bias_kind = FLINT_BIAS_NONE
+        if let bias {
+            epilogue.bias_kind = FLINT_BIAS_PER_ROW
+            epilogue.bias = UnsafePointer(bias.baseAddress.assumingMemoryBound(to: Float.self))
+        }
+        epilogue.activation = FLINT_ACTIVATION_NONE
+        let tiles = (positions + tile - 1) / tile
+        let outBase = output.baseAddress.assumingMemoryBound(to: Float.self)
+        let outRowStride = Int64(output.strides[0])
+        var failure: Error?
+        ThreadPool.shared.parallelFor(tiles, minimumPerThread: 1) { range, _ in
+            let slab = Tensor(uninitialized: [patch, tile], dtype: .float32)
+            let slabBase = slab.baseAddress.assumingMemoryBound(to: Float.self)
+            var localEpilogue = epilogue
+            for t in range {
+                let start = t * tile
+                let count = Swift.min(tile, positions - start)
+                do {
+                    try gatherPatches(input: input, geometry: geometry, start: start, count: count, into: slab)
+                } catch {
+                    failure = error
+                    return
+                }
+                flint_sgemm_packed_a(
+                    nil, Int64(m), Int64(count), Int64(patch), packed, slabBase, Int64(tile), 1, outBase + start, outRowStride, &localEpilogue)
+            }
+        }
+        if let failure { throw failure }
     }
 
     /// Convolution with string padding: `valid` (none) or `same` (output size equals input size; an odd

@@ -11,7 +11,7 @@ extension Tensor {
     func depthwiseConvolution(weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry) throws -> Tensor {
         let (n, channels) = (shape[0], shape[1])
         let multiplier = weight.shape[0] / channels
-        let result = Tensor(zeros: [n, channels * multiplier] + geometry.outputSpatial, dtype: dtype)
+        let result = Tensor(uninitialized: [n, channels * multiplier] + geometry.outputSpatial, dtype: dtype)
         let input = try contiguous()
         let filters = try weight.contiguous()
         let biasValues = try bias.map { try $0.to(dtype).contiguous() }

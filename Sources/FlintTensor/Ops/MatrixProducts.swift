@@ -13,7 +13,7 @@ extension Tensor {
         guard dtype == other.dtype else {
             throw TensorError("expected m1 and m2 to have the same dtype, but got: \(dtype.name) != \(other.dtype.name)")
         }
-        let result = Tensor(zeros: [shape[0], other.shape[1]], dtype: dtype)
+        let result = shape[1] == 0 || dtype != .float32 ? Tensor(zeros: [shape[0], other.shape[1]], dtype: dtype) : Tensor(uninitialized: [shape[0], other.shape[1]], dtype: dtype)
         try Tensor.gemm(self, other, into: result)
         return result
     }
@@ -27,7 +27,8 @@ extension Tensor {
         guard dtype == other.dtype else {
             throw TensorError("expected scalar type \(dtype.scalarTypeName) but found \(other.dtype.scalarTypeName)")
         }
-        let result = Tensor(zeros: [shape[0], shape[1], other.shape[2]], dtype: dtype)
+        let result = shape[2] == 0 || dtype != .float32
+            ? Tensor(zeros: [shape[0], shape[1], other.shape[2]], dtype: dtype) : Tensor(uninitialized: [shape[0], shape[1], other.shape[2]], dtype: dtype)
         try Tensor.batchedGemm(self, other, into: result)
         return result
     }
@@ -103,7 +104,8 @@ extension Tensor {
             throw TensorError("mat1 and mat2 shapes cannot be multiplied (\(elementCount / Swift.max(shape[rank - 1], 1))x\(shape[rank - 1]) and \(weight.shape[1])x\(weight.shape[0]))")
         }
         let rows = try reshape([-1, inFeatures])
-        let result = Tensor(zeros: [rows.shape[0], weight.shape[0]], dtype: dtype)
+        let result = dtype == .float32 && inFeatures > 0
+            ? Tensor(uninitialized: [rows.shape[0], weight.shape[0]], dtype: dtype) : Tensor(zeros: [rows.shape[0], weight.shape[0]], dtype: dtype)
         let transposed = try weight.t()
         if let bias, dtype == .float32, bias.dtype == .float32, bias.rank == 1, bias.shape[0] == weight.shape[0] {
             let b = try bias.contiguous()
