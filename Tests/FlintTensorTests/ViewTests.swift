@@ -54,3 +54,36 @@ import Testing
         #expect(Tensor(scalar: Int64(3)).description == "3\n[ CPULongType{} ]")
     }
 }
+
+@Suite struct MatrixProductTests {
+    func random(_ shape: [Int], seed: UInt64) throws -> Tensor {
+        var state = seed
+        let values = (0..<shape.reduce(1, *)).map { _ -> Float in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(Int64(state >> 40) - (1 << 23)) / Float(1 << 23)
+        }
+        return try Tensor(shape: shape, scalars: values)
+    }
+
+    @Test func packedLinearMatchesLinear() throws {
+        for (batch, inFeatures, outFeatures) in [(1, 768, 300), (5, 37, 19), (64, 128, 256)] {
+            let x = try random([batch, inFeatures], seed: 1)
+            let w = try random([outFeatures, inFeatures], seed: 2)
+            let b = try random([outFeatures], seed: 3)
+            let expected = try x.linear(weight: w, bias: b).scalars(as: Float.self)
+            let packed = try PackedLinearWeight(w)
+            let actual = try x.linear(packed: packed, bias: b).scalars(as: Float.self)
+            for (e, a) in zip(expected, actual) { #expect(Swift.abs(e - a) <= 1e-4 * Swift.max(1, Swift.abs(e))) }
+        }
+    }
+
+    @Test func threadCountDoesNotChangeResults() throws {
+        let a = try random([200, 300], seed: 4)
+        let b = try random([300, 150], seed: 5)
+        ThreadPool.setThreadCount(1)
+        let one = try a.mm(b).scalars(as: Float.self)
+        ThreadPool.setThreadCount(2)
+        let two = try a.mm(b).scalars(as: Float.self)
+        #expect(one == two)
+    }
+}

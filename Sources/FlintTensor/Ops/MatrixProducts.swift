@@ -213,3 +213,53 @@ private struct PortableGemm: NumericDTypeVisitor {
         }
     }
 }
+
+/// A `[out, in]` linear weight packed once into the GEMM's panel layout, for layers that run many times
+/// (the packed form is private to this process and CPU). float32 only.
+public final class PackedLinearWeight: @unchecked Sendable {
+    public let outFeatures: Int
+    public let inFeatures: Int
+    let packed: UnsafeMutableRawPointer
+
+    /// Packs `weight` (`[out, in]`, any strides); throws for other ranks or dtypes.
+    public init(_ weight: Tensor) throws {
+        guard weight.rank == 2, weight.dtype == .float32 else {
+            throw TensorError("PackedLinearWeight: expected a 2-D float32 weight, got \(weight.rank)-D \(weight.dtype.name)")
+        }
+        outFeatures = weight.shape[0]
+        inFeatures = weight.shape[1]
+        packed = UnsafeMutableRawPointer.allocate(byteCount: flint_sgemm_pack_b_size(Int64(inFeatures), Int64(outFeatures)), alignment: 64)
+        // B = weightᵀ: element (p, j) is weight[j, p].
+        flint_sgemm_pack_b(
+            Int64(inFeatures), Int64(outFeatures), weight.baseAddress.assumingMemoryBound(to: Float.self),
+            Int64(weight.strides[1]), Int64(weight.strides[0]), packed)
+    }
+
+    deinit { packed.deallocate() }
+}
+
+extension Tensor {
+    /// `F.linear` with a pre-packed weight; the bias (if any) is fused into the GEMM's output write.
+    public func linear(packed weight: PackedLinearWeight, bias: Tensor?) throws -> Tensor {
+        guard dtype == .float32, rank >= 1, shape[rank - 1] == weight.inFeatures else {
+            throw TensorError("linear: input \(shape) (\(dtype.name)) does not match a packed weight of \(weight.outFeatures)x\(weight.inFeatures)")
+        }
+        let rows = try reshape([-1, weight.inFeatures])
+        let result = Tensor(zeros: [rows.shape[0], weight.outFeatures], dtype: .float32)
+        var epilogue = flint_gemm_epilogue()
+        epilogue.beta = 0
+        epilogue.bias_kind = FLINT_BIAS_NONE
+        let biasValues = try bias.map { try $0.to(.float32).contiguous() }
+        if let biasValues {
+            guard biasValues.elementCount == weight.outFeatures else { throw TensorError("linear: bias must have \(weight.outFeatures) elements") }
+            epilogue.bias_kind = FLINT_BIAS_PER_COL
+            epilogue.bias = UnsafePointer(biasValues.baseAddress.assumingMemoryBound(to: Float.self))
+        }
+        epilogue.activation = FLINT_ACTIVATION_NONE
+        flint_sgemm_packed_b(
+            ThreadPool.shared.raw, Int64(rows.shape[0]), Int64(weight.outFeatures), Int64(weight.inFeatures),
+            rows.baseAddress.assumingMemoryBound(to: Float.self), Int64(rows.strides[0]), Int64(rows.strides[1]),
+            weight.packed, result.baseAddress.assumingMemoryBound(to: Float.self), Int64(result.strides[0]), &epilogue)
+        return try result.reshape(Array(shape.dropLast()) + [weight.outFeatures])
+    }
+}
