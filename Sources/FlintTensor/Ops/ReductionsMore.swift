@@ -1,4 +1,4 @@
-/// More reductions: `prod`, `all`/`any`, `count_nonzero`, `norm`, `cumprod`.
+/// More reductions: `prod`, `all`/`any`, `count_nonzero`, `norm`.
 extension Tensor {
     /// Product over `dims`; integer and bool inputs give int64 unless `dtype` is given.
     public func prod(dims: [Int]? = nil, keepDim: Bool = false, dtype: DType? = nil) throws -> Tensor {
@@ -34,24 +34,6 @@ extension Tensor {
         let powered = try Tensor.pow(.tensor(magnitude.to(.float64)), .scalar(.double(p)))
         let total = try powered.sum(dims: dims, keepDim: keepDim)
         return try Tensor.pow(.tensor(total), .scalar(.double(1 / p))).to(dtype)
-    }
-
-    /// Cumulative product along `dim`.
-    public func cumprod(dim: Int, dtype: DType? = nil) throws -> Tensor {
-        let target = dtype ?? (self.dtype.isFloatingPoint ? self.dtype : .int64)
-        guard target.isFloatingPoint else {
-            let (rows, inverse) = try to(target).rowsAlong(dim)
-            let copy = try rows.clone()
-            try target.dispatchNumeric(IntegerCumprod(rows: copy), operation: "cumprod")
-            return try (inverse.isEmpty ? copy.reshape(shape) : copy.permute(inverse)).contiguous()
-        }
-        return try to(target).rowwise(dim: dim, dtype: nil, operation: "cumprod") { row, out, n in
-            var total = 1.0
-            for i in 0..<n {
-                total *= row[i]
-                out[i] = total
-            }
-        }
     }
 
     private func truthReduction(dims: [Int]?, keepDim: Bool, every: Bool) throws -> Tensor {
@@ -100,18 +82,4 @@ private struct ProductRows: NumericDTypeVisitor {
     }
 
     func visitBool() throws -> Tensor { throw TensorError("prod does not support dtype bool") }
-}
-
-private struct IntegerCumprod: NumericDTypeVisitor {
-    let rows: Tensor
-    func visitFloating<T: FloatingElement>(_ type: T.Type) throws {}
-    func visitInteger<T: IntegerElement>(_ type: T.Type) throws {
-        let n = rows.shape.last ?? 1
-        guard n > 0 else { return }
-        let p = rows.baseAddress.assumingMemoryBound(to: T.self)
-        for start in stride(from: 0, to: rows.elementCount, by: n) {
-            for i in 1..<n { p[start + i] = p[start + i] &* p[start + i - 1] }
-        }
-    }
-    func visitBool() throws { throw TensorError("cumprod does not support dtype bool") }
 }

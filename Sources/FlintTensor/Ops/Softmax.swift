@@ -1,6 +1,6 @@
 import RealModule
 
-/// Softmax, log-softmax, logsumexp and cumulative sums along one dimension.
+/// Softmax, log-softmax and logsumexp along one dimension.
 extension Tensor {
     /// `softmax(dim)`: exp(x - max) / sum, computed in float for half types. `dtype` converts the input first.
     public func softmax(dim: Int, dtype: DType? = nil) throws -> Tensor {
@@ -27,25 +27,6 @@ extension Tensor {
             for i in 0..<n { total += Double.exp(row[i] - m) }
             let shift = m + Double.log(total)
             for i in 0..<n { out[i] = row[i] - shift }
-        }
-    }
-
-    /// Cumulative sum along `dim`; integer and bool inputs give int64 unless `dtype` is given.
-    public func cumsum(dim: Int, dtype: DType? = nil) throws -> Tensor {
-        let target = dtype ?? (self.dtype.isFloatingPoint ? self.dtype : .int64)
-        if !target.isFloatingPoint {
-            let (rows, inverse) = try to(target).rowsAlong(dim)
-            let copy = Tensor(zeros: rows.shape, dtype: target)
-            try copy.copy(from: rows)
-            try target.dispatchNumeric(IntegerCumsum(rows: copy), operation: "cumsum")
-            return try (inverse.isEmpty ? copy.reshape(shape) : copy.permute(inverse)).contiguous()
-        }
-        return try to(target).rowwise(dim: dim, dtype: nil, operation: "cumsum") { row, out, n in
-            var total = 0.0
-            for i in 0..<n {
-                total += row[i]
-                out[i] = total
-            }
         }
     }
 
@@ -98,18 +79,4 @@ extension Tensor {
 private struct SelectFinite: BinaryArithmetic {
     func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a.isInfinite ? b : a }
     func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { a }
-}
-
-private struct IntegerCumsum: NumericDTypeVisitor {
-    let rows: Tensor
-    func visitFloating<T: FloatingElement>(_ type: T.Type) throws {}
-    func visitInteger<T: IntegerElement>(_ type: T.Type) throws {
-        let n = rows.shape.last ?? 1
-        guard n > 0 else { return }
-        let p = rows.baseAddress.assumingMemoryBound(to: T.self)
-        for start in stride(from: 0, to: rows.elementCount, by: n) {
-            for i in 1..<n { p[start + i] = p[start + i] &+ p[start + i - 1] }
-        }
-    }
-    func visitBool() throws { throw TensorError("cumsum does not support dtype bool") }
 }
