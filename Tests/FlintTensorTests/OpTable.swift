@@ -521,6 +521,8 @@ enum OpTable {
             tensorOp("aten::\(name).vec") { try interpolate($0, mode: mode, alignCornersIndex: nil) }
             tensorOp("aten::\(name)") { try interpolateExplicit($0, mode: mode, hasAlignCorners: false) }
         }
+        tensorOp("aten::_upsample_bilinear2d_aa.vec") { try interpolate($0, mode: "bilinear-antialias", alignCornersIndex: 2) }
+        tensorOp("aten::_upsample_bicubic2d_aa.vec") { try interpolate($0, mode: "bicubic-antialias", alignCornersIndex: 2) }
         for (name, mode) in [("upsample_linear1d", "linear"), ("upsample_bilinear2d", "bilinear"), ("upsample_trilinear3d", "trilinear"), ("upsample_bicubic2d", "bicubic")] {
             tensorOp("aten::\(name).vec") { try interpolate($0, mode: mode, alignCornersIndex: 2) }
             tensorOp("aten::\(name)") { try interpolateExplicit($0, mode: mode, hasAlignCorners: true) }

@@ -10,7 +10,10 @@ extension Tensor {
         guard spatial >= 1, spatial <= 3, rank == spatial + 2 else {
             throw TensorError("interpolate: expected a \(spatial + 2)-D input for \(spatial) spatial dimensions, got \(rank)-D")
         }
-        guard dtype.isFloatingPoint || (dtype == .uint8 && (mode.hasPrefix("nearest") || mode == "bilinear" || mode == "bicubic")) else {
+        let antialias = mode.hasSuffix("-antialias")
+        guard (dtype.isFloatingPoint && !(antialias && (dtype == .float16 || dtype == .bfloat16)))
+            || (dtype == .uint8 && (mode.hasPrefix("nearest") || mode.hasPrefix("bilinear") || mode.hasPrefix("bicubic")))
+        else {
             throw TensorError("\"upsample_\(mode)\" not implemented for '\(dtype.scalarTypeName)'")
         }
         let inputSpatial = Array(shape.suffix(spatial))
@@ -54,6 +57,24 @@ extension Tensor {
                     let weights = Self.cubicWeights(t)
                     return (0..<4).map { (Swift.min(Swift.max(base - 1 + $0, 0), inSize - 1), weights[$0]) }
                 }
+            case "bilinear-antialias", "bicubic-antialias":
+                // PIL-style resampling (ATen's `_upsample_*_aa`): when shrinking, the filter widens to cover
+                // every input pixel of the output's footprint; weights are normalised per output.
+                let cubic = mode.hasPrefix("bicubic")
+                let support = (cubic ? 2.0 : 1.0) * Swift.max(scale, 1)
+                let inverse = scale >= 1 ? 1 / scale : 1
+                result = try result.resample(axis: axis, outSize: outSize) { o in
+                    let center = scale * (Double(o) + 0.5)
+                    let low = Swift.max(Int(center - support + 0.5), 0)
+                    let high = Swift.min(Int(center + support + 0.5), inSize)
+                    var taps: [(Int, Double)] = []
+                    for j in low..<Swift.max(high, low) {
+                        let x = (Double(j) - center + 0.5) * inverse
+                        taps.append((j, cubic ? Self.antialiasCubic(x) : Swift.max(0, 1 - Swift.abs(x))))
+                    }
+                    let total = taps.reduce(0) { $0 + $1.1 }
+                    return total == 0 ? taps : taps.map { ($0.0, $0.1 / total) }
+                }
             default:
                 throw TensorError("interpolate: unsupported mode '\(mode)'")
             }
@@ -69,6 +90,15 @@ extension Tensor {
         if alignCorners { return outSize > 1 ? Double(inSize - 1) / Double(outSize - 1) : 0 }
         if let scale, scale > 0 { return 1 / scale }
         return Double(inSize) / Double(outSize)
+    }
+
+    /// The cubic filter antialiased resizing uses (A = -0.5, as PIL), evaluated at distance `x`.
+    static func antialiasCubic(_ x: Double) -> Double {
+        let a = -0.5
+        let t = Swift.abs(x)
+        if t < 1 { return ((a + 2) * t - (a + 3)) * t * t + 1 }
+        if t < 2 { return (((t - 5) * t + 8) * t - 4) * a }
+        return 0
     }
 
     /// Keys' cubic convolution weights with A = -0.75, as ATen's `upsample_bicubic2d`.

@@ -1,0 +1,92 @@
+#ifndef FLINT_POINTWISE_H
+#define FLINT_POINTWISE_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Vectorized float32 pointwise math and fused row operations.
+///
+/// Every unary function below reads `x[0 ..< n]` and writes `y[0 ..< n]` (contiguous, any alignment).
+/// `y` may be exactly `x` (in place); any other overlap is undefined. `n <= 0` does nothing. The
+/// functions keep no state, so a caller may split one array into chunks and run them on several
+/// threads at once.
+///
+/// Accuracy (measured by Tools/kernel-bench/test_pointwise.c against double-precision libm over a
+/// sweep of every 61st float bit pattern plus denormals, +-0, +-inf, NaN and large |x|; see that file
+/// for the current numbers): exp, log, tanh, sigmoid, silu within 2 ulp; erf, gelu within a few ulp
+/// (absolute error < 1e-7 for erf). NaN in gives NaN out; exp(-inf) = 0, exp(inf) = inf,
+/// log(+-0) = -inf, log(x < 0) = NaN, log(inf) = inf, tanh(+-inf) = +-1, sigmoid(-inf) = 0.
+/// The scalar fallback uses the platform libm (expf, logf, tanhf, erff, erfcf, log1pf).
+///
+/// The vector variant (AVX-512, AVX2+FMA, NEON, or scalar) is picked once on first use from the CPU;
+/// the environment variable FLINT_KERNELS_ISA=scalar|avx2|avx512|neon overrides it, as does
+/// flint_pointwise_force_isa.
+
+/// y = e^x.
+void flint_exp_f32(const float *x, float *y, int64_t n);
+/// y = ln(x): -inf for +-0, NaN for x < 0, denormal inputs handled exactly.
+void flint_log_f32(const float *x, float *y, int64_t n);
+/// y = tanh(x).
+void flint_tanh_f32(const float *x, float *y, int64_t n);
+/// y = 1 / (1 + e^-x), computed as e^x / (1 + e^x) for x < 0 so tiny results keep full precision.
+void flint_sigmoid_f32(const float *x, float *y, int64_t n);
+/// y = erf(x).
+void flint_erf_f32(const float *x, float *y, int64_t n);
+/// y = 0.5 x (1 + erf(x / sqrt 2)) (torch's GELU, approximate='none'). Evaluated as
+/// 0.5 x erfc(-x / sqrt 2), so the negative tail keeps relative precision. gelu(-inf) = NaN as in torch;
+/// gelu(+inf) = +inf (torch 2.x gives NaN there).
+void flint_gelu_f32(const float *x, float *y, int64_t n);
+/// y = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (torch's GELU, approximate='tanh'), evaluated as
+/// x * sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3)), which is the same function without the cancellation.
+void flint_gelu_tanh_f32(const float *x, float *y, int64_t n);
+/// y = x * sigmoid(x) (SiLU / swish). silu(-inf) = NaN, like torch.
+void flint_silu_f32(const float *x, float *y, int64_t n);
+/// y = max(x, 0); NaN stays NaN, -0 stays -0 (like torch.relu).
+void flint_relu_f32(const float *x, float *y, int64_t n);
+/// y = x * min(max(x + 3, 0), 6) / 6 (torch's hardswish, same operation order); NaN propagates.
+void flint_hardswish_f32(const float *x, float *y, int64_t n);
+/// y = min(max(x + 3, 0), 6) / 6 (torch's hardsigmoid); NaN propagates.
+void flint_hardsigmoid_f32(const float *x, float *y, int64_t n);
+/// torch's softplus: y = x where x * beta > threshold, else log(1 + e^(x * beta)) / beta. The
+/// logarithm is evaluated as max(z, 0) + log1p(e^-|z|) (z = x * beta), so it never overflows.
+void flint_softplus_f32(const float *x, float *y, int64_t n, float beta, float threshold);
+
+/// Softmax (log == 0) or log-softmax (log != 0) of each row along its contiguous last dimension.
+///
+/// Row r is `x[r * x_row_stride + j]`, j < cols, and its result goes to `y[r * y_row_stride + j]`
+/// (strides in elements). Numerically stable (the row maximum is subtracted first). As in torch, a
+/// NaN anywhere in a row, a row of all -inf, or a +inf in a row makes the whole output row NaN.
+/// `y` may be exactly `x` with the same stride (in place); any other overlap is undefined.
+/// rows <= 0 or cols <= 0 does nothing.
+void flint_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols, int64_t x_row_stride,
+                        int64_t y_row_stride, int log);
+
+/// Layer normalization of each row over its `cols` contiguous elements, like ATen's layer_norm:
+///
+///     mean = sum(x) / cols;  var = sum((x - mean)^2) / cols  (biased);  rstd = 1 / sqrt(var + eps)
+///     y[j] = (x[j] - mean) * rstd * weight[j] + bias[j]
+///
+/// Rows and strides are as in flint_softmax_rows. `weight` and `bias` (each `cols` elements) may be
+/// NULL (then 1 and 0). If `mean_out` / `rstd_out` are not NULL, row r's mean and rstd are stored at
+/// index r. y may be exactly x with the same stride. cols <= 0 writes no y, mean 0 and rstd 1/sqrt(eps).
+void flint_layer_norm_rows(const float *x, float *y, int64_t rows, int64_t cols, int64_t x_row_stride,
+                           int64_t y_row_stride, const float *weight, const float *bias, float eps,
+                           float *mean_out, float *rstd_out);
+
+/// Forces the variant used by the functions above: "scalar", "avx2", "avx512", "neon", or "auto"
+/// (back to the CPU's best). Returns 1 on success, 0 if the name is unknown or the CPU cannot run it
+/// (the current choice is then kept). Not thread-safe against concurrent calls of the kernels; meant
+/// for tests and benchmarks.
+int flint_pointwise_force_isa(const char *name);
+
+/// The name of the variant in use ("scalar", "avx2", "avx512" or "neon").
+const char *flint_pointwise_isa(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
