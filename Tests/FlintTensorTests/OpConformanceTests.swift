@@ -10,14 +10,7 @@ import Testing
 
     /// Cases where Flint is knowingly not bit-compatible with ATen, with the reason. Each must still fail
     /// (a known issue), so the list shrinks when a case starts matching.
-    static let knownDivergences: [String: String] = [
-        "upsample_bilinear2d/u8/size8x10": "ATen's uint8 bilinear kernel uses fixed-point weights; Flint interpolates in double and rounds, so some pixels differ by 1",
-        "upsample_bicubic2d/u8/size8x10": "ATen's uint8 bicubic kernel uses fixed-point weights; Flint interpolates in double and rounds, so some pixels differ by 1",
-        "_upsample_bilinear2d_aa/u8/size8x10": "ATen's uint8 antialiased kernel uses fixed-point weights; Flint interpolates in double and rounds, so some pixels differ by 1",
-        "_upsample_bicubic2d_aa/u8/size8x10": "ATen's uint8 antialiased kernel uses fixed-point weights; Flint interpolates in double and rounds, so some pixels differ by 1",
-        "layer_norm/f32/large-offset":
-            "rows of 10000 ± 0.01: ATen's float32 statistics lose most digits (its output is 35% off the exact value); Flint computes the statistics in double",
-    ]
+    static let knownDivergences: [String: String] = [:]
 
     @Test func fixturesArePresent() {
         #expect(!Self.families.isEmpty)

@@ -18,6 +18,9 @@ extension Tensor {
         }
         let inputSpatial = Array(shape.suffix(spatial))
         let scaleList = scales ?? Array(repeating: nil, count: spatial)
+        if dtype == .uint8 && (mode.hasPrefix("bilinear") || mode.hasPrefix("bicubic")) && alignCorners != true {
+            return try resampleBytes(outputSize: outputSize, mode: mode, scales: scaleList)
+        }
         guard scaleList.count == spatial, scaleList.allSatisfy({ $0 == nil || ($0!.isFinite && $0! > 0) }) else {
             throw TensorError("interpolate: scale factors must be positive and finite, got \(scaleList)")
         }
@@ -90,6 +93,90 @@ extension Tensor {
         if alignCorners { return outSize > 1 ? Double(inSize - 1) / Double(outSize - 1) : 0 }
         if let scale, scale > 0 { return 1 / scale }
         return Double(inSize) / Double(outSize)
+    }
+
+    /// ATen's uint8 path for (antialiased) bilinear and bicubic resizing: separable passes, last dimension
+    /// first, each with PIL-style normalised taps turned into int16 fixed-point weights, rounded and clamped
+    /// to uint8 between passes.
+    private func resampleBytes(outputSize: [Int], mode: String, scales: [Double?]) throws -> Tensor {
+        let spatial = outputSize.count
+        let antialias = mode.hasSuffix("-antialias")
+        let cubic = mode.hasPrefix("bicubic")
+        var result = self
+        for d in (0..<spatial).reversed() {
+            let axis = 2 + d
+            let inSize = result.shape[axis]
+            let outSize = outputSize[d]
+            let scale = Self.sourceScale(inSize: inSize, outSize: outSize, alignCorners: false, scale: scales[d])
+            let support = (cubic ? 2.0 : 1.0) * (antialias ? Swift.max(scale, 1) : 1)
+            let inverse = antialias && scale >= 1 ? 1 / scale : 1
+            var table: [[(Int, Int32)]] = []
+            var precision = 0
+            var floatTaps: [[(Int, Double)]] = []
+            var largest = 0.0
+            for o in 0..<outSize {
+                if cubic && !antialias {
+                    // Plain bicubic keeps Keys' weights on border-clamped indices.
+                    let source = (Double(o) + 0.5) * scale - 0.5
+                    let floor = source.rounded(.down)
+                    let weights = Self.cubicWeights(source - floor)
+                    let taps = (0..<4).map { (Swift.min(Swift.max(Int(floor) - 1 + $0, 0), inSize - 1), weights[$0]) }
+                    largest = Swift.max(largest, taps.map { Swift.abs($0.1) }.max() ?? 0)
+                    floatTaps.append(taps)
+                    continue
+                }
+                let center = scale * (Double(o) + 0.5)
+                let low = Swift.max(Int(center - support + 0.5), 0)
+                let high = Swift.min(Int(center + support + 0.5), inSize)
+                var taps: [(Int, Double)] = []
+                for j in low..<Swift.max(high, low) {
+                    let x = (Double(j) - center + 0.5) * inverse
+                    let w: Double
+                    if cubic {
+                        w = antialias ? Self.antialiasCubic(x) : Self.keysCubic(x)
+                    } else {
+                        w = Swift.max(0, 1 - Swift.abs(x))
+                    }
+                    taps.append((j, w))
+                }
+                let total = taps.reduce(0) { $0 + $1.1 }
+                if total != 0 { taps = taps.map { ($0.0, $0.1 / total) } }
+                largest = Swift.max(largest, taps.map { Swift.abs($0.1) }.max() ?? 0)
+                floatTaps.append(taps)
+            }
+            while precision < 22 && Int(0.5 + largest * Double(1 << (precision + 1))) < (1 << 15) { precision += 1 }
+            for taps in floatTaps {
+                table.append(taps.map { j, w in
+                    let scaled = w * Double(1 << precision)
+                    return (j, Int32(scaled < 0 ? scaled - 0.5 : scaled + 0.5))
+                })
+            }
+            let (rows, inverseOrder) = try result.rowsAlong(axis)
+            let count = rows.elementCount / Swift.max(inSize, 1)
+            var outShape = rows.shape
+            outShape[outShape.count - 1] = outSize
+            let out = Tensor(uninitialized: outShape, dtype: .uint8)
+            let src = rows.baseAddress.assumingMemoryBound(to: UInt8.self)
+            let dst = out.baseAddress.assumingMemoryBound(to: UInt8.self)
+            for r in 0..<count {
+                for o in 0..<outSize {
+                    var total: Int64 = precision > 0 ? Int64(1) << (precision - 1) : 0
+                    for (j, w) in table[o] { total += Int64(w) * Int64(src[r * inSize + j]) }
+                    dst[r * outSize + o] = UInt8(Swift.min(Swift.max(total >> precision, 0), 255))
+                }
+            }
+            result = try out.permute(inverseOrder).contiguous()
+        }
+        return result
+    }
+
+    /// Keys' cubic kernel with A = -0.75 at distance `x` (ATen's non-antialiased bicubic).
+    static func keysCubic(_ x: Double) -> Double {
+        let a = -0.75
+        let t = Swift.abs(x)
+        if t < 1 { return ((a + 2) * t - (a + 3)) * t * t + 1 }
+        if t < 2 { return (((t - 5) * t + 8) * t - 4) * a }
+        return 0
     }
 
     /// The cubic filter antialiased resizing uses (A = -0.5, as PIL), evaluated at distance `x`.
