@@ -3,5 +3,6 @@
 
 #include "flint_pool.h"
 #include "flint_gemm.h"
+#include "flint_pointwise.h"
 
 #endif

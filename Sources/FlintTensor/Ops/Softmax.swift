@@ -1,10 +1,12 @@
+import CFlintKernels
 import RealModule
 
 /// Softmax, log-softmax and logsumexp along one dimension.
 extension Tensor {
     /// `softmax(dim)`: exp(x - max) / sum, computed in float for half types. `dtype` converts the input first.
     public func softmax(dim: Int, dtype: DType? = nil) throws -> Tensor {
-        try rowwise(dim: dim, dtype: dtype, operation: "softmax") { row, out, n in
+        if (dtype ?? self.dtype) == .float32 { return try softmaxFloat(dim: dim, log: false) }
+        return try rowwise(dim: dim, dtype: dtype, operation: "softmax") { row, out, n in
             let m = row[0..<n].reduce(-Double.infinity) { Swift.max($0, $1) }
             if m.isNaN || row[0..<n].contains(where: \.isNaN) {
                 for i in 0..<n { out[i] = .nan }
@@ -21,13 +23,28 @@ extension Tensor {
 
     /// `log_softmax(dim)`: x - max - log(sum(exp(x - max))).
     public func logSoftmax(dim: Int, dtype: DType? = nil) throws -> Tensor {
-        try rowwise(dim: dim, dtype: dtype, operation: "log_softmax") { row, out, n in
+        if (dtype ?? self.dtype) == .float32 { return try softmaxFloat(dim: dim, log: true) }
+        return try rowwise(dim: dim, dtype: dtype, operation: "log_softmax") { row, out, n in
             let m = row[0..<n].reduce(-Double.infinity) { Swift.max($0, $1) }
             var total = 0.0
             for i in 0..<n { total += Double.exp(row[i] - m) }
             let shift = m + Double.log(total)
             for i in 0..<n { out[i] = row[i] - shift }
         }
+    }
+
+    /// The float32 path: contiguous rows through the vectorised kernel, rows spread over the pool.
+    private func softmaxFloat(dim: Int, log: Bool) throws -> Tensor {
+        let (rows, inverse) = try to(.float32).rowsAlong(dim)
+        let n = rows.shape.last ?? 1
+        let count = n == 0 ? 0 : rows.elementCount / n
+        let result = Tensor(uninitialized: rows.shape, dtype: .float32)
+        let source = UnsafePointer(rows.baseAddress.assumingMemoryBound(to: Float.self))
+        let target = result.baseAddress.assumingMemoryBound(to: Float.self)
+        ThreadPool.shared.parallelFor(count, minimumPerThread: Swift.max(1, (1 << 14) / Swift.max(n, 1))) { range, _ in
+            flint_softmax_rows(source + range.lowerBound * n, target + range.lowerBound * n, Int64(range.count), Int64(n), Int64(n), Int64(n), log ? 1 : 0)
+        }
+        return try (inverse.isEmpty ? result.reshape(shape) : result.permute(inverse)).contiguous()
     }
 
     /// log(sum(exp(x))) over `dims`, stable for large inputs.

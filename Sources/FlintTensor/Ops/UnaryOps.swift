@@ -1,9 +1,16 @@
+import CFlintKernels
 import RealModule
 
 /// A pointwise function on floating-point values, written once for every float type (`Float`/`Double`;
 /// float16 and bfloat16 compute in `Float` and round the result, as ATen does).
 public protocol FloatPointwiseFunction: Sendable {
     func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C
+    /// A vectorised float32 kernel over contiguous arrays (`x`, `y`, count), when one exists.
+    var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { get }
+}
+
+extension FloatPointwiseFunction {
+    public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { nil }
 }
 
 /// Pointwise math on floats; integer and bool inputs are first converted to float32, as ATen's
@@ -18,6 +25,14 @@ extension Tensor {
         }
         let input = dtype.isFloatingPoint ? self : try to(.float32)
         let result = Tensor.output(shape, input.dtype)
+        if input.dtype == .float32, input.isContiguous, let kernel = function.float32Kernel {
+            let source = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
+            let target = result.baseAddress.assumingMemoryBound(to: Float.self)
+            ThreadPool.shared.parallelFor(input.elementCount, minimumPerThread: 1 << 14) { range, _ in
+                kernel(source + range.lowerBound, target + range.lowerBound, Int64(range.count))
+            }
+            return result
+        }
         try input.dtype.dispatchFloating(FloatMap(function: function, input: input, output: result), operation: operation)
         return result
     }
@@ -45,11 +60,13 @@ extension Tensor {
 
 public struct Exp: FloatPointwiseFunction {
     public init() {}
+    public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { { flint_exp_f32($0, $1, $2) } }
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { .exp(x) }
 }
 
 public struct Log: FloatPointwiseFunction {
     public init() {}
+    public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { { flint_log_f32($0, $1, $2) } }
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { .log(x) }
 }
 
@@ -65,16 +82,19 @@ public struct Rsqrt: FloatPointwiseFunction {
 
 public struct Tanh: FloatPointwiseFunction {
     public init() {}
+    public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { { flint_tanh_f32($0, $1, $2) } }
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { .tanh(x) }
 }
 
 public struct Sigmoid: FloatPointwiseFunction {
     public init() {}
+    public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { { flint_sigmoid_f32($0, $1, $2) } }
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { 1 / (1 + .exp(-x)) }
 }
 
 public struct Erf: FloatPointwiseFunction {
     public init() {}
+    public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { { flint_erf_f32($0, $1, $2) } }
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { .erf(x) }
 }
 
@@ -95,6 +115,7 @@ public struct Reciprocal: FloatPointwiseFunction {
 
 public struct SiLU: FloatPointwiseFunction {
     public init() {}
+    public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { { flint_silu_f32($0, $1, $2) } }
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { x / (1 + .exp(-x)) }
 }
 
@@ -107,6 +128,7 @@ public struct GELU: FloatPointwiseFunction {
 /// `0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))`.
 public struct GELUTanh: FloatPointwiseFunction {
     public init() {}
+    public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { { flint_gelu_tanh_f32($0, $1, $2) } }
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C {
         let inner = C(0.79788456080286535588) * (x + C(0.044715) * x * x * x)
         return C(0.5) * x * (1 + .tanh(inner))
