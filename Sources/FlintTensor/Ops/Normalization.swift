@@ -1,3 +1,4 @@
+import CFlintKernels
 /// Normalization layers in inference form: batch norm with running statistics (or batch statistics),
 /// layer norm, group norm, instance norm. Statistics use the biased variance, computed in double.
 extension Tensor {
@@ -44,6 +45,11 @@ extension Tensor {
         guard normalizedShape.count <= rank, Array(shape.suffix(normalizedShape.count)) == normalizedShape else {
             throw TensorError("Given normalized_shape=\(normalizedShape), expected input with shape [*, \(normalizedShape.map(String.init).joined(separator: ", "))], but got input of size\(shape)")
         }
+        if dtype == .float32, weight?.dtype ?? .float32 == .float32, bias?.dtype ?? .float32 == .float32,
+            weight.map({ $0.shape == normalizedShape }) ?? true, bias.map({ $0.shape == normalizedShape }) ?? true
+        {
+            return try layerNormFloat(normalizedShape: normalizedShape, weight: weight, bias: bias, epsilon: epsilon)
+        }
         let dims = Array((rank - normalizedShape.count)..<rank)
         let wide = try to(.float64)
         let mean = try wide.mean(dims: dims, keepDim: true)
@@ -51,6 +57,32 @@ extension Tensor {
         let rstd = try variance.add(Scalar.double(epsilon).tensor(.float64)).rsqrt()
         let output = try normalize(mean: mean, variance: variance, epsilon: epsilon, weight: weight, bias: bias)
         return (output, try mean.to(dtype), try rstd.to(dtype))
+    }
+
+    /// The float32 path: contiguous rows through the vectorised kernel, spread over the pool.
+    private func layerNormFloat(normalizedShape: [Int], weight: Tensor?, bias: Tensor?, epsilon: Double) throws -> (output: Tensor, mean: Tensor, rstd: Tensor) {
+        let n = normalizedShape.reduce(1, *)
+        let x = try contiguous()
+        let rows = n == 0 ? 0 : elementCount / n
+        let statsShape = Array(shape.dropLast(normalizedShape.count)) + Array(repeating: 1, count: normalizedShape.count)
+        let output = Tensor(uninitialized: shape, dtype: .float32)
+        let mean = Tensor(zeros: statsShape, dtype: .float32)
+        let rstd = Tensor(zeros: statsShape, dtype: .float32)
+        let gamma = try weight.map { try $0.contiguous() }
+        let beta = try bias.map { try $0.contiguous() }
+        let source = UnsafePointer(x.baseAddress.assumingMemoryBound(to: Float.self))
+        let target = output.baseAddress.assumingMemoryBound(to: Float.self)
+        let meanOut = mean.baseAddress.assumingMemoryBound(to: Float.self)
+        let rstdOut = rstd.baseAddress.assumingMemoryBound(to: Float.self)
+        let g = gamma.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: Float.self)) }
+        let b = beta.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: Float.self)) }
+        ThreadPool.shared.parallelFor(rows, minimumPerThread: Swift.max(1, (1 << 14) / Swift.max(n, 1))) { range, _ in
+            let offset = range.lowerBound * n
+            flint_layer_norm_rows(
+                source + offset, target + offset, Int64(range.count), Int64(n), Int64(n), Int64(n), g, b, Float(epsilon),
+                meanOut + range.lowerBound, rstdOut + range.lowerBound)
+        }
+        return (output, mean, rstd)
     }
 
     /// `rms_norm`: x / sqrt(mean(x²) + eps) · weight over the trailing `normalizedShape` dimensions;
