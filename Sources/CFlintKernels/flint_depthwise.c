@@ -198,11 +198,12 @@ void flint_depthwise_conv2d_f32(const flint_dwconv2d_desc *p, const float *input
         for (nslot = 1; nslot < span; nslot *= 2) {
         }
     }
-    const int64_t bw = ((OW + 15) / 16) * 16 * SW + (KW - 1) * DW + 2 * 16 + 1;
+    /* rows start 64-byte aligned (bw a multiple of 16 floats) so the vector kernels can load aligned */
+    const int64_t bw = (((OW + 15) / 16) * 16 * SW + (KW - 1) * DW + 2 * 16 + 16) / 16 * 16;
     const int64_t need = (nslot + 2) * bw;
-    float stack_buf[CD_STACK_FLOATS];
+    _Alignas(64) float stack_buf[CD_STACK_FLOATS];
     int64_t stack_tags[CD_STACK_TAGS];
-    float *buf = need <= CD_STACK_FLOATS ? stack_buf : malloc((size_t)need * sizeof(float));
+    float *buf = need <= CD_STACK_FLOATS ? stack_buf : aligned_alloc(64, (size_t)need * sizeof(float));
     int64_t *tags = nslot <= CD_STACK_TAGS ? stack_tags : malloc((size_t)nslot * sizeof(int64_t));
     if (!buf || !tags) {
         dw_direct(p, in_b, weight, bias, out_b, oc_begin, oc_end, lo, hi, OH, OW);

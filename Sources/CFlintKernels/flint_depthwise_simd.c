@@ -66,8 +66,14 @@ static inline CD_TGT __m256 CD_CAT(cd_even, CD_SUFFIX)(const float *p) {
     __m256 e = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), 0x88);
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8));
 }
+static inline CD_TGT void CD_CAT(cd_shift12, CD_SUFFIX)(__m256 a, __m256 b, __m256 *s1, __m256 *s2) {
+    const __m256i lo = _mm256_castps_si256(a), mid = _mm256_castps_si256(_mm256_permute2f128_ps(a, b, 0x21));
+    *s1 = _mm256_castsi256_ps(_mm256_alignr_epi8(mid, lo, 4));
+    *s2 = _mm256_castsi256_ps(_mm256_alignr_epi8(mid, lo, 8));
+}
 #define VSTOREN(p, v, n) CD_CAT(cd_storen, CD_SUFFIX)(p, v, n)
 #define VLOAD_EVEN(p) CD_CAT(cd_even, CD_SUFFIX)(p)
+#define VSHIFT12(a, b, s1, s2) CD_CAT(cd_shift12, CD_SUFFIX)(a, b, &(s1), &(s2))
 
 #elif FLINT_CD_PASS == 2 /* ---------------------------------------------------------- AVX-512 */
 #define CD_SUFFIX avx512
@@ -88,6 +94,8 @@ static inline CD_TGT __m256 CD_CAT(cd_even, CD_SUFFIX)(const float *p) {
 #define MNONE() ((__mmask16)0)
 #define VSEL(m, t, f) _mm512_mask_blend_ps(m, f, t)
 #define VSTOREN(p, v, n) _mm512_mask_storeu_ps(p, (__mmask16)((1u << (n)) - 1u), v)
+#define VALIGNR(b, a, k) _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(b), _mm512_castps_si512(a), k))
+#define VSHIFT12(a, b, s1, s2) ((s1) = VALIGNR(b, a, 1), (s2) = VALIGNR(b, a, 2))
 #define VLOAD_EVEN(p)                                                                              \
     _mm512_permutex2var_ps(_mm512_loadu_ps(p),                                                     \
                            _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), \
@@ -118,6 +126,7 @@ static inline void CD_CAT(cd_storen, CD_SUFFIX)(float *p, float32x4_t v, int64_t
 }
 #define VSTOREN(p, v, n) CD_CAT(cd_storen, CD_SUFFIX)(p, v, n)
 #define VLOAD_EVEN(p) (vld2q_f32(p).val[0])
+#define VSHIFT12(a, b, s1, s2) ((s1) = vextq_f32(a, b, 1), (s2) = vextq_f32(a, b, 2))
 #endif
 
 /* Tap (i, j) of the vector of outputs starting at ow: rows[i] + ow * S + j * d. */
@@ -235,7 +244,9 @@ static inline CD_TGT void CD_CAT(cd_dw_rows2, CD_SUFFIX)(float *oa, float *ob, i
 
 /* Four output rows of a 3x3 depthwise convolution with stride 1 and vertical dilation 1: output row
  * k reads input rows r[k], r[k+1], r[k+2], so each of the six input rows is loaded once per vector
- * and feeds up to three output rows (4.5 loads per output vector instead of 9). */
+ * and feeds up to three output rows (4.5 loads per output vector instead of 9). With horizontal
+ * dilation 1 the rows are vector-aligned and the +1 / +2 taps are lane shifts of two aligned loads
+ * (unaligned 512-bit loads that straddle cache lines would halve the throughput). */
 static inline CD_TGT void CD_CAT(cd_dw3s1_rows4, CD_SUFFIX)(float *const *o, int64_t ow_n, const float *const *r,
                                                             const float *w, int64_t d, float bias, float lo,
                                                             float hi) {
@@ -248,8 +259,12 @@ static inline CD_TGT void CD_CAT(cd_dw3s1_rows4, CD_SUFFIX)(float *const *o, int
         V a0 = vb, a1 = vb, a2 = vb, a3 = vb, x0, x1, x2;
 #define CD_LOAD3(t)                                                                                \
     x0 = VLOAD(r[t] + ow);                                                                         \
-    x1 = VLOAD(r[t] + ow + d);                                                                     \
-    x2 = VLOAD(r[t] + ow + 2 * d)
+    if (d == 1) {                                                                                  \
+        VSHIFT12(x0, VLOAD(r[t] + ow + VW), x1, x2);                                               \
+    } else {                                                                                       \
+        x1 = VLOAD(r[t] + ow + d);                                                                 \
+        x2 = VLOAD(r[t] + ow + 2 * d);                                                             \
+    }
 #define CD_ACC3(acc, wa, wb, wc)                                                                   \
     acc = VFMA(x0, wa, acc);                                                                       \
     acc = VFMA(x1, wb, acc);                                                                       \
@@ -281,11 +296,20 @@ static inline CD_TGT void CD_CAT(cd_dw3s1_rows4, CD_SUFFIX)(float *const *o, int
     }
 }
 
-/* Copies n floats (plain vector loop, scalar tail). */
+/* Copies n floats (vector loop; masked tail on x86, scalar on NEON). */
 static inline CD_TGT void CD_CAT(cd_copy, CD_SUFFIX)(float *dst, const float *src, int64_t n) {
     int64_t i = 0;
     for (; i + VW <= n; i += VW) VSTORE(dst + i, VLOAD(src + i));
+#if FLINT_CD_PASS == 2
+    if (i < n) VSTOREN(dst + i, _mm512_maskz_loadu_ps((__mmask16)((1u << (n - i)) - 1u), src + i), n - i);
+#elif FLINT_CD_PASS == 1
+    if (i < n) {
+        const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - i)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        _mm256_maskstore_ps(dst + i, m, _mm256_maskload_ps(src + i, m));
+    }
+#else
     for (; i < n; ++i) dst[i] = src[i];
+#endif
 }
 
 /* Ring of padded input rows (see dw_channels): input row ih lives in slot ih & (nslot - 1). */
@@ -424,6 +448,8 @@ CD_TGT void CD_FN(avgpool_row)(float *out, int64_t ow_n, const float *const *row
 #undef VSEL
 #undef VSTOREN
 #undef VLOAD_EVEN
+#undef VSHIFT12
+#undef VALIGNR
 #undef TAP1
 #undef TAP2
 #undef CD_STORE

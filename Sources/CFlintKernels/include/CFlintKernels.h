@@ -4,5 +4,6 @@
 #include "flint_pool.h"
 #include "flint_gemm.h"
 #include "flint_pointwise.h"
+#include "flint_conv_direct.h"
 
 #endif

@@ -1,3 +1,5 @@
+import CFlintKernels
+
 /// Depthwise 2-D convolution (groups == input channels, each channel with its own `multiplier` filters):
 /// a direct loop, one output row at a time, whose inner loop over output columns has no branches for
 /// stride-1 interiors, instead of one tiny GEMM per channel.
@@ -17,6 +19,36 @@ extension Tensor {
         let biasValues = try bias.map { try $0.to(dtype).contiguous() }
         let planes = n * channels * multiplier
         let pool = ThreadPool.shared
+        if dtype == .float32 {
+            var descriptor = flint_dwconv2d_desc()
+            descriptor.channels = Int64(channels)
+            descriptor.multiplier = Int64(multiplier)
+            (descriptor.in_h, descriptor.in_w) = (Int64(geometry.inputSpatial[0]), Int64(geometry.inputSpatial[1]))
+            (descriptor.kernel_h, descriptor.kernel_w) = (Int64(geometry.kernel[0]), Int64(geometry.kernel[1]))
+            (descriptor.stride_h, descriptor.stride_w) = (Int64(geometry.stride[0]), Int64(geometry.stride[1]))
+            (descriptor.pad_h, descriptor.pad_w) = (Int64(geometry.padding[0]), Int64(geometry.padding[1]))
+            (descriptor.dilation_h, descriptor.dilation_w) = (Int64(geometry.dilation[0]), Int64(geometry.dilation[1]))
+            descriptor.activation = FLINT_ACTIVATION_NONE
+            let source = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
+            let weights = UnsafePointer(filters.baseAddress.assumingMemoryBound(to: Float.self))
+            let biasPointer = try biasValues.map { UnsafePointer(try $0.to(.float32).baseAddress.assumingMemoryBound(to: Float.self)) }
+            let target = result.baseAddress.assumingMemoryBound(to: Float.self)
+            let outChannels = channels * multiplier
+            let perPlane = Swift.max(1, geometry.outputSpatial.reduce(1, *) * geometry.kernel.reduce(1, *))
+            // Each extra thread must get enough work (~4 M multiply-adds, ~50 µs) to repay waking it.
+            pool.parallelFor(planes, minimumPerThread: Swift.max(1, (1 << 22) / perPlane)) { range, _ in
+                var descriptor = descriptor
+                var plane = range.lowerBound
+                while plane < range.upperBound {
+                    let image = plane / outChannels
+                    let begin = plane % outChannels
+                    let end = Swift.min(outChannels, begin + (range.upperBound - plane))
+                    flint_depthwise_conv2d_f32(&descriptor, source, weights, biasPointer, target, Int64(image), Int64(begin), Int64(end))
+                    plane += end - begin
+                }
+            }
+            return withExtendedLifetime((input, filters, biasValues)) { result }
+        }
         let work = planes * geometry.outputSpatial.reduce(1, *) * geometry.kernel.reduce(1, *)
         var failure: Error?
         pool.parallelFor(planes, minimumPerThread: Swift.max(1, planes * (1 << 15) / Swift.max(work, 1))) { range, _ in
