@@ -1,8 +1,8 @@
 import CFlintKernels
 
-/// Depthwise 2-D convolution (groups == input channels, each channel with its own `multiplier` filters):
-/// a direct loop, one output row at a time, whose inner loop over output columns has no branches for
-/// stride-1 interiors, instead of one tiny GEMM per channel.
+/// Depthwise 2-D convolution (groups == input channels, each channel with its own `multiplier` filters),
+/// a direct computation rather than one tiny GEMM per channel: float32 runs the vectorised C kernel,
+/// other dtypes a portable loop over output rows.
 extension Tensor {
     /// Whether a 2-D convolution with these shapes is depthwise.
     static func isDepthwise(input: Tensor, weight: Tensor, groups: Int) -> Bool {
@@ -73,61 +73,7 @@ private struct DepthwisePlanes: NumericDTypeVisitor {
     let planes: Range<Int>
 
     func visitFloating<T: FloatingElement>(_ type: T.Type) throws {
-        if T.self == Float.self {
-            runFloat()
-        } else {
-            run(T.self, zero: T.Compute(0), load: { $0.computeValue }, store: { T(computeValue: $0) }, fma: { $0 + $1 * $2 })
-        }
-    }
-
-    /// The float32 loop, written out on raw pointers so the interior loop vectorises.
-    private func runFloat() {
-        let (inH, inW) = (geometry.inputSpatial[0], geometry.inputSpatial[1])
-        let (outH, outW) = (geometry.outputSpatial[0], geometry.outputSpatial[1])
-        let (kH, kW) = (geometry.kernel[0], geometry.kernel[1])
-        let (sH, sW) = (geometry.stride[0], geometry.stride[1])
-        let (pH, pW) = (geometry.padding[0], geometry.padding[1])
-        let (dH, dW) = (geometry.dilation[0], geometry.dilation[1])
-        let source = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
-        let filters = UnsafePointer(weight.baseAddress.assumingMemoryBound(to: Float.self))
-        let biases = bias.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: Float.self)) }
-        let target = output.baseAddress.assumingMemoryBound(to: Float.self)
-        let outChannels = output.shape[1]
-        let firstInterior = Swift.min(outW, Swift.max(0, (pW + sW - 1) / sW))
-        let lastInterior = Swift.max(firstInterior, Swift.min(outW, (inW + pW - (kW - 1) * dW - 1) / sW + 1))
-        for plane in planes {
-            let (image, outChannel) = (plane / outChannels, plane % outChannels)
-            let inputPlane = source + (image * input.shape[1] + outChannel / multiplier) * inH * inW
-            let taps = filters + outChannel * kH * kW
-            let start = biases?[outChannel] ?? 0
-            for oy in 0..<outH {
-                let out = target + plane * outH * outW + oy * outW
-                out.update(repeating: start, count: outW)
-                for ky in 0..<kH {
-                    let iy = oy * sH - pH + ky * dH
-                    if iy < 0 || iy >= inH { continue }
-                    let line = inputPlane + iy * inW
-                    for kx in 0..<kW {
-                        let w = taps[ky * kW + kx]
-                        let shift = kx * dW - pW
-                        for ox in 0..<firstInterior {
-                            let ix = ox * sW + shift
-                            if ix >= 0 && ix < inW { out[ox] += line[ix] * w }
-                        }
-                        if sW == 1 {
-                            let shifted = line + shift
-                            for ox in firstInterior..<lastInterior { out[ox] += shifted[ox] * w }
-                        } else {
-                            for ox in firstInterior..<lastInterior { out[ox] += line[ox * sW + shift] * w }
-                        }
-                        for ox in lastInterior..<outW {
-                            let ix = ox * sW + shift
-                            if ix >= 0 && ix < inW { out[ox] += line[ix] * w }
-                        }
-                    }
-                }
-            }
-        }
+        run(T.self, zero: T.Compute(0), load: { $0.computeValue }, store: { T(computeValue: $0) }, fma: { $0 + $1 * $2 })
     }
 
     func visitInteger<T: IntegerElement>(_ type: T.Type) throws {

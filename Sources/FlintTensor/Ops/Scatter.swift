@@ -50,46 +50,11 @@ extension Tensor {
     /// Advanced indexing `self[indices]`: one entry per leading dimension, nil for `:`; index tensors are
     /// int64 (broadcast together) or bool masks. Follows NumPy's placement rule for the result dimensions.
     public func index(_ indices: [Tensor?]) throws -> Tensor {
-        let (expanded, positions, broadcastShape) = try advancedIndices(indices)
-        // Result: dims before the first indexed dim, the broadcast index shape, the remaining dims — unless
-        // the indexed dims are not adjacent, when the index shape goes first.
-        let indexed = expanded.indices.filter { expanded[$0] != nil }
-        let adjacent = indexed.isEmpty || indexed.last! - indexed.first! + 1 == indexed.count
-        let untouched = (0..<rank).filter { expanded.count <= $0 || expanded[$0] == nil }
-        let leading = adjacent ? untouched.filter { $0 < (indexed.first ?? 0) } : []
-        let trailing = untouched.filter { !leading.contains($0) }
-        let resultShape = leading.map { shape[$0] } + broadcastShape + trailing.map { shape[$0] }
+        let (resultShape, offsets) = try advancedIndexOffsets(indices)
         let result = Tensor(zeros: resultShape, dtype: dtype)
-        let count = broadcastShape.reduce(1, *)
         let size = dtype.itemSize
-        let leadingShape = leading.map { shape[$0] }
-        let trailingShape = trailing.map { shape[$0] }
-        let innerCount = trailingShape.reduce(1, *)
-        let outerCount = leadingShape.reduce(1, *)
-        let leadingStrides = Tensor.contiguousStrides(for: leadingShape)
-        let trailingStrides = Tensor.contiguousStrides(for: trailingShape)
-        var out = result.storage.base
-        for outer in 0..<outerCount {
-            var outerOffset = storageOffset
-            var rest = outer
-            for (k, dim) in leading.enumerated() {
-                outerOffset += (rest / leadingStrides[k]) * strides[dim]
-                rest %= leadingStrides[k]
-            }
-            for i in 0..<count {
-                var offset = outerOffset
-                for (dim, values) in positions { offset += values[i] * strides[dim] }
-                for inner in 0..<innerCount {
-                    var innerOffset = offset
-                    var r = inner
-                    for (k, dim) in trailing.enumerated() {
-                        innerOffset += (r / trailingStrides[k]) * strides[dim]
-                        r %= trailingStrides[k]
-                    }
-                    out.copyMemory(from: storage.base + innerOffset * size, byteCount: size)
-                    out += size
-                }
-            }
+        for (i, offset) in offsets.enumerated() {
+            (result.storage.base + i * size).copyMemory(from: storage.base + offset * size, byteCount: size)
         }
         return result
     }
@@ -106,44 +71,50 @@ extension Tensor {
         guard values.dtype == dtype else {
             throw TensorError("Index put requires the source and destination dtypes match, got \(dtype.cppName) for the destination and \(values.dtype.cppName) for the source.")
         }
+        let (resultShape, offsets) = try advancedIndexOffsets(indices)
+        let source = try values.expand(resultShape).contiguous()
+        let size = dtype.itemSize
+        for (i, offset) in offsets.enumerated() {
+            let from = source.storage.base + (source.storageOffset + i) * size
+            if accumulate {
+                try dtype.dispatchNumeric(AccumulateElement(destination: storage.base + offset * size, source: from), operation: "index_put")
+            } else {
+                (storage.base + offset * size).copyMemory(from: from, byteCount: size)
+            }
+        }
+    }
+
+    /// The shape of `self[indices]` and, in its row-major order, the storage offset of each element it
+    /// takes. The broadcast index dimensions replace the indexed ones where those are adjacent, and go
+    /// first otherwise (NumPy's rule).
+    private func advancedIndexOffsets(_ indices: [Tensor?]) throws -> (shape: [Int], offsets: [Int]) {
         let (expanded, positions, broadcastShape) = try advancedIndices(indices)
         let indexed = expanded.indices.filter { expanded[$0] != nil }
         let adjacent = indexed.isEmpty || indexed.last! - indexed.first! + 1 == indexed.count
         let untouched = (0..<rank).filter { expanded.count <= $0 || expanded[$0] == nil }
         let leading = adjacent ? untouched.filter { $0 < (indexed.first ?? 0) } : []
         let trailing = untouched.filter { !leading.contains($0) }
-        // The values broadcast to the shape `self[indices]` has; walk them in that order.
         let resultShape = leading.map { shape[$0] } + broadcastShape + trailing.map { shape[$0] }
-        let arranged = try values.expand(resultShape)
-        let leadingRank = leading.count
-        let permutation = Array(leadingRank..<(leadingRank + broadcastShape.count)) + Array(0..<leadingRank)
-            + Array((leadingRank + broadcastShape.count)..<resultShape.count)
-        let source = try arranged.permute(permutation).contiguous()
-        let untouchedOrder = leading + trailing
+        func offsets(of dims: [Int]) -> [Int] {
+            var result = [0]
+            for dim in dims {
+                result = result.flatMap { base in (0..<shape[dim]).map { base + $0 * strides[dim] } }
+            }
+            return result
+        }
+        let outer = offsets(of: leading)
+        let inner = offsets(of: trailing)
         let count = broadcastShape.reduce(1, *)
-        let innerShape = untouchedOrder.map { shape[$0] }
-        let innerCount = innerShape.reduce(1, *)
-        let innerStrides = Tensor.contiguousStrides(for: innerShape)
-        let size = dtype.itemSize
-        var from = source.storage.base
-        for i in 0..<count {
-            var offset = storageOffset
-            for (dim, values) in positions { offset += values[i] * strides[dim] }
-            for inner in 0..<innerCount {
-                var innerOffset = offset
-                var r = inner
-                for (k, dim) in untouchedOrder.enumerated() {
-                    innerOffset += (r / innerStrides[k]) * strides[dim]
-                    r %= innerStrides[k]
-                }
-                if accumulate {
-                    try dtype.dispatchNumeric(AccumulateElement(destination: storage.base + innerOffset * size, source: from), operation: "index_put")
-                } else {
-                    (storage.base + innerOffset * size).copyMemory(from: from, byteCount: size)
-                }
-                from += size
+        var all: [Int] = []
+        all.reserveCapacity(outer.count * count * inner.count)
+        for o in outer {
+            for i in 0..<count {
+                var base = storageOffset + o
+                for (dim, values) in positions { base += values[i] * strides[dim] }
+                for n in inner { all.append(base + n) }
             }
         }
+        return (resultShape, all)
     }
 
     /// Expands bool masks into integer indices, broadcasts all index tensors, and resolves negatives.
