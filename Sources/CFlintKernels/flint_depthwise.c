@@ -1,11 +1,12 @@
 /* Depthwise convolution driver (flint_conv_direct.h), the run-time variant choice shared with the
- * pooling kernels (flint_pool2d.c), and the scalar row kernel. The vector row kernels are in
+ * pooling kernels (flint_pool2d.c), and the scalar path. The vector per-channel loops are in
  * flint_depthwise_simd.c.
  *
  * Per output channel, each input row the kernel needs is copied once into a zero-padded scratch row
- * (a ring of (kh - 1) * dh + 1 rows, plus one row of zeros for rows above/below the input), so the row
- * kernels run over whole vectors without bounds checks. Consecutive output channels that read the
- * same input channel (multiplier > 1) reuse the copied rows. */
+ * (a ring of rows covering the input rows of up to four consecutive output rows, plus one row of zeros
+ * for rows above/below the input), so the row kernels run over whole vectors without bounds checks.
+ * Consecutive output channels that read the same input channel (multiplier > 1) reuse the copied rows.
+ * Without scratch memory (or for kernels taller than 64 rows) a bounds-checked direct loop runs. */
 #include "flint_conv_direct.h"
 
 #include <stdatomic.h>

@@ -1,12 +1,13 @@
-/* Vector row kernels for the direct convolution / pooling drivers (flint_conv_direct.h): one output
- * row of a depthwise convolution, of a max pooling and of an average pooling, along W.
+/* Vector kernels of the direct convolution / pooling drivers (flint_conv_direct.h): the per-channel
+ * loop of depthwise convolution (dw_channels) and one output row of max / average pooling.
  *
- * The drivers (flint_depthwise.c, flint_pool2d.c) copy each input row once into a padded scratch row
- * (zeros, or -inf for max pooling, around it and enough slack after it for whole-vector reads), so the
- * kernels here read rows[i][ow * s + j * d] for kernel tap (i, j) with no bounds checks at all, and
- * only the store of the last partial vector is masked. Stride 1 reads plain vectors, stride 2 reads
- * the even elements of two vectors. 3x3 and 5x5 depthwise kernels have unrolled loops with the weights
- * held in registers.
+ * Each input row is copied once into a padded scratch row (zeros, or -inf for max pooling, around it,
+ * 64-byte aligned for depthwise, with slack after it for whole-vector reads), so the kernels read
+ * rows[i][ow * s + j * d] for kernel tap (i, j) without bounds checks; only the store of the last
+ * partial vector of a row is masked. Stride 1 reads plain vectors, stride 2 the even elements of two
+ * vectors. Depthwise 3x3 stride 1 computes four output rows per pass (six input rows, each loaded once
+ * per vector, +1/+2 taps as lane shifts of aligned loads); other shapes compute two rows per pass
+ * (independent accumulator chains), with 3x3 and 5x5 unrolled and their weights in registers.
  *
  * Like flint_pointwise_simd.c, the file includes itself once per instruction set (FLINT_CD_PASS) and
  * each function carries its own target attribute; flint_depthwise.c chooses the pass at run time. */
