@@ -30,13 +30,14 @@ struct FileHandleOutput {
         var bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { Glibc_write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            let written = bytes.withUnsafeMutableBytes { systemWrite(descriptor, $0.baseAddress! + offset, $0.count - offset) }
             if written <= 0 { return }
             offset += written
         }
     }
 }
 
-private func Glibc_write(_ fd: Int32, _ pointer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+/// `write(2)`, named apart from the method above.
+private func systemWrite(_ fd: Int32, _ pointer: UnsafeMutableRawPointer, _ count: Int) -> Int {
     write(fd, pointer, count)
 }
