@@ -75,6 +75,12 @@ static inline CD_TGT void CD_CAT(cd_shift12, CD_SUFFIX)(__m256 a, __m256 b, __m2
 #define VSTOREN(p, v, n) CD_CAT(cd_storen, CD_SUFFIX)(p, v, n)
 #define VLOAD_EVEN(p) CD_CAT(cd_even, CD_SUFFIX)(p)
 #define VSHIFT12(a, b, s1, s2) CD_CAT(cd_shift12, CD_SUFFIX)(a, b, &(s1), &(s2))
+static inline CD_TGT float CD_CAT(cd_hsum, CD_SUFFIX)(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+#define VHSUM(v) CD_CAT(cd_hsum, CD_SUFFIX)(v)
 
 #elif FLINT_CD_PASS == 2 /* ---------------------------------------------------------- AVX-512 */
 #define CD_SUFFIX avx512
@@ -97,6 +103,7 @@ static inline CD_TGT void CD_CAT(cd_shift12, CD_SUFFIX)(__m256 a, __m256 b, __m2
 #define VSTOREN(p, v, n) _mm512_mask_storeu_ps(p, (__mmask16)((1u << (n)) - 1u), v)
 #define VALIGNR(b, a, k) _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(b), _mm512_castps_si512(a), k))
 #define VSHIFT12(a, b, s1, s2) ((s1) = VALIGNR(b, a, 1), (s2) = VALIGNR(b, a, 2))
+#define VHSUM _mm512_reduce_add_ps
 #define VLOAD_EVEN(p)                                                                              \
     _mm512_permutex2var_ps(_mm512_loadu_ps(p),                                                     \
                            _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), \
@@ -128,6 +135,7 @@ static inline void CD_CAT(cd_storen, CD_SUFFIX)(float *p, float32x4_t v, int64_t
 #define VSTOREN(p, v, n) CD_CAT(cd_storen, CD_SUFFIX)(p, v, n)
 #define VLOAD_EVEN(p) (vld2q_f32(p).val[0])
 #define VSHIFT12(a, b, s1, s2) ((s1) = vextq_f32(a, b, 1), (s2) = vextq_f32(a, b, 2))
+#define VHSUM vaddvq_f32
 #endif
 
 /* Tap (i, j) of the vector of outputs starting at ow: rows[i] + ow * S + j * d. */
@@ -430,6 +438,22 @@ CD_TGT void CD_FN(avgpool_row)(float *out, int64_t ow_n, const float *const *row
         AVGP(TAP2, 2);
 }
 
+/* Sum of x[0 ..< n] (global average pooling); four partial vector sums, scalar tail. */
+CD_TGT float CD_FN(sum)(const float *x, int64_t n) {
+    V a = VSET1(0.0f), b = a, c = a, e = a;
+    int64_t i = 0;
+    for (; i + 4 * VW <= n; i += 4 * VW) {
+        a = VADD(a, VLOAD(x + i));
+        b = VADD(b, VLOAD(x + i + VW));
+        c = VADD(c, VLOAD(x + i + 2 * VW));
+        e = VADD(e, VLOAD(x + i + 3 * VW));
+    }
+    for (; i + VW <= n; i += VW) a = VADD(a, VLOAD(x + i));
+    float s = VHSUM(VADD(VADD(a, b), VADD(c, e)));
+    for (; i < n; ++i) s += x[i];
+    return s;
+}
+
 #undef CD_SUFFIX
 #undef CD_TGT
 #undef V
@@ -450,6 +474,7 @@ CD_TGT void CD_FN(avgpool_row)(float *out, int64_t ow_n, const float *const *row
 #undef VSTOREN
 #undef VLOAD_EVEN
 #undef VSHIFT12
+#undef VHSUM
 #undef VALIGNR
 #undef TAP1
 #undef TAP2

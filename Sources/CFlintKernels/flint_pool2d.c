@@ -19,11 +19,14 @@ typedef void (*pool_avg_row_fn)(float *out, int64_t ow_n, const float *const *ro
 int flint__cd_isa(void); /* flint_depthwise.c: 0 scalar, 1 avx2, 2 avx512, 3 neon */
 
 #if defined(__x86_64__)
+float flint__sum_avx2(const float *x, int64_t n);
+float flint__sum_avx512(const float *x, int64_t n);
 void flint__maxpool_row_avx2(float *, int64_t, const float *const *, int, int, int, int64_t);
 void flint__maxpool_row_avx512(float *, int64_t, const float *const *, int, int, int, int64_t);
 void flint__avgpool_row_avx2(float *, int64_t, const float *const *, int, int, int, const float *);
 void flint__avgpool_row_avx512(float *, int64_t, const float *const *, int, int, int, const float *);
 #elif defined(__aarch64__)
+float flint__sum_neon(const float *x, int64_t n);
 void flint__maxpool_row_neon(float *, int64_t, const float *const *, int, int, int, int64_t);
 void flint__avgpool_row_neon(float *, int64_t, const float *const *, int, int, int, const float *);
 #endif
@@ -54,6 +57,24 @@ static pool_avg_row_fn pool_avg_row(void) {
 #elif defined(__aarch64__)
     case 3:
         return flint__avgpool_row_neon;
+#endif
+    default:
+        return NULL;
+    }
+}
+
+typedef float (*pool_sum_fn)(const float *x, int64_t n);
+
+static pool_sum_fn pool_sum(void) {
+    switch (flint__cd_isa()) {
+#if defined(__x86_64__)
+    case 1:
+        return flint__sum_avx2;
+    case 2:
+        return flint__sum_avx512;
+#elif defined(__aarch64__)
+    case 3:
+        return flint__sum_neon;
 #endif
     default:
         return NULL;
@@ -249,16 +270,22 @@ void flint_avg_pool2d_f32(const flint_pool2d_desc *p, const float *input, float 
     free(div);
 }
 
-/* ------------------------------------------------------------------ adaptive average pooling */
+/* ------------------------------------------------------------------ adaptive average pooling
+ * Sums use partial sums (ATen sums sequentially, so results differ from it in rounding only). */
 
 void flint_adaptive_avg_pool2d_f32(const float *input, float *output, int64_t channels, int64_t in_h, int64_t in_w,
                                    int64_t out_h, int64_t out_w, int64_t n, int64_t c_begin, int64_t c_end) {
     if (out_h <= 0 || out_w <= 0 || c_begin >= c_end) return;
+    const pool_sum_fn sum = out_w == 1 ? pool_sum() : NULL;
     for (int64_t c = c_begin; c < c_end; ++c) {
         const float *in = input + (n * channels + c) * in_h * in_w;
         float *out = output + (n * channels + c) * out_h * out_w;
         for (int64_t oh = 0; oh < out_h; ++oh) {
             const int64_t h0 = (oh * in_h) / out_h, h1 = ((oh + 1) * in_h + out_h - 1) / out_h;
+            if (sum) { /* whole rows h0 ..< h1: one contiguous run (global average pooling) */
+                out[oh] = sum(in + h0 * in_w, (h1 - h0) * in_w) / (float)(h1 - h0) / (float)in_w;
+                continue;
+            }
             for (int64_t ow = 0; ow < out_w; ++ow) {
                 const int64_t w0 = (ow * in_w) / out_w, w1 = ((ow + 1) * in_w + out_w - 1) / out_w;
                 /* four partial sums per row: ATen sums sequentially, this differs only in rounding */

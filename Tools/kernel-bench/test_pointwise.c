@@ -101,7 +101,7 @@ static const op_desc g_ops[] = {
     {"tanh", flint_tanh_f32, ref_tanh, 2, 0},
     {"sigmoid", flint_sigmoid_f32, ref_sigmoid, 2.5, 0},
     {"erf", flint_erf_f32, ref_erf, 2, 0},
-    {"gelu", flint_gelu_f32, ref_gelu, 6, 1e-37},
+    {"gelu", flint_gelu_f32, ref_gelu, 8, 1e-37},
     {"gelu_tanh", flint_gelu_tanh_f32, ref_gelu_tanh, 3.5, 1e-37},
     {"silu", flint_silu_f32, ref_silu, 3.5, 1e-37},
     {"relu", flint_relu_f32, ref_relu, 0, 0},
