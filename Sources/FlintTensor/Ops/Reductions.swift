@@ -5,7 +5,7 @@ extension Tensor {
     public func sum(dims: [Int]? = nil, keepDim: Bool = false, dtype: DType? = nil) throws -> Tensor {
         let target = dtype ?? (self.dtype.isFloatingPoint ? self.dtype : .int64)
         let layout = try ReductionRows(try to(target), dims: dims, keepDim: keepDim)
-        return try target.dispatchNumeric(SumRows(layout: layout, mean: false), operation: "sum")
+        return try target.dispatchNumeric(FoldRows(layout: layout, kind: .sum), operation: "sum")
     }
 
     /// Mean over `dims`; the input (or `dtype`) must be floating point.
@@ -15,7 +15,7 @@ extension Tensor {
             throw TensorError("mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: \(target.scalarTypeName)")
         }
         let layout = try ReductionRows(try to(target), dims: dims, keepDim: keepDim)
-        return try target.dispatchNumeric(SumRows(layout: layout, mean: true), operation: "mean")
+        return try target.dispatchNumeric(FoldRows(layout: layout, kind: .mean), operation: "mean")
     }
 
     /// Largest (or smallest) value over `dims`; NaN wins. Throws for an empty reduction.
@@ -80,18 +80,20 @@ extension Tensor {
     }
 }
 
-private struct SumRows: NumericDTypeVisitor {
+/// Sum, mean or product of each row: floats accumulate in double, integers wrap in their own type.
+struct FoldRows: NumericDTypeVisitor {
+    enum Kind { case sum, mean, product }
     let layout: ReductionRows
-    let mean: Bool
+    let kind: Kind
 
     func visitFloating<T: FloatingElement>(_ type: T.Type) throws -> Tensor {
         let result = Tensor(zeros: layout.resultShape, dtype: T.dtype)
         let out = result.baseAddress.assumingMemoryBound(to: T.self)
         for r in 0..<layout.outer {
             let row = layout.row(r, as: T.self)
-            var total = 0.0
-            for i in 0..<layout.inner { total += row[i].doubleValue }
-            if mean { total /= Double(layout.inner) }
+            var total = kind == .product ? 1.0 : 0.0
+            for i in 0..<layout.inner { total = kind == .product ? total * row[i].doubleValue : total + row[i].doubleValue }
+            if kind == .mean { total /= Double(layout.inner) }
             out[r] = T(castingDouble: total)
         }
         return result
@@ -102,15 +104,15 @@ private struct SumRows: NumericDTypeVisitor {
         let out = result.baseAddress.assumingMemoryBound(to: T.self)
         for r in 0..<layout.outer {
             let row = layout.row(r, as: T.self)
-            var total: T = 0
-            for i in 0..<layout.inner { total = total &+ row[i] }
+            var total: T = kind == .product ? 1 : 0
+            for i in 0..<layout.inner { total = kind == .product ? total &* row[i] : total &+ row[i] }
             out[r] = total
         }
         return result
     }
 
     func visitBool() throws -> Tensor {
-        throw TensorError("sum of bool tensors reaches here only through an explicit bool dtype, which ATen rejects")
+        throw TensorError(kind == .product ? "prod does not support dtype bool" : "sum of a bool dtype is not supported")
     }
 }
 

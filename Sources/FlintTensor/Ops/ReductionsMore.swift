@@ -4,7 +4,7 @@ extension Tensor {
     public func prod(dims: [Int]? = nil, keepDim: Bool = false, dtype: DType? = nil) throws -> Tensor {
         let target = dtype ?? (self.dtype.isFloatingPoint ? self.dtype : .int64)
         let layout = try ReductionRows(try to(target), dims: dims, keepDim: keepDim)
-        return try target.dispatchNumeric(ProductRows(layout: layout), operation: "prod")
+        return try target.dispatchNumeric(FoldRows(layout: layout, kind: .product), operation: "prod")
     }
 
     /// Whether every (or any) element is non-zero, over `dims`. uint8 inputs give uint8, others bool.
@@ -52,34 +52,4 @@ extension Tensor {
         let result = try Tensor(shape: layout.resultShape, scalars: values)
         return dtype == .uint8 ? try result.to(.uint8) : result
     }
-}
-
-private struct ProductRows: NumericDTypeVisitor {
-    let layout: ReductionRows
-
-    func visitFloating<T: FloatingElement>(_ type: T.Type) throws -> Tensor {
-        let result = Tensor(zeros: layout.resultShape, dtype: T.dtype)
-        let out = result.baseAddress.assumingMemoryBound(to: T.self)
-        for r in 0..<layout.outer {
-            let row = layout.row(r, as: T.self)
-            var total = 1.0
-            for i in 0..<layout.inner { total *= row[i].doubleValue }
-            out[r] = T(castingDouble: total)
-        }
-        return result
-    }
-
-    func visitInteger<T: IntegerElement>(_ type: T.Type) throws -> Tensor {
-        let result = Tensor(zeros: layout.resultShape, dtype: T.dtype)
-        let out = result.baseAddress.assumingMemoryBound(to: T.self)
-        for r in 0..<layout.outer {
-            let row = layout.row(r, as: T.self)
-            var total: T = 1
-            for i in 0..<layout.inner { total = total &* row[i] }
-            out[r] = total
-        }
-        return result
-    }
-
-    func visitBool() throws -> Tensor { throw TensorError("prod does not support dtype bool") }
 }
