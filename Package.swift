@@ -36,16 +36,19 @@ let package = Package(
             dependencies: ["CFlintKernels", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(name: "FlintScript"),
+        .target(name: "FlintValues", dependencies: ["FlintTensor", "FlintScript"]),
+        .target(name: "FlintOperators", dependencies: ["FlintValues", "FlintTensor", "FlintScript"]),
+        .target(name: "FlintRuntime", dependencies: ["FlintOperators", "FlintLoader", "FlintValues", "FlintScript", "FlintTensor"]),
         .target(name: "FlintNumPy", dependencies: ["FlintZip", "FlintTensor"]),
         .target(
             name: "FlintLoader",
-            dependencies: ["FlintZip", "FlintPickle", "FlintTensor", "FlintScript"]
+            dependencies: ["FlintZip", "FlintPickle", "FlintTensor", "FlintScript", "FlintValues"]
         ),
-        .target(name: "Flint", dependencies: ["FlintLoader", "FlintTensor"]),
+        .target(name: "Flint", dependencies: ["FlintRuntime", "FlintLoader", "FlintValues", "FlintNumPy", "FlintTensor"]),
         .executableTarget(
             name: "FlintCLI",
             dependencies: [
-                "Flint",
+                "Flint", "FlintNumPy", "FlintValues",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,8 +56,9 @@ let package = Package(
         .target(name: "FlintTestSupport", dependencies: ["FlintZip", "CZlib"], path: "Tests/FlintTestSupport"),
         .testTarget(name: "FlintZipTests", dependencies: ["FlintZip", "FlintTestSupport"]),
         .testTarget(name: "FlintPickleTests", dependencies: ["FlintPickle"]),
-        .testTarget(name: "FlintTensorTests", dependencies: ["FlintTensor", "FlintNumPy", "FlintTestSupport"]),
+        .testTarget(name: "FlintTensorTests", dependencies: ["FlintTensor", "FlintOperators", "FlintValues", "FlintNumPy", "FlintTestSupport"]),
         .testTarget(name: "FlintLoaderTests", dependencies: ["FlintLoader", "FlintTestSupport"]),
+        .testTarget(name: "FlintRuntimeTests", dependencies: ["FlintRuntime", "FlintOperators", "Flint", "FlintNumPy", "FlintTestSupport"]),
         .testTarget(name: "FlintCLITests", dependencies: ["FlintTestSupport"]),
         .testTarget(name: "FlintScriptTests", dependencies: ["FlintScript", "FlintLoader", "FlintTestSupport"]),
     ]

@@ -13,6 +13,10 @@ public struct FlintError: Error, CustomStringConvertible, Sendable {
         public static let corrupt = Kind(name: "corrupt")
         /// The archive uses something Flint does not implement.
         public static let unsupported = Kind(name: "unsupported")
+        /// The model raised an exception, or an operator rejected its input, while running.
+        public static let scriptError = Kind(name: "script error")
+        /// The inputs given do not fit the method's signature.
+        public static let invalidInput = Kind(name: "invalid input")
         public var description: String { name }
     }
 
@@ -31,6 +35,13 @@ public struct FlintError: Error, CustomStringConvertible, Sendable {
         if let record { parts.append("record '\(record)'") }
         parts.append(message)
         return parts.joined(separator: ": ")
+    }
+
+    init(kind: Kind, file: String?, record: String?, message: String) {
+        self.kind = kind
+        self.file = file
+        self.record = record
+        self.message = message
     }
 
     init(_ error: LoadError, file: String?) {

@@ -1,10 +1,11 @@
+import FlintValues
 import FlintLoader
 
 /// A loaded TorchScript module: the root of an archive or one of its submodules.
 ///
 /// A `Module` is immutable once loaded; its tensors view the archive's memory-mapped weights.
 public final class Module: @unchecked Sendable {
-    private let model: ScriptModel
+    let model: ScriptModel
     private let object: ScriptObject
 
     init(model: ScriptModel, object: ScriptObject? = nil) {

@@ -5,7 +5,7 @@ struct FlintCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flint",
         abstract: "Run PyTorch TorchScript archives without libtorch.",
-        subcommands: [InspectCommand.self])
+        subcommands: [InspectCommand.self, RunCommand.self, BenchCommand.self])
 }
 
 /// A failure to report on stderr with exit status 1.

@@ -1,3 +1,4 @@
+import FlintValues
 import FlintPickle
 import FlintTensor
 

@@ -1,9 +1,10 @@
+import FlintValues
 import FlintScript
 
 /// Finds the classes an archive's pickles name in its `code/` records, outlining each source file once.
 ///
 /// `__torch__.a.b.C` lives in `code/__torch__/a/b.py` (libtorch's `import_export_helpers.cpp`).
-final class ClassRegistry {
+package final class ClassRegistry: @unchecked Sendable {
     private let archive: TorchScriptArchive
     private var outlines: [String: SourceOutline] = [:]
     private var classes: [String: ClassType] = [:]
@@ -13,7 +14,7 @@ final class ClassRegistry {
     }
 
     /// The class with this qualified name. Throws when its code record or its `class` statement is missing.
-    func classType(_ qualifiedName: String) throws -> ClassType {
+    package func classType(_ qualifiedName: String) throws -> ClassType {
         if let known = classes[qualifiedName] { return known }
         guard let dot = qualifiedName.lastIndex(of: ".") else {
             throw LoadError(.corrupt, "class name '\(qualifiedName)' has no namespace")
@@ -36,7 +37,7 @@ final class ClassRegistry {
     }
 
     /// `code/` record path of a namespace: `__torch__.a.b` → `code/__torch__/a/b.py`.
-    static func codeRecord(forNamespace namespace: String) -> String {
+    package static func codeRecord(forNamespace namespace: String) -> String {
         "code/" + namespace.split(separator: ".", omittingEmptySubsequences: false).joined(separator: "/") + ".py"
     }
 

@@ -1,3 +1,4 @@
+import FlintValues
 import FlintTensor
 
 /// A tensor of a module's state, with its dotted name and role.

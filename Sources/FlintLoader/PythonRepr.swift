@@ -1,3 +1,4 @@
+import FlintValues
 import FlintTensor
 
 /// Python's `repr` of script values (`[1, 2]`, `{'a': 1.5}`, `(1,)`, `device(type='cpu')`), used to show

@@ -1,3 +1,4 @@
+import FlintValues
 import FlintPickle
 
 /// A loaded TorchScript archive: the root module object, the constant table and the archive's records.
@@ -11,6 +12,8 @@ package final class ScriptModel: @unchecked Sendable {
     package let root: ScriptObject
     /// `CONSTANTS.cN` values, by index.
     package let constants: [ScriptValue]
+    /// The classes of the archive's `code/`, resolved by qualified name.
+    package let classes: ClassRegistry
 
     /// Loads the archive at `path`. Throws ``LoadError``.
     package convenience init(path: String) throws {
@@ -21,6 +24,7 @@ package final class ScriptModel: @unchecked Sendable {
     package init(archive: TorchScriptArchive) throws {
         self.archive = archive
         let registry = ClassRegistry(archive: archive)
+        classes = registry
         let constantsValue = try Self.unpickle("constants.pkl", tensorDirectory: "constants/", archive: archive, registry: registry)
         guard case .tuple(let constants) = constantsValue else {
             throw LoadError(.corrupt, "holds a value that is not a tuple", record: "constants.pkl")
@@ -34,6 +38,7 @@ package final class ScriptModel: @unchecked Sendable {
     }
 
     /// Objects whose class defines `__setstate__`: their pickled state waits for the interpreter to apply it.
+    /// Objects inside another's pending state come first, as the unpickler built them first.
     package var objectsAwaitingSetState: [ScriptObject] {
         var found: [ScriptObject] = []
         var seen = Set<ObjectIdentifier>()
@@ -42,7 +47,10 @@ package final class ScriptModel: @unchecked Sendable {
             switch value {
             case .object(let object):
                 guard seen.insert(ObjectIdentifier(object)).inserted else { continue }
-                if object.pendingState != nil { found.append(object) }
+                if let state = object.pendingState {
+                    found.append(object)
+                    pending.append(state)
+                }
                 pending += object.slots
             case .list(let list): pending += list.elements
             case .dict(let dict): pending += dict.values
@@ -50,7 +58,7 @@ package final class ScriptModel: @unchecked Sendable {
             default: continue
             }
         }
-        return found
+        return found.reversed()
     }
 
     /// The file format version.

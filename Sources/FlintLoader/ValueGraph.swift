@@ -1,3 +1,4 @@
+import FlintValues
 /// Whole-graph checks on loaded values that must not recurse, because a hostile archive controls the graph.
 enum ValueGraph {
     /// Throws when objects, lists and dicts nest deeper than `limit` along any path (the longest one, since

@@ -1,0 +1,76 @@
+import FlintLoader
+import FlintOperators
+import FlintRuntime
+import FlintScript
+import FlintValues
+
+/// A module's archive compiled for running (what `flint run` and `flint bench` use).
+package final class CompiledModel: @unchecked Sendable {
+    package let program: Program
+
+    init(program: Program) { self.program = program }
+
+    /// One callable method: its signature and how to run it.
+    package struct Method: @unchecked Sendable {
+        package let path: String
+        let object: ScriptObject
+        let handle: CompiledFunctionHandle
+        let program: Program
+
+        /// Parameters after `self`, with their declared types.
+        package var parameters: [(name: String, type: ScriptType, hasDefault: Bool)] { handle.parameters }
+        package var returnType: ScriptType { handle.returnType }
+
+        /// Runs the method. Throws ``FlintError`` of kind `.scriptError` (with the TorchScript traceback)
+        /// or `.invalidInput`.
+        package func callAsFunction(_ arguments: [ScriptValue]) throws -> ScriptValue {
+            do {
+                return try program.run(handle, on: object, arguments: arguments)
+            } catch let error as ScriptError {
+                throw FlintError(error)
+            }
+        }
+    }
+
+    /// The method at a dotted path (`forward`, `encoder.forward`, an exported method).
+    package func method(_ path: String) throws -> Method {
+        do {
+            let (object, handle) = try program.resolve(method: path)
+            return Method(path: path, object: object, handle: handle, program: program)
+        } catch {
+            throw FlintError(compiling: error)
+        }
+    }
+}
+
+extension Module {
+    /// Compiles the archive's code (once per call; keep the result). Throws ``FlintError``: `.unsupported`
+    /// listing every operator the model needs that Flint lacks, or the failure of a `__setstate__`.
+    package func compile() throws -> CompiledModel {
+        do {
+            return CompiledModel(program: try Program(model: model))
+        } catch {
+            throw FlintError(compiling: error)
+        }
+    }
+}
+
+extension FlintError {
+    init(_ error: ScriptError) {
+        switch error.kind {
+        case .badInput: self.init(kind: .invalidInput, file: nil, record: nil, message: error.description)
+        default: self.init(kind: .scriptError, file: nil, record: nil, message: error.description)
+        }
+    }
+
+    init(compiling error: any Error) {
+        switch error {
+        case let error as FlintError: self = error
+        case let error as LoadError: self.init(error, file: nil)
+        case let error as ScriptError: self.init(error)
+        case let error as MissingOperatorsError: self.init(kind: .unsupported, file: nil, record: nil, message: error.description)
+        case let error as CompileError: self.init(kind: .unsupported, file: nil, record: error.record, message: error.description)
+        default: self.init(kind: .unsupported, file: nil, record: nil, message: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Flint
+
+/// `flint bench MODEL [--method NAME] [--input SPEC]... [--inputs IN.npz] [--warmup N] [--iters N] [--threads N] [--json]`.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time a method of a TorchScript archive: load once, warm up, then time each iteration.")
+
+    @OptionGroup var invocation: ModelInvocation
+
+    @Option(name: .long, help: "Untimed iterations before timing.")
+    var warmup = 5
+
+    @Option(name: .long, help: "Timed iterations.")
+    var iters = 50
+
+    @Flag(name: .long, help: "Print one JSON object on the last line of stdout.")
+    var json = false
+
+    func validate() throws {
+        if warmup < 0 { throw ValidationError("--warmup must not be negative") }
+        if iters < 1 { throw ValidationError("--iters must be at least 1") }
+    }
+
+    func run() throws {
+        let loadStart = monotonicSeconds()
+        let (method, arguments) = try invocation.prepare()
+        let loadMilliseconds = (monotonicSeconds() - loadStart) * 1000
+        var times: [Double] = []
+        do {
+            for _ in 0..<warmup { _ = try method(arguments) }
+            for _ in 0..<iters {
+                let start = monotonicSeconds()
+                _ = try method(arguments)
+                times.append((monotonicSeconds() - start) * 1000)
+            }
+        } catch let error as FlintError {
+            throw CommandFailure(message: error.message)
+        }
+        let sorted = times.sorted()
+        func percentile(_ p: Double) -> Double {
+            let rank = p * Double(sorted.count - 1)
+            let low = Int(rank.rounded(.down))
+            let high = min(low + 1, sorted.count - 1)
+            return sorted[low] + (sorted[high] - sorted[low]) * (rank - Double(low))
+        }
+        let threads = ThreadPool.shared.threadCount
+        let figures: [(String, Double)] = [
+            ("median_ms", percentile(0.5)), ("p90_ms", percentile(0.9)), ("min_ms", sorted[0]), ("max_ms", sorted[sorted.count - 1]),
+            ("mean_ms", times.reduce(0, +) / Double(times.count)), ("load_ms", loadMilliseconds), ("peak_rss_mb", peakResidentMegabytes()),
+        ]
+        if json {
+            var members: [(String, JSON)] = [("model", .string(invocation.model)), ("method", .string(invocation.method))]
+            members += figures.map { ($0.0, .double(($0.1 * 1000).rounded() / 1000)) }
+            members += [("iters", .int(iters)), ("warmup", .int(warmup)), ("threads", .int(threads))]
+            print(JSON.object(members).serialized)
+        } else {
+            print("model    \(invocation.model)")
+            print("method   \(invocation.method)   threads \(threads)   warmup \(warmup)   iters \(iters)")
+            for (name, value) in figures {
+                print(name.padding(12) + formatted(value))
+            }
+        }
+    }
+
+    private func formatted(_ value: Double) -> String {
+        let scaled = (value * 1000).rounded() / 1000
+        return String(scaled)
+    }
+}
+
+extension String {
+    fileprivate func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(1, width - count)) }
+}

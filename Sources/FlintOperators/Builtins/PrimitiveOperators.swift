@@ -1,0 +1,200 @@
+import FlintScript
+import FlintTensor
+import FlintValues
+
+/// `raise` in a model, or `prim::RaiseException`: the message and the Python exception class.
+package struct ScriptRaisedError: Error, CustomStringConvertible, Sendable {
+    package let message: String
+    /// `builtins.ValueError`, or nil when the archive names none.
+    package let pythonClass: String?
+    package init(message: String, pythonClass: String?) {
+        self.message = message
+        self.pythonClass = pythonClass
+    }
+    package var description: String { pythonClass.map { "\($0): \(message)" } ?? message }
+}
+
+/// Converting between tensors and TorchScript numbers.
+package enum TensorScalars {
+    /// The single element of a tensor as an int, float or bool value (int64 exact).
+    package static func item(_ t: Tensor) throws -> ScriptValue {
+        guard t.elementCount == 1 else {
+            throw OperatorError("a Tensor with \(t.elementCount) elements cannot be converted to Scalar")
+        }
+        if t.dtype == .bool { return .bool(try t.item() != 0) }
+        if t.dtype.isFloatingPoint { return .double(try t.item()) }
+        if t.dtype.isComplex { throw OperatorError("complex tensors cannot be converted to a real Scalar") }
+        return .int(try t.to(.int64).scalars(as: Int64.self)[0])
+    }
+
+    /// A 0-dim tensor holding a number (`prim::NumToTensor`): int64, float64 or bool.
+    package static func tensor(_ value: ScriptValue) throws -> Tensor {
+        switch value {
+        case .int(let i): return try Scalar.int(i).tensor(.int64)
+        case .double(let d): return try Scalar.double(d).tensor(.float64)
+        case .bool(let b): return try Scalar.bool(b).tensor(.bool)
+        default: throw OperatorError("cannot make a tensor of \(value.kindName)")
+        }
+    }
+}
+
+extension OperatorDefinitions {
+    /// `prim::*` builtins and the tensor-introspection operators TorchScript compiles Python attributes to
+    /// (`x.shape`, `x.dtype`, `x.device`, `int(x)`...).
+    mutating func definePrimitiveOperators() {
+        define(schema: "prim::RaiseException(str msg, str? cls=None) -> ()") { c in
+            throw ScriptRaisedError(message: try c.string(0, "msg"), pythonClass: try c.optionalString(1, "cls"))
+        }
+        define("prim::dtype") { c in .int(Int64(try c.tensor(0, "a").dtype.scalarTypeCode)) }
+        define("prim::device") { _ in .device(Device("cpu")!) }
+        define("prim::layout") { _ in .int(0) }
+        define(["prim::is_cuda", "prim::is_xpu", "prim::is_sparse", "prim::is_sparse_csr", "prim::is_mkldnn", "prim::is_quantized",
+                "prim::is_meta", "prim::is_mps", "prim::is_vulkan", "prim::is_ipu", "prim::is_xla", "prim::is_nested", "prim::is_maia",
+                "prim::is_mtia", "prim::requires_grad"]) { _ in .bool(false) }
+        define("prim::is_cpu") { _ in .bool(true) }
+        define(["prim::data", "aten::detach"]) { c in .tensor(try c.tensor(0, "a")) }
+        define(["prim::NumToTensor.Scalar", "prim::NumToTensor.bool"]) { c in .tensor(try TensorScalars.tensor(c[0])) }
+        define(["prim::unchecked_unwrap_optional", "aten::_unwrap_optional"]) { c in
+            guard !c[0].isNone else { throw OperatorError("Unwrapping null optional") }
+            return c[0]
+        }
+        define(["prim::EnumValue.int", "prim::EnumValue.float", "prim::EnumValue.str"]) { c in
+            guard case .enumValue(let member) = c[0] else { throw OperatorError("EnumValue of \(c[0].kindName)") }
+            return member.value
+        }
+        define("prim::EnumName") { c in
+            guard case .enumValue(let member) = c[0] else { throw OperatorError("EnumName of \(c[0].kindName)") }
+            return .string(member.name)
+        }
+        define("aten::dim") { c in .int(Int64(try c.tensor(0, "self").rank)) }
+        define("aten::numel") { c in .int(Int64(try c.tensor(0, "self").elementCount)) }
+        define("aten::size") { c in .list(try c.tensor(0, "self").shape.map { .int(Int64($0)) }, elementType: "int") }
+        define("aten::size.int") { c in
+            let t = try c.tensor(0, "self")
+            guard t.rank > 0 else { throw OperatorError("Dimension specified as \(try c.int(1, "dim")) but tensor has no dimensions") }
+            return .int(Int64(t.shape[try t.wrapDimension(c.int(1, "dim"))]))
+        }
+        define("aten::stride") { c in .list(try c.tensor(0, "self").strides.map { .int(Int64($0)) }, elementType: "int") }
+        define("aten::stride.int") { c in
+            let t = try c.tensor(0, "self")
+            guard t.rank > 0 else { throw OperatorError("Dimension specified as \(try c.int(1, "dim")) but tensor has no dimensions") }
+            return .int(Int64(t.strides[try t.wrapDimension(c.int(1, "dim"))]))
+        }
+        define("aten::item") { c in try TensorScalars.item(c.tensor(0, "self")) }
+        define("aten::is_floating_point") { c in .bool(try c.tensor(0, "self").dtype.isFloatingPoint) }
+        define("aten::is_complex") { c in .bool(try c.tensor(0, "self").dtype.isComplex) }
+        define("aten::element_size") { c in .int(Int64(try c.tensor(0, "self").dtype.itemSize)) }
+        define("aten::get_device") { _ in .int(-1) }
+        define(["aten::dropout", "aten::feature_dropout", "aten::alpha_dropout", "aten::feature_alpha_dropout",
+                "aten::dropout_", "aten::feature_dropout_", "aten::alpha_dropout_", "aten::feature_alpha_dropout_"]) { c in
+            guard try !c.bool(2, "train") || c.double(1, "p") == 0 else {
+                throw OperatorError("dropout in training mode is not supported (call model.eval() before saving)")
+            }
+            return .tensor(try c.tensor(0, "input"))
+        }
+        define("aten::copy_") { c in
+            let target = try c.tensor(0, "self")
+            try target.copy(from: c.tensor(1, "src"))
+            return .tensor(target)
+        }
+        define(["aten::fill_.Scalar", "aten::fill_.Tensor", "aten::zero_"]) { c in
+            let target = try c.tensor(0, "self")
+            let value: Tensor = c.values.count > 1 ? (try c[1].tensor ?? c.scalar(1, "value").tensor(target.dtype)) : try Scalar.int(0).tensor(target.dtype)
+            try target.copy(from: value)
+            return .tensor(target)
+        }
+        define(["aten::to.dtype", "aten::to.prim_dtype"]) { c in
+            let t = try c.tensor(0, "self")
+            let dtype = try c.optionalDType(1, "dtype") ?? t.dtype
+            let copy = try c.bool(3, "copy", default: false)
+            return .tensor(dtype == t.dtype && !copy ? t : try t.to(dtype).contiguousCopy(always: copy))
+        }
+        define(["aten::to.device", "aten::to.dtype_layout", "aten::to.prim_Device", "aten::to.other"]) { c in
+            let t = try c.tensor(0, "self")
+            let dtype: DType
+            var copyIndex = 3
+            switch c.values.count {
+            case 5 where c[1].tensor != nil: dtype = try c.tensor(1, "other").dtype  // to.other(self, other, non_blocking, copy, memory_format)
+            case 6: dtype = try c.optionalDType(2, "dtype") ?? t.dtype; copyIndex = 4  // to.device(self, device, dtype, non_blocking, copy, mf)
+            case 8: dtype = try c.optionalDType(1, "dtype") ?? t.dtype; copyIndex = 6  // to.dtype_layout
+            default: dtype = try c.optionalDType(2, "dtype") ?? t.dtype  // to.prim_Device(self, device, dtype, non_blocking, copy)
+            }
+            if case .device(let d) = c[1], d.type != "cpu" { throw OperatorError("Flint runs on the CPU; cannot move a tensor to \(d)") }
+            let copy = try c.bool(copyIndex, "copy", default: false)
+            return .tensor(dtype == t.dtype && !copy ? t : try t.to(dtype).contiguousCopy(always: copy))
+        }
+        define("aten::type_as") { c in .tensor(try c.tensor(0, "self").to(c.tensor(1, "other").dtype)) }
+        define(["aten::device.with_index", "aten::device"]) { c in
+            let text = try c.string(0, "type") + (c.values.count > 1 ? ":\(try c.int(1, "index"))" : "")
+            guard let device = Device(text) else { throw OperatorError("Invalid device string: '\(text)'") }
+            return .device(device)
+        }
+        define("aten::__range_length") { c in
+            let (lo, hi, step) = (try c.int64(0, "lo"), try c.int64(1, "hi"), try c.int64(2, "step"))
+            guard step != 0 else { throw OperatorError("range() arg 3 must not be zero") }
+            if step > 0 { return .int(lo < hi ? 1 + (hi &- 1 &- lo) / step : 0) }
+            return .int(lo > hi ? 1 + (lo &- 1 &- hi) / (0 &- step) : 0)
+        }
+        define("aten::__derive_index") { c in .int(try c.int64(1, "start") &+ c.int64(0, "index") &* c.int64(2, "step")) }
+        define("aten::warn") { _ in .none }
+        define("aten::manual_seed") { _ in .none }
+        define("aten::is_grad_enabled") { _ in .bool(false) }
+        define("aten::tensor") { c in
+            let tensor = try TensorLiteral.make(c[0], dtype: c.optionalDType(1, "dtype"))
+            return .tensor(tensor)
+        }
+        define(schema: "prim::tolist(Tensor self, int dim, int elem_type) -> Any") { c in
+            try TensorLiteral.list(c.tensor(0, "self"))
+        }
+    }
+}
+
+extension Tensor {
+    /// This tensor, or a contiguous copy when `always` is set.
+    func contiguousCopy(always: Bool) throws -> Tensor { always ? try clone() : self }
+}
+
+/// `torch.tensor(nested lists)` and `tensor.tolist()`.
+enum TensorLiteral {
+    static func make(_ value: ScriptValue, dtype: DType?) throws -> Tensor {
+        var shape: [Int] = []
+        var probe = value
+        while let items = probe.sequence {
+            shape.append(items.count)
+            guard let first = items.first else { break }
+            probe = first
+        }
+        var flat: [ScriptValue] = []
+        func walk(_ v: ScriptValue, depth: Int) throws {
+            if depth == shape.count {
+                guard v.sequence == nil else { throw OperatorError("torch.tensor: ragged nested list") }
+                flat.append(v)
+                return
+            }
+            guard let items = v.sequence, items.count == shape[depth] else { throw OperatorError("torch.tensor: ragged nested list") }
+            for item in items { try walk(item, depth: depth + 1) }
+        }
+        try walk(value, depth: 0)
+        let inferred: DType = flat.contains { if case .double = $0 { true } else { false } } ? .float32
+            : flat.allSatisfy { if case .bool = $0 { true } else { false } } && !flat.isEmpty ? .bool : (flat.isEmpty ? .float32 : .int64)
+        let target = dtype ?? inferred
+        let result = Tensor.zeros(shape, dtype: target)
+        let rows = try result.reshape([-1])
+        for (i, element) in flat.enumerated() {
+            let scalar: Scalar = switch element {
+            case .int(let v): .int(v)
+            case .double(let v): .double(v)
+            case .bool(let v): .bool(v)
+            default: throw OperatorError("torch.tensor: unsupported element \(element.kindName)")
+            }
+            try rows.select(dim: 0, index: i).copy(from: scalar.tensor(target))
+        }
+        return result
+    }
+
+    static func list(_ tensor: Tensor) throws -> ScriptValue {
+        if tensor.rank == 0 { return try TensorScalars.item(tensor) }
+        let kind = tensor.rank == 1 ? (tensor.dtype.isFloatingPoint ? "float" : tensor.dtype == .bool ? "bool" : "int") : nil
+        return .list(try (0..<tensor.shape[0]).map { try list(tensor.select(dim: 0, index: $0)) }, elementType: kind)
+    }
+}

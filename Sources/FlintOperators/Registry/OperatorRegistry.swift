@@ -1,0 +1,124 @@
+import FlintScript
+import FlintValues
+
+/// An operator's implementation. It receives the arguments bound to its schema (defaults filled in) and
+/// returns its result: `.none` for no result, a `.tuple` for several.
+package typealias OperatorBody = @Sendable (Arguments) throws -> ScriptValue
+
+/// Every operator Flint knows: torch 2.15's schemas (``torchOperatorSchemas``) and the implementations
+/// declared in this module, keyed by qualified name (`aten::add.Tensor`).
+///
+/// Lookups by name happen only while a program is compiled; a compiled call holds its body directly.
+package final class OperatorRegistry: @unchecked Sendable {
+    /// The registry with every operator this module declares.
+    package static let standard = OperatorRegistry(definitions: OperatorDefinitions.standard)
+
+    private let overloadsByName: [String: [OperatorSchema]]
+    private let bodies: [String: OperatorBody]
+
+    init(definitions: OperatorDefinitions) {
+        var byName = TorchSchemaTable.byName
+        for line in definitions.extraSchemas {
+            guard let schema = try? OperatorSchema(parsing: line) else { continue }
+            byName[schema.name, default: []].append(schema)
+        }
+        overloadsByName = byName
+        bodies = definitions.bodies
+    }
+
+    /// All overloads of an operator (`aten::add`), in registration order.
+    package func overloads(of name: String) -> [OperatorSchema] { overloadsByName[name] ?? [] }
+
+    /// The implementation of one overload, or nil when Flint has none.
+    package func body(for schema: OperatorSchema) -> OperatorBody? { bodies[schema.qualifiedName] }
+
+    /// The implementation registered under a qualified name.
+    package func body(named qualifiedName: String) -> OperatorBody? { bodies[qualifiedName] }
+
+    /// Qualified names with an implementation.
+    package var implementedNames: [String] { Array(bodies.keys) }
+
+    /// Whether an operator name has any schema.
+    package func isKnown(_ name: String) -> Bool { overloadsByName[name] != nil }
+}
+
+/// torch's schema table, parsed once.
+package enum TorchSchemaTable {
+    /// Every parsable schema by operator name (`aten::add`), overloads in registration order. (A handful of
+    /// lines, e.g. `prim::PythonOp(...) -> ...`, are internal operators printed code never calls.)
+    package static let byName: [String: [OperatorSchema]] = parsed.byName
+
+    /// The schema text of each qualified name, as torch prints it.
+    package static let textByQualifiedName: [String: String] = parsed.text
+
+    private static let parsed: (byName: [String: [OperatorSchema]], text: [String: String]) = {
+        var byName: [String: [OperatorSchema]] = [:]
+        var text: [String: String] = [:]
+        for line in torchOperatorSchemas.split(separator: "\n") {
+            guard let schema = try? OperatorSchema(parsing: String(line)), text[schema.qualifiedName] == nil else { continue }
+            text[schema.qualifiedName] = String(line)
+            byName[schema.name, default: []].append(schema)
+        }
+        return (byName, text)
+    }()
+
+    /// The overloads of `name` none of whose arguments is a tensor (the scalar, list and string builtins).
+    package static func nonTensorOverloads(of name: String) -> [OperatorSchema] {
+        (byName[name] ?? []).filter { schema in
+            !schema.arguments.contains { $0.type.mentionsTensor } && !schema.returns.contains { $0.type.mentionsTensor }
+        }
+    }
+}
+
+extension OperatorSchema.SchemaType {
+    /// Whether the type is or contains `Tensor`.
+    package var mentionsTensor: Bool {
+        switch self {
+        case .named(let name): name == "Tensor"
+        case .list(let element, _): element.mentionsTensor
+        case .optional(let wrapped): wrapped.mentionsTensor
+        case .dict(let key, let value): key.mentionsTensor || value.mentionsTensor
+        case .tuple(let items): items.contains { $0.mentionsTensor }
+        case .wrapper(_, let inner): inner.mentionsTensor
+        }
+    }
+}
+
+/// The declarations of operator implementations. Each declaration names one schema of torch's table (or
+/// adds a schema, for the few builtins torch registers without one) and gives its body.
+package struct OperatorDefinitions {
+    private(set) var bodies: [String: OperatorBody] = [:]
+    private(set) var extraSchemas: [String] = []
+
+    /// Declares the implementation of the schema `qualifiedName` (`aten::add.Tensor`).
+    package mutating func define(_ qualifiedName: String, _ body: @escaping OperatorBody) {
+        bodies[qualifiedName] = body
+    }
+
+    /// Declares one implementation shared by several overloads.
+    package mutating func define(_ qualifiedNames: [String], _ body: @escaping OperatorBody) {
+        for name in qualifiedNames { bodies[name] = body }
+    }
+
+    /// Declares an operator together with its schema text, for operators torch's table lacks.
+    package mutating func define(schema: String, _ body: @escaping OperatorBody) {
+        extraSchemas.append(schema)
+        guard let parsed = try? OperatorSchema(parsing: schema) else { preconditionFailure("malformed schema \(schema)") }
+        bodies[parsed.qualifiedName] = body
+    }
+
+    package subscript(qualifiedName: String) -> OperatorBody? { bodies[qualifiedName] }
+
+    /// Every qualified name declared so far.
+    package var names: Dictionary<String, OperatorBody>.Keys { bodies.keys }
+
+    static var standard: OperatorDefinitions {
+        var definitions = OperatorDefinitions()
+        definitions.defineTensorOperators()
+        definitions.defineScalarOperators()
+        definitions.defineContainerOperators()
+        definitions.defineStringOperators()
+        definitions.definePrimitiveOperators()
+        return definitions
+    }
+}

@@ -1,0 +1,23 @@
+import FlintTensor
+import FlintValues
+
+extension OperatorDefinitions {
+    /// `upsample_*` and `_upsample_*_aa` (what `F.interpolate` calls).
+    mutating func defineInterpolationOperators() {
+        // Interpolation
+        for (name, mode) in [
+            ("upsample_nearest1d", "nearest"), ("upsample_nearest2d", "nearest"), ("upsample_nearest3d", "nearest"),
+            ("_upsample_nearest_exact1d", "nearest-exact"), ("_upsample_nearest_exact2d", "nearest-exact"), ("_upsample_nearest_exact3d", "nearest-exact"),
+        ] {
+            tensorOp("aten::\(name).vec") { try TensorOperatorSupport.interpolate($0, mode: mode, alignCornersIndex: nil) }
+            tensorOp("aten::\(name)") { try TensorOperatorSupport.interpolateExplicit($0, mode: mode, hasAlignCorners: false) }
+        }
+        tensorOp("aten::_upsample_bilinear2d_aa.vec") { try TensorOperatorSupport.interpolate($0, mode: "bilinear-antialias", alignCornersIndex: 2) }
+        tensorOp("aten::_upsample_bicubic2d_aa.vec") { try TensorOperatorSupport.interpolate($0, mode: "bicubic-antialias", alignCornersIndex: 2) }
+        for (name, mode) in [("upsample_linear1d", "linear"), ("upsample_bilinear2d", "bilinear"), ("upsample_trilinear3d", "trilinear"), ("upsample_bicubic2d", "bicubic")] {
+            tensorOp("aten::\(name).vec") { try TensorOperatorSupport.interpolate($0, mode: mode, alignCornersIndex: 2) }
+            tensorOp("aten::\(name)") { try TensorOperatorSupport.interpolateExplicit($0, mode: mode, hasAlignCorners: true) }
+        }
+
+    }
+}

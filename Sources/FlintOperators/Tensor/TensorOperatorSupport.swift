@@ -1,0 +1,99 @@
+import FlintTensor
+import FlintValues
+
+extension OperatorDefinitions {
+    /// Every ATen tensor operator: out-of-place ones by family, then their in-place `name_` variants.
+    mutating func defineTensorOperators() {
+        definePointwiseOperators()
+        defineBinaryOperators()
+        defineReductionsOperators()
+        defineLinearAlgebraOperators()
+        defineConvolutionOperators()
+        defineNormalizationOperators()
+        defineShapeOperators()
+        defineInterpolationOperators()
+        defineCreationOperators()
+        defineInPlaceVariants()
+    }
+
+    /// Declares an operator whose result is one tensor.
+    mutating func tensorOp(_ qualifiedName: String, _ body: @escaping @Sendable (Arguments) throws -> Tensor) {
+        define(qualifiedName) { .tensor(try body($0)) }
+    }
+
+    /// Declares `aten::name(Tensor self) -> Tensor`.
+    mutating func unary(_ name: String, _ body: @escaping @Sendable (Tensor) throws -> Tensor) {
+        tensorOp("aten::\(name)") { try body($0.tensor(0, "self")) }
+    }
+
+    /// In-place variants (`add_.Tensor`, `relu_`...) of every tensor operator that lacks its own: compute out
+    /// of place, then write into `self` (through any view), provided the result's dtype can be cast to self's
+    /// as ATen requires.
+    private mutating func defineInPlaceVariants() {
+        for (name, implementation) in bodies {
+            let parts = name.split(separator: ".", maxSplits: 1)
+            let inplace = String(parts[0] + "_" + (parts.count > 1 ? "." + parts[1] : ""))
+            guard self[inplace] == nil else { continue }
+            define(inplace) { c in
+                let target = try c.tensor(0, "self")
+                guard case .tensor(let result) = try implementation(c) else { throw TensorError("in-place op without a tensor result") }
+                guard TensorOperatorSupport.canCast(result.dtype, to: target.dtype) else {
+                    throw TensorError("result type \(result.dtype.scalarTypeName) can't be cast to the desired output type \(target.dtype.scalarTypeName)")
+                }
+                try target.copy(from: result)
+                return .tensor(target)
+            }
+        }
+    }
+}
+
+/// Helpers shared by the tensor operator declarations.
+enum TensorOperatorSupport {
+    /// ATen's `canCast`: no narrowing across categories (float → integer, integer → bool).
+    static func canCast(_ from: DType, to: DType) -> Bool {
+        if from.isFloatingPoint && !to.isFloatingPoint { return false }
+        if from != .bool && to == .bool { return false }
+        return true
+    }
+
+    /// A list of tensors as TorchScript's `Tensor[]`.
+    static func list(_ tensors: [Tensor]) -> ScriptValue {
+        .list(tensors.map { .tensor($0) }, elementType: "Tensor")
+    }
+
+    /// `upsample_*.vec(input, output_size?, [align_corners,] scale_factors?)`.
+    static func interpolate(_ c: Arguments, mode: String, alignCornersIndex: Int?) throws -> Tensor {
+        let input = try c.tensor(0, "input")
+        let spatial = input.rank - 2
+        guard spatial >= 1 else { throw TensorError("interpolate needs at least one spatial dimension") }
+        let alignCorners = try alignCornersIndex.map { try c.bool($0, "align_corners") }
+        let factorsIndex = alignCornersIndex == nil ? 2 : 3
+        let factors = try c.optionalDoubles(factorsIndex, "scale_factors")
+        let size: [Int]
+        if let given = try c.optionalInts(1, "output_size") {
+            guard factors == nil else { throw TensorError("Must specify exactly one of output_size and scale_factors") }
+            size = given
+        } else if let factors {
+            guard factors.allSatisfy({ $0.isFinite && $0 > 0 && $0 < 1e6 }), factors.count == 1 || factors.count == spatial else {
+                throw TensorError("interpolate: invalid scale factors \(factors)")
+            }
+            size = (0..<spatial).map { Int((Double(input.shape[2 + $0]) * factors[factors.count == 1 ? 0 : $0]).rounded(.down)) }
+        } else {
+            throw TensorError("interpolate needs output_size or scale_factors")
+        }
+        return try input.interpolate(
+            outputSize: size, mode: mode, alignCorners: alignCorners, scales: factors.map { f in (0..<spatial).map { f[f.count == 1 ? 0 : $0] } })
+    }
+
+    /// `upsample_*(self, output_size, [align_corners,] scales...)`.
+    static func interpolateExplicit(_ c: Arguments, mode: String, hasAlignCorners: Bool) throws -> Tensor {
+        let input = try c.tensor(0, "self")
+        let size = try c.ints(1, "output_size")
+        let alignCorners = hasAlignCorners ? try c.bool(2, "align_corners") : nil
+        let first = hasAlignCorners ? 3 : 2
+        guard (1...3).contains(size.count) else { throw TensorError("interpolate: 1 to 3 output sizes expected") }
+        let names = Array(["scales_d", "scales_h", "scales_w"].suffix(size.count))
+        let scales = try (0..<size.count).map { try c.optionalDouble(first + $0, names[$0]) }
+        return try input.interpolate(outputSize: size, mode: mode, alignCorners: alignCorners, scales: scales)
+    }
+}

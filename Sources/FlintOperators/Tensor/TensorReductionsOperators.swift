@@ -1,0 +1,54 @@
+import FlintTensor
+import FlintValues
+
+extension OperatorDefinitions {
+    /// Sums, means, extrema, variances, softmax and cumulative reductions.
+    mutating func defineReductionsOperators() {
+        // Reductions
+        tensorOp("aten::sum") { try $0.tensor(0, "self").sum(dtype: $0.optionalDType(1, "dtype")) }
+        tensorOp("aten::sum.dim_IntList") { try $0.tensor(0, "self").sum(dims: $0.optionalInts(1, "dim"), keepDim: $0.bool(2, "keepdim", default: false), dtype: $0.optionalDType(3, "dtype")) }
+        tensorOp("aten::mean") { try $0.tensor(0, "self").mean(dtype: $0.optionalDType(1, "dtype")) }
+        tensorOp("aten::mean.dim") { try $0.tensor(0, "self").mean(dims: $0.optionalInts(1, "dim"), keepDim: $0.bool(2, "keepdim", default: false), dtype: $0.optionalDType(3, "dtype")) }
+        tensorOp("aten::amax") { try $0.tensor(0, "self").amax(dims: $0.ints(1, "dim", default: []), keepDim: $0.bool(2, "keepdim", default: false)) }
+        tensorOp("aten::amin") { try $0.tensor(0, "self").amin(dims: $0.ints(1, "dim", default: []), keepDim: $0.bool(2, "keepdim", default: false)) }
+        tensorOp("aten::max") { try $0.tensor(0, "self").amax() }
+        tensorOp("aten::min") { try $0.tensor(0, "self").amin() }
+        define("aten::max.dim") { c in
+            let r = try c.tensor(0, "self").max(dim: c.int(1, "dim"), keepDim: c.bool(2, "keepdim", default: false))
+            return .tuple([.tensor(r.values), .tensor(r.indices)])
+        }
+        define("aten::min.dim") { c in
+            let r = try c.tensor(0, "self").min(dim: c.int(1, "dim"), keepDim: c.bool(2, "keepdim", default: false))
+            return .tuple([.tensor(r.values), .tensor(r.indices)])
+        }
+        tensorOp("aten::argmax") { try $0.tensor(0, "self").argmax(dim: $0.optionalInt(1, "dim"), keepDim: $0.bool(2, "keepdim", default: false)) }
+        tensorOp("aten::argmin") { try $0.tensor(0, "self").argmin(dim: $0.optionalInt(1, "dim"), keepDim: $0.bool(2, "keepdim", default: false)) }
+        tensorOp("aten::var.correction") { c in
+            try c.tensor(0, "self").variance(dims: c.optionalInts(1, "dim"), correction: c.optionalDouble(2, "correction") ?? 1, keepDim: c.bool(3, "keepdim", default: false))
+        }
+        tensorOp("aten::std.correction") { c in
+            try c.tensor(0, "self").standardDeviation(dims: c.optionalInts(1, "dim"), correction: c.optionalDouble(2, "correction") ?? 1, keepDim: c.bool(3, "keepdim", default: false))
+        }
+        tensorOp("aten::var.dim") { c in
+            try c.tensor(0, "self").variance(dims: c.optionalInts(1, "dim"), correction: c.bool(2, "unbiased", default: true) ? 1 : 0, keepDim: c.bool(3, "keepdim", default: false))
+        }
+        tensorOp("aten::std.dim") { c in
+            try c.tensor(0, "self").standardDeviation(dims: c.optionalInts(1, "dim"), correction: c.bool(2, "unbiased", default: true) ? 1 : 0, keepDim: c.bool(3, "keepdim", default: false))
+        }
+        tensorOp("aten::var") { try $0.tensor(0, "self").variance(correction: $0.bool(1, "unbiased", default: true) ? 1 : 0) }
+        tensorOp("aten::std") { try $0.tensor(0, "self").standardDeviation(correction: $0.bool(1, "unbiased", default: true) ? 1 : 0) }
+        tensorOp("aten::softmax.int") { try $0.tensor(0, "self").softmax(dim: $0.int(1, "dim"), dtype: $0.optionalDType(2, "dtype")) }
+        tensorOp("aten::log_softmax.int") { try $0.tensor(0, "self").logSoftmax(dim: $0.int(1, "dim"), dtype: $0.optionalDType(2, "dtype")) }
+        tensorOp("aten::_softmax") { c in
+            guard try !c.bool(2, "half_to_float", default: false) else { throw TensorError("softmax with half to float conversion is not supported on CPU") }
+            return try c.tensor(0, "self").softmax(dim: c.int(1, "dim"))
+        }
+        tensorOp("aten::_log_softmax") { c in
+            guard try !c.bool(2, "half_to_float", default: false) else { throw TensorError("softmax with half to float conversion is not supported on CPU") }
+            return try c.tensor(0, "self").logSoftmax(dim: c.int(1, "dim"))
+        }
+        tensorOp("aten::cumsum") { try $0.tensor(0, "self").cumsum(dim: $0.int(1, "dim"), dtype: $0.optionalDType(2, "dtype")) }
+        tensorOp("aten::logsumexp") { try $0.tensor(0, "self").logsumexp(dims: $0.ints(1, "dim"), keepDim: $0.bool(2, "keepdim", default: false)) }
+
+    }
+}

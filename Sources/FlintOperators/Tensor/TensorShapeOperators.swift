@@ -1,0 +1,137 @@
+import FlintTensor
+import FlintValues
+
+extension OperatorDefinitions {
+    /// Indexing, gathering and scattering, sorting, joining, padding and view operators.
+    mutating func defineShapeOperators() {
+        // Indexing and shape
+        tensorOp("aten::index_select") { try $0.tensor(0, "self").indexSelect(dim: $0.int(1, "dim"), index: $0.tensor(2, "index")) }
+        tensorOp("aten::gather") { try $0.tensor(0, "self").gather(dim: $0.int(1, "dim"), index: $0.tensor(2, "index")) }
+        tensorOp("aten::index.Tensor") { try $0.tensor(0, "self").index($0.optionalTensors(1, "indices")) }
+        tensorOp("aten::index_put") { c in
+            try c.tensor(0, "self").indexPut(c.optionalTensors(1, "indices"), values: c.tensor(2, "values"), accumulate: c.bool(3, "accumulate", default: false))
+        }
+        tensorOp("aten::index_put_") { c in
+            let target = try c.tensor(0, "self")
+            try target.indexPutInPlace(c.optionalTensors(1, "indices"), values: c.tensor(2, "values"), accumulate: c.bool(3, "accumulate", default: false))
+            return target
+        }
+        tensorOp("aten::scatter.src") { try $0.tensor(0, "self").scatter(dim: $0.int(1, "dim"), index: $0.tensor(2, "index"), source: .tensor($0.tensor(3, "src"))) }
+        tensorOp("aten::scatter.value") { try $0.tensor(0, "self").scatter(dim: $0.int(1, "dim"), index: $0.tensor(2, "index"), source: .scalar($0.scalar(3, "value"))) }
+        tensorOp("aten::scatter.reduce") { c in
+            try c.tensor(0, "self").scatterReduce(dim: c.int(1, "dim"), index: c.tensor(2, "index"), source: .tensor(c.tensor(3, "src")), reduce: c.string(4, "reduce"))
+        }
+        tensorOp("aten::scatter.value_reduce") { c in
+            try c.tensor(0, "self").scatterReduce(dim: c.int(1, "dim"), index: c.tensor(2, "index"), source: .scalar(c.scalar(3, "value")), reduce: c.string(4, "reduce"))
+        }
+        tensorOp("aten::scatter_add") { try $0.tensor(0, "self").scatter(dim: $0.int(1, "dim"), index: $0.tensor(2, "index"), source: .tensor($0.tensor(3, "src")), accumulate: true) }
+        tensorOp("aten::scatter_reduce.two") { c in
+            try c.tensor(0, "self").scatterReduce(
+                dim: c.int(1, "dim"), index: c.tensor(2, "index"), source: .tensor(c.tensor(3, "src")), reduce: c.string(4, "reduce"),
+                includeSelf: c.bool(5, "include_self", default: true))
+        }
+        tensorOp("aten::index_add") { try $0.tensor(0, "self").indexAdd(dim: $0.int(1, "dim"), index: $0.tensor(2, "index"), source: $0.tensor(3, "source"), alpha: $0.scalar(4, "alpha", default: .int(1))) }
+        tensorOp("aten::index_copy") { try $0.tensor(0, "self").indexCopy(dim: $0.int(1, "dim"), index: $0.tensor(2, "index"), source: $0.tensor(3, "source")) }
+        tensorOp("aten::index_fill.int_Scalar") { try $0.tensor(0, "self").indexFill(dim: $0.int(1, "dim"), index: $0.tensor(2, "index"), value: $0.scalar(3, "value")) }
+        tensorOp("aten::index_fill.int_Tensor") { c in
+            let v = try c.tensor(3, "value")
+            return try c.tensor(0, "self").indexFill(dim: c.int(1, "dim"), index: c.tensor(2, "index"), value: v.dtype.isFloatingPoint ? .double(v.item()) : .int(Int64(v.item())))
+        }
+        tensorOp("aten::masked_scatter") { try $0.tensor(0, "self").maskedScatter($0.tensor(1, "mask"), source: $0.tensor(2, "source")) }
+        tensorOp("aten::take") { try $0.tensor(0, "self").take($0.tensor(1, "index")) }
+        define("aten::kthvalue") { c in
+            let r = try c.tensor(0, "self").kthvalue(c.int(1, "k"), dim: c.int(2, "dim", default: -1), keepDim: c.bool(3, "keepdim", default: false))
+            return .tuple([.tensor(r.values), .tensor(r.indices)])
+        }
+        for name in ["aten::sort", "aten::sort.stable"] {
+            define(name) { c in
+                let stableIndex = name.hasSuffix("stable")
+                let r = try c.tensor(0, "self").sort(
+                    dim: c.int(stableIndex ? 2 : 1, "dim", default: -1), descending: c.bool(stableIndex ? 3 : 2, "descending", default: false),
+                    stable: stableIndex ? (try c.optionalBool(1, "stable") ?? false) : false)
+                return .tuple([.tensor(r.values), .tensor(r.indices)])
+            }
+        }
+        tensorOp("aten::argsort") { try $0.tensor(0, "self").argsort(dim: $0.int(1, "dim", default: -1), descending: $0.bool(2, "descending", default: false)) }
+        tensorOp("aten::argsort.stable") { try $0.tensor(0, "self").argsort(dim: $0.int(2, "dim", default: -1), descending: $0.bool(3, "descending", default: false), stable: $0.bool(1, "stable")) }
+        define("aten::topk") { c in
+            let r = try c.tensor(0, "self").topk(c.int(1, "k"), dim: c.int(2, "dim", default: -1), largest: c.bool(3, "largest", default: true), sorted: c.bool(4, "sorted", default: true))
+            return .tuple([.tensor(r.values), .tensor(r.indices)])
+        }
+        define("aten::where") { c in
+            let coordinates = try c.tensor(0, "condition").nonzero()
+            return TensorOperatorSupport.list(try (0..<coordinates.shape[1]).map { try coordinates.select(dim: 1, index: $0).contiguous() })
+        }
+        tensorOp("aten::masked_select") { try $0.tensor(0, "self").maskedSelect($0.tensor(1, "mask")) }
+        tensorOp("aten::nonzero") { try $0.tensor(0, "self").nonzero() }
+        tensorOp("aten::cat") { try Tensor.cat($0.tensors(0, "tensors"), dim: $0.int(1, "dim", default: 0)) }
+        tensorOp("aten::stack") { try Tensor.stack($0.tensors(0, "tensors"), dim: $0.int(1, "dim", default: 0)) }
+        tensorOp("aten::constant_pad_nd") { try $0.tensor(0, "self").pad($0.ints(1, "pad"), mode: "constant", fill: $0.scalar(2, "value", default: .int(0))) }
+        tensorOp("aten::reflection_pad3d") { try $0.tensor(0, "self").pad($0.ints(1, "padding"), mode: "reflect") }
+        tensorOp("aten::replication_pad3d") { try $0.tensor(0, "self").pad($0.ints(1, "padding"), mode: "replicate") }
+        tensorOp("aten::_pad_circular") { try $0.tensor(0, "self").pad($0.ints(1, "pad"), mode: "circular") }
+        unary("clone") { try $0.clone() }
+        unary("contiguous") { try $0.contiguous() }
+        unary("t") { try $0.t() }
+        unary("squeeze") { try $0.squeeze() }
+        tensorOp("aten::squeeze.dim") { try $0.tensor(0, "self").squeeze($0.int(1, "dim")) }
+        tensorOp("aten::squeeze.dims") { c in
+            var t = try c.tensor(0, "self")
+            for d in try c.ints(1, "dim").map({ try t.wrapDimension($0) }).sorted(by: >) { t = try t.squeeze(d) }
+            return t
+        }
+        tensorOp("aten::unsqueeze") { try $0.tensor(0, "self").unsqueeze($0.int(1, "dim")) }
+        tensorOp("aten::expand") { try $0.tensor(0, "self").expand($0.ints(1, "size")) }
+        tensorOp("aten::expand_as") { try $0.tensor(0, "self").expand($0.tensor(1, "other").shape) }
+        tensorOp("aten::select.int") { try $0.tensor(0, "self").select(dim: $0.int(1, "dim"), index: $0.int(2, "index")) }
+        tensorOp("aten::slice.Tensor") { c in
+            try c.tensor(0, "self").slice(dim: c.int(1, "dim", default: 0), start: c.optionalInt(2, "start"), end: c.optionalInt(3, "end"), step: c.int(4, "step", default: 1))
+        }
+        tensorOp("aten::narrow") { try $0.tensor(0, "self").narrow(dim: $0.int(1, "dim"), start: $0.int(2, "start"), length: $0.int(3, "length")) }
+        tensorOp("aten::narrow_copy") { try $0.tensor(0, "self").narrow(dim: $0.int(1, "dim"), start: $0.int(2, "start"), length: $0.int(3, "length")).clone() }
+        tensorOp("aten::movedim.int") { try $0.tensor(0, "self").movedim([$0.int(1, "source")], [$0.int(2, "destination")]) }
+        tensorOp("aten::movedim.intlist") { try $0.tensor(0, "self").movedim($0.ints(1, "source"), $0.ints(2, "destination")) }
+        tensorOp("aten::view.dtype") { try $0.tensor(0, "self").view(as: $0.requiredDType(1, "dtype")) }
+        tensorOp("aten::diag") { try $0.tensor(0, "self").diag(offset: $0.int(1, "diagonal", default: 0)) }
+        tensorOp("aten::diagonal") { try $0.tensor(0, "self").diagonal($0.int(2, "dim1", default: 0), $0.int(3, "dim2", default: 1), offset: $0.int(1, "offset", default: 0)) }
+        tensorOp("aten::hstack") { c in
+            let list = try c.tensors(0, "tensors")
+            return try Tensor.cat(list.map { $0.rank == 0 ? try $0.reshape([1]) : $0 }, dim: list.allSatisfy { $0.rank <= 1 } ? 0 : 1)
+        }
+        tensorOp("aten::vstack") { c in try Tensor.cat(c.tensors(0, "tensors").map { $0.rank < 2 ? try $0.reshape([1, -1]) : $0 }, dim: 0) }
+        tensorOp("aten::repeat") { try $0.tensor(0, "self").repeated($0.ints(1, "repeats")) }
+        tensorOp("aten::tile") { try $0.tensor(0, "self").tile($0.ints(1, "dims")) }
+        tensorOp("aten::roll") { try $0.tensor(0, "self").roll($0.ints(1, "shifts"), dims: $0.ints(2, "dims", default: [])) }
+        tensorOp("aten::unflatten.int") { try $0.tensor(0, "self").unflatten(dim: $0.int(1, "dim"), sizes: $0.ints(2, "sizes")) }
+        tensorOp("aten::repeat_interleave.self_int") { try $0.tensor(0, "self").repeatInterleave([$0.int(1, "repeats")], dim: $0.optionalInt(2, "dim")) }
+        tensorOp("aten::repeat_interleave.self_Tensor") { c in
+            try c.tensor(0, "self").repeatInterleave(c.tensor(1, "repeats").to(.int64).scalars(as: Int64.self).map { Int($0) }, dim: c.optionalInt(2, "dim"))
+        }
+        tensorOp("aten::repeat_interleave.Tensor") { c in
+            let counts = try c.tensor(0, "repeats").to(.int64).scalars(as: Int64.self).map { Int($0) }
+            let index = try Tensor(shape: [counts.count], scalars: (0..<counts.count).map { Int64($0) })
+            return try index.repeatInterleave(counts, dim: 0)
+        }
+        define("aten::split.sizes") { c in TensorOperatorSupport.list(try c.tensor(0, "self").split(sizes: c.ints(1, "split_size"), dim: c.int(2, "dim", default: 0))) }
+        tensorOp("aten::pad") { c in
+            try c.tensor(0, "self").pad(c.ints(1, "pad"), mode: c.string(2, "mode", default: "constant"), value: c.optionalDouble(3, "value") ?? 0)
+        }
+        tensorOp("aten::reflection_pad1d") { try $0.tensor(0, "self").pad($0.ints(1, "padding"), mode: "reflect") }
+        tensorOp("aten::reflection_pad2d") { try $0.tensor(0, "self").pad($0.ints(1, "padding"), mode: "reflect") }
+        tensorOp("aten::replication_pad1d") { try $0.tensor(0, "self").pad($0.ints(1, "padding"), mode: "replicate") }
+        tensorOp("aten::replication_pad2d") { try $0.tensor(0, "self").pad($0.ints(1, "padding"), mode: "replicate") }
+        tensorOp("aten::flip") { try $0.tensor(0, "self").flip($0.ints(1, "dims")) }
+        tensorOp("aten::tril") { try $0.tensor(0, "self").triangle(upper: false, diagonal: $0.int(1, "diagonal", default: 0)) }
+        tensorOp("aten::triu") { try $0.tensor(0, "self").triangle(upper: true, diagonal: $0.int(1, "diagonal", default: 0)) }
+        tensorOp("aten::flatten.using_ints") { try $0.tensor(0, "self").flatten(startDim: $0.int(1, "start_dim", default: 0), endDim: $0.int(2, "end_dim", default: -1)) }
+        tensorOp("aten::reshape") { try $0.tensor(0, "self").reshape($0.ints(1, "shape")) }
+        tensorOp("aten::view") { try $0.tensor(0, "self").view($0.ints(1, "size")) }
+        tensorOp("aten::transpose.int") { try $0.tensor(0, "self").transpose($0.int(1, "dim0"), $0.int(2, "dim1")) }
+        tensorOp("aten::permute") { try $0.tensor(0, "self").permute($0.ints(1, "dims")) }
+        define("aten::chunk") { c in TensorOperatorSupport.list(try c.tensor(0, "self").chunk(c.int(1, "chunks"), dim: c.int(2, "dim", default: 0))) }
+        define("aten::unbind.int") { c in TensorOperatorSupport.list(try c.tensor(0, "self").unbind(dim: c.int(1, "dim", default: 0))) }
+        define("aten::split.Tensor") { c in TensorOperatorSupport.list(try c.tensor(0, "self").split(c.int(1, "split_size"), dim: c.int(2, "dim", default: 0))) }
+        define("aten::split_with_sizes") { c in TensorOperatorSupport.list(try c.tensor(0, "self").split(sizes: c.ints(1, "split_sizes"), dim: c.int(2, "dim", default: 0))) }
+
+    }
+}

@@ -1,0 +1,392 @@
+import FlintLoader
+import FlintOperators
+import FlintScript
+import FlintValues
+
+/// A compiled expression with its static type; `constant` is set when its value is known at compile time.
+struct Typed {
+    let evaluate: Evaluate
+    let type: ScriptType
+    var constant: ScriptValue? = nil
+
+    static func constant(_ value: ScriptValue, _ type: ScriptType) -> Typed {
+        Typed(evaluate: { _ in value }, type: type, constant: value)
+    }
+}
+
+/// Compiles one function's syntax tree into closures over frame slots.
+///
+/// Variables get a frame slot each (function scope, as in Python); every expression gets a static type,
+/// which overload resolution uses to bind each operator call to one implementation here, at compile time.
+struct FunctionCompiler {
+    let program: Program
+    let function: CompiledFunction
+    var variables: [String: (slot: Int, type: ScriptType)] = [:]
+    var slotCount = 0
+
+    init(program: Program, function: CompiledFunction) {
+        self.program = program
+        self.function = function
+    }
+
+    var record: String { function.record }
+
+    mutating func compileBody(_ body: [Statement]) throws {
+        for parameter in function.parameters { _ = declare(parameter.name, parameter.type) }
+        let block = try compileBlock(body)
+        function.slotCount = slotCount
+        function.body = block
+        function.isCompiled = true
+    }
+
+    func fail(_ message: String, _ location: SourceLocation) -> CompileError {
+        CompileError(message, record: record, at: location)
+    }
+
+    func traceFrame(_ location: SourceLocation) -> TraceFrame {
+        TraceFrame(function: function.qualifiedName, record: record, location: location)
+    }
+
+    /// The slot of a variable, creating it on first assignment. A later assignment of another type widens
+    /// the variable's static type (`None` then `T` gives `Optional[T]`; otherwise `Any`).
+    mutating func declare(_ name: String, _ type: ScriptType) -> Int {
+        if let existing = variables[name] {
+            if existing.type != type { variables[name] = (existing.slot, Self.join(existing.type, type)) }
+            return existing.slot
+        }
+        let slot = slotCount
+        slotCount += 1
+        variables[name] = (slot, type)
+        return slot
+    }
+
+    static func join(_ a: ScriptType, _ b: ScriptType) -> ScriptType {
+        if a == b { return a }
+        if a == .none { return b.isOptional ? b : .optional(b) }
+        if b == .none { return a.isOptional ? a : .optional(a) }
+        if case .optional(let inner) = a, inner == b { return a }
+        if case .optional(let inner) = b, inner == a { return b }
+        return .any
+    }
+
+    // MARK: Statements
+
+    mutating func compileBlock(_ statements: [Statement]) throws -> Execute {
+        let compiled = try statements.map { try compileStatement($0) }
+        switch compiled.count {
+        case 0: return { _ in .next }
+        case 1: return compiled[0]
+        default:
+            return { frame in
+                for statement in compiled {
+                    let flow = try statement(frame)
+                    if case .next = flow { continue }
+                    return flow
+                }
+                return .next
+            }
+        }
+    }
+
+    mutating func compileStatement(_ statement: Statement) throws -> Execute {
+        switch statement.kind {
+        case .expression(let expression):
+            let value = try compileExpression(expression)
+            let evaluate = value.evaluate
+            return { frame in
+                _ = try evaluate(frame)
+                return .next
+            }
+        case .assign(let targets, let value):
+            let compiledValue = try compileExpression(value, expected: nil)
+            let stores = try targets.map { try compileStore($0, type: compiledValue.type) }
+            let evaluate = compiledValue.evaluate
+            if stores.count == 1 {
+                let store = stores[0]
+                return { frame in
+                    try store(frame, try evaluate(frame))
+                    return .next
+                }
+            }
+            return { frame in
+                let v = try evaluate(frame)
+                for store in stores { try store(frame, v) }
+                return .next
+            }
+        case .annotatedAssign(let target, let typeExpression, let value):
+            let type = try program.scriptType(typeExpression, record: record)
+            guard let value else { return { _ in .next } }
+            let compiledValue = try compileExpression(value, expected: type)
+            let store = try compileStore(target, type: type)
+            let evaluate = compiledValue.evaluate
+            return { frame in
+                try store(frame, try evaluate(frame))
+                return .next
+            }
+        case .augmentedAssign(let target, let op, let value):
+            return try compileAugmentedAssign(target, op, value, at: statement.location)
+        case .ifStatement(let condition, let then, let otherwise):
+            let test = try compileCondition(condition)
+            if let constant = test.constant, case .bool(let b) = constant {
+                return try compileBlock(b ? then : otherwise)
+            }
+            let thenBlock = try compileBlock(then)
+            let elseBlock = try compileBlock(otherwise)
+            let evaluate = test.evaluate
+            return { frame in
+                guard case .bool(let b) = try evaluate(frame) else { throw ScriptError(kind: .operatorFailed(operation: "if"), message: "condition is not a bool") }
+                return try b ? thenBlock(frame) : elseBlock(frame)
+            }
+        case .whileLoop(let condition, let body):
+            let test = try compileCondition(condition).evaluate
+            let block = try compileBlock(body)
+            return { frame in
+                while case .bool(true) = try test(frame) {
+                    let flow = try block(frame)
+                    switch flow {
+                    case .breakLoop: return .next
+                    case .returned: return .returned
+                    default: continue
+                    }
+                }
+                return .next
+            }
+        case .forLoop(let target, let iterable, let body):
+            return try compileFor(target, iterable, body, at: statement.location)
+        case .returnStatement(let value):
+            guard let value else {
+                return { frame in
+                    frame.result = .none
+                    return .returned
+                }
+            }
+            let evaluate = try compileExpression(value, expected: function.returnType).evaluate
+            return { frame in
+                frame.result = try evaluate(frame)
+                return .returned
+            }
+        case .raise(let exception):
+            return try compileRaise(exception, at: statement.location)
+        case .assert(let condition, let message):
+            let test = try compileCondition(condition).evaluate
+            let text = try message.map { try compileExpression($0).evaluate }
+            let trace = traceFrame(statement.location)
+            return { frame in
+                if case .bool(true) = try test(frame) { return .next }
+                let detail = try text.map { try $0(frame).pythonString(quoted: false) } ?? ""
+                throw ScriptError(kind: .raised(pythonClass: "builtins.AssertionError"), message: detail, frames: [trace])
+            }
+        case .pass:
+            return { _ in .next }
+        case .breakStatement:
+            return { _ in .breakLoop }
+        case .continueStatement:
+            return { _ in .continueLoop }
+        case .delete(let targets):
+            let deletions = try targets.map { target -> Evaluate in
+                guard case .subscript(let base, let indices) = target.kind, indices.count == 1 else {
+                    throw fail("only `del container[key]` is supported", target.location)
+                }
+                return try compileOperatorCall("aten::Delete", positional: [base, indices[0]], keywords: [], at: target.location).evaluate
+            }
+            return { frame in
+                for deletion in deletions { _ = try deletion(frame) }
+                return .next
+            }
+        case .with:
+            throw fail("`with` blocks are not supported", statement.location)
+        case .function, .classDefinition:
+            throw fail("nested definitions are not supported", statement.location)
+        }
+    }
+
+    /// A condition: a `bool` expression (a tensor is converted as `bool(tensor)`).
+    mutating func compileCondition(_ expression: Expression) throws -> Typed {
+        let test = try compileExpression(expression)
+        if test.type == .tensor {
+            return try convert(test, to: "aten::Bool", at: expression.location)
+        }
+        return test
+    }
+
+    mutating func convert(_ value: Typed, to operatorName: String, at location: SourceLocation) throws -> Typed {
+        try compileCall(operatorName, arguments: [value], keywords: [], at: location)
+    }
+
+    mutating func compileRaise(_ exception: Expression?, at location: SourceLocation) throws -> Execute {
+        let trace = traceFrame(location)
+        var pythonClass: String? = "builtins.Exception"
+        var message: Evaluate?
+        if let exception {
+            if case .call(let callee, let arguments, _) = exception.kind, case .name(let name) = callee.kind {
+                pythonClass = "builtins." + name
+                if let first = arguments.first { message = try compileExpression(first).evaluate }
+            } else {
+                message = try compileExpression(exception).evaluate
+            }
+        }
+        let cls = pythonClass
+        return { frame in
+            let text = try message.map { try $0(frame).pythonString(quoted: false) } ?? ""
+            throw ScriptError(kind: .raised(pythonClass: cls), message: text, frames: [trace])
+        }
+    }
+
+    mutating func compileAugmentedAssign(_ target: Expression, _ op: String, _ value: Expression, at location: SourceLocation) throws -> Execute {
+        let current = try compileExpression(target)
+        let operand = try compileExpression(value)
+        guard let name = Self.binaryOperators[op] else { throw fail("unsupported operator \(op)=", location) }
+        var operatorName = name
+        if case .list = current.type, op == "+" { operatorName = "aten::add_" }
+        if current.type == .tensor { operatorName += "_" }
+        let combined = try compileCall(operatorName, arguments: [current, operand], keywords: [], at: location)
+        let store = try compileStore(target, type: combined.type == .any ? current.type : combined.type)
+        let evaluate = combined.evaluate
+        return { frame in
+            try store(frame, try evaluate(frame))
+            return .next
+        }
+    }
+
+    mutating func compileFor(_ target: Expression, _ iterable: Expression, _ body: [Statement], at location: SourceLocation) throws -> Execute {
+        if case .call(let callee, let arguments, let keywords) = iterable.kind, case .name("range") = callee.kind, keywords.isEmpty,
+            (1...3).contains(arguments.count), case .name(let variable) = target.kind
+        {
+            let bounds = try arguments.map { try compileExpression($0, expected: .int).evaluate }
+            let slot = declare(variable, .int)
+            let block = try compileBlock(body)
+            let trace = traceFrame(location)
+            return { frame in
+                var values: [Int64] = []
+                for bound in bounds {
+                    guard case .int(let v) = try bound(frame) else {
+                        throw ScriptError(kind: .operatorFailed(operation: "range"), message: "range() arguments must be ints", frames: [trace])
+                    }
+                    values.append(v)
+                }
+                let (start, end, step) = values.count == 1 ? (0, values[0], 1) : (values[0], values[1], values.count == 3 ? values[2] : 1)
+                guard step != 0 else { throw ScriptError(kind: .operatorFailed(operation: "range"), message: "range() arg 3 must not be zero", frames: [trace]) }
+                var i = start
+                while step > 0 ? i < end : i > end {
+                    frame.slots[slot] = .int(i)
+                    let flow = try block(frame)
+                    if case .breakLoop = flow { break }
+                    if case .returned = flow { return .returned }
+                    i = i &+ step
+                }
+                return .next
+            }
+        }
+        let sequence = try compileExpression(iterable)
+        let elementType: ScriptType = switch sequence.type {
+        case .list(let element): element
+        case .string: .string
+        case .tensor: .tensor
+        case .dict(let key, _): key
+        default: .any
+        }
+        let store = try compileStore(target, type: elementType)
+        let block = try compileBlock(body)
+        let evaluate = sequence.evaluate
+        let trace = traceFrame(location)
+        return { frame in
+            let elements: [ScriptValue]
+            switch try evaluate(frame) {
+            case .list(let list): elements = list.elements
+            case .tuple(let items): elements = items
+            case .dict(let dict): elements = dict.keys
+            case .string(let s): elements = s.utf8.map { .string(String(decoding: [$0], as: UTF8.self)) }
+            case .tensor(let t):
+                guard t.rank > 0 else { throw ScriptError(kind: .operatorFailed(operation: "for"), message: "iteration over a 0-d tensor", frames: [trace]) }
+                elements = try (0..<t.shape[0]).map { .tensor(try t.select(dim: 0, index: $0)) }
+            case let other:
+                throw ScriptError(kind: .operatorFailed(operation: "for"), message: "'\(other.kindName)' object is not iterable", frames: [trace])
+            }
+            for element in elements {
+                try store(frame, element)
+                let flow = try block(frame)
+                if case .breakLoop = flow { break }
+                if case .returned = flow { return .returned }
+            }
+            return .next
+        }
+    }
+
+    // MARK: Stores
+
+    /// A store into an assignment target: a variable, a tuple of targets, `obj.attr` or `container[key]`.
+    mutating func compileStore(_ target: Expression, type: ScriptType) throws -> (Frame, ScriptValue) throws -> Void {
+        switch target.kind {
+        case .name(let name):
+            let slot = declare(name, type)
+            return { frame, value in frame.slots[slot] = value }
+        case .tuple(let items), .list(let items):
+            let itemTypes: [ScriptType] = if case .tuple(let types) = type, types.count == items.count { types } else {
+                Array(repeating: type.elementType ?? .any, count: items.count)
+            }
+            let stores = try zip(items, itemTypes).map { try compileStore($0, type: $1) }
+            let trace = traceFrame(target.location)
+            return { frame, value in
+                guard let elements = value.sequence, elements.count == stores.count else {
+                    throw ScriptError(
+                        kind: .operatorFailed(operation: "unpack"),
+                        message: "cannot unpack \(value.kindName) into \(stores.count) values", frames: [trace])
+                }
+                for (store, element) in zip(stores, elements) { try store(frame, element) }
+            }
+        case .attribute(let base, let name):
+            let object = try compileExpression(base)
+            let evaluate = object.evaluate
+            let trace = traceFrame(target.location)
+            return { frame, value in
+                guard case .object(let o) = try evaluate(frame), let slot = o.type.slotIndex(of: name) else {
+                    throw ScriptError(kind: .operatorFailed(operation: "setattr"), message: "object has no attribute '\(name)'", frames: [trace])
+                }
+                o.slots[slot] = value
+            }
+        case .subscript(let base, let indices):
+            let container = try compileExpression(base)
+            guard indices.count == 1 else { throw fail("multi-dimensional subscript assignment is not supported", target.location) }
+            let key = try compileExpression(indices[0])
+            let trace = traceFrame(target.location)
+            let (containerEvaluate, keyEvaluate) = (container.evaluate, key.evaluate)
+            let setItem: OperatorBody
+            if container.type == .tensor {
+                guard let body = program.registry.body(named: "aten::index_put_") else { throw fail("tensor item assignment is not supported", target.location) }
+                setItem = { c in
+                    let index: ScriptValue = .list([c[1]], elementType: "Optional[Tensor]")
+                    return try body(Arguments([c[0], index, c[2], .bool(false)]))
+                }
+            } else {
+                guard let body = program.registry.body(named: "aten::_set_item.t") else { throw fail("item assignment is not supported", target.location) }
+                setItem = body
+            }
+            return { frame, value in
+                let args = Arguments([try containerEvaluate(frame), try keyEvaluate(frame), value])
+                do { _ = try setItem(args) } catch { throw ScriptError.wrap(error, operation: "__setitem__", at: trace) }
+            }
+        default:
+            throw fail("cannot assign to this expression", target.location)
+        }
+    }
+
+    static let binaryOperators: [String: String] = [
+        "+": "aten::add", "-": "aten::sub", "*": "aten::mul", "/": "aten::div", "//": "aten::floordiv", "%": "aten::remainder",
+        "**": "aten::pow", "==": "aten::eq", "!=": "aten::ne", "<": "aten::lt", "<=": "aten::le", ">": "aten::gt", ">=": "aten::ge",
+        "&": "aten::__and__", "|": "aten::__or__", "^": "aten::__xor__", "<<": "aten::__lshift__", ">>": "aten::__rshift__",
+        "@": "aten::matmul",
+    ]
+}
+
+extension ScriptType {
+    var isOptional: Bool {
+        if case .optional = self { return true }
+        return false
+    }
+
+    /// The element type of a list.
+    var elementType: ScriptType? {
+        if case .list(let element) = self { return element }
+        return nil
+    }
+}
