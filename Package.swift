@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "FlintTensorTests", dependencies: ["FlintTensor", "FlintOperators", "FlintValues", "FlintNumPy", "FlintTestSupport"]),
         .testTarget(name: "FlintLoaderTests", dependencies: ["FlintLoader", "FlintTestSupport"]),
         .testTarget(name: "FlintRuntimeTests", dependencies: ["FlintRuntime", "FlintOperators", "Flint", "FlintNumPy", "FlintTestSupport"]),
-        .testTarget(name: "FlintCLITests", dependencies: ["FlintTestSupport"]),
+        .testTarget(name: "FlintCLITests", dependencies: ["FlintTestSupport", "FlintNumPy", "FlintTensor"]),
         .testTarget(name: "FlintScriptTests", dependencies: ["FlintScript", "FlintLoader", "FlintTestSupport"]),
     ]
 )

@@ -25,13 +25,13 @@ extension ScriptValue {
         }
     }
 
-    /// c10's double printing: `1.` / `-0.` for integral values of magnitude below 1e10, else `%.17g`.
+    /// c10's double printing: `1.` (and `0.` for -0.0) for integral values of magnitude below 1e10, else `%.17g`.
     package static func formatDouble(_ d: Double) -> String {
         if d.isNaN { return "nan" }
         if d.isInfinite { return d < 0 ? "-inf" : "inf" }
         if Swift.abs(d) < 1e10, d == d.rounded(.towardZero) {
             let i = Int64(d)
-            return (i == 0 && d.sign == .minus ? "-" : "") + String(i) + "."
+            return String(i) + "."
         }
         return formatG17(d)
     }

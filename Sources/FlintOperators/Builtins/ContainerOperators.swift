@@ -18,6 +18,7 @@ extension OperatorDefinitions {
             default: throw OperatorError("len() of \(c[0].kindName)")
             }
         }
+        if let length = self["aten::len.t"] { define("aten::len.Tensor", length) }
         define("aten::append.t") { c in
             let list = try c.list(0)
             list.elements.append(c[1])
@@ -124,7 +125,7 @@ extension OperatorDefinitions {
             case .list(let list):
                 return list.elements[try Self.normalize(c.int(1, "idx"), count: list.elements.count, what: "list index out of range")]
             case .dict(let dict):
-                guard let i = dict.index(of: c[1]) else { throw OperatorError("KeyError: \(c[1].pythonString(quoted: true))") }
+                guard let i = dict.index(of: c[1]) else { throw OperatorError("KeyError: \(c[1].pythonString(quoted: false))") }
                 return dict.values[i]
             case .string(let s):
                 let bytes = Array(s.utf8)

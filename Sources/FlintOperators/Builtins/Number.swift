@@ -41,14 +41,14 @@ enum Number {
 /// Python's integer and float semantics that C's differ from.
 enum PythonArithmetic {
     static func floorDivide(_ a: Int64, _ b: Int64) throws -> Int64 {
-        guard b != 0 else { throw OperatorError("ZeroDivisionError: integer division or modulo by zero") }
+        guard b != 0 else { throw OperatorError("ZeroDivisionError: integer division by 0") }
         if a == .min && b == -1 { return .min }
         let q = a / b
         return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q
     }
 
     static func modulo(_ a: Int64, _ b: Int64) throws -> Int64 {
-        guard b != 0 else { throw OperatorError("ZeroDivisionError: integer division or modulo by zero") }
+        guard b != 0 else { throw OperatorError("ZeroDivisionError: integer modulo by 0") }
         if b == -1 { return 0 }
         let r = a % b
         return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r

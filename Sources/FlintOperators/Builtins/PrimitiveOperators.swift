@@ -81,6 +81,10 @@ extension OperatorDefinitions {
             return .int(Int64(t.strides[try t.wrapDimension(c.int(1, "dim"))]))
         }
         define("aten::item") { c in try TensorScalars.item(c.tensor(0, "self")) }
+        define("aten::is_contiguous") { c in
+            let t = try c.tensor(0, "self")
+            return .bool(t.strides == Tensor.contiguousStrides(for: t.shape) || t.elementCount <= 1)
+        }
         define("aten::is_floating_point") { c in .bool(try c.tensor(0, "self").dtype.isFloatingPoint) }
         define("aten::is_complex") { c in .bool(try c.tensor(0, "self").dtype.isComplex) }
         define("aten::element_size") { c in .int(Int64(try c.tensor(0, "self").dtype.itemSize)) }

@@ -14,8 +14,15 @@ extension OperatorDefinitions {
         arithmetic("sub", int: { $0 &- $1 }, float: { $0 - $1 })
         arithmetic("mul", int: { $0 &* $1 }, float: { $0 * $1 })
         arithmetic("div", int: nil, float: { $0 / $1 })
-        arithmetic("floordiv", int: PythonArithmetic.floorDivide, float: { try PythonArithmetic.divmod($0, $1).0 })
-        arithmetic("remainder", int: PythonArithmetic.modulo, float: { try PythonArithmetic.divmod($0, $1).1 })
+        // libtorch's float `//` is `floor(a / b)` and `%` is `fmod(b + fmod(a, b), b)` (so `1.0 // 0.1` is 10.0, unlike Python).
+        arithmetic("floordiv", int: PythonArithmetic.floorDivide, float: { a, b in
+            guard b != 0 else { throw OperatorError("ZeroDivisionError: float divmod()") }
+            return (a / b).rounded(.down)
+        })
+        arithmetic("remainder", int: PythonArithmetic.modulo, float: { a, b in
+            guard b != 0 else { throw OperatorError("ZeroDivisionError: float modulo") }
+            return fmod(b + fmod(a, b), b)
+        })
         arithmetic("fmod", int: nil, float: { fmod($0, $1) })
         arithmetic("mathremainder", int: nil, float: { Foundationless.ieeeRemainder($0, $1) })
         arithmetic("__round_to_zero_floordiv", int: { guard $1 != 0 else { throw OperatorError("ZeroDivisionError: integer division or modulo by zero") }; return $0 == .min && $1 == -1 ? .min : $0 / $1 }, float: { ($0 / $1).rounded(.towardZero) })
@@ -191,6 +198,10 @@ extension OperatorDefinitions {
             }
         }
         define("aten::isnan.float") { c in .bool(try c.double(0, "a").isNaN) }
+        define("aten::isfinite.float") { c in .bool(try c.double(0, "a").isFinite) }
+        define(["aten::log.int_int", "aten::log.float_float", "aten::log.int_float", "aten::log.float_int", "aten::log.Scalar_Scalar"]) { c in
+            .double(Double.log(try Number(c[0], "math.log").double) / Double.log(try Number(c[1], "math.log").double))
+        }
         define("aten::isinf.float") { c in .bool(try c.double(0, "a").isInfinite) }
         define("aten::factorial.int") { c in
             let n = try c.int64(0, "a")

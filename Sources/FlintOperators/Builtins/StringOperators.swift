@@ -280,18 +280,13 @@ enum StringBuiltins {
         var out = ""
         var next = 1
         var rest = pattern[...]
-        while let open = rest.firstIndex(of: "{") {
-            out += rest[..<open]
-            let afterOpen = rest.index(after: open)
-            guard let close = rest[afterOpen...].firstIndex(of: "}") else {
-                out += rest[open...]
-                rest = ""
-                break
-            }
+        // Only the exact placeholder `{}` is replaced; anything else in braces is copied (libtorch's `aten::format`).
+        while let placeholder = rest.firstRange(of: "{}") {
+            out += rest[..<placeholder.lowerBound]
             guard next < c.values.count else { throw OperatorError("Too few arguments for format string: \(pattern)") }
             out += c[next].pythonString(quoted: false)
             next += 1
-            rest = rest[rest.index(after: close)...]
+            rest = rest[placeholder.upperBound...]
         }
         out += rest
         return .string(out)

@@ -235,7 +235,7 @@ package enum SchemaDefault {
         default: break
         }
         if trimmed.hasPrefix("\"") || trimmed.hasPrefix("'") {
-            return .string(String(trimmed.dropFirst().dropLast()))
+            return .string(unescape(String(trimmed.dropFirst().dropLast())))
         }
         if trimmed.hasPrefix("[") {
             let inner = trimmed.dropFirst().dropLast()
@@ -256,6 +256,30 @@ package enum SchemaDefault {
         }
         return nil
     }
+}
+
+/// Schema string defaults are written with C escapes (`chars=" \\n\\t\\f\\v"`).
+private func unescape(_ text: String) -> String {
+    var out = ""
+    var escaped = false
+    for character in text {
+        if escaped {
+            switch character {
+            case "n": out += "\n"
+            case "t": out += "\t"
+            case "f": out += "\u{0C}"
+            case "v": out += "\u{0B}"
+            case "r": out += "\r"
+            default: out.append(character)
+            }
+            escaped = false
+        } else if character == "\\" {
+            escaped = true
+        } else {
+            out.append(character)
+        }
+    }
+    return out
 }
 
 extension OperatorSchema.SchemaType {

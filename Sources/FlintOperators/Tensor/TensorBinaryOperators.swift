@@ -133,5 +133,12 @@ extension OperatorDefinitions {
         tensorOp("aten::where.Scalar") { try Tensor.where($0.tensor(0, "condition"), $0.operand(1, "self"), $0.operand(2, "other")) }
         tensorOp("aten::masked_fill.Scalar") { try $0.tensor(0, "self").maskedFill($0.tensor(1, "mask"), value: $0.scalar(2, "value")) }
 
+        // `a & b` on tensors prints as `torch.__and__(a, b)`.
+        for (dunder, bitwise) in [("__and__", "bitwise_and"), ("__or__", "bitwise_or"), ("__xor__", "bitwise_xor"),
+                                  ("__iand__", "bitwise_and_"), ("__ior__", "bitwise_or_"), ("__ixor__", "bitwise_xor_")] {
+            for overload in ["Tensor", "Scalar"] {
+                if let body = self["aten::\(bitwise).\(overload)"] { define("aten::\(dunder).\(overload)", body) }
+            }
+        }
     }
 }

@@ -32,6 +32,10 @@ extension FunctionCompiler {
                     return try compileOperatorCall(dotted.dropFirst(4) + "::" + method, positional: arguments, keywords: keywords, at: location)
                 }
                 if dotted.hasPrefix("__torch__") {
+                    // `__torch__.Point.__new__(__torch__.Point)`: an uninitialized object; `__init__` follows.
+                    if method == "__new__", let type = program.classType(dotted) {
+                        return Typed(evaluate: { _ in .object(ScriptObject(type: type)) }, type: .object(dotted))
+                    }
                     return try compileQualifiedCall(dotted + "." + method, arguments, keywords, at: location)
                 }
             }
@@ -43,6 +47,9 @@ extension FunctionCompiler {
             type.outline.kind != .enumeration && type.outline.kind != .namedTuple
         {
             return try compileMethodCall(receiver, type, method, positional, named, at: location)
+        }
+        if receiver.type == .tensor && method == "tolist" {
+            return try compileCall("prim::tolist", arguments: [receiver, .constant(.int(0), .int), .constant(.int(0), .int)], keywords: [], at: location)
         }
         return try compileCall("aten::" + method, arguments: [receiver] + positional, keywords: named, at: location)
     }
