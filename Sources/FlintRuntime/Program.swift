@@ -15,6 +15,7 @@ package final class Program: @unchecked Sendable {
     let lock = Lock()
     private var parsedRecords: [String: [Statement]] = [:]
     private var functions: [String: CompiledFunction] = [:]
+    private var freeFunctions: [String: CompiledFunction] = [:]
     private var attributeTypes: [String: [String: ScriptType]] = [:]
     private var sourceLines: [String: [Substring]] = [:]
     private var debugTables: [String: SourceRangeTable?] = [:]
@@ -124,9 +125,10 @@ package final class Program: @unchecked Sendable {
         return try compile(definition, key: key, record: type.sourceRecord, selfType: .object(type.qualifiedName))
     }
 
-    /// A free function `__torch__.a.b.f` defined at the top level of a `code/` record.
-    func compiledFunction(qualifiedName: String) throws -> CompiledFunction? {
-        if let known = functions[qualifiedName] { return known }
+    /// A free function `__torch__.a.b.f` defined at the top level of a `code/` record, declared but not yet
+    /// compiled: call sites compile it through ``specialized(_:constants:)`` with their constant arguments.
+    func freeFunction(qualifiedName: String) throws -> CompiledFunction? {
+        if let known = freeFunctions[qualifiedName] { return known }
         guard let dot = qualifiedName.lastIndex(of: ".") else { return nil }
         let record = ClassRegistry.codeRecord(forNamespace: String(qualifiedName[..<dot]))
         guard model.archive.hasRecord(record) else { return nil }
@@ -135,10 +137,25 @@ package final class Program: @unchecked Sendable {
             if case .function(let f) = statement.kind, f.name == name { return f }
             return nil
         }).first else { return nil }
-        return try compile(definition, key: qualifiedName, record: record, selfType: nil)
+        let function = try declare(definition, key: qualifiedName, record: record, selfType: nil, constants: [:])
+        freeFunctions[qualifiedName] = function
+        return function
     }
 
-    private func compile(_ definition: FunctionDefinition, key: String, record: String, selfType: ScriptType?) throws -> CompiledFunction {
+    private func compile(
+        _ definition: FunctionDefinition, key: String, record: String, selfType: ScriptType?, constants: [Int: ScriptValue] = [:]
+    ) throws -> CompiledFunction {
+        let function = try declare(definition, key: key, record: record, selfType: selfType, constants: constants)
+        functions[key] = function
+        var compiler = FunctionCompiler(program: self, function: function)
+        try compiler.compileBody(definition.body)
+        return function
+    }
+
+    /// A function's signature, ready for its body to be compiled.
+    private func declare(
+        _ definition: FunctionDefinition, key: String, record: String, selfType: ScriptType?, constants: [Int: ScriptValue]
+    ) throws -> CompiledFunction {
         var parameters: [CompiledFunction.Parameter] = []
         for (i, parameter) in definition.parameters.enumerated() {
             let type: ScriptType
@@ -154,10 +171,20 @@ package final class Program: @unchecked Sendable {
         }
         let returnType = try definition.returnType.map { try scriptType($0, record: record) } ?? .none
         let function = CompiledFunction(name: definition.name, qualifiedName: key, record: record, parameters: parameters, returnType: returnType)
-        functions[key] = function
-        var compiler = FunctionCompiler(program: self, function: function)
-        try compiler.compileBody(definition.body)
+        function.definition = definition
+        function.selfType = selfType
+        function.constantParameters = constants
         return function
+    }
+
+    /// A copy of a free function compiled with some parameters fixed to constants, so branches that depend
+    /// on them fold away (TorchScript's library functions such as `F.interpolate` switch on a `mode` string).
+    func specialized(_ function: CompiledFunction, constants: [Int: ScriptValue]) throws -> CompiledFunction {
+        guard let definition = function.definition else { return function }
+        let signature = constants.keys.sorted().map { "\($0)=\(constants[$0]!.pythonString(quoted: true))" }.joined(separator: ",")
+        let key = constants.isEmpty ? function.qualifiedName : function.qualifiedName + "[" + signature + "]"
+        if let known = functions[key] { return known }
+        return try compile(definition, key: key, record: function.record, selfType: function.selfType, constants: constants)
     }
 
     func scriptType(_ annotation: Expression, record: String) throws -> ScriptType {

@@ -45,6 +45,18 @@ extension ScriptValue {
         }
     }
 
+    /// Whether two compile-time constants are the same value (same kind and bits; NaN equals NaN).
+    package static func sameConstant(_ a: ScriptValue, _ b: ScriptValue) -> Bool {
+        switch (a, b) {
+        case (.none, .none): true
+        case (.bool(let x), .bool(let y)): x == y
+        case (.int(let x), .int(let y)): x == y
+        case (.double(let x), .double(let y)): x.bitPattern == y.bitPattern
+        case (.string(let x), .string(let y)): x == y
+        default: false
+        }
+    }
+
     /// The value of an int, float or bool as a double.
     package var numericValue: Double? {
         switch self {

@@ -13,6 +13,7 @@ extension OperatorDefinitions {
         defineShapeOperators()
         defineInterpolationOperators()
         defineCreationOperators()
+        defineRecurrentOperators()
         defineInPlaceVariants()
     }
 

@@ -171,10 +171,20 @@ extension FunctionCompiler {
                 throw fail("cannot construct \(qualifiedName) (\(type.outline.kind))", location)
             }
         }
-        guard let function = try program.compiledFunction(qualifiedName: qualifiedName) else {
+        guard let function = try program.freeFunction(qualifiedName: qualifiedName) else {
             throw fail("unknown function or class \(qualifiedName)", location)
         }
-        return try bindScriptCall(function, receiver: nil, positional, named, at: location)
+        // Arguments known at compile time (mode strings, flags, defaults) specialize the callee.
+        var constants: [Int: ScriptValue] = [:]
+        for (i, parameter) in function.parameters.enumerated() {
+            let source: Typed? = i < positional.count ? positional[i] : named.first { $0.0 == parameter.name }?.1
+            if let source {
+                if let value = source.constant, source.type.isPlainValue || value.isNone { constants[i] = value }
+            } else if let value = parameter.defaultValue, value.numericValue != nil || value.isNone || value.kindName == "str" {
+                constants[i] = value
+            }
+        }
+        return try bindScriptCall(try program.specialized(function, constants: constants), receiver: nil, positional, named, at: location)
     }
 
     /// `obj.method(args)` on a module or class object. Interface-typed receivers dispatch on the runtime class.

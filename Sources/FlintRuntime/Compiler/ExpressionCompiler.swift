@@ -16,6 +16,7 @@ extension FunctionCompiler {
         case .ellipsis: throw fail("`...` is only supported in tensor subscripts", location)
         case .name(let name):
             if let variable = variables[name] {
+                if let constant = constantValues[name] { return .constant(constant, variable.type) }
                 let slot = variable.slot
                 return Typed(evaluate: { $0.slots[slot] }, type: variable.type)
             }
@@ -118,6 +119,7 @@ extension FunctionCompiler {
             let (a, b) = (try asBool(try compileExpression(lhs), at: location), try asBool(try compileExpression(rhs), at: location))
             let (x, y) = (a.evaluate, b.evaluate)
             let isAnd = op == "and"
+            if case .bool(let first)? = a.constant { return first != isAnd ? .constant(.bool(first), .bool) : b }
             return Typed(evaluate: { frame in
                 guard case .bool(let first) = try x(frame) else { throw ScriptError(kind: .operatorFailed(operation: op), message: "operand is not a bool") }
                 if first != isAnd { return .bool(first) }
@@ -170,7 +172,7 @@ extension FunctionCompiler {
                 if let value = BuiltinNames.constant(module: dotted, name: name) { return .constant(value, Self.staticType(of: value)) }
                 // `__torch__.torch.nn.functional.relu`: a free function, named to be called later.
                 if dotted.hasPrefix("__torch__"), program.classType(dotted + "." + name) == nil,
-                    try program.compiledFunction(qualifiedName: dotted + "." + name) != nil
+                    try program.freeFunction(qualifiedName: dotted + "." + name) != nil
                 {
                     return Typed(evaluate: { _ in .none }, type: .other(Self.functionTypePrefix + dotted + "." + name))
                 }

@@ -23,6 +23,10 @@ struct FunctionCompiler {
     let function: CompiledFunction
     var variables: [String: (slot: Int, type: ScriptType)] = [:]
     var slotCount = 0
+    /// Variables whose value is known at this point of compilation (flow-sensitive constant propagation:
+    /// set by assignments of constants, cleared by other assignments, merged where `if` branches join,
+    /// cleared for names a loop assigns). Uses compile to the constant, so branches on them fold away.
+    var constantValues: [String: ScriptValue] = [:]
 
     init(program: Program, function: CompiledFunction) {
         self.program = program
@@ -32,7 +36,10 @@ struct FunctionCompiler {
     var record: String { function.record }
 
     mutating func compileBody(_ body: [Statement]) throws {
-        for parameter in function.parameters { _ = declare(parameter.name, parameter.type) }
+        for (i, parameter) in function.parameters.enumerated() {
+            _ = declare(parameter.name, parameter.type)
+            if let value = function.constantParameters[i] { constantValues[parameter.name] = value }
+        }
         let block = try compileBlock(body)
         function.slotCount = slotCount
         function.body = block
@@ -100,6 +107,11 @@ struct FunctionCompiler {
         case .assign(let targets, let value):
             let compiledValue = try compileExpression(value, expected: nil)
             let stores = try targets.map { try compileStore($0, type: compiledValue.type) }
+            if targets.count == 1, case .name(let name) = targets[0].kind,
+                let constant = compiledValue.constant, compiledValue.type.isPlainValue || constant.isNone
+            {
+                constantValues[name] = constant
+            }
             let evaluate = compiledValue.evaluate
             if stores.count == 1 {
                 let store = stores[0]
@@ -130,14 +142,22 @@ struct FunctionCompiler {
             if let constant = test.constant, case .bool(let b) = constant {
                 return try compileBlock(b ? then : otherwise)
             }
+            let before = constantValues
             let thenBlock = try compileBlock(then)
+            let afterThen = constantValues
+            constantValues = before
             let elseBlock = try compileBlock(otherwise)
+            constantValues = constantValues.filter { entry in
+                guard let other = afterThen[entry.key] else { return false }
+                return ScriptValue.sameConstant(entry.value, other)
+            }
             let evaluate = test.evaluate
             return { frame in
                 guard case .bool(let b) = try evaluate(frame) else { throw ScriptError(kind: .operatorFailed(operation: "if"), message: "condition is not a bool") }
                 return try b ? thenBlock(frame) : elseBlock(frame)
             }
         case .whileLoop(let condition, let body):
+            forgetConstants(assignedIn: body)
             let test = try compileCondition(condition).evaluate
             let block = try compileBlock(body)
             return { frame in
@@ -248,7 +268,13 @@ struct FunctionCompiler {
         }
     }
 
+    /// Names a loop assigns are not constant inside or after it.
+    mutating func forgetConstants(assignedIn body: [Statement]) {
+        for name in AssignmentCounter.counts(in: body).keys { constantValues.removeValue(forKey: name) }
+    }
+
     mutating func compileFor(_ target: Expression, _ iterable: Expression, _ body: [Statement], at location: SourceLocation) throws -> Execute {
+        forgetConstants(assignedIn: body)
         if case .call(let callee, let arguments, let keywords) = iterable.kind, case .name("range") = callee.kind, keywords.isEmpty,
             (1...3).contains(arguments.count), case .name(let variable) = target.kind
         {
@@ -319,6 +345,7 @@ struct FunctionCompiler {
         switch target.kind {
         case .name(let name):
             let slot = declare(name, type)
+            constantValues.removeValue(forKey: name)
             return { frame, value in frame.slots[slot] = value }
         case .tuple(let items), .list(let items):
             let itemTypes: [ScriptType] = if case .tuple(let types) = type, types.count == items.count { types } else {

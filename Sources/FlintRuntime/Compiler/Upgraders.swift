@@ -10,17 +10,16 @@ enum Upgraders {
     static func apply(to body: @escaping OperatorBody, schema: OperatorSchema, fileVersion: Int) -> OperatorBody {
         // Below version 4, `div` on two integral operands truncated (div_Tensor_0_3 and friends).
         if fileVersion < 4, ["aten::div", "aten::div_"].contains(schema.name), ["Tensor", "Scalar", ""].contains(schema.overload) {
+            let truncating = OperatorRegistry.standard.body(named: "aten::div.Tensor_mode")
             return { c in
-                guard isIntegral(c[0]) && isIntegral(c[1]) else { return try body(c) }
-                let quotient = try body(c)
-                guard case .tensor(let t) = quotient else { return quotient }
-                let truncated = try t.trunc()
-                let result = try truncated.to(integralDType(c[0], c[1]))
-                if schema.name == "aten::div_", case .tensor(let target) = c[0] {
+                guard isIntegral(c[0]) && isIntegral(c[1]), let truncating else { return try body(c) }
+                let divisor: ScriptValue = if case .tensor = c[1] { c[1] } else { .tensor(try TensorScalars.tensor(c[1])) }
+                let quotient = try truncating(Arguments([c[0], divisor, .string("trunc")]))
+                if schema.name == "aten::div_", case .tensor(let target) = c[0], case .tensor(let result) = quotient {
                     try target.copy(from: result)
                     return .tensor(target)
                 }
-                return .tensor(result)
+                return quotient
             }
         }
         // Below version 5, `full` with an integral fill value and no dtype made a float tensor (full_0_4).
@@ -42,9 +41,4 @@ enum Upgraders {
         }
     }
 
-    private static func integralDType(_ a: ScriptValue, _ b: ScriptValue) -> DType {
-        if case .tensor(let t) = a { return t.dtype }
-        if case .tensor(let t) = b { return t.dtype }
-        return .int64
-    }
 }

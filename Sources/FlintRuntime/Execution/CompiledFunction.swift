@@ -25,6 +25,11 @@ final class CompiledFunction: @unchecked Sendable {
     var slotCount = 0
     var body: Execute = { _ in .next }
     var isCompiled = false
+    /// The source, kept so calls with constant arguments can compile specialized copies.
+    var definition: FunctionDefinition?
+    var selfType: ScriptType?
+    /// Parameters whose value is fixed in this copy (by position), for constant folding.
+    var constantParameters: [Int: ScriptValue] = [:]
 
     init(name: String, qualifiedName: String, record: String, parameters: [Parameter], returnType: ScriptType) {
         self.name = name

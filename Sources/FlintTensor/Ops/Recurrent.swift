@@ -1,0 +1,131 @@
+/// Recurrent layers as ATen computes them (`aten/src/ATen/native/RNN.cpp`): multi-layer, optionally
+/// bidirectional LSTM (with projections), GRU and Elman RNN over padded (not packed) sequences.
+public enum RecurrentCell: Sendable {
+    case lstm
+    case gru
+    case rnnTanh
+    case rnnRelu
+
+    /// Gate blocks stacked in the weight matrices.
+    var gateCount: Int {
+        switch self {
+        case .lstm: 4
+        case .gru: 3
+        case .rnnTanh, .rnnRelu: 1
+        }
+    }
+}
+
+/// One layer-direction's weights: `weight_ih`, `weight_hh`, optional biases and (LSTM) projection.
+public struct RecurrentWeights: Sendable {
+    public let inputWeight: Tensor
+    public let hiddenWeight: Tensor
+    public let inputBias: Tensor?
+    public let hiddenBias: Tensor?
+    public let projection: Tensor?
+
+    public init(inputWeight: Tensor, hiddenWeight: Tensor, inputBias: Tensor?, hiddenBias: Tensor?, projection: Tensor?) {
+        self.inputWeight = inputWeight
+        self.hiddenWeight = hiddenWeight
+        self.inputBias = inputBias
+        self.hiddenBias = hiddenBias
+        self.projection = projection
+    }
+
+    /// Splits ATen's flat parameter list (`_flat_weights`) into per layer-direction weights, in order
+    /// layer 0 forward, layer 0 reverse, layer 1 forward...
+    public static func split(_ flat: [Tensor], layers: Int, directions: Int, hasBiases: Bool) throws -> [RecurrentWeights] {
+        let groups = layers * directions
+        guard groups > 0, flat.count % groups == 0 else {
+            throw TensorError("recurrent layer: \(flat.count) weights do not divide into \(layers) layers × \(directions) directions")
+        }
+        let per = flat.count / groups
+        let expected = hasBiases ? [4, 5] : [2, 3]
+        guard expected.contains(per) else { throw TensorError("recurrent layer: \(per) weights per layer and direction is not a known layout") }
+        return (0..<groups).map { g in
+            let w = Array(flat[(g * per)..<((g + 1) * per)])
+            return RecurrentWeights(
+                inputWeight: w[0], hiddenWeight: w[1], inputBias: hasBiases ? w[2] : nil, hiddenBias: hasBiases ? w[3] : nil,
+                projection: per == expected[1] ? w[per - 1] : nil)
+        }
+    }
+}
+
+extension Tensor {
+    /// Runs a recurrent network over `self` (`[seq, batch, features]`, or `[batch, seq, features]` when
+    /// `batchFirst`). `hidden` holds the initial states: `[h0]`, or `[h0, c0]` for an LSTM, each
+    /// `[layers × directions, batch, size]`. Returns the last layer's outputs for every step and the final
+    /// states (same layout as `hidden`).
+    public func recurrent(
+        _ cell: RecurrentCell, hidden: [Tensor], weights: [RecurrentWeights], layers: Int, bidirectional: Bool, batchFirst: Bool
+    ) throws -> (output: Tensor, states: [Tensor]) {
+        guard rank == 3 else { throw TensorError("recurrent layer: expected a 3-D input, got \(rank)-D") }
+        guard hidden.count == (cell == .lstm ? 2 : 1) else { throw TensorError("recurrent layer: wrong number of initial states") }
+        let directions = bidirectional ? 2 : 1
+        guard weights.count == layers * directions else { throw TensorError("recurrent layer: expected \(layers * directions) weight groups") }
+        var layerInput = batchFirst ? try transpose(0, 1) : self
+        var finalH: [Tensor] = []
+        var finalC: [Tensor] = []
+        for layer in 0..<layers {
+            var outputs: [Tensor] = []
+            for direction in 0..<directions {
+                let index = layer * directions + direction
+                let h0 = try hidden[0].select(dim: 0, index: index)
+                let c0 = cell == .lstm ? try hidden[1].select(dim: 0, index: index) : nil
+                let (output, h, c) = try Tensor.runDirection(
+                    cell, input: layerInput, h0: h0, c0: c0, weights: weights[index], reverse: direction == 1)
+                outputs.append(output)
+                finalH.append(h)
+                if let c { finalC.append(c) }
+            }
+            layerInput = outputs.count == 1 ? outputs[0] : try Tensor.cat(outputs, dim: 2)
+        }
+        let output = batchFirst ? try layerInput.transpose(0, 1).contiguous() : layerInput
+        var states = [try Tensor.stack(finalH, dim: 0)]
+        if cell == .lstm { states.append(try Tensor.stack(finalC, dim: 0)) }
+        return (output, states)
+    }
+
+    private static func runDirection(
+        _ cell: RecurrentCell, input: Tensor, h0: Tensor, c0: Tensor?, weights: RecurrentWeights, reverse: Bool
+    ) throws -> (Tensor, Tensor, Tensor?) {
+        let steps = input.shape[0]
+        // Input projections of every step at once: [seq, batch, gates × hidden].
+        let projected = try input.linear(weight: weights.inputWeight, bias: weights.inputBias)
+        var h = h0
+        var c = c0
+        var outputs = [Tensor](repeating: h0, count: steps)
+        let hiddenSize = weights.hiddenWeight.shape[0] / cell.gateCount
+        for t in reverse ? Array((0..<steps).reversed()) : Array(0..<steps) {
+            let x = try projected.select(dim: 0, index: t)
+            let recurrentPart = try h.linear(weight: weights.hiddenWeight, bias: weights.hiddenBias)
+            switch cell {
+            case .lstm:
+                let gates = try x.add(recurrentPart)
+                let i = try gates.narrow(dim: 1, start: 0, length: hiddenSize).sigmoid()
+                let f = try gates.narrow(dim: 1, start: hiddenSize, length: hiddenSize).sigmoid()
+                let g = try gates.narrow(dim: 1, start: 2 * hiddenSize, length: hiddenSize).tanh()
+                let o = try gates.narrow(dim: 1, start: 3 * hiddenSize, length: hiddenSize).sigmoid()
+                let newC = try f.mul(c!).add(i.mul(g))
+                var newH = try o.mul(newC.tanh())
+                if let projection = weights.projection { newH = try newH.linear(weight: projection, bias: nil) }
+                c = newC
+                h = newH
+            case .gru:
+                let r = try x.narrow(dim: 1, start: 0, length: hiddenSize).add(recurrentPart.narrow(dim: 1, start: 0, length: hiddenSize)).sigmoid()
+                let z = try x.narrow(dim: 1, start: hiddenSize, length: hiddenSize)
+                    .add(recurrentPart.narrow(dim: 1, start: hiddenSize, length: hiddenSize)).sigmoid()
+                let n = try x.narrow(dim: 1, start: 2 * hiddenSize, length: hiddenSize)
+                    .add(r.mul(recurrentPart.narrow(dim: 1, start: 2 * hiddenSize, length: hiddenSize))).tanh()
+                // h' = (1 - z) * n + z * h = n + z * (h - n)
+                h = try n.add(z.mul(h.sub(n)))
+            case .rnnTanh:
+                h = try x.add(recurrentPart).tanh()
+            case .rnnRelu:
+                h = try x.add(recurrentPart).relu()
+            }
+            outputs[t] = h
+        }
+        return (try Tensor.stack(outputs, dim: 0), h, c)
+    }
+}
