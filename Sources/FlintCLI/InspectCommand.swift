@@ -15,19 +15,34 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         let module: Module
-        let stateDict: [(name: String, tensor: Tensor)]
         do {
             module = try load(model)
+        } catch let error as FlintError {
+            throw CommandFailure(message: error.description)
+        }
+        // Objects with `__setstate__` get their state by running TorchScript: compile the archive to run them.
+        // (An archive whose code Flint cannot compile is still inspected, without that state.)
+        var awaiting = module.classesAwaitingSetState
+        var compileFailure = ""
+        if !awaiting.isEmpty {
+            do {
+                _ = try module.compile()
+                awaiting = module.classesAwaitingSetState
+            } catch let error as FlintError {
+                compileFailure = " (" + (error.message.split(separator: "\n").first.map(String.init) ?? "") + ")"
+            }
+        }
+        let stateDict: [(name: String, tensor: Tensor)]
+        do {
             stateDict = try module.stateDict()
         } catch let error as FlintError {
             throw CommandFailure(message: error.description)
         }
         let summary = WeightSummary(stateDict.map(\.tensor))
-        let awaiting = module.classesAwaitingSetState
         if !awaiting.isEmpty {
             FileHandleOutput.standardError.write(
                 "note: \(awaiting.count) object(s) define __setstate__ (\(Set(awaiting).sorted().joined(separator: ", "))); "
-                    + "their state is set by running TorchScript, which this version of Flint does not do yet, so it is not shown\n")
+                    + "their state could not be set by running the archive's code\(compileFailure), so it is not shown\n")
         }
         if json {
             print(jsonReport(module, stateDict: stateDict, summary: summary))

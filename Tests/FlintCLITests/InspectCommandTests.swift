@@ -33,7 +33,6 @@ struct FlintProcess {
 
 @Suite struct InspectCommandTests {
     static let fixtures = (try? Fixtures.all()) ?? []
-    static let needsInterpreter: Set<String> = ["setstate_scripted.pt"]
 
     @Test(arguments: fixtures.filter { $0.expected.kind != "not-torchscript" }.map(\.model.path))
     func jsonReportsWhatPyTorchReports(_ path: String) throws {
@@ -52,11 +51,7 @@ struct FlintProcess {
                 #expect(got["dtype"] as? String == entry.dtype, "\(entry.name)")
             }
         }
-        if Self.needsInterpreter.contains(URL(fileURLWithPath: path).lastPathComponent) {
-            try withKnownIssue("__setstate__ needs the interpreter") { try compare() }
-        } else {
-            try compare()
-        }
+        try compare()
     }
 
     @Test(arguments: fixtures.filter { $0.expected.kind == "not-torchscript" }.map(\.model.path))

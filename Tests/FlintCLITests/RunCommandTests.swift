@@ -1,0 +1,79 @@
+import FlintNumPy
+import FlintTestSupport
+import Foundation
+import Testing
+
+/// `flint run` / `flint bench` as other tools drive them: exit statuses, output layout, JSON fields.
+@Suite struct RunCommandTests {
+    static let language = Fixtures.packageRoot.appendingPathComponent("Tests/Fixtures/language")
+    static func path(_ name: String) -> String { language.appendingPathComponent(name).path }
+
+    @Test func printsTheResultWithoutOutputFile() throws {
+        let result = try FlintProcess.run(["run", Self.path("model_cnn_traced.pt"), "--inputs", Self.path("model_cnn_traced.inputs.npz")])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("[ CPUFloatType{1,5} ]"))
+    }
+
+    @Test func usageErrorsExitWithTwo() throws {
+        let model = Self.path("model_cnn_traced.pt")
+        for arguments in [
+            ["run", model, "--input", "int:1", "--inputs", Self.path("model_cnn_traced.inputs.npz")],
+            ["run", model, "--input", "what:is-this"],
+            ["run", model, "--threads", "0"],
+            ["bench", model, "--iters", "0"],
+            ["run"],
+        ] {
+            let result = try FlintProcess.run(arguments)
+            #expect(result.status == 2, "\(arguments): \(result.status) \(result.stderr)")
+        }
+    }
+
+    @Test func inputsThatDoNotFitExitWithOne() throws {
+        let model = Self.path("model_cnn_traced.pt")
+        for arguments in [
+            ["run", model],  // missing argument
+            ["run", model, "--input", "int:3"],  // an int where a Tensor is declared... runs and the op rejects it
+            ["run", model, "--input", "json:[1,2]", "--input", "int:1"],  // too many arguments
+            ["run", model, "--method", "no_such_method"],
+            ["run", Self.path("missing.pt")],
+        ] {
+            let result = try FlintProcess.run(arguments)
+            #expect(result.status == 1, "\(arguments): \(result.status) \(result.stderr)")
+            #expect(result.stderr.hasPrefix("error: "), "\(result.stderr)")
+        }
+    }
+
+    @Test func raisingModelShowsTheUsersLine() throws {
+        let result = try FlintProcess.run(["run", Self.path("err_raise_value_error.pt"), "--input", "int:-1"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("Traceback of TorchScript, original code"))
+        #expect(result.stderr.contains("raise ValueError(\"negative value not allowed\")"))
+        #expect(result.stderr.contains("builtins.ValueError: negative value not allowed"))
+    }
+
+    @Test func outputTreeKeepsTheContract() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("flint-run-\(UUID().uuidString).npz").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let result = try FlintProcess.run([
+            "run", Self.path("list_nested.pt"), "--input", "json:[[1,2],[3,4,5]]", "--output", output,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let keys = try NumPyArray.readArchive(path: output).map(\.key)
+        #expect(!keys.isEmpty && keys.allSatisfy { $0 == "out" || $0.hasPrefix("out.") })
+    }
+
+    @Test func benchReportsItsFigures() throws {
+        let result = try FlintProcess.run([
+            "bench", Self.path("model_cnn_traced.pt"), "--inputs", Self.path("model_cnn_traced.inputs.npz"),
+            "--warmup", "1", "--iters", "3", "--threads", "1", "--json",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let last = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+        for field in ["median_ms", "p90_ms", "min_ms", "load_ms", "peak_rss_mb", "iters", "threads"] {
+            #expect(object[field] != nil, "missing \(field)")
+        }
+        #expect(object["iters"] as? Int == 3)
+        #expect(object["threads"] as? Int == 1)
+    }
+}
