@@ -18,6 +18,8 @@ import Testing
         let error: String?
         let errorLine: String?
         let specs: [String]?
+        /// For archives needing operators Flint lacks: every one must be named in the load error.
+        let missingOperators: [String]?
         var description: String { name }
     }
 
@@ -31,7 +33,8 @@ import Testing
             Case(
                 name: $0["name"] as! String, archive: $0["archive"] as! String, method: $0["method"] as! String,
                 inputs: $0["inputs"] as! String, expected: $0["expected"] as? String, structure: $0["expected_structure"] as? String,
-                error: $0["error"] as? String, errorLine: $0["error_python_line"] as? String, specs: $0["specs"] as? [String])
+                error: $0["error"] as? String, errorLine: $0["error_python_line"] as? String, specs: $0["specs"] as? [String],
+                missingOperators: $0["missing_operators"] as? [String])
         }
     }()
 
@@ -66,6 +69,9 @@ import Testing
                 #expect(result.status == 1, "expected failure, got \(result.status)")
                 #expect(result.stderr.contains(error), "stderr lacks '\(error)':\n\(result.stderr)")
                 if let line = c.errorLine { #expect(result.stderr.contains(line), "stderr lacks the user's line '\(line)':\n\(result.stderr)") }
+                for name in c.missingOperators ?? [] {
+                    #expect(result.stderr.contains(name + "(") || result.stderr.contains(name + "."), "the load error does not list \(name):\n\(result.stderr)")
+                }
                 continue
             }
             try #require(result.status == 0, "flint run failed:\n\(result.stderr)")
