@@ -15,6 +15,9 @@ extension OperatorDefinitions {
         }
         tensorOp("aten::eye") { try Tensor.eye($0.int(0, "n"), dtype: $0.optionalDType(1, "dtype") ?? .float32) }
         tensorOp("aten::eye.m") { try Tensor.eye($0.int(0, "n"), $0.int(1, "m"), dtype: $0.optionalDType(2, "dtype") ?? .float32) }
+        // `empty` has unspecified contents in ATen; Flint gives zeros.
+        tensorOp("aten::empty.memory_format") { try Tensor.full($0.ints(0, "size"), value: 0, dtype: $0.optionalDType(1, "dtype") ?? .float32) }
+        tensorOp("aten::empty_like") { c in let t = try c.tensor(0, "self"); return Tensor.zeros(t.shape, dtype: try c.optionalDType(1, "dtype") ?? t.dtype) }
         tensorOp("aten::zeros") { try Tensor.full($0.ints(0, "size"), value: 0, dtype: $0.optionalDType(1, "dtype") ?? .float32) }
         tensorOp("aten::ones") { try Tensor.full($0.ints(0, "size"), value: 1, dtype: $0.optionalDType(1, "dtype") ?? .float32) }
         @Sendable func like(_ c: Arguments, _ value: Scalar, dtypeIndex: Int) throws -> Tensor {

@@ -14,6 +14,7 @@ extension OperatorDefinitions {
         defineInterpolationOperators()
         defineCreationOperators()
         defineRecurrentOperators()
+        defineAttentionOperators()
         defineInPlaceVariants()
     }
 

@@ -127,6 +127,8 @@ extension OperatorDefinitions {
         tensorOp("aten::reshape") { try $0.tensor(0, "self").reshape($0.ints(1, "shape")) }
         tensorOp("aten::view") { try $0.tensor(0, "self").view($0.ints(1, "size")) }
         tensorOp("aten::transpose.int") { try $0.tensor(0, "self").transpose($0.int(1, "dim0"), $0.int(2, "dim1")) }
+        tensorOp("aten::swapaxes") { try $0.tensor(0, "self").transpose($0.int(1, "axis0"), $0.int(2, "axis1")) }
+        tensorOp("aten::swapdims") { try $0.tensor(0, "self").transpose($0.int(1, "dim0"), $0.int(2, "dim1")) }
         tensorOp("aten::permute") { try $0.tensor(0, "self").permute($0.ints(1, "dims")) }
         define("aten::chunk") { c in TensorOperatorSupport.list(try c.tensor(0, "self").chunk(c.int(1, "chunks"), dim: c.int(2, "dim", default: 0))) }
         define("aten::unbind.int") { c in TensorOperatorSupport.list(try c.tensor(0, "self").unbind(dim: c.int(1, "dim", default: 0))) }
