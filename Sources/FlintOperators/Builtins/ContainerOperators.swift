@@ -157,7 +157,7 @@ extension OperatorDefinitions {
         }
         define("aten::slice.t") { c in
             let list = try c.list(0)
-            let indices = Self.sliceIndices(count: list.elements.count, start: try c.optionalInt(1, "start"), end: try c.optionalInt(2, "end"), step: try c.int(3, "step"))
+            let indices = PythonSlice.indices(count: list.elements.count, start: try c.optionalInt(1, "start"), end: try c.optionalInt(2, "end"), step: try c.int(3, "step"))
             guard let indices else { throw OperatorError("slice step cannot be zero") }
             return .list(indices.map { list.elements[$0] }, elementType: list.elementType)
         }
@@ -277,24 +277,6 @@ extension OperatorDefinitions {
         return i
     }
 
-    /// The indices `sequence[start:end:step]` selects (Python's `slice.indices`); nil for a zero step.
-    static func sliceIndices(count: Int, start: Int?, end: Int?, step: Int) -> [Int]? {
-        guard step != 0 else { return nil }
-        func clamp(_ value: Int?, _ fallback: Int, low: Int, high: Int) -> Int {
-            guard var v = value else { return fallback }
-            if v < 0 { v += count }
-            return min(max(v, low), high)
-        }
-        if step > 0 {
-            let s = clamp(start, 0, low: 0, high: count)
-            let e = clamp(end, count, low: 0, high: count)
-            return s < e ? Array(stride(from: s, to: e, by: step)) : []
-        }
-        let s = clamp(start, count - 1, low: -1, high: count - 1)
-        let e = clamp(end, -1, low: -1, high: count - 1)
-        return s > e ? Array(stride(from: s, to: e, by: step)) : []
-    }
-
     static func sorted(_ elements: [ScriptValue], descending: Bool) throws -> [ScriptValue] {
         var failure: Error?
         let result = elements.enumerated().sorted { a, b in
@@ -321,5 +303,26 @@ extension Arguments {
     package func dict(_ index: Int) throws -> ScriptDict {
         guard case .dict(let dict) = self[index] else { throw OperatorError("argument \(index + 1) must be a dict, not \(self[index].kindName)") }
         return dict
+    }
+}
+
+/// Python's slice arithmetic (`slice.indices`), shared by list, string and tuple slicing.
+package enum PythonSlice {
+    /// The indices `sequence[start:end:step]` selects from `count` elements; nil for a zero step.
+    package static func indices(count: Int, start: Int?, end: Int?, step: Int) -> [Int]? {
+        guard step != 0 else { return nil }
+        func clamp(_ value: Int?, _ fallback: Int, low: Int, high: Int) -> Int {
+            guard var v = value else { return fallback }
+            if v < 0 { v += count }
+            return min(max(v, low), high)
+        }
+        if step > 0 {
+            let s = clamp(start, 0, low: 0, high: count)
+            let e = clamp(end, count, low: 0, high: count)
+            return s < e ? Array(stride(from: s, to: e, by: step)) : []
+        }
+        let s = clamp(start, count - 1, low: -1, high: count - 1)
+        let e = clamp(end, -1, low: -1, high: count - 1)
+        return s > e ? Array(stride(from: s, to: e, by: step)) : []
     }
 }

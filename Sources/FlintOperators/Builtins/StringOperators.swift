@@ -156,7 +156,7 @@ extension OperatorDefinitions {
         }
         define("aten::slice.str") { c in
             let bytes = Array(try c.string(0, "string").utf8)
-            guard let indices = Self.sliceIndices(count: bytes.count, start: try c.optionalInt(1, "start"), end: try c.optionalInt(2, "end"), step: try c.int(3, "step")) else {
+            guard let indices = PythonSlice.indices(count: bytes.count, start: try c.optionalInt(1, "start"), end: try c.optionalInt(2, "end"), step: try c.int(3, "step")) else {
                 throw OperatorError("slice step cannot be zero")
             }
             return .string(String(decoding: indices.map { bytes[$0] }, as: UTF8.self))

@@ -227,6 +227,12 @@ extension FunctionCompiler {
     mutating func bindScriptCall(
         _ function: CompiledFunction, receiver: Typed?, _ positional: [Typed], _ named: [(String, Typed)], at location: SourceLocation
     ) throws -> Typed {
+        // TorchScript rejects recursion when scripting, so printed code never recurses; an archive that
+        // does would only exhaust the stack.
+        // (Every function reaching here is compiled, or is on the stack of functions being compiled.)
+        guard function.isCompiled else {
+            throw fail("\(function.qualifiedName) calls itself recursively, which TorchScript does not allow", location)
+        }
         var sources: [Evaluate] = receiver.map { [$0.evaluate] } ?? []
         let parameters = function.parameters.dropFirst(receiver == nil ? 0 : 1)
         guard positional.count <= parameters.count else {

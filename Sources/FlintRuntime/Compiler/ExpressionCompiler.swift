@@ -251,7 +251,7 @@ extension FunctionCompiler {
             if case .tuple(let types) = container.type {
                 guard parts.allSatisfy({ $0.constant != nil }) else { throw fail("tuple slices need constant bounds", location) }
                 let bounds = parts.map { p -> Int? in if case .int(let i)? = p.constant { Int(i) } else { nil } }
-                guard let picked = FunctionCompilerSlices.indices(count: types.count, bounds[0], bounds[1], bounds[2] ?? 1) else {
+                guard let picked = PythonSlice.indices(count: types.count, start: bounds[0], end: bounds[1], step: bounds[2] ?? 1) else {
                     throw fail("slice step cannot be zero", location)
                 }
                 let evaluate = container.evaluate
@@ -364,23 +364,5 @@ extension ScriptType {
     var unwrappedOptional: ScriptType {
         if case .optional(let inner) = self { return inner }
         return self
-    }
-}
-
-/// Python slice arithmetic for compile-time tuple slices.
-enum FunctionCompilerSlices {
-    static func indices(count: Int, _ start: Int?, _ end: Int?, _ step: Int) -> [Int]? {
-        guard step != 0 else { return nil }
-        func clamp(_ value: Int?, _ fallback: Int, low: Int, high: Int) -> Int {
-            guard var v = value else { return fallback }
-            if v < 0 { v += count }
-            return min(max(v, low), high)
-        }
-        if step > 0 {
-            let (s, e) = (clamp(start, 0, low: 0, high: count), clamp(end, count, low: 0, high: count))
-            return s < e ? Array(stride(from: s, to: e, by: step)) : []
-        }
-        let (s, e) = (clamp(start, count - 1, low: -1, high: count - 1), clamp(end, -1, low: -1, high: count - 1))
-        return s > e ? Array(stride(from: s, to: e, by: step)) : []
     }
 }

@@ -7,6 +7,15 @@ extension Tensor {
         query: Tensor, key: Tensor, value: Tensor, mask: Tensor?, causal: Bool, scale: Double?, groupedQueries: Bool = false
     ) throws -> Tensor {
         guard query.rank >= 2, key.rank >= 2, value.rank >= 2 else { throw TensorError("scaled_dot_product_attention needs at least 2-D inputs") }
+        guard query.dtype == key.dtype, query.dtype == value.dtype else {
+            throw TensorError("Expected query, key, and value to have the same dtype, but got query.dtype: \(query.dtype) key.dtype: \(key.dtype) and value.dtype: \(value.dtype) instead.")
+        }
+        if let mask {
+            guard mask.dtype == .bool || mask.dtype == query.dtype else {
+                throw TensorError("Expected attn_mask dtype to be bool or float or to match query dtype, but got attn_mask.dtype: \(mask.dtype) and query.dtype: \(query.dtype) instead.")
+            }
+            guard !causal else { throw TensorError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True") }
+        }
         var (key, value) = (key, value)
         if groupedQueries, query.rank >= 3, key.rank >= 3, query.shape[query.rank - 3] != key.shape[key.rank - 3] {
             let groups = query.shape[query.rank - 3] / Swift.max(key.shape[key.rank - 3], 1)
