@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "FlintZipTests", dependencies: ["FlintZip", "FlintTestSupport"]),
         .testTarget(name: "FlintPickleTests", dependencies: ["FlintPickle"]),
         .testTarget(name: "FlintTensorTests", dependencies: ["FlintTensor", "FlintOperators", "FlintValues", "FlintNumPy", "FlintTestSupport"]),
-        .testTarget(name: "FlintLoaderTests", dependencies: ["FlintLoader", "FlintTestSupport"]),
+        .testTarget(name: "FlintLoaderTests", dependencies: ["FlintLoader", "FlintRuntime", "FlintTestSupport"]),
         .testTarget(name: "FlintRuntimeTests", dependencies: ["FlintRuntime", "FlintOperators", "FlintLoader", "FlintValues", "FlintTensor", "FlintTestSupport"]),
         .testTarget(name: "FlintCLITests", dependencies: ["FlintTestSupport", "FlintNumPy", "FlintTensor"]),
         .testTarget(name: "FlintScriptTests", dependencies: ["FlintScript", "FlintLoader", "FlintTestSupport"]),

@@ -38,10 +38,6 @@ import Testing
         }
     }()
 
-    /// Cases whose operators belong to the model-coverage work (issue #5): recurrent layers and Lanczos
-    /// antialiased resampling. They fail at load with the missing operator named.
-    static let knownMissingOperators: Set<String> = ["model_lstm_traced", "model_lstm_scripted", "model_interpolate_scripted"]
-
     @Test func suiteIsPresent() {
         #expect(Self.cases.count >= 150)
     }
@@ -58,13 +54,6 @@ import Testing
             defer { try? FileManager.default.removeItem(atPath: output) }
             let arguments = ["run", path(c.archive), "--method", c.method] + inputArguments + (c.expected == nil ? [] : ["--output", output])
             let result = try FlintProcess.run(arguments)
-            if Self.knownMissingOperators.contains(c.name) {
-                withKnownIssue("operator not implemented yet (issue #5)") {
-                    #expect(result.status == 0, "\(result.stderr)")
-                }
-                #expect(result.status == 1 && result.stderr.contains("Flint does not implement"))
-                return
-            }
             if let error = c.error {
                 #expect(result.status == 1, "expected failure, got \(result.status)")
                 #expect(result.stderr.contains(error), "stderr lacks '\(error)':\n\(result.stderr)")
