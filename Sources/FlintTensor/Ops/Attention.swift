@@ -35,3 +35,44 @@ extension Tensor {
         return try scores.softmax(dim: -1).matmul(value)
     }
 }
+
+extension Tensor {
+    /// ATen's fused multi-head attention (`_native_multi_head_attention`, the fast path of
+    /// `nn.MultiheadAttention` and `nn.TransformerEncoderLayer`): batch-first `[B, L, E]` inputs, packed
+    /// `[3E, E]` input projection, `heads` heads, output projection. `mask` is true where attention is
+    /// *not* allowed: `[L, S]` (mask type 0), `[B, S]` key padding (type 1), or broadcastable to
+    /// `[B, H, L, S]` (type 2). Returns the output and, when `needWeights`, the attention weights (averaged
+    /// over heads when `averageWeights`); otherwise an empty tensor.
+    public static func nativeMultiHeadAttention(
+        query: Tensor, key: Tensor, value: Tensor, embedDim: Int, heads: Int, inputWeight: Tensor, inputBias: Tensor,
+        outputWeight: Tensor, outputBias: Tensor, mask: Tensor?, needWeights: Bool, averageWeights: Bool, maskType: Int?
+    ) throws -> (Tensor, Tensor) {
+        guard query.rank == 3, key.rank == 3, value.rank == 3 else { throw TensorError("_native_multi_head_attention expects 3-D (batch, sequence, embedding) inputs") }
+        guard heads > 0, embedDim % heads == 0, query.shape[2] == embedDim else {
+            throw TensorError("_native_multi_head_attention: embed_dim \(embedDim) must equal the query's last dimension and divide by num_head \(heads)")
+        }
+        let headDim = embedDim / heads
+        func project(_ x: Tensor, _ index: Int) throws -> Tensor {
+            let w = try inputWeight.narrow(dim: 0, start: index * embedDim, length: embedDim)
+            let b = try inputBias.narrow(dim: 0, start: index * embedDim, length: embedDim)
+            let (batch, length) = (x.shape[0], x.shape[1])
+            // [B, L, E] → [B, H, L, D]
+            return try x.linear(weight: w, bias: b).reshape([batch, length, heads, headDim]).transpose(1, 2)
+        }
+        let (q, k, v) = (try project(query, 0), try project(key, 1), try project(value, 2))
+        var scores = try Tensor.binary(Mul(), .tensor(q.matmul(k.transpose(-2, -1))), .scalar(.double(1 / Double(headDim).squareRoot())), operation: "_native_multi_head_attention")
+        if let mask {
+            var blocked = mask.dtype == .bool ? mask : try Tensor.compare(NotEqual(), .tensor(mask), .scalar(.int(0)), operation: "_native_multi_head_attention")
+            if maskType == 1 {
+                blocked = try blocked.unsqueeze(1).unsqueeze(1)  // [B, S] → [B, 1, 1, S]
+            }
+            scores = try scores.maskedFill(blocked, value: .double(-.infinity))
+        }
+        let weights = try scores.softmax(dim: -1)
+        let (batch, length) = (query.shape[0], query.shape[1])
+        let merged = try weights.matmul(v).transpose(1, 2).reshape([batch, length, embedDim])
+        let output = try merged.linear(weight: outputWeight, bias: outputBias)
+        guard needWeights else { return (output, Tensor.zeros([0], dtype: query.dtype)) }
+        return (output, averageWeights ? try weights.mean(dims: [1], keepDim: false) : weights)
+    }
+}
