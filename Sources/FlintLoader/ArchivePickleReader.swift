@@ -18,6 +18,10 @@ final class ArchivePickleReader: PickleResolver {
     private let tensorDirectory: String
     private var storages: [String: StorageReference] = [:]
     private var converted: [ObjectIdentifier: ScriptValue] = [:]
+    /// Every decoded container whose conversion is cached: held so that no other container can be
+    /// allocated at its address while `converted` is keyed by object identity (typed lists are converted
+    /// mid-unpickling, after which the pickle's own references to them may be dropped).
+    private var keptAlive: [AnyObject] = []
     private var unfoldedTupleSizes: [ObjectIdentifier: Int] = [:]
     private var unfoldedTotal = 0
     /// Most tuple elements a pickle may unfold to when shared tuples are expanded in place (tuples are
@@ -250,6 +254,7 @@ final class ArchivePickleReader: PickleResolver {
             }
             try countUnfolded(1)
             converted[ObjectIdentifier(tuple)] = result
+            keptAlive.append(tuple)
             unfoldedTupleSizes[ObjectIdentifier(tuple)] = unfolded
             return result
         case .list(let list):
@@ -257,6 +262,7 @@ final class ArchivePickleReader: PickleResolver {
             let result = ScriptList([], elementType: list.typeTag.flatMap(Self.listElementType))
             createdReferences.append(result)
             converted[ObjectIdentifier(list)] = .list(result)
+            keptAlive.append(list)
             result.elements = try list.elements.map { try convert($0, depth: depth + 1) }
             return .list(result)
         case .dict(let dict):
@@ -264,6 +270,7 @@ final class ArchivePickleReader: PickleResolver {
             let result = ScriptDict(keys: [], values: [], typeAnnotation: dict.typeTag)
             createdReferences.append(result)
             converted[ObjectIdentifier(dict)] = .dict(result)
+            keptAlive.append(dict)
             result.keys = try dict.keys.map { try convert($0, depth: depth + 1) }
             result.values = try dict.values.map { try convert($0, depth: depth + 1) }
             return .dict(result)
