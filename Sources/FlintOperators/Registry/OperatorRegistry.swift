@@ -13,21 +13,24 @@ package final class OperatorRegistry: @unchecked Sendable {
     /// The registry with every operator this module declares.
     package static let standard = OperatorRegistry(definitions: OperatorDefinitions.standard)
 
-    private let overloadsByName: [String: [OperatorSchema]]
+    /// Schemas declared here for operators torch's table lacks.
+    private let extraOverloads: [String: [OperatorSchema]]
     private let bodies: [String: OperatorBody]
 
     init(definitions: OperatorDefinitions) {
-        var byName = TorchSchemaTable.byName
+        var extra: [String: [OperatorSchema]] = [:]
         for line in definitions.extraSchemas {
             guard let schema = try? OperatorSchema(parsing: line) else { continue }
-            byName[schema.name, default: []].append(schema)
+            extra[schema.name, default: []].append(schema)
         }
-        overloadsByName = byName
+        extraOverloads = extra
         bodies = definitions.bodies
     }
 
     /// All overloads of an operator (`aten::add`), in registration order.
-    package func overloads(of name: String) -> [OperatorSchema] { overloadsByName[name] ?? [] }
+    package func overloads(of name: String) -> [OperatorSchema] {
+        TorchSchemaTable.overloads(of: name) + (extraOverloads[name] ?? [])
+    }
 
     /// The implementation of one overload, or nil when Flint has none.
     package func body(for schema: OperatorSchema) -> OperatorBody? { bodies[schema.qualifiedName] }
@@ -39,32 +42,49 @@ package final class OperatorRegistry: @unchecked Sendable {
     package var implementedNames: [String] { Array(bodies.keys) }
 
     /// Whether an operator name has any schema.
-    package func isKnown(_ name: String) -> Bool { overloadsByName[name] != nil }
+    package func isKnown(_ name: String) -> Bool { TorchSchemaTable.isKnown(name) || extraOverloads[name] != nil }
 }
 
-/// torch's schema table, parsed once.
+/// torch's schema table. Lines are indexed by operator name once (a string scan); each operator's
+/// overloads are parsed the first time they are asked for, so a load pays only for the operators its
+/// code calls.
 package enum TorchSchemaTable {
-    /// Every parsable schema by operator name (`aten::add`), overloads in registration order. (A handful of
-    /// lines, e.g. `prim::PythonOp(...) -> ...`, are internal operators printed code never calls.)
-    package static let byName: [String: [OperatorSchema]] = parsed.byName
+    /// The schema text of each qualified name (`aten::add.Tensor`), as torch prints it.
+    package static let textByQualifiedName: [String: String] = index.text
 
-    /// The schema text of each qualified name, as torch prints it.
-    package static let textByQualifiedName: [String: String] = parsed.text
-
-    private static let parsed: (byName: [String: [OperatorSchema]], text: [String: String]) = {
-        var byName: [String: [OperatorSchema]] = [:]
+    private static let index: (lines: [String: [Substring]], text: [String: String]) = {
+        var lines: [String: [Substring]] = [:]
         var text: [String: String] = [:]
         for line in torchOperatorSchemas.split(separator: "\n") {
-            guard let schema = try? OperatorSchema(parsing: String(line)), text[schema.qualifiedName] == nil else { continue }
-            text[schema.qualifiedName] = String(line)
-            byName[schema.name, default: []].append(schema)
+            guard let open = line.firstIndex(of: "("), let separator = line.firstRange(of: "::") else { continue }
+            let qualified = line[..<open]
+            guard text[String(qualified)] == nil else { continue }
+            let name = qualified[separator.upperBound...].firstIndex(of: ".").map { qualified[..<$0] } ?? qualified
+            text[String(qualified)] = String(line)
+            lines[String(name), default: []].append(line)
         }
-        return (byName, text)
+        return (lines, text)
     }()
+
+    private static let lock = Lock()
+    nonisolated(unsafe) private static var parsed: [String: [OperatorSchema]] = [:]
+
+    /// Every overload of an operator name (`aten::add`) in registration order; empty for unknown names.
+    /// (A handful of lines, e.g. `prim::PythonOp(...) -> ...`, are internal operators that do not parse
+    /// and that printed code never calls.)
+    package static func overloads(of name: String) -> [OperatorSchema] {
+        if let known = lock.withLock({ parsed[name] }) { return known }
+        let schemas = (index.lines[name] ?? []).compactMap { try? OperatorSchema(parsing: String($0)) }
+        lock.withLock { parsed[name] = schemas }
+        return schemas
+    }
+
+    /// Whether torch registers an operator of this name.
+    package static func isKnown(_ name: String) -> Bool { index.lines[name] != nil }
 
     /// The overloads of `name` none of whose arguments is a tensor (the scalar, list and string builtins).
     package static func nonTensorOverloads(of name: String) -> [OperatorSchema] {
-        (byName[name] ?? []).filter { schema in
+        overloads(of: name).filter { schema in
             !schema.arguments.contains { $0.type.mentionsTensor } && !schema.returns.contains { $0.type.mentionsTensor }
         }
     }
