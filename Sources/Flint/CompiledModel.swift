@@ -44,6 +44,9 @@ package final class CompiledModel: @unchecked Sendable {
 }
 
 extension Module {
+    /// The compiled archive behind a module that ``load(_:)`` returned.
+    package var compiledModel: CompiledModel? { compiled }
+
     /// Compiles the archive's code (once per call; keep the result). Throws ``FlintError``: `.unsupported`
     /// listing every operator the model needs that Flint lacks, or the failure of a `__setstate__`.
     package func compile() throws -> CompiledModel {
@@ -61,6 +64,7 @@ extension FlintError {
         case .badInput: self.init(kind: .invalidInput, file: nil, record: nil, message: error.description)
         default: self.init(kind: .scriptError, file: nil, record: nil, message: error.description)
         }
+        sourceLocation = error.originalLocation.map { SourceLocation(file: $0.file, line: $0.line, code: $0.code) }
     }
 
     init(compiling error: any Error) {

@@ -5,11 +5,29 @@ import FlintLoader
 import struct Foundation.URL
 #endif
 
-/// Loads the TorchScript archive that `torch.jit.save` wrote at `path`.
+/// Loads the TorchScript archive that `torch.jit.save` wrote at `path` and compiles its code, as
+/// libtorch's `torch::jit::load` does.
 ///
 /// Weights stay in the memory-mapped file (nothing is copied); the returned ``Module`` keeps the mapping
-/// alive. Throws ``FlintError`` when the file cannot be read, is not a TorchScript archive, or is damaged.
+/// alive. Every method the root module exposes is compiled here, once: each operator call is bound to
+/// its implementation, and objects with `__setstate__` get their state. Throws ``FlintError``: `.io`,
+/// `.notTorchScript` or `.corrupt` for unreadable, foreign or damaged files; `.unsupported` listing every
+/// operator (with its schema) that the model needs and Flint lacks.
 public func load(_ path: String) throws -> Module {
+    let module = try loadForInspection(path)
+    let compiled: CompiledModel
+    do {
+        compiled = try module.compile()
+    } catch var error as FlintError {
+        error.file = path
+        throw error
+    }
+    return Module(model: module.model, compiled: compiled)
+}
+
+/// Loads an archive without compiling its code (what `flint inspect` needs: it must describe archives
+/// whose operators Flint lacks).
+package func loadForInspection(_ path: String) throws -> Module {
     do {
         return Module(model: try ScriptModel(path: path))
     } catch let error as LoadError {

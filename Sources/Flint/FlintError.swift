@@ -17,16 +17,34 @@ public struct FlintError: Error, CustomStringConvertible, Sendable {
         public static let scriptError = Kind(name: "script error")
         /// The inputs given do not fit the method's signature.
         public static let invalidInput = Kind(name: "invalid input")
+        /// A value was read as the wrong kind (`toTensor()` on an int...).
+        public static let invalidValue = Kind(name: "invalid value")
+        /// The kind's name.
         public var description: String { name }
     }
 
+    /// What kind of failure this is.
     public let kind: Kind
     /// The file the error concerns.
-    public let file: String?
+    public internal(set) var file: String?
     /// The archive record (path inside the archive's top folder), when one is concerned.
     public let record: String?
-    /// What was wrong.
+    /// What was wrong. For `.scriptError`, the whole TorchScript traceback ending in the exception.
     public let message: String
+    /// For errors raised while running: the user's original Python line, from the archive's debug records.
+    public internal(set) var sourceLocation: SourceLocation?
+
+    /// A line of the user's Python source.
+    public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
+        /// The Python file the user wrote, as recorded when the model was saved.
+        public let file: String
+        /// The 1-based line number in that file.
+        public let line: Int
+        /// The text of that line.
+        public let code: String
+        /// `file:line: code`.
+        public var description: String { "\(file):\(line): \(code)" }
+    }
 
     /// One line: `FILE: record 'R': MESSAGE`.
     public var description: String {

@@ -7,10 +7,16 @@ import FlintLoader
 public final class Module: @unchecked Sendable {
     let model: ScriptModel
     private let object: ScriptObject
+    /// The compiled archive, shared by the root and its submodules; nil when loaded only to be inspected.
+    let compiled: CompiledModel?
+    /// Attribute names from the root to this module (empty for the root).
+    let path: [String]
 
-    init(model: ScriptModel, object: ScriptObject? = nil) {
+    init(model: ScriptModel, object: ScriptObject? = nil, compiled: CompiledModel? = nil, path: [String] = []) {
         self.model = model
         self.object = object ?? model.root
+        self.compiled = compiled
+        self.path = path
     }
 
     /// The archive's file format version (3–10 for current writers).
@@ -25,7 +31,7 @@ public final class Module: @unchecked Sendable {
 
     /// Direct submodules with their attribute names, in declaration order.
     public func namedChildren() -> [(name: String, module: Module)] {
-        object.namedChildren.map { ($0.name, Module(model: model, object: $0.module)) }
+        object.namedChildren.map { ($0.name, Module(model: model, object: $0.module, compiled: compiled, path: path + [$0.name])) }
     }
 
     /// This module's own parameters (not its submodules'), in declaration order.

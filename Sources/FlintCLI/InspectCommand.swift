@@ -16,7 +16,7 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         let module: Module
         do {
-            module = try load(model)
+            module = try loadForInspection(model)
         } catch let error as FlintError {
             throw CommandFailure(message: error.description)
         }

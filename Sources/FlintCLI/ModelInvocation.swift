@@ -29,7 +29,7 @@ struct ModelInvocation: ParsableArguments {
     func prepare() throws -> (method: CompiledModel.Method, arguments: [ScriptValue]) {
         if let threads { ThreadPool.setThreadCount(threads) }
         do {
-            let compiled = try load(model).compile()
+            guard let compiled = try load(model).compiledModel else { throw CommandFailure(message: "\(model): not compiled") }
             let method = try compiled.method(self.method)
             let parameters = method.parameters
             var arguments: [ScriptValue] = []

@@ -91,7 +91,7 @@ package final class Program: @unchecked Sendable {
         do {
             return try function.invoke(bound)
         } catch var error as ScriptError {
-            error.traceback = renderTraceback(error)
+            render(&error)
             throw error
         }
     }
@@ -104,7 +104,7 @@ package final class Program: @unchecked Sendable {
             do {
                 _ = try function.invoke([.object(object), state])
             } catch var error as ScriptError {
-                error.traceback = renderTraceback(error)
+                render(&error)
                 throw error
             }
         }
@@ -234,8 +234,15 @@ package final class Program: @unchecked Sendable {
 
     // MARK: Tracebacks
 
-    /// libtorch's two-part traceback: the printed code, then (from `.debug_pkl`) the user's original code.
-    func renderTraceback(_ error: ScriptError) -> String {
+    /// libtorch's two-part traceback: the printed code, then (from `.debug_pkl`) the user's original code;
+    /// records the innermost original location on the error.
+    func render(_ error: inout ScriptError) {
+        var innermost: (file: String, line: Int, code: String)?
+        error.traceback = renderTraceback(error, innermost: &innermost)
+        error.originalLocation = innermost
+    }
+
+    private func renderTraceback(_ error: ScriptError, innermost: inout (file: String, line: Int, code: String)?) -> String {
         lock.withLock {
             var serialized = "Traceback of TorchScript, serialized code (most recent call last):\n"
             var original = ""
@@ -249,6 +256,7 @@ package final class Program: @unchecked Sendable {
                 if let table = debugTable(frame.record), let entry = table.entry(atCodeOffset: frame.location.offset),
                     let location = table.location(of: entry), location.filename != nil, !location.lineText.isEmpty
                 {
+                    innermost = (location.filename!, location.line, String(location.lineText.drop(while: { $0 == " " })))
                     original += "  File \"\(location.filename ?? "<unknown>")\", line \(location.line), in \(frame.function.split(separator: ".").last ?? "")\n"
                     original += "    \(location.lineText.drop(while: { $0 == " " }))\n"
                 }

@@ -25,6 +25,8 @@ package struct ScriptError: Error, CustomStringConvertible, Sendable {
     var frames: [TraceFrame]
     /// The full traceback text, filled in by the program that ran the model.
     package var traceback: String?
+    /// The innermost frame's original Python file, line and text, when the archive has debug records.
+    package var originalLocation: (file: String, line: Int, code: String)?
 
     init(kind: Kind, message: String, frames: [TraceFrame] = []) {
         self.kind = kind
