@@ -1,7 +1,7 @@
 /// A flat block of bytes that tensors view. Several tensors may share one storage (views), and writes
 /// through one are visible through all.
 ///
-/// A storage either owns its memory (64-byte aligned, from the ``BlockCache``) or borrows it from an `owner`
+/// A storage either owns its memory (64-byte aligned, from the block cache) or borrows it from an `owner`
 /// that keeps it alive, such as a memory-mapped archive: weights are then used in place, never copied.
 public final class Storage: @unchecked Sendable {
     /// First byte of the storage.
