@@ -2,8 +2,11 @@
 ///
 /// Views share their storage: `Tensor` is a value type, but copying it copies the view, not the data.
 public struct Tensor: @unchecked Sendable {
+    /// The storage the tensor views, shared with every other view of it.
     public let storage: Storage
+    /// The element type.
     public let dtype: DType
+    /// The size of each dimension (empty for a 0-dim tensor).
     public let shape: [Int]
     /// Element strides, one per dimension.
     public let strides: [Int]
@@ -125,7 +128,10 @@ public struct Tensor: @unchecked Sendable {
 
 /// A tensor operation rejected its arguments.
 public struct TensorError: Error, CustomStringConvertible, Sendable {
+    /// What was wrong, in ATen's wording where Flint mirrors an ATen check.
     public let message: String
+    /// An error carrying `message`.
     public init(_ message: String) { self.message = message }
+    /// The message.
     public var description: String { message }
 }

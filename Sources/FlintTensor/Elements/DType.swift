@@ -1,29 +1,56 @@
 /// A tensor element type, with PyTorch's names and c10 `ScalarType` codes.
 public enum DType: Int, Sendable, CaseIterable, CustomStringConvertible {
+    /// 8-bit unsigned integer (`torch.uint8`).
     case uint8 = 0
+    /// 8-bit signed integer (`torch.int8`).
     case int8 = 1
+    /// 16-bit signed integer (`torch.int16`, `torch.short`).
     case int16 = 2
+    /// 32-bit signed integer (`torch.int32`, `torch.int`).
     case int32 = 3
+    /// 64-bit signed integer (`torch.int64`, `torch.long`): the dtype of Python `int` scalars and of indices.
     case int64 = 4
+    /// IEEE 754 half precision (`torch.float16`, `torch.half`), stored as ``Half``.
     case float16 = 5
+    /// 32-bit IEEE float (`torch.float32`): the default floating dtype.
     case float32 = 6
+    /// 64-bit IEEE float (`torch.float64`, `torch.double`).
     case float64 = 7
+    /// Complex number of two float16s (`torch.complex32`); stored, not computed with.
     case complex32 = 8
+    /// Complex number of two float32s (`torch.complex64`), stored as ``Complex64``; not computed with.
     case complex64 = 9
+    /// Complex number of two float64s (`torch.complex128`), stored as ``Complex128``; not computed with.
     case complex128 = 10
+    /// Boolean (`torch.bool`), one byte per element.
     case bool = 11
+    /// Quantized signed 8-bit integer (`torch.qint8`); stored, not computed with.
     case qint8 = 12
+    /// Quantized unsigned 8-bit integer (`torch.quint8`); stored, not computed with.
     case quint8 = 13
+    /// Quantized signed 32-bit integer (`torch.qint32`); stored, not computed with.
     case qint32 = 14
+    /// Brain floating point (`torch.bfloat16`): float32's exponent range, 8 significant bits; stored as ``BFloat16``.
     case bfloat16 = 15
+    /// Two quantized unsigned 4-bit integers per byte (`torch.quint4x2`); stored, not computed with.
     case quint4x2 = 16
+    /// Four quantized unsigned 2-bit integers per byte (`torch.quint2x4`); stored, not computed with.
     case quint2x4 = 17
+    /// 8-bit float, 5 exponent and 2 mantissa bits (`torch.float8_e5m2`); stored, not computed with.
     case float8_e5m2 = 23
+    /// 8-bit float, 4 exponent and 3 mantissa bits, no infinities (`torch.float8_e4m3fn`); stored, not computed with.
     case float8_e4m3fn = 24
+    /// 8-bit float, 5 exponent and 2 mantissa bits, no infinities or -0 (`torch.float8_e5m2fnuz`); stored, not
+    /// computed with.
     case float8_e5m2fnuz = 25
+    /// 8-bit float, 4 exponent and 3 mantissa bits, no infinities or -0 (`torch.float8_e4m3fnuz`); stored, not
+    /// computed with.
     case float8_e4m3fnuz = 26
+    /// 16-bit unsigned integer (`torch.uint16`); promotion with other integer dtypes is not supported.
     case uint16 = 27
+    /// 32-bit unsigned integer (`torch.uint32`); promotion with other integer dtypes is not supported.
     case uint32 = 28
+    /// 64-bit unsigned integer (`torch.uint64`); promotion with other integer dtypes is not supported.
     case uint64 = 29
 
     /// The c10 `ScalarType` code, as TorchScript code and archives spell dtypes (`torch.to(x, 6)`).
@@ -105,6 +132,7 @@ public enum DType: Int, Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 
+    /// The name PyTorch prints without its `torch.` prefix (the same as `name`).
     public var description: String { name }
 
     /// The C++ element type's name as ATen's messages spell it (`float`, `double`, `long`...).

@@ -1,21 +1,29 @@
 /// Code that runs once per element type. Implement `visit` generically; ``DType/dispatch(_:)`` calls it with
 /// the static type of a runtime dtype.
 public protocol DTypeVisitor {
+    /// What `visit(_:)` returns.
     associatedtype Result
+    /// Runs the code with `T` as the element type.
     func visit<T: TensorElement>(_ type: T.Type) throws -> Result
 }
 
 /// Code that runs for floating-point element types only.
 public protocol FloatingDTypeVisitor {
+    /// What `visit(_:)` returns.
     associatedtype Result
+    /// Runs the code with `T` as the floating element type (float16, bfloat16, float32 or float64).
     func visit<T: FloatingElement>(_ type: T.Type) throws -> Result
 }
 
 /// Code that runs for any numeric type, split by category.
 public protocol NumericDTypeVisitor {
+    /// What each `visit` method returns.
     associatedtype Result
+    /// Runs the code for a floating element type (float16, bfloat16, float32 or float64).
     func visitFloating<T: FloatingElement>(_ type: T.Type) throws -> Result
+    /// Runs the code for an integer element type (signed or unsigned, 8 to 64 bits).
     func visitInteger<T: IntegerElement>(_ type: T.Type) throws -> Result
+    /// Runs the code for bool elements.
     func visitBool() throws -> Result
 }
 

@@ -1,8 +1,10 @@
 /// IEEE 754 binary16 (`torch.float16`), stored as its bits. Arithmetic happens in `Float`, as ATen's CPU
 /// kernels do for half precision; conversions round to nearest even.
 public struct Half: Sendable, Hashable {
+    /// The binary16 bits: sign, 5 exponent bits, 10 mantissa bits.
     public var bitPattern: UInt16
 
+    /// The half with these bits (no conversion).
     public init(bitPattern: UInt16) { self.bitPattern = bitPattern }
 
     /// Rounds `value` to the nearest binary16 (ties to even); overflow gives ±inf, NaN stays NaN.
@@ -63,8 +65,10 @@ public struct Half: Sendable, Hashable {
 /// bfloat16 (`torch.bfloat16`): the top 16 bits of a `Float`. Arithmetic happens in `Float`; conversions
 /// round to nearest even as ATen's `c10::BFloat16` does.
 public struct BFloat16: Sendable, Hashable {
+    /// The bits: sign, 8 exponent bits, 7 mantissa bits (the top half of a `Float`'s).
     public var bitPattern: UInt16
 
+    /// The bfloat16 with these bits (no conversion).
     public init(bitPattern: UInt16) { self.bitPattern = bitPattern }
 
     /// Rounds `value` to bfloat16 (ties to even); NaN stays a quiet NaN.
@@ -84,8 +88,11 @@ public struct BFloat16: Sendable, Hashable {
 
 /// A complex number of two `Float`s (`torch.complex64`); storable and printable, not computed with.
 public struct Complex64: Sendable, Hashable {
+    /// The real part.
     public var real: Float
+    /// The imaginary part.
     public var imaginary: Float
+    /// The complex number `real + imaginary·i`.
     public init(real: Float, imaginary: Float) {
         self.real = real
         self.imaginary = imaginary
@@ -94,8 +101,11 @@ public struct Complex64: Sendable, Hashable {
 
 /// A complex number of two `Double`s (`torch.complex128`); storable and printable, not computed with.
 public struct Complex128: Sendable, Hashable {
+    /// The real part.
     public var real: Double
+    /// The imaginary part.
     public var imaginary: Double
+    /// The complex number `real + imaginary·i`.
     public init(real: Double, imaginary: Double) {
         self.real = real
         self.imaginary = imaginary

@@ -1,7 +1,10 @@
 /// A number passed to an operation outside a tensor (ATen's `Scalar`): a Python `bool`, `int` or `float`.
 public enum Scalar: Sendable, Equatable, CustomStringConvertible {
+    /// A Python `bool`.
     case bool(Bool)
+    /// A Python `int`, as 64 bits.
     case int(Int64)
+    /// A Python `float` (double precision).
     case double(Double)
 
     /// The value as a double (exact except for huge integers).
@@ -61,6 +64,7 @@ public enum Scalar: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The value as Python spells it for bools (`True`, `False`) and integers; doubles print as Swift prints them.
     public var description: String {
         switch self {
         case .bool(let b): b ? "True" : "False"

@@ -36,11 +36,14 @@ extension DType {
 /// An operand's role in type promotion: ATen ranks tensors with dimensions above zero-dim tensors, and
 /// both above Python scalars ("wrapped numbers"), within each category (bool < integer < floating).
 public enum PromotionOperand: Sendable {
+    /// A tensor of this dtype and rank; 0-dim tensors rank below those with dimensions.
     case tensor(DType, rank: Int)
     /// A Python `bool`, `int` or `float` scalar.
     case scalar(ScalarKind)
 
+    /// The category of a Python scalar, ordered bool < int < float.
     public enum ScalarKind: Sendable {
+        /// A Python `bool`, `int` or `float`.
         case bool, int, float
     }
 }

@@ -11,6 +11,7 @@ import Darwin
 /// `scale *` line, or scientific), columns split at 80 characters, `(i,j,.,.) = ` blocks for higher ranks,
 /// and a `[ CPUFloatType{2,3} ]` footer. Users porting C++ examples get identical output.
 extension Tensor: CustomStringConvertible {
+    /// The tensor as libtorch's `std::cout << tensor` prints it, `[ CPUFloatType{2,3} ]` footer included.
     public var description: String {
         var printer = LibtorchPrinter()
         printer.print(self)

@@ -2,31 +2,51 @@ import RealModule
 
 /// The rest of ATen's float-only pointwise functions, each written once for every float type.
 extension Tensor {
+    /// `torch.exp2`: 2ˣ elementwise; integer and bool inputs give float32.
     public func exp2() throws -> Tensor { try pointwise(Function { Double.exp2($0) }, operation: "exp2") }
+    /// `torch.log2`: the base-2 logarithm elementwise; integer and bool inputs give float32.
     public func log2() throws -> Tensor { try pointwise(Function { Double.log2($0) }, operation: "log2") }
+    /// `torch.log10`: the base-10 logarithm elementwise; integer and bool inputs give float32.
     public func log10() throws -> Tensor { try pointwise(Function { Double.log10($0) }, operation: "log10") }
+    /// `torch.log1p`: ln(1 + x) elementwise, accurate near 0; integer and bool inputs give float32.
     public func log1p() throws -> Tensor { try pointwise(Function { Double.log(onePlus: $0) }, operation: "log1p") }
+    /// `torch.expm1`: eˣ - 1 elementwise, accurate near 0; integer and bool inputs give float32.
     public func expm1() throws -> Tensor { try pointwise(Function { Double.expMinusOne($0) }, operation: "expm1") }
+    /// `torch.tan`: the tangent of radians elementwise; integer and bool inputs give float32.
     public func tan() throws -> Tensor { try pointwise(Function { Double.tan($0) }, operation: "tan") }
+    /// `torch.asin`: the arcsine in radians elementwise (NaN outside [-1, 1]); integer and bool inputs give float32.
     public func asin() throws -> Tensor { try pointwise(Function { Double.asin($0) }, operation: "asin") }
+    /// `torch.acos`: the arccosine in radians elementwise (NaN outside [-1, 1]); integer and bool inputs give float32.
     public func acos() throws -> Tensor { try pointwise(Function { Double.acos($0) }, operation: "acos") }
+    /// `torch.atan`: the arctangent in radians elementwise; integer and bool inputs give float32.
     public func atan() throws -> Tensor { try pointwise(Function { Double.atan($0) }, operation: "atan") }
+    /// `torch.sinh`: the hyperbolic sine elementwise; integer and bool inputs give float32.
     public func sinh() throws -> Tensor { try pointwise(Function { Double.sinh($0) }, operation: "sinh") }
+    /// `torch.cosh`: the hyperbolic cosine elementwise; integer and bool inputs give float32.
     public func cosh() throws -> Tensor { try pointwise(Function { Double.cosh($0) }, operation: "cosh") }
+    /// `torch.asinh`: the inverse hyperbolic sine elementwise; integer and bool inputs give float32.
     public func asinh() throws -> Tensor { try pointwise(Function { Double.asinh($0) }, operation: "asinh") }
+    /// `torch.acosh`: the inverse hyperbolic cosine elementwise (NaN below 1); integer and bool inputs give float32.
     public func acosh() throws -> Tensor { try pointwise(Function { Double.acosh($0) }, operation: "acosh") }
+    /// `torch.atanh`: the inverse hyperbolic tangent elementwise (NaN outside [-1, 1]); integer and bool inputs
+    /// give float32.
     public func atanh() throws -> Tensor { try pointwise(Function { Double.atanh($0) }, operation: "atanh") }
+    /// `torch.erfc`: 1 - erf(x) elementwise, accurate for large x; integer and bool inputs give float32.
     public func erfc() throws -> Tensor { try pointwise(Function { Double.erfc($0) }, operation: "erfc") }
+    /// `torch.frac`: x minus x truncated toward zero (keeps x's sign); throws for integer and bool tensors.
     public func frac() throws -> Tensor {
         guard dtype.isFloatingPoint else { throw TensorError("\"frac_cpu\" not implemented for '\(dtype.scalarTypeName)'") }
         return try pointwise(Function { $0 - $0.rounded(.towardZero) }, operation: "frac", integersBecomeFloat: false)
     }
+    /// `F.mish`: x · tanh(softplus(x)), softplus taken as x above 20; throws for integer and bool tensors.
     public func mish() throws -> Tensor {
         try pointwise(Function { x in x * Double.tanh(x > 20 ? x : Double.log(onePlus: Double.exp(x))) }, operation: "mish", integersBecomeFloat: false)
     }
+    /// `F.hardswish`: x · min(max(x + 3, 0), 6) / 6; throws for integer and bool tensors.
     public func hardswish() throws -> Tensor {
         try pointwise(Function { x in x * Swift.min(Swift.max(x + 3, 0), 6) / 6 }, operation: "hardswish", integersBecomeFloat: false)
     }
+    /// `F.hardsigmoid`: min(max(x + 3, 0), 6) / 6; throws for integer and bool tensors.
     public func hardsigmoid() throws -> Tensor {
         try pointwise(Function { x in Swift.min(Swift.max(x + 3, 0), 6) / 6 }, operation: "hardsigmoid", integersBecomeFloat: false)
     }
@@ -43,9 +63,11 @@ extension Tensor {
             x > 0 ? x * scale : alpha * scale * Double.expMinusOne(x * inputScale)
         }, operation: "elu", integersBecomeFloat: false)
     }
+    /// `torch.selu`: `elu` with SELU's fixed α ≈ 1.6733 and scale ≈ 1.0507; throws for integer and bool tensors.
     public func selu() throws -> Tensor {
         try elu(alpha: 1.6732632423543772848170429916717, scale: 1.0507009873554804934193349852946)
     }
+    /// `torch.celu(alpha)`: x above 0, else α(e^(x/α) - 1); throws for integer and bool tensors.
     public func celu(alpha: Double = 1) throws -> Tensor { try elu(alpha: alpha, scale: 1, inputScale: 1 / alpha) }
     /// `hardtanh(min, max)`: clamps keeping the dtype; integer tensors compare in 64 bits.
     public func hardtanh(min lower: Double = -1, max upper: Double = 1) throws -> Tensor {
@@ -56,6 +78,7 @@ extension Tensor {
         return try pointwise(IntegerClamp(lower: saturatingInt64(lower), upper: saturatingInt64(upper)), operation: "hardtanh")
     }
 
+    /// `F.leaky_relu`: x above 0, else `negativeSlope` · x; throws for integer and bool tensors.
     public func leakyRelu(negativeSlope: Double = 0.01) throws -> Tensor {
         guard dtype.isFloatingPoint else { throw TensorError("\"leaky_relu_cpu\" not implemented for '\(dtype.scalarTypeName)'") }
         return try pointwise(Function { x in x > 0 ? x : x * negativeSlope }, operation: "leaky_relu", integersBecomeFloat: false)

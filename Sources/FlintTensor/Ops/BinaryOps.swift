@@ -3,7 +3,9 @@ import RealModule
 /// A pointwise function of two values of one dtype, written once per category. Integer results wrap, as
 /// C++ integer arithmetic in ATen does.
 public protocol BinaryArithmetic: Sendable {
+    /// The result for floating operands, computed in `C` (`Float` or `Double`).
     func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C
+    /// The result for integer operands, in their own type (wrapping on overflow).
     func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I
     /// Bool operands, when the operation accepts them (nil: it does not).
     func bool(_ a: Bool, _ b: Bool) -> Bool?
@@ -18,12 +20,15 @@ extension BinaryArithmetic {
 
 /// A comparison of two values of one dtype.
 public protocol BinaryComparison: Sendable {
+    /// Whether `a` and `b` satisfy the comparison.
     func compare<T: Comparable>(_ a: T, _ b: T) -> Bool
 }
 
 /// An operand of a binary operation: a tensor or a Python scalar (which ranks lowest in type promotion).
 public enum Operand: Sendable {
+    /// A tensor operand.
     case tensor(Tensor)
+    /// A Python scalar operand (ranks below every tensor in type promotion).
     case scalar(Scalar)
 
     var promotion: PromotionOperand {
@@ -79,8 +84,11 @@ extension Tensor {
         return result
     }
 
+    /// `self + other` (`torch.add`) with broadcasting and type promotion; bool + bool is a logical or.
     public func add(_ other: Tensor) throws -> Tensor { try Tensor.binary(Add(), .tensor(self), .tensor(other), operation: "add") }
+    /// `self - other` (`torch.sub`) with broadcasting and type promotion; throws when both operands are bool.
     public func sub(_ other: Tensor) throws -> Tensor { try Tensor.binary(Sub(), .tensor(self), .tensor(other), operation: "sub") }
+    /// `self * other` (`torch.mul`) with broadcasting and type promotion; bool × bool is a logical and.
     public func mul(_ other: Tensor) throws -> Tensor { try Tensor.binary(Mul(), .tensor(self), .tensor(other), operation: "mul") }
     /// True division: integer operands give float32.
     public func div(_ other: Tensor) throws -> Tensor {
@@ -88,56 +96,83 @@ extension Tensor {
     }
 }
 
+/// Addition (`aten::add`): integers wrap, bools give a logical or.
 public struct Add: BinaryArithmetic {
+    /// Creates the operation.
     public init() {}
+    /// `a + b`.
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a + b }
+    /// `a + b`, wrapping on overflow.
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { a &+ b }
     public func bool(_ a: Bool, _ b: Bool) -> Bool? { a || b }
 }
 
+/// Subtraction (`aten::sub`): integers wrap; bools are rejected.
 public struct Sub: BinaryArithmetic {
+    /// Creates the operation.
     public init() {}
+    /// `a - b`.
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a - b }
+    /// `a - b`, wrapping on overflow.
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { a &- b }
 }
 
+/// Multiplication (`aten::mul`): integers wrap, bools give a logical and.
 public struct Mul: BinaryArithmetic {
+    /// Creates the operation.
     public init() {}
+    /// `a * b`.
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a * b }
+    /// `a * b`, wrapping on overflow.
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { a &* b }
     public func bool(_ a: Bool, _ b: Bool) -> Bool? { a && b }
 }
 
 /// True division (only reached with floating operands).
 public struct Div: BinaryArithmetic {
+    /// Creates the operation.
     public init() {}
+    /// `a / b` (IEEE: a zero divisor gives ±inf or NaN).
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a / b }
+    /// The quotient truncated toward zero (`rounding_mode="trunc"`), wrapping on overflow; zero divisors are
+    /// rejected before running.
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { b == 0 ? 0 : a.dividedReportingOverflow(by: b).partialValue }
     public var rejectsIntegerZeroDivisor: Bool { true }
 }
 
+/// `torch.maximum`: the larger value, NaN when either is NaN; bools give a logical or.
 public struct Maximum: BinaryArithmetic {
+    /// Creates the operation.
     public init() {}
+    /// The larger of `a` and `b`, NaN when either is NaN.
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a.isNaN || b.isNaN ? .nan : Swift.max(a, b) }
+    /// The larger of `a` and `b`.
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { Swift.max(a, b) }
     public func bool(_ a: Bool, _ b: Bool) -> Bool? { a || b }
 }
 
+/// `torch.minimum`: the smaller value, NaN when either is NaN; bools give a logical and.
 public struct Minimum: BinaryArithmetic {
+    /// Creates the operation.
     public init() {}
+    /// The smaller of `a` and `b`, NaN when either is NaN.
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a.isNaN || b.isNaN ? .nan : Swift.min(a, b) }
+    /// The smaller of `a` and `b`.
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { Swift.min(a, b) }
     public func bool(_ a: Bool, _ b: Bool) -> Bool? { a && b }
 }
 
 /// Python's `%`: the result takes the divisor's sign.
 public struct Remainder: BinaryArithmetic {
+    /// Creates the operation.
     public init() {}
+    /// The remainder of `a / b` with `b`'s sign (NaN for a zero divisor).
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C {
         var r = a.truncatingRemainder(dividingBy: b)
         if r != 0 && (r < 0) != (b < 0) { r += b }
         return r
     }
+    /// The remainder of `a / b` with `b`'s sign (0 for a divisor of -1); zero divisors are rejected before running.
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I {
         guard b != 0 else { return 0 }
         if I.isSigned && b == -1 { return 0 }
@@ -150,8 +185,11 @@ public struct Remainder: BinaryArithmetic {
 
 /// C's `fmod`: the result takes the dividend's sign.
 public struct FMod: BinaryArithmetic {
+    /// Creates the operation.
     public init() {}
+    /// `fmod(a, b)`: the truncated remainder, with `a`'s sign (NaN for a zero divisor).
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a.truncatingRemainder(dividingBy: b) }
+    /// The truncated remainder, with `a`'s sign (0 for a divisor of -1); zero divisors are rejected before running.
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I {
         guard b != 0 else { return 0 }
         if I.isSigned && b == -1 { return 0 }
@@ -162,7 +200,9 @@ public struct FMod: BinaryArithmetic {
 
 /// Python's `//`: division rounded toward negative infinity.
 public struct FloorDivide: BinaryArithmetic {
+    /// Creates the operation.
     public init() {}
+    /// `a / b` rounded toward negative infinity, as Python and ATen compute it; a zero divisor gives ±inf or NaN.
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C {
         if b == 0 { return a / b }
         let remainder = a.truncatingRemainder(dividingBy: b)
@@ -173,6 +213,7 @@ public struct FloorDivide: BinaryArithmetic {
         if quotient - floored > C(0.5) { floored += 1 }
         return floored
     }
+    /// `a / b` rounded toward negative infinity, wrapping on overflow; zero divisors are rejected before running.
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I {
         guard b != 0 else { return 0 }
         if I.isSigned && b == -1 { return 0 &- a }
@@ -183,33 +224,51 @@ public struct FloorDivide: BinaryArithmetic {
     public var rejectsIntegerZeroDivisor: Bool { true }
 }
 
+/// Elementwise `==` (`torch.eq`).
 public struct Equal: BinaryComparison {
+    /// Creates the operation.
     public init() {}
+    /// `a == b`.
     public func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a == b }
 }
 
+/// Elementwise `!=` (`torch.ne`).
 public struct NotEqual: BinaryComparison {
+    /// Creates the operation.
     public init() {}
+    /// `a != b`.
     public func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a != b }
 }
 
+/// Elementwise `<` (`torch.lt`).
 public struct Less: BinaryComparison {
+    /// Creates the operation.
     public init() {}
+    /// `a < b`.
     public func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a < b }
 }
 
+/// Elementwise `<=` (`torch.le`).
 public struct LessEqual: BinaryComparison {
+    /// Creates the operation.
     public init() {}
+    /// `a <= b`.
     public func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a <= b }
 }
 
+/// Elementwise `>` (`torch.gt`).
 public struct Greater: BinaryComparison {
+    /// Creates the operation.
     public init() {}
+    /// `a > b`.
     public func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a > b }
 }
 
+/// Elementwise `>=` (`torch.ge`).
 public struct GreaterEqual: BinaryComparison {
+    /// Creates the operation.
     public init() {}
+    /// `a >= b`.
     public func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a >= b }
 }
 

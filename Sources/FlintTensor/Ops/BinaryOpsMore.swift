@@ -13,6 +13,7 @@ public struct Power: BinaryArithmetic {
     /// A scalar exponent of ±0.5, ±1, 2, -2 or 3 takes ATen's shortcuts (sqrt, rsqrt, reciprocal,
     /// products), which differ from `pow` on infinities and signed zeros.
     let scalarExponent: Bool
+    /// Creates `pow`; `scalarExponent` says the exponent is a Python scalar, which enables ATen's shortcuts.
     public init(scalarExponent: Bool = false) { self.scalarExponent = scalarExponent }
     /// C's `pow` (negative bases with integral exponents, `pow(x, 0) == 1`, infinities), in double.
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C {
@@ -53,33 +54,50 @@ public struct Power: BinaryArithmetic {
 @inline(__always)
 private func Glibc_pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
 
+/// `torch.atan2`: the angle of the point (`b`, `a`) in radians; integer operands are promoted to float32 first.
 public struct Atan2: BinaryArithmetic {
+    /// Creates the operation.
     public init() {}
+    /// `atan2(a, b)`: the angle of (`b`, `a`) in radians.
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { C.atan2(y: a, x: b) }
+    /// Returns `a` unchanged; unused, since integer operands are promoted to float32 first.
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { a }
 }
 
 /// `fmax`: the larger value, ignoring a NaN unless both are NaN.
 public struct FMax: BinaryArithmetic {
+    /// Creates the operation.
     public init() {}
+    /// The larger of `a` and `b`; a NaN operand gives the other one.
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a.isNaN ? b : (b.isNaN ? a : Swift.max(a, b)) }
+    /// The larger of `a` and `b`.
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { Swift.max(a, b) }
     public func bool(_ a: Bool, _ b: Bool) -> Bool? { a || b }
 }
 
+/// `torch.fmin`: the smaller value, ignoring a NaN unless both are NaN.
 public struct FMin: BinaryArithmetic {
+    /// Creates the operation.
     public init() {}
+    /// The smaller of `a` and `b`; a NaN operand gives the other one.
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a.isNaN ? b : (b.isNaN ? a : Swift.min(a, b)) }
+    /// The smaller of `a` and `b`.
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { Swift.min(a, b) }
     public func bool(_ a: Bool, _ b: Bool) -> Bool? { a && b }
 }
 
 /// Bitwise operations on integers and bools (floats are rejected before running).
 public struct Bitwise: BinaryArithmetic {
+    /// Which operation: and, or, xor, or a left or right shift.
     public enum Kind: Sendable { case and, or, xor, leftShift, rightShift }
+    /// The operation applied.
     public let kind: Kind
+    /// Creates the operation `kind`.
     public init(_ kind: Kind) { self.kind = kind }
+    /// Returns `a` unchanged; unused, since floating operands are rejected before running.
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a }
+    /// `a & b`, `a | b`, `a ^ b`, `a << b` or `a >> b`; shifts by a negative amount or by the bit width or
+    /// more give 0 (-1 for right shifts of negative values).
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I {
         switch kind {
         case .and: a & b

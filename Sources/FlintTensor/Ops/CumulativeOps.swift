@@ -1,10 +1,13 @@
 /// Running sums and products along one dimension (`cumsum`, `cumprod`). Integer and bool inputs give
 /// int64 unless `dtype` is given; integers wrap, floats accumulate in double.
 extension Tensor {
+    /// `torch.cumsum`: running sums along `dim`, in `dtype` when given; integer and bool inputs otherwise give int64.
     public func cumsum(dim: Int, dtype: DType? = nil) throws -> Tensor {
         try cumulative(dim: dim, dtype: dtype, product: false)
     }
 
+    /// `torch.cumprod`: running products along `dim`, in `dtype` when given; integer and bool inputs otherwise give
+    /// int64.
     public func cumprod(dim: Int, dtype: DType? = nil) throws -> Tensor {
         try cumulative(dim: dim, dtype: dtype, product: true)
     }

@@ -2,6 +2,8 @@
 /// implicit output (labels seen once, sorted). Operands are contracted left to right, each pair by
 /// permutes, reshapes and one batched matrix product.
 extension Tensor {
+    /// `torch.einsum(equation, operands)`: contracts `operands` as `equation` says; throws when its subscripts do
+    /// not match the operands.
     public static func einsum(_ equation: String, _ operands: [Tensor]) throws -> Tensor {
         let text = equation.filter { $0 != " " }
         let sides = text.split(separator: "->", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)

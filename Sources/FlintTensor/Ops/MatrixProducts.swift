@@ -217,7 +217,9 @@ private struct PortableGemm: NumericDTypeVisitor {
 /// A `[out, in]` linear weight packed once into the GEMM's panel layout, for layers that run many times
 /// (the packed form is private to this process and CPU). float32 only.
 public final class PackedLinearWeight: @unchecked Sendable {
+    /// Output features: the weight's first dimension.
     public let outFeatures: Int
+    /// Input features: the weight's second dimension.
     public let inFeatures: Int
     let packed: UnsafeMutableRawPointer
 

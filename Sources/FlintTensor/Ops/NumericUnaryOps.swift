@@ -2,7 +2,9 @@ import RealModule
 
 /// A pointwise function defined for every numeric dtype, keeping the dtype.
 public protocol NumericPointwiseFunction: Sendable {
+    /// The result for a floating value, computed in `C` (`Float` or `Double`).
     func float<C: Real & BinaryFloatingPoint>(_ x: C) -> C
+    /// The result for an integer value, in its own type.
     func integer<I: FixedWidthInteger>(_ x: I) -> I
     /// The bool form, or nil when the operation rejects bool tensors.
     func bool(_ x: Bool) -> Bool?
@@ -20,23 +22,30 @@ extension Tensor {
         return result
     }
 
+    /// `torch.abs`: |x| elementwise, keeping the dtype (integers wrap); throws for bool tensors.
     public func abs() throws -> Tensor {
         guard dtype != .bool else { throw TensorError("\"abs_cpu\" not implemented for 'Bool'") }
         return try pointwise(Absolute(), operation: "abs")
     }
+    /// `torch.neg`: -x elementwise, keeping the dtype (integers wrap); throws for bool tensors, as ATen does.
     public func neg() throws -> Tensor {
         guard dtype != .bool else {
             throw TensorError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
         }
         return try pointwise(Negate(), operation: "neg")
     }
+    /// `torch.sign`: -1, 0 or 1 elementwise, keeping the dtype (NaN gives 0; bools are unchanged).
     public func sign() throws -> Tensor { try pointwise(Sign(), operation: "sign") }
+    /// `torch.relu`: max(x, 0) elementwise, keeping the dtype (NaN stays NaN); throws for bool tensors.
     public func relu() throws -> Tensor {
         guard dtype != .bool else { throw TensorError("\"clamp_min_scalar_cpu\" not implemented for 'Bool'") }
         return try pointwise(ReLU(), operation: "relu")
     }
+    /// `torch.floor`: rounds toward -inf, keeping the dtype (integers are unchanged); throws for bool tensors.
     public func floor() throws -> Tensor { try pointwise(Rounding(rule: .down), operation: "floor") }
+    /// `torch.ceil`: rounds toward +inf, keeping the dtype (integers are unchanged); throws for bool tensors.
     public func ceil() throws -> Tensor { try pointwise(Rounding(rule: .up), operation: "ceil") }
+    /// `torch.trunc`: rounds toward zero, keeping the dtype (integers are unchanged); throws for bool tensors.
     public func trunc() throws -> Tensor { try pointwise(Rounding(rule: .towardZero), operation: "trunc") }
     /// Rounds half to even, as `torch.round`.
     public func round() throws -> Tensor { try pointwise(Rounding(rule: .toNearestOrEven), operation: "round") }
@@ -79,8 +88,11 @@ extension Tensor {
     /// `logical_not`: a bool tensor, true where the element is zero.
     public func logicalNot() throws -> Tensor { try Tensor.compare(Equal(), .tensor(self), .scalar(.int(0)), operation: "logical_not") }
 
+    /// `torch.isnan`: a bool tensor, true where the element is NaN (never for integers and bools).
     public func isNaN() throws -> Tensor { try classify { $0.isNaN } }
+    /// `torch.isinf`: a bool tensor, true where the element is +inf or -inf.
     public func isInfinite() throws -> Tensor { try classify { $0.isInfinite } }
+    /// `torch.isfinite`: a bool tensor, true where the element is neither infinite nor NaN.
     public func isFinite() throws -> Tensor { try classify { $0.isFinite } }
 
     private func classify(_ test: @escaping (Double) -> Bool) throws -> Tensor {

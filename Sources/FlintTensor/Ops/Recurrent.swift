@@ -1,9 +1,13 @@
 /// Recurrent layers as ATen computes them (`aten/src/ATen/native/RNN.cpp`): multi-layer, optionally
 /// bidirectional LSTM (with projections), GRU and Elman RNN over padded (not packed) sequences.
 public enum RecurrentCell: Sendable {
+    /// Long short-term memory (`nn.LSTM`): four gates, a cell state, an optional projection.
     case lstm
+    /// Gated recurrent unit (`nn.GRU`): three gates.
     case gru
+    /// Elman RNN with tanh (`nn.RNN`, `nonlinearity='tanh'`).
     case rnnTanh
+    /// Elman RNN with ReLU (`nn.RNN`, `nonlinearity='relu'`).
     case rnnRelu
 
     /// Gate blocks stacked in the weight matrices.
@@ -18,12 +22,18 @@ public enum RecurrentCell: Sendable {
 
 /// One layer-direction's weights: `weight_ih`, `weight_hh`, optional biases and (LSTM) projection.
 public struct RecurrentWeights: Sendable {
+    /// `weight_ih`: the input-to-hidden weights, gate blocks stacked along dimension 0.
     public let inputWeight: Tensor
+    /// `weight_hh`: the hidden-to-hidden weights, gate blocks stacked along dimension 0.
     public let hiddenWeight: Tensor
+    /// `bias_ih`, when the layer has biases.
     public let inputBias: Tensor?
+    /// `bias_hh`, when the layer has biases.
     public let hiddenBias: Tensor?
+    /// `weight_hr`: an LSTM's projection of the hidden state, when it has one.
     public let projection: Tensor?
 
+    /// Groups one layer-direction's weights.
     public init(inputWeight: Tensor, hiddenWeight: Tensor, inputBias: Tensor?, hiddenBias: Tensor?, projection: Tensor?) {
         self.inputWeight = inputWeight
         self.hiddenWeight = hiddenWeight

@@ -23,6 +23,7 @@ extension Tensor {
         try extremum(dims: dims, keepDim: keepDim, largest: true, name: "amax").values
     }
 
+    /// `torch.amin`: the smallest value over `dims`; NaN wins. Throws for an empty reduction.
     public func amin(dims: [Int]? = nil, keepDim: Bool = false) throws -> Tensor {
         try extremum(dims: dims, keepDim: keepDim, largest: false, name: "amin").values
     }
@@ -32,6 +33,7 @@ extension Tensor {
         try extremum(dims: [dim], keepDim: keepDim, largest: true, name: "max")
     }
 
+    /// `min(dim)`: values and the index of the first minimum (first NaN when there is one).
     public func min(dim: Int, keepDim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
         try extremum(dims: [dim], keepDim: keepDim, largest: false, name: "min")
     }
@@ -45,6 +47,7 @@ extension Tensor {
         return result
     }
 
+    /// Index (int64) of the minimum over `dim`, or over the flattened tensor when `dim` is nil; throws for bool.
     public func argmin(dim: Int? = nil, keepDim: Bool = false) throws -> Tensor {
         guard dtype != .bool else { throw TensorError("argmin(): does not support bool input") }
         let source = dim == nil ? try reshape([-1]) : self

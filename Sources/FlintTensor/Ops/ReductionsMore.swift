@@ -12,6 +12,7 @@ extension Tensor {
         try truthReduction(dims: dims, keepDim: keepDim, every: true)
     }
 
+    /// `torch.any`: whether any element is non-zero over `dims`. uint8 inputs give uint8, others bool.
     public func any(dims: [Int]? = nil, keepDim: Bool = false) throws -> Tensor {
         try truthReduction(dims: dims, keepDim: keepDim, every: false)
     }

@@ -35,6 +35,7 @@ extension Tensor {
         return (try back(valueRows), try back(indexRows))
     }
 
+    /// `torch.argsort`: the int64 indices that sort the tensor along `dim`, in the order `sort` gives.
     public func argsort(dim: Int = -1, descending: Bool = false, stable: Bool = true) throws -> Tensor {
         try sort(dim: dim, descending: descending, stable: stable).indices
     }

@@ -4,6 +4,7 @@ import RealModule
 /// A pointwise function on floating-point values, written once for every float type (`Float`/`Double`;
 /// float16 and bfloat16 compute in `Float` and round the result, as ATen does).
 public protocol FloatPointwiseFunction: Sendable {
+    /// The function at `x`, computed in `C` (`Float` or `Double`).
     func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C
     /// A vectorised float32 kernel over contiguous arrays (`x`, `y`, count), when one exists.
     var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { get }
@@ -37,16 +38,27 @@ extension Tensor {
         return result
     }
 
+    /// `torch.exp`: eˣ elementwise; integer and bool inputs give float32.
     public func exp() throws -> Tensor { try pointwise(Exp(), operation: "exp") }
+    /// `torch.log`: the natural logarithm elementwise (NaN below 0, -inf at 0); integer and bool inputs give float32.
     public func log() throws -> Tensor { try pointwise(Log(), operation: "log") }
+    /// `torch.sqrt`: √x elementwise (NaN below 0); integer and bool inputs give float32.
     public func sqrt() throws -> Tensor { try pointwise(Sqrt(), operation: "sqrt") }
+    /// `torch.rsqrt`: 1/√x elementwise; integer and bool inputs give float32.
     public func rsqrt() throws -> Tensor { try pointwise(Rsqrt(), operation: "rsqrt") }
+    /// `torch.tanh`: the hyperbolic tangent elementwise; integer and bool inputs give float32.
     public func tanh() throws -> Tensor { try pointwise(Tanh(), operation: "tanh") }
+    /// `torch.sigmoid`: 1 / (1 + e⁻ˣ) elementwise; integer and bool inputs give float32.
     public func sigmoid() throws -> Tensor { try pointwise(Sigmoid(), operation: "sigmoid") }
+    /// `torch.erf`: the error function elementwise; integer and bool inputs give float32.
     public func erf() throws -> Tensor { try pointwise(Erf(), operation: "erf") }
+    /// `torch.sin`: the sine of radians elementwise; integer and bool inputs give float32.
     public func sin() throws -> Tensor { try pointwise(Sin(), operation: "sin") }
+    /// `torch.cos`: the cosine of radians elementwise; integer and bool inputs give float32.
     public func cos() throws -> Tensor { try pointwise(Cos(), operation: "cos") }
+    /// `torch.reciprocal`: 1/x elementwise; integer and bool inputs give float32.
     public func reciprocal() throws -> Tensor { try pointwise(Reciprocal(), operation: "reciprocal") }
+    /// `F.silu`: x · sigmoid(x) elementwise; throws for integer and bool inputs.
     public func silu() throws -> Tensor { try pointwise(SiLU(), operation: "silu", integersBecomeFloat: false) }
     /// GELU, exact (`approximate="none"`) or with the tanh approximation.
     public func gelu(approximate: String = "none") throws -> Tensor {
@@ -58,77 +70,114 @@ extension Tensor {
     }
 }
 
+/// eˣ (`torch.exp`), with a vectorised float32 kernel.
 public struct Exp: FloatPointwiseFunction {
+    /// Creates the operation.
     public init() {}
     public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { { flint_exp_f32($0, $1, $2) } }
+    /// eˣ.
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { .exp(x) }
 }
 
+/// The natural logarithm (`torch.log`), with a vectorised float32 kernel.
 public struct Log: FloatPointwiseFunction {
+    /// Creates the operation.
     public init() {}
     public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { { flint_log_f32($0, $1, $2) } }
+    /// ln x.
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { .log(x) }
 }
 
+/// The square root (`torch.sqrt`).
 public struct Sqrt: FloatPointwiseFunction {
+    /// Creates the operation.
     public init() {}
+    /// √x (NaN below 0).
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { x.squareRoot() }
 }
 
+/// The reciprocal square root (`torch.rsqrt`).
 public struct Rsqrt: FloatPointwiseFunction {
+    /// Creates the operation.
     public init() {}
+    /// 1/√x.
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { 1 / x.squareRoot() }
 }
 
+/// The hyperbolic tangent (`torch.tanh`), with a vectorised float32 kernel.
 public struct Tanh: FloatPointwiseFunction {
+    /// Creates the operation.
     public init() {}
     public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { { flint_tanh_f32($0, $1, $2) } }
+    /// tanh x.
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { .tanh(x) }
 }
 
+/// The logistic sigmoid (`torch.sigmoid`), with a vectorised float32 kernel.
 public struct Sigmoid: FloatPointwiseFunction {
+    /// Creates the operation.
     public init() {}
     public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { { flint_sigmoid_f32($0, $1, $2) } }
+    /// 1 / (1 + e⁻ˣ).
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { 1 / (1 + .exp(-x)) }
 }
 
+/// The error function (`torch.erf`), with a vectorised float32 kernel.
 public struct Erf: FloatPointwiseFunction {
+    /// Creates the operation.
     public init() {}
     public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { { flint_erf_f32($0, $1, $2) } }
+    /// erf x.
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { .erf(x) }
 }
 
+/// The sine of radians (`torch.sin`).
 public struct Sin: FloatPointwiseFunction {
+    /// Creates the operation.
     public init() {}
+    /// sin x.
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { .sin(x) }
 }
 
+/// The cosine of radians (`torch.cos`).
 public struct Cos: FloatPointwiseFunction {
+    /// Creates the operation.
     public init() {}
+    /// cos x.
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { .cos(x) }
 }
 
+/// 1/x (`torch.reciprocal`).
 public struct Reciprocal: FloatPointwiseFunction {
+    /// Creates the operation.
     public init() {}
+    /// 1/x (±inf at ±0).
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { 1 / x }
 }
 
+/// x · sigmoid(x) (`F.silu`), with a vectorised float32 kernel.
 public struct SiLU: FloatPointwiseFunction {
+    /// Creates the operation.
     public init() {}
     public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { { flint_silu_f32($0, $1, $2) } }
+    /// x / (1 + e⁻ˣ).
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { x / (1 + .exp(-x)) }
 }
 
 /// `x · Φ(x)` with the exact normal CDF.
 public struct GELU: FloatPointwiseFunction {
+    /// Creates the operation.
     public init() {}
+    /// x · ½(1 + erf(x/√2)).
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { x * C(0.5) * (1 + .erf(x * C(0.70710678118654752440))) }
 }
 
 /// `0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))`.
 public struct GELUTanh: FloatPointwiseFunction {
+    /// Creates the operation.
     public init() {}
     public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { { flint_gelu_tanh_f32($0, $1, $2) } }
+    /// 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))).
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C {
         let inner = C(0.79788456080286535588) * (x + C(0.044715) * x * x * x)
         return C(0.5) * x * (1 + .tanh(inner))
