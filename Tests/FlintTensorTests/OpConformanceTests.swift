@@ -40,7 +40,11 @@ import Testing
                 do {
                     let output = try implementation(call)
                     failures.append("\(c.id): expected an error containing '\(error)', got \(describe(output))")
-                } catch {}
+                } catch let thrown {
+                    if !"\(thrown)".lowercased().contains(error.lowercased()) {
+                        failures.append("\(c.id): expected an error containing '\(error)', got '\(thrown)'")
+                    }
+                }
                 continue
             }
             do {

@@ -14,15 +14,15 @@ extension OperatorDefinitions {
                 let mode = try c.optionalString(2, "rounding_mode")
                 switch mode {
                 case nil: return try Tensor.binary(Div(), c.operand(0, "self"), c.operand(1, "other"), operation: "div", promoteIntegersToFloat: true)
-                case "floor": return try Tensor.binary(FloorDivide(), c.operand(0, "self"), c.operand(1, "other"), operation: "div")
+                case "floor": return try Tensor.binary(FloorDivide(), c.operand(0, "self"), c.operand(1, "other"), operation: "div_floor")
                 default:
-                    let q = try Tensor.binary(Div(), c.operand(0, "self"), c.operand(1, "other"), operation: "div", promoteIntegersToFloat: false)
+                    let q = try Tensor.binary(Div(), c.operand(0, "self"), c.operand(1, "other"), operation: "div_trunc", promoteIntegersToFloat: false)
                     return try q.dtype.isFloatingPoint ? q.trunc() : q
                 }
             }
             tensorOp("aten::remainder.\(overload)") { try Tensor.binary(Remainder(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "remainder") }
             tensorOp("aten::fmod.\(overload)") { try Tensor.binary(FMod(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "fmod") }
-            tensorOp("aten::floor_divide\(overload == "Tensor" ? "" : ".Scalar")") { try Tensor.binary(FloorDivide(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "floor_divide") }
+            tensorOp("aten::floor_divide\(overload == "Tensor" ? "" : ".Scalar")") { try Tensor.binary(FloorDivide(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "div_floor") }
             for (name, op) in [("eq", Equal() as any BinaryComparison), ("ne", NotEqual()), ("lt", Less()), ("le", LessEqual()), ("gt", Greater()), ("ge", GreaterEqual())] {
                 tensorOp("aten::\(name).\(overload)") { try Tensor.compare(op, $0.operand(0, "self"), $0.operand(1, "other"), operation: name) }
             }
@@ -40,11 +40,13 @@ extension OperatorDefinitions {
         tensorOp("aten::logical_and") { try Tensor.logical(.and, $0.tensor(0, "self"), $0.tensor(1, "other")) }
         tensorOp("aten::logical_or") { try Tensor.logical(.or, $0.tensor(0, "self"), $0.tensor(1, "other")) }
         tensorOp("aten::logical_xor") { try Tensor.logical(.xor, $0.tensor(0, "self"), $0.tensor(1, "other")) }
-        for (name, kind) in [("bitwise_and", Bitwise.Kind.and), ("bitwise_or", .or), ("bitwise_xor", .xor), ("bitwise_left_shift", .leftShift),
-                             ("bitwise_right_shift", .rightShift), ("__lshift__", .leftShift), ("__rshift__", .rightShift)] {
+        // `kernel`: the name in ATen's messages (`"lshift_cpu" not implemented for 'Bool'`).
+        for (name, kind, kernel) in [("bitwise_and", Bitwise.Kind.and, "bitwise_and"), ("bitwise_or", .or, "bitwise_or"), ("bitwise_xor", .xor, "bitwise_xor"),
+                                     ("bitwise_left_shift", .leftShift, "lshift"), ("bitwise_right_shift", .rightShift, "rshift"),
+                                     ("__lshift__", .leftShift, "lshift"), ("__rshift__", .rightShift, "rshift")] {
             for overload in ["", ".Tensor", ".Scalar", ".Scalar_Tensor", ".Tensor_Scalar"] {
                 guard TorchSchemaTable.textByQualifiedName["aten::\(name)\(overload)"] != nil else { continue }
-                tensorOp("aten::\(name)\(overload)") { try Tensor.bitwise(kind, $0.operand(0, "self"), $0.operand(1, "other"), operation: name) }
+                tensorOp("aten::\(name)\(overload)") { try Tensor.bitwise(kind, $0.operand(0, "self"), $0.operand(1, "other"), operation: kernel) }
             }
         }
         for overload in ["Scalar", "Tensor"] {
@@ -58,7 +60,7 @@ extension OperatorDefinitions {
         tensorOp("aten::addcdiv") { c in
             let (a, b) = (try c.tensor(1, "tensor1"), try c.tensor(2, "tensor2"))
             guard a.dtype.isFloatingPoint || b.dtype.isFloatingPoint else {
-                throw TensorError("Integer division with addcdiv is no longer supported, and in a future release addcdiv will perform a true division of tensor1 and tensor2.")
+                throw TensorError("Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), for all dtypes.")
             }
             let quotient = try Tensor.binary(Div(), .tensor(a), .tensor(b), operation: "addcdiv", promoteIntegersToFloat: true)
             return try Tensor.add(.tensor(c.tensor(0, "self")), .tensor(quotient), alpha: c.scalar(3, "value", default: .int(1)))
@@ -86,14 +88,16 @@ extension OperatorDefinitions {
             let input = try c.optionalDType(4, "dtype").map { try t.to($0) } ?? t
             return try input.norm(p: c.double(1, "ord", default: 2), dims: c.optionalInts(2, "dim"), keepDim: c.bool(3, "keepdim", default: false))
         }
-        tensorOp("aten::frobenius_norm.dim") { try $0.tensor(0, "self").norm(p: 2, dims: $0.ints(1, "dim"), keepDim: $0.bool(2, "keepdim", default: false)) }
+        tensorOp("aten::frobenius_norm.dim") { try $0.tensor(0, "self").norm(p: 2, dims: $0.ints(1, "dim"), keepDim: $0.bool(2, "keepdim", default: false), legacyNorm: true) }
         for overload in ["Scalar", "ScalarOpt_dim", "ScalarOpt_dim_dtype", "ScalarOpt_dtype"] {
             tensorOp("aten::norm.\(overload)") { c in
                 let t = try c.tensor(0, "self")
                 let hasDim = overload.contains("dim")
                 let dtypeIndex = overload == "ScalarOpt_dtype" ? 2 : 4
                 let input = overload.contains("dtype") ? try t.to(c.requiredDType(dtypeIndex, "dtype")) : t
-                return try input.norm(p: c.optionalDouble(1, "p") ?? 2, dims: hasDim ? c.optionalInts(2, "dim") : nil, keepDim: hasDim ? c.bool(3, "keepdim", default: false) : false)
+                return try input.norm(
+                    p: c.optionalDouble(1, "p") ?? 2, dims: hasDim ? c.optionalInts(2, "dim") : nil, keepDim: hasDim ? c.bool(3, "keepdim", default: false) : false,
+                    legacyNorm: !overload.contains("dtype"))
             }
         }
         define("aten::aminmax") { c in

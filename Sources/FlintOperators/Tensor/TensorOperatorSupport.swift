@@ -39,6 +39,9 @@ extension OperatorDefinitions {
             define(inplace) { c in
                 let target = try c.tensor(0, "self")
                 guard case .tensor(let result) = try implementation(c) else { throw TensorError("in-place op without a tensor result") }
+                if !target.hasInternalOverlap, result.shape != target.shape, (try? result.expand(target.shape)) == nil {
+                    throw TensorError("output with shape \(target.shape) doesn't match the broadcast shape \(result.shape)")
+                }
                 guard TensorOperatorSupport.canCast(result.dtype, to: target.dtype) else {
                     throw TensorError("result type \(result.dtype.scalarTypeName) can't be cast to the desired output type \(target.dtype.scalarTypeName)")
                 }
@@ -74,6 +77,9 @@ enum TensorOperatorSupport {
         let size: [Int]
         if let given = try c.optionalInts(1, "output_size") {
             guard factors == nil else { throw TensorError("Must specify exactly one of output_size and scale_factors") }
+            guard given.count == spatial else {
+                throw TensorError("Expected static_cast<int64_t>(output_size->size()) == spatial_dimensions to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)")
+            }
             size = given
         } else if let factors {
             guard factors.allSatisfy({ $0.isFinite && $0 > 0 && $0 < 1e6 }), factors.count == 1 || factors.count == spatial else {
@@ -81,7 +87,7 @@ enum TensorOperatorSupport {
             }
             size = (0..<spatial).map { Int((Double(input.shape[2 + $0]) * factors[factors.count == 1 ? 0 : $0]).rounded(.down)) }
         } else {
-            throw TensorError("interpolate needs output_size or scale_factors")
+            throw TensorError("Must specify exactly one of output_size and scale_factors")
         }
         return try input.interpolate(
             outputSize: size, mode: mode, alignCorners: alignCorners, scales: factors.map { f in (0..<spatial).map { f[f.count == 1 ? 0 : $0] } })

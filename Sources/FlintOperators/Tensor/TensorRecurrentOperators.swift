@@ -23,16 +23,20 @@ extension OperatorDefinitions {
             }
         }
         define("aten::lstm_cell") { c in
+            let states = try c.tensors(1, "hx")
+            guard states.count == 2 else { throw TensorError("lstm_cell expects two hidden states") }
+            try Tensor.checkRecurrentCell(input: c.tensor(0, "input"), hidden: states, inputWeight: c.tensor(2, "w_ih"), hiddenWeight: c.tensor(3, "w_hh"))
             let input = try c.tensor(0, "input").unsqueeze(0)
-            let hx = try c.tensors(1, "hx").map { try $0.unsqueeze(0) }
+            let hx = try states.map { try $0.unsqueeze(0) }
             let weights = RecurrentWeights(
                 inputWeight: try c.tensor(2, "w_ih"), hiddenWeight: try c.tensor(3, "w_hh"), inputBias: try c.optionalTensor(4, "b_ih"),
                 hiddenBias: try c.optionalTensor(5, "b_hh"), projection: nil)
-            let (_, states) = try input.recurrent(.lstm, hidden: hx, weights: [weights], layers: 1, bidirectional: false, batchFirst: false)
-            return .tuple(try states.map { .tensor(try $0.squeeze(0)) })
+            let (_, final) = try input.recurrent(.lstm, hidden: hx, weights: [weights], layers: 1, bidirectional: false, batchFirst: false)
+            return .tuple(try final.map { .tensor(try $0.squeeze(0)) })
         }
         for (name, cell) in [("gru_cell", RecurrentCell.gru), ("rnn_tanh_cell", .rnnTanh), ("rnn_relu_cell", .rnnRelu)] {
             define("aten::\(name)") { c in
+                try Tensor.checkRecurrentCell(input: c.tensor(0, "input"), hidden: [c.tensor(1, "hx")], inputWeight: c.tensor(2, "w_ih"), hiddenWeight: c.tensor(3, "w_hh"))
                 let input = try c.tensor(0, "input").unsqueeze(0)
                 let hx = try c.tensor(1, "hx").unsqueeze(0)
                 let weights = RecurrentWeights(

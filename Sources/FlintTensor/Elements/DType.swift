@@ -135,16 +135,17 @@ public enum DType: Int, Sendable, CaseIterable, CustomStringConvertible {
     /// The name PyTorch prints without its `torch.` prefix (the same as `name`).
     public var description: String { name }
 
-    /// The C++ element type's name as ATen's messages spell it (`float`, `double`, `long`...).
+    /// The C++ element type's name as ATen's messages spell it (`float`, `double`, `long int`...): what
+    /// libtorch prints for a `caffe2::TypeMeta`, as in lerp's "expected dtype float for end but got dtype double".
     public var cppName: String {
         switch self {
         case .float32: "float"
         case .float64: "double"
         case .float16: "c10::Half"
         case .bfloat16: "c10::BFloat16"
-        case .int64: "long"
+        case .int64: "long int"
         case .int32: "int"
-        case .int16: "short"
+        case .int16: "short int"
         case .int8: "signed char"
         case .uint8: "unsigned char"
         case .bool: "bool"

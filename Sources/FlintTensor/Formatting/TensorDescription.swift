@@ -19,6 +19,12 @@ extension Tensor: CustomStringConvertible {
     }
 }
 
+/// `value` as a C++ `ostream` prints a double with its default settings (`%g`: six significant digits,
+/// `0`, `0.3`, `1.23457e+08`, `inf`), which is how ATen's messages show doubles.
+func cppStreamText(_ value: Double) -> String {
+    LibtorchPrinter.format(value, .defaultFloat)
+}
+
 extension DType {
     /// libtorch's `DeprecatedTypeProperties::toString()` for a CPU tensor, e.g. `CPUFloatType`.
     public var libtorchTypeName: String { "CPU\(scalarTypeName)Type" }

@@ -8,13 +8,20 @@ extension Tensor {
     ) throws -> Tensor {
         guard query.rank >= 2, key.rank >= 2, value.rank >= 2 else { throw TensorError("scaled_dot_product_attention needs at least 2-D inputs") }
         guard query.dtype == key.dtype, query.dtype == value.dtype else {
-            throw TensorError("Expected query, key, and value to have the same dtype, but got query.dtype: \(query.dtype) key.dtype: \(key.dtype) and value.dtype: \(value.dtype) instead.")
+            throw TensorError("Expected query, key, and value to have the same dtype, but got query.dtype: \(query.dtype.cppName) key.dtype: \(key.dtype.cppName) and value.dtype: \(value.dtype.cppName) instead.")
         }
         if let mask {
             guard mask.dtype == .bool || mask.dtype == query.dtype else {
-                throw TensorError("Expected attn_mask dtype to be bool or float or to match query dtype, but got attn_mask.dtype: \(mask.dtype) and query.dtype: \(query.dtype) instead.")
+                throw TensorError("Expected attn_mask dtype to be bool or float or to match query dtype, but got attn_mask.dtype: \(mask.dtype.cppName) and  query.dtype: \(query.dtype.cppName) instead.")
             }
             guard !causal else { throw TensorError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True") }
+        }
+        if groupedQueries, query.rank >= 3, key.rank >= 3, value.rank >= 3 {
+            // ATen's pre_process_group_query_attention_input.
+            let (q, k, v) = (query.shape[query.rank - 3], key.shape[key.rank - 3], value.shape[value.rank - 3])
+            guard q == k || (k != 0 && q % k == 0), q == v || (v != 0 && q % v == 0) else {
+                throw TensorError("Number of heads in key and value must divide the number of heads in query")
+            }
         }
         var (key, value) = (key, value)
         if groupedQueries, query.rank >= 3, key.rank >= 3, query.shape[query.rank - 3] != key.shape[key.rank - 3] {

@@ -292,7 +292,7 @@ private struct BinaryMap<Op: BinaryArithmetic>: NumericDTypeVisitor {
 
     func visitBool() throws {
         guard op.bool(false, false) != nil else {
-            throw TensorError("\(operation) does not support dtype bool")
+            throw TensorError("\"\(operation)_cpu\" not implemented for 'Bool'")
         }
         try output.mapElements(from: a, b, as: (Bool.self, Bool.self)) { op.bool($0, $1)! }
     }

@@ -147,8 +147,13 @@ extension Tensor {
     /// `lerp(start, end, weight)`: start + weight · (end - start), as ATen computes it for |weight| < 0.5
     /// and end - (end - start) · (1 - weight) otherwise.
     public static func lerp(_ start: Tensor, _ end: Tensor, weight: Operand) throws -> Tensor {
-        guard start.dtype.isFloatingPoint, start.dtype == end.dtype else {
-            throw TensorError("expected dtype \(start.dtype.name) for `end` but got dtype \(end.dtype.name)")
+        guard start.dtype == end.dtype else {
+            throw TensorError("expected dtype \(start.dtype.cppName) for `end` but got dtype \(end.dtype.cppName)")
+        }
+        guard start.dtype.isFloatingPoint else {
+            let kernel: String
+            if case .scalar = weight { kernel = "lerp_kernel_scalar" } else { kernel = "lerp_kernel_tensor" }
+            throw TensorError("\"\(kernel)\" not implemented for '\(start.dtype.scalarTypeName)'")
         }
         let w = try weight.tensor(as: start.dtype)
         let shape = try broadcastShape([start.shape, end.shape, w.shape])

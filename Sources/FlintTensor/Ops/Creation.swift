@@ -7,9 +7,9 @@ extension Tensor {
         guard target != .bool else { throw TensorError("\"arange_cpu\" not implemented for 'Bool'") }
         let (s, e, d) = (start.doubleValue, end.doubleValue, step.doubleValue)
         guard d != 0 else { throw TensorError("step must be nonzero") }
-        guard s.isFinite, e.isFinite else { throw TensorError("unsupported range: \(s) -> \(e)") }
+        guard s.isFinite, e.isFinite else { throw TensorError("unsupported range: \(cppStreamText(s)) -> \(cppStreamText(e))") }
         guard (d > 0 && e >= s) || (d < 0 && e <= s) else {
-            throw TensorError("upper bound and larger bound inconsistent with step sign")
+            throw TensorError("upper bound and lower bound inconsistent with step sign")
         }
         let count: Int
         if allIntegral, case .int(let a) = start, case .int(let b) = end, case .int(let c) = step {

@@ -8,8 +8,11 @@ extension Tensor {
         let text = equation.filter { $0 != " " }
         let sides = text.split(separator: "->", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         var inputs = sides[0].split(separator: ",", omittingEmptySubsequences: false).map { Array($0) }
+        guard !operands.isEmpty else {
+            throw TensorError("einsum(): must specify the equation string and at least one operand, or at least one operand and its subscripts list")
+        }
         guard inputs.count == operands.count, !inputs.isEmpty else {
-            throw TensorError("einsum(): more operands were provided than specified in the equation")
+            throw TensorError("einsum(): \(inputs.count > operands.count ? "fewer" : "more") operands were provided than specified in the equation")
         }
         var output: [Character]? = sides.count > 1 ? Array(sides[1]) : nil
         var operands = operands
@@ -24,10 +27,13 @@ extension Tensor {
             }
         }
         let ellipsisLabels = Array(spare.prefix(ellipsisRank))
+        // Leading size-1 dims added to each operand's ellipsis (so its own dim d is now d + added[i]).
+        var added = [Int](repeating: 0, count: operands.count)
         for i in inputs.indices {
             guard let range = inputs[i].firstRange(of: ellipsis) else { continue }
             let covered = operands[i].rank - (inputs[i].count - range.count)
             guard covered >= 0 else { throw TensorError("einsum(): the ellipsis covers a negative number of dimensions") }
+            added[i] = ellipsisRank - covered
             for _ in 0..<(ellipsisRank - covered) { operands[i] = try operands[i].unsqueeze(range.lowerBound) }
             inputs[i].replaceSubrange(range, with: ellipsisLabels)
         }
@@ -46,8 +52,18 @@ extension Tensor {
         }
         // Broadcast size-1 dims against the other operands' sizes for the same label.
         var sizes: [Character: Int] = [:]
-        for (labels, operand) in zip(inputs, operands) {
-            for (label, size) in zip(labels, operand.shape) where size != 1 || sizes[label] == nil { sizes[label] = size }
+        for (i, (labels, operand)) in zip(inputs, operands).enumerated() {
+            var seen: Set<Character> = []
+            for (dim, (label, size)) in zip(labels, operand.shape).enumerated() {
+                // ATen's check, on each label's first dim in an operand: sizes other than 1 must agree.
+                if seen.insert(label).inserted, size != 1, let known = sizes[label], known != 1, known != size {
+                    if ellipsisLabels.contains(label) {
+                        throw TensorError("einsum(): dimension \(dim - added[i]) covered by ellipsis in operand \(i)has size \(size) which does not broadcast with previously seen ellipsis with size \(known) for the respective dimension")
+                    }
+                    throw TensorError("einsum(): subscript \(label) has size \(size) for operand \(i) which does not broadcast with previously seen size \(known)")
+                }
+                if size != 1 || sizes[label] == nil { sizes[label] = size }
+            }
         }
         for i in operands.indices {
             let target = inputs[i].map { sizes[$0]! }

@@ -6,7 +6,7 @@ extension Tensor {
     public func indexSelect(dim: Int, index: Tensor) throws -> Tensor {
         let d = try wrapDimension(dim)
         guard index.rank <= 1 else { throw TensorError("index_select(): Index is supposed to be a vector") }
-        let positions = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "index_select")
+        let positions = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "index_select", wording: .inSelf)
         if rank == 0 { return try positions.isEmpty ? reshape([]) : contiguous() }
         var newShape = shape
         newShape[d] = positions.count
@@ -20,6 +20,9 @@ extension Tensor {
     /// `embedding(weight, indices)`: rows of this `[num, dim]` weight, shaped `indices.shape + [dim]`.
     public func embedding(_ indices: Tensor) throws -> Tensor {
         guard rank == 2 else { throw TensorError("'weight' must be 2-D") }
+        guard indices.dtype == .int64 || indices.dtype == .int32 else {
+            throw TensorError("Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.\(indices.dtype.scalarTypeName)Tensor instead (while checking arguments for embedding)")
+        }
         let flat = try indexSelect(dim: 0, index: indices.reshape([-1]))
         return try flat.reshape(indices.shape + [shape[1]])
     }
@@ -30,7 +33,7 @@ extension Tensor {
         guard index.rank == Swift.max(rank, 1) || (rank == 0 && index.rank == 0) else {
             throw TensorError("Index tensor must have the same number of dimensions as input tensor")
         }
-        let values = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "gather")
+        let values = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "gather", wording: .dimension(d))
         let result = Tensor(zeros: index.shape, dtype: dtype)
         let size = dtype.itemSize
         var position = [Int](repeating: 0, count: index.rank)
@@ -85,19 +88,57 @@ extension Tensor {
         return try Tensor(shape: [count, rank], scalars: coordinates)
     }
 
-    /// The tensor's values as integer positions below `bound` (negative ones wrap when allowed).
-    func indexValues(bound: Int, allowNegative: Bool, operation: String) throws -> [Int] {
+    /// The tensor's values as integer positions below `bound` (negative ones wrap when allowed). Errors
+    /// are worded as `operation`'s ATen kernel words them; `wording` says how an out-of-range index is
+    /// reported.
+    func indexValues(bound: Int, allowNegative: Bool, operation: String, wording: IndexBoundsWording = .withoutDimension) throws -> [Int] {
         guard dtype == .int64 || dtype == .int32 else {
-            throw TensorError("\(operation)(): Expected dtype int64 for index, got \(dtype.name)")
+            throw TensorError(Self.indexDTypeMessage(operation: operation, got: dtype))
         }
         let raw = try to(.int64).scalars(as: Int64.self)
         return try raw.map { value in
             var v = Int(value)
             if allowNegative && v < 0 { v += bound }
             guard v >= 0 && v < bound else {
-                throw TensorError("index \(value) is out of bounds for dimension with size \(bound)")
+                switch wording {
+                case .dimension(let dim): throw TensorError("index \(value) is out of bounds for dimension \(dim) with size \(bound)")
+                case .prefixedDimension(let prefix, let dim):
+                    throw TensorError("\(prefix)index \(value) is out of bounds for dimension \(dim) with size \(bound)")
+                case .inSelf: throw TensorError("index out of range in self")
+                case .flatElements: throw TensorError("out of range: tried to access index \(value) on a tensor of \(bound) elements.")
+                case .withoutDimension: throw TensorError("index \(value) is out of bounds for dimension with size \(bound)")
+                }
             }
             return v
         }
     }
+
+    /// ATen's message for an index tensor of the wrong dtype, per op.
+    private static func indexDTypeMessage(operation: String, got dtype: DType) -> String {
+        switch operation {
+        case "index_select": "index_select(): Expected dtype int32 or int64 for index"
+        case "gather": "gather(): Expected dtype int32/int64 for index"
+        case "scatter", "scatter_reduce": "scatter(): Expected dtype int32/int64 for index"
+        case "index_add": "index_add_(): Expected dtype int32/int64 for index but got: \(dtype.scalarTypeName)"
+        case "index_copy": "index_copy_(): Expected a long tensor for index, but got \(dtype.scalarTypeName)"
+        case "index_fill": "index_fill_(): Expected dtype int64 for index."
+        case "take": "take(): Expected a long tensor for index, but got \(dtype.scalarTypeName)"
+        default: "\(operation)(): Expected dtype int64 for index, got \(dtype.name)"
+        }
+    }
+}
+
+/// How `Tensor.indexValues(bound:allowNegative:operation:wording:)` reports an out-of-range index, in the
+/// wording of the ATen op it serves.
+enum IndexBoundsWording {
+    /// `index 4 is out of bounds for dimension with size 4`.
+    case withoutDimension
+    /// `index 4 is out of bounds for dimension 0 with size 4` (gather, scatter, index_add, index_fill, advanced indexing).
+    case dimension(Int)
+    /// The same after a prefix, as `index_copy_(): index 4 is out of bounds for dimension 0 with size 4`.
+    case prefixedDimension(String, Int)
+    /// `index out of range in self` (index_select, embedding).
+    case inSelf
+    /// `out of range: tried to access index 12 on a tensor of 12 elements.` (take).
+    case flatElements
 }

@@ -3,6 +3,16 @@ import RealModule
 /// `F.interpolate` modes over the trailing spatial dimensions: `nearest`, `nearest-exact`, `linear`/
 /// `bilinear`/`trilinear` and `bicubic`, with ATen's source-index rules (`align_corners`, scale factors).
 extension Tensor {
+    /// ATen's `upsample_{1,2,3}d_common_check` message for an empty input or output size:
+    /// `input (H: 4, W: 5) output (H: 0, W: 4)` (1-D: `input (W: 4) and output (W: 0)`).
+    private static func nonPositiveSizesMessage(input: [Int], output: [Int]) -> String {
+        let axes = Array(["D", "H", "W"].suffix(input.count))
+        func listed(_ sizes: [Int]) -> String {
+            zip(axes, sizes).map { "\($0.0): \($0.1)" }.joined(separator: ", ")
+        }
+        return "Input and output sizes should be greater than 0, but got input (\(listed(input)))\(input.count == 1 ? " and" : "") output (\(listed(output)))"
+    }
+
     /// Resizes the trailing `outputSize.count` dimensions. `scales` (one per dimension, optional) are the
     /// user's scale factors, which ATen uses for the index mapping when given.
     public func interpolate(outputSize: [Int], mode: String, alignCorners: Bool?, scales: [Double?]? = nil) throws -> Tensor {
@@ -31,7 +41,7 @@ extension Tensor {
             let axis = 2 + d
             let inSize = inputSpatial[d]
             let outSize = outputSize[d]
-            guard outSize > 0, inSize > 0 else { throw TensorError("Input and output sizes should be greater than 0, but got input (\(inputSpatial)) and output (\(outputSize))") }
+            guard outSize > 0, inSize > 0 else { throw TensorError(Self.nonPositiveSizesMessage(input: inputSpatial, output: outputSize)) }
             let scale = Self.sourceScale(inSize: inSize, outSize: outSize, alignCorners: alignCorners ?? false, scale: scaleList[d])
             switch mode {
             case "nearest", "nearest-exact":

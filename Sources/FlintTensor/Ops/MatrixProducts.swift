@@ -11,7 +11,7 @@ extension Tensor {
             throw TensorError("mat1 and mat2 shapes cannot be multiplied (\(shape[0])x\(shape[1]) and \(other.shape[0])x\(other.shape[1]))")
         }
         guard dtype == other.dtype else {
-            throw TensorError("expected m1 and m2 to have the same dtype, but got: \(dtype.name) != \(other.dtype.name)")
+            throw TensorError("expected m1 and m2 to have the same dtype, but got: \(dtype.cppName) != \(other.dtype.cppName)")
         }
         let result = shape[1] == 0 || dtype != .float32 ? Tensor(zeros: [shape[0], other.shape[1]], dtype: dtype) : Tensor(uninitialized: [shape[0], other.shape[1]], dtype: dtype)
         try Tensor.gemm(self, other, into: result)

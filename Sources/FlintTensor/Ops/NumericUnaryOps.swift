@@ -38,17 +38,17 @@ extension Tensor {
     public func sign() throws -> Tensor { try pointwise(Sign(), operation: "sign") }
     /// `torch.relu`: max(x, 0) elementwise, keeping the dtype (NaN stays NaN); throws for bool tensors.
     public func relu() throws -> Tensor {
-        guard dtype != .bool else { throw TensorError("\"clamp_min_scalar_cpu\" not implemented for 'Bool'") }
+        guard dtype != .bool else { throw TensorError("Boolean inputs not supported for relu") }
         return try pointwise(ReLU(), operation: "relu")
     }
     /// `torch.floor`: rounds toward -inf, keeping the dtype (integers are unchanged); throws for bool tensors.
-    public func floor() throws -> Tensor { try pointwise(Rounding(rule: .down), operation: "floor") }
+    public func floor() throws -> Tensor { try pointwise(Rounding(rule: .down), operation: "floor_vml_cpu") }
     /// `torch.ceil`: rounds toward +inf, keeping the dtype (integers are unchanged); throws for bool tensors.
-    public func ceil() throws -> Tensor { try pointwise(Rounding(rule: .up), operation: "ceil") }
+    public func ceil() throws -> Tensor { try pointwise(Rounding(rule: .up), operation: "ceil_vml_cpu") }
     /// `torch.trunc`: rounds toward zero, keeping the dtype (integers are unchanged); throws for bool tensors.
-    public func trunc() throws -> Tensor { try pointwise(Rounding(rule: .towardZero), operation: "trunc") }
+    public func trunc() throws -> Tensor { try pointwise(Rounding(rule: .towardZero), operation: "trunc_vml_cpu") }
     /// Rounds half to even, as `torch.round`.
-    public func round() throws -> Tensor { try pointwise(Rounding(rule: .toNearestOrEven), operation: "round") }
+    public func round() throws -> Tensor { try pointwise(Rounding(rule: .toNearestOrEven), operation: "round_vml_cpu") }
     /// `x * x`, in the dtype `pow(x, 2)` gives (bool becomes int64).
     public func square() throws -> Tensor {
         let promoted = try to(DType.resultType([.tensor(dtype, rank: rank), .scalar(.int)]))
@@ -133,7 +133,7 @@ private struct NumericMap<F: NumericPointwiseFunction>: NumericDTypeVisitor {
     }
 
     func visitBool() throws {
-        guard function.bool(false) != nil else { throw TensorError("\(operation) does not support dtype bool") }
+        guard function.bool(false) != nil else { throw TensorError("\"\(operation)\" not implemented for 'Bool'") }
         try output.mapElements(from: input, as: Bool.self) { function.bool($0)! }
     }
 }

@@ -70,7 +70,16 @@ extension Tensor {
             throw TensorError("adaptive pooling: elements of output_size must be greater than or equal to 1, but got \(outputSize)")
         }
         let inputSpatial = Array(shape.suffix(spatial))
-        guard inputSpatial.allSatisfy({ $0 > 0 }) else { throw TensorError("adaptive pooling: empty spatial input") }
+        guard inputSpatial.allSatisfy({ $0 > 0 }) else {
+            // ATen's wording; it runs adaptive_avg_pool1d as a 2-D pool of height 1.
+            let empty = inputSpatial.firstIndex { $0 <= 0 } ?? 0
+            let asTwoD = !max && spatial == 1
+            let sizes = asTwoD ? Array(shape.dropLast()) + [1, shape[rank - 1]] : shape
+            let dim = rank - spatial + empty + (asTwoD ? 1 : 0)
+            throw TensorError(
+                "adaptive_\(max ? "max" : "avg")_pool\(asTwoD ? 2 : spatial)d(): Expected input to have non-zero size for non-batch dimensions, but input has sizes \(sizes) with dimension \(dim) being empty"
+            )
+        }
         let planes = shape.dropLast(spatial).reduce(1, *)
         let planeSize = inputSpatial.reduce(1, *)
         let outPlane = outputSize.reduce(1, *)

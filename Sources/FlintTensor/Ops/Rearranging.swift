@@ -40,7 +40,7 @@ extension Tensor {
     /// Elements at flat `index` positions of the (row-major) tensor, shaped like `index`.
     public func take(_ index: Tensor) throws -> Tensor {
         let flat = try reshape([-1])
-        let positions = try index.indexValues(bound: flat.shape[0], allowNegative: true, operation: "take")
+        let positions = try index.indexValues(bound: flat.shape[0], allowNegative: true, operation: "take", wording: .flatElements)
         return try flat.indexSelect(dim: 0, index: Tensor(shape: [positions.count], scalars: positions.map(Int64.init))).reshape(index.shape)
     }
 

@@ -62,6 +62,28 @@ public struct RecurrentWeights: Sendable {
 }
 
 extension Tensor {
+    /// ATen's checks on a single-step `*_cell` call (`check_rnn_cell_forward_input` and
+    /// `check_rnn_cell_forward_hidden` in RNN.cpp): `input` `[batch, input_size]` must match `inputWeight`'s
+    /// dimension 1, and each of `hidden` (`hidden0`, `hidden1`...) must be `[batch, hidden_size]` with
+    /// hidden_size `hiddenWeight`'s dimension 1.
+    public static func checkRecurrentCell(input: Tensor, hidden: [Tensor], inputWeight: Tensor, hiddenWeight: Tensor) throws {
+        let inputSize = inputWeight.shape[try inputWeight.wrapDimension(1)]
+        guard input.rank == 2 else { throw TensorError("Expected 2D input (batch x feature), but got \(input.rank)D input") }
+        guard input.shape[1] == inputSize else {
+            throw TensorError("input has inconsistent input_size: got \(input.shape[1]) expected \(inputSize)")
+        }
+        let hiddenSize = hiddenWeight.shape[try hiddenWeight.wrapDimension(1)]
+        for (label, hx) in hidden.enumerated() {
+            guard hx.rank == 2 else { throw TensorError("Expected 2D hidden\(label) (batch x hidden_size), but got \(hx.rank)D tensor") }
+            guard hx.shape[0] == input.shape[0] else {
+                throw TensorError("Input batch size \(input.shape[0]) doesn't match hidden\(label) batch size \(hx.shape[0])")
+            }
+            guard hx.shape[1] == hiddenSize else {
+                throw TensorError("hidden\(label) has inconsistent hidden_size: got \(hx.shape[1]), expected \(hiddenSize)")
+            }
+        }
+    }
+
     /// Runs a recurrent network over `self` (`[seq, batch, features]`, or `[batch, seq, features]` when
     /// `batchFirst`). `hidden` holds the initial states: `[h0]`, or `[h0, c0]` for an LSTM, each
     /// `[layers × directions, batch, size]`. Returns the last layer's outputs for every step and the final

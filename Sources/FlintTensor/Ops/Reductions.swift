@@ -41,6 +41,7 @@ extension Tensor {
     /// Index of the maximum over `dim`, or over the flattened tensor when `dim` is nil.
     public func argmax(dim: Int? = nil, keepDim: Bool = false) throws -> Tensor {
         guard dtype != .bool else { throw TensorError("argmax(): does not support bool input") }
+        if dim == nil, elementCount == 0 { throw TensorError("argmax(): Expected reduction dim to be specified for input.numel() == 0.") }
         let source = dim == nil ? try reshape([-1]) : self
         var result = try source.extremum(dims: dim.map { [$0] } ?? [0], keepDim: keepDim && dim != nil, largest: true, name: "argmax").indices
         if dim == nil && keepDim { result = try result.reshape(Array(repeating: 1, count: rank)) }
@@ -50,6 +51,7 @@ extension Tensor {
     /// Index (int64) of the minimum over `dim`, or over the flattened tensor when `dim` is nil; throws for bool.
     public func argmin(dim: Int? = nil, keepDim: Bool = false) throws -> Tensor {
         guard dtype != .bool else { throw TensorError("argmin(): does not support bool input") }
+        if dim == nil, elementCount == 0 { throw TensorError("argmin(): Expected reduction dim to be specified for input.numel() == 0.") }
         let source = dim == nil ? try reshape([-1]) : self
         var result = try source.extremum(dims: dim.map { [$0] } ?? [0], keepDim: keepDim && dim != nil, largest: false, name: "argmin").indices
         if dim == nil && keepDim { result = try result.reshape(Array(repeating: 1, count: rank)) }
@@ -77,6 +79,16 @@ extension Tensor {
     private func extremum(dims: [Int]?, keepDim: Bool, largest: Bool, name: String) throws -> (values: Tensor, indices: Tensor) {
         let layout = try ReductionRows(self, dims: dims, keepDim: keepDim)
         guard layout.inner > 0 || layout.outer == 0 else {
+            // ATen's zero_numel_check_dims names the first empty reduced dim: amax/amin as given, the
+            // single-dim reductions (max, min, argmax, argmin) after wrapping.
+            let empty = dims?.first { dim in
+                guard let d = try? wrapDimension(dim) else { return false }
+                return shape[d] == 0
+            }
+            if let empty {
+                let printed = try name == "amax" || name == "amin" ? empty : wrapDimension(empty)
+                throw TensorError("\(name)(): Expected reduction dim \(printed) to have non-zero size.")
+            }
             throw TensorError("\(name)(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
         }
         return try dtype.dispatchNumeric(ExtremumRows(layout: layout, largest: largest), operation: name)

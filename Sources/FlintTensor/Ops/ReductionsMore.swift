@@ -23,9 +23,27 @@ extension Tensor {
     }
 
     /// Vector p-norm over `dims` (`p` = 2 by default; ±infinity for max/min of magnitudes; 0 counts).
-    public func norm(p: Double = 2, dims: [Int]? = nil, keepDim: Bool = false) throws -> Tensor {
+    /// `legacyNorm` words the dtype error as `aten::norm` and `aten::frobenius_norm` do rather than
+    /// `linalg.vector_norm`.
+    public func norm(p: Double = 2, dims: [Int]? = nil, keepDim: Bool = false, legacyNorm: Bool = false) throws -> Tensor {
         guard dtype.isFloatingPoint else {
+            if legacyNorm {
+                throw TensorError("norm(): input dtype should be either floating point or complex. Got \(dtype.scalarTypeName) instead.")
+            }
             throw TensorError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got \(dtype.scalarTypeName)")
+        }
+        if p.isInfinite, elementCount == 0 {
+            // ATen's check: max/min of magnitudes have no identity for an empty reduction.
+            let order = p > 0 ? "inf" : "-inf"
+            guard let dims, !dims.isEmpty else {
+                throw TensorError("linalg.vector_norm cannot compute the \(order) norm on an empty tensor because the operation does not have an identity")
+            }
+            for dim in dims {
+                // An empty tensor has rank ≥ 1, so the wrapped dim indexes `shape`.
+                guard shape[try wrapDimension(dim)] != 0 else {
+                    throw TensorError("linalg.vector_norm cannot compute the \(order) norm on the dimension \(dim)because this dimension is empty and the operation does not have an identity")
+                }
+            }
         }
         let magnitude = try abs()
         if p == .infinity { return try magnitude.amax(dims: dims ?? [], keepDim: keepDim) }

@@ -5,7 +5,7 @@ extension Tensor {
     public func scatter(dim: Int, index: Tensor, source: Operand, accumulate: Bool = false) throws -> Tensor {
         let d = try wrapDimension(dim)
         let result = try clone()
-        let targets = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "scatter")
+        let targets = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "scatter", wording: .dimension(d))
         let values: Tensor
         switch source {
         case .tensor(let t):
@@ -69,7 +69,7 @@ extension Tensor {
     /// `index_put_`: writes through this tensor (and so through any view of its storage).
     public func indexPutInPlace(_ indices: [Tensor?], values: Tensor, accumulate: Bool) throws {
         guard values.dtype == dtype else {
-            throw TensorError("Index put requires the source and destination dtypes match, got \(dtype.cppName) for the destination and \(values.dtype.cppName) for the source.")
+            throw TensorError("Index put requires the source and destination dtypes match, got \(dtype.scalarTypeName) for the destination and \(values.dtype.scalarTypeName) for the source.")
         }
         let (resultShape, offsets) = try advancedIndexOffsets(indices)
         let source = try values.expand(resultShape).contiguous()
@@ -143,8 +143,9 @@ extension Tensor {
             if let index { used.append((dim, index)) }
         }
         let shape = try Tensor.broadcastShape(used.map { $0.1.shape })
-        let positions = try used.map { dim, t in
-            (dim, try t.expand(shape).indexValues(bound: self.shape[dim], allowNegative: true, operation: "index"))
+        // ATen numbers the dimension among the index tensors given (None entries skipped).
+        let positions = try used.enumerated().map { ordinal, entry in
+            (entry.0, try entry.1.expand(shape).indexValues(bound: self.shape[entry.0], allowNegative: true, operation: "index", wording: .dimension(ordinal)))
         }
         return (expanded, positions, shape)
     }
@@ -179,7 +180,7 @@ extension Tensor {
         case "mean", "amax", "amin": mode = reduce
         default: throw TensorError("reduce argument must be either sum, prod, mean, amax or amin, got \(reduce)")
         }
-        let targets = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "scatter_reduce")
+        let targets = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "scatter_reduce", wording: .dimension(d))
         let values: Tensor
         switch source {
         case .tensor(let t): values = try t.to(.float64)
@@ -232,7 +233,7 @@ extension Tensor {
     public func indexAdd(dim: Int, index: Tensor, source: Tensor, alpha: Scalar = .int(1)) throws -> Tensor {
         let d = try wrapDimension(dim)
         let result = try clone()
-        let positions = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "index_add")
+        let positions = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "index_add", wording: .dimension(d))
         for (i, p) in positions.enumerated() {
             let slot = try result.select(dim: d, index: p)
             let row = try source.select(dim: d, index: i)
@@ -245,7 +246,8 @@ extension Tensor {
     public func indexCopy(dim: Int, index: Tensor, source: Tensor) throws -> Tensor {
         let d = try wrapDimension(dim)
         let result = try clone()
-        let positions = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "index_copy")
+        let positions = try index.indexValues(
+            bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "index_copy", wording: .prefixedDimension("index_copy_(): ", d))
         for (i, p) in positions.enumerated() {
             try result.select(dim: d, index: p).copy(from: source.select(dim: d, index: i))
         }
@@ -256,7 +258,7 @@ extension Tensor {
     public func indexFill(dim: Int, index: Tensor, value: Scalar) throws -> Tensor {
         let d = try wrapDimension(dim)
         let result = try clone()
-        let positions = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: true, operation: "index_fill")
+        let positions = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: true, operation: "index_fill", wording: .dimension(d))
         for p in positions {
             try (rank == 0 ? result : result.select(dim: d, index: p)).copy(from: value.tensor(dtype))
         }

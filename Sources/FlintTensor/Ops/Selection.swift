@@ -15,7 +15,7 @@ extension Tensor {
     /// `masked_fill(mask, value)`: elements where `mask` is true become `value`.
     public func maskedFill(_ mask: Tensor, value: Scalar) throws -> Tensor {
         guard mask.dtype == .bool else {
-            throw TensorError("masked_fill_ only supports boolean masks, but got mask with dtype \(mask.dtype.name)")
+            throw TensorError("masked_fill_ only supports boolean masks, but got mask with dtype \(mask.dtype.cppName)")
         }
         let filled = try Tensor.where(mask, .tensor(try value.tensor(dtype)), .tensor(self))
         guard filled.shape == shape else {

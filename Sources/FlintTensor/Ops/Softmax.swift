@@ -6,7 +6,7 @@ extension Tensor {
     /// `softmax(dim)`: exp(x - max) / sum, computed in float for half types. `dtype` converts the input first.
     public func softmax(dim: Int, dtype: DType? = nil) throws -> Tensor {
         if (dtype ?? self.dtype) == .float32 { return try softmaxFloat(dim: dim, log: false) }
-        return try rowwise(dim: dim, dtype: dtype, operation: "softmax") { row, out, n in
+        return try rowwise(dim: dim, dtype: dtype, operation: softmaxKernelName("softmax", dim: dim)) { row, out, n in
             let m = row[0..<n].reduce(-Double.infinity) { Swift.max($0, $1) }
             if m.isNaN || row[0..<n].contains(where: \.isNaN) {
                 for i in 0..<n { out[i] = .nan }
@@ -24,13 +24,20 @@ extension Tensor {
     /// `log_softmax(dim)`: x - max - log(sum(exp(x - max))).
     public func logSoftmax(dim: Int, dtype: DType? = nil) throws -> Tensor {
         if (dtype ?? self.dtype) == .float32 { return try softmaxFloat(dim: dim, log: true) }
-        return try rowwise(dim: dim, dtype: dtype, operation: "log_softmax") { row, out, n in
+        return try rowwise(dim: dim, dtype: dtype, operation: softmaxKernelName("log_softmax", dim: dim)) { row, out, n in
             let m = row[0..<n].reduce(-Double.infinity) { Swift.max($0, $1) }
             var total = 0.0
             for i in 0..<n { total += Double.exp(row[i] - m) }
             let shift = m + Double.log(total)
             for i in 0..<n { out[i] = row[i] - shift }
         }
+    }
+
+    /// ATen's kernel name for `softmax`/`log_softmax` along `dim`, as its dtype errors print it
+    /// (`"softmax_lastdim_kernel_impl" not implemented for 'Long'`).
+    private func softmaxKernelName(_ operation: String, dim: Int) -> String {
+        let lastDim = rank <= 1 || (try? wrapDimension(dim)) == rank - 1
+        return lastDim ? "\(operation)_lastdim_kernel_impl" : "\(operation)_kernel_impl"
     }
 
     /// The float32 path: contiguous rows through the vectorised kernel, rows spread over the pool.
@@ -73,7 +80,7 @@ extension Tensor {
     ) throws -> Tensor {
         let input = try to(dtype ?? self.dtype)
         guard input.dtype.isFloatingPoint else {
-            throw TensorError("\(operation) does not support dtype \(input.dtype.name)")
+            throw TensorError("\"\(operation)\" not implemented for '\(input.dtype.scalarTypeName)'")
         }
         let (rows, inverse) = try input.rowsAlong(dim)
         let values = try rows.to(.float64)

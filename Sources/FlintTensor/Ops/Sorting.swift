@@ -66,7 +66,7 @@ extension Tensor {
         guard dtype != .bool else { throw TensorError("\"median_cpu\" not implemented for 'Bool'") }
         let d = try wrapDimension(dim)
         let size = rank == 0 ? 1 : shape[d]
-        guard size > 0 else { throw TensorError("median() cannot compute median for a dimension of size 0") }
+        guard size > 0 else { throw TensorError("median(): Expected reduction dim \(d) to have non-zero size.") }
         let sorted = try sort(dim: d)
         let position = (size - 1) / 2
         var values = rank == 0 ? sorted.values : try sorted.values.select(dim: d, index: position)

@@ -29,7 +29,15 @@ extension Tensor {
             throw TensorError("Given transposed=1, weight of size \(weight.shape), expected input\(shape) to have \(weight.shape[0]) channels, but got \(inChannels) channels instead")
         }
         for d in 0..<spatial where outputPadding[d] >= Swift.max(stride[d], dilation[d]) {
-            throw TensorError("output padding must be smaller than either stride or dilation, but got output_padding: \(outputPadding), stride: \(stride), dilation: \(dilation)")
+            // ATen's wording; it runs 1-D transposed convolutions as 2-D ones of height 1.
+            let axes = spatial == 3 ? ["depth", "height", "width"] : ["height", "width"]
+            func listed(_ name: String, _ values: [Int], _ heightValue: Int) -> String {
+                let all = spatial == 1 ? [heightValue] + values : values
+                return zip(axes, all).map { "\(name)_\($0.0): \($0.1)" }.joined(separator: " ")
+            }
+            throw TensorError(
+                "output padding must be smaller than either stride or dilation, but got \(listed("output_padding", outputPadding, 0)) \(listed("stride", stride, 1)) \(listed("dilation", dilation, 1))"
+            )
         }
         let outPerGroup = weight.shape[1]
         let outChannels = outPerGroup * groups

@@ -245,6 +245,9 @@ extension Tensor {
         }
         if let i = inferred {
             guard known != 0, count % known == 0 else {
+                if known == 0 && count == 0 {
+                    throw TensorError("cannot reshape tensor of 0 elements into shape \(requested) because the unspecified dimension size -1 can be any value and is ambiguous")
+                }
                 throw TensorError("shape '\(requested)' is invalid for input of size \(count)")
             }
             shape[i] = count / known
