@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "FlintCLI",
             dependencies: [
-                "Flint", "FlintNumPy", "FlintValues",
+                "Flint", "FlintNumPy", "FlintValues", "FlintRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -78,3 +78,15 @@ extension FlintError {
         }
     }
 }
+
+extension Module {
+    /// Every operator the archive's code calls (found by compiling it; nothing runs), with its schema and
+    /// whether Flint implements it. Throws ``FlintError`` when the code cannot be compiled at all.
+    package func operatorSurvey() throws -> OperatorSurvey {
+        do {
+            return try OperatorSurvey(model: model)
+        } catch {
+            throw FlintError(compiling: error)
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Flint
+import FlintRuntime
 
 /// `flint inspect MODEL [--json]`: the module hierarchy, tensors, methods and format version.
 struct InspectCommand: ParsableCommand {
@@ -12,6 +13,9 @@ struct InspectCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
+
+    @Flag(name: .long, help: "List every operator the model's code calls, with its schema and whether Flint supports it; exit 1 if any is missing.")
+    var ops = false
 
     func run() throws {
         let module: Module
@@ -44,14 +48,33 @@ struct InspectCommand: ParsableCommand {
                 "note: \(awaiting.count) object(s) define __setstate__ (\(Set(awaiting).sorted().joined(separator: ", "))); "
                     + "their state could not be set by running the archive's code\(compileFailure), so it is not shown\n")
         }
+        let survey: OperatorSurvey?
+        do {
+            survey = ops ? try module.operatorSurvey() : nil
+        } catch let error as FlintError {
+            throw CommandFailure(message: error.description)
+        }
         if json {
-            print(jsonReport(module, stateDict: stateDict, summary: summary))
+            print(jsonReport(module, stateDict: stateDict, summary: summary, survey: survey))
         } else {
             print(textReport(module, summary: summary), terminator: "")
+            if let survey { print(operatorReport(survey), terminator: "") }
+        }
+        if let missing = survey?.missing, !missing.isEmpty {
+            throw CommandFailure(message: "Flint does not implement \(missing.count) operator(s) this model uses:\n"
+                + missing.map { "  \($0.schema)" }.joined(separator: "\n"))
         }
     }
 
-    private func jsonReport(_ module: Module, stateDict: [(name: String, tensor: Tensor)], summary: WeightSummary) -> String {
+    private func operatorReport(_ survey: OperatorSurvey) -> String {
+        var out = "\noperators (\(survey.uses.count), \(survey.missing.count) missing):\n"
+        for use in survey.uses {
+            out += "  \(use.supported ? "supported" : "MISSING  ")  \(use.schema)  [\(use.callSites) call site\(use.callSites == 1 ? "" : "s")]\n"
+        }
+        return out
+    }
+
+    private func jsonReport(_ module: Module, stateDict: [(name: String, tensor: Tensor)], summary: WeightSummary, survey: OperatorSurvey?) -> String {
         var modules: [JSON] = []
         walk(module, path: "") { path, child in
             modules.append(.object([
@@ -78,7 +101,12 @@ struct InspectCommand: ParsableCommand {
             ("weights_bytes", .int(summary.storageBytes)),
             ("tensor_elements", .int(summary.elements)),
             ("extra_files", .array(module.extraFileNames.map(JSON.string))),
-        ])
+        ] + (survey.map { survey in
+            [("operators", JSON.array(survey.uses.map { use in
+                .object([("name", .string(use.name)), ("schema", .string(use.schema)), ("supported", .bool(use.supported)),
+                         ("call_sites", .int(use.callSites))])
+            }))]
+        } ?? []))
         return report.serialized
     }
 

@@ -25,7 +25,13 @@ package final class Program: @unchecked Sendable {
     /// Compiles the root module's methods and runs pending `__setstate__` methods. Throws
     /// ``MissingOperatorsError`` listing every unimplemented operator the methods reach, ``CompileError``
     /// for unsupported code, or ``ScriptError`` when a `__setstate__` fails.
-    package init(model: ScriptModel, registry: OperatorRegistry = .standard) throws {
+    package convenience init(model: ScriptModel, registry: OperatorRegistry = .standard) throws {
+        try self.init(model: model, registry: registry, surveyOnly: false)
+    }
+
+    /// With `surveyOnly`, compiles without running `__setstate__` and without failing on missing
+    /// operators: what ``OperatorSurvey`` needs to list every operator a model uses.
+    init(model: ScriptModel, registry: OperatorRegistry, surveyOnly: Bool) throws {
         self.model = model
         self.registry = registry
         try lock.withLock {
@@ -35,10 +41,14 @@ package final class Program: @unchecked Sendable {
             for name in model.root.type.methods {
                 _ = try compiledMethod(name, of: model.root.type)
             }
-            if !missingOperators.isEmpty { throw MissingOperatorsError(operators: missingOperators) }
+            if !missingOperators.isEmpty && !surveyOnly { throw MissingOperatorsError(operators: missingOperators) }
         }
-        try runPendingSetState()
+        if !surveyOnly { try runPendingSetState() }
     }
+
+    /// Every operator overload the compiled code calls, by qualified name: how many call sites, and whether
+    /// Flint implements it. Calls resolved only at run time (arguments typed `Any`) appear by operator name.
+    var operatorUses: [String: (count: Int, implemented: Bool)] = [:]
 
     /// The file format version (operator upgraders depend on it).
     var fileFormatVersion: Int { model.fileFormatVersion }

@@ -77,3 +77,26 @@ import Testing
         #expect(object["threads"] as? Int == 1)
     }
 }
+
+/// `flint inspect MODEL --ops`: what a model needs, before deploying it.
+@Suite struct InspectOperatorsTests {
+    static func path(_ name: String) -> String { RunCommandTests.path(name) }
+
+    @Test func supportedModelListsItsOperatorsAndExitsZero() throws {
+        let result = try FlintProcess.run(["inspect", Self.path("model_cnn_traced.pt"), "--ops"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("0 missing"))
+        #expect(result.stdout.contains("supported  aten::_convolution("))
+    }
+
+    @Test func missingOperatorsAreListedAndExitOne() throws {
+        let result = try FlintProcess.run(["inspect", Self.path("unsup_qr_det_solve.pt"), "--ops", "--json"])
+        #expect(result.status == 1)
+        for name in ["aten::linalg_qr", "aten::linalg_det", "aten::linalg_solve"] {
+            #expect(result.stderr.contains(name + "("), "\(name) not listed")
+        }
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let operators = try #require(json["operators"] as? [[String: Any]])
+        #expect(operators.filter { ($0["supported"] as? Bool) == false }.count == 3)
+    }
+}

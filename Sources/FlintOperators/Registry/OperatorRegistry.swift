@@ -38,6 +38,9 @@ package final class OperatorRegistry: @unchecked Sendable {
     /// The implementation registered under a qualified name.
     package func body(named qualifiedName: String) -> OperatorBody? { bodies[qualifiedName] }
 
+    /// Qualified names of the operators declared here with their own schema (not in torch's table).
+    package var extraSchemaNames: Set<String> { Set(extraOverloads.values.joined().map(\.qualifiedName)) }
+
     /// Qualified names with an implementation.
     package var implementedNames: [String] { Array(bodies.keys) }
 

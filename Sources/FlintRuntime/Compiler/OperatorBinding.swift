@@ -38,6 +38,7 @@ extension FunctionCompiler {
 
     private mutating func bind(_ match: OverloadMatch, arguments: [Typed], keywords: [(String, Typed)], at location: SourceLocation) throws -> Typed {
         let schema = match.schema
+        program.operatorUses[schema.qualifiedName, default: (0, program.registry.body(for: schema) != nil)].count += 1
         guard let implementation = program.registry.body(for: schema) else {
             program.missingOperators.append(.init(
                 schema: TorchSchemaTable.textByQualifiedName[schema.qualifiedName] ?? schema.qualifiedName, record: record, line: location.line))
@@ -116,6 +117,7 @@ extension FunctionCompiler {
     ) -> Typed {
         let registry = program.registry
         let version = program.fileFormatVersion
+        program.operatorUses[name, default: (0, overloads.contains { registry.body(for: $0) != nil })].count += 1
         let trace = traceFrame(location)
         let positional = arguments.map(\.evaluate)
         let named = keywords.map { ($0.0, $0.1.evaluate) }

@@ -1,0 +1,29 @@
+import FlintLoader
+import FlintOperators
+
+/// The operators a model's code calls, found by compiling it (what `flint inspect --ops` reports, so users
+/// know before deploying whether Flint runs a model).
+package struct OperatorSurvey: Sendable {
+    package struct Use: Sendable {
+        /// `aten::add.Tensor`, or just `aten::add` for calls resolved at run time.
+        package let name: String
+        /// torch's schema text (the operator name alone for run-time-resolved calls).
+        package let schema: String
+        package let callSites: Int
+        package let supported: Bool
+    }
+
+    /// Uses sorted by name.
+    package let uses: [Use]
+
+    package var missing: [Use] { uses.filter { !$0.supported } }
+
+    /// Compiles every method the root module exposes (and what they call) without running anything.
+    /// Throws ``CompileError`` when the code uses a construct Flint cannot compile.
+    package init(model: ScriptModel) throws {
+        let program = try Program(model: model, registry: .standard, surveyOnly: true)
+        uses = program.operatorUses.map { name, use in
+            Use(name: name, schema: TorchSchemaTable.textByQualifiedName[name] ?? name, callSites: use.count, supported: use.implemented)
+        }.sorted { $0.name < $1.name }
+    }
+}
