@@ -18,6 +18,9 @@ extension Tensor {
                 throw TensorError("batch_norm: \(name) should contain \(channels) elements not \(t.elementCount)")
             }
         }
+        if !training, dtype == .float32, let runningMean, let runningVar {
+            return try batchNormInference(runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias, epsilon: epsilon)
+        }
         let perChannel = [1, channels] + Array(repeating: 1, count: rank - 2)
         let dims = [0] + Array(2..<rank)
         let mean: Tensor
@@ -142,6 +145,43 @@ extension Tensor {
         let variance = try wide.variance(dims: dims, correction: 0, keepDim: true)
         let perChannel = [1, shape[1]] + Array(repeating: 1, count: rank - 2)
         return try normalize(mean: mean, variance: variance, epsilon: epsilon, weight: weight?.reshape(perChannel), bias: bias?.reshape(perChannel))
+    }
+
+    /// Evaluation-mode float32 batch norm as ATen's CPU kernel computes it: per channel
+    /// `alpha = weight / sqrt(var + eps)` and `beta = bias - mean * alpha` (float), then
+    /// `x * alpha + beta` over each plane, planes spread over the thread pool.
+    private func batchNormInference(runningMean: Tensor, runningVar: Tensor, weight: Tensor?, bias: Tensor?, epsilon: Double) throws -> Tensor {
+        let channels = shape[1]
+        let mean = try runningMean.to(.float32).contiguous().scalars(as: Float.self)
+        let variance = try runningVar.to(.float32).contiguous().scalars(as: Float.self)
+        let gamma = try weight.map { try $0.to(.float32).contiguous().scalars(as: Float.self) }
+        let beta = try bias.map { try $0.to(.float32).contiguous().scalars(as: Float.self) }
+        var scale = [Float](repeating: 0, count: channels)
+        var shift = [Float](repeating: 0, count: channels)
+        for c in 0..<channels {
+            let invstd = 1 / (variance[c] + Float(epsilon)).squareRoot()
+            scale[c] = (gamma?[c] ?? 1) * invstd
+            shift[c] = (beta?[c] ?? 0) - mean[c] * scale[c]
+        }
+        let input = try contiguous()
+        let output = Tensor(zeros: shape, dtype: .float32)
+        let planeSize = shape.dropFirst(2).reduce(1, *)
+        let planes = shape[0] * channels
+        guard planeSize > 0, planes > 0 else { return output }
+        let src = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
+        let dst = output.baseAddress.assumingMemoryBound(to: Float.self)
+        scale.withUnsafeBufferPointer { a in
+            shift.withUnsafeBufferPointer { b in
+                ThreadPool.shared.parallelFor(planes, minimumPerThread: Swift.max(1, (1 << 15) / planeSize)) { range, _ in
+                    for plane in range {
+                        let (alpha, offset) = (a[plane % channels], b[plane % channels])
+                        let base = plane * planeSize
+                        for i in base..<(base + planeSize) { dst[i] = src[i] * alpha + offset }
+                    }
+                }
+            }
+        }
+        return output
     }
 
     private func normalize(mean: Tensor, variance: Tensor, epsilon: Double, weight: Tensor?, bias: Tensor?) throws -> Tensor {

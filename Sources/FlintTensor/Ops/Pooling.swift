@@ -1,3 +1,4 @@
+import CFlintKernels
 /// Max, average and adaptive pooling over 1, 2 or 3 spatial dimensions, with ATen's output-size rules
 /// (`ceil_mode` windows must start inside the input or its left padding), NaN winning in max pooling,
 /// `count_include_pad` and `divisor_override` for averages.
@@ -10,8 +11,48 @@ extension Tensor {
         let window = try PoolWindow(self, kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode, name: "max_pool")
         let values = Tensor(zeros: window.outputShape, dtype: dtype)
         let indices = Tensor(zeros: window.outputShape, dtype: .int64)
+        if dtype == .float32 && window.spatial == 2 {
+            try runPool2D(window, ceilMode: ceilMode, countIncludePad: false, divisorOverride: nil, output: values, indices: indices, average: false)
+            return (values, indices)
+        }
         try dtype.dispatchNumeric(MaxPoolKernel(window: window, input: try contiguous(), values: values, indices: indices), operation: "max_pool")
         return (values, indices)
+    }
+
+    /// float32 2-d max/average pooling on the vectorized C kernels, planes spread over the thread pool.
+    private func runPool2D(
+        _ window: PoolWindow, ceilMode: Bool, countIncludePad: Bool, divisorOverride: Int?, output: Tensor, indices: Tensor?, average: Bool
+    ) throws {
+        let input = try contiguous()
+        let channels = rank == 4 ? shape[1] : shape[0]
+        guard channels > 0, window.planes > 0, output.elementCount > 0 else { return }
+        var desc = flint_pool2d_desc(
+            channels: Int64(channels), in_h: Int64(window.input[0]), in_w: Int64(window.input[1]),
+            kernel_h: Int64(window.kernel[0]), kernel_w: Int64(window.kernel[1]), stride_h: Int64(window.stride[0]),
+            stride_w: Int64(window.stride[1]), pad_h: Int64(window.padding[0]), pad_w: Int64(window.padding[1]),
+            dilation_h: Int64(window.dilation[0]), dilation_w: Int64(window.dilation[1]), ceil_mode: ceilMode ? 1 : 0,
+            count_include_pad: countIncludePad ? 1 : 0, divisor_override: Int64(divisorOverride ?? 0))
+        let src = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
+        let dst = output.baseAddress.assumingMemoryBound(to: Float.self)
+        let index = indices?.baseAddress.assumingMemoryBound(to: Int64.self)
+        let work = window.planes * window.planeSize
+        withUnsafePointer(to: &desc) { descriptor in
+            ThreadPool.shared.parallelFor(window.planes, minimumPerThread: Swift.max(1, (1 << 16) / Swift.max(window.planeSize, 1))) { range, _ in
+                _ = work
+                var plane = range.lowerBound
+                while plane < range.upperBound {
+                    let n = plane / channels
+                    let end = Swift.min(range.upperBound, (n + 1) * channels)
+                    let (c0, c1) = (Int64(plane - n * channels), Int64(end - n * channels))
+                    if average {
+                        flint_avg_pool2d_f32(descriptor, src, dst, Int64(n), c0, c1)
+                    } else {
+                        flint_max_pool2d_f32(descriptor, src, dst, index, Int64(n), c0, c1)
+                    }
+                    plane = end
+                }
+            }
+        }
     }
 
     /// Average pooling.
@@ -20,6 +61,11 @@ extension Tensor {
         if let divisorOverride, divisorOverride == 0 { throw TensorError("divisor must be not zero") }
         guard dtype.isFloatingPoint || dtype == .int64, kernel.count != 3 || (dtype != .float16 && dtype != .bfloat16) else {
             throw TensorError("\"avg_pool\(kernel.count)d\" not implemented for '\(dtype.scalarTypeName)'")
+        }
+        if dtype == .float32 && window.spatial == 2 {
+            let result = Tensor(zeros: window.outputShape, dtype: .float32)
+            try runPool2D(window, ceilMode: ceilMode, countIncludePad: countIncludePad, divisorOverride: divisorOverride, output: result, indices: nil, average: true)
+            return result
         }
         let integral = !dtype.isFloatingPoint
         let result = Tensor(zeros: window.outputShape, dtype: .float64)
@@ -83,6 +129,19 @@ extension Tensor {
         let planes = shape.dropLast(spatial).reduce(1, *)
         let planeSize = inputSpatial.reduce(1, *)
         let outPlane = outputSize.reduce(1, *)
+        if !max && dtype == .float32 && spatial == 2 {
+            // The vectorized C kernel, planes spread over the thread pool.
+            let input = try contiguous()
+            let result = Tensor(zeros: Array(shape.dropLast(spatial)) + outputSize, dtype: .float32)
+            let src = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
+            let dst = result.baseAddress.assumingMemoryBound(to: Float.self)
+            ThreadPool.shared.parallelFor(planes, minimumPerThread: Swift.max(1, (1 << 16) / Swift.max(planeSize, 1))) { range, _ in
+                flint_adaptive_avg_pool2d_f32(
+                    src, dst, Int64(planes), Int64(inputSpatial[0]), Int64(inputSpatial[1]), Int64(outputSize[0]), Int64(outputSize[1]), 0,
+                    Int64(range.lowerBound), Int64(range.upperBound))
+            }
+            return (result, Tensor(zeros: result.shape, dtype: .int64))
+        }
         let input = try to(.float64).contiguous()
         let src = input.baseAddress.assumingMemoryBound(to: Double.self)
         var values = [Double](repeating: 0, count: planes * outPlane)
