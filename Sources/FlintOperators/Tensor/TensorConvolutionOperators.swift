@@ -43,7 +43,7 @@ extension OperatorDefinitions {
                 let kernel = try Tensor.expandParameter(c.ints(1, "kernel_size"), spatial, "kernel_size")
                 return try c.tensor(0, "self").maxPool(
                     kernel: kernel, stride: c.ints(2, "stride", default: []), padding: c.ints(3, "padding", default: [0]),
-                    dilation: c.ints(4, "dilation", default: [1]), ceilMode: c.bool(5, "ceil_mode", default: false)).values
+                    dilation: c.ints(4, "dilation", default: [1]), ceilMode: c.bool(5, "ceil_mode", default: false), withIndices: false).values
             }
             define("aten::\(name)_with_indices") { c in
                 let kernel = try Tensor.expandParameter(c.ints(1, "kernel_size"), spatial, "kernel_size")

@@ -3,8 +3,12 @@ import CFlintKernels
 /// (`ceil_mode` windows must start inside the input or its left padding), NaN winning in max pooling,
 /// `count_include_pad` and `divisor_override` for averages.
 extension Tensor {
-    /// Max pooling; returns values and the flat index of each maximum within its input plane.
-    public func maxPool(kernel: [Int], stride: [Int], padding: [Int], dilation: [Int], ceilMode: Bool) throws -> (values: Tensor, indices: Tensor) {
+    /// Max pooling; returns values and the flat index of each maximum within its input plane. With
+    /// `withIndices: false` the indices are not computed (they come back as zeros), which lets float32
+    /// pooling take the vectorized path.
+    public func maxPool(
+        kernel: [Int], stride: [Int], padding: [Int], dilation: [Int], ceilMode: Bool, withIndices: Bool = true
+    ) throws -> (values: Tensor, indices: Tensor) {
         if kernel.count == 1 && !dtype.isFloatingPoint {
             throw TensorError("\"max_pool1d_impl\" not implemented for '\(dtype.scalarTypeName)'")
         }
@@ -12,7 +16,7 @@ extension Tensor {
         let values = Tensor(zeros: window.outputShape, dtype: dtype)
         let indices = Tensor(zeros: window.outputShape, dtype: .int64)
         if dtype == .float32 && window.spatial == 2 {
-            try runPool2D(window, ceilMode: ceilMode, countIncludePad: false, divisorOverride: nil, output: values, indices: indices, average: false)
+            try runPool2D(window, ceilMode: ceilMode, countIncludePad: false, divisorOverride: nil, output: values, indices: withIndices ? indices : nil, average: false)
             return (values, indices)
         }
         try dtype.dispatchNumeric(MaxPoolKernel(window: window, input: try contiguous(), values: values, indices: indices), operation: "max_pool")
