@@ -44,11 +44,11 @@ extension Tensor {
     }
     /// `F.hardswish`: x · min(max(x + 3, 0), 6) / 6; throws for integer and bool tensors.
     public func hardswish() throws -> Tensor {
-        try pointwise(Function { x in x * Swift.min(Swift.max(x + 3, 0), 6) / 6 }, operation: "hardswish", integersBecomeFloat: false)
+        try pointwise(HardSwish(), operation: "hardswish", integersBecomeFloat: false)
     }
     /// `F.hardsigmoid`: min(max(x + 3, 0), 6) / 6; throws for integer and bool tensors.
     public func hardsigmoid() throws -> Tensor {
-        try pointwise(Function { x in Swift.min(Swift.max(x + 3, 0), 6) / 6 }, operation: "hardsigmoid", integersBecomeFloat: false)
+        try pointwise(HardSigmoid(), operation: "hardsigmoid", integersBecomeFloat: false)
     }
     /// `softplus(beta, threshold)`: log(1 + exp(βx))/β, linear above the threshold.
     public func softplus(beta: Double = 1, threshold: Double = 20) throws -> Tensor {
@@ -73,7 +73,7 @@ extension Tensor {
     public func hardtanh(min lower: Double = -1, max upper: Double = 1) throws -> Tensor {
         guard dtype != .bool else { throw TensorError("Bool inputs not supported for hardtanh") }
         if dtype.isFloatingPoint {
-            return try pointwise(Function { x in x.isNaN ? x : Swift.min(Swift.max(x, lower), upper) }, operation: "hardtanh")
+            return try pointwise(HardTanh(lower: lower, upper: upper), operation: "hardtanh")
         }
         return try pointwise(IntegerClamp(lower: saturatingInt64(lower), upper: saturatingInt64(upper)), operation: "hardtanh")
     }
@@ -114,4 +114,51 @@ struct Function: FloatPointwiseFunction {
     }
 
     func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { C(body(Double(x))) }
+}
+
+/// `x * clamp(x + 3, 0, 6) / 6`, computed in the element's own float type as ATen does; float32 runs a
+/// plain loop the compiler vectorizes.
+struct HardSwish: FloatPointwiseFunction {
+    func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { x * Swift.min(Swift.max(x + 3, 0), 6) / 6 }
+    var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? {
+        { x, y, n in
+            for i in 0..<Int(n) {
+                let v = x[i]
+                let t = v + 3
+                y[i] = v * (t < 0 ? 0 : (t > 6 ? 6 : t)) / 6
+            }
+        }
+    }
+}
+
+/// `clamp(x + 3, 0, 6) / 6` in the element's own float type.
+struct HardSigmoid: FloatPointwiseFunction {
+    func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { Swift.min(Swift.max(x + 3, 0), 6) / 6 }
+    var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? {
+        { x, y, n in
+            for i in 0..<Int(n) {
+                let t = x[i] + 3
+                y[i] = (t < 0 ? 0 : (t > 6 ? 6 : t)) / 6
+            }
+        }
+    }
+}
+
+/// `clamp(x, lower, upper)` keeping NaN (ReLU6 is `HardTanh(0, 6)`).
+struct HardTanh: FloatPointwiseFunction {
+    let lower: Double
+    let upper: Double
+    func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C {
+        let (lo, hi) = (C(lower), C(upper))
+        return x < lo ? lo : (x > hi ? hi : x)
+    }
+    var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? {
+        let (lo, hi) = (Float(lower), Float(upper))
+        return { x, y, n in
+            for i in 0..<Int(n) {
+                let v = x[i]
+                y[i] = v < lo ? lo : (v > hi ? hi : v)
+            }
+        }
+    }
 }
