@@ -70,6 +70,11 @@ extension Tensor {
         let x = try a.tensor(as: common)
         let y = try b.tensor(as: common)
         let result = Tensor.output(try broadcastShape(x.shape, y.shape), common)
+        if common == .float32 {
+            // The common case, specialized for Float (the generic path goes through the dtype visitor).
+            try result.mapElements(from: x, y, as: (Float.self, Float.self)) { op.float($0, $1) }
+            return result
+        }
         try common.dispatchNumeric(BinaryMap(op: op, a: x, b: y, output: result, operation: operation), operation: operation)
         return result
     }
