@@ -1,5 +1,7 @@
 import ArgumentParser
 import Flint
+import Foundation
+import FlintRuntime
 
 /// `flint bench MODEL [--method NAME] [--input SPEC]... [--inputs IN.npz] [--warmup N] [--iters N] [--threads N] [--json]`.
 struct BenchCommand: ParsableCommand {
@@ -18,18 +20,23 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object on the last line of stdout.")
     var json = false
 
+    @Flag(name: .long, help: "Also report the time spent in each operator over the timed iterations (adds a little overhead).")
+    var profile = false
+
     func validate() throws {
         if warmup < 0 { throw ValidationError("--warmup must not be negative") }
         if iters < 1 { throw ValidationError("--iters must be at least 1") }
     }
 
     func run() throws {
+        if profile { OperatorProfiler.enable() }
         let loadStart = monotonicSeconds()
         let (method, arguments) = try invocation.prepare()
         let loadMilliseconds = (monotonicSeconds() - loadStart) * 1000
         var times: [Double] = []
         do {
             for _ in 0..<warmup { _ = try method(arguments) }
+            OperatorProfiler.reset()
             for _ in 0..<iters {
                 let start = monotonicSeconds()
                 _ = try method(arguments)
@@ -50,6 +57,16 @@ struct BenchCommand: ParsableCommand {
             ("median_ms", percentile(0.5)), ("p90_ms", percentile(0.9)), ("min_ms", sorted[0]), ("max_ms", sorted[sorted.count - 1]),
             ("mean_ms", times.reduce(0, +) / Double(times.count)), ("load_ms", loadMilliseconds), ("peak_rss_mb", peakResidentMegabytes()),
         ]
+        if profile {
+            let entries = OperatorProfiler.report()
+            let total = entries.reduce(0) { $0 + $1.seconds }
+            print("operator time over \(iters) iterations (per iteration):")
+            for entry in entries.prefix(25) {
+                let perIteration = entry.seconds * 1000 / Double(iters)
+                let share = total > 0 ? entry.seconds / total * 100 : 0
+                print("  " + String(format: "%8.3f ms %5.1f%%  %6d calls  ", perIteration, share, entry.calls / iters) + entry.operation)
+            }
+        }
         if json {
             var members: [(String, JSON)] = [("model", .string(invocation.model)), ("method", .string(invocation.method))]
             members += figures.map { ($0.0, .double(($0.1 * 1000).rounded() / 1000)) }

@@ -16,6 +16,7 @@ extension OperatorDefinitions {
         defineRecurrentOperators()
         defineAttentionOperators()
         defineInPlaceVariants()
+        defineFastInPlaceOperators()
     }
 
     /// Declares an operator whose result is one tensor.
@@ -26,6 +27,35 @@ extension OperatorDefinitions {
     /// Declares `aten::name(Tensor self) -> Tensor`.
     mutating func unary(_ name: String, _ body: @escaping @Sendable (Tensor) throws -> Tensor) {
         tensorOp("aten::\(name)") { try body($0.tensor(0, "self")) }
+    }
+
+    /// In-place operators on the hot path of convolutional networks, written straight into `self` when it is
+    /// a contiguous float32 tensor; otherwise the general variant (compute, then copy) runs.
+    private mutating func defineFastInPlaceOperators() {
+        guard let generalRelu = self["aten::relu_"], let generalAdd = self["aten::add_.Tensor"] else { return }
+        define("aten::relu_") { c in
+            let target = try c.tensor(0, "self")
+            guard target.dtype == .float32, target.isContiguous else { return try generalRelu(c) }
+            let x = target.baseAddress.assumingMemoryBound(to: Float.self)
+            ThreadPool.shared.parallelFor(target.elementCount, minimumPerThread: 1 << 15) { range, _ in
+                // `v < 0 ? 0 : v` keeps NaN, as ATen's relu does.
+                for i in range { x[i] = x[i] < 0 ? 0 : x[i] }
+            }
+            return .tensor(target)
+        }
+        define("aten::add_.Tensor") { c in
+            let target = try c.tensor(0, "self")
+            let other = try c.tensor(1, "other")
+            let alpha = try c.scalar(2, "alpha")
+            guard target.dtype == .float32, other.dtype == .float32, target.isContiguous, other.isContiguous,
+                other.shape == target.shape, alpha == .int(1) || alpha == .double(1), !target.isSameView(as: other)
+            else { return try generalAdd(c) }
+            let (x, y) = (target.baseAddress.assumingMemoryBound(to: Float.self), UnsafePointer(other.baseAddress.assumingMemoryBound(to: Float.self)))
+            ThreadPool.shared.parallelFor(target.elementCount, minimumPerThread: 1 << 15) { range, _ in
+                for i in range { x[i] += y[i] }
+            }
+            return .tensor(target)
+        }
     }
 
     /// In-place variants (`add_.Tensor`, `relu_`...) of every tensor operator that lacks its own: compute out

@@ -70,9 +70,23 @@ extension FunctionCompiler {
     /// The closure that evaluates the arguments, converts them and calls the operator. Failures of the
     /// operator itself are wrapped with this call site; failures inside arguments are already wrapped.
     static func callClosure(
-        _ body: @escaping OperatorBody, _ sources: [Evaluate], _ conversions: [ArgumentConversion?], operation: String, trace: TraceFrame
+        _ body: @escaping OperatorBody, _ sources: [Evaluate], _ conversions: [ArgumentConversion?], operation: String, trace: TraceFrame,
+        profiled: Bool = true
     ) -> Evaluate {
         let needsConversion = conversions.contains { $0 != nil }
+        if profiled && OperatorProfiler.isEnabled {
+            // Time the operator itself, not the evaluation of its arguments.
+            let timed: OperatorBody = { arguments in
+                let start = OperatorProfiler.now()
+                defer {
+                    let key = OperatorProfiler.withShapes
+                        ? operation + " " + arguments.values.compactMap { $0.tensor.map { "\($0.shape)" } }.joined(separator: " ") : operation
+                    OperatorProfiler.record(key, seconds: OperatorProfiler.now() - start)
+                }
+                return try body(arguments)
+            }
+            return callClosure(timed, sources, conversions, operation: operation, trace: trace, profiled: false)
+        }
         switch (sources.count, needsConversion) {
         case (1, false):
             let a = sources[0]

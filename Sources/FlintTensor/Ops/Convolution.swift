@@ -79,6 +79,15 @@ extension Tensor {
                 let rowLength = outputSpatial.last!
                 let rowsPerTile = Swift.max(1, (1 << 18) / Swift.max(patch * rowLength, 1))
                 let tile = Swift.min(positions, rowsPerTile * rowLength)
+                // Few output positions (late layers): tiles would leave threads idle, so gather every patch
+                // once and let the pooled GEMM split the work over output channels.
+                let tiles = (positions + tile - 1) / tile
+                if dtype == .float32 && tiles < 2 * ThreadPool.shared.threadCount && patch * positions <= 1 << 22 {
+                    let slab = Tensor(uninitialized: [patch, positions], dtype: .float32)
+                    try Tensor.gatherPatches(input: x, geometry: geometry, start: 0, count: positions, into: slab)
+                    try Tensor.gemm(w, slab, into: y, rowBias: groupBias)
+                    continue
+                }
                 if dtype == .float32 {
                     try Tensor.convolveTilesFloat(
                         weights: w, input: x, output: y, bias: groupBias, geometry: geometry, positions: positions, patch: patch, tile: tile)
