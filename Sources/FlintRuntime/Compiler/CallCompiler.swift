@@ -90,6 +90,25 @@ extension FunctionCompiler {
             guard arguments.count == 2 else { throw fail("\(name) takes a type and a value", location) }
             let type = try program.scriptType(arguments[0], record: record)
             let value = try compileExpression(arguments[1], expected: type)
+            // The printer shows implicit tensor→number conversions (`aten::ScalarImplicit` and friends) as
+            // `annotate(number, t)`: convert tensors where a number is declared.
+            let conversion: String? = switch type {
+            case .int: "aten::IntImplicit"
+            case .float: "aten::FloatImplicit"
+            case .number: "aten::ScalarImplicit"
+            default: nil
+            }
+            if name == "annotate", value.type == .tensor || value.type == .any, let conversion,
+                let body = program.registry.body(named: conversion)
+            {
+                let raw = value.evaluate
+                let trace = traceFrame(location)
+                return Typed(evaluate: { frame in
+                    let v = try raw(frame)
+                    guard case .tensor = v else { return v }
+                    do { return try body(Arguments([v])) } catch { throw ScriptError.wrap(error, operation: conversion, at: trace) }
+                }, type: type)
+            }
             return Typed(evaluate: value.evaluate, type: type, constant: value.constant)
         case "uninitialized":
             guard arguments.count == 1 else { throw fail("uninitialized takes a type", location) }

@@ -73,7 +73,12 @@ extension FunctionCompiler {
             let elementType = expectedElement ?? compiled.map(\.type).reduce(nil as ScriptType?) { partial, next in partial.map { Self.join($0, next) } ?? next } ?? .tensor
             let evaluates = compiled.map(\.evaluate)
             let annotation = elementType.description
-            return Typed(evaluate: { frame in .list(try evaluates.map { try $0(frame) }, elementType: annotation) }, type: .list(elementType))
+            // A literal of constants is known at compile time (for folding pure calls such as `x in [...]`);
+            // each evaluation still makes a new list, since lists are mutable.
+            let constant: ScriptValue? = compiled.allSatisfy({ $0.constant != nil })
+                ? .list(compiled.map { $0.constant! }, elementType: annotation) : nil
+            return Typed(evaluate: { frame in .list(try evaluates.map { try $0(frame) }, elementType: annotation) }, type: .list(elementType),
+                         constant: constant)
         case .dict(let pairs):
             var (keyType, valueType): (ScriptType, ScriptType) = (.string, .tensor)
             if case .dict(let k, let v)? = expected?.unwrappedOptional { (keyType, valueType) = (k, v) }

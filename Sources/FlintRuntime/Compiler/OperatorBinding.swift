@@ -10,7 +10,16 @@ extension FunctionCompiler {
     /// type is only known at run time (`Any`), resolution happens per call and is cached by argument types.
     mutating func compileCall(_ name: String, arguments: [Typed], keywords: [(String, Typed)], at location: SourceLocation) throws -> Typed {
         let overloads = program.registry.overloads(of: name)
-        guard !overloads.isEmpty else { throw fail("unknown operator \(name)", location) }
+        guard !overloads.isEmpty else {
+            // An operator torch's table doesn't have (a custom or third-party library's): reported with the
+            // other missing operators at load.
+            program.missingOperators.append(.init(schema: "\(name)(...)  (an operator outside torch's schema table)", record: record, line: location.line))
+            program.operatorUses[name, default: (0, false)].count += 1
+            let trace = traceFrame(location)
+            return Typed(evaluate: { _ in
+                throw ScriptError(kind: .operatorFailed(operation: name), message: "operator \(name) is not implemented by Flint", frames: [trace])
+            }, type: .any)
+        }
         let positionalTypes = arguments.map(\.type)
         let keywordTypes = keywords.map { (name: $0.0, type: $0.1.type) }
         let isDynamic = (positionalTypes + keywordTypes.map(\.type)).contains { $0.containsAny }
