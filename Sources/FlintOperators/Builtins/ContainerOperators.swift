@@ -243,7 +243,7 @@ extension OperatorDefinitions {
             for (k, v) in zip(other.keys, other.values) { dict.set(k, v) }
             return .none
         }
-        everyOverload(of: "aten::dict") { c in
+        let makeDict: OperatorBody = { c in
             let result = ScriptDict(keys: [], values: [], typeAnnotation: nil)
             switch c[0] {
             case .dict(let other):
@@ -257,6 +257,8 @@ extension OperatorDefinitions {
             }
             return .dict(result)
         }
+        // Every overload, `dict() -> Dict(str, Tensor)` included.
+        for schema in TorchSchemaTable.overloads(of: "aten::dict") { define(schema.qualifiedName, makeDict) }
     }
 
     /// Declares one body for every non-tensor overload of `name` (optionally filtered).

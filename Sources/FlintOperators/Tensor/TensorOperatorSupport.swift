@@ -15,6 +15,8 @@ extension OperatorDefinitions {
         defineCreationOperators()
         defineRecurrentOperators()
         defineAttentionOperators()
+        defineDetectionOperators()
+        defineLossOperators()
         defineInPlaceVariants()
         defineFastInPlaceOperators()
     }

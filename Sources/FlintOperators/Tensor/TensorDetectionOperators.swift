@@ -1,0 +1,110 @@
+import FlintTensor
+import FlintValues
+
+extension OperatorDefinitions {
+    /// torchvision's operators and the ATen helpers its detection and segmentation models call
+    /// (`meshgrid`, `broadcast_tensors`, `_unique2`, `as_tensor`...).
+    mutating func defineDetectionOperators() {
+        define(schema: "torchvision::nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor") { c in
+            .tensor(try Tensor.nonMaximumSuppression(boxes: c.tensor(0, "dets"), scores: c.tensor(1, "scores"), iouThreshold: c.double(2, "iou_threshold")))
+        }
+        define(schema: "torchvision::roi_align(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, SymInt pooled_width, int sampling_ratio, bool aligned) -> Tensor") { c in
+            .tensor(try c.tensor(0, "input").roiAlign(
+                rois: c.tensor(1, "rois"), spatialScale: c.double(2, "spatial_scale"), pooledHeight: c.int(3, "pooled_height"),
+                pooledWidth: c.int(4, "pooled_width"), samplingRatio: c.int(5, "sampling_ratio"), aligned: c.bool(6, "aligned")))
+        }
+        define("aten::broadcast_tensors") { c in
+            let tensors = try c.tensors(0, "tensors")
+            let shape = try Tensor.broadcastShape(tensors.map(\.shape))
+            return TensorOperatorSupport.list(try tensors.map { try $0.expand(shape) })
+        }
+        for name in ["aten::meshgrid", "aten::meshgrid.indexing"] {
+            define(name) { c in
+                let tensors = try c.tensors(0, "tensors")
+                let indexing = c.values.count > 1 ? try c.string(1, "indexing") : "ij"
+                guard indexing == "ij" || indexing == "xy" else {
+                    throw OperatorError("torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: \(indexing)")
+                }
+                guard tensors.allSatisfy({ $0.rank <= 1 }) else { throw OperatorError("torch.meshgrid: Expected 0D or 1D tensor in the tensor list") }
+                let swap = indexing == "xy" && tensors.count >= 2
+                var ordered = tensors
+                if swap { ordered.swapAt(0, 1) }
+                let sizes = ordered.map(\.elementCount)
+                var grids = try ordered.enumerated().map { i, t in
+                    var view = Array(repeating: 1, count: sizes.count)
+                    view[i] = sizes[i]
+                    return try t.reshape(view).expand(sizes)
+                }
+                if swap { grids = try grids.map { try $0.transpose(0, 1) }; grids.swapAt(0, 1) }
+                return TensorOperatorSupport.list(grids)
+            }
+        }
+        define("aten::_unique2") { c in
+            let t = try c.tensor(0, "self")
+            let flat = try t.reshape([-1])
+            let sorted = try flat.sort(dim: 0, descending: false, stable: true)
+            let values = sorted.values
+            let count = values.elementCount
+            var uniqueIndices: [Int] = []
+            var groupOf = [Int64](repeating: 0, count: count)
+            let asDouble = try values.to(.float64).scalars(as: Double.self)
+            for i in 0..<count {
+                let same = i > 0 && (asDouble[i] == asDouble[i - 1] || (asDouble[i].isNaN && asDouble[i - 1].isNaN))
+                if !same { uniqueIndices.append(i) }
+                groupOf[i] = Int64(uniqueIndices.count - 1)
+            }
+            let unique = try values.indexSelect(dim: 0, index: Tensor(shape: [uniqueIndices.count], scalars: uniqueIndices.map(Int64.init)))
+            var inverse = [Int64](repeating: 0, count: count)
+            let order = try sorted.indices.scalars(as: Int64.self)
+            for (position, original) in order.enumerated() { inverse[Int(original)] = groupOf[position] }
+            var counts = [Int64](repeating: 0, count: uniqueIndices.count)
+            for g in groupOf { counts[Int(g)] += 1 }
+            let returnInverse = try c.bool(2, "return_inverse", default: false)
+            let returnCounts = try c.bool(3, "return_counts", default: false)
+            return .tuple([
+                .tensor(unique),
+                .tensor(returnInverse ? try Tensor(shape: t.shape, scalars: inverse) : Tensor.zeros([0], dtype: .int64)),
+                .tensor(returnCounts ? try Tensor(shape: [counts.count], scalars: counts) : Tensor.zeros([0], dtype: .int64)),
+            ])
+        }
+        define("aten::as_tensor.list") { c in .tensor(try TensorLiteral.make(c[0], dtype: c.optionalDType(1, "dtype"))) }
+        define("aten::as_tensor") { c in
+            let t = try c.tensor(0, "data")
+            return .tensor(try c.optionalDType(1, "dtype").map { $0 == t.dtype ? t : try t.to($0) } ?? t)
+        }
+        tensorOp("aten::new_empty") { c in Tensor.zeros(try c.ints(1, "size"), dtype: try c.optionalDType(2, "dtype") ?? c.tensor(0, "self").dtype) }
+        for name in ["aten::unsafe_chunk"] {
+            define(name) { c in TensorOperatorSupport.list(try c.tensor(0, "self").chunk(c.int(1, "chunks"), dim: c.int(2, "dim", default: 0))) }
+        }
+        define("aten::unsafe_split.Tensor") { c in TensorOperatorSupport.list(try c.tensor(0, "self").split(c.int(1, "split_size"), dim: c.int(2, "dim", default: 0))) }
+        define("aten::unsafe_split_with_sizes") { c in
+            TensorOperatorSupport.list(try c.tensor(0, "self").split(sizes: c.ints(1, "split_sizes"), dim: c.int(2, "dim", default: 0)))
+        }
+        tensorOp("aten::prelu") { c in
+            let x = try c.tensor(0, "self")
+            var weight = try c.tensor(1, "weight")
+            if weight.elementCount > 1 {
+                guard x.rank >= 2, x.shape[1] == weight.elementCount else {
+                    throw OperatorError("Mismatch of parameter numbers and input channel size. Found parameter numbers = \(weight.elementCount) and channel size = \(x.rank >= 2 ? x.shape[1] : 1).")
+                }
+                weight = try weight.reshape([1, weight.elementCount] + Array(repeating: 1, count: x.rank - 2))
+            }
+            let negative = try Tensor.compare(Less(), .tensor(x), .scalar(.int(0)), operation: "prelu")
+            return try Tensor.where(negative, .tensor(x.mul(weight)), .tensor(x))
+        }
+        for (name, upper) in [("aten::triu_indices", true), ("aten::tril_indices", false)] {
+            tensorOp(name) { c in
+                let (rows, columns, offset) = (try c.int(0, "row"), try c.int(1, "col"), try c.int(2, "offset", default: 0))
+                guard rows >= 0, columns >= 0 else { throw OperatorError("\(name.dropFirst(6)): row and col must be non-negative") }
+                var first: [Int64] = [], second: [Int64] = []
+                for i in 0..<rows {
+                    for j in 0..<columns where upper ? j - i >= offset : j - i <= offset {
+                        first.append(Int64(i))
+                        second.append(Int64(j))
+                    }
+                }
+                return try Tensor(shape: [2, first.count], scalars: first + second).to(c.optionalDType(3, "dtype") ?? .int64)
+            }
+        }
+    }
+}
