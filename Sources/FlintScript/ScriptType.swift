@@ -65,6 +65,8 @@ package indirect enum ScriptType: Sendable, Equatable, CustomStringConvertible {
             case ("Tuple", _): self = .tuple(types)
             case ("Final", 1): self = types[0]
             case ("Union", _) where types.count == 2 && types.contains(.none): self = .optional(types.first { $0 != .none }!)
+            // A true union (`Union[Tensor, List[Tensor]]`) is only known at run time.
+            case ("Union", _) where types.count >= 2: self = .any
             case ("Future", 1), ("Await", 1), ("RRef", 1): self = .other("\(name)[\(types[0])]")
             default: throw Self.fail(annotation, "unsupported type \(name) with \(types.count) arguments")
             }

@@ -144,6 +144,8 @@ extension OperatorDefinitions {
         define("aten::manual_seed") { _ in .none }
         define("aten::is_grad_enabled") { _ in .bool(false) }
         define(["aten::is_autocast_enabled", "aten::is_autocast_cpu_enabled"]) { _ in .bool(false) }
+        // Flint never records gradients: `torch.no_grad()` and friends change nothing.
+        define("aten::set_grad_enabled") { _ in .none }
         define("prim::type") { c in
             guard case .device(let device) = c[0] else { throw OperatorError("Device.type of \(c[0].kindName)") }
             return .string(device.type)
@@ -151,7 +153,8 @@ extension OperatorDefinitions {
         // Random sampling only happens in training-mode code paths (stochastic depth, dropout); their outputs
         // could never match libtorch's generator, so a call is refused when it actually runs.
         define(["aten::bernoulli_.float", "aten::bernoulli_.Tensor", "aten::bernoulli", "aten::bernoulli.p", "aten::rand", "aten::randn",
-                "aten::rand_like", "aten::randn_like", "aten::normal_", "aten::uniform_"]) { _ in
+                "aten::rand_like", "aten::randn_like", "aten::normal_", "aten::uniform_", "aten::randperm", "aten::randperm.generator",
+                "aten::randint", "aten::randint.low", "aten::multinomial"]) { _ in
             throw OperatorError("random sampling is not supported (it only runs in training mode; call model.eval() before saving)")
         }
         define("aten::tensor") { c in

@@ -108,3 +108,76 @@ extension OperatorDefinitions {
         }
     }
 }
+
+extension OperatorDefinitions {
+    /// `nn.EmbeddingBag`: sums, means or maxima of embedding rows per bag. Bags are given by `offsets` into
+    /// 1-D `indices`, or are the rows of 2-D `indices`; rows equal to `padding_idx` are skipped (and not
+    /// counted in means). Returns (output, offset2bag, bag_size, max_indices) as ATen does, the last three
+    /// filled for the caller's use of bag bookkeeping.
+    mutating func defineEmbeddingBagOperators() {
+        let body: OperatorBody = { c in
+            let weight = try c.tensor(0, "weight")
+            var indices = try c.tensor(1, "indices")
+            let mode = try c.int(4, "mode")
+            let perSample = try c.optionalTensor(6, "per_sample_weights")
+            let includeLast = try c.bool(7, "include_last_offset")
+            let padding = c.values.count > 8 ? try c.optionalInt(8, "padding_idx") : nil
+            guard weight.rank == 2 else { throw OperatorError("embedding_bag: weight must be 2-D") }
+            guard (0...2).contains(mode) else { throw OperatorError("embedding_bag: unknown mode \(mode)") }
+            if perSample != nil && mode != 0 { throw OperatorError("embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for mode='sum'") }
+            var starts: [Int]
+            if indices.rank == 2 {
+                let (bags, length) = (indices.shape[0], indices.shape[1])
+                starts = (0...bags).map { $0 * length }
+                indices = try indices.reshape([-1])
+            } else {
+                guard case .tensor(let offsetTensor) = c[2] else { throw OperatorError("embedding_bag: offsets has to be a 1D Tensor but got null") }
+                starts = try offsetTensor.to(.int64).scalars(as: Int64.self).map(Int.init)
+                if !includeLast { starts.append(indices.elementCount) }
+            }
+            let ids = try indices.to(.int64).scalars(as: Int64.self)
+            let rows = weight.shape[0]
+            let dim = weight.shape[1]
+            let table = try weight.to(.float64).contiguous().scalars(as: Double.self)
+            let sampleWeights = try perSample.map { try $0.to(.float64).scalars(as: Double.self) }
+            let bags = Swift.max(0, starts.count - 1)
+            var output = [Double](repeating: 0, count: bags * dim)
+            var bagSize = [Int64](repeating: 0, count: bags)
+            var maxIndices = [Int64](repeating: mode == 2 ? -1 : 0, count: mode == 2 ? bags * dim : bags)
+            var offset2bag = [Int64](repeating: 0, count: ids.count)
+            for bag in 0..<bags {
+                let (begin, end) = (starts[bag], Swift.min(starts[bag + 1], ids.count))
+                guard begin <= end, begin >= 0 else { throw OperatorError("embedding_bag: offsets must be increasing and within the indices") }
+                var count = 0
+                for position in begin..<end {
+                    offset2bag[position] = Int64(bag)
+                    let id = Int(ids[position])
+                    guard id >= 0 && id < rows else { throw OperatorError("embedding_bag: index \(id) out of range for \(rows) rows") }
+                    if let padding, id == (padding < 0 ? padding + rows : padding) { continue }
+                    count += 1
+                    let scale = sampleWeights?[position] ?? 1
+                    for j in 0..<dim {
+                        let v = table[id * dim + j] * scale
+                        if mode == 2 {
+                            if count == 1 || v > output[bag * dim + j] {
+                                output[bag * dim + j] = v
+                                maxIndices[bag * dim + j] = Int64(id)
+                            }
+                        } else {
+                            output[bag * dim + j] += v
+                        }
+                    }
+                }
+                bagSize[bag] = Int64(count)
+                if mode == 1 && count > 0 { for j in 0..<dim { output[bag * dim + j] /= Double(count) } }
+            }
+            return .tuple([
+                .tensor(try Tensor(shape: [bags, dim], scalars: output).to(weight.dtype)),
+                .tensor(try Tensor(shape: [offset2bag.count], scalars: offset2bag)),
+                .tensor(try Tensor(shape: [bags], scalars: bagSize)),
+                .tensor(try Tensor(shape: mode == 2 ? [bags, dim] : [bags], scalars: maxIndices)),
+            ])
+        }
+        define(["aten::embedding_bag", "aten::embedding_bag.padding_idx", "aten::_embedding_bag"], body)
+    }
+}

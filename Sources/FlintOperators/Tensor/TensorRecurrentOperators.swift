@@ -48,3 +48,84 @@ extension OperatorDefinitions {
         }
     }
 }
+
+extension OperatorDefinitions {
+    /// Packed sequences (`nn.utils.rnn.pack_padded_sequence` / `pad_packed_sequence`) and the recurrent
+    /// layers over them (`aten::lstm.data` and friends). Packed data holds, step by step, the rows of the
+    /// sequences still running at that step (`batch_sizes[t]` of them, longest sequences first).
+    mutating func definePackedSequenceOperators() {
+        define("aten::_pack_padded_sequence") { c in
+            var input = try c.tensor(0, "input")
+            if try c.bool(2, "batch_first") { input = try input.transpose(0, 1) }
+            let lengths = try c.tensor(1, "lengths").to(.int64).scalars(as: Int64.self).map(Int.init)
+            guard !lengths.isEmpty, lengths.allSatisfy({ $0 > 0 }), zip(lengths, lengths.dropFirst()).allSatisfy({ $0 >= $1 }),
+                lengths[0] <= input.shape[0], lengths.count == input.shape[1]
+            else { throw OperatorError("`lengths` array must be sorted in decreasing order, positive, and fit the input's \(input.shape[0]) steps") }
+            var rows: [Tensor] = []
+            var batchSizes: [Int64] = []
+            for t in 0..<lengths[0] {
+                let running = lengths.filter { $0 > t }.count
+                batchSizes.append(Int64(running))
+                rows.append(try input.select(dim: 0, index: t).narrow(dim: 0, start: 0, length: running))
+            }
+            return .tuple([.tensor(try Tensor.cat(rows, dim: 0)), .tensor(try Tensor(shape: [batchSizes.count], scalars: batchSizes))])
+        }
+        define("aten::_pad_packed_sequence") { c in
+            let data = try c.tensor(0, "data")
+            let batchSizes = try c.tensor(1, "batch_sizes").to(.int64).scalars(as: Int64.self).map(Int.init)
+            let padding = try c.scalar(3, "padding_value")
+            let steps = Swift.max(batchSizes.count, try c.int(4, "total_length"))
+            let batch = batchSizes.first ?? 0
+            let output = Tensor.zeros([steps, batch] + Array(data.shape.dropFirst()), dtype: data.dtype)
+            try output.copy(from: padding.tensor(data.dtype))
+            var position = 0
+            var lengths = [Int64](repeating: 0, count: batch)
+            for (t, running) in batchSizes.enumerated() {
+                try output.select(dim: 0, index: t).narrow(dim: 0, start: 0, length: running)
+                    .copy(from: data.narrow(dim: 0, start: position, length: running))
+                for b in 0..<running { lengths[b] += 1 }
+                position += running
+            }
+            let padded = try c.bool(2, "batch_first") ? try output.transpose(0, 1).contiguous() : output
+            return .tuple([.tensor(padded), .tensor(try Tensor(shape: [batch], scalars: lengths))])
+        }
+        for (name, cell) in [("lstm", RecurrentCell.lstm), ("gru", .gru), ("rnn_tanh", .rnnTanh), ("rnn_relu", .rnnRelu)] {
+            // (data, batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional)
+            define("aten::\(name).data") { c in
+                let data = try c.tensor(0, "data")
+                let batchSizes = try c.tensor(1, "batch_sizes").to(.int64).scalars(as: Int64.self).map(Int.init)
+                let hidden = cell == .lstm ? try c.tensors(2, "hx") : [try c.tensor(2, "hx")]
+                let layers = try c.int(5, "num_layers")
+                let bidirectional = try c.bool(8, "bidirectional")
+                if try c.bool(7, "train") && c.double(6, "dropout") > 0 {
+                    throw OperatorError("\(name) with dropout in training mode is not supported (call model.eval() before saving)")
+                }
+                let weights = try RecurrentWeights.split(
+                    c.tensors(3, "params"), layers: layers, directions: bidirectional ? 2 : 1, hasBiases: c.bool(4, "has_biases"))
+                // Each sequence runs on its own, over its own length; outputs go back to packed order.
+                let batch = batchSizes.first ?? 0
+                let lengths = (0..<batch).map { b in batchSizes.filter { $0 > b }.count }
+                var starts: [Int] = []
+                var position = 0
+                for running in batchSizes {
+                    starts.append(position)
+                    position += running
+                }
+                var outputs: [Tensor?] = Array(repeating: nil, count: data.shape[0])
+                var finals: [[Tensor]] = []
+                for b in 0..<batch {
+                    let steps = try (0..<lengths[b]).map { t in try data.narrow(dim: 0, start: starts[t] + b, length: 1) }
+                    let sequence = try Tensor.stack(steps, dim: 0)  // [length, 1, features]
+                    let h = try hidden.map { try $0.narrow(dim: 1, start: b, length: 1) }
+                    let (output, states) = try sequence.recurrent(cell, hidden: h, weights: weights, layers: layers, bidirectional: bidirectional, batchFirst: false)
+                    for t in 0..<lengths[b] { outputs[starts[t] + b] = try output.select(dim: 0, index: t) }
+                    finals.append(states)
+                }
+                let packed = try Tensor.cat(outputs.map { $0! }, dim: 0)
+                let states = try (0..<hidden.count).map { i in try Tensor.cat(finals.map { $0[i] }, dim: 1) }
+                return .tuple([.tensor(packed)] + states.map { .tensor($0) })
+            }
+        }
+        define("aten::cpu") { c in .tensor(try c.tensor(0, "self")) }
+    }
+}

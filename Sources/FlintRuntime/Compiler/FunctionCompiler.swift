@@ -213,8 +213,8 @@ struct FunctionCompiler {
                 for deletion in deletions { _ = try deletion(frame) }
                 return .next
             }
-        case .with:
-            throw fail("`with` blocks are not supported", statement.location)
+        case .with(let items, let body):
+            return try compileWith(items, body, at: statement.location)
         case .function, .classDefinition:
             throw fail("nested definitions are not supported", statement.location)
         }
@@ -265,6 +265,55 @@ struct FunctionCompiler {
         return { frame in
             try store(frame, try evaluate(frame))
             return .next
+        }
+    }
+
+    /// `with a as x, b: body`: each context object's `__enter__` runs in order (its result bound to the `as`
+    /// target), then the body, then the `__exit__`s in reverse order — also when the body throws, with
+    /// `None` arguments, as TorchScript calls them. Contexts whose class has no such methods are no-ops.
+    mutating func compileWith(_ items: [(Expression, Expression?)], _ body: [Statement], at location: SourceLocation) throws -> Execute {
+        var enters: [Evaluate] = []
+        var exits: [Evaluate] = []
+        var stores: [((Frame, ScriptValue) throws -> Void)?] = []
+        for (expression, target) in items {
+            let context = try compileExpression(expression)
+            let slot = declare("$context\(slotCount)", context.type)
+            let held = Typed(evaluate: { $0.slots[slot] }, type: context.type)
+            let (make, none) = (context.evaluate, Typed.constant(.none, .none))
+            var enter: Evaluate = { frame in
+                frame.slots[slot] = try make(frame)
+                return .none
+            }
+            var exit: Evaluate = { _ in .none }
+            if case .object(let name) = context.type, let type = program.classType(name) {
+                if type.outline.methods.contains("__enter__") {
+                    let call = try compileMethodCall(held, type, "__enter__", [], [], at: location).evaluate
+                    enter = { frame in
+                        frame.slots[slot] = try make(frame)
+                        return try call(frame)
+                    }
+                }
+                if type.outline.methods.contains("__exit__") {
+                    exit = try compileMethodCall(held, type, "__exit__", [none, none, none], [], at: location).evaluate
+                }
+            }
+            enters.append(enter)
+            exits.append(exit)
+            stores.append(try target.map { try compileStore($0, type: .any) })
+        }
+        let block = try compileBlock(body)
+        let (enterAll, exitAll, storeAll) = (enters, Array(exits.reversed()), stores)
+        return { frame in
+            var entered = 0
+            defer {
+                for exit in exitAll.suffix(entered) { _ = try? exit(frame) }
+            }
+            for (enter, store) in zip(enterAll, storeAll) {
+                let value = try enter(frame)
+                entered += 1
+                try store?(frame, value)
+            }
+            return try block(frame)
         }
     }
 
