@@ -49,7 +49,7 @@ extension OperatorDefinitions {
         define("prim::device") { _ in .device(Device("cpu")!) }
         define("prim::layout") { _ in .int(0) }
         define(["prim::is_cuda", "prim::is_xpu", "prim::is_sparse", "prim::is_sparse_csr", "prim::is_mkldnn", "prim::is_quantized",
-                "prim::is_meta", "prim::is_mps", "prim::is_vulkan", "prim::is_ipu", "prim::is_xla", "prim::is_nested", "prim::is_maia",
+                "prim::is_meta", "prim::is_mps", "prim::is_vulkan", "prim::is_ipu", "prim::is_xla", "prim::is_maia",
                 "prim::is_mtia", "prim::requires_grad"]) { _ in .bool(false) }
         define("prim::is_cpu") { _ in .bool(true) }
         define(["prim::data", "aten::detach"]) { c in .tensor(try c.tensor(0, "a")) }

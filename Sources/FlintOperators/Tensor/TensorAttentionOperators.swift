@@ -35,11 +35,15 @@ extension OperatorDefinitions {
             func norm(_ x: Tensor, _ index: Int) throws -> Tensor {
                 try x.layerNorm(normalizedShape: [embedDim], weight: c.tensor(index, "norm_weight"), bias: c.tensor(index + 1, "norm_bias"), epsilon: epsilon)
             }
+            // A nested input (see `NestedTensors`) masks its padded positions as keys.
+            let valid = NestedTensors.validMask(of: src)
+            let mask = try valid.map { try $0.logicalNot() } ?? c.optionalTensor(18, "mask")
+            let maskType = valid != nil ? 1 : try c.optionalInt(19, "mask_type")
             func attention(_ x: Tensor) throws -> Tensor {
                 try Tensor.nativeMultiHeadAttention(
                     query: x, key: x, value: x, embedDim: embedDim, heads: c.int(2, "num_heads"), inputWeight: c.tensor(3, "qkv_weight"),
                     inputBias: c.tensor(4, "qkv_bias"), outputWeight: c.tensor(5, "proj_weight"), outputBias: c.tensor(6, "proj_bias"),
-                    mask: c.optionalTensor(18, "mask"), needWeights: false, averageWeights: false, maskType: c.optionalInt(19, "mask_type")).0
+                    mask: mask, needWeights: false, averageWeights: false, maskType: maskType).0
             }
             func feedForward(_ x: Tensor) throws -> Tensor {
                 let hidden = try x.linear(weight: c.tensor(14, "ffn_weight_1"), bias: c.tensor(15, "ffn_bias_1"))
@@ -53,6 +57,7 @@ extension OperatorDefinitions {
                 x = try norm(x.add(attention(x)), 10)
                 x = try norm(x.add(feedForward(x)), 12)
             }
+            if let valid { NestedTensors.register(x, valid: valid) }
             return .tensor(x)
         }
     }

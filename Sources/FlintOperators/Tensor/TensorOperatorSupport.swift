@@ -18,6 +18,7 @@ extension OperatorDefinitions {
         defineAttentionOperators()
         defineDetectionOperators()
         defineEmbeddingBagOperators()
+        defineNestedTensorOperators()
         defineLossOperators()
         defineInPlaceVariants()
         defineFastInPlaceOperators()
