@@ -17,9 +17,13 @@ import Testing
         `FLINT_UPDATE_SUPPORT_TABLE=1 swift test --filter SupportTableTests` (a test fails when it is stale).
 
         Model families verified against libtorch (outputs compared): all 80 torchvision classification
-        models traced and scripted (`Tools/fixtures/run_zoo.py`); small MLP, CNN, residual, LSTM, GRU,
-        interpolation, attention, `nn.TransformerEncoderLayer` and embedding models traced and scripted
-        (`Tests/Fixtures/language`); libtorch's tutorial program on six archives (`Tests/Fixtures/api`).
+        models traced and scripted (`Tools/fixtures/run_zoo.py`); torchvision segmentation (DeepLabV3,
+        LR-ASPP, FCN) and detection (SSD, SSDlite, Faster R-CNN, RetinaNet) scripted; LSTM/GRU/RNN (packed
+        sequences included), cells and a greedy decoder; `nn.Transformer*` and `nn.MultiheadAttention` traced
+        and scripted (fused fast paths and nested tensors included); Hugging Face BERT, DistilBERT, GPT-2, T5
+        encoder and ViT traced; recommendation models; half, bfloat16 and double models
+        (`Tools/fixtures/check_model_zoo.py`); small models of the language suite (`Tests/Fixtures/language`);
+        libtorch's tutorial program on six archives (`Tests/Fixtures/api`).
 
         """
 
