@@ -132,6 +132,11 @@ extension Tensor {
             let x = try projected.select(dim: 0, index: t)
             let recurrentPart = try h.linear(weight: weights.hiddenWeight, bias: weights.hiddenBias)
             switch cell {
+            case .lstm where x.dtype == .float32 && c!.dtype == .float32:
+                // One pass over the gates: i, f, g, o → c' = f·c + i·g, h' = o·tanh(c').
+                let (newH, newC) = try Tensor.lstmCellFloat(inputPart: x, recurrentPart: recurrentPart, c: c!, hiddenSize: hiddenSize)
+                c = newC
+                h = try weights.projection.map { try newH.linear(weight: $0, bias: nil) } ?? newH
             case .lstm:
                 let gates = try x.add(recurrentPart)
                 let i = try gates.narrow(dim: 1, start: 0, length: hiddenSize).sigmoid()
@@ -161,3 +166,43 @@ extension Tensor {
         return (try Tensor.stack(outputs, dim: 0), h, c)
     }
 }
+
+extension Tensor {
+    /// The LSTM cell's pointwise part in float32: gates = inputPart + recurrentPart (`[batch, 4·hidden]`,
+    /// blocks i, f, g, o), then c' = σ(f)·c + σ(i)·tanh(g) and h' = σ(o)·tanh(c').
+    static func lstmCellFloat(inputPart: Tensor, recurrentPart: Tensor, c: Tensor, hiddenSize: Int) throws -> (h: Tensor, c: Tensor) {
+        let (x, r, state) = (try inputPart.contiguous(), try recurrentPart.contiguous(), try c.contiguous())
+        let batch = x.shape[0]
+        let newC = Tensor(zeros: [batch, hiddenSize], dtype: .float32)
+        let newH = Tensor(zeros: [batch, hiddenSize], dtype: .float32)
+        let px = UnsafePointer(x.baseAddress.assumingMemoryBound(to: Float.self))
+        let pr = UnsafePointer(r.baseAddress.assumingMemoryBound(to: Float.self))
+        let pc = UnsafePointer(state.baseAddress.assumingMemoryBound(to: Float.self))
+        let oc = newC.baseAddress.assumingMemoryBound(to: Float.self)
+        let oh = newH.baseAddress.assumingMemoryBound(to: Float.self)
+        for b in 0..<batch {
+            let row = b * 4 * hiddenSize
+            for j in 0..<hiddenSize {
+                let i = sigmoidFloat(px[row + j] + pr[row + j])
+                let f = sigmoidFloat(px[row + hiddenSize + j] + pr[row + hiddenSize + j])
+                let g = tanhFloat(px[row + 2 * hiddenSize + j] + pr[row + 2 * hiddenSize + j])
+                let o = sigmoidFloat(px[row + 3 * hiddenSize + j] + pr[row + 3 * hiddenSize + j])
+                let cell = f * pc[b * hiddenSize + j] + i * g
+                oc[b * hiddenSize + j] = cell
+                oh[b * hiddenSize + j] = o * tanhFloat(cell)
+            }
+        }
+        return (newH, newC)
+    }
+}
+
+private func sigmoidFloat(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
+private func tanhFloat(_ x: Float) -> Float { tanhf(x) }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
