@@ -213,16 +213,3 @@ import Testing
 private func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * UInt32($0))) & 0xFF) } }
 private func longPut(_ k: UInt32) -> [UInt8] { [0x72] + le32(k) }
 private func longGet(_ k: UInt32) -> [UInt8] { [0x6A] + le32(k) }
-
-/// A small deterministic generator for reproducible damage.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
