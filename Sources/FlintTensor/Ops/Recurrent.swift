@@ -1,3 +1,4 @@
+import CFlintKernels
 /// Recurrent layers as ATen computes them (`aten/src/ATen/native/RNN.cpp`): multi-layer, optionally
 /// bidirectional LSTM (with projections), GRU and Elman RNN over padded (not packed) sequences.
 public enum RecurrentCell: Sendable {
@@ -180,24 +181,28 @@ extension Tensor {
         let pc = UnsafePointer(state.baseAddress.assumingMemoryBound(to: Float.self))
         let oc = newC.baseAddress.assumingMemoryBound(to: Float.self)
         let oh = newH.baseAddress.assumingMemoryBound(to: Float.self)
+        let width = 4 * hiddenSize
+        let gates = UnsafeMutablePointer<Float>.allocate(capacity: width + hiddenSize)
+        defer { gates.deallocate() }
+        let squashed = gates + width
         for b in 0..<batch {
-            let row = b * 4 * hiddenSize
+            let row = b * width
+            for j in 0..<width { gates[j] = px[row + j] + pr[row + j] }
+            // The transcendental parts on the vectorized C kernels: σ on i and f, tanh on g, σ on o.
+            flint_sigmoid_f32(gates, gates, Int64(2 * hiddenSize))
+            flint_tanh_f32(gates + 2 * hiddenSize, gates + 2 * hiddenSize, Int64(hiddenSize))
+            flint_sigmoid_f32(gates + 3 * hiddenSize, gates + 3 * hiddenSize, Int64(hiddenSize))
+            let cellRow = oc + b * hiddenSize
             for j in 0..<hiddenSize {
-                let i = sigmoidFloat(px[row + j] + pr[row + j])
-                let f = sigmoidFloat(px[row + hiddenSize + j] + pr[row + hiddenSize + j])
-                let g = tanhFloat(px[row + 2 * hiddenSize + j] + pr[row + 2 * hiddenSize + j])
-                let o = sigmoidFloat(px[row + 3 * hiddenSize + j] + pr[row + 3 * hiddenSize + j])
-                let cell = f * pc[b * hiddenSize + j] + i * g
-                oc[b * hiddenSize + j] = cell
-                oh[b * hiddenSize + j] = o * tanhFloat(cell)
+                cellRow[j] = gates[hiddenSize + j] * pc[b * hiddenSize + j] + gates[j] * gates[2 * hiddenSize + j]
             }
+            flint_tanh_f32(cellRow, squashed, Int64(hiddenSize))
+            for j in 0..<hiddenSize { oh[b * hiddenSize + j] = gates[3 * hiddenSize + j] * squashed[j] }
         }
         return (newH, newC)
     }
 }
 
-private func sigmoidFloat(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
-private func tanhFloat(_ x: Float) -> Float { tanhf(x) }
 
 #if canImport(Glibc)
 import Glibc
