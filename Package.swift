@@ -45,7 +45,7 @@ let package = Package(
             name: "FlintLoader",
             dependencies: ["FlintZip", "FlintPickle", "FlintTensor", "FlintScript", "FlintValues"]
         ),
-        .target(name: "Flint", dependencies: ["FlintRuntime", "FlintLoader", "FlintValues", "FlintNumPy", "FlintTensor"]),
+        .target(name: "Flint", dependencies: ["FlintRuntime", "FlintOperators", "FlintLoader", "FlintValues", "FlintNumPy", "FlintTensor"]),
         .executableTarget(
             name: "FlintCLI",
             dependencies: [
@@ -58,10 +58,10 @@ let package = Package(
         .testTarget(name: "FlintZipTests", dependencies: ["FlintZip", "FlintTestSupport"]),
         .testTarget(name: "FlintPickleTests", dependencies: ["FlintPickle"]),
         .testTarget(name: "FlintTensorTests", dependencies: ["FlintTensor", "FlintOperators", "FlintValues", "FlintNumPy", "FlintTestSupport"]),
-        .testTarget(name: "FlintLoaderTests", dependencies: ["FlintLoader", "FlintRuntime", "FlintTestSupport"]),
+        .testTarget(name: "FlintLoaderTests", dependencies: ["FlintLoader", "FlintRuntime", "FlintTensor", "FlintTestSupport"]),
         .testTarget(name: "FlintRuntimeTests", dependencies: ["FlintRuntime", "FlintOperators", "FlintLoader", "FlintValues", "FlintTensor", "FlintTestSupport"]),
         .testTarget(name: "FlintAPITests", dependencies: ["Flint", "FlintTestSupport"]),
         .testTarget(name: "FlintCLITests", dependencies: ["FlintTestSupport", "FlintNumPy", "FlintTensor"]),
-        .testTarget(name: "FlintScriptTests", dependencies: ["FlintScript", "FlintLoader", "FlintTestSupport"]),
+        .testTarget(name: "FlintScriptTests", dependencies: ["FlintScript", "FlintOperators", "FlintLoader", "FlintTestSupport"]),
     ]
 )

@@ -162,7 +162,11 @@ package enum ArgumentTree {
             }
             return .dict(dict)
         case (.tensor, _):
-            return .tensor(try TensorLiteralJSON.tensor(json, at: spec))
+            do {
+                return .tensor(try TensorLiteral.make(try tensorElements(json, at: spec), dtype: nil))
+            } catch let error as OperatorError {
+                throw invalid("\(spec): \(error.message)")
+            }
         case (.any, _), (.number, _):
             switch json {
             case .integer(let i): return .int(i)
@@ -175,6 +179,17 @@ package enum ArgumentTree {
         default: break
         }
         throw invalid("\(spec): JSON value does not fit the parameter type \(type)")
+    }
+
+    /// JSON given for a Tensor parameter as the nested values `torch.tensor` takes.
+    private static func tensorElements(_ json: JSONText, at spec: String) throws -> ScriptValue {
+        switch json {
+        case .integer(let i): return .int(i)
+        case .number(let d): return .double(d)
+        case .bool(let b): return .bool(b)
+        case .array(let items): return .list(try items.map { try tensorElements($0, at: spec) }, elementType: nil)
+        default: throw invalid("\(spec): tensor elements must be numbers or booleans")
+        }
     }
 
     static func invalid(_ message: String) -> FlintError {
@@ -247,42 +262,6 @@ extension Optional {
     fileprivate func unwrapOr(_ error: @autoclosure () -> some Error) throws -> Wrapped {
         guard let self else { throw error() }
         return self
-    }
-}
-
-/// `json:[[1, 2], [3, 4]]` given for a Tensor parameter: a float32 tensor if any number has a fraction or
-/// exponent, else int64; booleans give bool.
-enum TensorLiteralJSON {
-    static func tensor(_ json: JSONText, at spec: String) throws -> Tensor {
-        var shape: [Int] = []
-        var probe = json
-        while case .array(let items) = probe {
-            shape.append(items.count)
-            guard let first = items.first else { break }
-            probe = first
-        }
-        var leaves: [JSONText] = []
-        func walk(_ j: JSONText, _ depth: Int) throws {
-            if depth == shape.count { leaves.append(j); return }
-            guard case .array(let items) = j, items.count == shape[depth] else { throw ArgumentTree.invalid("\(spec): ragged nested list") }
-            for item in items { try walk(item, depth + 1) }
-        }
-        try walk(json, 0)
-        let isFloat = leaves.contains { if case .number = $0 { true } else { false } }
-        let isBool = !leaves.isEmpty && leaves.allSatisfy { if case .bool = $0 { true } else { false } }
-        let dtype: DType = isBool ? .bool : isFloat ? .float32 : .int64
-        let result = Tensor.zeros(shape, dtype: dtype)
-        let flat = try result.reshape([-1])
-        for (i, leaf) in leaves.enumerated() {
-            let scalar: Scalar = switch leaf {
-            case .integer(let v): .int(v)
-            case .number(let v): .double(v)
-            case .bool(let v): .bool(v)
-            default: throw ArgumentTree.invalid("\(spec): tensor elements must be numbers or booleans")
-            }
-            try flat.select(dim: 0, index: i).copy(from: scalar.tensor(dtype))
-        }
-        return result
     }
 }
 

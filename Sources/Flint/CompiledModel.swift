@@ -7,6 +7,9 @@ import FlintValues
 /// A module's archive compiled for running (what `flint run` and `flint bench` use).
 package final class CompiledModel: @unchecked Sendable {
     package let program: Program
+    /// Methods already resolved by path, so a `forward` per request is one dictionary lookup.
+    private var methods: [String: Method] = [:]
+    private let lock = Lock()
 
     init(program: Program) { self.program = program }
 
@@ -34,9 +37,12 @@ package final class CompiledModel: @unchecked Sendable {
 
     /// The method at a dotted path (`forward`, `encoder.forward`, an exported method).
     package func method(_ path: String) throws -> Method {
+        if let known = lock.withLock({ methods[path] }) { return known }
         do {
             let (object, handle) = try program.resolve(method: path)
-            return Method(path: path, object: object, handle: handle, program: program)
+            let method = Method(path: path, object: object, handle: handle, program: program)
+            lock.withLock { methods[path] = method }
+            return method
         } catch {
             throw FlintError(compiling: error)
         }

@@ -283,14 +283,6 @@ package final class Program: @unchecked Sendable {
         debugTables[record] = table
         return table
     }
-
-    /// The user's original source line for a position in printed code, when the archive has debug records.
-    func originalLine(record: String, location: SourceLocation) -> SourceRangeTable.Location? {
-        lock.withLock {
-            guard let table = debugTable(record), let entry = table.entry(atCodeOffset: location.offset) else { return nil }
-            return table.location(of: entry)
-        }
-    }
 }
 
 /// A compiled method, as handed to callers outside the runtime.

@@ -55,7 +55,7 @@ import Testing
         let original = try Data(contentsOf: URL(fileURLWithPath: fixture(name)))
         let path = temporaryPath("flipped-" + name)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var random = SplitMix64(seed: 42)
+        var random = SeededGenerator(seed: 42)
         for _ in 0..<300 {
             var bytes = original
             let position = Int(random.next() % UInt64(bytes.count))
@@ -69,7 +69,7 @@ import Testing
     /// pickle, code or tensor readers instead of being caught by the CRC.
     @Test(arguments: ["data.pkl", "constants.pkl", "code/__torch__.py", "version"])
     func mutatedRecordsBehindValidChecksums(_ record: String) throws {
-        var random = SplitMix64(seed: 7)
+        var random = SeededGenerator(seed: 7)
         let path = temporaryPath("mutated-\(record.replacingOccurrences(of: "/", with: "_"))")
         defer { try? FileManager.default.removeItem(atPath: path) }
         for name in ["small_cnn_scripted.pt", "containers_scripted.pt", "enum_and_namedtuple_scripted.pt", "lstm_scripted.pt"] {

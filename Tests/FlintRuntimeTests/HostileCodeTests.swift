@@ -41,7 +41,7 @@ import Testing
 
     @Test(arguments: ["small_cnn_scripted.pt", "containers_scripted.pt", "enum_and_namedtuple_scripted.pt", "exported_methods_scripted.pt", "setstate_scripted.pt"])
     func mutatedCodeNeverCrashes(_ name: String) throws {
-        var random = SplitMix64(seed: 11)
+        var random = SeededGenerator(seed: 11)
         let path = temporaryPath("mutated-\(name)")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let base = try TestZipWriter(copying: fixture(name))

@@ -77,19 +77,6 @@ enum PythonArithmetic {
         return (floorDiv, mod)
     }
 
-    /// `int ** int` with a non-negative exponent, wrapping as int64 does.
-    static func power(_ base: Int64, _ exponent: Int64) -> Int64 {
-        var result: Int64 = 1
-        var b = base
-        var e = exponent
-        while e > 0 {
-            if e & 1 == 1 { result = result &* b }
-            b = b &* b
-            e >>= 1
-        }
-        return result
-    }
-
     /// `float` → `int` as Python truncates, refusing what has no integer value.
     static func truncate(_ value: Double) throws -> Int64 {
         guard value.isFinite else {

@@ -173,8 +173,10 @@ extension Tensor {
 }
 
 /// `torch.tensor(nested lists)` and `tensor.tolist()`.
-enum TensorLiteral {
-    static func make(_ value: ScriptValue, dtype: DType?) throws -> Tensor {
+package enum TensorLiteral {
+    /// A tensor from nested lists of ints, floats or bools: float32 if any element is a float, bool if
+    /// all are bools, else int64 (unless `dtype` is given). Throws for ragged nesting.
+    package static func make(_ value: ScriptValue, dtype: DType?) throws -> Tensor {
         var shape: [Int] = []
         var probe = value
         while let items = probe.sequence {

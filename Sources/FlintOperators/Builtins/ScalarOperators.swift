@@ -24,11 +24,11 @@ extension OperatorDefinitions {
             return fmod(b + fmod(a, b), b)
         })
         arithmetic("fmod", int: nil, float: { fmod($0, $1) })
-        arithmetic("mathremainder", int: nil, float: { Foundationless.ieeeRemainder($0, $1) })
+        arithmetic("mathremainder", int: nil, float: { $0.remainder(dividingBy: $1) })
         arithmetic("__round_to_zero_floordiv", int: { guard $1 != 0 else { throw OperatorError("ZeroDivisionError: integer division or modulo by zero") }; return $0 == .min && $1 == -1 ? .min : $0 / $1 }, float: { ($0 / $1).rounded(.towardZero) })
         arithmetic("pow", int: { b, e in
             guard e >= 0 else { throw OperatorError("Integers to negative integer powers are not allowed.") }
-            return PythonArithmetic.power(b, e)
+            return Power().integer(b, e)
         }, float: { Double.pow($0, $1) })
         arithmetic("atan2", int: nil, float: { Double.atan2(y: $0, x: $1) })
         arithmetic("copysign", int: nil, float: { copysign($0, $1) })
@@ -219,11 +219,6 @@ extension OperatorDefinitions {
             return .tuple([.double(q), .double(r)])
         }
     }
-}
-
-/// IEEE remainder without Foundation.
-enum Foundationless {
-    static func ieeeRemainder(_ a: Double, _ b: Double) -> Double { a.remainder(dividingBy: b) }
 }
 
 extension String {

@@ -44,8 +44,6 @@ package final class OperatorRegistry: @unchecked Sendable {
     /// Qualified names with an implementation.
     package var implementedNames: [String] { Array(bodies.keys) }
 
-    /// Whether an operator name has any schema.
-    package func isKnown(_ name: String) -> Bool { TorchSchemaTable.isKnown(name) || extraOverloads[name] != nil }
 }
 
 /// torch's schema table. Lines are indexed by operator name once (a string scan); each operator's
@@ -82,8 +80,6 @@ package enum TorchSchemaTable {
         return schemas
     }
 
-    /// Whether torch registers an operator of this name.
-    package static func isKnown(_ name: String) -> Bool { index.lines[name] != nil }
 
     /// The overloads of `name` none of whose arguments is a tensor (the scalar, list and string builtins).
     package static func nonTensorOverloads(of name: String) -> [OperatorSchema] {

@@ -9,14 +9,7 @@ extension OperatorDefinitions {
             // (input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
             define("aten::\(name).input") { c in
                 let input = try c.tensor(0, "input")
-                let hidden = cell == .lstm ? try c.tensors(1, "hx") : [try c.tensor(1, "hx")]
-                let layers = try c.int(4, "num_layers")
-                let bidirectional = try c.bool(7, "bidirectional")
-                if try c.bool(6, "train") && c.double(5, "dropout") > 0 {
-                    throw OperatorError("\(name) with dropout in training mode is not supported (call model.eval() before saving)")
-                }
-                let weights = try RecurrentWeights.split(
-                    c.tensors(2, "params"), layers: layers, directions: bidirectional ? 2 : 1, hasBiases: c.bool(3, "has_biases"))
+                let (hidden, weights, layers, bidirectional) = try Self.recurrentArguments(c, from: 1, cell: cell, name: name)
                 let (output, states) = try input.recurrent(
                     cell, hidden: hidden, weights: weights, layers: layers, bidirectional: bidirectional, batchFirst: c.bool(8, "batch_first"))
                 return .tuple([.tensor(output)] + states.map { .tensor($0) })
@@ -94,14 +87,7 @@ extension OperatorDefinitions {
             define("aten::\(name).data") { c in
                 let data = try c.tensor(0, "data")
                 let batchSizes = try c.tensor(1, "batch_sizes").to(.int64).scalars(as: Int64.self).map(Int.init)
-                let hidden = cell == .lstm ? try c.tensors(2, "hx") : [try c.tensor(2, "hx")]
-                let layers = try c.int(5, "num_layers")
-                let bidirectional = try c.bool(8, "bidirectional")
-                if try c.bool(7, "train") && c.double(6, "dropout") > 0 {
-                    throw OperatorError("\(name) with dropout in training mode is not supported (call model.eval() before saving)")
-                }
-                let weights = try RecurrentWeights.split(
-                    c.tensors(3, "params"), layers: layers, directions: bidirectional ? 2 : 1, hasBiases: c.bool(4, "has_biases"))
+                let (hidden, weights, layers, bidirectional) = try Self.recurrentArguments(c, from: 2, cell: cell, name: name)
                 // Each sequence runs on its own, over its own length; outputs go back to packed order.
                 let batch = batchSizes.first ?? 0
                 let lengths = (0..<batch).map { b in batchSizes.filter { $0 > b }.count }
@@ -127,5 +113,23 @@ extension OperatorDefinitions {
             }
         }
         define("aten::cpu") { c in .tensor(try c.tensor(0, "self")) }
+    }
+}
+
+extension OperatorDefinitions {
+    /// The arguments the padded (`.input`) and packed (`.data`) recurrent overloads share, in the order
+    /// `hx, params, has_biases, num_layers, dropout, train, bidirectional` starting at position `first`.
+    static func recurrentArguments(
+        _ c: Arguments, from first: Int, cell: RecurrentCell, name: String
+    ) throws -> (hidden: [Tensor], weights: [RecurrentWeights], layers: Int, bidirectional: Bool) {
+        let hidden = cell == .lstm ? try c.tensors(first, "hx") : [try c.tensor(first, "hx")]
+        let layers = try c.int(first + 3, "num_layers")
+        let bidirectional = try c.bool(first + 6, "bidirectional")
+        if try c.bool(first + 5, "train") && c.double(first + 4, "dropout") > 0 {
+            throw OperatorError("\(name) with dropout in training mode is not supported (call model.eval() before saving)")
+        }
+        let weights = try RecurrentWeights.split(
+            c.tensors(first + 1, "params"), layers: layers, directions: bidirectional ? 2 : 1, hasBiases: c.bool(first + 2, "has_biases"))
+        return (hidden, weights, layers, bidirectional)
     }
 }
