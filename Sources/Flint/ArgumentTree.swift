@@ -102,25 +102,33 @@ package enum ArgumentTree {
     package static func argument(spec: String, type: ScriptType) throws -> ScriptValue {
         if spec == "none" { return .none }
         if spec.hasPrefix("int:") {
-            guard let value = Int64(spec.dropFirst(4)) else { throw invalid("'\(spec)' is not an int") }
+            guard let value = Int64(spec.dropFirst(4)) else { throw ArgumentTreeUsageError(message: "'\(spec)' is not an int (int:3)") }
             return .int(value)
         }
         if spec.hasPrefix("float:") {
             let text = String(spec.dropFirst(6))
-            guard let value = Double(text) ?? ["inf": Double.infinity, "-inf": -.infinity, "nan": .nan][text] else { throw invalid("'\(spec)' is not a float") }
+            guard let value = Double(text) ?? ["inf": Double.infinity, "-inf": -.infinity, "nan": .nan][text] else { throw ArgumentTreeUsageError(message: "'\(spec)' is not a float (float:2.5, float:nan, float:inf)") }
             return .double(value)
         }
         if spec.hasPrefix("bool:") {
             switch spec.dropFirst(5).lowercased() {
             case "true", "1": return .bool(true)
             case "false", "0": return .bool(false)
-            default: throw invalid("'\(spec)' is not a bool (true or false)")
+            default: throw ArgumentTreeUsageError(message: "'\(spec)' is not a bool (bool:true or bool:false)")
             }
         }
         if spec.hasPrefix("str:") { return .string(String(spec.dropFirst(4))) }
         if spec.hasPrefix("json:") {
-            let json = try JSONText.parse(String(spec.dropFirst(5)))
+            let json: JSONText
+            do {
+                json = try JSONText.parse(String(spec.dropFirst(5)))
+            } catch let error as FlintError {
+                throw ArgumentTreeUsageError(message: "'\(spec)' is not valid JSON: \(error.message)")
+            }
             return try fromJSON(json, type, at: spec)
+        }
+        if spec.hasSuffix(".npz") {
+            throw ArgumentTreeUsageError(message: "'\(spec)' is an .npz archive: --input takes one argument; pass the archive with --inputs")
         }
         if spec.hasSuffix(".npy") {
             let bytes = try readFile(spec)
@@ -229,18 +237,6 @@ package enum ArgumentTree {
         case .object(let object):
             return try zip(object.type.attributes, object.slots).flatMap { try flatten($1, key: "\(key).\($0.name)") }
         case .enumValue(let member): return try flatten(member.value, key: key)
-        }
-    }
-
-    /// The result as `flint run` prints it: tensors in libtorch's format, other values as TorchScript prints them.
-    package static func display(_ value: ScriptValue) -> String {
-        switch value {
-        case .tensor(let t): return t.description
-        case .tuple(let items) where items.contains(where: { $0.tensor != nil }):
-            return "(" + items.map(display).joined(separator: ",\n") + ")"
-        case .list(let list) where list.elements.contains(where: { $0.tensor != nil }):
-            return "[" + list.elements.map(display).joined(separator: ",\n") + "]"
-        default: return value.pythonString(quoted: false)
         }
     }
 }

@@ -23,6 +23,15 @@ package final class CompiledModel: @unchecked Sendable {
         /// Parameters after `self`, with their declared types.
         package var parameters: [(name: String, type: ScriptType, hasDefault: Bool)] { handle.parameters }
         package var returnType: ScriptType { handle.returnType }
+        /// Whether the declared result is a tuple, list or dict (several arrays when flattened).
+        package var returnsContainer: Bool {
+            var type = handle.returnType
+            if case .optional(let inner) = type { type = inner }
+            switch type {
+            case .tuple, .list, .dict: return true
+            default: return false
+            }
+        }
 
         /// Runs the method. Throws ``FlintError`` of kind `.scriptError` (with the TorchScript traceback)
         /// or `.invalidInput`.

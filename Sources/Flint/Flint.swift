@@ -1,7 +1,11 @@
 @_exported import FlintTensor
 import FlintLoader
 
-#if canImport(Foundation)
+// `URL` comes from FoundationEssentials where it exists (Linux): the full Foundation would link ICU's
+// data (about 40 MB) into every program that uses Flint, for one type.
+#if canImport(FoundationEssentials)
+import struct FoundationEssentials.URL
+#elseif canImport(Foundation)
 import struct Foundation.URL
 #endif
 
@@ -35,7 +39,7 @@ package func loadForInspection(_ path: String) throws -> Module {
     }
 }
 
-#if canImport(Foundation)
+#if canImport(FoundationEssentials) || canImport(Foundation)
 /// Loads the TorchScript archive at a file URL. See ``load(_:)-(String)``.
 public func load(_ url: URL) throws -> Module {
     try load(url.path)

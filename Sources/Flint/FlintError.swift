@@ -26,7 +26,7 @@ public struct FlintError: Error, CustomStringConvertible, Sendable {
     /// What kind of failure this is.
     public let kind: Kind
     /// The file the error concerns.
-    public internal(set) var file: String?
+    public package(set) var file: String?
     /// The archive record (path inside the archive's top folder), when one is concerned.
     public let record: String?
     /// What was wrong. For `.scriptError`, the whole TorchScript traceback ending in the exception.

@@ -6,7 +6,7 @@ import FlintLoader
 /// A `Module` is immutable once loaded; its tensors view the archive's memory-mapped weights.
 public final class Module: @unchecked Sendable {
     let model: ScriptModel
-    private let object: ScriptObject
+    let object: ScriptObject
     /// The compiled archive, shared by the root and its submodules; nil when loaded only to be inspected.
     let compiled: CompiledModel?
     /// Attribute names from the root to this module (empty for the root).
@@ -78,4 +78,9 @@ extension Module {
 
     /// Identifies the underlying module object: two `Module` values for the same submodule share it.
     public var identity: ObjectIdentifier { ObjectIdentifier(object) }
+}
+
+extension Module {
+    /// Whether the archive also carries lite-interpreter bytecode (`_save_for_lite_interpreter`, `.ptl`).
+    package var hasLiteInterpreterBytecode: Bool { model.archive.hasRecord("bytecode.pkl") }
 }

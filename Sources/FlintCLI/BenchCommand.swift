@@ -1,6 +1,5 @@
 import ArgumentParser
 import Flint
-import Foundation
 import FlintRuntime
 
 /// `flint bench MODEL [--method NAME] [--input SPEC]... [--inputs IN.npz] [--warmup N] [--iters N] [--threads N] [--json]`.
@@ -31,13 +30,23 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         if profile { OperatorProfiler.enable() }
         let loadStart = monotonicSeconds()
-        let (method, arguments) = try invocation.prepare()
+        let (method, arguments) = try invocation.prepare(for: Self.self)
         let loadMilliseconds = (monotonicSeconds() - loadStart) * 1000
         var times: [Double] = []
         do {
-            for _ in 0..<warmup { _ = try method(arguments) }
+            defer { Progress.shared.finish() }
+            for i in 0..<warmup {
+                if i == 0 || i % 16 == 0 { Progress.shared.update("warm-up \(i + 1)/\(warmup)", restart: i == 0) }
+                _ = try method(arguments)
+            }
             OperatorProfiler.reset()
-            for _ in 0..<iters {
+            var lastStatus = -1.0
+            for i in 0..<iters {
+                // The status text (a median over the times so far) is refreshed at most five times a second.
+                if i == 0 || monotonicSeconds() - lastStatus > 0.2 {
+                    Progress.shared.update("iteration \(i + 1)/\(iters)" + (times.isEmpty ? "" : ", median \(fixed(Self.median(times), 3)) ms"), restart: i == 0)
+                    lastStatus = monotonicSeconds()
+                }
                 let start = monotonicSeconds()
                 _ = try method(arguments)
                 times.append((monotonicSeconds() - start) * 1000)
@@ -64,7 +73,7 @@ struct BenchCommand: ParsableCommand {
             for entry in entries.prefix(25) {
                 let perIteration = entry.seconds * 1000 / Double(iters)
                 let share = total > 0 ? entry.seconds / total * 100 : 0
-                print("  " + String(format: "%8.3f ms %5.1f%%  %6d calls  ", perIteration, share, entry.calls / iters) + entry.operation)
+                print("  " + pad(fixed(perIteration, 3), 8) + " ms " + pad(fixed(share, 1), 5) + "%  " + pad(String(entry.calls / iters), 6) + " calls  " + entry.operation)
             }
         }
         if json {
@@ -79,6 +88,11 @@ struct BenchCommand: ParsableCommand {
                 print(name.padding(12) + formatted(value))
             }
         }
+    }
+
+    private static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     private func formatted(_ value: Double) -> String {

@@ -1,16 +1,37 @@
 import ArgumentParser
+import Flint
 
 /// The `flint` command line.
 struct FlintCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flint",
         abstract: "Run PyTorch TorchScript archives without libtorch.",
+        discussion: "Shell completions: flint --generate-completion-script bash|zsh|fish. Manual page: docs/man/flint.1.",
+        version: versionText,
         subcommands: [InspectCommand.self, RunCommand.self, BenchCommand.self])
+
+    /// `flint --version`: Flint's version, what it reads, and the kernels chosen for this machine.
+    static var versionText: String {
+        let threads = KernelISA.defaultThreadCount
+        return """
+            flint \(FlintVersion.flint)
+            operator schemas: torch \(FlintVersion.torchSchemas)
+            archives: TorchScript (torch.jit.save), file format versions up to \(FlintVersion.newestArchiveVersion)
+            kernels: \(FlintVersion.kernelISA), \(threads) thread\(threads == 1 ? "" : "s") by default
+            """
+    }
 }
 
 /// A failure to report on stderr with exit status 1.
 struct CommandFailure: Error {
     let message: String
+}
+
+/// A usage mistake found after parsing (a malformed `--input` spec...): reported with the subcommand's
+/// usage, exit status 2.
+struct UsageError: Error {
+    let message: String
+    let command: ParsableCommand.Type
 }
 
 #if canImport(Glibc)

@@ -2,11 +2,13 @@ import ArgumentParser
 import Flint
 import FlintRuntime
 
-/// `flint inspect MODEL [--json]`: the module hierarchy, tensors, methods and format version.
+/// `flint inspect MODEL [--json] [--ops]`: how to call the model (method signatures), a one-line summary,
+/// then the module hierarchy with parameters and buffers; `--ops` prints only the operator table.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Show a TorchScript archive's modules, parameters, buffers and methods.")
+        abstract: "Show how to call a TorchScript archive's methods, and its modules, parameters and buffers.",
+        discussion: "The JSON fields are documented in docs/cli.md.")
 
     @Argument(help: "Path to a .pt archive written by torch.jit.save.")
     var model: String
@@ -14,10 +16,15 @@ struct InspectCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
-    @Flag(name: .long, help: "List every operator the model's code calls, with its schema and whether Flint supports it; exit 1 if any is missing.")
+    @Flag(name: .long, help: "Print only the operators the model's code calls, with their schemas and whether Flint supports them; exit 1 if any is missing.")
     var ops = false
 
+    @Flag(name: .long, help: "No status line on stderr.")
+    var quiet = false
+
     func run() throws {
+        Progress.shared.enable(quiet: quiet)
+        Progress.shared.update("loading \(model)")
         let module: Module
         do {
             module = try loadForInspection(model)
@@ -29,6 +36,7 @@ struct InspectCommand: ParsableCommand {
         var awaiting = module.classesAwaitingSetState
         var compileFailure = ""
         if !awaiting.isEmpty {
+            Progress.shared.update("compiling \(model)")
             do {
                 _ = try module.compile()
                 awaiting = module.classesAwaitingSetState
@@ -42,115 +50,48 @@ struct InspectCommand: ParsableCommand {
         } catch let error as FlintError {
             throw CommandFailure(message: error.description)
         }
-        let summary = WeightSummary(stateDict.map(\.tensor))
+        let summary = WeightSummary(stateDict.map(\.tensor), parameterElements: Self.parameterElements(module))
         if !awaiting.isEmpty {
             FileHandleOutput.standardError.write(
                 "note: \(awaiting.count) object(s) define __setstate__ (\(Set(awaiting).sorted().joined(separator: ", "))); "
                     + "their state could not be set by running the archive's code\(compileFailure), so it is not shown\n")
         }
-        let survey: OperatorSurvey?
+        Progress.shared.update("surveying operators")
+        let survey: Result<OperatorSurvey, FlintError>
         do {
-            survey = ops ? try module.operatorSurvey() : nil
+            survey = .success(try module.operatorSurvey())
         } catch let error as FlintError {
-            throw CommandFailure(message: error.description)
+            if ops { throw CommandFailure(message: error.description) }
+            survey = .failure(error)
         }
+        let schemas: Result<[FunctionSchema], FlintError>
+        do {
+            schemas = .success(try module.methodSchemas())
+        } catch let error as FlintError {
+            schemas = .failure(error)
+        }
+        Progress.shared.finish()
+        let report = InspectReport(model: model, module: module, stateDict: stateDict, summary: summary, survey: survey, schemas: schemas)
         if json {
-            print(jsonReport(module, stateDict: stateDict, summary: summary, survey: survey))
+            print(report.json(includeOperators: ops))
+        } else if ops, case .success(let survey) = survey {
+            print(report.operatorTable(survey), terminator: "")
         } else {
-            print(textReport(module, summary: summary), terminator: "")
-            if let survey { print(operatorReport(survey), terminator: "") }
+            print(report.text(), terminator: "")
         }
-        if let missing = survey?.missing, !missing.isEmpty {
-            throw CommandFailure(message: "Flint does not implement \(missing.count) operator(s) this model uses:\n"
-                + missing.map { "  \($0.schema)" }.joined(separator: "\n"))
+        if ops, case .success(let survey) = survey, !survey.missing.isEmpty {
+            throw CommandFailure(message: "Flint does not implement \(survey.missing.count) operator(s) this model uses:\n"
+                + survey.missing.map { "  \($0.schema)" }.joined(separator: "\n"))
         }
     }
 
-    private func operatorReport(_ survey: OperatorSurvey) -> String {
-        var out = "\noperators (\(survey.uses.count), \(survey.missing.count) missing):\n"
-        for use in survey.uses {
-            out += "  \(use.supported ? "supported" : "MISSING  ")  \(use.schema)  [\(use.callSites) call site\(use.callSites == 1 ? "" : "s")]\n"
+    /// Elements of every parameter (not buffer) in the module tree, each module counted once.
+    private static func parameterElements(_ root: Module) -> Int {
+        var total = 0
+        InspectReport.walk(root, path: "") { _, module in
+            total += module.ownParameters().reduce(0) { $0 + $1.tensor.elementCount }
         }
-        return out
-    }
-
-    private func jsonReport(_ module: Module, stateDict: [(name: String, tensor: Tensor)], summary: WeightSummary, survey: OperatorSurvey?) -> String {
-        var modules: [JSON] = []
-        walk(module, path: "") { path, child in
-            modules.append(.object([
-                ("name", .string(path)), ("type", .string(child.typeName)),
-                ("methods", .array(child.methods.map(JSON.string))),
-            ]))
-        }
-        let tensors: [JSON] = stateDict.map { entry in
-            .object([
-                ("name", .string(entry.name)),
-                ("shape", .array(entry.tensor.shape.map { .int($0) })),
-                ("dtype", .string(entry.tensor.dtype.name)),
-                ("strides", .array(entry.tensor.strides.map { .int($0) })),
-                ("storage_offset", .int(entry.tensor.storageOffset)),
-            ])
-        }
-        let report = JSON.object([
-            ("file", .string(model)),
-            ("version", .int(module.fileFormatVersion)),
-            ("type", .string(module.typeName)),
-            ("methods", .array(module.methods.map(JSON.string))),
-            ("tensors", .array(tensors)),
-            ("modules", .array(modules)),
-            ("weights_bytes", .int(summary.storageBytes)),
-            ("tensor_elements", .int(summary.elements)),
-            ("extra_files", .array(module.extraFileNames.map(JSON.string))),
-        ] + (survey.map { survey in
-            [("operators", JSON.array(survey.uses.map { use in
-                .object([("name", .string(use.name)), ("schema", .string(use.schema)), ("supported", .bool(use.supported)),
-                         ("call_sites", .int(use.callSites))])
-            }))]
-        } ?? []))
-        return report.serialized
-    }
-
-    private func textReport(_ module: Module, summary: WeightSummary) -> String {
-        var out = "\(model): TorchScript archive, file format version \(module.fileFormatVersion)\n"
-        out += "weights: \(summary.tensorCount) tensors, \(summary.elements) elements, "
-        out += "\(formatBytes(summary.storageBytes)) in \(summary.storageCount) storages\n"
-        if !module.extraFileNames.isEmpty { out += "extra files: \(module.extraFileNames.joined(separator: ", "))\n" }
-        out += "\n"
-        walk(module, path: "") { path, child in
-            let depth = path.isEmpty ? 0 : path.split(separator: ".").count
-            let indent = String(repeating: "  ", count: depth)
-            let label = path.isEmpty ? "(root)" : String(path.split(separator: ".").last!)
-            out += "\(indent)\(label): \(child.typeName)"
-            if !child.methods.isEmpty { out += "  methods: \(child.methods.joined(separator: ", "))" }
-            out += "\n"
-            for (name, tensor) in child.ownParameters() { out += tensorLine(indent, name, "parameter", tensor) }
-            for (name, tensor) in child.ownBuffers() { out += tensorLine(indent, name, "buffer", tensor) }
-        }
-        return out
-    }
-
-    private func tensorLine(_ indent: String, _ name: String, _ role: String, _ tensor: Tensor) -> String {
-        let name = name.padding(to: 24)
-        let role = role.padding(to: 10)
-        let dtype = tensor.dtype.name.padding(to: 9)
-        let layout = tensor.isContiguous ? "" : "  strides \(tensor.strides) offset \(tensor.storageOffset)"
-        return "\(indent)    \(name) \(role) \(dtype) \(tensor.shape)\(layout)\n"
-    }
-
-    /// Visits `module` and its submodules depth-first with their dotted paths, as `named_modules()` does
-    /// (a submodule reachable twice is listed under its first path only).
-    private func walk(_ module: Module, path: String, _ visit: (String, Module) -> Void) {
-        var seen = Set<ObjectIdentifier>()
-        var pending: [(String, Module)] = [(path, module)]
-        var budget = 1 << 20
-        while let (currentPath, current) = pending.popLast(), budget > 0 {
-            budget -= 1
-            visit(currentPath, current)
-            for (name, child) in current.namedChildren().reversed() {
-                let childPath = currentPath.isEmpty ? name : currentPath + "." + name
-                if seen.insert(child.identity).inserted { pending.append((childPath, child)) }
-            }
-        }
+        return total
     }
 }
 
@@ -160,8 +101,11 @@ struct WeightSummary {
     var elements = 0
     var storageBytes = 0
     var storageCount = 0
+    /// Elements of parameters alone (buffers such as batch-norm statistics excluded).
+    var parameterElements = 0
 
-    init(_ tensors: [Tensor]) {
+    init(_ tensors: [Tensor], parameterElements: Int) {
+        self.parameterElements = parameterElements
         var storages = Set<ObjectIdentifier>()
         for tensor in tensors {
             tensorCount += 1
@@ -185,6 +129,14 @@ func formatBytes(_ count: Int) -> String {
     }
     let rounded = (value * 10).rounded() / 10
     return "\(rounded) \(units[unit])"
+}
+
+/// `11.7M`, `25.6K`, `812`: a count as people read parameter totals.
+func formatCount(_ count: Int) -> String {
+    if count >= 1_000_000_000 { return fixed(Double(count) / 1e9, 1) + "B" }
+    if count >= 1_000_000 { return fixed(Double(count) / 1e6, 1) + "M" }
+    if count >= 10_000 { return fixed(Double(count) / 1e3, 1) + "K" }
+    return String(count)
 }
 
 extension String {

@@ -20,27 +20,61 @@ struct ModelInvocation: ParsableArguments {
     @Option(name: .long, help: "Worker threads for the kernels (default: FLINT_NUM_THREADS or the machine's cores).")
     var threads: Int?
 
+    @Flag(name: .long, help: "No status line on stderr (it is shown only on a terminal, for steps over a second).")
+    var quiet = false
+
     func validate() throws {
         if !inputs.isEmpty && inputArchive != nil { throw ValidationError("give the arguments either with --input or with --inputs, not both") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let inputArchive, inputArchive.lowercased().hasSuffix(".npy") {
+            throw ValidationError("--inputs takes an .npz archive of all the arguments; for one array use --input \(inputArchive)")
+        }
+        for spec in inputs where spec.lowercased().hasSuffix(".npz") {
+            throw ValidationError("--input takes one argument (x.npy, int:3, ...); for an .npz archive of the arguments use --inputs \(spec)")
+        }
     }
 
     /// Loads and compiles the model, resolves the method and decodes the inputs.
-    func prepare() throws -> (method: CompiledModel.Method, arguments: [ScriptValue]) {
-        if let threads { ThreadPool.setThreadCount(threads) }
+    func prepare(for command: ParsableCommand.Type) throws -> (method: CompiledModel.Method, arguments: [ScriptValue]) {
+        Progress.shared.enable(quiet: quiet)
+        if let threads {
+            let cores = KernelISA.defaultThreadCount
+            if threads > cores {
+                FileHandleOutput.standardError.write(
+                    "warning: --threads \(threads) is more than the \(cores) core\(cores == 1 ? "" : "s") of this machine; kernels will run slower, not faster\n")
+            }
+            ThreadPool.setThreadCount(threads)
+        }
+        defer { Progress.shared.finish() }
         do {
-            guard let compiled = try load(model).compiledModel else { throw CommandFailure(message: "\(model): not compiled") }
+            Progress.shared.update("loading \(model)")
+            let module = try loadForInspection(model)
+            Progress.shared.update("compiling \(model)")
+            let compiled: CompiledModel
+            do {
+                compiled = try module.compile()
+            } catch var error as FlintError {
+                error.file = model
+                throw error
+            }
             let method = try compiled.method(self.method)
             let parameters = method.parameters
             var arguments: [ScriptValue] = []
             if let inputArchive {
-                let arrays: [(key: String, value: NumPyArray.Value)]
+                Progress.shared.update("reading \(inputArchive)")
+                var arrays: [(key: String, value: NumPyArray.Value)]
                 do {
                     arrays = try NumPyArray.readArchive(path: inputArchive)
                 } catch let error as NumPyError {
                     throw CommandFailure(message: error.description)
                 }
-                arguments = try ArgumentTree.arguments(from: arrays, parameters: parameters)
+                arrays = Self.renamingPositionalArrays(arrays, archive: inputArchive)
+                do {
+                    arguments = try ArgumentTree.arguments(from: arrays, parameters: parameters)
+                } catch let error as FlintError where error.message.hasPrefix("missing input") {
+                    let keys = arrays.map(\.key)
+                    throw CommandFailure(message: error.message + " (\(inputArchive) has " + (keys.isEmpty ? "no arrays" : "keys: " + keys.joined(separator: ", ")) + ")")
+                }
             } else {
                 guard inputs.count <= parameters.count else {
                     throw CommandFailure(message: "\(self.method) takes \(parameters.count) argument(s) but \(inputs.count) were given")
@@ -49,7 +83,7 @@ struct ModelInvocation: ParsableArguments {
                     do {
                         arguments.append(try ArgumentTree.argument(spec: spec, type: parameter.type))
                     } catch let error as ArgumentTreeUsageError {
-                        throw ValidationError(error.message)
+                        throw UsageError(message: error.message, command: command)
                     } catch let error as NumPyError {
                         throw CommandFailure(message: error.description)
                     }
@@ -59,6 +93,21 @@ struct ModelInvocation: ParsableArguments {
         } catch let error as FlintError {
             throw CommandFailure(message: error.description)
         }
+    }
+
+    /// `np.savez(f, x, y)` names its arrays `arr_0`, `arr_1`: with no `argN` key present, they are taken as
+    /// the positional arguments, with a note.
+    private static func renamingPositionalArrays(_ arrays: [(key: String, value: NumPyArray.Value)], archive: String)
+        -> [(key: String, value: NumPyArray.Value)]
+    {
+        guard !arrays.isEmpty, !arrays.contains(where: { $0.key.hasPrefix("arg") }),
+            arrays.allSatisfy({ $0.key.hasPrefix("arr_") && Int($0.key.dropFirst(4)) != nil })
+        else { return arrays }
+        let renamed = arrays.map { (key: "arg" + $0.key.dropFirst(4), value: $0.value) }
+        FileHandleOutput.standardError.write(
+            "note: \(archive) has unnamed arrays (\(arrays.map(\.key).joined(separator: ", "))) as np.savez(f, x) writes them; "
+                + "using them as \(renamed.map(\.key).joined(separator: ", ")) (name them arg0, arg1, ... to silence this)\n")
+        return renamed
     }
 }
 

@@ -3,39 +3,91 @@ import Flint
 import FlintNumPy
 import FlintValues
 
-/// `flint run MODEL [--method NAME] [--input SPEC]... [--inputs IN.npz] [--output OUT.npz] [--threads N]`.
+/// `flint run MODEL [--method NAME] [--input SPEC]... [--inputs IN.npz] [--output OUT.npz|OUT.npy] [--full]
+/// [--topk K [--labels FILE]] [--threads N] [--quiet]`.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run one method of a TorchScript archive and print or save its result.",
         discussion: """
-            Exit status 0 on success; 1 with a TorchScript traceback on stderr when the model raises or the \
-            inputs don't fit the method's signature; 2 for usage errors.
+            Results print as Python's print() shows them, tensors over 1000 elements summarised with '...' \
+            (--full prints every element). Exit status 0 on success; 1 with a TorchScript traceback on stderr \
+            when the model raises or the inputs don't fit the method's signature; 2 for usage errors.
             """)
 
     @OptionGroup var invocation: ModelInvocation
 
-    @Option(name: .long, help: "Write the result to this .npz, flattened from key 'out' (out, out.0, out.1.boxes, ...).")
+    @Option(name: .long, help: "Write the result to a file instead of printing it: OUT.npz holds the whole result flattened from key 'out' (out, out.0, out.1.boxes, ...); OUT.npy holds a single tensor or number.")
     var output: String?
 
+    @Flag(name: .long, help: "Print every element of large tensors instead of summarising them.")
+    var full = false
+
+    @Option(name: .long, help: "Print the top K classes of a classifier's output ([classes] or [batch, classes]) with softmax probabilities.")
+    var topk: Int?
+
+    @Option(name: .long, help: "With --topk: a file of class names, one per line (or a JSON array).")
+    var labels: String?
+
+    func validate() throws {
+        if let output {
+            let lowered = output.lowercased()
+            guard lowered.hasSuffix(".npz") || lowered.hasSuffix(".npy") else {
+                throw ValidationError("--output must name an .npz file (the whole result) or an .npy file (a single tensor): '\(output)'")
+            }
+        }
+        if let topk, topk < 1 { throw ValidationError("--topk must be at least 1") }
+        if labels != nil && topk == nil { throw ValidationError("--labels goes with --topk K") }
+    }
+
     func run() throws {
-        let (method, arguments) = try invocation.prepare()
+        let (method, arguments) = try invocation.prepare(for: Self.self)
+        let writesSingleArray = output?.lowercased().hasSuffix(".npy") == true
+        if writesSingleArray, method.returnsContainer {
+            throw UsageError(message: "\(invocation.method) returns \(method.returnType): write it to an .npz file, not '\(output!)'", command: Self.self)
+        }
+        let labelNames = try labels.map(TopClasses.readLabels)
         let result: ScriptValue
         do {
+            Progress.shared.update("running \(invocation.method)")
+            defer { Progress.shared.finish() }
             result = try method(arguments)
         } catch let error as FlintError {
             throw CommandFailure(message: error.message)
         }
         if let output {
-            do {
-                try NumPyWriter.writeArchive(path: output, arrays: try ArgumentTree.flatten(result))
-            } catch let error as NumPyError {
-                throw CommandFailure(message: error.description)
-            } catch let error as FlintError {
-                throw CommandFailure(message: error.message)
-            }
+            try write(result, to: output, single: writesSingleArray)
+        } else if let topk {
+            print(try TopClasses(k: topk, labels: labelNames).text(result), terminator: "")
         } else {
-            print(ArgumentTree.display(result))
+            print(ResultPrinter(format: full ? .full : PythonTensorFormat()).text(result))
         }
     }
+
+    private func write(_ result: ScriptValue, to path: String, single: Bool) throws {
+        let arrays: [(key: String, value: NumPyArray.Value)]
+        do {
+            arrays = try ArgumentTree.flatten(result)
+            if single {
+                guard arrays.count == 1 else {
+                    throw CommandFailure(message: "the result holds \(arrays.count) arrays (\(arrays.map(\.key).joined(separator: ", "))): write it to an .npz file, not '\(path)'")
+                }
+                try NumPyWriter.writeArray(path: path, arrays[0].value)
+            } else {
+                try NumPyWriter.writeArchive(path: path, arrays: arrays)
+            }
+        } catch let error as NumPyError {
+            throw CommandFailure(message: error.description)
+        } catch let error as FlintError {
+            throw CommandFailure(message: error.message)
+        }
+        let described = arrays.map { key, value -> String in
+            switch value {
+            case .tensor(let t): return "\(single ? "" : key + " ")\(t.dtype == .bfloat16 ? "float32" : t.dtype.name) \(t.shape)"
+            case .string(let s): return "\(single ? "" : key + " ")str (\(s.count) characters)"
+            }
+        }
+        print("wrote \(path): " + (described.isEmpty ? "no arrays (the result is None)" : described.joined(separator: ", ")))
+    }
+
 }

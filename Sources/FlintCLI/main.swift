@@ -13,8 +13,15 @@ do {
     var command = try FlintCommand.parseAsRoot()
     try command.run()
 } catch let failure as CommandFailure {
+    Progress.shared.finish()
     FileHandleOutput.standardError.write("error: \(failure.message)\n")
     exit(1)
+} catch let usage as UsageError {
+    Progress.shared.finish()
+    let name = usage.command.configuration.commandName ?? ""
+    FileHandleOutput.standardError.write(
+        "Error: \(usage.message)\nUsage: " + FlintCommand.usageString(for: usage.command) + "\n  See 'flint \(name) --help' for more information.\n")
+    exit(2)
 } catch {
     let code = FlintCommand.exitCode(for: error)
     if code == .success {

@@ -70,3 +70,14 @@ package enum NumPyWriter {
     private static func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
     private static func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * UInt32($0))) & 0xFF) } }
 }
+
+extension NumPyWriter {
+    /// Writes one `.npy` file to `path`, as `numpy.save` does.
+    package static func writeArray(path: String, _ value: NumPyArray.Value) throws {
+        let bytes = try encode(value)
+        guard let file = fopen(path, "wb") else { throw NumPyError("\(path): cannot open for writing") }
+        defer { fclose(file) }
+        let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+        guard written == bytes.count else { throw NumPyError("\(path): write failed") }
+    }
+}

@@ -91,7 +91,10 @@ package final class Program: @unchecked Sendable {
         guard arguments.count <= declared else {
             throw ScriptError(kind: .badInput, message: "\(function.name)() takes \(declared) argument\(declared == 1 ? "" : "s") but \(arguments.count) were given")
         }
-        var bound: [ScriptValue] = [.object(object)] + arguments
+        var bound: [ScriptValue] = [.object(object)]
+        for (position, (argument, parameter)) in zip(arguments, function.parameters.dropFirst()).enumerated() {
+            bound.append(try MethodArgumentCheck.checked(argument, for: parameter, position: position + 1, in: function))
+        }
         for parameter in function.parameters.dropFirst(bound.count) {
             guard let value = parameter.defaultValue else {
                 throw ScriptError(kind: .badInput, message: "\(function.name)() is missing argument '\(parameter.name)' of type \(parameter.type)")

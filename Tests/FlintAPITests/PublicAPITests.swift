@@ -106,3 +106,32 @@ import Testing
         }
     }
 }
+
+/// Method schemas and the call-boundary type check, from Swift (issues #12 and #14).
+@Suite struct MethodSchemaTests {
+    static let signature = Fixtures.packageRoot.appendingPathComponent("Tests/Fixtures/cli/signature.pt").path
+
+    @Test func schemasDescribeHowToCallEachMethod() throws {
+        let module = try Flint.load(Self.signature)
+        let forward = try module.methodSchema("forward")
+        #expect(forward.description == "forward(self, x: Tensor, n: int = 2, scale: float = 0.5, mode: str = \"sum\") -> Tuple[Tensor, Tensor]")
+        #expect(forward.arguments.map(\.name) == ["x", "n", "scale", "mode"])
+        #expect(forward.arguments[1].defaultValue == "2")
+        #expect(forward.arguments[0].defaultValue == nil)
+        #expect(try module.methodSchemas().map(\.name) == ["forward", "describe"])
+    }
+
+    @Test func wronglyTypedArgumentsAreRefused() throws {
+        let module = try Flint.load(Self.signature)
+        do {
+            _ = try module.forward([.tensor(Tensor.ones([2])), .double(2.5)])
+            Issue.record("a float for an int parameter was accepted")
+        } catch let error as FlintError {
+            #expect(error.kind == .invalidInput)
+            #expect(error.message.contains("Expected a value of type 'int' for argument 'n' but instead found type 'float'."))
+        }
+        // An int where a float is declared is converted, as torch.jit does.
+        let result = try module.forward([.tensor(Tensor.ones([2])), .int(1), .int(2)])
+        #expect(try result.toTuple()[0].toTensor().item() == 4.0)
+    }
+}

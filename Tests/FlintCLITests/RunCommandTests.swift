@@ -11,7 +11,7 @@ import Testing
     @Test func printsTheResultWithoutOutputFile() throws {
         let result = try FlintProcess.run(["run", Self.path("model_cnn_traced.pt"), "--inputs", Self.path("model_cnn_traced.inputs.npz")])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("[ CPUFloatType{1,5} ]"))
+        #expect(result.stdout.hasPrefix("tensor([[") && result.stdout.hasSuffix("]])\n"), "\(result.stdout)")
     }
 
     @Test func usageErrorsExitWithTwo() throws {
@@ -32,7 +32,7 @@ import Testing
         let model = Self.path("model_cnn_traced.pt")
         for arguments in [
             ["run", model],  // missing argument
-            ["run", model, "--input", "int:3"],  // an int where a Tensor is declared... runs and the op rejects it
+            ["run", model, "--input", "int:3"],  // an int where a Tensor is declared: refused at the call boundary
             ["run", model, "--input", "json:[1,2]", "--input", "int:1"],  // too many arguments
             ["run", model, "--method", "no_such_method"],
             ["run", Self.path("missing.pt")],

@@ -50,6 +50,9 @@ package final class OperatorRegistry: @unchecked Sendable {
 /// overloads are parsed the first time they are asked for, so a load pays only for the operators its
 /// code calls.
 package enum TorchSchemaTable {
+    /// The torch release the table was generated from (`Tools/fixtures/make_schema_table.py`).
+    package static let torchVersion = "2.15"
+
     /// The schema text of each qualified name (`aten::add.Tensor`), as torch prints it.
     package static let textByQualifiedName: [String: String] = index.text
 

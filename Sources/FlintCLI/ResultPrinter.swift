@@ -1,0 +1,129 @@
+import Flint
+import FlintValues
+
+/// How `flint run` shows a result: tensors as Python's `print(tensor)` does with torch's default print
+/// options (summarised past 1000 elements unless `--full`), other values as TorchScript prints them, and
+/// containers of tensors as Python writes tuples, lists and dicts.
+struct ResultPrinter {
+    let format: PythonTensorFormat
+
+    func text(_ value: ScriptValue) -> String {
+        switch value {
+        case .tensor(let tensor): return format.string(tensor)
+        case .tuple(let items) where containsTensor(value):
+            return "(" + items.map(text).joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
+        case .list(let list) where containsTensor(value):
+            return "[" + list.elements.map(text).joined(separator: ", ") + "]"
+        case .dict(let dict) where containsTensor(value):
+            return "{" + zip(dict.keys, dict.values).map { "\($0.pythonString(quoted: true)): \(text($1))" }.joined(separator: ", ") + "}"
+        default: return value.pythonString(quoted: false)
+        }
+    }
+
+    private func containsTensor(_ value: ScriptValue) -> Bool {
+        switch value {
+        case .tensor: return true
+        case .tuple(let items): return items.contains(where: containsTensor)
+        case .list(let list): return list.elements.contains(where: containsTensor)
+        case .dict(let dict): return dict.values.contains(where: containsTensor)
+        default: return false
+        }
+    }
+}
+
+/// `flint run --topk K`: the K most probable classes of a classifier's output, by softmax over its last
+/// dimension, one block per row of a `[N, classes]` output.
+struct TopClasses {
+    let k: Int
+    let labels: [String]?
+
+    func text(_ result: ScriptValue) throws -> String {
+        guard let tensor = Self.firstTensor(result) else { throw CommandFailure(message: "--topk needs a tensor result; the method returned \(result.pythonString(quoted: true).prefix(80))") }
+        guard tensor.rank == 1 || tensor.rank == 2, tensor.dtype.isFloatingPoint, let classes = tensor.shape.last, classes > 0 else {
+            throw CommandFailure(message: "--topk needs a floating-point [classes] or [batch, classes] output; the result is \(tensor.dtype.name) \(tensor.shape)")
+        }
+        if let labels, labels.count != classes {
+            FileHandleOutput.standardError.write("warning: the labels file has \(labels.count) labels but the output has \(classes) classes\n")
+        }
+        let logits: [Double]
+        do {
+            logits = try tensor.to(.float64).contiguous().scalars(as: Double.self)
+        } catch {
+            throw CommandFailure(message: "--topk: cannot read the output: \(error)")
+        }
+        let rows = logits.count / classes
+        var out = ""
+        for row in 0..<rows {
+            let values = Array(logits[(row * classes)..<((row + 1) * classes)])
+            let largest = values.max() ?? 0
+            let exponentials = values.map { exp($0 - largest) }
+            let total = exponentials.reduce(0, +)
+            let ranked = values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }.prefix(k)
+            if rows > 1 { out += "row \(row):\n" }
+            out += "rank  class  probability  logit" + (labels == nil ? "" : "  label") + "\n"
+            for (rank, index) in ranked.enumerated() {
+                let label = labels.flatMap { index < $0.count ? "  " + $0[index] : "  ?" } ?? ""
+                out += pad(String(rank + 1), 4) + "  " + pad(String(index), 5) + "  " + pad(fixed(exponentials[index] / total, 6), 11)
+                    + "  " + fixed(values[index], 4) + label + "\n"
+            }
+        }
+        return out
+    }
+
+    private static func firstTensor(_ value: ScriptValue) -> Tensor? {
+        switch value {
+        case .tensor(let t): return t
+        case .tuple(let items): return items.lazy.compactMap(firstTensor).first
+        case .list(let list): return list.elements.lazy.compactMap(firstTensor).first
+        default: return nil
+        }
+    }
+
+    /// Labels from a text file (one per line; ImageNet's synset files and `imagenet_classes.txt`) or a
+    /// JSON array of strings.
+    static func readLabels(_ path: String) throws -> [String] {
+        guard let file = fopen(path, "rb") else { throw CommandFailure(message: "cannot open labels file '\(path)'") }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, file)
+            if n <= 0 { break }
+            bytes += buffer[0..<n]
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if text.drop(while: { $0 == " " || $0 == "\n" }).hasPrefix("["), case .array(let items)? = try? JSONText.parse(text) {
+            return items.map { item in
+                if case .string(let s) = item { return s }
+                return "\(item)"
+            }
+        }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            String($0.hasSuffix("\r") ? $0.dropLast() : $0)
+        }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        return lines
+    }
+}
+
+/// `%.Nf` without Foundation.
+func fixed(_ value: Double, _ digits: Int) -> String {
+    withVaList([value]) { arguments in
+        var buffer = [CChar](repeating: 0, count: 64)
+        _ = vsnprintf(&buffer, buffer.count, "%.\(digits)f", arguments)
+        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Right-aligns `text` in `width` columns.
+func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
