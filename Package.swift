@@ -39,13 +39,14 @@ let package = Package(
         .target(name: "FlintScript"),
         .target(name: "FlintValues", dependencies: ["FlintTensor", "FlintScript"]),
         .target(name: "FlintOperators", dependencies: ["FlintValues", "FlintTensor", "FlintScript"]),
-        .target(name: "FlintRuntime", dependencies: ["FlintOperators", "FlintLoader", "FlintValues", "FlintScript", "FlintTensor"]),
+        .target(name: "FlintGraph", dependencies: ["FlintOperators", "FlintValues", "FlintTensor"]),
+        .target(name: "FlintRuntime", dependencies: ["FlintGraph", "FlintOperators", "FlintLoader", "FlintValues", "FlintScript", "FlintTensor"]),
         .target(name: "FlintNumPy", dependencies: ["FlintZip", "FlintTensor"]),
         .target(
             name: "FlintLoader",
             dependencies: ["FlintZip", "FlintPickle", "FlintTensor", "FlintScript", "FlintValues"]
         ),
-        .target(name: "Flint", dependencies: ["FlintRuntime", "FlintOperators", "FlintLoader", "FlintValues", "FlintNumPy", "FlintTensor"]),
+        .target(name: "Flint", dependencies: ["FlintGraph", "FlintRuntime", "FlintOperators", "FlintLoader", "FlintValues", "FlintNumPy", "FlintTensor"]),
         .executableTarget(
             name: "FlintCLI",
             dependencies: [
@@ -59,7 +60,7 @@ let package = Package(
         .testTarget(name: "FlintPickleTests", dependencies: ["FlintPickle"]),
         .testTarget(name: "FlintTensorTests", dependencies: ["FlintTensor", "FlintOperators", "FlintValues", "FlintNumPy", "FlintTestSupport"]),
         .testTarget(name: "FlintLoaderTests", dependencies: ["FlintLoader", "FlintRuntime", "FlintTensor", "FlintTestSupport"]),
-        .testTarget(name: "FlintRuntimeTests", dependencies: ["FlintRuntime", "FlintOperators", "FlintLoader", "FlintValues", "FlintTensor", "FlintTestSupport"]),
+        .testTarget(name: "FlintRuntimeTests", dependencies: ["FlintRuntime", "FlintGraph", "FlintOperators", "FlintLoader", "FlintValues", "FlintTensor", "FlintTestSupport"]),
         .testTarget(name: "FlintAPITests", dependencies: ["Flint", "FlintTestSupport"]),
         .testTarget(name: "FlintCLITests", dependencies: ["FlintTestSupport", "FlintNumPy", "FlintTensor"]),
         .testTarget(name: "FlintScriptTests", dependencies: ["FlintScript", "FlintOperators", "FlintLoader", "FlintTestSupport"]),

@@ -1,3 +1,4 @@
+import FlintGraph
 import FlintLoader
 import FlintOperators
 import FlintRuntime
@@ -30,6 +31,28 @@ package final class CompiledModel: @unchecked Sendable {
             switch type {
             case .tuple, .list, .dict: return true
             default: return false
+            }
+        }
+
+        /// The graph the method runs as for these arguments (`flint inspect --graph`): as recorded, or as
+        /// optimised and planned; or why the method is interpreted instead.
+        package func graphText(_ arguments: [ScriptValue], optimized: Bool) throws -> String {
+            do {
+                if optimized {
+                    let executor = program.graphExecutor(for: handle, on: object)
+                    let complete = try program.completeArguments(handle, arguments)
+                    if executor.plan(for: complete) == nil { _ = try program.run(handle, on: object, arguments: arguments) }
+                    if let plan = executor.plan(for: complete) { return GraphPrinter.text(plan.graph) }
+                    return "# \(path) runs in the interpreter: \(executor.interpretedBecause ?? "no graph was built for these inputs")\n"
+                }
+                let recorder = TraceRecorder(arguments: arguments)
+                let result = try recorder.watching { try program.run(handle, on: object, arguments: arguments, useGraph: false) }
+                guard let graph = recorder.finish(result: result) else {
+                    return "# \(path) runs in the interpreter: \(recorder.failure ?? "")\n"
+                }
+                return GraphPrinter.text(graph)
+            } catch let error as ScriptError {
+                throw FlintError(error)
             }
         }
 

@@ -22,7 +22,32 @@ struct InspectCommand: ParsableCommand {
     @Flag(name: .long, help: "No status line on stderr.")
     var quiet = false
 
+    @Flag(name: .long, help: "Print the graph a method runs as for the given inputs (graphs are built per input shape): as recorded, or with --optimized as the optimiser left it.")
+    var graph = false
+
+    @Flag(name: .long, help: "With --graph: the graph after the optimiser's passes.")
+    var optimized = false
+
+    @Option(name: .long, help: "With --graph: the method (default forward).")
+    var method = "forward"
+
+    @Option(name: .customLong("input"), help: "With --graph: a positional argument, as for flint run (repeatable).")
+    var inputs: [String] = []
+
+    @Option(name: .customLong("inputs"), help: "With --graph: the arguments as an .npz tree, as for flint run.")
+    var inputArchive: String?
+
+    func validate() throws {
+        if graph && inputs.isEmpty && inputArchive == nil {
+            throw ValidationError("--graph needs the method's inputs (--input or --inputs): a graph is built for one input signature")
+        }
+        if !graph && (optimized || !inputs.isEmpty || inputArchive != nil || method != "forward") {
+            throw ValidationError("--optimized, --method, --input and --inputs go with --graph")
+        }
+    }
+
     func run() throws {
+        if graph { return try printGraph() }
         Progress.shared.enable(quiet: quiet)
         Progress.shared.update("loading \(model)")
         let module: Module
@@ -82,6 +107,19 @@ struct InspectCommand: ParsableCommand {
         if ops, case .success(let survey) = survey, !survey.missing.isEmpty {
             throw CommandFailure(message: "Flint does not implement \(survey.missing.count) operator(s) this model uses:\n"
                 + survey.missing.map { "  \($0.schema)" }.joined(separator: "\n"))
+        }
+    }
+
+    private func printGraph() throws {
+        var arguments = [model, "--method", method] + inputs.flatMap { ["--input", $0] }
+        if let inputArchive { arguments += ["--inputs", inputArchive] }
+        if quiet { arguments.append("--quiet") }
+        let invocation = try ModelInvocation.parse(arguments)
+        let (compiled, values) = try invocation.prepare(for: Self.self)
+        do {
+            print(try compiled.graphText(values, optimized: optimized), terminator: "")
+        } catch let error as FlintError {
+            throw CommandFailure(message: error.message)
         }
     }
 

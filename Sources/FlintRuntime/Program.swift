@@ -1,3 +1,4 @@
+import FlintGraph
 import FlintLoader
 import FlintOperators
 import FlintScript
@@ -19,6 +20,12 @@ package final class Program: @unchecked Sendable {
     private var attributeTypes: [String: [String: ScriptType]] = [:]
     private var sourceLines: [String: [Substring]] = [:]
     private var debugTables: [String: SourceRangeTable?] = [:]
+    private struct ExecutorKey: Hashable {
+        let object: ObjectIdentifier
+        let function: ObjectIdentifier
+    }
+    private var executors: [ExecutorKey: GraphExecutor] = [:]
+    private let executorLock = Lock()
     /// Operators found missing while compiling (reported together).
     var missingOperators: [MissingOperatorsError.Missing] = []
 
@@ -85,27 +92,51 @@ package final class Program: @unchecked Sendable {
         return try run(handle, on: object, arguments: arguments)
     }
 
-    package func run(_ handle: CompiledFunctionHandle, on object: ScriptObject, arguments: [ScriptValue]) throws -> ScriptValue {
+    /// Runs a resolved method; with `useGraph` (and unless `FLINT_GRAPH=0`) through its graph executor.
+    package func run(_ handle: CompiledFunctionHandle, on object: ScriptObject, arguments: [ScriptValue], useGraph: Bool = true) throws -> ScriptValue {
+        let function = handle.function
+        let bound = [.object(object)] + (try completeArguments(handle, arguments))
+        let interpret = { [self] (arguments: [ScriptValue]) throws -> ScriptValue in
+            do {
+                return try function.invoke([bound[0]] + arguments)
+            } catch var error as ScriptError {
+                render(&error)
+                throw error
+            }
+        }
+        guard useGraph && GraphExecutor.isEnabled else { return try interpret(Array(bound.dropFirst())) }
+        return try graphExecutor(for: function, on: object).run(Array(bound.dropFirst()), interpret: interpret)
+    }
+
+    /// The arguments after `self` as the method receives them: checked against the declared types (an int
+    /// for a float becomes a float) and completed with the defaults of the parameters not given.
+    package func completeArguments(_ handle: CompiledFunctionHandle, _ arguments: [ScriptValue]) throws -> [ScriptValue] {
         let function = handle.function
         let declared = function.parameters.count - 1
         guard arguments.count <= declared else {
             throw ScriptError(kind: .badInput, message: "\(function.name)() takes \(declared) argument\(declared == 1 ? "" : "s") but \(arguments.count) were given")
         }
-        var bound: [ScriptValue] = [.object(object)]
+        var bound: [ScriptValue] = []
         for (position, (argument, parameter)) in zip(arguments, function.parameters.dropFirst()).enumerated() {
             bound.append(try MethodArgumentCheck.checked(argument, for: parameter, position: position + 1, in: function))
         }
-        for parameter in function.parameters.dropFirst(bound.count) {
+        for parameter in function.parameters.dropFirst(bound.count + 1) {
             guard let value = parameter.defaultValue else {
                 throw ScriptError(kind: .badInput, message: "\(function.name)() is missing argument '\(parameter.name)' of type \(parameter.type)")
             }
             bound.append(value)
         }
-        do {
-            return try function.invoke(bound)
-        } catch var error as ScriptError {
-            render(&error)
-            throw error
+        return bound
+    }
+
+    /// The graph executor of one method on one object (its parameters are the graph's constants).
+    func graphExecutor(for function: CompiledFunction, on object: ScriptObject) -> GraphExecutor {
+        let key = ExecutorKey(object: ObjectIdentifier(object), function: ObjectIdentifier(function))
+        return executorLock.withLock {
+            if let known = executors[key] { return known }
+            let executor = GraphExecutor()
+            executors[key] = executor
+            return executor
         }
     }
 
@@ -304,5 +335,12 @@ extension Program {
     /// The method a call through an interface type reaches on an object's actual class.
     func methodForDynamicCall(_ name: String, of type: ClassType) throws -> CompiledFunction {
         try lock.withLock { try compiledMethod(name, of: type) }
+    }
+}
+
+extension Program {
+    /// The graph executor of a resolved method on its object (for `inspect --graph` and tests).
+    package func graphExecutor(for handle: CompiledFunctionHandle, on object: ScriptObject) -> GraphExecutor {
+        graphExecutor(for: handle.function, on: object)
     }
 }

@@ -42,8 +42,9 @@ import Testing
         #expect(Self.cases.count >= 150)
     }
 
-    @Test(arguments: cases)
-    func matchesLibtorch(_ c: Case) throws {
+    /// Each case through the graph path (`FLINT_GRAPH=first`) and through the interpreter alone (`FLINT_GRAPH=0`).
+    @Test(arguments: cases, ["first", "0"])
+    func matchesLibtorch(_ c: Case, graph: String) throws {
         let path = { (name: String) in Self.directory.appendingPathComponent(name).path }
         var runs: [[String]] = [["--inputs", path(c.inputs)]]
         if let specs = c.specs {
@@ -53,7 +54,7 @@ import Testing
             let output = FileManager.default.temporaryDirectory.appendingPathComponent("flint-\(c.name)-\(UUID().uuidString).npz").path
             defer { try? FileManager.default.removeItem(atPath: output) }
             let arguments = ["run", path(c.archive), "--method", c.method] + inputArguments + (c.expected == nil ? [] : ["--output", output])
-            let result = try FlintProcess.run(arguments)
+            let result = try FlintProcess.run(arguments, environment: ["FLINT_GRAPH": graph])
             if let error = c.error {
                 #expect(result.status == 1, "expected failure, got \(result.status)")
                 #expect(result.stderr.contains(error), "stderr lacks '\(error)':\n\(result.stderr)")

@@ -34,12 +34,14 @@ import Testing
         #expect(Self.entries.count >= 40)
     }
 
-    @Test(arguments: entries)
-    func matchesLibtorch(_ entry: Entry) throws {
+    /// Each model through the graph path (`FLINT_GRAPH=first`: recorded, optimised, and the answer taken
+    /// from the plan) and through the interpreter alone (`FLINT_GRAPH=0`).
+    @Test(arguments: entries, ["first", "0"])
+    func matchesLibtorch(_ entry: Entry, graph: String) throws {
         let path = { (name: String) in Self.directory.appendingPathComponent(name).path }
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("flint-zoo-\(entry.name)-\(UUID().uuidString).npz").path
         defer { try? FileManager.default.removeItem(atPath: output) }
-        let result = try FlintProcess.run(["run", path(entry.archive), "--inputs", path(entry.inputs), "--output", output])
+        let result = try FlintProcess.run(["run", path(entry.archive), "--inputs", path(entry.inputs), "--output", output], environment: ["FLINT_GRAPH": graph])
         try #require(result.status == 0, "flint run failed:\n\(result.stderr)")
         let got = Dictionary(uniqueKeysWithValues: try NumPyArray.readArchive(path: output).map { ($0.key, $0.value) })
         let want = try NumPyArray.readArchive(path: path(entry.expected))

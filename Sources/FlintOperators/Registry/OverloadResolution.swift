@@ -24,6 +24,14 @@ package enum ArgumentConversion: Sendable {
     case tupleToList
     /// A string where a `Device` is expected.
     case stringToDevice
+
+    /// Whether applying it to a tensor reads the tensor's data.
+    package var readsTensorData: Bool {
+        switch self {
+        case .tensorToInt, .tensorToFloat, .tensorToScalar, .toInt, .toFloat: true
+        default: false
+        }
+    }
 }
 
 /// One schema chosen for a call, with how each of its arguments is supplied.

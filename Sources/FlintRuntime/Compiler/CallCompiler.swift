@@ -1,3 +1,4 @@
+import FlintGraph
 import FlintLoader
 import FlintOperators
 import FlintScript
@@ -99,7 +100,7 @@ extension FunctionCompiler {
             default: nil
             }
             if name == "annotate", value.type == .tensor || value.type == .any, let conversion,
-                let body = program.registry.body(named: conversion)
+                let body = program.registry.body(named: conversion).map({ TraceRecorder.recording($0, operation: conversion) })
             {
                 let raw = value.evaluate
                 let trace = traceFrame(location)
@@ -138,6 +139,7 @@ extension FunctionCompiler {
         case "print":
             let values = try arguments.map { try compileExpression($0).evaluate }
             return Typed(evaluate: { frame in
+                TraceRecorder.noteUntraceable("the method prints")
                 let line = try values.map { try $0(frame).pythonString(quoted: false) }.joined(separator: " ")
                 print(line)
                 return .none

@@ -1,3 +1,4 @@
+import FlintGraph
 import FlintLoader
 import FlintOperators
 import FlintScript
@@ -373,6 +374,7 @@ struct FunctionCompiler {
             case .string(let s): elements = s.utf8.map { .string(String(decoding: [$0], as: UTF8.self)) }
             case .tensor(let t):
                 guard t.rank > 0 else { throw ScriptError(kind: .operatorFailed(operation: "for"), message: "iteration over a 0-d tensor", frames: [trace]) }
+                TraceRecorder.noteUntraceable("the method iterates over a tensor")
                 elements = try (0..<t.shape[0]).map { .tensor(try t.select(dim: 0, index: $0)) }
             case let other:
                 throw ScriptError(kind: .operatorFailed(operation: "for"), message: "'\(other.kindName)' object is not iterable", frames: [trace])
@@ -415,6 +417,7 @@ struct FunctionCompiler {
             let evaluate = object.evaluate
             let trace = traceFrame(target.location)
             return { frame, value in
+                TraceRecorder.noteUntraceable("the method writes attribute '\(name)'")
                 guard case .object(let o) = try evaluate(frame), let slot = o.type.slotIndex(of: name) else {
                     throw ScriptError(kind: .operatorFailed(operation: "setattr"), message: "object has no attribute '\(name)'", frames: [trace])
                 }
@@ -428,13 +431,13 @@ struct FunctionCompiler {
             let (containerEvaluate, keyEvaluate) = (container.evaluate, key.evaluate)
             let setItem: OperatorBody
             if container.type == .tensor {
-                guard let body = program.registry.body(named: "aten::index_put_") else { throw fail("tensor item assignment is not supported", target.location) }
+                guard let body = program.registry.body(named: "aten::index_put_").map({ TraceRecorder.recording($0, operation: "aten::index_put_") }) else { throw fail("tensor item assignment is not supported", target.location) }
                 setItem = { c in
                     let index: ScriptValue = .list([c[1]], elementType: "Optional[Tensor]")
                     return try body(Arguments([c[0], index, c[2], .bool(false)]))
                 }
             } else {
-                guard let body = program.registry.body(named: "aten::_set_item.t") else { throw fail("item assignment is not supported", target.location) }
+                guard let body = program.registry.body(named: "aten::_set_item.t").map({ TraceRecorder.recording($0, operation: "aten::_set_item.t") }) else { throw fail("item assignment is not supported", target.location) }
                 setItem = body
             }
             return { frame, value in

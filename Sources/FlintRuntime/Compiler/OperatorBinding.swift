@@ -1,3 +1,4 @@
+import FlintGraph
 import FlintOperators
 import FlintScript
 import FlintTensor
@@ -57,7 +58,8 @@ extension FunctionCompiler {
                 throw ScriptError(kind: .operatorFailed(operation: qualified), message: "operator \(qualified) is not implemented by Flint", frames: [trace])
             }, type: match.returnType)
         }
-        let body = Upgraders.apply(to: implementation, schema: schema, fileVersion: program.fileFormatVersion)
+        let body = TraceRecorder.recording(
+            Upgraders.apply(to: implementation, schema: schema, fileVersion: program.fileFormatVersion), operation: schema.qualifiedName)
         var sources: [Typed] = match.sources.map { source in
             switch source {
             case .positional(let i): arguments[i]
@@ -164,7 +166,8 @@ extension FunctionCompiler {
                     guard let body = registry.body(for: match.schema) else {
                         throw OperatorError("operator \(match.schema.qualifiedName) is not implemented by Flint")
                     }
-                    return (match, Upgraders.apply(to: body, schema: match.schema, fileVersion: version))
+                    return (match, TraceRecorder.recording(
+                        Upgraders.apply(to: body, schema: match.schema, fileVersion: version), operation: match.schema.qualifiedName))
                 }
                 var bound: [ScriptValue] = match.sources.map { source in
                     switch source {
@@ -201,6 +204,7 @@ final class DispatchCache: @unchecked Sendable {
 /// The implicit conversions of ``ArgumentConversion`` on values.
 enum Conversions {
     static func apply(_ conversion: ArgumentConversion, _ value: ScriptValue) throws -> ScriptValue {
+        if case .tensor(let t) = value, conversion.readsTensorData { TraceRecorder.noteDataRead(t, "a tensor is converted to a number") }
         switch conversion {
         case .tensorToInt, .toInt:
             if case .none = value { return value }

@@ -7,12 +7,13 @@ extension Tensor {
     /// `conv{1,2,3}d(self, weight, bias, stride, padding, dilation, groups)`. The input is
     /// `[N, C, *spatial]` (or unbatched `[C, *spatial]`), the weight `[O, C / groups, *kernel]`.
     public func convolution(
-        weight: Tensor, bias: Tensor?, stride: [Int], padding: [Int], dilation: [Int], groups: Int
+        weight: Tensor, bias: Tensor?, stride: [Int], padding: [Int], dilation: [Int], groups: Int, epilogue: FusedEpilogue = .identity
     ) throws -> Tensor {
         let spatial = weight.rank - 2
         guard (1...3).contains(spatial) else { throw TensorError("convolution: weight must be 3-D, 4-D or 5-D, got \(weight.rank)-D") }
         if rank == spatial + 1 {
-            return try unsqueeze(0).convolution(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups).squeeze(0)
+            let batched = FusedEpilogue(residual: try epilogue.residual?.unsqueeze(0), activation: epilogue.activation)
+            return try unsqueeze(0).convolution(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups, epilogue: batched).squeeze(0)
         }
         guard rank == spatial + 2 else {
             throw TensorError("Expected \(spatial + 1)D (unbatched) or \(spatial + 2)D (batched) input to conv\(spatial)d, but got input of size: \(shape)")
@@ -51,9 +52,17 @@ extension Tensor {
         }
         let geometry = ConvolutionGeometry(
             inputSpatial: inputSpatial, outputSpatial: outputSpatial, kernel: kernel, stride: stride, padding: padding, dilation: dilation)
-        if Tensor.isDepthwise(input: self, weight: weight, groups: groups) {
-            return try depthwiseConvolution(weight: weight, bias: bias, geometry: geometry)
+        if let residual = epilogue.residual, residual.shape != [n, outChannels] + outputSpatial {
+            throw TensorError("convolution: the fused residual has shape \(residual.shape), the output \([n, outChannels] + outputSpatial)")
         }
+        if Tensor.isDepthwise(input: self, weight: weight, groups: groups) {
+            let result = try depthwiseConvolution(weight: weight, bias: bias, geometry: geometry)
+            try epilogue.apply(to: result)
+            return result
+        }
+        // The epilogue goes into the float32 GEMMs' output write when the residual is laid out as the output.
+        let fusesEpilogue = dtype == .float32 && (epilogue.residual.map { $0.dtype == .float32 && $0.isContiguous } ?? true)
+        let residual = fusesEpilogue ? try epilogue.residual?.reshape([n, outChannels, outputSpatial.reduce(1, *)]) : nil
         let input = try contiguous()
         let weights = try weight.contiguous()
         let result = Tensor(uninitialized: [n, outChannels] + outputSpatial, dtype: dtype)
@@ -71,8 +80,12 @@ extension Tensor {
                 let x = try flatInput.select(dim: 0, index: image).narrow(dim: 0, start: g * channelsPerGroup, length: channelsPerGroup)
                 let y = try flatOutput.select(dim: 0, index: image).narrow(dim: 0, start: g * outPerGroup, length: outPerGroup)
                 let groupBias = try biasTensor?.narrow(dim: 0, start: g * outPerGroup, length: outPerGroup).contiguous()
+                let groupEpilogue = fusesEpilogue
+                    ? FusedEpilogue(residual: try residual?.select(dim: 0, index: image).narrow(dim: 0, start: g * outPerGroup, length: outPerGroup),
+                                    activation: epilogue.activation)
+                    : .identity
                 if geometry.isPointwise {
-                    try Tensor.gemm(w, x, into: y, rowBias: groupBias)
+                    try Tensor.gemm(w, x, into: y, rowBias: groupBias, fused: groupEpilogue)
                     continue
                 }
                 // Whole output rows per tile, sized so the slab stays in L2.
@@ -85,12 +98,13 @@ extension Tensor {
                 if dtype == .float32 && tiles < 2 * ThreadPool.shared.threadCount && patch * positions <= 1 << 22 {
                     let slab = Tensor(uninitialized: [patch, positions], dtype: .float32)
                     try Tensor.gatherPatches(input: x, geometry: geometry, start: 0, count: positions, into: slab)
-                    try Tensor.gemm(w, slab, into: y, rowBias: groupBias)
+                    try Tensor.gemm(w, slab, into: y, rowBias: groupBias, fused: groupEpilogue)
                     continue
                 }
                 if dtype == .float32 {
                     try Tensor.convolveTilesFloat(
-                        weights: w, input: x, output: y, bias: groupBias, geometry: geometry, positions: positions, patch: patch, tile: tile)
+                        weights: w, input: x, output: y, bias: groupBias, geometry: geometry, positions: positions, patch: patch, tile: tile,
+                        epilogue: groupEpilogue)
                     continue
                 }
                 let slab = Tensor(uninitialized: [patch, tile], dtype: dtype)
@@ -104,6 +118,7 @@ extension Tensor {
                 }
             }
         }
+        if !fusesEpilogue { try epilogue.apply(to: result) }
         return result
     }
 
@@ -121,7 +136,8 @@ extension Tensor {
     /// thread pool, each thread gathering its own patch slab and multiplying it single-threaded, with the
     /// bias fused into the GEMM's output write.
     static func convolveTilesFloat(
-        weights: Tensor, input: Tensor, output: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, positions: Int, patch: Int, tile: Int
+        weights: Tensor, input: Tensor, output: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, positions: Int, patch: Int, tile: Int,
+        epilogue fused: FusedEpilogue = .identity
     ) throws {
         let m = weights.shape[0]
         let packed = UnsafeMutableRawPointer.allocate(byteCount: flint_sgemm_pack_a_size(Int64(m), Int64(patch)), alignment: 64)
@@ -137,6 +153,9 @@ extension Tensor {
             epilogue.bias = UnsafePointer(bias.baseAddress.assumingMemoryBound(to: Float.self))
         }
         epilogue.activation = FLINT_ACTIVATION_NONE
+        fused.configure(&epilogue)
+        let residualBase = fused.residual.map { $0.baseAddress.assumingMemoryBound(to: Float.self) }
+        if let residual = fused.residual { epilogue.residual_row_stride = Int64(residual.strides[0]) }
         let tiles = (positions + tile - 1) / tile
         let outBase = output.baseAddress.assumingMemoryBound(to: Float.self)
         let outRowStride = Int64(output.strides[0])
@@ -154,6 +173,7 @@ extension Tensor {
                     failure = error
                     return
                 }
+                if let residualBase { localEpilogue.residual = UnsafePointer(residualBase + start) }
                 flint_sgemm_packed_a(
                     nil, Int64(m), Int64(count), Int64(patch), packed, slabBase, Int64(tile), 1, outBase + start, outRowStride, &localEpilogue)
             }

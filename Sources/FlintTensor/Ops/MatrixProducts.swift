@@ -97,7 +97,7 @@ extension Tensor {
     }
 
     /// `F.linear`: `self[..., in] × weight[out, in]ᵀ + bias[out]`, bias fused into the GEMM for float32.
-    public func linear(weight: Tensor, bias: Tensor?) throws -> Tensor {
+    public func linear(weight: Tensor, bias: Tensor?, epilogue: FusedEpilogue = .identity) throws -> Tensor {
         guard weight.rank == 2, rank >= 1 else { throw TensorError("linear: weight must be 2-D and input at least 1-D") }
         let inFeatures = weight.shape[1]
         guard shape[rank - 1] == inFeatures else {
@@ -107,14 +107,20 @@ extension Tensor {
         let result = dtype == .float32 && inFeatures > 0
             ? Tensor(uninitialized: [rows.shape[0], weight.shape[0]], dtype: dtype) : Tensor(zeros: [rows.shape[0], weight.shape[0]], dtype: dtype)
         let transposed = try weight.t()
+        let outputShape = Array(shape.dropLast()) + [weight.shape[0]]
+        if let residual = epilogue.residual, residual.shape != outputShape {
+            throw TensorError("linear: the fused residual has shape \(residual.shape), the output \(outputShape)")
+        }
         if let bias, dtype == .float32, bias.dtype == .float32, bias.rank == 1, bias.shape[0] == weight.shape[0] {
             let b = try bias.contiguous()
-            try Tensor.gemm(rows, transposed, into: result, columnBias: b)
+            let fused = FusedEpilogue(residual: try epilogue.residual?.reshape(result.shape), activation: epilogue.activation)
+            try Tensor.gemm(rows, transposed, into: result, columnBias: b, fused: fused)
         } else {
             try Tensor.gemm(rows, transposed, into: result)
             if let bias { try result.copy(from: result.add(bias)) }
+            try FusedEpilogue(residual: try epilogue.residual?.reshape(result.shape), activation: epilogue.activation).apply(to: result)
         }
-        return try result.reshape(Array(shape.dropLast()) + [weight.shape[0]])
+        return try result.reshape(outputShape)
     }
 
     // MARK: Kernels
@@ -122,9 +128,15 @@ extension Tensor {
     /// `c = a × b` for 2-D views `a` `[m, k]`, `b` `[k, n]` and a contiguous `c` `[m, n]` of their dtype.
     static func gemm(
         _ a: Tensor, _ b: Tensor, into c: Tensor, columnBias: Tensor? = nil, rowBias: Tensor? = nil,
-        pool: ThreadPool? = ThreadPool.shared
+        pool: ThreadPool? = ThreadPool.shared, fused: FusedEpilogue = .identity
     ) throws {
         let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
+        let residualFits = fused.residual.map { $0.dtype == .float32 && $0.shape == c.shape && $0.strides[1] == 1 } ?? true
+        if !fused.isIdentity && (a.dtype != .float32 || !residualFits) {
+            try gemm(a, b, into: c, columnBias: columnBias, rowBias: rowBias, pool: pool)
+            try fused.apply(to: c)
+            return
+        }
         switch a.dtype {
         case .float32:
             var epilogue = flint_gemm_epilogue()
@@ -138,6 +150,11 @@ extension Tensor {
                 epilogue.bias = UnsafePointer(rowBias.baseAddress.assumingMemoryBound(to: Float.self))
             }
             epilogue.activation = FLINT_ACTIVATION_NONE
+            fused.configure(&epilogue)
+            if let residual = fused.residual {
+                epilogue.residual = UnsafePointer(residual.baseAddress.assumingMemoryBound(to: Float.self))
+                epilogue.residual_row_stride = Int64(residual.strides[0])
+            }
             flint_sgemm(
                 pool?.raw, Int64(m), Int64(n), Int64(k),
                 a.baseAddress.assumingMemoryBound(to: Float.self), Int64(a.strides[0]), Int64(a.strides[1]),

@@ -1,0 +1,119 @@
+import FlintTensor
+import FlintValues
+
+/// Folds an inference-mode batch norm into the convolution before it, as `torch.jit.freeze` and ONNX
+/// Runtime do: with `s = γ / √(var + ε)`, the convolution's weight becomes `W·s` (per output channel) and
+/// its bias `(b − mean)·s + β`, and the batch norm disappears. The arithmetic is done in float64.
+///
+/// Applies when the batch norm is not training, its statistics and affine parameters are constants, the
+/// convolution's weight and bias are constants of a floating-point dtype, and nothing else reads the
+/// convolution's output.
+struct BatchNormFolding: GraphPass {
+    let name = "batch norm folding"
+
+    func run(on graph: Graph) -> Int {
+        var folded = 0
+        var users = graph.users()
+        let outputs = Set(graph.output.values)
+        for bn in graph.nodes where bn.op == "aten::batch_norm" {
+            guard case .bool(false)? = bn.literal(5), let input = bn.tensorArgument(0), !outputs.contains(input),
+                users[input.index].count == 1, case .node(let conv) = graph.definition(of: input), let layout = ConvolutionLayout(conv),
+                let weight = conv.tensorArgument(1).flatMap(graph.constant), weight.dtype.isFloatingPoint,
+                let mean = bn.tensorArgument(3).flatMap(graph.constant), let variance = bn.tensorArgument(4).flatMap(graph.constant),
+                let eps = bn.literal(7)?.numericValue, let output = bn.outputValues.first, bn.outputValues.count == 1
+            else { continue }
+            let gamma = bn.tensorArgument(1).flatMap(graph.constant)
+            let beta = bn.tensorArgument(2).flatMap(graph.constant)
+            if bn.tensorArgument(1) != nil && gamma == nil || bn.tensorArgument(2) != nil && beta == nil { continue }
+            let bias = conv.tensorArgument(2).flatMap(graph.constant)
+            if conv.tensorArgument(2) != nil && bias == nil { continue }
+            guard let (newWeight, newBias) = try? Self.fold(weight: weight, bias: bias, mean: mean, variance: variance, gamma: gamma, beta: beta, eps: eps)
+            else { continue }
+            // Rewrite: new constants into the convolution, the batch norm's readers onto the convolution's output.
+            conv.arguments[1] = .tensor(graph.newConstant(newWeight))
+            conv.arguments[2] = .tensor(graph.newConstant(newBias))
+            conv.notes.append("batch norm folded")
+            _ = layout
+            graph.replaceUses(of: output, with: input)
+            graph.nodes.removeAll { $0 === bn }
+            users = graph.users()
+            folded += 1
+        }
+        return folded
+    }
+
+    static func fold(weight: Tensor, bias: Tensor?, mean: Tensor, variance: Tensor, gamma: Tensor?, beta: Tensor?, eps: Double) throws -> (Tensor, Tensor) {
+        let channels = weight.shape[0]
+        guard mean.shape == [channels], variance.shape == [channels] else { throw TensorError("batch norm statistics do not match the weight") }
+        let wide: (Tensor) throws -> Tensor = { try $0.to(.float64) }
+        let epsilon = try Scalar.double(eps).tensor(.float64)
+        var scale = try Tensor.ones([channels], dtype: .float64).div(wide(variance).add(epsilon).sqrt())
+        if let gamma { scale = try scale.mul(wide(gamma)) }
+        var shift = try Tensor(zeros: [channels], dtype: .float64).sub(wide(mean).mul(scale))
+        if let beta { shift = try shift.add(wide(beta)) }
+        let newWeight = try wide(weight).mul(scale.reshape([channels] + Array(repeating: 1, count: weight.rank - 1))).to(weight.dtype).contiguous()
+        var newBias = shift
+        if let bias { newBias = try wide(bias).mul(scale).add(shift) }
+        return (newWeight, try newBias.to(weight.dtype).contiguous())
+    }
+}
+
+/// Where a convolution node keeps its settings: `aten::_convolution` (traced) or `aten::conv{1,2,3}d`
+/// (scripted), never transposed, with numeric padding.
+struct ConvolutionLayout {
+    let stride: [Int]
+    let padding: [Int]
+    let dilation: [Int]
+    let groups: Int
+
+    init?(_ node: Node) {
+        let groupsIndex: Int
+        switch node.op {
+        case "aten::_convolution", "aten::_convolution.deprecated":
+            guard case .bool(false)? = node.literal(6) else { return nil }
+            groupsIndex = 8
+        case "aten::conv1d", "aten::conv2d", "aten::conv3d":
+            groupsIndex = 6
+        default:
+            return nil
+        }
+        guard node.tensorArgument(0) != nil, node.tensorArgument(1) != nil,
+            node.tensorArgument(2) != nil || node.literal(2)?.isNone == true,
+            let stride = node.literal(3)?.intList, let padding = node.literal(4)?.intList, let dilation = node.literal(5)?.intList,
+            case .int(let groups)? = node.literal(groupsIndex)
+        else { return nil }
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.groups = Int(groups)
+    }
+}
+
+extension ScriptValue {
+    /// `[1, 2]` as Swift ints; nil for anything else.
+    var intList: [Int]? {
+        guard case .list(let list) = self else { return nil }
+        var result: [Int] = []
+        for element in list.elements {
+            guard case .int(let i) = element else { return nil }
+            result.append(Int(i))
+        }
+        return result
+    }
+}
+
+extension Graph {
+    /// A new constant value.
+    func newConstant(_ tensor: Tensor) -> ValueID {
+        let id = newValue(.constant(tensor))
+        types[id] = TensorType(tensor)
+        return id
+    }
+
+    /// Points every reader of `old` (nodes and the output) at `new`.
+    func replaceUses(of old: ValueID, with new: ValueID) {
+        let map = [old: new]
+        for node in nodes { node.arguments = node.arguments.map { $0.replacing(map) } }
+        output = output.replacing(map)
+    }
+}

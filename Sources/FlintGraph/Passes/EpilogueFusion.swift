@@ -1,0 +1,167 @@
+import FlintOperators
+import FlintTensor
+import FlintValues
+
+/// Fuses what follows a convolution or a linear layer into its GEMM's output write: a residual add
+/// (`out + identity`, `out += identity`), then an activation (ReLU, ReLU6/hardtanh/clamp with constant
+/// bounds). `relu(conv(x) + identity)` becomes one `flint::convolution` that reads `x` and `identity` and
+/// writes the result once. Applies when the convolution's weight is a constant and each intermediate has
+/// no other reader; other activations (SiLU, GELU, hardswish, sigmoid) stay separate operators.
+struct EpilogueFusion: GraphPass {
+    let name = "epilogue fusion"
+
+    func run(on graph: Graph) -> Int {
+        var fused = 0
+        var index = 0
+        while index < graph.nodes.count {
+            let node = graph.nodes[index]
+            index += 1
+            guard let layer = Layer(node, graph), let product = node.outputValues.first, node.outputValues.count == 1 else { continue }
+            guard let (epilogue, consumed, result) = follow(product, graph) else { continue }
+            let fusedNode = layer.fusedNode(epilogue: epilogue, result: result, graph: graph)
+            // Replace: the fused node takes the place of the last node it absorbs.
+            guard let last = consumed.last, let position = graph.nodes.firstIndex(where: { $0 === last }) else { continue }
+            graph.nodes[position] = fusedNode
+            graph.nodes.removeAll { candidate in candidate === node || consumed.dropLast().contains { $0 === candidate } }
+            graph.redefine(result, as: .node(fusedNode))
+            fused += 1
+            index = 0
+        }
+        return fused
+    }
+
+    /// What to fuse after `product`: the epilogue, the nodes it absorbs (in order) and the value the fused
+    /// node defines. Nil when nothing follows that can be fused.
+    private func follow(_ product: ValueID, _ graph: Graph) -> (FusedEpilogueTemplate, [Node], ValueID)? {
+        let users = graph.users()
+        let outputs = Set(graph.output.values)
+        func soleUser(_ value: ValueID) -> Node? {
+            guard !outputs.contains(value), users[value.index].count == 1, graph.useCounts()[value.index] == 1 else { return nil }
+            return users[value.index][0]
+        }
+        var epilogue = FusedEpilogueTemplate()
+        var consumed: [Node] = []
+        var current = product
+        if let add = soleUser(current), let residual = Self.residual(of: add, adding: current, graph), let sum = add.outputValues.first {
+            epilogue.residual = residual
+            consumed.append(add)
+            current = sum
+        }
+        if let activationNode = soleUser(current), let activation = Self.activation(activationNode, input: current),
+            let activated = activationNode.outputValues.first
+        {
+            epilogue.activation = activation
+            consumed.append(activationNode)
+            current = activated
+        }
+        return consumed.isEmpty ? nil : (epilogue, consumed, current)
+    }
+
+    /// The other operand of `add(product, r)`, `add(r, product)` or `product += r`, with alpha 1 and the
+    /// product's shape and dtype (no broadcasting).
+    private static func residual(of add: Node, adding product: ValueID, _ graph: Graph) -> ValueID? {
+        guard add.op == "aten::add.Tensor" || add.op == "aten::add_.Tensor", add.outputValues.count == 1,
+            let alpha = add.literal(2)?.numericValue, alpha == 1,
+            let first = add.tensorArgument(0), let second = add.tensorArgument(1), first != second
+        else { return nil }
+        let other: ValueID
+        if first == product {
+            other = second
+        } else if second == product && add.op == "aten::add.Tensor" {
+            other = first
+        } else {
+            return nil
+        }
+        guard let productType = graph.types[product], let otherType = graph.types[other], productType.dtype == otherType.dtype,
+            productType.shape == otherType.shape
+        else { return nil }
+        return other
+    }
+
+    /// The activation `node` applies to `input`, if the GEMM epilogue has it.
+    private static func activation(_ node: Node, input: ValueID) -> FusedEpilogue.Activation? {
+        guard node.tensorArgument(0) == input, node.outputValues.count == 1 else { return nil }
+        switch node.op {
+        case "aten::relu", "aten::relu_": return .relu
+        case "aten::relu6", "aten::relu6_": return .clamp(low: 0, high: 6)
+        case "aten::hardtanh", "aten::hardtanh_":
+            guard let low = node.literal(1)?.numericValue, let high = node.literal(2)?.numericValue else { return nil }
+            return .clamp(low: Float(low), high: Float(high))
+        case "aten::clamp", "aten::clamp_":
+            let low = node.literal(1)?.numericValue
+            let high = node.literal(2)?.numericValue
+            switch (low, high) {
+            case (let low?, let high?): return .clamp(low: Float(low), high: Float(high))
+            case (0?, nil): return .relu
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+}
+
+/// An epilogue whose residual is a graph value.
+struct FusedEpilogueTemplate {
+    var residual: ValueID?
+    var activation = FusedEpilogue.Activation.none
+}
+
+/// A convolution or linear node with a constant float32 weight, as the fused kernel needs it.
+private struct Layer {
+    enum Kind {
+        case convolution(ConvolutionLayout)
+        case linear
+    }
+
+    let kind: Kind
+    let input: ValueID
+    let weight: Tensor
+    let bias: Tensor?
+
+    init?(_ node: Node, _ graph: Graph) {
+        guard let input = node.tensorArgument(0), let weight = node.tensorArgument(1).flatMap(graph.constant), weight.dtype == .float32,
+            graph.types[input]?.dtype == .float32
+        else { return nil }
+        let bias = node.tensorArgument(2).flatMap(graph.constant)
+        if node.tensorArgument(2) != nil && bias == nil { return nil }
+        if let layout = ConvolutionLayout(node) {
+            kind = .convolution(layout)
+        } else if node.op == "aten::linear" {
+            kind = .linear
+        } else {
+            return nil
+        }
+        self.input = input
+        self.weight = weight
+        self.bias = bias
+    }
+
+    func fusedNode(epilogue: FusedEpilogueTemplate, result: ValueID, graph: Graph) -> Node {
+        let (weight, bias, activation) = (self.weight, self.bias, epilogue.activation)
+        let hasResidual = epilogue.residual != nil
+        var arguments: [ValueTemplate] = [.tensor(input)]
+        if let residual = epilogue.residual { arguments.append(.tensor(residual)) }
+        let body: OperatorBody
+        let op: String
+        switch kind {
+        case .convolution(let layout):
+            op = "flint::convolution"
+            body = { arguments in
+                let residual = hasResidual ? arguments.values[1].tensor : nil
+                return .tensor(try arguments.values[0].tensor!.convolution(
+                    weight: weight, bias: bias, stride: layout.stride, padding: layout.padding, dilation: layout.dilation, groups: layout.groups,
+                    epilogue: FusedEpilogue(residual: residual, activation: activation)))
+            }
+        case .linear:
+            op = "flint::linear"
+            body = { arguments in
+                let residual = hasResidual ? arguments.values[1].tensor : nil
+                return .tensor(try arguments.values[0].tensor!.linear(weight: weight, bias: bias, epilogue: FusedEpilogue(residual: residual, activation: activation)))
+            }
+        }
+        let node = Node(op: op, body: body, arguments: arguments, result: .tensor(result))
+        node.notes = ["weight \(weight.shape)"] + (bias == nil ? [] : ["bias"]) + (hasResidual ? ["+ residual"] : [])
+            + (activation == .none ? [] : [activation.description])
+        return node
+    }
+}

@@ -1,0 +1,58 @@
+/// A rewrite of a graph. A pass must leave the graph computing the same results: it checks everything a
+/// rewrite relies on before changing anything, and a rewrite it cannot complete leaves the graph as it was.
+package protocol GraphPass {
+    /// The name `inspect --graph --optimized` reports.
+    var name: String { get }
+    /// Rewrites `graph` in place; returns how many rewrites it made.
+    func run(on graph: Graph) -> Int
+}
+
+/// The passes, in order, each then checked by the verifier.
+///
+/// To add a pass: write a `GraphPass` in `Passes/`, add it to ``GraphOptimizer/standardPasses`` where its
+/// inputs are ready (folding before fusion), and add a case to the graph tests that fails without it.
+package struct GraphOptimizer: Sendable {
+    package static var standardPasses: [any GraphPass] {
+        [DeadCodeElimination(), BatchNormFolding(), EpilogueFusion(), DeadCodeElimination()]
+    }
+
+    package init() {}
+
+    /// Optimises `graph` in place, recording what each pass did in its log. Returns nil when a pass left
+    /// the graph invalid (a bug in that pass): the caller then interprets the method rather than run it.
+    package func optimize(_ graph: Graph) -> Graph? {
+        guard GraphVerifier.check(graph) == nil else { return nil }
+        for pass in Self.standardPasses {
+            let rewrites = pass.run(on: graph)
+            if rewrites > 0 { graph.log.append("\(pass.name): \(rewrites)") }
+            if let problem = GraphVerifier.check(graph) {
+                graph.log.append("\(pass.name) broke the graph: \(problem)")
+                return nil
+            }
+        }
+        return graph
+    }
+}
+
+/// Removes nodes whose results nothing reads. In-place operators are kept (they write a value others read).
+struct DeadCodeElimination: GraphPass {
+    let name = "dead code"
+
+    func run(on graph: Graph) -> Int {
+        var removed = 0
+        var changed = true
+        while changed {
+            changed = false
+            let uses = graph.useCounts()
+            let before = graph.nodes.count
+            graph.nodes.removeAll { node in
+                !node.isInPlace && node.outputValues.allSatisfy { uses[$0.index] == 0 } && !node.op.hasPrefix("prim::Raise")
+            }
+            if graph.nodes.count < before {
+                removed += before - graph.nodes.count
+                changed = true
+            }
+        }
+        return removed
+    }
+}
