@@ -240,3 +240,44 @@ void flint_layer_norm_rows(const float *x, float *y, int64_t rows, int64_t cols,
         f(x + r * x_row_stride, y + r * y_row_stride, cols, weight, bias, eps, mean_out ? mean_out + r : NULL,
           rstd_out ? rstd_out + r : NULL);
 }
+
+void flint_residual_clamp_f32(float *y, const float *residual, int64_t n, float lo, float hi) {
+    /* Written branch-free so the compiler vectorizes it; comparisons with NaN are false, so NaN stays. */
+    if (residual) {
+        for (int64_t i = 0; i < n; i++) {
+            float v = y[i] + residual[i];
+            v = v < lo ? lo : v;
+            y[i] = v > hi ? hi : v;
+        }
+    } else {
+        for (int64_t i = 0; i < n; i++) {
+            float v = y[i];
+            v = v < lo ? lo : v;
+            y[i] = v > hi ? hi : v;
+        }
+    }
+}
+
+#define FLINT_BINARY_LOOPS(EXPR)                                                  \
+    if (sa == 1 && sb == 1) {                                                     \
+        for (int64_t i = 0; i < n; i++) { float x = a[i], z = b[i]; y[i] = EXPR; } \
+    } else if (sa == 1) {                                                         \
+        const float z = b[0];                                                     \
+        for (int64_t i = 0; i < n; i++) { float x = a[i]; y[i] = EXPR; }          \
+    } else if (sb == 1) {                                                         \
+        const float x = a[0];                                                     \
+        for (int64_t i = 0; i < n; i++) { float z = b[i]; y[i] = EXPR; }          \
+    } else {                                                                      \
+        const float x = a[0], z = b[0];                                           \
+        const float v = EXPR;                                                     \
+        for (int64_t i = 0; i < n; i++) y[i] = v;                                 \
+    }
+
+void flint_binary_f32(int op, const float *a, int64_t sa, const float *b, int64_t sb, float *y, int64_t n) {
+    switch (op) {
+    case 0: FLINT_BINARY_LOOPS(x + z) break;
+    case 1: FLINT_BINARY_LOOPS(x - z) break;
+    case 2: FLINT_BINARY_LOOPS(x * z) break;
+    default: FLINT_BINARY_LOOPS(x / z) break;
+    }
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Flint
+import FlintOperators
 import FlintRuntime
 
 /// `flint bench MODEL [--method NAME] [--input SPEC]... [--inputs IN.npz] [--warmup N] [--iters N] [--threads N] [--json]`.

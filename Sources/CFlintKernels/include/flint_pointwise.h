@@ -49,6 +49,12 @@ void flint_gelu_tanh_f32(const float *x, float *y, int64_t n);
 void flint_silu_f32(const float *x, float *y, int64_t n);
 /// y = max(x, 0); NaN stays NaN, -0 stays -0 (like torch.relu).
 void flint_relu_f32(const float *x, float *y, int64_t n);
+/// Elementwise float32 arithmetic over one run: y[i] = a[i * sa] OP b[i * sb] with sa, sb in {0, 1} (0 holds an
+/// operand constant over the run: a broadcast). OP: 0 add, 1 sub, 2 mul, 3 div (IEEE, as Swift's operators).
+void flint_binary_f32(int op, const float *a, int64_t sa, const float *b, int64_t sb, float *y, int64_t n);
+/// In place: y[i] = clamp(y[i] + (residual ? residual[i] : 0), lo, hi); NaN stays NaN. Pass -inf/inf bounds
+/// for no clamp. (The epilogue of a convolution whose kernel could not fuse it.)
+void flint_residual_clamp_f32(float *y, const float *residual, int64_t n, float lo, float hi);
 /// y = x * min(max(x + 3, 0), 6) / 6 (torch's hardswish, same operation order); NaN propagates.
 void flint_hardswish_f32(const float *x, float *y, int64_t n);
 /// y = min(max(x + 3, 0), 6) / 6 (torch's hardsigmoid); NaN propagates.

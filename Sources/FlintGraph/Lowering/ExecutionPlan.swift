@@ -56,9 +56,16 @@ package final class ExecutionPlan: @unchecked Sendable {
     package func run(_ arguments: [ScriptValue]) throws -> ScriptValue {
         var slots = initialSlots
         for (template, argument) in zip(inputs, arguments) { Self.store(argument, into: template, &slots) }
+        let profiling = OperatorProfiler.isEnabled
         for step in steps {
             let values = step.arguments.map { Self.load($0, slots) }
+            let start = profiling ? OperatorProfiler.now() : 0
             let result = try step.body(Arguments(values))
+            if profiling {
+                let key = OperatorProfiler.withShapes
+                    ? step.op + " " + values.compactMap { $0.tensor.map { "\($0.shape)" } }.joined(separator: " ") : step.op
+                OperatorProfiler.record(key, seconds: OperatorProfiler.now() - start)
+            }
             Self.store(result, into: step.result, &slots)
             for index in step.releases { slots[index] = .none }
         }

@@ -3,10 +3,10 @@ import FlintTensor
 import FlintValues
 
 /// Fuses what follows a convolution or a linear layer into its GEMM's output write: a residual add
-/// (`out + identity`, `out += identity`), then an activation (ReLU, ReLU6/hardtanh/clamp with constant
-/// bounds). `relu(conv(x) + identity)` becomes one `flint::convolution` that reads `x` and `identity` and
-/// writes the result once. Applies when the convolution's weight is a constant and each intermediate has
-/// no other reader; other activations (SiLU, GELU, hardswish, sigmoid) stay separate operators.
+/// (`out + identity`, `out += identity`), then an activation: ReLU and ReLU6/hardtanh/clamp (constant bounds)
+/// are applied by the GEMM as it writes; SiLU, sigmoid, hardswish and GELU in one in-place pass right after.
+/// `relu(conv(x) + identity)` becomes one `flint::convolution` that reads `x` and `identity` and writes the
+/// result once. Applies when the weight is a constant and each intermediate has no other reader.
 struct EpilogueFusion: GraphPass {
     let name = "epilogue fusion"
 
@@ -87,6 +87,15 @@ struct EpilogueFusion: GraphPass {
         case "aten::hardtanh", "aten::hardtanh_":
             guard let low = node.literal(1)?.numericValue, let high = node.literal(2)?.numericValue else { return nil }
             return .clamp(low: Float(low), high: Float(high))
+        case "aten::silu", "aten::silu_": return .silu
+        case "aten::sigmoid", "aten::sigmoid_": return .sigmoid
+        case "aten::hardswish", "aten::hardswish_": return .hardswish
+        case "aten::gelu", "aten::gelu_":
+            switch node.literal(1) {
+            case .string("none")?: return .gelu(tanh: false)
+            case .string("tanh")?: return .gelu(tanh: true)
+            default: return nil
+            }
         case "aten::clamp", "aten::clamp_":
             let low = node.literal(1)?.numericValue
             let high = node.literal(2)?.numericValue

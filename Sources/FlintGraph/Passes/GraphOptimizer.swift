@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A rewrite of a graph. A pass must leave the graph computing the same results: it checks everything a
 /// rewrite relies on before changing anything, and a rewrite it cannot complete leaves the graph as it was.
 package protocol GraphPass {
@@ -18,11 +26,15 @@ package struct GraphOptimizer: Sendable {
 
     package init() {}
 
+    /// `FLINT_GRAPH_SKIP=fusion,folding`: passes whose names contain one of these words are not run (to
+    /// measure what each pass is worth, or to rule one out when results look wrong).
+    static let skipped: [String] = getenv("FLINT_GRAPH_SKIP").map { String(cString: $0).split(separator: ",").map(String.init) } ?? []
+
     /// Optimises `graph` in place, recording what each pass did in its log. Returns nil when a pass left
     /// the graph invalid (a bug in that pass): the caller then interprets the method rather than run it.
     package func optimize(_ graph: Graph) -> Graph? {
         guard GraphVerifier.check(graph) == nil else { return nil }
-        for pass in Self.standardPasses {
+        for pass in Self.standardPasses where !Self.skipped.contains(where: { !$0.isEmpty && pass.name.contains($0) }) {
             let rewrites = pass.run(on: graph)
             if rewrites > 0 { graph.log.append("\(pass.name): \(rewrites)") }
             if let problem = GraphVerifier.check(graph) {

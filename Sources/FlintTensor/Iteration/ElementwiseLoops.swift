@@ -1,3 +1,4 @@
+import CFlintKernels
 /// The loops every pointwise kernel runs on: operands broadcast to the output's shape, any strides,
 /// innermost runs with a unit-stride fast path. The element function is a generic closure, so each
 /// (operation, element type) pair compiles to its own specialised loop.
@@ -11,7 +12,7 @@ extension Tensor {
         let a = UnsafeRawPointer(source.baseAddress).assumingMemoryBound(to: In.self)
         let inner = loop.innerStrides
         let (so, sa) = (inner[0], inner[1])
-        loop.forEachRun { offsets, count in
+        loop.forEachRunInParallel { offsets, count in
             let po = o + offsets[0]
             let pa = a + offsets[1]
             if so == 1 && sa == 1 {
@@ -33,7 +34,7 @@ extension Tensor {
         let pb = UnsafeRawPointer(y.baseAddress).assumingMemoryBound(to: B.self)
         let inner = loop.innerStrides
         let (so, sa, sb) = (inner[0], inner[1], inner[2])
-        loop.forEachRun { offsets, count in
+        loop.forEachRunInParallel { offsets, count in
             let ro = o + offsets[0]
             let ra = pa + offsets[1]
             let rb = pb + offsets[2]
@@ -42,6 +43,10 @@ extension Tensor {
             } else if so == 1 && sa == 1 && sb == 0 {
                 let scalar = rb[0]
                 for i in 0..<count { ro[i] = f(ra[i], scalar) }
+            } else if so == 1 && sa == 0 && sb == 1 {
+                // A broadcast left operand (`scale * x` in squeeze-excite): constant over the run.
+                let scalar = ra[0]
+                for i in 0..<count { ro[i] = f(scalar, rb[i]) }
             } else {
                 for i in 0..<count { ro[i * so] = f(ra[i * sa], rb[i * sb]) }
             }
@@ -71,4 +76,28 @@ extension Tensor {
     /// Pointwise kernels write every element, so the memory is left uninitialised (an empty shape
     /// allocates nothing to write).
     static func output(_ shape: [Int], _ dtype: DType) -> Tensor { Tensor(uninitialized: shape, dtype: dtype) }
+
+    /// `out = a OP b` for float32 operands through the vectorised `flint_binary_f32` (runs where an
+    /// operand is contiguous or constant), split over the thread pool when large.
+    func mapFloatRuns(_ a: Tensor, _ b: Tensor, kernel: Int32) throws {
+        let x = try a.expand(shape)
+        let y = try b.expand(shape)
+        let loop = StridedLoop(shape: shape, strides: [strides, x.strides, y.strides])
+        let o = baseAddress.assumingMemoryBound(to: Float.self)
+        let pa = UnsafeRawPointer(x.baseAddress).assumingMemoryBound(to: Float.self)
+        let pb = UnsafeRawPointer(y.baseAddress).assumingMemoryBound(to: Float.self)
+        let inner = loop.innerStrides
+        let (so, sa, sb) = (inner[0], inner[1], inner[2])
+        let vectorised = so == 1 && (sa == 0 || sa == 1) && (sb == 0 || sb == 1)
+        loop.forEachRunInParallel { offsets, count in
+            let ro = o + offsets[0]
+            let ra = pa + offsets[1]
+            let rb = pb + offsets[2]
+            if vectorised {
+                flint_binary_f32(kernel, ra, Int64(sa), rb, Int64(sb), ro, Int64(count))
+            } else {
+                for i in 0..<count { flint_binary_f32(kernel, ra + i * sa, 0, rb + i * sb, 0, ro + i * so, 1) }
+            }
+        }
+    }
 }

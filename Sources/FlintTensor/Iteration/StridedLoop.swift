@@ -68,3 +68,45 @@ struct StridedLoop {
         }
     }
 }
+
+extension StridedLoop {
+    /// Elements below which a loop stays on the calling thread (waking workers costs more than it saves).
+    @usableFromInline static let parallelThreshold = 1 << 15
+
+    /// As ``forEachRun(_:)``, but runs split into pieces of at most `block` elements are spread over the
+    /// thread pool when the loop has at least ``parallelThreshold`` elements; pieces may run in any order and
+    /// at once, so `body` must only write its own elements.
+    @inlinable
+    func forEachRunInParallel(_ body: (UnsafeBufferPointer<Int>, Int) -> Void) {
+        let total = elementCount
+        let pool = ThreadPool.shared
+        guard total >= Self.parallelThreshold, pool.threadCount > 1, !shape.isEmpty, !shape.contains(0) else {
+            forEachRun(body)
+            return
+        }
+        let rank = shape.count
+        let inner = shape[rank - 1]
+        let block = Swift.max(4096, Swift.min(inner, total / (pool.threadCount * 4)))
+        let blocksPerRun = (inner + block - 1) / block
+        let runs = total / inner
+        let pieces = runs * blocksPerRun
+        let operands = operandCount
+        pool.parallelFor(pieces, minimumPerThread: Swift.max(1, Self.parallelThreshold / (2 * block))) { range, _ in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: operands) { offsets in
+                for piece in range {
+                    var run = piece / blocksPerRun
+                    let first = (piece % blocksPerRun) * block
+                    for op in 0..<operands { offsets[op] = first * strides[op][rank - 1] }
+                    var dim = rank - 2
+                    while dim >= 0 && run > 0 {
+                        let index = run % shape[dim]
+                        run /= shape[dim]
+                        for op in 0..<operands { offsets[op] += index * strides[op][dim] }
+                        dim -= 1
+                    }
+                    body(UnsafeBufferPointer(offsets), Swift.min(block, inner - first))
+                }
+            }
+        }
+    }
+}

@@ -11,9 +11,12 @@ public protocol BinaryArithmetic: Sendable {
     func bool(_ a: Bool, _ b: Bool) -> Bool?
     /// Whether an integer zero divisor must be rejected before running (`ZeroDivisionError`).
     var rejectsIntegerZeroDivisor: Bool { get }
+    /// The vectorised float32 kernel computing the same thing (`flint_binary_f32`'s operation code), if any.
+    var float32Kernel: Int32? { get }
 }
 
 extension BinaryArithmetic {
+    public var float32Kernel: Int32? { nil }
     public func bool(_ a: Bool, _ b: Bool) -> Bool? { nil }
     public var rejectsIntegerZeroDivisor: Bool { false }
 }
@@ -62,6 +65,14 @@ public enum Operand: Sendable {
 extension Tensor {
     /// `a op b` with ATen's broadcasting and type promotion. `resultDType` overrides the computed
     /// dtype when the operation fixes it (true division of integers gives float32).
+    // The common operators get specialised entry points, so their float32 loops are compiled for the
+    // concrete operation instead of calling it through protocol witnesses per element.
+    @_specialize(exported: true, where Op == Add)
+    @_specialize(exported: true, where Op == Sub)
+    @_specialize(exported: true, where Op == Mul)
+    @_specialize(exported: true, where Op == Div)
+    @_specialize(exported: true, where Op == Maximum)
+    @_specialize(exported: true, where Op == Minimum)
     public static func binary<Op: BinaryArithmetic>(
         _ op: Op, _ a: Operand, _ b: Operand, operation: String, promoteIntegersToFloat: Bool = false
     ) throws -> Tensor {
@@ -71,6 +82,10 @@ extension Tensor {
         let y = try b.tensor(as: common)
         let result = Tensor.output(try broadcastShape(x.shape, y.shape), common)
         if common == .float32 {
+            if let kernel = op.float32Kernel {
+                try result.mapFloatRuns(x, y, kernel: kernel)
+                return result
+            }
             // The common case, specialized for Float (the generic path goes through the dtype visitor).
             try result.mapElements(from: x, y, as: (Float.self, Float.self)) { op.float($0, $1) }
             return result
@@ -103,6 +118,8 @@ extension Tensor {
 
 /// Addition (`aten::add`): integers wrap, bools give a logical or.
 public struct Add: BinaryArithmetic {
+    /// `flint_binary_f32`'s code for this operation.
+    public var float32Kernel: Int32? { 0 }
     /// Creates the operation.
     public init() {}
     /// `a + b`.
@@ -114,6 +131,8 @@ public struct Add: BinaryArithmetic {
 
 /// Subtraction (`aten::sub`): integers wrap; bools are rejected.
 public struct Sub: BinaryArithmetic {
+    /// `flint_binary_f32`'s code for this operation.
+    public var float32Kernel: Int32? { 1 }
     /// Creates the operation.
     public init() {}
     /// `a - b`.
@@ -124,6 +143,8 @@ public struct Sub: BinaryArithmetic {
 
 /// Multiplication (`aten::mul`): integers wrap, bools give a logical and.
 public struct Mul: BinaryArithmetic {
+    /// `flint_binary_f32`'s code for this operation.
+    public var float32Kernel: Int32? { 2 }
     /// Creates the operation.
     public init() {}
     /// `a * b`.
@@ -135,6 +156,8 @@ public struct Mul: BinaryArithmetic {
 
 /// True division (only reached with floating operands).
 public struct Div: BinaryArithmetic {
+    /// `flint_binary_f32`'s code for this operation.
+    public var float32Kernel: Int32? { 3 }
     /// Creates the operation.
     public init() {}
     /// `a / b` (IEEE: a zero divisor gives ±inf or NaN).

@@ -118,7 +118,7 @@ extension Tensor {
                 }
             }
         }
-        if !fusesEpilogue { try epilogue.apply(to: result) }
+        if fusesEpilogue { try epilogue.finish(result) } else { try epilogue.apply(to: result) }
         return result
     }
 

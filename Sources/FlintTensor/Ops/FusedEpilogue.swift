@@ -12,12 +12,33 @@ public struct FusedEpilogue: Sendable {
         case relu
         /// `min(max(x, low), high)` (ReLU6, hardtanh, clamp); NaN stays NaN.
         case clamp(low: Float, high: Float)
+        /// `x · sigmoid(x)`; applied in a pass over the finished output (as are the three below).
+        case silu
+        case sigmoid
+        case hardswish
+        /// GELU, exact or (`tanh`) with the tanh approximation.
+        case gelu(tanh: Bool)
 
         public var description: String {
             switch self {
             case .none: "none"
             case .relu: "relu"
             case .clamp(let low, let high): "clamp(\(low), \(high))"
+            case .silu: "silu"
+            case .sigmoid: "sigmoid"
+            case .hardswish: "hardswish"
+            case .gelu(let tanh): tanh ? "gelu(tanh)" : "gelu"
+            }
+        }
+
+        /// The function of an activation the GEMM cannot apply while writing (it runs after).
+        var pointwiseFunction: (any FloatPointwiseFunction)? {
+            switch self {
+            case .none, .relu, .clamp: nil
+            case .silu: SiLU()
+            case .sigmoid: Sigmoid()
+            case .hardswish: HardSwish()
+            case .gelu(let tanh): tanh ? GELUTanh() : GELU()
             }
         }
     }
@@ -36,10 +57,10 @@ public struct FusedEpilogue: Sendable {
 
     public var isIdentity: Bool { residual == nil && activation == .none }
 
-    /// The C epilogue's activation fields.
+    /// The C epilogue's activation fields (activations it lacks are left to ``finish(_:)``).
     func configure(_ epilogue: inout flint_gemm_epilogue) {
         switch activation {
-        case .none: epilogue.activation = FLINT_ACTIVATION_NONE
+        case .none, .silu, .sigmoid, .hardswish, .gelu: epilogue.activation = FLINT_ACTIVATION_NONE
         case .relu: epilogue.activation = FLINT_ACTIVATION_RELU
         case .clamp(let low, let high):
             epilogue.activation = FLINT_ACTIVATION_CLAMP
@@ -48,13 +69,46 @@ public struct FusedEpilogue: Sendable {
         }
     }
 
-    /// Applies the epilogue to a finished output, in place (the unfused path).
+    /// After a GEMM that applied the rest of the epilogue: the activation it could not apply, in place.
+    func finish(_ output: Tensor) throws {
+        guard let function = activation.pointwiseFunction else { return }
+        if output.dtype == .float32, output.isContiguous, let kernel = function.float32Kernel {
+            let values = output.baseAddress.assumingMemoryBound(to: Float.self)
+            ThreadPool.shared.parallelFor(output.elementCount, minimumPerThread: 1 << 14) { range, _ in
+                kernel(UnsafePointer(values + range.lowerBound), values + range.lowerBound, Int64(range.count))
+            }
+        } else {
+            try output.copy(from: output.pointwise(function, operation: "\(activation)"))
+        }
+    }
+
+    /// Applies the epilogue to a finished output, in place (the unfused path): one pass over a contiguous
+    /// float32 output, spread over the thread pool when large.
     public func apply(to output: Tensor) throws {
+        if isIdentity { return }
+        if activation.pointwiseFunction != nil {
+            try FusedEpilogue(residual: residual).apply(to: output)
+            try finish(output)
+            return
+        }
+        if output.dtype == .float32, output.isContiguous, residual.map({ $0.dtype == .float32 && $0.isContiguous && $0.shape == output.shape }) ?? true {
+            let out = output.baseAddress.assumingMemoryBound(to: Float.self)
+            let add = residual.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: Float.self)) }
+            let (low, high): (Float, Float) = switch activation {
+            case .relu: (0, .infinity)
+            case .clamp(let low, let high): (low, high)
+            default: (-.infinity, .infinity)
+            }
+            ThreadPool.shared.parallelFor(output.elementCount, minimumPerThread: 1 << 15) { range, _ in
+                flint_residual_clamp_f32(out + range.lowerBound, add.map { $0 + range.lowerBound }, Int64(range.count), low, high)
+            }
+            return
+        }
         if let residual { try output.copy(from: output.add(residual)) }
         switch activation {
-        case .none: break
         case .relu: try output.copy(from: output.relu())
         case .clamp(let low, let high): try output.copy(from: output.clamp(min: .double(Double(low)), max: .double(Double(high))))
+        default: break
         }
     }
 }

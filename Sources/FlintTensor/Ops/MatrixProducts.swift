@@ -115,6 +115,7 @@ extension Tensor {
             let b = try bias.contiguous()
             let fused = FusedEpilogue(residual: try epilogue.residual?.reshape(result.shape), activation: epilogue.activation)
             try Tensor.gemm(rows, transposed, into: result, columnBias: b, fused: fused)
+            try fused.finish(result)
         } else {
             try Tensor.gemm(rows, transposed, into: result)
             if let bias { try result.copy(from: result.add(bias)) }
@@ -133,8 +134,11 @@ extension Tensor {
         let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
         let residualFits = fused.residual.map { $0.dtype == .float32 && $0.shape == c.shape && $0.strides[1] == 1 } ?? true
         if !fused.isIdentity && (a.dtype != .float32 || !residualFits) {
+            // Unfused: everything but the pointwise activation callers apply with `finish` afterwards.
             try gemm(a, b, into: c, columnBias: columnBias, rowBias: rowBias, pool: pool)
-            try fused.apply(to: c)
+            var early = fused
+            if fused.activation.pointwiseFunction != nil { early.activation = .none }
+            try early.apply(to: c)
             return
         }
         switch a.dtype {

@@ -12,12 +12,12 @@ import FlintValues
 /// the program was compiled (compiled calls check a flag fixed at compile time, so the cost when off is
 /// nothing).
 package enum OperatorProfiler {
-    nonisolated(unsafe) static var isEnabled = false
+    nonisolated(unsafe) package static var isEnabled = false
     private static let lock = Lock()
     nonisolated(unsafe) private static var totals: [String: (calls: Int, seconds: Double)] = [:]
 
     /// Whether entries are split by the tensor arguments' shapes (`FLINT_PROFILE_SHAPES=1`).
-    static let withShapes = getenv("FLINT_PROFILE_SHAPES") != nil
+    package static let withShapes = getenv("FLINT_PROFILE_SHAPES") != nil
 
     /// Turns profiling on for programs compiled from now on.
     package static func enable() { isEnabled = true }
@@ -25,7 +25,7 @@ package enum OperatorProfiler {
     /// Forgets what was recorded (e.g. after warm-up).
     package static func reset() { lock.withLock { totals = [:] } }
 
-    static func record(_ operation: String, seconds: Double) {
+    package static func record(_ operation: String, seconds: Double) {
         lock.withLock {
             let current = totals[operation] ?? (0, 0)
             totals[operation] = (current.calls + 1, current.seconds + seconds)
@@ -37,7 +37,7 @@ package enum OperatorProfiler {
         lock.withLock { totals.map { ($0.key, $0.value.calls, $0.value.seconds) } }.sorted { $0.seconds > $1.seconds }
     }
 
-    static func now() -> Double {
+    package static func now() -> Double {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9

@@ -1,0 +1,70 @@
+import Flint
+import FlintNumPy
+import FlintTestSupport
+import FlintValues
+import Foundation
+import Testing
+
+/// The graph layer (issue #10) on models whose calls in sequence exercise it: later calls of a signature run
+/// from its optimised plan, a new shape re-plans, methods that write their own state or branch on data stay
+/// correct, and the passes do what they claim (Tests/Fixtures/graph, Tools/fixtures/make_graph_fixtures.py).
+@Suite struct GraphPathTests {
+    static let directory = Fixtures.packageRoot.appendingPathComponent("Tests/Fixtures/graph")
+
+    /// Runs every call of a fixture in order on one loaded module and compares each with libtorch's output.
+    static func runCalls(_ name: String) throws -> CompiledModel.Method {
+        let module = try Flint.load(directory.appendingPathComponent("\(name).pt").path)
+        let method = try #require(module.compiledModel).method("forward")
+        let arrays = Dictionary(uniqueKeysWithValues: try NumPyArray.readArchive(path: directory.appendingPathComponent("\(name).calls.npz").path)
+            .map { ($0.key, $0.value) })
+        var call = 0
+        while case .tensor(let input)? = arrays["in\(call)"], case .tensor(let expected)? = arrays["out\(call)"] {
+            let result = try method([.tensor(input)])
+            let actual = try #require(result.tensor, "call \(call)")
+            #expect(actual.shape == expected.shape, "\(name) call \(call)")
+            let x = try expected.to(.float64).scalars(as: Double.self)
+            let y = try actual.to(.float64).scalars(as: Double.self)
+            let worst = zip(x, y).map { abs($0 - $1) - (1e-5 + 1e-5 * abs($0)) }.max() ?? 0
+            #expect(worst <= 0, "\(name) call \(call) differs from libtorch by \(worst) beyond the tolerance")
+            call += 1
+        }
+        #expect(call >= 3, "\(name): the fixture has its calls")
+        return method
+    }
+
+    @Test func residualBlockIsFoldedFusedAndReplannedForANewShape() throws {
+        let method = try Self.runCalls("residual_block")
+        let arrays = try NumPyArray.readArchive(path: Self.directory.appendingPathComponent("residual_block.calls.npz").path)
+        guard case .tensor(let first) = arrays.first(where: { $0.key == "in0" })!.value else { return }
+        let graph = try method.graphText([.tensor(first)], optimized: true)
+        #expect(!graph.contains("aten::batch_norm"), "batch norms folded:\n\(graph)")
+        #expect(graph.contains("flint::convolution") && graph.contains("+ residual, relu"), "residual and ReLU fused:\n\(graph)")
+        #expect(graph.components(separatedBy: "\n").filter { $0.contains(" = ") }.count == 2, "two fused convolutions:\n\(graph)")
+    }
+
+    @Test func linearEpiloguesAreFused() throws {
+        let method = try Self.runCalls("mlp_relu")
+        let graph = try method.graphText([.tensor(Tensor.ones([4, 16]))], optimized: true)
+        #expect(graph.contains("flint::linear") && graph.contains("relu") && graph.contains("clamp(0.0, 6.0)"), "\(graph)")
+    }
+
+    @Test func methodsThatWriteTheirOwnStateAreNotFrozen() throws {
+        for name in ["mutates_parameter", "counts_calls"] {
+            let method = try Self.runCalls(name)
+            let graph = try method.graphText([.tensor(Tensor.ones([3, 4]))], optimized: true)
+            #expect(graph.contains("runs in the interpreter"), "\(name):\n\(graph)")
+        }
+    }
+
+    @Test func shapeDependentBranchesReplanPerShape() throws {
+        let method = try Self.runCalls("shape_branch")
+        #expect(try method.graphText([.tensor(Tensor.ones([3, 4]))], optimized: true).contains("aten::relu"))
+        #expect(try method.graphText([.tensor(Tensor.ones([2, 4]))], optimized: true).contains("aten::sigmoid"))
+    }
+
+    @Test func dataDependentBranchesStayInterpreted() throws {
+        let method = try Self.runCalls("data_branch")
+        let graph = try method.graphText([.tensor(Tensor.ones([2, 2]))], optimized: true)
+        #expect(graph.contains("runs in the interpreter") && graph.contains("reads tensor data"), "\(graph)")
+    }
+}
