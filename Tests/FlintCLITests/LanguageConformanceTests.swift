@@ -42,8 +42,8 @@ import Testing
         #expect(Self.cases.count >= 150)
     }
 
-    /// Each case through the graph path (`FLINT_GRAPH=first`) and through the interpreter alone (`FLINT_GRAPH=0`).
-    @Test(arguments: cases, ["first", "0"])
+    /// Each case through the graph path (the default) and through the interpreter alone (`FLINT_GRAPH=0`).
+    @Test(arguments: cases, ["1", "0"])
     func matchesLibtorch(_ c: Case, graph: String) throws {
         let path = { (name: String) in Self.directory.appendingPathComponent(name).path }
         var runs: [[String]] = [["--inputs", path(c.inputs)]]

@@ -59,13 +59,33 @@ package enum TorchSchemaTable {
     private static let index: (lines: [String: [Substring]], text: [String: String]) = {
         var lines: [String: [Substring]] = [:]
         var text: [String: String] = [:]
-        for line in torchOperatorSchemas.split(separator: "\n") {
-            guard let open = line.firstIndex(of: "("), let separator = line.firstRange(of: "::") else { continue }
-            let qualified = line[..<open]
-            guard text[String(qualified)] == nil else { continue }
-            let name = qualified[separator.upperBound...].firstIndex(of: ".").map { qualified[..<$0] } ?? qualified
-            text[String(qualified)] = String(line)
-            lines[String(name), default: []].append(line)
+        // Scanned as UTF-8 bytes (the table is ASCII): splitting by Character would cost tens of milliseconds
+        // of every process's first load.
+        let table = torchOperatorSchemas[...]
+        let utf8 = table.utf8
+        var lineStart = utf8.startIndex
+        while lineStart < utf8.endIndex {
+            let lineEnd = utf8[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? utf8.endIndex
+            defer { lineStart = lineEnd < utf8.endIndex ? utf8.index(after: lineEnd) : lineEnd }
+            let bytes = utf8[lineStart..<lineEnd]
+            guard let open = bytes.firstIndex(of: UInt8(ascii: "(")) else { continue }
+            var separator: String.Index?
+            var index = bytes.startIndex
+            while index < open {
+                let next = utf8.index(after: index)
+                if bytes[index] == UInt8(ascii: ":"), next < open, utf8[next] == UInt8(ascii: ":") {
+                    separator = utf8.index(after: next)
+                    break
+                }
+                index = next
+            }
+            guard let separator else { continue }
+            let qualified = String(table[lineStart..<open])
+            guard text[qualified] == nil else { continue }
+            let nameEnd = utf8[separator..<open].firstIndex(of: UInt8(ascii: ".")) ?? open
+            let line = table[lineStart..<lineEnd]
+            text[qualified] = String(line)
+            lines[String(table[lineStart..<nameEnd]), default: []].append(line)
         }
         return (lines, text)
     }()
