@@ -77,9 +77,17 @@ public struct FusedEpilogue: Sendable {
             ThreadPool.shared.parallelFor(output.elementCount, minimumPerThread: 1 << 14) { range, _ in
                 kernel(UnsafePointer(values + range.lowerBound), values + range.lowerBound, Int64(range.count))
             }
-        } else {
-            try output.copy(from: output.pointwise(function, operation: "\(activation)"))
+            return
         }
+        // The operators themselves (specialised for their function), then written back.
+        let activated: Tensor = switch activation {
+        case .silu: try output.silu()
+        case .sigmoid: try output.sigmoid()
+        case .hardswish: try output.hardswish()
+        case .gelu(let tanh): try output.gelu(approximate: tanh ? "tanh" : "none")
+        default: output
+        }
+        try output.copy(from: activated)
     }
 
     /// Applies the epilogue to a finished output, in place (the unfused path): one pass over a contiguous

@@ -1,0 +1,35 @@
+/// Removes operators that return their input unchanged at inference: `dropout` (and its feature and alpha
+/// variants) not training, `detach`, `contiguous` of a contiguous tensor, `to`/`type_as` to the same dtype
+/// returning the input (checked against the recorded types). Their readers then read the input directly,
+/// which lets the patterns around them fuse (`linear → dropout → + residual`).
+struct NoOpElimination: GraphPass {
+    let name = "no-op elimination"
+
+    func run(on graph: Graph) -> Int {
+        var removed = 0
+        for node in graph.nodes where isNoOp(node, graph) {
+            guard let input = node.tensorArgument(0), let output = node.outputValues.first else { continue }
+            graph.replaceUses(of: output, with: input)
+            graph.nodes.removeAll { $0 === node }
+            removed += 1
+        }
+        return removed
+    }
+
+    private func isNoOp(_ node: Node, _ graph: Graph) -> Bool {
+        guard !node.isInPlace, node.outputValues.count == 1, let input = node.tensorArgument(0), let output = node.outputValues.first,
+            let inputType = graph.types[input], let outputType = graph.types[output], inputType == outputType
+        else { return false }
+        switch node.op {
+        case "aten::dropout", "aten::feature_dropout", "aten::alpha_dropout", "aten::feature_alpha_dropout":
+            guard case .bool(false)? = node.literal(2) else { return false }
+            return true
+        case "aten::detach", "aten::alias":
+            return true
+        case "aten::contiguous":
+            return inputType.isContiguous
+        default:
+            return false
+        }
+    }
+}
