@@ -17,7 +17,15 @@ struct EpilogueFusion: GraphPass {
             let node = graph.nodes[index]
             index += 1
             guard let layer = Layer(node, graph), let product = node.outputValues.first, node.outputValues.count == 1 else { continue }
-            guard let (epilogue, consumed, result) = follow(product, graph) else { continue }
+            guard let (epilogue, consumed, result) = follow(product, graph) else {
+                // Nothing to fuse: a convolution still becomes the kernel node, for its weights packed once.
+                if case .convolution = layer.kind, let position = graph.nodes.firstIndex(where: { $0 === node }) {
+                    let packedNode = layer.fusedNode(epilogue: FusedEpilogueTemplate(), result: product, graph: graph)
+                    graph.nodes[position] = packedNode
+                    graph.redefine(product, as: .node(packedNode))
+                }
+                continue
+            }
             let fusedNode = layer.fusedNode(epilogue: epilogue, result: result, graph: graph)
             // Replace: the fused node takes the place of the last node it absorbs.
             guard let last = consumed.last, let position = graph.nodes.firstIndex(where: { $0 === last }) else { continue }
@@ -155,11 +163,14 @@ private struct Layer {
         switch kind {
         case .convolution(let layout):
             op = "flint::convolution"
+            // Packed once, here, for every call of the plan (depthwise kernels read the weight directly).
+            let isDepthwise = layout.groups > 1 && weight.shape[1] == 1
+            let packed = isDepthwise ? nil : try? PackedConvolutionWeights(weight, groups: layout.groups)
             body = { arguments in
                 let residual = hasResidual ? arguments.values[1].tensor : nil
                 return .tensor(try arguments.values[0].tensor!.convolution(
                     weight: weight, bias: bias, stride: layout.stride, padding: layout.padding, dilation: layout.dilation, groups: layout.groups,
-                    epilogue: FusedEpilogue(residual: residual, activation: activation)))
+                    epilogue: FusedEpilogue(residual: residual, activation: activation), packed: packed))
             }
         case .linear:
             op = "flint::linear"

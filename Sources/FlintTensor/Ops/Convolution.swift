@@ -7,13 +7,15 @@ extension Tensor {
     /// `conv{1,2,3}d(self, weight, bias, stride, padding, dilation, groups)`. The input is
     /// `[N, C, *spatial]` (or unbatched `[C, *spatial]`), the weight `[O, C / groups, *kernel]`.
     public func convolution(
-        weight: Tensor, bias: Tensor?, stride: [Int], padding: [Int], dilation: [Int], groups: Int, epilogue: FusedEpilogue = .identity
+        weight: Tensor, bias: Tensor?, stride: [Int], padding: [Int], dilation: [Int], groups: Int, epilogue: FusedEpilogue = .identity,
+        packed: PackedConvolutionWeights? = nil
     ) throws -> Tensor {
         let spatial = weight.rank - 2
         guard (1...3).contains(spatial) else { throw TensorError("convolution: weight must be 3-D, 4-D or 5-D, got \(weight.rank)-D") }
         if rank == spatial + 1 {
             let batched = FusedEpilogue(residual: try epilogue.residual?.unsqueeze(0), activation: epilogue.activation)
-            return try unsqueeze(0).convolution(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups, epilogue: batched).squeeze(0)
+            return try unsqueeze(0).convolution(
+                weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups, epilogue: batched, packed: packed).squeeze(0)
         }
         guard rank == spatial + 2 else {
             throw TensorError("Expected \(spatial + 1)D (unbatched) or \(spatial + 2)D (batched) input to conv\(spatial)d, but got input of size: \(shape)")
@@ -63,6 +65,10 @@ extension Tensor {
         // The epilogue goes into the float32 GEMMs' output write when the residual is laid out as the output.
         let fusesEpilogue = dtype == .float32 && (epilogue.residual.map { $0.dtype == .float32 && $0.isContiguous } ?? true)
         let residual = fusesEpilogue ? try epilogue.residual?.reshape([n, outChannels, outputSpatial.reduce(1, *)]) : nil
+        // float32 weights are packed once per call (not per image), or once for good by the caller.
+        let panels: PackedConvolutionWeights? = dtype == .float32
+            ? try (packed.flatMap { $0.weightShape == weight.shape && $0.groups == groups ? $0 : nil } ?? (n > 1 ? PackedConvolutionWeights(weight, groups: groups) : nil))
+            : nil
         let input = try contiguous()
         let weights = try weight.contiguous()
         let result = Tensor(uninitialized: [n, outChannels] + outputSpatial, dtype: dtype)
@@ -85,7 +91,11 @@ extension Tensor {
                                     activation: epilogue.activation)
                     : .identity
                 if geometry.isPointwise {
-                    try Tensor.gemm(w, x, into: y, rowBias: groupBias, fused: groupEpilogue)
+                    if let panels, fusesEpilogue {
+                        panels.multiply(group: g, x, into: y, rowBias: groupBias, fused: groupEpilogue)
+                    } else {
+                        try Tensor.gemm(w, x, into: y, rowBias: groupBias, fused: groupEpilogue)
+                    }
                     continue
                 }
                 // Whole output rows per tile, sized so the slab stays in L2.
@@ -98,13 +108,17 @@ extension Tensor {
                 if dtype == .float32 && tiles < 2 * ThreadPool.shared.threadCount && patch * positions <= 1 << 22 {
                     let slab = Tensor(uninitialized: [patch, positions], dtype: .float32)
                     try Tensor.gatherPatches(input: x, geometry: geometry, start: 0, count: positions, into: slab)
-                    try Tensor.gemm(w, slab, into: y, rowBias: groupBias, fused: groupEpilogue)
+                    if let panels, fusesEpilogue {
+                        panels.multiply(group: g, slab, into: y, rowBias: groupBias, fused: groupEpilogue)
+                    } else {
+                        try Tensor.gemm(w, slab, into: y, rowBias: groupBias, fused: groupEpilogue)
+                    }
                     continue
                 }
                 if dtype == .float32 {
                     try Tensor.convolveTilesFloat(
                         weights: w, input: x, output: y, bias: groupBias, geometry: geometry, positions: positions, patch: patch, tile: tile,
-                        epilogue: groupEpilogue)
+                        epilogue: groupEpilogue, packedPanel: panels?.panel(g))
                     continue
                 }
                 let slab = Tensor(uninitialized: [patch, tile], dtype: dtype)
@@ -137,14 +151,18 @@ extension Tensor {
     /// bias fused into the GEMM's output write.
     static func convolveTilesFloat(
         weights: Tensor, input: Tensor, output: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, positions: Int, patch: Int, tile: Int,
-        epilogue fused: FusedEpilogue = .identity
+        epilogue fused: FusedEpilogue = .identity, packedPanel: UnsafeRawPointer? = nil
     ) throws {
         let m = weights.shape[0]
-        let packed = UnsafeMutableRawPointer.allocate(byteCount: flint_sgemm_pack_a_size(Int64(m), Int64(patch)), alignment: 64)
-        defer { packed.deallocate() }
-        flint_sgemm_pack_a(
-            Int64(m), Int64(patch), weights.baseAddress.assumingMemoryBound(to: Float.self), Int64(weights.strides[0]), Int64(weights.strides[1]),
-            packed)
+        let ownPanel: UnsafeMutableRawPointer? = packedPanel == nil
+            ? UnsafeMutableRawPointer.allocate(byteCount: flint_sgemm_pack_a_size(Int64(m), Int64(patch)), alignment: 64) : nil
+        defer { ownPanel?.deallocate() }
+        if let ownPanel {
+            flint_sgemm_pack_a(
+                Int64(m), Int64(patch), weights.baseAddress.assumingMemoryBound(to: Float.self), Int64(weights.strides[0]), Int64(weights.strides[1]),
+                ownPanel)
+        }
+        let packed = packedPanel ?? UnsafeRawPointer(ownPanel!)
         var epilogue = flint_gemm_epilogue()
         epilogue.beta = 0
         epilogue.bias_kind = FLINT_BIAS_NONE

@@ -1,0 +1,62 @@
+import CFlintKernels
+
+/// A float32 convolution weight packed once for the GEMM kernels, one panel per group, so convolutions
+/// stop repacking it on every call and for every image of a batch. Immutable after creation; any number of
+/// threads may use it at once. The packed form is private to this process (it depends on the CPU's kernels).
+public final class PackedConvolutionWeights: @unchecked Sendable {
+    let groups: Int
+    /// Output channels per group (the GEMM's m).
+    let outPerGroup: Int
+    /// Input channels per group × kernel elements (the GEMM's k).
+    let patch: Int
+    /// The weight's shape, to check calls against.
+    let weightShape: [Int]
+    private let panels: [UnsafeMutableRawPointer]
+
+    /// Packs `weight` (`[O, C / groups, *kernel]`, float32) for `groups` groups.
+    public init(_ weight: Tensor, groups: Int) throws {
+        guard weight.dtype == .float32, weight.rank >= 3, groups > 0, weight.shape[0] % groups == 0 else {
+            throw TensorError("PackedConvolutionWeights: expected a float32 convolution weight divisible into \(groups) groups, got \(weight.dtype.name) \(weight.shape)")
+        }
+        let contiguous = try weight.contiguous()
+        let outPerGroup = weight.shape[0] / groups
+        let patch = weight.shape[1...].reduce(1, *)
+        self.groups = groups
+        self.outPerGroup = outPerGroup
+        self.patch = patch
+        weightShape = weight.shape
+        let base = contiguous.baseAddress.assumingMemoryBound(to: Float.self)
+        let bytes = flint_sgemm_pack_a_size(Int64(outPerGroup), Int64(patch))
+        panels = (0..<groups).map { g in
+            let panel = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            flint_sgemm_pack_a(Int64(outPerGroup), Int64(patch), base + g * outPerGroup * patch, Int64(patch), 1, panel)
+            return panel
+        }
+    }
+
+    deinit { for panel in panels { panel.deallocate() } }
+
+    /// The packed panel of group `g`.
+    func panel(_ g: Int) -> UnsafeRawPointer { UnsafeRawPointer(panels[g]) }
+
+    /// `c[m × n] = epilogue(panel(g) × b)` for `b` `[patch, n]` (any strides) into contiguous-row `c`.
+    func multiply(group g: Int, _ b: Tensor, into c: Tensor, rowBias: Tensor?, fused: FusedEpilogue) {
+        var epilogue = flint_gemm_epilogue()
+        epilogue.beta = 0
+        epilogue.bias_kind = FLINT_BIAS_NONE
+        if let rowBias {
+            epilogue.bias_kind = FLINT_BIAS_PER_ROW
+            epilogue.bias = UnsafePointer(rowBias.baseAddress.assumingMemoryBound(to: Float.self))
+        }
+        epilogue.activation = FLINT_ACTIVATION_NONE
+        fused.configure(&epilogue)
+        if let residual = fused.residual {
+            epilogue.residual = UnsafePointer(residual.baseAddress.assumingMemoryBound(to: Float.self))
+            epilogue.residual_row_stride = Int64(residual.strides[0])
+        }
+        flint_sgemm_packed_a(
+            ThreadPool.shared.raw, Int64(outPerGroup), Int64(b.shape[1]), Int64(patch), panel(g),
+            b.baseAddress.assumingMemoryBound(to: Float.self), Int64(b.strides[0]), Int64(b.strides[1]),
+            c.baseAddress.assumingMemoryBound(to: Float.self), Int64(c.strides[0]), &epilogue)
+    }
+}
