@@ -204,7 +204,8 @@ package enum ArgumentTree {
         FlintError(kind: .invalidInput, file: nil, record: nil, message: message)
     }
 
-    private static func readFile(_ path: String) throws -> [UInt8] {
+    /// A whole file's bytes (inputs, label lists). Throws ``FlintError`` `.invalidInput` when it cannot be opened.
+    package static func readFile(_ path: String) throws -> [UInt8] {
         guard let file = fopen(path, "rb") else { throw invalid("cannot open '\(path)'") }
         defer { fclose(file) }
         var bytes: [UInt8] = []

@@ -82,14 +82,11 @@ struct TopClasses {
     /// Labels from a text file (one per line; ImageNet's synset files and `imagenet_classes.txt`) or a
     /// JSON array of strings.
     static func readLabels(_ path: String) throws -> [String] {
-        guard let file = fopen(path, "rb") else { throw CommandFailure(message: "cannot open labels file '\(path)'") }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, file)
-            if n <= 0 { break }
-            bytes += buffer[0..<n]
+        let bytes: [UInt8]
+        do {
+            bytes = try ArgumentTree.readFile(path)
+        } catch {
+            throw CommandFailure(message: "cannot open labels file '\(path)'")
         }
         let text = String(decoding: bytes, as: UTF8.self)
         if text.drop(while: { $0 == " " || $0 == "\n" }).hasPrefix("["), case .array(let items)? = try? JSONText.parse(text) {

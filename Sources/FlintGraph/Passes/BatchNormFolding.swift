@@ -17,7 +17,7 @@ struct BatchNormFolding: GraphPass {
         let outputs = Set(graph.output.values)
         for bn in graph.nodes where bn.op == "aten::batch_norm" {
             guard case .bool(false)? = bn.literal(5), let input = bn.tensorArgument(0), !outputs.contains(input),
-                users[input.index].count == 1, case .node(let conv) = graph.definition(of: input), let layout = ConvolutionLayout(conv),
+                users[input.index].count == 1, case .node(let conv) = graph.definition(of: input), ConvolutionLayout(conv) != nil,
                 let weight = conv.tensorArgument(1).flatMap(graph.constant), weight.dtype.isFloatingPoint,
                 let mean = bn.tensorArgument(3).flatMap(graph.constant), let variance = bn.tensorArgument(4).flatMap(graph.constant),
                 let eps = bn.literal(7)?.numericValue, let output = bn.outputValues.first, bn.outputValues.count == 1
@@ -33,7 +33,6 @@ struct BatchNormFolding: GraphPass {
             conv.arguments[1] = .tensor(graph.newConstant(newWeight))
             conv.arguments[2] = .tensor(graph.newConstant(newBias))
             conv.notes.append("batch norm folded")
-            _ = layout
             graph.replaceUses(of: output, with: input)
             graph.nodes.removeAll { $0 === bn }
             users = graph.users()

@@ -163,17 +163,9 @@ extension Tensor {
                 ownPanel)
         }
         let packed = packedPanel ?? UnsafeRawPointer(ownPanel!)
-        var epilogue = flint_gemm_epilogue()
-        epilogue.beta = 0
-        epilogue.bias_kind = FLINT_BIAS_NONE
-        if let bias {
-            epilogue.bias_kind = FLINT_BIAS_PER_ROW
-            epilogue.bias = UnsafePointer(bias.baseAddress.assumingMemoryBound(to: Float.self))
-        }
-        epilogue.activation = FLINT_ACTIVATION_NONE
-        fused.configure(&epilogue)
+        // The residual pointer is set per tile below (it starts at the tile's first output column).
+        let epilogue = fused.gemmEpilogue(rowBias: bias)
         let residualBase = fused.residual.map { $0.baseAddress.assumingMemoryBound(to: Float.self) }
-        if let residual = fused.residual { epilogue.residual_row_stride = Int64(residual.strides[0]) }
         let tiles = (positions + tile - 1) / tile
         let outBase = output.baseAddress.assumingMemoryBound(to: Float.self)
         let outRowStride = Int64(output.strides[0])

@@ -57,6 +57,28 @@ public struct FusedEpilogue: Sendable {
 
     public var isIdentity: Bool { residual == nil && activation == .none }
 
+    /// The C GEMM epilogue for this epilogue plus a bias (per output row or column): beta 0, the bias, the
+    /// residual (read from its first element with its row stride; tiles move the pointer), and the activation
+    /// the kernels apply (the others are left to ``finish(_:)``).
+    func gemmEpilogue(rowBias: Tensor? = nil, columnBias: Tensor? = nil) -> flint_gemm_epilogue {
+        var epilogue = flint_gemm_epilogue()
+        epilogue.beta = 0
+        epilogue.bias_kind = FLINT_BIAS_NONE
+        if let columnBias {
+            epilogue.bias_kind = FLINT_BIAS_PER_COL
+            epilogue.bias = UnsafePointer(columnBias.baseAddress.assumingMemoryBound(to: Float.self))
+        } else if let rowBias {
+            epilogue.bias_kind = FLINT_BIAS_PER_ROW
+            epilogue.bias = UnsafePointer(rowBias.baseAddress.assumingMemoryBound(to: Float.self))
+        }
+        configure(&epilogue)
+        if let residual {
+            epilogue.residual = UnsafePointer(residual.baseAddress.assumingMemoryBound(to: Float.self))
+            epilogue.residual_row_stride = Int64(residual.strides[0])
+        }
+        return epilogue
+    }
+
     /// The C epilogue's activation fields (activations it lacks are left to ``finish(_:)``).
     func configure(_ epilogue: inout flint_gemm_epilogue) {
         switch activation {

@@ -143,22 +143,7 @@ extension Tensor {
         }
         switch a.dtype {
         case .float32:
-            var epilogue = flint_gemm_epilogue()
-            epilogue.beta = 0
-            epilogue.bias_kind = FLINT_BIAS_NONE
-            if let columnBias {
-                epilogue.bias_kind = FLINT_BIAS_PER_COL
-                epilogue.bias = UnsafePointer(columnBias.baseAddress.assumingMemoryBound(to: Float.self))
-            } else if let rowBias {
-                epilogue.bias_kind = FLINT_BIAS_PER_ROW
-                epilogue.bias = UnsafePointer(rowBias.baseAddress.assumingMemoryBound(to: Float.self))
-            }
-            epilogue.activation = FLINT_ACTIVATION_NONE
-            fused.configure(&epilogue)
-            if let residual = fused.residual {
-                epilogue.residual = UnsafePointer(residual.baseAddress.assumingMemoryBound(to: Float.self))
-                epilogue.residual_row_stride = Int64(residual.strides[0])
-            }
+            var epilogue = fused.gemmEpilogue(rowBias: rowBias, columnBias: columnBias)
             flint_sgemm(
                 pool?.raw, Int64(m), Int64(n), Int64(k),
                 a.baseAddress.assumingMemoryBound(to: Float.self), Int64(a.strides[0]), Int64(a.strides[1]),

@@ -41,19 +41,7 @@ public final class PackedConvolutionWeights: @unchecked Sendable {
 
     /// `c[m × n] = epilogue(panel(g) × b)` for `b` `[patch, n]` (any strides) into contiguous-row `c`.
     func multiply(group g: Int, _ b: Tensor, into c: Tensor, rowBias: Tensor?, fused: FusedEpilogue) {
-        var epilogue = flint_gemm_epilogue()
-        epilogue.beta = 0
-        epilogue.bias_kind = FLINT_BIAS_NONE
-        if let rowBias {
-            epilogue.bias_kind = FLINT_BIAS_PER_ROW
-            epilogue.bias = UnsafePointer(rowBias.baseAddress.assumingMemoryBound(to: Float.self))
-        }
-        epilogue.activation = FLINT_ACTIVATION_NONE
-        fused.configure(&epilogue)
-        if let residual = fused.residual {
-            epilogue.residual = UnsafePointer(residual.baseAddress.assumingMemoryBound(to: Float.self))
-            epilogue.residual_row_stride = Int64(residual.strides[0])
-        }
+        var epilogue = fused.gemmEpilogue(rowBias: rowBias)
         flint_sgemm_packed_a(
             ThreadPool.shared.raw, Int64(outPerGroup), Int64(b.shape[1]), Int64(patch), panel(g),
             b.baseAddress.assumingMemoryBound(to: Float.self), Int64(b.strides[0]), Int64(b.strides[1]),
