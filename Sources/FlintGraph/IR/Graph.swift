@@ -18,6 +18,8 @@ package final class Graph {
         /// Output `index` of node `node` (an index into ``nodes`` at the time of definition; passes keep
         /// the definition current).
         case node(Node)
+        /// A constant nothing reads any more (after folding): dropped so its memory can go.
+        case dropped
     }
 
     package private(set) var definitions: [Definition] = []
@@ -52,6 +54,21 @@ package final class Graph {
     }
 
     package var valueCount: Int { definitions.count }
+
+    /// Drops the constants no node and not the output read (the weights a fold replaced), so the plan does
+    /// not keep them alive. Returns how many.
+    @discardableResult
+    package func dropUnreadConstants() -> Int {
+        let uses = useCounts()
+        var dropped = 0
+        for index in definitions.indices where uses[index] == 0 {
+            if case .constant = definitions[index] {
+                definitions[index] = .dropped
+                dropped += 1
+            }
+        }
+        return dropped
+    }
 
     /// How many times each value is read (by nodes and by the graph's output).
     package func useCounts() -> [Int] {

@@ -42,6 +42,7 @@ package struct GraphOptimizer: Sendable {
                 return nil
             }
         }
+        graph.dropUnreadConstants()
         return graph
     }
 }
