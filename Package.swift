@@ -50,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "FlintCLI",
             dependencies: [
-                "Flint", "FlintNumPy", "FlintValues", "FlintRuntime",
+                "Flint", "FlintNumPy", "FlintValues",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

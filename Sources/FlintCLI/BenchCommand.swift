@@ -1,7 +1,5 @@
 import ArgumentParser
 import Flint
-import FlintOperators
-import FlintRuntime
 
 /// `flint bench MODEL [--method NAME] [--input SPEC]... [--inputs IN.npz] [--warmup N] [--iters N] [--threads N] [--json]`.
 struct BenchCommand: ParsableCommand {
@@ -29,7 +27,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        if profile { OperatorProfiler.enable() }
+        if profile { OperatorTiming.enable() }
         let loadStart = monotonicSeconds()
         let (method, arguments) = try invocation.prepare(for: Self.self)
         let loadMilliseconds = (monotonicSeconds() - loadStart) * 1000
@@ -40,7 +38,7 @@ struct BenchCommand: ParsableCommand {
                 if i == 0 || i % 16 == 0 { Progress.shared.update("warm-up \(i + 1)/\(warmup)", restart: i == 0) }
                 _ = try method(arguments)
             }
-            OperatorProfiler.reset()
+            OperatorTiming.reset()
             var lastStatus = -1.0
             for i in 0..<iters {
                 // The status text (a median over the times so far) is refreshed at most five times a second.
@@ -68,7 +66,7 @@ struct BenchCommand: ParsableCommand {
             ("mean_ms", times.reduce(0, +) / Double(times.count)), ("load_ms", loadMilliseconds), ("peak_rss_mb", peakResidentMegabytes()),
         ]
         if profile {
-            let entries = OperatorProfiler.report()
+            let entries = OperatorTiming.report()
             let total = entries.reduce(0) { $0 + $1.seconds }
             print("operator time over \(iters) iterations (per iteration):")
             for entry in entries.prefix(25) {

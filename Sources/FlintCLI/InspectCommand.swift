@@ -1,6 +1,5 @@
 import ArgumentParser
 import Flint
-import FlintRuntime
 
 /// `flint inspect MODEL [--json] [--ops]`: how to call the model (method signatures), a one-line summary,
 /// then the module hierarchy with parameters and buffers; `--ops` prints only the operator table.

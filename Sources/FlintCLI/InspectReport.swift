@@ -1,5 +1,4 @@
 import Flint
-import FlintRuntime
 
 /// What `flint inspect` prints, as text or JSON (fields documented in docs/cli.md).
 struct InspectReport {

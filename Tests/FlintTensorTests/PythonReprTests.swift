@@ -10,16 +10,7 @@ import Testing
 @Suite struct PythonReprTests {
     static let directory = Fixtures.archivesDirectory.deletingLastPathComponent().appendingPathComponent("printing")
 
-    static let expected: [(name: String, text: String)] = {
-        guard let text = try? String(contentsOf: directory.appendingPathComponent("repr.expected.txt"), encoding: .utf8) else { return [] }
-        var result: [(String, String)] = []
-        for block in text.components(separatedBy: "== ").dropFirst() {
-            let lines = block.split(separator: "\n", omittingEmptySubsequences: false)
-            let body = lines.dropFirst().joined(separator: "\n")
-            result.append((String(lines[0]), body.hasSuffix("\n") ? String(body.dropLast()) : body))
-        }
-        return result
-    }()
+    static let expected = Fixtures.referenceBlocks(directory.appendingPathComponent("repr.expected.txt"))
 
     static let tensors: [String: Tensor] = {
         guard let model = try? ScriptModel(path: directory.appendingPathComponent("repr.pt").path),

@@ -59,3 +59,18 @@ public struct ExpectedArchive: Decodable, Sendable {
     public let extra_files: [String: String]?
     public let error_contains: String?
 }
+
+extension Fixtures {
+    /// The blocks of a reference-output file: each `== NAME` line, then that case's text up to the next one
+    /// (the printing fixtures' format). Empty when the file cannot be read.
+    public static func referenceBlocks(_ url: URL) -> [(name: String, text: String)] {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        var result: [(String, String)] = []
+        for block in text.components(separatedBy: "== ").dropFirst() {
+            let lines = block.split(separator: "\n", omittingEmptySubsequences: false)
+            let body = lines.dropFirst().joined(separator: "\n")
+            result.append((String(lines[0]), body.hasSuffix("\n") ? String(body.dropLast()) : body))
+        }
+        return result
+    }
+}

@@ -37,11 +37,6 @@ package final class GraphExecutor: @unchecked Sendable {
     /// Whether graphs are used at all: `FLINT_GRAPH=0` turns them off (the interpreter alone runs).
     package static var isEnabled: Bool { mode != "0" }
 
-    /// The first call of a signature is answered from its new plan too (the recording run's result is
-    /// discarded), so every call of a signature gives bit-identical results (folding changes the last bits)
-    /// and one-shot runs such as the conformance suites' exercise the graph path.
-    static var answersFirstCallFromPlan: Bool { true }
-
     private static let mode: String = getenv("FLINT_GRAPH").map { String(cString: $0) } ?? "1"
 
     /// Runs the method on `arguments`; `interpret` runs it through the closure interpreter.
@@ -105,53 +100,53 @@ package final class GraphExecutor: @unchecked Sendable {
             order.append(signature)
             if order.count > capacity { entries.removeValue(forKey: order.removeFirst()) }
         }
-        if Self.answersFirstCallFromPlan { return try plan.run(arguments) }
-        return result
+        // The first call is answered from the new plan too (the recording run's result is discarded), so
+        // every call of a signature gives bit-identical results (folding moves the last bits) and one-shot
+        // runs go through the graph.
+        return try plan.run(arguments)
     }
 }
 
 /// What a plan is specialised to: every tensor's dtype, shape and strides, and the value of everything else.
+/// Built on every call, so tensors are described by their metadata arrays, not by formatted text.
 struct InputSignature: Hashable {
-    private let text: String
+    private enum Item: Hashable {
+        case tensor(dtype: DType, shape: [Int], strides: [Int])
+        case value(String)
+        case open(Character)
+        case close
+    }
+
+    private var items: [Item] = []
 
     /// Nil for arguments holding objects (their identity would matter).
     init?(_ arguments: [ScriptValue]) {
-        var text = ""
         for argument in arguments {
-            guard Self.describe(argument, into: &text) else { return nil }
-            text += ";"
+            guard describe(argument) else { return nil }
         }
-        self.text = text
     }
 
-    private static func describe(_ value: ScriptValue, into text: inout String) -> Bool {
+    private mutating func describe(_ value: ScriptValue) -> Bool {
         switch value {
         case .tensor(let t):
-            text += "T\(t.dtype.rawValue)\(t.shape)\(t.strides)"
+            items.append(.tensor(dtype: t.dtype, shape: t.shape, strides: t.strides))
         case .list(let list):
-            text += "L\(list.elementType ?? "")["
-            for element in list.elements {
-                guard describe(element, into: &text) else { return false }
-                text += ","
-            }
-            text += "]"
-        case .tuple(let items):
-            text += "("
-            for item in items {
-                guard describe(item, into: &text) else { return false }
-                text += ","
-            }
-            text += ")"
+            items.append(.open("["))
+            items.append(.value(list.elementType ?? ""))
+            for element in list.elements { guard describe(element) else { return false } }
+            items.append(.close)
+        case .tuple(let elements):
+            items.append(.open("("))
+            for element in elements { guard describe(element) else { return false } }
+            items.append(.close)
         case .dict(let dict):
-            text += "D{"
-            for (key, item) in zip(dict.keys, dict.values) {
-                guard describe(key, into: &text), describe(item, into: &text) else { return false }
-                text += ","
-            }
-            text += "}"
-        case .object, .enumValue: return false
+            items.append(.open("{"))
+            for (key, element) in zip(dict.keys, dict.values) { guard describe(key), describe(element) else { return false } }
+            items.append(.close)
+        case .object, .enumValue:
+            return false
         default:
-            text += "\(value.kindName):\(value.pythonString(quoted: true))"
+            items.append(.value("\(value.kindName):\(value.pythonString(quoted: true))"))
         }
         return true
     }

@@ -33,7 +33,9 @@ struct EpilogueFusion: GraphPass {
             graph.nodes.removeAll { candidate in candidate === node || consumed.dropLast().contains { $0 === candidate } }
             graph.redefine(result, as: .node(fusedNode))
             fused += 1
-            index = 0
+            // The convolution left its slot: the next node to look at moved into it. (Nodes before it are
+            // done; the fused node is not a layer.)
+            index -= 1
         }
         return fused
     }
@@ -42,9 +44,10 @@ struct EpilogueFusion: GraphPass {
     /// node defines. Nil when nothing follows that can be fused.
     private func follow(_ product: ValueID, _ graph: Graph) -> (FusedEpilogueTemplate, [Node], ValueID)? {
         let users = graph.users()
+        let uses = graph.useCounts()
         let outputs = Set(graph.output.values)
         func soleUser(_ value: ValueID) -> Node? {
-            guard !outputs.contains(value), users[value.index].count == 1, graph.useCounts()[value.index] == 1 else { return nil }
+            guard !outputs.contains(value), users[value.index].count == 1, uses[value.index] == 1 else { return nil }
             return users[value.index][0]
         }
         var epilogue = FusedEpilogueTemplate()

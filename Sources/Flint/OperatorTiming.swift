@@ -1,0 +1,15 @@
+import FlintOperators
+import FlintRuntime
+
+/// The operator survey `flint inspect --ops` prints (every operator a model calls, with support).
+package typealias OperatorSurvey = FlintRuntime.OperatorSurvey
+
+/// Time per operator (and per plan step) for `flint bench --profile`.
+package enum OperatorTiming {
+    /// Turns timing on for programs compiled and plans run from now on.
+    package static func enable() { OperatorProfiler.enable() }
+    /// Forgets what was recorded (after warm-up).
+    package static func reset() { OperatorProfiler.reset() }
+    /// Totals per operator, longest first.
+    package static func report() -> [(operation: String, calls: Int, seconds: Double)] { OperatorProfiler.report() }
+}
