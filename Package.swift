@@ -8,11 +8,12 @@ import PackageDescription
 ///   FlintPickle ──────┼─ FlintLoader ─ Flint ─ flint (CLI)
 ///   FlintTensor ──────┤
 ///   FlintScript ──────┘
+///   FlintServingProtocol (generated protobuf/gRPC) ─ FlintServe (uses Flint) ─ flint (CLI)
 /// FlintTensor knows nothing of archives or scripts; FlintScript knows nothing of tensors;
 /// FlintPickle knows nothing of tensors or TorchScript.
 let package = Package(
     name: "Flint",
-    platforms: [.macOS(.v13), .iOS(.v16)],
+    platforms: [.macOS(.v15), .iOS(.v18)],
     products: [
         .library(name: "Flint", targets: ["Flint"]),
         .executable(name: "flint", targets: ["FlintCLI"]),
@@ -22,6 +23,19 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
+        // flint serve (FlintServe): HTTP, gRPC, protobuf, metrics, logging, graceful shutdown.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.0.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.0.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.30.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // Tests only: the HTTP client the serving integration tests drive the server with.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.70.0"),
     ],
     targets: [
         .systemLibrary(
@@ -47,10 +61,33 @@ let package = Package(
             dependencies: ["FlintZip", "FlintPickle", "FlintTensor", "FlintScript", "FlintValues"]
         ),
         .target(name: "Flint", dependencies: ["FlintGraph", "FlintRuntime", "FlintOperators", "FlintLoader", "FlintValues", "FlintNumPy", "FlintTensor"]),
+        .target(
+            name: "FlintServingProtocol",
+            dependencies: [
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            ]
+        ),
+        .target(
+            name: "FlintServe",
+            dependencies: [
+                "Flint", "FlintServingProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "FlintCLI",
             dependencies: [
-                "Flint", "FlintNumPy", "FlintValues",
+                "Flint", "FlintNumPy", "FlintValues", "FlintServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,6 +100,15 @@ let package = Package(
         .testTarget(name: "FlintRuntimeTests", dependencies: ["FlintRuntime", "FlintGraph", "FlintOperators", "FlintLoader", "FlintValues", "FlintTensor", "FlintTestSupport"]),
         .testTarget(name: "FlintAPITests", dependencies: ["Flint", "FlintTestSupport"]),
         .testTarget(name: "FlintCLITests", dependencies: ["FlintTestSupport", "FlintNumPy", "FlintTensor"]),
+        .testTarget(
+            name: "FlintServeTests",
+            dependencies: [
+                "FlintServe", "Flint", "FlintTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "FlintScriptTests", dependencies: ["FlintScript", "FlintOperators", "FlintLoader", "FlintTestSupport"]),
     ]
 )

@@ -8,7 +8,7 @@ struct FlintCommand: ParsableCommand {
         abstract: "Run PyTorch TorchScript archives without libtorch.",
         discussion: "Shell completions: flint --generate-completion-script bash|zsh|fish. Manual page: docs/man/flint.1.",
         version: versionText,
-        subcommands: [InspectCommand.self, RunCommand.self, BenchCommand.self])
+        subcommands: [InspectCommand.self, RunCommand.self, BenchCommand.self, ServeCommand.self])
 
     /// `flint --version`: Flint's version, what it reads, and the kernels chosen for this machine.
     static var versionText: String {

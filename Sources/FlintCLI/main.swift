@@ -11,7 +11,11 @@ import Darwin
 /// Exit statuses: 0 success, 1 the model or its input was rejected (message on stderr), 2 usage error.
 do {
     var command = try FlintCommand.parseAsRoot()
-    try command.run()
+    if let service = command as? LongRunningCommand {
+        try await service.serve()
+    } else {
+        try command.run()
+    }
 } catch let failure as CommandFailure {
     Progress.shared.finish()
     FileHandleOutput.standardError.write("error: \(failure.message)\n")
