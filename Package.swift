@@ -24,11 +24,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
         // flint serve (FlintServe): HTTP, gRPC, protobuf, metrics, logging, graceful shutdown.
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
+        // No default traits: FullFoundation would link the full Foundation (ICU data); ConfigurationSupport is unused.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0", traits: []),
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.0.0"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.0.0"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.0.0"),
-        .package(url: "https://github.com/apple/swift-protobuf", from: "1.30.0"),
+        // No default traits: BinaryDelimitedStreams would link the full Foundation (ICU data, ~40 MB).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.30.0", traits: []),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),

@@ -254,7 +254,7 @@ import Testing
     /// Tools/release/make-manual.sh when this fails).
     @Test func manualPageIsCurrent() throws {
         let page = try String(contentsOf: Fixtures.packageRoot.appendingPathComponent("docs/man/flint.1"), encoding: .utf8)
-        for command in ["inspect", "run", "bench"] {
+        for command in ["inspect", "run", "bench", "serve"] {
             let help = try FlintProcess.run([command, "--help"])
             let options = help.stdout.split(separator: "\n").compactMap { line -> String? in
                 let trimmed = line.drop { $0 == " " }

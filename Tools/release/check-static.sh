@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Checks a built `flint` is shippable as one file: its dynamic dependencies are only the C library, libm,
-# libz (and the loader), it is at most 25 MB, and it runs.
+# libz (and the loader), it is at most 45 MB, and it runs. (19.5 MB before `flint serve`; the server stack, SwiftNIO,
+# Hummingbird, grpc-swift with its BoringSSL-based transport and swift-protobuf, adds about 24 MB.)
 #
 #   Tools/release/check-static.sh PATH/TO/flint
 set -euo pipefail
 binary="$1"
-limit=$((25 * 1024 * 1024))
+limit=$((45 * 1024 * 1024))
 size=$(stat -c %s "$binary")
 needed=$(readelf -d "$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
 echo "flint: $size bytes; NEEDED: $needed"
@@ -16,7 +17,7 @@ for library in $needed; do
     esac
 done
 if [ "$size" -gt "$limit" ]; then
-    echo "error: $binary is $size bytes, over the 25 MB limit" >&2
+    echo "error: $binary is $size bytes, over the 45 MB limit" >&2
     exit 1
 fi
 "$binary" --version
