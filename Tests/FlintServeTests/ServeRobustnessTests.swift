@@ -17,31 +17,31 @@ import Testing
         // Half a body, then the client vanishes.
         for _ in 0..<20 {
             let connection = try RawConnection(port: server.httpPort)
-            try connection.send("POST /v2/models/add_sub/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"inputs\":")
+            try? connection.send("POST /v2/models/add_sub/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"inputs\":")
             connection.close()
         }
-        // Garbage instead of HTTP.
+        // Garbage instead of HTTP (the server may close before all of it is written: that is a clean answer too).
         let garbage = try RawConnection(port: server.httpPort)
-        try garbage.send([UInt8](repeating: 0xFF, count: 4096))
+        try? garbage.send([UInt8](repeating: 0xFF, count: 4096))
         _ = garbage.receive(timeout: 2)
         // A slow client: a byte at a time, then a complete request.
         let slow = try RawConnection(port: server.httpPort)
         for byte in "GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n".utf8 {
-            try slow.send([byte])
+            try? slow.send([byte])
             try await Task.sleep(for: .milliseconds(5))
         }
         #expect(slow.receive(timeout: 5).hasPrefix("HTTP/1.1 200"))
         // A client that stalls mid-body is closed by the idle timeout, not held forever.
         let stalled = try RawConnection(port: server.httpPort)
-        try stalled.send("POST /v2/models/add_sub/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        try? stalled.send("POST /v2/models/add_sub/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
         let start = Date()
         _ = stalled.receive(timeout: 10)
         #expect(Date().timeIntervalSince(start) < 9)
         // A request whose client disconnects while the model runs.
         let aborted = try RawConnection(port: server.httpPort)
         let body = Self.inferBody()
-        try aborted.send("POST /v2/models/slow/infer HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n")
-        try aborted.send(body)
+        try? aborted.send("POST /v2/models/slow/infer HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n")
+        try? aborted.send(body)
         aborted.close()
         try await Task.sleep(for: .milliseconds(200))
         #expect(server.process.isRunning)
