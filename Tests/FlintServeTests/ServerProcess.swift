@@ -55,6 +55,17 @@ final class ServerProcess: @unchecked Sendable {
 
     var logText: String { lock.withLock { log } }
 
+    /// Whether the log contains `text` within `timeout` seconds. The log arrives through a pipe read on another
+    /// thread, so its last lines can land after the process has exited.
+    func logContains(_ text: String, within timeout: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if logText.contains(text) { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return logText.contains(text)
+    }
+
     var url: String { "http://127.0.0.1:\(httpPort)" }
 
     /// Resident memory in kilobytes (Linux /proc).
