@@ -349,3 +349,54 @@ void flint_sgemm_packed_a(flint_pool *pool, int64_t m, int64_t n, int64_t k,
     g.m_pad = round_up(m, K->mr);
     gemm_run(pool, &g);
 }
+
+flint_packed_b_layout flint_sgemm_pack_b_begin(int64_t k, int64_t n, void *packed) {
+    const flint_gemm_kernel *K = flint__kernel();
+    pack_header h;
+    memset(&h, 0, sizeof(h));
+    h.magic = PACK_MAGIC_B;
+    h.kernel_id = K->id;
+    h.panel = K->nr;
+    h.rows = k < 0 ? 0 : k;
+    h.cols = n < 0 ? 0 : n;
+    h.kc = K->kc;
+    memcpy(packed, &h, sizeof(h));
+    flint_packed_b_layout layout;
+    layout.data = (float *)((char *)packed + PACK_HEADER_BYTES);
+    layout.k = h.rows;
+    layout.n = h.cols;
+    layout.nr = K->nr;
+    layout.kc = K->kc;
+    layout.n_pad = round_up(h.cols, K->nr);
+    /* The last panel's columns past n: zero in every row of every block. */
+    if (layout.n_pad > layout.n) {
+        const int64_t panel = layout.n / K->nr, used = layout.n % K->nr;
+        for (int64_t pc = 0; pc < h.rows; pc += K->kc) {
+            const int64_t kcur = min64(K->kc, h.rows - pc);
+            float *base = layout.data + pc * layout.n_pad + panel * K->nr * kcur;
+            for (int64_t p = 0; p < kcur; ++p) memset(base + p * K->nr + used, 0, (size_t)(K->nr - used) * sizeof(float));
+        }
+    }
+    return layout;
+}
+
+void flint_sgemm_packed_ab(flint_pool *pool, int64_t m, int64_t n, int64_t k,
+                           const void *packed_a, const void *packed_b,
+                           float *c, int64_t c_row_stride,
+                           const flint_gemm_epilogue *epilogue) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        gemm_k0(m, n, c, c_row_stride, epilogue);
+        return;
+    }
+    pack_header ha, hb;
+    const flint_gemm_kernel *K = packed_kernel(packed_a, PACK_MAGIC_A, m, k, &ha);
+    if (packed_kernel(packed_b, PACK_MAGIC_B, k, n, &hb) != K) abort();
+    gemm_ctx g;
+    gemm_init(&g, K, m, n, k, c, c_row_stride, epilogue);
+    g.pa = (const float *)((const char *)packed_a + PACK_HEADER_BYTES);
+    g.m_pad = round_up(m, K->mr);
+    g.pb = (const float *)((const char *)packed_b + PACK_HEADER_BYTES);
+    g.n_pad = round_up(n, K->nr);
+    gemm_run(pool, &g);
+}

@@ -4,16 +4,7 @@ import Testing
 
 /// Runs the built `flint` executable as a user would.
 struct FlintProcess {
-    static let executable: URL = {
-        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var directory = testBinary.deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("flint")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return Fixtures.packageRoot.appendingPathComponent(".build/debug/flint")
-    }()
+    static var executable: URL { Fixtures.flintExecutable }
 
     /// Runs `flint` with `arguments`; `environment` adds to (or overrides) this process's variables.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {

@@ -10,7 +10,7 @@ import Testing
     /// `flint serve --help`'s long options.
     static let serveFlags: Set<String> = {
         let process = Process()
-        process.executableURL = ServerProcess.executable
+        process.executableURL = Fixtures.flintExecutable
         process.arguments = ["serve", "--help"]
         let out = Pipe()
         process.standardOutput = out

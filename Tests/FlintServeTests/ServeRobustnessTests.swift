@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import FlintTestSupport
 import Testing
 
 /// Misbehaving clients and shutdown: the server answers or closes cleanly, never crashes, keeps its memory
@@ -111,7 +112,7 @@ import Testing
         try Data("x".utf8).write(to: directory.appendingPathComponent("m/1/model.pt"))
         #expect(throws: ServerStartError.self) { try ServerProcess(repository: directory.path) }
         let process = Process()
-        process.executableURL = ServerProcess.executable
+        process.executableURL = Fixtures.flintExecutable
         process.arguments = ["serve", "--model-repository", directory.path, "--http-port", "0", "--grpc-port", "0", "--no-metrics"]
         let errors = Pipe()
         process.standardError = errors

@@ -13,20 +13,9 @@ final class ServerProcess: @unchecked Sendable {
 
     static let repository = Fixtures.packageRoot.appendingPathComponent("Tests/Fixtures/serve/repository").path
 
-    static var executable: URL {
-        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var directory = testBinary.deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("flint")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return Fixtures.packageRoot.appendingPathComponent(".build/debug/flint")
-    }
-
     /// Starts the server on `repository` and waits (up to 60 s) until it reports ready.
     init(repository: String = ServerProcess.repository, extraArguments: [String] = []) throws {
-        process.executableURL = Self.executable
+        process.executableURL = Fixtures.flintExecutable
         process.arguments = ["serve", "--model-repository", repository, "--http-port", "0", "--grpc-port", "0", "--metrics-port", "0"] + extraArguments
         let errors = Pipe()
         process.standardError = errors
@@ -37,6 +26,7 @@ final class ServerProcess: @unchecked Sendable {
             self.lock.withLock { self.log += String(decoding: data, as: UTF8.self) }
         }
         try process.run()
+        Self.register(process.processIdentifier)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             let text = lock.withLock { log }
@@ -82,10 +72,38 @@ final class ServerProcess: @unchecked Sendable {
             kill(process.processIdentifier, SIGTERM)
             process.waitUntilExit()
         }
+        Self.unregister(process.processIdentifier)
         return process.terminationStatus
     }
 
-    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        Self.unregister(process.processIdentifier)
+    }
+
+    // A server held in a static (one shared by a suite) is never deinitialised: every server still running
+    // when the test process exits is killed then, so none outlives the run.
+    private static let registry = NSLock()
+    nonisolated(unsafe) private static var running: [Int32] = []
+    nonisolated(unsafe) private static var exitHookInstalled = false
+
+    private static func register(_ pid: Int32) {
+        registry.withLock {
+            running.append(pid)
+            if !exitHookInstalled {
+                exitHookInstalled = true
+                atexit { ServerProcess.killRunning() }
+            }
+        }
+    }
+
+    private static func unregister(_ pid: Int32) {
+        registry.withLock { running.removeAll { $0 == pid } }
+    }
+
+    private static func killRunning() {
+        for pid in registry.withLock({ running }) { kill(pid, SIGKILL) }
+    }
 
     private static func port(in log: String, after marker: String) -> Int {
         guard let range = log.range(of: marker) else { return 0 }

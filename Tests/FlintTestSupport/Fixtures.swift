@@ -11,6 +11,19 @@ public enum Fixtures {
     public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// The `flint` executable built beside the running test binary (`.build/<configuration>/flint`), else
+    /// the debug build's.
+    public static let flintExecutable: URL = {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = testBinary.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("flint")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return packageRoot.appendingPathComponent(".build/debug/flint")
+    }()
+
     /// Extra fixture folders named by `FLINT_EXTRA_FIXTURES` (colon-separated), e.g. the generated zoo.
     public static var extraDirectories: [URL] {
         (ProcessInfo.processInfo.environment["FLINT_EXTRA_FIXTURES"] ?? "")

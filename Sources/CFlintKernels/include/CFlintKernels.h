@@ -5,5 +5,6 @@
 #include "flint_gemm.h"
 #include "flint_pointwise.h"
 #include "flint_conv_direct.h"
+#include "flint_im2col.h"
 
 #endif

@@ -108,6 +108,34 @@ void flint_sgemm_packed_a(flint_pool *pool, int64_t m, int64_t n, int64_t k,
                           float *c, int64_t c_row_stride,
                           const flint_gemm_epilogue *epilogue);
 
+/// Where the packed form of a k x n matrix B keeps its elements, for writers that produce B's rows
+/// themselves (a convolution's patch gather) straight into packed form instead of packing a copy.
+/// Element (p, j) lives at
+///
+///     data + (p / kc) * kc * n_pad + (j / nr) * nr * kcur + (p % kc) * nr + j % nr
+///
+/// with kcur = min(kc, k - (p / kc) * kc): blocks of kc rows, each a row of nr-column panels.
+typedef struct flint_packed_b_layout {
+    float *data;
+    int64_t k, n;
+    int64_t nr;    ///< columns per panel
+    int64_t kc;    ///< rows per block
+    int64_t n_pad; ///< n rounded up to nr
+} flint_packed_b_layout;
+
+/// Starts a packed k x n B in `packed` (`flint_sgemm_pack_b_size(k, n)` bytes, 4-byte aligned) for the
+/// kernel set in use: writes its header, zeroes the padding columns n ..< n_pad, and returns where every
+/// element goes. The caller then writes each element (p, j), p < k, j < n, exactly as if
+/// `flint_sgemm_pack_b` had packed it; the buffer is then a valid `packed_b` for this k and n.
+flint_packed_b_layout flint_sgemm_pack_b_begin(int64_t k, int64_t n, void *packed);
+
+/// As `flint_sgemm` with both operands pre-packed, A by `flint_sgemm_pack_a` and B by
+/// `flint_sgemm_pack_b` or `flint_sgemm_pack_b_begin`, for the same m, n, k and the same kernel set.
+void flint_sgemm_packed_ab(flint_pool *pool, int64_t m, int64_t n, int64_t k,
+                           const void *packed_a, const void *packed_b,
+                           float *c, int64_t c_row_stride,
+                           const flint_gemm_epilogue *epilogue);
+
 /// The name of the kernel set in use: "avx512", "avx2", "neon" or "scalar".
 const char *flint_kernels_isa(void);
 

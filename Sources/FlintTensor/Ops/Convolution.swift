@@ -80,6 +80,28 @@ extension Tensor {
         let flatWeights = try weights.reshape([outChannels, patch])
         let flatInput = try input.reshape([n, c, inputSpatial.reduce(1, *)])
         let flatOutput = try result.reshape([n, outChannels, positions])
+        if let panels, let imagesPerProduct = Tensor.foldedImageCount(images: n, positions: positions, patch: patch) {
+            try Tensor.convolveFoldedImages(
+                input: input, output: flatOutput, panels: panels, bias: biasTensor, geometry: geometry, imagesPerProduct: imagesPerProduct)
+            try epilogue.apply(to: result)
+            return result
+        }
+        // Whole output rows per tile, sized so the slab stays in L2.
+        let rowLength = outputSpatial.last!
+        let rowsPerTile = Swift.max(1, (1 << 18) / Swift.max(patch * rowLength, 1))
+        let tile = Swift.min(positions, rowsPerTile * rowLength)
+        let tiles = (positions + tile - 1) / tile
+        // A batch, or an image with enough tiles to go round the threads: (image, group, tile) work items.
+        // A single image with few output positions (late layers) goes to the whole-slab product below instead.
+        let fewPositions = tiles < 2 * ThreadPool.shared.threadCount && patch * positions <= 1 << 22
+        if dtype == .float32 && !geometry.isPointwise && (n > 1 || !fewPositions) {
+            try Tensor.convolveTilesFloat(
+                input: flatInput, output: flatOutput, panels: try panels ?? PackedConvolutionWeights(weight, groups: groups), bias: biasTensor,
+                geometry: geometry, tile: tile,
+                epilogue: fusesEpilogue ? FusedEpilogue(residual: residual, activation: epilogue.activation) : .identity)
+            if fusesEpilogue { try epilogue.finish(result) } else { try epilogue.apply(to: result) }
+            return result
+        }
         for image in 0..<n {
             for g in 0..<groups {
                 let w = try flatWeights.narrow(dim: 0, start: g * outPerGroup, length: outPerGroup)
@@ -90,35 +112,26 @@ extension Tensor {
                     ? FusedEpilogue(residual: try residual?.select(dim: 0, index: image).narrow(dim: 0, start: g * outPerGroup, length: outPerGroup),
                                     activation: epilogue.activation)
                     : .identity
-                if geometry.isPointwise {
-                    if let panels, fusesEpilogue {
-                        panels.multiply(group: g, x, into: y, rowBias: groupBias, fused: groupEpilogue)
+                // The packed panels, except for at most 8 columns (a late layer's few positions), where the
+                // unpacked weight streams once through the thin-product kernels instead of filling a few of
+                // the packed micro-kernel's 32 columns.
+                func multiply(_ b: Tensor) throws {
+                    if let panels, fusesEpilogue, b.shape[1] > 8 {
+                        panels.multiply(group: g, b, into: y, rowBias: groupBias, fused: groupEpilogue)
                     } else {
-                        try Tensor.gemm(w, x, into: y, rowBias: groupBias, fused: groupEpilogue)
+                        try Tensor.gemm(w, b, into: y, rowBias: groupBias, fused: groupEpilogue)
                     }
+                }
+                if geometry.isPointwise {
+                    try multiply(x)
                     continue
                 }
-                // Whole output rows per tile, sized so the slab stays in L2.
-                let rowLength = outputSpatial.last!
-                let rowsPerTile = Swift.max(1, (1 << 18) / Swift.max(patch * rowLength, 1))
-                let tile = Swift.min(positions, rowsPerTile * rowLength)
                 // Few output positions (late layers): tiles would leave threads idle, so gather every patch
                 // once and let the pooled GEMM split the work over output channels.
-                let tiles = (positions + tile - 1) / tile
-                if dtype == .float32 && tiles < 2 * ThreadPool.shared.threadCount && patch * positions <= 1 << 22 {
+                if dtype == .float32 {
                     let slab = Tensor(uninitialized: [patch, positions], dtype: .float32)
                     try Tensor.gatherPatches(input: x, geometry: geometry, start: 0, count: positions, into: slab)
-                    if let panels, fusesEpilogue {
-                        panels.multiply(group: g, slab, into: y, rowBias: groupBias, fused: groupEpilogue)
-                    } else {
-                        try Tensor.gemm(w, slab, into: y, rowBias: groupBias, fused: groupEpilogue)
-                    }
-                    continue
-                }
-                if dtype == .float32 {
-                    try Tensor.convolveTilesFloat(
-                        weights: w, input: x, output: y, bias: groupBias, geometry: geometry, positions: positions, patch: patch, tile: tile,
-                        epilogue: groupEpilogue, packedPanel: panels?.panel(g))
+                    try multiply(slab)
                     continue
                 }
                 let slab = Tensor(uninitialized: [patch, tile], dtype: dtype)
@@ -146,46 +159,61 @@ extension Tensor {
         }
     }
 
-    /// The float32 path: the group's weights are packed once, then the output tiles are spread over the
-    /// thread pool, each thread gathering its own patch slab and multiplying it single-threaded, with the
-    /// bias fused into the GEMM's output write.
+    /// The float32 tiled path: every (image, group, output tile) is a work item spread over the thread pool;
+    /// each thread gathers the tile's patches into its own slab and multiplies them single-threaded by the
+    /// group's packed weights, with the bias, residual and activation fused into the output write.
+    /// `input` is `[n, c, inputPositions]`, `output` and the epilogue's residual `[n, outChannels, positions]`,
+    /// all contiguous in their last dimension.
     static func convolveTilesFloat(
-        weights: Tensor, input: Tensor, output: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, positions: Int, patch: Int, tile: Int,
-        epilogue fused: FusedEpilogue = .identity, packedPanel: UnsafeRawPointer? = nil
+        input: Tensor, output: Tensor, panels: PackedConvolutionWeights, bias: Tensor?, geometry: ConvolutionGeometry, tile: Int,
+        epilogue fused: FusedEpilogue = .identity
     ) throws {
-        let m = weights.shape[0]
-        let ownPanel: UnsafeMutableRawPointer? = packedPanel == nil
-            ? UnsafeMutableRawPointer.allocate(byteCount: flint_sgemm_pack_a_size(Int64(m), Int64(patch)), alignment: 64) : nil
-        defer { ownPanel?.deallocate() }
-        if let ownPanel {
-            flint_sgemm_pack_a(
-                Int64(m), Int64(patch), weights.baseAddress.assumingMemoryBound(to: Float.self), Int64(weights.strides[0]), Int64(weights.strides[1]),
-                ownPanel)
-        }
-        let packed = packedPanel ?? UnsafeRawPointer(ownPanel!)
-        // The residual pointer is set per tile below (it starts at the tile's first output column).
-        let epilogue = fused.gemmEpilogue(rowBias: bias)
-        let residualBase = fused.residual.map { $0.baseAddress.assumingMemoryBound(to: Float.self) }
+        let (n, groups, m, patch) = (input.shape[0], panels.groups, panels.outPerGroup, panels.patch)
+        let channelsPerGroup = input.shape[1] / groups
+        let positions = output.shape[2]
         let tiles = (positions + tile - 1) / tile
+        let groupBiases = try (0..<groups).map { g in try bias?.narrow(dim: 0, start: g * m, length: m).contiguous() }
+        let residual = fused.residual
         let outBase = output.baseAddress.assumingMemoryBound(to: Float.self)
-        let outRowStride = Int64(output.strides[0])
+        let (outImageStride, outRowStride) = (output.strides[0], Int64(output.strides[1]))
+        let packedGather = PackedPatchGather(geometry: geometry, channels: channelsPerGroup)
+        let inBase = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
+        let (inImageStride, inChannelStride) = (input.strides[0], input.strides[1])
         var failure: Error?
-        ThreadPool.shared.parallelFor(tiles, minimumPerThread: 1) { range, _ in
-            let slab = Tensor(uninitialized: [patch, tile], dtype: .float32)
-            let slabBase = slab.baseAddress.assumingMemoryBound(to: Float.self)
-            var localEpilogue = epilogue
-            for t in range {
+        ThreadPool.shared.parallelFor(n * groups * tiles, minimumPerThread: 1) { range, _ in
+            let operand = PackedOperandBuffer()
+            let slab = packedGather == nil ? Tensor(uninitialized: [patch, tile], dtype: .float32) : nil
+            for item in range {
+                let (image, g, t) = (item / (groups * tiles), (item / tiles) % groups, item % tiles)
                 let start = t * tile
                 let count = Swift.min(tile, positions - start)
+                let rowOffset = image * outImageStride + g * m * Int(outRowStride)
+                var epilogue = fused.gemmEpilogue(rowBias: groupBiases[g])
+                if let residual {
+                    epilogue.residual = UnsafePointer(residual.baseAddress.assumingMemoryBound(to: Float.self))
+                        + image * residual.strides[0] + g * m * residual.strides[1] + start
+                    epilogue.residual_row_stride = Int64(residual.strides[1])
+                }
+                if let packedGather {
+                    var layout = operand.begin(k: patch, n: count)
+                    packedGather.gather(
+                        image: inBase + image * inImageStride + g * channelsPerGroup * inChannelStride, start: start, count: count, column: 0,
+                        into: &layout)
+                    flint_sgemm_packed_ab(
+                        nil, Int64(m), Int64(count), Int64(patch), panels.panel(g), operand.packed, outBase + rowOffset + start, outRowStride,
+                        &epilogue)
+                    continue
+                }
                 do {
-                    try gatherPatches(input: input, geometry: geometry, start: start, count: count, into: slab)
+                    let x = try input.select(dim: 0, index: image).narrow(dim: 0, start: g * channelsPerGroup, length: channelsPerGroup)
+                    try gatherPatches(input: x, geometry: geometry, start: start, count: count, into: slab!)
                 } catch {
                     failure = error
                     return
                 }
-                if let residualBase { localEpilogue.residual = UnsafePointer(residualBase + start) }
                 flint_sgemm_packed_a(
-                    nil, Int64(m), Int64(count), Int64(patch), packed, slabBase, Int64(tile), 1, outBase + start, outRowStride, &localEpilogue)
+                    nil, Int64(m), Int64(count), Int64(patch), panels.panel(g), slab!.baseAddress.assumingMemoryBound(to: Float.self), Int64(tile),
+                    1, outBase + rowOffset + start, outRowStride, &epilogue)
             }
         }
         if let failure { throw failure }
@@ -262,7 +290,7 @@ private struct GatherRows2D: DTypeVisitor {
         let (pH, pW) = (geometry.padding[0], geometry.padding[1])
         let (dH, dW) = (geometry.dilation[0], geometry.dilation[1])
         let source = UnsafePointer(input.baseAddress.assumingMemoryBound(to: T.self))
-        let tile = slab.shape[1]
+        let tile = slab.strides[0]
         let out = slab.baseAddress.assumingMemoryBound(to: T.self)
         for channel in 0..<input.shape[0] {
             let plane = source + channel * inH * inW
@@ -310,7 +338,7 @@ private struct GatherPatches: DTypeVisitor {
         let planeSize = geometry.inputSpatial.reduce(1, *)
         let kernelVolume = geometry.kernel.reduce(1, *)
         let source = UnsafePointer(input.baseAddress.assumingMemoryBound(to: T.self))
-        let tile = slab.shape[1]
+        let tile = slab.strides[0]
         let out = slab.baseAddress.assumingMemoryBound(to: T.self)
         let spatial = geometry.kernel.count
         // Pad every geometry to 3-D (leading size-1 dims) so one loop serves 1-D, 2-D and 3-D.

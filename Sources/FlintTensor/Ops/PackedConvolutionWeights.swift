@@ -39,6 +39,15 @@ public final class PackedConvolutionWeights: @unchecked Sendable {
     /// The packed panel of group `g`.
     func panel(_ g: Int) -> UnsafeRawPointer { UnsafeRawPointer(panels[g]) }
 
+    /// `c[m × count] = panel(g) × b + bias` for a `[patch, count]` right operand already packed
+    /// (`flint_sgemm_pack_b_begin`), into contiguous-row `c`, on the thread pool.
+    func multiply(group g: Int, packedColumns b: UnsafeRawPointer, count: Int, into c: Tensor, rowBias: Tensor?) {
+        var epilogue = FusedEpilogue.identity.gemmEpilogue(rowBias: rowBias)
+        flint_sgemm_packed_ab(
+            ThreadPool.shared.raw, Int64(outPerGroup), Int64(count), Int64(patch), panel(g), b,
+            c.baseAddress.assumingMemoryBound(to: Float.self), Int64(c.strides[0]), &epilogue)
+    }
+
     /// `c[m × n] = epilogue(panel(g) × b)` for `b` `[patch, n]` (any strides) into contiguous-row `c`.
     func multiply(group g: Int, _ b: Tensor, into c: Tensor, rowBias: Tensor?, fused: FusedEpilogue) {
         var epilogue = fused.gemmEpilogue(rowBias: rowBias)

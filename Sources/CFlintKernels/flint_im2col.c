@@ -1,0 +1,153 @@
+#include "flint_im2col.h"
+
+#include <stdlib.h>
+
+#include "flint_internal.h"
+
+#if defined(FLINT_X86)
+#include <immintrin.h>
+#endif
+
+/* The patch gather for convolutions as GEMMs, writing B's packed panels directly (see flint_im2col.h).
+ *
+ * Everything that does not depend on the input channel is worked out once per call: for each kernel
+ * column kx, the span [first, last) of output columns whose input lies inside the image; for each kernel
+ * row ky and output row, the input row (or none, in the padding); and the "pieces" each output row is cut
+ * into, a piece being the part of the row that falls in one packed panel (a panel is 8-32 columns wide).
+ * The loop over B's rows (channel, ky, kx) then only writes pieces: short runs, written with masked
+ * vector loads and stores where the CPU has AVX-512 and the stride is 1, plain loops elsewhere. */
+
+static inline int64_t min64(int64_t x, int64_t y) { return x < y ? x : y; }
+static inline int64_t max64(int64_t x, int64_t y) { return x > y ? x : y; }
+
+typedef struct piece {
+    int64_t row;    /* output row, relative to the first */
+    int64_t from;   /* output columns [from, to) of that row */
+    int64_t to;
+    int64_t panel;  /* where column `from` lands in B: panel index and offset inside the panel */
+    int64_t offset;
+} piece;
+
+typedef struct plan {
+    int64_t *shift, *first, *last; /* per kernel column */
+    int64_t *input_row;            /* per (ky, output row): offset of the input row, -1 in the padding */
+    piece *pieces;
+    int64_t count;
+    void *memory;
+} plan;
+
+static int make_plan(const flint_im2col2d_desc *desc, int64_t oy_begin, int64_t rows, int64_t column, int64_t nr,
+                     plan *pl) {
+    const int64_t kh = desc->kernel_h, kw = desc->kernel_w, out_w = desc->out_w, sw = desc->stride_w;
+    const int64_t max_pieces = rows * (out_w / nr + 2);
+    pl->memory = malloc((size_t)(3 * kw + kh * rows) * sizeof(int64_t) + (size_t)max_pieces * sizeof(piece));
+    if (!pl->memory) return 0;
+    pl->shift = (int64_t *)pl->memory;
+    pl->first = pl->shift + kw;
+    pl->last = pl->first + kw;
+    pl->input_row = pl->last + kw;
+    pl->pieces = (piece *)(pl->input_row + kh * rows);
+    for (int64_t kx = 0; kx < kw; ++kx) {
+        const int64_t shift = kx * desc->dilation_w - desc->pad_w;
+        pl->shift[kx] = shift;
+        pl->first[kx] = min64(out_w, max64(0, (-shift + sw - 1) / sw));
+        pl->last[kx] = max64(pl->first[kx], min64(out_w, (desc->in_w - shift + sw - 1) / sw));
+    }
+    for (int64_t ky = 0; ky < kh; ++ky) {
+        for (int64_t r = 0; r < rows; ++r) {
+            const int64_t iy = (oy_begin + r) * desc->stride_h - desc->pad_h + ky * desc->dilation_h;
+            pl->input_row[ky * rows + r] = iy >= 0 && iy < desc->in_h ? iy * desc->in_w : -1;
+        }
+    }
+    pl->count = 0;
+    int64_t panel = column / nr, offset = column % nr;
+    for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t ox = 0, p = panel, o = offset; ox < out_w; ++p, o = 0) {
+            const int64_t end = min64(out_w, ox + nr - o);
+            pl->pieces[pl->count++] = (piece){r, ox, end, p, o};
+            ox = end;
+        }
+        offset += out_w;
+        panel += offset / nr;
+        offset %= nr;
+    }
+    return 1;
+}
+
+/* d[x - from] = (input row present and first <= x < last) ? line[x * step] : 0 for from <= x < to. */
+static inline void fill_piece(float *d, const float *line, int inside, int64_t from, int64_t to, int64_t first,
+                              int64_t last, int64_t step) {
+    const int64_t a = inside ? min64(max64(first, from), to) : to, z = inside ? max64(a, min64(last, to)) : to;
+    int64_t x = from;
+    for (; x < a; ++x) d[x - from] = 0.0f;
+    for (; x < z; ++x) d[x - from] = line[x * step];
+    for (; x < to; ++x) d[x - from] = 0.0f;
+}
+
+/* The loop over B's rows; FILL(d, line, inside, from, to, first, last) writes one piece. */
+#define IM2COL_ROWS(FILL)                                                                                        \
+    for (int64_t c = 0; c < desc->channels; ++c) {                                                               \
+        const float *plane = input + c * desc->in_h * desc->in_w;                                               \
+        for (int64_t ky = 0; ky < desc->kernel_h; ++ky) {                                                        \
+            const int64_t *input_row = pl->input_row + ky * rows;                                                \
+            for (int64_t kx = 0; kx < desc->kernel_w; ++kx) {                                                    \
+                const int64_t p = (c * desc->kernel_h + ky) * desc->kernel_w + kx;                               \
+                const int64_t block = p / b->kc;                                                                 \
+                const int64_t panel_stride = b->nr * min64(b->kc, b->k - block * b->kc);                         \
+                float *row = b->data + block * b->kc * b->n_pad + (p - block * b->kc) * b->nr;                   \
+                const float *shifted = plane + pl->shift[kx];                                                    \
+                const int64_t first = pl->first[kx], last = pl->last[kx];                                        \
+                for (int64_t i = 0; i < pl->count; ++i) {                                                        \
+                    const piece pc = pl->pieces[i];                                                              \
+                    const int64_t in_row = input_row[pc.row];                                                    \
+                    FILL(row + pc.panel * panel_stride + pc.offset, in_row >= 0 ? shifted + in_row : plane,      \
+                         in_row >= 0, pc.from, pc.to, first, last);                                              \
+                }                                                                                                \
+            }                                                                                                    \
+        }                                                                                                        \
+    }
+
+static void im2col_generic(const flint_im2col2d_desc *desc, const float *input, int64_t rows,
+                           const flint_packed_b_layout *b, const plan *pl) {
+    const int64_t step = desc->stride_w;
+#define FILL_GENERIC(d, line, inside, from, to, first, last) fill_piece(d, line, inside, from, to, first, last, step)
+    IM2COL_ROWS(FILL_GENERIC)
+#undef FILL_GENERIC
+}
+
+#if defined(FLINT_X86)
+/* Stride 1: 16 lanes at a time, a masked load (lanes outside [first, last) are neither read nor kept, so
+ * they come out zero) and a masked store. */
+FLINT_TARGET_AVX512 static inline void fill_piece_avx512(float *d, const float *line, int inside, int64_t from,
+                                                         int64_t to, int64_t first, int64_t last) {
+    for (int64_t x = from; x < to; x += 16) {
+        const int64_t n = min64(16, to - x);
+        __mmask16 valid = 0;
+        if (inside) {
+            const int64_t lo = max64(first, x) - x, hi = min64(last, x + n) - x;
+            if (hi > lo) valid = (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+        }
+        _mm512_mask_storeu_ps(d + (x - from), (__mmask16)((1u << n) - 1u), _mm512_maskz_loadu_ps(valid, line + x));
+    }
+}
+
+FLINT_TARGET_AVX512 static void im2col_avx512(const flint_im2col2d_desc *desc, const float *input, int64_t rows,
+                                              const flint_packed_b_layout *b, const plan *pl) {
+    IM2COL_ROWS(fill_piece_avx512)
+}
+#endif
+
+void flint_im2col2d_packed(const flint_im2col2d_desc *desc, const float *input, int64_t oy_begin, int64_t rows,
+                           int64_t column, const flint_packed_b_layout *b) {
+    plan pl;
+    if (!make_plan(desc, oy_begin, rows, column, b->nr, &pl)) abort();
+#if defined(FLINT_X86)
+    if (desc->stride_w == 1 && flint__kernel()->id == FLINT_KERNEL_AVX512) {
+        im2col_avx512(desc, input, rows, b, &pl);
+        free(pl.memory);
+        return;
+    }
+#endif
+    im2col_generic(desc, input, rows, b, &pl);
+    free(pl.memory);
+}

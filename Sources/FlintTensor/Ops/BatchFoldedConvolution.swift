@@ -1,0 +1,86 @@
+import CFlintKernels
+
+/// Batched float32 convolutions whose images have few output positions (the late layers of a CNN: a
+/// ResNet's last stage has 2×2 positions at 64×64 input, 7×7 at 224×224). Multiplying image by image would
+/// give GEMMs a handful of columns: the micro-kernel's 32-column tile is mostly empty and the whole weight
+/// matrix streams from cache once per image. Here several images' patches sit side by side in one slab,
+/// so one product of `[outputs, patch] × [patch, images × positions]` serves them all, and its columns are
+/// then moved to each image's output rows.
+extension Tensor {
+    /// Columns a folded product aims for: enough whole 32-column tiles that two threads both get work.
+    static let foldedColumnTarget = 512
+    /// Largest patch slab (in floats) a folded product gathers at once.
+    static let foldedSlabLimit = 1 << 20
+
+    /// How many images one folded product takes, or nil when folding gains nothing (one image, or each
+    /// image already has enough output positions to fill the micro-kernel's tiles on its own).
+    static func foldedImageCount(images: Int, positions: Int, patch: Int) -> Int? {
+        guard images > 1, positions > 0, positions < foldedColumnTarget / 2 else { return nil }
+        let byColumns = (foldedColumnTarget + positions - 1) / positions
+        let bySlab = Swift.max(1, foldedSlabLimit / Swift.max(patch * positions, 1))
+        let count = Swift.min(images, byColumns, bySlab)
+        return count > 1 ? count : nil
+    }
+
+    /// `output[image, group rows] = panels(g) × patches(image) + bias` for every image and group, several
+    /// images per product. `input` is `[n, c, *spatial]` contiguous float32, `output` `[n, outChannels,
+    /// positions]` contiguous; the caller applies any residual and activation afterwards.
+    static func convolveFoldedImages(
+        input: Tensor, output: Tensor, panels: PackedConvolutionWeights, bias: Tensor?, geometry: ConvolutionGeometry,
+        imagesPerProduct: Int
+    ) throws {
+        let (n, groups) = (input.shape[0], panels.groups)
+        let channelsPerGroup = input.shape[1] / groups
+        let outPerGroup = panels.outPerGroup
+        let positions = output.shape[2]
+        let flatInput = try input.reshape([n, input.shape[1], geometry.inputSpatial.reduce(1, *)])
+        let packedGather = PackedPatchGather(geometry: geometry, channels: channelsPerGroup)
+        let operand = PackedOperandBuffer()
+        let slab = packedGather == nil ? Tensor(uninitialized: [panels.patch, imagesPerProduct * positions], dtype: .float32) : nil
+        let product = Tensor(uninitialized: [outPerGroup, imagesPerProduct * positions], dtype: .float32)
+        let inBase = UnsafePointer(flatInput.baseAddress.assumingMemoryBound(to: Float.self))
+        for g in 0..<groups {
+            let groupBias = try bias?.narrow(dim: 0, start: g * outPerGroup, length: outPerGroup).contiguous()
+            var first = 0
+            while first < n {
+                let count = Swift.min(imagesPerProduct, n - first)
+                let columns = count * positions
+                let productColumns = try product.narrow(dim: 1, start: 0, length: columns)
+                // Each image's patches into its own column block, the images spread over the threads.
+                if let packedGather {
+                    let layout = operand.begin(k: panels.patch, n: columns)
+                    ThreadPool.shared.parallelFor(count, minimumPerThread: 1) { range, _ in
+                        var imageLayout = layout
+                        for k in range {
+                            let image = inBase + (first + k) * flatInput.strides[0] + g * channelsPerGroup * flatInput.strides[1]
+                            packedGather.gather(image: image, start: 0, count: positions, column: k * positions, into: &imageLayout)
+                        }
+                    }
+                    panels.multiply(group: g, packedColumns: operand.packed, count: columns, into: productColumns, rowBias: groupBias)
+                } else {
+                    var failure: Error?
+                    ThreadPool.shared.parallelFor(count, minimumPerThread: 1) { range, _ in
+                        for k in range {
+                            do {
+                                let image = try flatInput.select(dim: 0, index: first + k)
+                                    .narrow(dim: 0, start: g * channelsPerGroup, length: channelsPerGroup)
+                                let block = try slab!.narrow(dim: 1, start: k * positions, length: positions)
+                                try gatherPatches(input: image, geometry: geometry, start: 0, count: positions, into: block)
+                            } catch {
+                                failure = error
+                            }
+                        }
+                    }
+                    if let failure { throw failure }
+                    panels.multiply(
+                        group: g, try slab!.narrow(dim: 1, start: 0, length: columns), into: productColumns, rowBias: groupBias, fused: .identity)
+                }
+                // [outPerGroup, count × positions] → output[first ..< first + count, group rows, :].
+                let destination = try output.narrow(dim: 0, start: first, length: count)
+                    .narrow(dim: 1, start: g * outPerGroup, length: outPerGroup)
+                try destination.copy(from: try productColumns.reshape([outPerGroup, count, positions]).permute([1, 0, 2]))
+                first += count
+            }
+        }
+    }
+}
