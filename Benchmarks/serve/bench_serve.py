@@ -216,7 +216,9 @@ def make_caller(kind, server, image):
 
 def drive(kind, server, clients, seconds, image):
     latencies, errors, lock = [], [0], threading.Lock()
-    stop_at = [0.0]
+    # Infinite until the main thread has passed the barrier and set the end: a worker that passes the barrier
+    # first must not see an end time of 0 and skip the measurement.
+    stop_at = [float("inf")]
     peak = [0]
     barrier = threading.Barrier(clients + 1)
 

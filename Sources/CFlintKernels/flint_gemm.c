@@ -362,6 +362,7 @@ flint_packed_b_layout flint_sgemm_pack_b_begin(int64_t k, int64_t n, void *packe
     h.kc = K->kc;
     memcpy(packed, &h, sizeof(h));
     flint_packed_b_layout layout;
+    layout.packed = packed;
     layout.data = (float *)((char *)packed + PACK_HEADER_BYTES);
     layout.k = h.rows;
     layout.n = h.cols;
@@ -378,6 +379,12 @@ flint_packed_b_layout flint_sgemm_pack_b_begin(int64_t k, int64_t n, void *packe
         }
     }
     return layout;
+}
+
+flint_packed_b_layout flint_sgemm_pack_b_begin_scratch(int64_t k, int64_t n) {
+    void *buffer = flint__scratch(4, flint_sgemm_pack_b_size(k, n));
+    if (!buffer) abort();
+    return flint_sgemm_pack_b_begin(k, n, buffer);
 }
 
 void flint_sgemm_packed_ab(flint_pool *pool, int64_t m, int64_t n, int64_t k,

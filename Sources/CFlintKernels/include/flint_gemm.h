@@ -116,6 +116,7 @@ void flint_sgemm_packed_a(flint_pool *pool, int64_t m, int64_t n, int64_t k,
 ///
 /// with kcur = min(kc, k - (p / kc) * kc): blocks of kc rows, each a row of nr-column panels.
 typedef struct flint_packed_b_layout {
+    const void *packed; ///< the whole buffer, header included: what `flint_sgemm_packed_ab` takes
     float *data;
     int64_t k, n;
     int64_t nr;    ///< columns per panel
@@ -128,6 +129,11 @@ typedef struct flint_packed_b_layout {
 /// element goes. The caller then writes each element (p, j), p < k, j < n, exactly as if
 /// `flint_sgemm_pack_b` had packed it; the buffer is then a valid `packed_b` for this k and n.
 flint_packed_b_layout flint_sgemm_pack_b_begin(int64_t k, int64_t n, void *packed);
+
+/// As `flint_sgemm_pack_b_begin`, in a buffer that belongs to the calling thread and is reused by its later
+/// calls: valid until the same thread calls this again, freed when the thread exits. Lets a thread fill
+/// and multiply one packed operand after another without allocating (and page-faulting) each time.
+flint_packed_b_layout flint_sgemm_pack_b_begin_scratch(int64_t k, int64_t n);
 
 /// As `flint_sgemm` with both operands pre-packed, A by `flint_sgemm_pack_a` and B by
 /// `flint_sgemm_pack_b` or `flint_sgemm_pack_b_begin`, for the same m, n, k and the same kernel set.

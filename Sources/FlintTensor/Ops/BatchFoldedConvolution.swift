@@ -35,7 +35,6 @@ extension Tensor {
         let positions = output.shape[2]
         let flatInput = try input.reshape([n, input.shape[1], geometry.inputSpatial.reduce(1, *)])
         let packedGather = PackedPatchGather(geometry: geometry, channels: channelsPerGroup)
-        let operand = PackedOperandBuffer()
         let slab = packedGather == nil ? Tensor(uninitialized: [panels.patch, imagesPerProduct * positions], dtype: .float32) : nil
         let product = Tensor(uninitialized: [outPerGroup, imagesPerProduct * positions], dtype: .float32)
         let inBase = UnsafePointer(flatInput.baseAddress.assumingMemoryBound(to: Float.self))
@@ -48,7 +47,7 @@ extension Tensor {
                 let productColumns = try product.narrow(dim: 1, start: 0, length: columns)
                 // Each image's patches into its own column block, the images spread over the threads.
                 if let packedGather {
-                    let layout = operand.begin(k: panels.patch, n: columns)
+                    let layout = flint_sgemm_pack_b_begin_scratch(Int64(panels.patch), Int64(columns))
                     ThreadPool.shared.parallelFor(count, minimumPerThread: 1) { range, _ in
                         var imageLayout = layout
                         for k in range {
@@ -56,7 +55,7 @@ extension Tensor {
                             packedGather.gather(image: image, start: 0, count: positions, column: k * positions, into: &imageLayout)
                         }
                     }
-                    panels.multiply(group: g, packedColumns: operand.packed, count: columns, into: productColumns, rowBias: groupBias)
+                    panels.multiply(group: g, packedColumns: layout.packed!, count: columns, into: productColumns, rowBias: groupBias)
                 } else {
                     var failure: Error?
                     ThreadPool.shared.parallelFor(count, minimumPerThread: 1) { range, _ in

@@ -181,7 +181,6 @@ extension Tensor {
         let (inImageStride, inChannelStride) = (input.strides[0], input.strides[1])
         var failure: Error?
         ThreadPool.shared.parallelFor(n * groups * tiles, minimumPerThread: 1) { range, _ in
-            let operand = PackedOperandBuffer()
             let slab = packedGather == nil ? Tensor(uninitialized: [patch, tile], dtype: .float32) : nil
             for item in range {
                 let (image, g, t) = (item / (groups * tiles), (item / tiles) % groups, item % tiles)
@@ -195,12 +194,12 @@ extension Tensor {
                     epilogue.residual_row_stride = Int64(residual.strides[1])
                 }
                 if let packedGather {
-                    var layout = operand.begin(k: patch, n: count)
+                    var layout = flint_sgemm_pack_b_begin_scratch(Int64(patch), Int64(count))
                     packedGather.gather(
                         image: inBase + image * inImageStride + g * channelsPerGroup * inChannelStride, start: start, count: count, column: 0,
                         into: &layout)
                     flint_sgemm_packed_ab(
-                        nil, Int64(m), Int64(count), Int64(patch), panels.panel(g), operand.packed, outBase + rowOffset + start, outRowStride,
+                        nil, Int64(m), Int64(count), Int64(patch), panels.panel(g), layout.packed, outBase + rowOffset + start, outRowStride,
                         &epilogue)
                     continue
                 }

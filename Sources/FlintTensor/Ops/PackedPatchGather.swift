@@ -34,25 +34,3 @@ struct PackedPatchGather {
         flint_im2col2d_packed(&descriptor, image, Int64(start / rowLength), Int64(count / rowLength), Int64(column), &b)
     }
 }
-
-/// A reusable buffer for a packed k × n right operand (`flint_sgemm_pack_b_begin`), owned by one thread.
-final class PackedOperandBuffer {
-    private var storage: UnsafeMutableRawPointer?
-    private var capacity = 0
-
-    /// Starts a packed k × n operand in the buffer (growing it if needed) and returns its layout.
-    func begin(k: Int, n: Int) -> flint_packed_b_layout {
-        let bytes = flint_sgemm_pack_b_size(Int64(k), Int64(n))
-        if bytes > capacity {
-            storage?.deallocate()
-            storage = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-            capacity = bytes
-        }
-        return flint_sgemm_pack_b_begin(Int64(k), Int64(n), storage!)
-    }
-
-    /// The packed operand last begun.
-    var packed: UnsafeRawPointer { UnsafeRawPointer(storage!) }
-
-    deinit { storage?.deallocate() }
-}
