@@ -56,6 +56,15 @@ package final class CompiledModel: @unchecked Sendable {
             }
         }
 
+        /// The constant tensors of the optimised plan for these arguments (built by running the method once if
+        /// needed), or nil when the method is interpreted. For tests of what plans share.
+        package func planConstants(_ arguments: [ScriptValue]) throws -> [Tensor]? {
+            let executor = program.graphExecutor(for: handle, on: object)
+            let complete = try program.completeArguments(handle, arguments)
+            if executor.plan(for: complete) == nil { _ = try callAsFunction(arguments) }
+            return executor.plan(for: complete)?.graph.constants
+        }
+
         /// Runs the method. Throws ``FlintError`` of kind `.scriptError` (with the TorchScript traceback)
         /// or `.invalidInput`.
         package func callAsFunction(_ arguments: [ScriptValue]) throws -> ScriptValue {

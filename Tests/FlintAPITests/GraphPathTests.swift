@@ -42,6 +42,18 @@ import Testing
         #expect(graph.components(separatedBy: "\n").filter { $0.contains(" = ") }.count == 2, "two fused convolutions:\n\(graph)")
     }
 
+    @Test func plansForDifferentShapesShareTheirFoldedWeights() throws {
+        let module = try Flint.load(Self.directory.appendingPathComponent("residual_block.pt").path)
+        let method = try #require(module.compiledModel).method("forward")
+        let one = try #require(try method.planConstants([.tensor(Tensor.ones([1, 8, 10, 10]))]))
+        let two = try #require(try method.planConstants([.tensor(Tensor.ones([2, 8, 6, 6]))]))
+        let folded = one.filter { $0.rank == 4 }
+        #expect(folded.count == 2, "two folded convolution weights")
+        for weight in folded {
+            #expect(two.contains { $0.storage === weight.storage }, "the batch-2 plan holds its own copy of a \(weight.shape) weight")
+        }
+    }
+
     @Test func linearEpiloguesAreFused() throws {
         let method = try Self.runCalls("mlp_relu")
         let graph = try method.graphText([.tensor(Tensor.ones([4, 16]))], optimized: true)

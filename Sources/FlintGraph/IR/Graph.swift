@@ -34,6 +34,9 @@ package final class Graph {
     package var types: [ValueID: TensorType] = [:]
     /// What the optimiser's passes did (`pass: rewrites`).
     package var log: [String] = []
+    /// Where passes keep what they derive from constants, shared with the other plans of the same method
+    /// (nil: each derivation is made for this graph alone).
+    package var derivedConstants: DerivedConstants?
 
     package init() {}
 
@@ -54,6 +57,11 @@ package final class Graph {
     }
 
     package var valueCount: Int { definitions.count }
+
+    /// Every constant tensor the graph holds: constant values, and those fused kernels hold themselves.
+    package var constants: [Tensor] {
+        definitions.compactMap { if case .constant(let tensor) = $0 { tensor } else { nil } } + nodes.flatMap(\.heldConstants)
+    }
 
     /// Drops the constants no node and not the output read (the weights a fold replaced), so the plan does
     /// not keep them alive. Returns how many.
@@ -153,6 +161,8 @@ package final class Node {
     package var result: ValueTemplate
     /// Readable settings of fused kernels (shown by the printer).
     package var notes: [String] = []
+    /// Constant tensors a fused kernel holds itself rather than reads from an argument (its weight and bias).
+    package var heldConstants: [Tensor] = []
 
     package init(op: String, body: @escaping OperatorBody, arguments: [ValueTemplate], result: ValueTemplate) {
         self.op = op

@@ -27,6 +27,8 @@ package final class GraphExecutor: @unchecked Sendable {
     package private(set) var interpretedBecause: String?
     private let lock = Lock()
     private let optimizer: GraphOptimizer
+    /// Folded and packed weights, shared by all of this method's plans.
+    private let derivedConstants = DerivedConstants()
     /// Plans kept per method (least recently built dropped first).
     private let capacity = 16
 
@@ -87,6 +89,7 @@ package final class GraphExecutor: @unchecked Sendable {
             }
             return result
         }
+        graph.derivedConstants = derivedConstants
         guard let optimized = optimizer.optimize(graph) else {
             lock.withLock {
                 interpretedBecause = "the optimiser failed: " + (graph.log.last ?? "")

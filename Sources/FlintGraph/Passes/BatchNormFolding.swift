@@ -27,7 +27,10 @@ struct BatchNormFolding: GraphPass {
             if bn.tensorArgument(1) != nil && gamma == nil || bn.tensorArgument(2) != nil && beta == nil { continue }
             let bias = conv.tensorArgument(2).flatMap(graph.constant)
             if conv.tensorArgument(2) != nil && bias == nil { continue }
-            guard let (newWeight, newBias) = try? Self.fold(weight: weight, bias: bias, mean: mean, variance: variance, gamma: gamma, beta: beta, eps: eps)
+            let make = { try Self.fold(weight: weight, bias: bias, mean: mean, variance: variance, gamma: gamma, beta: beta, eps: eps) }
+            guard let (newWeight, newBias) = try? (graph.derivedConstants.map {
+                try $0.folded(from: [weight, bias, mean, variance, gamma, beta], extra: [eps], make: make)
+            } ?? make())
             else { continue }
             // Rewrite: new constants into the convolution, the batch norm's readers onto the convolution's output.
             conv.arguments[1] = .tensor(graph.newConstant(newWeight))

@@ -168,7 +168,8 @@ private struct Layer {
             op = "flint::convolution"
             // Packed once, here, for every call of the plan (depthwise kernels read the weight directly).
             let isDepthwise = layout.groups > 1 && weight.shape[1] == 1
-            let packed = isDepthwise ? nil : try? PackedConvolutionWeights(weight, groups: layout.groups)
+            let make = { try PackedConvolutionWeights(weight, groups: layout.groups) }
+            let packed = isDepthwise ? nil : try? (graph.derivedConstants.map { try $0.packed(weight, groups: layout.groups, make: make) } ?? make())
             body = { arguments in
                 let residual = hasResidual ? arguments.values[1].tensor : nil
                 return .tensor(try arguments.values[0].tensor!.convolution(
@@ -183,6 +184,7 @@ private struct Layer {
             }
         }
         let node = Node(op: op, body: body, arguments: arguments, result: .tensor(result))
+        node.heldConstants = [weight] + (bias.map { [$0] } ?? [])
         node.notes = ["weight \(weight.shape)"] + (bias == nil ? [] : ["bias"]) + (hasResidual ? ["+ residual"] : [])
             + (activation == .none ? [] : [activation.description])
         return node

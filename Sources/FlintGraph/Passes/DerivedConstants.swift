@@ -1,0 +1,67 @@
+import FlintTensor
+import FlintValues
+
+/// Constants the passes derive from a method's constants (batch-norm-folded weights and biases, packed
+/// convolution weights), made once and shared by every plan of the method's executor. Without it each input
+/// shape's plan held its own copy: a server that meets batch sizes 1 to 8 held eight copies of every
+/// folded weight.
+///
+/// Entries are keyed by the identity of the tensors they were derived from (storage object, offset, shape,
+/// strides, dtype) and keep those tensors alive, so a key's storage can never be freed and its address
+/// reused by another tensor while the entry exists. Thread-safe.
+package final class DerivedConstants: @unchecked Sendable {
+    private let lock = Lock()
+    private var folds: [[TensorIdentity]: Fold] = [:]
+    private var packs: [PackKey: (weight: Tensor, packed: PackedConvolutionWeights)] = [:]
+
+    private struct Fold {
+        let sources: [Tensor]
+        let weight: Tensor
+        let bias: Tensor
+    }
+
+    private struct PackKey: Hashable {
+        let weight: TensorIdentity
+        let groups: Int
+    }
+
+    package init() {}
+
+    /// The folded (weight, bias) for these source tensors (and their `extra` parameters, e.g. epsilon),
+    /// made by `make` the first time.
+    func folded(from sources: [Tensor?], extra: [Double], make: () throws -> (Tensor, Tensor)) rethrows -> (Tensor, Tensor) {
+        let key = sources.map { $0.map(TensorIdentity.init) ?? .absent } + extra.map(TensorIdentity.number)
+        if let known = lock.withLock({ folds[key] }) { return (known.weight, known.bias) }
+        let (weight, bias) = try make()
+        return lock.withLock {
+            if let raced = folds[key] { return (raced.weight, raced.bias) }
+            folds[key] = Fold(sources: sources.compactMap { $0 }, weight: weight, bias: bias)
+            return (weight, bias)
+        }
+    }
+
+    /// The packed form of a convolution weight, made by `make` the first time.
+    func packed(_ weight: Tensor, groups: Int, make: () throws -> PackedConvolutionWeights) rethrows -> PackedConvolutionWeights {
+        let key = PackKey(weight: TensorIdentity(weight), groups: groups)
+        if let known = lock.withLock({ packs[key] }) { return known.packed }
+        let packed = try make()
+        return lock.withLock {
+            if let raced = packs[key] { return raced.packed }
+            packs[key] = (weight, packed)
+            return packed
+        }
+    }
+}
+
+/// Which tensor a constant is: the same storage object viewed the same way.
+private enum TensorIdentity: Hashable {
+    case view(storage: ObjectIdentifier, offset: Int, shape: [Int], strides: [Int], dtype: DType)
+    case number(Double)
+    case absent
+
+    init(_ tensor: Tensor) {
+        self = .view(
+            storage: ObjectIdentifier(tensor.storage), offset: tensor.storageOffset, shape: tensor.shape, strides: tensor.strides,
+            dtype: tensor.dtype)
+    }
+}
