@@ -14,9 +14,9 @@ round's median. Archives and inputs go to .build-fixtures/batched-conv. Prints a
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
+import sys
 import time
 import warnings
 
@@ -25,22 +25,15 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torchvision  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_models import cpu_model  # noqa: E402  (the CPU line every model benchmark prints)
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 WORK = os.path.join(ROOT, ".build-fixtures", "batched-conv")
 # (in channels, out channels, kernel, stride, padding, input size) of resnet18's convolutions at 64x64.
 LAYERS = [(3, 64, 7, 2, 3, 64), (64, 64, 3, 1, 1, 16), (64, 128, 3, 2, 1, 16), (128, 128, 3, 1, 1, 8),
           (64, 128, 1, 2, 0, 16), (128, 256, 3, 2, 1, 8), (256, 256, 3, 1, 1, 4), (256, 512, 3, 2, 1, 4),
           (512, 512, 3, 1, 1, 2)]
-
-
-def cpu_name():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def prepare(batches):
@@ -100,7 +93,7 @@ def main():
             figures.setdefault((name, "torch"), []).append(time_torch(stem, args.iters))
             for binary in binaries:
                 figures.setdefault((name, binary), []).append(time_flint(binary, stem, args.iters, args.threads))
-    print(f"CPU: {cpu_name()} ({os.cpu_count()} logical CPUs), {args.threads} threads, "
+    print(f"CPU: {cpu_model()} ({os.cpu_count()} logical CPUs), {args.threads} threads, "
           f"median of {args.rounds} rounds x {args.iters} iterations")
     print("| case | torch.jit ms | " + " | ".join(f"{os.path.basename(b)} ms | / torch" for b in binaries) + " |")
     print("|---|---:|" + "---:|---:|" * len(binaries))

@@ -248,19 +248,26 @@ static size_t pack_size(int64_t outer, int64_t inner, int is_a) {
 size_t flint_sgemm_pack_b_size(int64_t k, int64_t n) { return pack_size(n, k, 0); }
 size_t flint_sgemm_pack_a_size(int64_t m, int64_t k) { return pack_size(m, k, 1); }
 
+/* Writes the header of a buffer packed by kernel set K (`rows` x `cols`, negative sizes taken as 0) and
+ * returns where its data starts. */
+static float *begin_packed(void *packed, uint32_t magic, const flint_gemm_kernel *K, int64_t rows, int64_t cols,
+                           pack_header *h) {
+    memset(h, 0, sizeof(*h));
+    h->magic = magic;
+    h->kernel_id = K->id;
+    h->panel = magic == PACK_MAGIC_A ? K->mr : K->nr;
+    h->rows = rows < 0 ? 0 : rows;
+    h->cols = cols < 0 ? 0 : cols;
+    h->kc = K->kc;
+    memcpy(packed, h, sizeof(*h));
+    return (float *)((char *)packed + PACK_HEADER_BYTES);
+}
+
 void flint_sgemm_pack_b(int64_t k, int64_t n, const float *b, int64_t b_row_stride, int64_t b_col_stride,
                         void *packed) {
     const flint_gemm_kernel *K = flint__kernel();
     pack_header h;
-    memset(&h, 0, sizeof(h));
-    h.magic = PACK_MAGIC_B;
-    h.kernel_id = K->id;
-    h.panel = K->nr;
-    h.rows = k < 0 ? 0 : k;
-    h.cols = n < 0 ? 0 : n;
-    h.kc = K->kc;
-    memcpy(packed, &h, sizeof(h));
-    float *data = (float *)((char *)packed + PACK_HEADER_BYTES);
+    float *data = begin_packed(packed, PACK_MAGIC_B, K, k, n, &h);
     const int64_t n_pad = round_up(h.cols, K->nr);
     for (int64_t pc = 0; pc < h.rows && h.cols > 0; pc += K->kc) {
         const int64_t kcur = min64(K->kc, h.rows - pc);
@@ -272,15 +279,7 @@ void flint_sgemm_pack_a(int64_t m, int64_t k, const float *a, int64_t a_row_stri
                         void *packed) {
     const flint_gemm_kernel *K = flint__kernel();
     pack_header h;
-    memset(&h, 0, sizeof(h));
-    h.magic = PACK_MAGIC_A;
-    h.kernel_id = K->id;
-    h.panel = K->mr;
-    h.rows = m < 0 ? 0 : m;
-    h.cols = k < 0 ? 0 : k;
-    h.kc = K->kc;
-    memcpy(packed, &h, sizeof(h));
-    float *data = (float *)((char *)packed + PACK_HEADER_BYTES);
+    float *data = begin_packed(packed, PACK_MAGIC_A, K, m, k, &h);
     const int64_t m_pad = round_up(h.rows, K->mr);
     for (int64_t pc = 0; pc < h.cols && h.rows > 0; pc += K->kc) {
         const int64_t kcur = min64(K->kc, h.cols - pc);
@@ -353,17 +352,9 @@ void flint_sgemm_packed_a(flint_pool *pool, int64_t m, int64_t n, int64_t k,
 flint_packed_b_layout flint_sgemm_pack_b_begin(int64_t k, int64_t n, void *packed) {
     const flint_gemm_kernel *K = flint__kernel();
     pack_header h;
-    memset(&h, 0, sizeof(h));
-    h.magic = PACK_MAGIC_B;
-    h.kernel_id = K->id;
-    h.panel = K->nr;
-    h.rows = k < 0 ? 0 : k;
-    h.cols = n < 0 ? 0 : n;
-    h.kc = K->kc;
-    memcpy(packed, &h, sizeof(h));
     flint_packed_b_layout layout;
     layout.packed = packed;
-    layout.data = (float *)((char *)packed + PACK_HEADER_BYTES);
+    layout.data = begin_packed(packed, PACK_MAGIC_B, K, k, n, &h);
     layout.k = h.rows;
     layout.n = h.cols;
     layout.nr = K->nr;
