@@ -62,7 +62,8 @@ let package = Package(
             name: "FlintLoader",
             dependencies: ["FlintZip", "FlintPickle", "FlintTensor", "FlintScript", "FlintValues"]
         ),
-        .target(name: "Flint", dependencies: ["FlintGraph", "FlintRuntime", "FlintOperators", "FlintLoader", "FlintValues", "FlintNumPy", "FlintTensor"]),
+        .target(name: "FlintExport", dependencies: ["FlintGraph", "FlintOperators", "FlintLoader", "FlintZip", "FlintScript", "FlintValues", "FlintTensor"]),
+        .target(name: "Flint", dependencies: ["FlintGraph", "FlintRuntime", "FlintExport", "FlintOperators", "FlintLoader", "FlintValues", "FlintNumPy", "FlintTensor"]),
         .target(
             name: "FlintServingProtocol",
             dependencies: [

@@ -122,7 +122,7 @@ package enum ArgumentTree {
             let json: JSONText
             do {
                 json = try JSONText.parse(String(spec.dropFirst(5)))
-            } catch let error as FlintError {
+            } catch let error as JSONSyntaxError {
                 throw ArgumentTreeUsageError(message: "'\(spec)' is not valid JSON: \(error.message)")
             }
             return try fromJSON(json, type, at: spec)

@@ -1,3 +1,4 @@
+import FlintExport
 import FlintLoader
 
 /// An error from Flint, with the file and archive record it concerns.
@@ -60,6 +61,19 @@ public struct FlintError: Error, CustomStringConvertible, Sendable {
         self.file = file
         self.record = record
         self.message = message
+    }
+
+    init(_ error: ExportError, file: String?) {
+        switch error.kind {
+        case .corrupt: kind = .corrupt
+        case .unsupported: kind = .unsupported
+        case .invalidInput: kind = .invalidInput
+        case .operatorFailed: kind = .scriptError
+        }
+        self.file = file
+        record = error.record
+        message = error.message
+        sourceLocation = error.sourceLine.map { SourceLocation(file: $0.file, line: $0.line, code: $0.code) }
     }
 
     init(_ error: LoadError, file: String?) {

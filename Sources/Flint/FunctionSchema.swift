@@ -1,3 +1,4 @@
+import FlintExport
 import FlintRuntime
 
 /// How a method is called, as libtorch's `c10::FunctionSchema` describes it: the arguments after `self`
@@ -25,6 +26,17 @@ public struct FunctionSchema: Sendable, Equatable, CustomStringConvertible {
     /// The Python declaration: `forward(self, x: Tensor, n: int = 2) -> Tuple[Tensor, Tensor]`.
     public let description: String
 
+    /// The schema of a torch.export program's `forward`: its argument names with the types of the trees it
+    /// was exported with, and the type of the tree it returns.
+    init(forwardOf program: ExportedProgram) {
+        name = "forward"
+        arguments = program.argumentTypes.map { Argument(name: $0.name, type: $0.type.description, defaultValue: nil) }
+        returnType = program.returnType.description
+        let declared = arguments.map { "\($0.type) \($0.name)" }
+        schemaText = "forward(" + declared.joined(separator: ", ") + ") -> \(returnType)"
+        description = "forward(self" + arguments.map { ", \($0.name): \($0.type)" }.joined() + ") -> \(returnType)"
+    }
+
     init(_ signature: MethodSignature) {
         name = signature.name
         arguments = signature.arguments.map { Argument(name: $0.name, type: $0.type, defaultValue: $0.defaultValue) }
@@ -39,10 +51,15 @@ extension Module {
     /// compiling it (so it works on archives Flint cannot run). Throws ``FlintError`` when the code cannot
     /// be parsed.
     public func methodSchemas() throws -> [FunctionSchema] {
-        do {
-            return try MethodSignature.signatures(of: object.type, in: model).map(FunctionSchema.init)
-        } catch {
-            throw FlintError(compiling: error)
+        switch backing {
+        case .script(let model, let object):
+            do {
+                return try MethodSignature.signatures(of: object.type, in: model).map(FunctionSchema.init)
+            } catch {
+                throw FlintError(compiling: error)
+            }
+        case .exported(let program):
+            return path.isEmpty ? [FunctionSchema(forwardOf: program)] : []
         }
     }
 

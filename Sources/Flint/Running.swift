@@ -20,13 +20,13 @@ extension Module {
     /// submodule by dotted path (`"encoder.forward"`). Missing trailing arguments take their defaults.
     public func run(method: String, _ inputs: [IValue]) throws -> IValue {
         guard let compiled else {
-            throw FlintError(kind: .unsupported, file: model.archive.path, record: nil, message: "this module was loaded for inspection only")
+            throw FlintError(kind: .unsupported, file: filePath, record: nil, message: "this module was loaded for inspection only")
         }
         let target = try compiled.method((path + [method]).joined(separator: "."))
         do {
             return IValue(try target(inputs.map(\.scriptValue)))
         } catch var error as FlintError {
-            error.file = model.archive.path
+            error.file = filePath
             throw error
         }
     }

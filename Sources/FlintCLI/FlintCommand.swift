@@ -16,7 +16,7 @@ struct FlintCommand: ParsableCommand {
         return """
             flint \(FlintVersion.flint)
             operator schemas: torch \(FlintVersion.torchSchemas)
-            archives: TorchScript (torch.jit.save), file format versions up to \(FlintVersion.newestArchiveVersion)
+            archives: TorchScript (torch.jit.save), file format versions up to \(FlintVersion.newestArchiveVersion); torch.export programs (.pt2, torch.export.save)
             kernels: \(FlintVersion.kernelISA), \(threads) thread\(threads == 1 ? "" : "s") by default
             """
     }

@@ -6,10 +6,10 @@ import Flint
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Show how to call a TorchScript archive's methods, and its modules, parameters and buffers.",
+        abstract: "Show how to call a model's methods (TorchScript or torch.export), and its modules, parameters and buffers.",
         discussion: "The JSON fields are documented in docs/cli.md.")
 
-    @Argument(help: "Path to a .pt archive written by torch.jit.save.")
+    @Argument(help: "Path to a TorchScript archive (.pt, torch.jit.save) or a torch.export program (.pt2, torch.export.save).")
     var model: String
 
     @Flag(name: .long, help: "Print one JSON object instead of text.")

@@ -13,9 +13,18 @@ struct InspectReport {
 
     /// Summary line, signatures with a ready-to-run command, then the module tree.
     func text() -> String {
-        var out = "\(model): TorchScript archive, file format version \(module.fileFormatVersion)"
-        if module.hasLiteInterpreterBytecode { out += " (with lite-interpreter bytecode, .ptl)" }
-        out += "\n" + summaryLine() + "\n"
+        var out: String
+        if let export = module.exportedProgramInfo {
+            out = "\(model): torch.export program (.pt2), schema version \(export.schemaVersion)"
+                + (export.torchVersion.map { ", written by torch \($0)" } ?? "") + ", \(export.dialect) dialect"
+            out += "\n" + summaryLine() + "\n"
+            out += "inputs: " + export.inputs.joined(separator: ", ") + "\n"
+            if !export.rangeConstraints.isEmpty { out += "dimension ranges: " + export.rangeConstraints.joined(separator: ", ") + "\n" }
+        } else {
+            out = "\(model): TorchScript archive, file format version \(module.fileFormatVersion)"
+            if module.hasLiteInterpreterBytecode { out += " (with lite-interpreter bytecode, .ptl)" }
+            out += "\n" + summaryLine() + "\n"
+        }
         if !module.extraFileNames.isEmpty { out += "extra files: \(module.extraFileNames.joined(separator: ", "))\n" }
         out += "\n"
         switch schemas {
@@ -143,6 +152,15 @@ struct InspectReport {
             ("extra_files", .array(module.extraFileNames.map(JSON.string))),
             ("parameter_elements", .int(summary.parameterElements)),
         ]
+        if let export = module.exportedProgramInfo {
+            members.append(("export", .object([
+                ("schema_version", .string(export.schemaVersion)),
+                ("torch_version", export.torchVersion.map(JSON.string) ?? .null),
+                ("dialect", .string(export.dialect)),
+                ("inputs", .array(export.inputs.map(JSON.string))),
+                ("range_constraints", .array(export.rangeConstraints.map(JSON.string))),
+            ])))
+        }
         switch schemas {
         case .success(let schemas): members.append(("signatures", .array(schemas.map(Self.json))))
         case .failure: members.append(("signatures", .null))

@@ -5,7 +5,7 @@ import FlintValues
 
 /// The options `run` and `bench` share: which model and method, its inputs, and the thread count.
 struct ModelInvocation: ParsableArguments {
-    @Argument(help: "Path to a .pt archive written by torch.jit.save.")
+    @Argument(help: "Path to a TorchScript archive (.pt, torch.jit.save) or a torch.export program (.pt2, torch.export.save).")
     var model: String
 
     @Option(name: .long, help: "The method to run: forward, an exported method, or a submodule's method by dotted path (encoder.forward).")

@@ -36,8 +36,8 @@ enum FileSniffer {
     /// For a zip with a top folder, the kind of non-TorchScript file its record names reveal, or nil.
     static func nonTorchScriptKind(recordNames names: Set<String>) -> String? {
         if names.contains("archive_format") || names.contains("models/model.json") {
-            return "this is a torch.export program (.pt2, written by torch.export.save), which Flint does not run yet; "
-                + "save the model with torch.jit.trace or torch.jit.script and torch.jit.save instead"
+            return "this is a torch.export program (.pt2, written by torch.export.save), not a TorchScript archive; "
+                + "load it with Flint.load or the flint command, which read both"
         }
         if names.contains("model.json") {
             return "this is a legacy TorchScript archive (model.json, PyTorch 1.0-1.2), which Flint does not read"

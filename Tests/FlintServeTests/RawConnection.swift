@@ -57,7 +57,15 @@ final class RawConnection {
         return text.utf8.count - text[..<headEnd.upperBound].utf8.count >= length
     }
 
-    func close() { Glibc.close(descriptor) }
+    private var isClosed = false
 
-    deinit { Glibc.close(descriptor) }
+    /// Closes the socket once: a second `close` of the same number would close whatever descriptor another
+    /// thread opened since (a test's pipe), which then fails with EBADF.
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        Glibc.close(descriptor)
+    }
+
+    deinit { close() }
 }

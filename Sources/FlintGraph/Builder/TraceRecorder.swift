@@ -239,6 +239,7 @@ package final class TraceRecorder {
         "prim::is_cuda", "prim::is_cpu", "prim::is_mps", "prim::is_xpu", "prim::is_sparse", "prim::is_sparse_csr", "prim::is_mkldnn",
         "prim::is_quantized", "prim::is_meta", "prim::is_nested", "prim::is_vulkan", "prim::is_ipu", "prim::is_maia", "prim::requires_grad",
         "prim::grad", "prim::name", "prim::shape", "aten::is_nested", "prim::is_mtia", "prim::is_xla", "prim::is_hpu",
+        "aten::sym_storage_offset", "aten::_assert_tensor_metadata",
     ]
 
     /// Operators whose output shape depends on the data.

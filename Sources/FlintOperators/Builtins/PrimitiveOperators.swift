@@ -74,6 +74,50 @@ extension OperatorDefinitions {
             guard t.rank > 0 else { throw OperatorError("Dimension specified as \(try c.int(1, "dim")) but tensor has no dimensions") }
             return .int(Int64(t.shape[try t.wrapDimension(c.int(1, "dim"))]))
         }
+        // The symbolic-size forms torch.export programs call (sizes are concrete when a program runs).
+        define("aten::sym_size.int") { c in
+            let t = try c.tensor(0, "self")
+            guard t.rank > 0 else { throw OperatorError("Dimension specified as \(try c.int(1, "dim")) but tensor has no dimensions") }
+            return .int(Int64(t.shape[try t.wrapDimension(c.int(1, "dim"))]))
+        }
+        define("aten::sym_size") { c in .list(try c.tensor(0, "self").shape.map { .int(Int64($0)) }, elementType: "int") }
+        define("aten::sym_numel") { c in .int(Int64(try c.tensor(0, "self").elementCount)) }
+        define("aten::sym_stride") { c in .list(try c.tensor(0, "self").strides.map { .int(Int64($0)) }, elementType: "int") }
+        define("aten::sym_stride.int") { c in
+            let t = try c.tensor(0, "self")
+            guard t.rank > 0 else { throw OperatorError("Dimension specified as \(try c.int(1, "dim")) but tensor has no dimensions") }
+            return .int(Int64(t.strides[try t.wrapDimension(c.int(1, "dim"))]))
+        }
+        define("aten::sym_storage_offset") { c in .int(Int64(try c.tensor(0, "self").storageOffset)) }
+        // Runtime assertions torch.export inserts for its size constraints.
+        define("aten::_assert_scalar") { c in
+            let holds: Bool
+            switch c[0] {
+            case .bool(let b): holds = b
+            case .int(let i): holds = i != 0
+            case .double(let d): holds = d != 0
+            default: throw OperatorError("_assert_scalar expects a bool, int or float, got \(c[0].kindName)")
+            }
+            guard holds else { throw OperatorError(try c.string(1, "assert_msg")) }
+            return .none
+        }
+        define(["aten::sym_constrain_range", "aten::sym_constrain_range_for_size"]) { c in
+            guard case .int(let size) = c[0] else { return .none }
+            let low = try c.optionalInt(1, "min"), high = try c.optionalInt(2, "max")
+            if let low, size < low { throw OperatorError("Invalid value range for \(size) between [\(low), \(high.map(String.init) ?? "inf")]") }
+            if let high, size > high { throw OperatorError("Invalid value range for \(size) between [\(low.map(String.init) ?? "-inf"), \(high)]") }
+            return .none
+        }
+        define("aten::_assert_tensor_metadata") { c in
+            let t = try c.tensor(0, "a")
+            if let size = try c.optionalInts(1, "size"), size != t.shape {
+                throw OperatorError("Tensor sizes mismatch! Expected: \(size), Got: \(t.shape)")
+            }
+            if let dtype = try c.optionalDType(3, "dtype"), dtype != t.dtype {
+                throw OperatorError("Tensor dtype mismatch! Expected: \(dtype.name), Got: \(t.dtype.name)")
+            }
+            return .none
+        }
         define("aten::stride") { c in .list(try c.tensor(0, "self").strides.map { .int(Int64($0)) }, elementType: "int") }
         define("aten::stride.int") { c in
             let t = try c.tensor(0, "self")

@@ -10,6 +10,14 @@ extension OperatorDefinitions {
                 weight: c.optionalTensor(1, "weight"), bias: c.optionalTensor(2, "bias"), runningMean: c.optionalTensor(3, "running_mean"),
                 runningVar: c.optionalTensor(4, "running_var"), training: c.bool(5, "training"), epsilon: c.double(7, "eps"))
         }
+        // Core ATen's inference batch norm (what run_decompositions() leaves): the output, and empty saved statistics.
+        define("aten::_native_batch_norm_legit_no_training") { c in
+            let input = try c.tensor(0, "input")
+            let output = try input.batchNorm(
+                weight: c.optionalTensor(1, "weight"), bias: c.optionalTensor(2, "bias"), runningMean: c.tensor(3, "running_mean"),
+                runningVar: c.tensor(4, "running_var"), training: false, epsilon: c.double(6, "eps"))
+            return .tuple([.tensor(output), .tensor(Tensor(zeros: [0], dtype: input.dtype)), .tensor(Tensor(zeros: [0], dtype: input.dtype))])
+        }
         tensorOp("aten::layer_norm") { c in
             try c.tensor(0, "input").layerNorm(
                 normalizedShape: c.ints(1, "normalized_shape"), weight: c.optionalTensor(2, "weight"), bias: c.optionalTensor(3, "bias"),

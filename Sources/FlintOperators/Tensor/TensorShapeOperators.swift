@@ -71,6 +71,8 @@ extension OperatorDefinitions {
         tensorOp("aten::replication_pad3d") { try $0.tensor(0, "self").pad($0.ints(1, "padding"), mode: "replicate") }
         tensorOp("aten::_pad_circular") { try $0.tensor(0, "self").pad($0.ints(1, "pad"), mode: "circular") }
         unary("clone") { try $0.clone() }
+        unary("lift_fresh_copy") { try $0.clone() }
+        unary("alias") { $0 }
         unary("contiguous") { try $0.contiguous() }
         unary("t") { try $0.t() }
         unary("squeeze") { try $0.squeeze() }

@@ -1,4 +1,5 @@
-/// A parsed JSON value (for `--input json:...`). Integers without fraction or exponent stay exact.
+/// A parsed JSON value (`--input json:...`, the programs and configs inside `.pt2` archives). Integers
+/// without fraction or exponent stay exact; objects keep their members in order.
 package indirect enum JSONText: Sendable {
     case null
     case bool(Bool)
@@ -8,9 +9,14 @@ package indirect enum JSONText: Sendable {
     case array([JSONText])
     case object([(String, JSONText)])
 
-    /// Parses a complete JSON text. Throws ``FlintError`` (`.invalidInput`) naming the position.
+    /// Parses a complete JSON text. Throws ``JSONSyntaxError`` naming the byte position.
     package static func parse(_ text: String) throws -> JSONText {
-        var parser = JSONParser(bytes: Array(text.utf8))
+        try parse(bytes: Array(text.utf8))
+    }
+
+    /// Parses a complete JSON text given as UTF-8 bytes.
+    package static func parse(bytes: [UInt8]) throws -> JSONText {
+        var parser = JSONParser(bytes: bytes)
         let value = try parser.value(depth: 0)
         parser.skipSpace()
         guard parser.position == parser.bytes.count else { throw parser.fail("unexpected text after the value") }
@@ -18,16 +24,74 @@ package indirect enum JSONText: Sendable {
     }
 }
 
+/// Why a JSON text could not be parsed, with the byte position.
+package struct JSONSyntaxError: Error, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
+}
+
+extension JSONText {
+    /// The member named `key` of an object (the first, if repeated), or nil.
+    package subscript(key: String) -> JSONText? {
+        guard case .object(let members) = self else { return nil }
+        return members.first { $0.0 == key }?.1
+    }
+
+    package var string: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
+    /// An integer, or a number with an integral value.
+    package var integer: Int64? {
+        switch self {
+        case .integer(let value): value
+        case .number(let value) where value.rounded() == value && abs(value) < 9.2e18: Int64(value)
+        default: nil
+        }
+    }
+
+    package var number: Double? {
+        switch self {
+        case .integer(let value): Double(value)
+        case .number(let value): value
+        default: nil
+        }
+    }
+
+    package var bool: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
+    package var array: [JSONText]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
+
+    package var members: [(String, JSONText)]? {
+        if case .object(let members) = self { return members }
+        return nil
+    }
+
+    package var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+}
+
 private struct JSONParser {
     let bytes: [UInt8]
     var position = 0
 
-    func fail(_ message: String) -> FlintError {
-        FlintError(kind: .invalidInput, file: nil, record: nil, message: "JSON input, byte \(position): \(message)")
+    func fail(_ message: String) -> JSONSyntaxError {
+        JSONSyntaxError(message: "JSON input, byte \(position): \(message)")
     }
 
     mutating func skipSpace() {
-        while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+        while position < bytes.count, bytes[position] == 0x20 || bytes[position] == 0x09 || bytes[position] == 0x0A || bytes[position] == 0x0D {
+            position += 1
+        }
     }
 
     mutating func value(depth: Int) throws -> JSONText {
@@ -64,6 +128,13 @@ private struct JSONParser {
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
+        // Python's json module writes these for non-finite floats (torch.export's programs have them).
+        case UInt8(ascii: "N"): try literal("NaN"); return .number(.nan)
+        case UInt8(ascii: "I"): try literal("Infinity"); return .number(.infinity)
+        case UInt8(ascii: "-") where position + 1 < bytes.count && bytes[position + 1] == UInt8(ascii: "I"):
+            position += 1
+            try literal("Infinity")
+            return .number(-.infinity)
         default:
             return try number()
         }
