@@ -33,9 +33,8 @@ package final class ExportedProgram: @unchecked Sendable {
     let convention: CallingConvention
     let userInputs: [UserInput]
     let outputs: [ProgramOutput]
-    let nodes: [BoundNode]
-    /// Slots each node is the last reader of (cleared after it runs).
-    let releases: [[Int]]
+    /// The graph's nodes, bound, with the slots each is the last reader of.
+    let sequence: NodeSequence
     let initialSlots: [ScriptValue]
     /// Whether running writes the program's own state (buffer or input mutations): such programs run in
     /// the interpreter, one call at a time.
@@ -197,14 +196,13 @@ package final class ExportedProgram: @unchecked Sendable {
         self.slotNames = slotNames
         self.userInputs = userInputs
         self.outputs = outputs
-        self.nodes = nodes
         self.parameters = parameters
         self.buffers = buffers
         self.tensorConstants = constants
         mutatesState = mutates
         operatorUses = uses.sorted { $0.key < $1.key }.map { ($0.key, $0.value.schema, $0.value.count, $0.value.implemented) }
         moduleTypes = Self.moduleTypes(graph["nodes"]?.array ?? [])
-        releases = Self.releases(nodes: nodes, outputs: outputs, keep: stateSlotSet, slotCount: binder.slotCount)
+        sequence = NodeSequence(nodes: nodes, outputs: outputs.map(\.source), keep: stateSlotSet, slotCount: binder.slotCount)
     }
 
     /// Submodule classes from the nodes' `nn_module_stack` metadata (`L__self__conv,conv,torch.nn.modules.conv.Conv2d;...`).
@@ -221,20 +219,6 @@ package final class ExportedProgram: @unchecked Sendable {
             }
         }
         return types
-    }
-
-    /// For each node, the slots it reads last (not state, not outputs): cleared after it runs.
-    private static func releases(nodes: [BoundNode], outputs: [ProgramOutput], keep: Set<Int>, slotCount: Int) -> [[Int]] {
-        var last = [Int](repeating: -1, count: slotCount)
-        for (index, node) in nodes.enumerated() {
-            for argument in node.arguments { for slot in argument.slots { last[slot] = index } }
-        }
-        for output in outputs { for slot in output.source.slots { last[slot] = Int.max } }
-        var releases = [[Int]](repeating: [], count: nodes.count)
-        for slot in 0..<slotCount where last[slot] >= 0 && last[slot] < nodes.count && !keep.contains(slot) {
-            releases[last[slot]].append(slot)
-        }
-        return releases
     }
 
     /// The names of `forward`'s arguments, positional then keyword.

@@ -71,9 +71,10 @@ import Testing
         #expect(result.stdout.split(separator: "\n").last?.contains("\"median_ms\"") == true)
     }
 
-    @Test func opsListsControlFlowAsMissing() throws {
-        let result = try FlintProcess.run(["inspect", "--ops", Self.path("control_flow_cond.pt2")])
+    @Test func opsListsWhatIsMissing() throws {
+        let result = try FlintProcess.run(["inspect", "--ops", Self.path("missing_operator.pt2")])
         #expect(result.status == 1)
-        #expect(result.stdout.contains("MISSING    torch.ops.higher_order.cond"), "\(result.stdout)")
+        #expect(result.stdout.contains("MISSING    aten::special_zeta"), "\(result.stdout)")
+        #expect(result.stdout.contains("supported  aten::relu(Tensor self) -> Tensor"), "\(result.stdout)")
     }
 }

@@ -6,7 +6,7 @@ import FlintValues
 
 /// Where an operator argument comes from when a node runs: a slot (a tensor or symbolic size another node
 /// or a placeholder defined), a literal, or a list of those.
-indirect enum ArgumentSource {
+indirect enum ArgumentSource: Sendable {
     case slot(Int)
     case literal(ScriptValue)
     case list([ArgumentSource], elementType: String)
@@ -29,7 +29,7 @@ indirect enum ArgumentSource {
 }
 
 /// Where a node's result goes: a slot, the elements of a returned list, or nowhere.
-indirect enum OutputTarget {
+indirect enum OutputTarget: Sendable {
     case slot(Int)
     case list([OutputTarget])
     case ignored
@@ -51,7 +51,7 @@ indirect enum OutputTarget {
 }
 
 /// One call of the program's graph, bound to its implementation.
-struct BoundNode {
+struct BoundNode: Sendable {
     /// The node's name in the program (`conv2d_1`).
     let name: String
     /// The operator's qualified name (`aten::conv2d`), or the Python function's (`_operator.mul`).
@@ -69,7 +69,7 @@ struct GraphBinder {
     let record: String
     private(set) var slotOf: [String: Int] = [:]
     /// Targets Flint has no implementation for: the qualified name (or Python function) and what to show.
-    private(set) var missing: [(name: String, detail: String)] = []
+    var missing: [(name: String, detail: String)] = []
 
     init(registry: OperatorRegistry, record: String) {
         self.registry = registry
@@ -105,6 +105,12 @@ struct GraphBinder {
         guard let target = json["target"]?.string else { throw LoadError(.corrupt, "a node has no target", record: record) }
         let name = json["name"]?.string ?? target
         let inputs = json["inputs"]?.array ?? []
+        if Self.higherOrderTargets.contains(target) {
+            let (body, arguments) = try bindHigherOrder(target, name: name, inputs: inputs)
+            let outputs = try (json["outputs"]?.array ?? []).map { try outputTarget($0, node: name) }
+            return BoundNode(name: name, operation: target, body: body, arguments: arguments, outputs: outputs,
+                             sourceLine: Self.userLine(json["metadata"]?["stack_trace"]?.string))
+        }
         let resolved = try resolve(target, node: name)
         let outputs = try (json["outputs"]?.array ?? []).map { try outputTarget($0, node: name) }
         guard let resolved else { return nil }
@@ -177,7 +183,7 @@ struct GraphBinder {
         }
         let parts = target.dropFirst("torch.ops.".count).split(separator: ".").map(String.init)
         if parts.first == "higher_order" {
-            missing.append((target, "\(target) (control flow: torch.cond, while_loop and map are not supported yet)"))
+            missing.append((target, "\(target) (a higher-order operator; Flint runs cond, while_loop and wrap_with_set_grad_enabled)"))
             return nil
         }
         guard parts.count == 3 else { throw LoadError(.corrupt, "node '\(node)' has the malformed target '\(target)'", record: record) }

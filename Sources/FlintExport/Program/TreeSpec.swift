@@ -7,7 +7,9 @@ import FlintValues
 ///
 /// Serialized as `[1, {"type": "builtins.tuple", "context": "<JSON text>", "children_spec": [...]}]`; a
 /// `type` of null is a leaf. Tuples, lists, dicts (keys from `context`), `OrderedDict`, named tuples
-/// (returned as tuples) and `None` are understood; other registered pytree classes are refused at load.
+/// (returned as tuples), `None`, and registered classes whose context lists one field name per child (Hugging
+/// Face's `ModelOutput`, returned as a dict of its fields) are understood; other pytree classes are refused
+/// at load.
 indirect enum TreeSpec {
     case leaf
     case none
@@ -64,6 +66,14 @@ indirect enum TreeSpec {
         case "builtins.NoneType":
             self = .none
         default:
+            // A registered class whose context is its field names, one per child (Hugging Face's ModelOutput,
+            // an OrderedDict subclass), is a dict of those fields.
+            if let context = node["context"]?.string, let fields = (try? JSONText.parse(context))?.array?.compactMap(\.string),
+                fields.count == children.count, !fields.isEmpty
+            {
+                self = .dict(keys: fields.map { .string($0) }, children: children)
+                return
+            }
             throw LoadError(.unsupported, "the program's inputs or outputs use the pytree type '\(type)', which Flint does not know", record: record)
         }
     }

@@ -64,24 +64,7 @@ extension ExportedProgram {
         for (input, leaf) in zip(userInputs, leaves) {
             if let slot = input.slot { slots[slot] = leaf }
         }
-        let profiling = OperatorProfiler.isEnabled
-        for (index, node) in nodes.enumerated() {
-            let values = node.arguments.map { $0.value(slots) }
-            let start = profiling ? OperatorProfiler.now() : 0
-            let result: ScriptValue
-            do {
-                result = try node.body(Arguments(values))
-            } catch {
-                throw failure(node, error)
-            }
-            if profiling { OperatorProfiler.record(node.operation, seconds: OperatorProfiler.now() - start) }
-            if node.outputs.count == 1 {
-                node.outputs[0].store(result, into: &slots)
-            } else if case .tuple(let items) = result {
-                for (target, item) in zip(node.outputs, items) { target.store(item, into: &slots) }
-            }
-            for slot in releases[index] { slots[slot] = .none }
-        }
+        try sequence.run(&slots)
         var results: [ScriptValue] = []
         for output in outputs {
             let value = output.source.value(slots)
@@ -105,14 +88,6 @@ extension ExportedProgram {
             throw ExportError(.operatorFailed, "the program mutates \(what), which it does not hold")
         }
         _ = try copy(Arguments([.tensor(target), .tensor(source), .bool(false)]))
-    }
-
-    private func failure(_ node: BoundNode, _ error: any Error) -> ExportError {
-        var message = "\(node.operation) failed in node '\(node.name)': \(error)"
-        if let line = node.sourceLine {
-            message += "\n  File \"\(line.file)\", line \(line.line)" + (line.code.isEmpty ? "" : "\n    \(line.code)")
-        }
-        return ExportError(.operatorFailed, message, sourceLine: node.sourceLine)
     }
 
     /// Checks the flattened inputs against what the program was exported for: tensor dtypes and ranks,

@@ -15,12 +15,12 @@ struct BatchNormFolding: GraphPass {
         var folded = 0
         var users = graph.users()
         let outputs = Set(graph.output.values)
-        for bn in graph.nodes where bn.op == "aten::batch_norm" {
-            guard case .bool(false)? = bn.literal(5), let input = bn.tensorArgument(0), !outputs.contains(input),
+        for bn in graph.nodes {
+            guard let eps = Self.inferenceEpsilon(bn, users: users, outputs: outputs), let input = bn.tensorArgument(0), !outputs.contains(input),
                 users[input.index].count == 1, case .node(let conv) = graph.definition(of: input), ConvolutionLayout(conv) != nil,
                 let weight = conv.tensorArgument(1).flatMap(graph.constant), weight.dtype.isFloatingPoint,
                 let mean = bn.tensorArgument(3).flatMap(graph.constant), let variance = bn.tensorArgument(4).flatMap(graph.constant),
-                let eps = bn.literal(7)?.numericValue, let output = bn.outputValues.first, bn.outputValues.count == 1
+                let output = bn.outputValues.first
             else { continue }
             let gamma = bn.tensorArgument(1).flatMap(graph.constant)
             let beta = bn.tensorArgument(2).flatMap(graph.constant)
@@ -44,6 +44,24 @@ struct BatchNormFolding: GraphPass {
         return folded
     }
 
+    /// The epsilon of an inference-mode batch norm whose only result read is the normalised tensor:
+    /// `aten::batch_norm(..., training=False, momentum, eps, ...)`, or core ATen's
+    /// `aten::_native_batch_norm_legit_no_training(..., momentum, eps)` with its two empty statistics unread.
+    /// Both take (input, weight, bias, running_mean, running_var) first.
+    static func inferenceEpsilon(_ node: Node, users: [[Node]], outputs: Set<ValueID>) -> Double? {
+        switch node.op {
+        case "aten::batch_norm":
+            guard case .bool(false)? = node.literal(5), node.outputValues.count == 1 else { return nil }
+            return node.literal(7)?.numericValue
+        case "aten::_native_batch_norm_legit_no_training":
+            let unused = node.outputValues.dropFirst()
+            guard node.outputValues.count == 3, unused.allSatisfy({ users[$0.index].isEmpty && !outputs.contains($0) }) else { return nil }
+            return node.literal(6)?.numericValue
+        default:
+            return nil
+        }
+    }
+
     static func fold(weight: Tensor, bias: Tensor?, mean: Tensor, variance: Tensor, gamma: Tensor?, beta: Tensor?, eps: Double) throws -> (Tensor, Tensor) {
         let channels = weight.shape[0]
         guard mean.shape == [channels], variance.shape == [channels] else { throw TensorError("batch norm statistics do not match the weight") }
@@ -60,8 +78,9 @@ struct BatchNormFolding: GraphPass {
     }
 }
 
-/// Where a convolution node keeps its settings: `aten::_convolution` (traced) or `aten::conv{1,2,3}d`
-/// (scripted), never transposed, with numeric padding.
+/// Where a convolution node keeps its settings: `aten::_convolution` (traced), `aten::convolution` (core
+/// ATen, torch.export after `run_decompositions()`) or `aten::conv{1,2,3}d` (scripted, torch.export), never
+/// transposed, with numeric padding.
 struct ConvolutionLayout {
     let stride: [Int]
     let padding: [Int]
@@ -71,7 +90,7 @@ struct ConvolutionLayout {
     init?(_ node: Node) {
         let groupsIndex: Int
         switch node.op {
-        case "aten::_convolution", "aten::_convolution.deprecated":
+        case "aten::_convolution", "aten::_convolution.deprecated", "aten::convolution":
             guard case .bool(false)? = node.literal(6) else { return nil }
             groupsIndex = 8
         case "aten::conv1d", "aten::conv2d", "aten::conv3d":

@@ -100,18 +100,19 @@ package enum ModelRepository {
             }
             if config.maxBatchSize < 0 { throw RepositoryError("model '\(name)': max_batch_size must not be negative") }
         }
-        let fileName = config.map { $0.defaultModelFilename.isEmpty ? "model.pt" : $0.defaultModelFilename } ?? "model.pt"
-        var available: [Int] = []
+        // `default_model_filename` when the config names one; otherwise model.pt (TorchScript), or model.pt2 (a
+        // torch.export program) in a version directory without model.pt.
+        let fileNames = config.flatMap { $0.defaultModelFilename.isEmpty ? nil : [$0.defaultModelFilename] } ?? ["model.pt", "model.pt2"]
+        var available: [Int: String] = [:]
         for entry in try manager.contentsOfDirectory(atPath: path) {
             guard let number = Int(entry), number > 0, String(number) == entry else { continue }
-            if manager.fileExists(atPath: "\(path)/\(entry)/\(fileName)") { available.append(number) }
+            if let file = fileNames.first(where: { manager.fileExists(atPath: "\(path)/\(entry)/\($0)") }) { available[number] = file }
         }
-        available.sort()
-        let served = try applyVersionPolicy(config?.versionPolicy, available: available, model: name)
+        let served = try applyVersionPolicy(config?.versionPolicy, available: available.keys.sorted(), model: name)
         guard !served.isEmpty else {
-            throw RepositoryError("model '\(name)': no version directory <N>/\(fileName) to serve under \(path)")
+            throw RepositoryError("model '\(name)': no version directory <N>/\(fileNames.joined(separator: " or ")) to serve under \(path)")
         }
-        return RepositoryModel(name: name, config: config, versions: served.map { ($0, "\(path)/\($0)/\(fileName)") })
+        return RepositoryModel(name: name, config: config, versions: served.map { ($0, "\(path)/\($0)/\(available[$0]!)") })
     }
 
     /// Triton's version policies: `latest { num_versions }` (the default, 1), `all`, `specific { versions }`.
