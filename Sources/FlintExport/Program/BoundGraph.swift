@@ -254,13 +254,13 @@ struct GraphBinder {
             }, elementType: "Optional[Tensor]")
         case "as_int", "as_float", "as_bool", "as_string": return .literal(try Self.scalar(value, as: key))
         case "as_ints": return .literal(.list(try ints(value.array), elementType: "int"))
-        case "as_floats": return .literal(.list((value.array ?? []).map { .double($0.number ?? .nan) }, elementType: "float"))
+        case "as_floats": return .literal(.list((value.array ?? []).map { .double($0.exportFloat ?? .nan) }, elementType: "float"))
         case "as_bools": return .literal(.list((value.array ?? []).map { .bool($0.bool ?? false) }, elementType: "bool"))
         case "as_strings": return .literal(.list((value.array ?? []).map { .string($0.string ?? "") }, elementType: "str"))
         case "as_int_lists":
             return .literal(.list(try (value.array ?? []).map { .list(try ints($0.array), elementType: "int") }, elementType: "List[int]"))
         case "as_float_lists":
-            return .literal(.list((value.array ?? []).map { .list(($0.array ?? []).map { .double($0.number ?? .nan) }, elementType: "float") }, elementType: "List[float]"))
+            return .literal(.list((value.array ?? []).map { .list(($0.array ?? []).map { .double($0.exportFloat ?? .nan) }, elementType: "float") }, elementType: "List[float]"))
         case "as_sym_int": return try symbolic(value, literalKey: "as_int")
         case "as_sym_float": return try symbolic(value, literalKey: "as_float")
         case "as_sym_bool": return try symbolic(value, literalKey: "as_bool")
@@ -284,7 +284,7 @@ struct GraphBinder {
             guard let device = Device(text) else { throw malformed("device") }
             return .literal(.device(device))
         case "as_complex":
-            return .literal(.complex(real: value["real"]?.number ?? 0, imaginary: value["imag"]?.number ?? 0))
+            return .literal(.complex(real: value["real"]?.exportFloat ?? 0, imaginary: value["imag"]?.exportFloat ?? 0))
         default:
             throw LoadError(.unsupported, "node '\(node)' passes an argument of kind '\(key)', which Flint does not run (custom objects, subgraphs and operator references are not supported)", record: record)
         }
@@ -294,7 +294,7 @@ struct GraphBinder {
     static func scalar(_ json: JSONText, as key: String) throws -> ScriptValue {
         switch key {
         case "as_int": if let i = json.integer { return .int(i) }
-        case "as_float": if let d = json.number { return .double(d) }
+        case "as_float": if let d = json.exportFloat { return .double(d) }
         case "as_bool": if let b = json.bool { return .bool(b) }
         case "as_string": if let s = json.string { return .string(s) }
         case "as_none": return .none
@@ -323,5 +323,17 @@ struct GraphBinder {
         }
         let isTorch = { (file: String) in file.contains("-packages/torch/") || file.hasPrefix("torch/") }
         return frames.first { !isTorch($0.file) } ?? frames.first
+    }
+}
+
+extension JSONText {
+    /// A float as torch.export writes it: a number, or the strings `Infinity`, `-Infinity` and `NaN`.
+    var exportFloat: Double? {
+        switch string {
+        case "Infinity"?: .infinity
+        case "-Infinity"?: -.infinity
+        case "NaN"?: .nan
+        default: number
+        }
     }
 }

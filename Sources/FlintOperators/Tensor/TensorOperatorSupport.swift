@@ -11,6 +11,7 @@ extension OperatorDefinitions {
         defineConvolutionOperators()
         defineNormalizationOperators()
         defineShapeOperators()
+        defineScatterViewOperators()
         defineInterpolationOperators()
         defineCreationOperators()
         defineRecurrentOperators()
