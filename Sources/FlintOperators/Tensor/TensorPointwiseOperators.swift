@@ -51,6 +51,15 @@ extension OperatorDefinitions {
         unary("isinf") { try $0.isInfinite() }
         unary("isfinite") { try $0.isFinite() }
         tensorOp("aten::gelu") { try $0.tensor(0, "self").gelu(approximate: $0.string(1, "approximate", default: "none")) }
+        // glu: the first half of `dim` gated by the sigmoid of the second.
+        tensorOp("aten::glu") { c in
+            let x = try c.tensor(0, "self")
+            guard x.rank > 0 else { throw OperatorError("glu does not support scalars because halving size must be even") }
+            let dim = try x.wrapDimension(c.int(1, "dim", default: -1))
+            guard x.shape[dim] % 2 == 0 else { throw OperatorError("Halving dimension must be even, but dimension \(dim) is size \(x.shape[dim])") }
+            let half = x.shape[dim] / 2
+            return try x.narrow(dim: dim, start: 0, length: half).mul(x.narrow(dim: dim, start: half, length: half).sigmoid())
+        }
         tensorOp("aten::softplus") { try $0.tensor(0, "self").softplus(beta: $0.double(1, "beta", default: 1), threshold: $0.double(2, "threshold", default: 20)) }
         tensorOp("aten::elu") {
             try $0.tensor(0, "self").elu(alpha: $0.double(1, "alpha", default: 1), scale: $0.double(2, "scale", default: 1), inputScale: $0.double(3, "input_scale", default: 1))

@@ -85,6 +85,11 @@ extension OperatorDefinitions {
         tensorOp("aten::unsqueeze") { try $0.tensor(0, "self").unsqueeze($0.int(1, "dim")) }
         tensorOp("aten::expand") { try $0.tensor(0, "self").expand($0.ints(1, "size")) }
         tensorOp("aten::expand_as") { try $0.tensor(0, "self").expand($0.tensor(1, "other").shape) }
+        tensorOp("aten::broadcast_to") { try $0.tensor(0, "self").expand($0.ints(1, "size", single: false)) }
+        tensorOp("aten::reshape_as") { try $0.tensor(0, "self").reshape($0.tensor(1, "other").shape) }
+        tensorOp("aten::view_as") { try $0.tensor(0, "self").view($0.tensor(1, "other").shape) }
+        tensorOp("aten::pixel_shuffle") { c in try Self.pixelShuffle(c.tensor(0, "self"), factor: c.int(1, "upscale_factor"), inverse: false) }
+        tensorOp("aten::pixel_unshuffle") { c in try Self.pixelShuffle(c.tensor(0, "self"), factor: c.int(1, "downscale_factor"), inverse: true) }
         tensorOp("aten::select.int") { try $0.tensor(0, "self").select(dim: $0.int(1, "dim"), index: $0.int(2, "index")) }
         tensorOp("aten::slice.Tensor") { c in
             try c.tensor(0, "self").slice(dim: c.int(1, "dim", default: 0), start: c.optionalInt(2, "start"), end: c.optionalInt(3, "end"), step: c.int(4, "step", default: 1))
@@ -137,5 +142,26 @@ extension OperatorDefinitions {
         define("aten::split.Tensor") { c in TensorOperatorSupport.list(try c.tensor(0, "self").split(c.int(1, "split_size"), dim: c.int(2, "dim", default: 0))) }
         define("aten::split_with_sizes") { c in TensorOperatorSupport.list(try c.tensor(0, "self").split(sizes: c.ints(1, "split_sizes"), dim: c.int(2, "dim", default: 0))) }
 
+    }
+
+    /// `pixel_shuffle` (`[*, C·r², H, W]` → `[*, C, H·r, W·r]`) or, `inverse`, `pixel_unshuffle`, with ATen's checks.
+    static func pixelShuffle(_ x: Tensor, factor r: Int, inverse: Bool) throws -> Tensor {
+        let name = inverse ? "pixel_unshuffle" : "pixel_shuffle"
+        guard x.rank >= 3 else { throw OperatorError("\(name) expects input to have at least 3 dimensions, but got input with \(x.rank) dimension(s)") }
+        guard r > 0 else { throw OperatorError("\(name) expects a positive \(inverse ? "downscale" : "upscale")_factor, but got \(r)") }
+        let batch = Array(x.shape.dropLast(3))
+        let (c, h, w) = (x.shape[x.rank - 3], x.shape[x.rank - 2], x.shape[x.rank - 1])
+        let n = batch.count
+        if inverse {
+            guard h % r == 0 else { throw OperatorError("pixel_unshuffle expects height to be divisible by downscale_factor, but input.size(-2)=\(h) is not divisible by \(r)") }
+            guard w % r == 0 else { throw OperatorError("pixel_unshuffle expects width to be divisible by downscale_factor, but input.size(-1)=\(w) is not divisible by \(r)") }
+            let split = try x.reshape(batch + [c, h / r, r, w / r, r])
+            return try split.permute(Array(0..<n) + [n, n + 2, n + 4, n + 1, n + 3]).reshape(batch + [c * r * r, h / r, w / r])
+        }
+        guard c % (r * r) == 0 else {
+            throw OperatorError("pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, but input.size(-3)=\(c) is not divisible by \(r * r)")
+        }
+        let split = try x.reshape(batch + [c / (r * r), r, r, h, w])
+        return try split.permute(Array(0..<n) + [n, n + 3, n + 1, n + 4, n + 2]).reshape(batch + [c / (r * r), h * r, w * r])
     }
 }
