@@ -47,8 +47,40 @@ struct InspectReport {
             out += "\n"
             for (name, tensor) in child.ownParameters() { out += tensorLine(indent, name, "parameter", tensor) }
             for (name, tensor) in child.ownBuffers() { out += tensorLine(indent, name, "buffer", tensor) }
+            for (name, packed) in child.ownPackedWeights() { out += packedLines(indent, name, packed) }
         }
         return out
+    }
+
+    /// `_packed_params  Conv2dPackedParamsBase  qint8 [64, 3, 7, 7] per-channel axis 0, scales 0.0011…0.0093, zero points 0`
+    /// and a bias line.
+    private func packedLines(_ indent: String, _ name: String, _ packed: PackedWeights) -> String {
+        var line = "\(indent)    \(name.padding(to: 24)) \(packed.className) weight \(packed.weight.dtype.name) \(packed.weight.shape)"
+        if let quantizer = packed.weight.quantizer { line += " " + Self.describe(quantizer) }
+        line += "\n"
+        if let bias = packed.bias { line += "\(indent)    \(String(repeating: " ", count: 24)) \(packed.className) bias \(bias.dtype.name) \(bias.shape)\n" }
+        return line
+    }
+
+    /// `per-tensor scale 0.0123, zero point 64` or `per-channel axis 0, scales 0.0011…0.0093, zero points 0…3`.
+    static func describe(_ quantizer: Quantizer) -> String {
+        switch quantizer.scheme {
+        case .perTensorAffine(let scale, let zeroPoint):
+            return "per-tensor scale \(formatScale(scale)), zero point \(zeroPoint)"
+        case .perChannelAffine(let scales, let zeroPoints, let axis):
+            let scaleRange = "\(formatScale(scales.min() ?? 0))…\(formatScale(scales.max() ?? 0))"
+            let (low, high) = (zeroPoints.min() ?? 0, zeroPoints.max() ?? 0)
+            return "per-channel axis \(axis), scales \(scaleRange), zero points \(low == high ? "\(low)" : "\(low)…\(high)")"
+        }
+    }
+
+    /// A scale with four significant digits (`0.001234`, `1.234e-05`), in Swift's shortest form.
+    private static func formatScale(_ value: Double) -> String {
+        guard value > 0, value.isFinite else { return "\(value)" }
+        var magnitude = 1.0
+        while value * magnitude < 1000 { magnitude *= 10 }
+        while value * magnitude >= 10000 { magnitude /= 10 }
+        return "\(Float((value * magnitude).rounded() / magnitude))"
     }
 
     /// `ResNet · 11.7M parameters · 44.6 MiB in 102 tensors · 47 operators, all supported`.
@@ -56,6 +88,11 @@ struct InspectReport {
         var parts = [module.typeName]
         parts.append("\(formatCount(summary.parameterElements)) parameters")
         parts.append("\(formatBytes(summary.storageBytes)) of weights in \(summary.tensorCount) tensors")
+        let packed = module.packedWeights()
+        if !packed.isEmpty {
+            let bytes = packed.reduce(0) { $0 + $1.weights.weight.elementCount * $1.weights.weight.dtype.itemSize }
+            parts.append("\(packed.count) packed quantized weights (\(formatBytes(bytes)))")
+        }
         switch survey {
         case .success(let survey):
             let missing = survey.missing.count
@@ -140,6 +177,25 @@ struct InspectReport {
                 ("storage_offset", .int(entry.tensor.storageOffset)),
             ])
         }
+        let packed: [JSON] = module.packedWeights().map { name, weights in
+            var fields: [(String, JSON)] = [
+                ("name", .string(name)), ("class", .string(weights.className)),
+                ("dtype", .string(weights.weight.dtype.name)), ("shape", .array(weights.weight.shape.map { .int($0) })),
+                ("bias_shape", weights.bias.map { .array($0.shape.map { .int($0) }) } ?? .null),
+            ]
+            switch weights.weight.quantizer?.scheme {
+            case .perTensorAffine(let scale, let zeroPoint)?:
+                fields += [("qscheme", .string("per_tensor_affine")), ("scale", .double(scale)), ("zero_point", .int(Int(zeroPoint)))]
+            case .perChannelAffine(let scales, let zeroPoints, let axis)?:
+                fields += [
+                    ("qscheme", .string("per_channel_affine")), ("axis", .int(axis)), ("scales", .array(scales.map { .double($0) })),
+                    ("zero_points", .array(zeroPoints.map { .int(Int($0)) })),
+                ]
+            case nil:
+                fields.append(("qscheme", .null))
+            }
+            return .object(fields)
+        }
         var members: [(String, JSON)] = [
             ("file", .string(model)),
             ("version", .int(module.fileFormatVersion)),
@@ -151,6 +207,7 @@ struct InspectReport {
             ("tensor_elements", .int(summary.elements)),
             ("extra_files", .array(module.extraFileNames.map(JSON.string))),
             ("parameter_elements", .int(summary.parameterElements)),
+            ("quantized_weights", .array(packed)),
         ]
         if let export = module.exportedProgramInfo {
             members.append(("export", .object([

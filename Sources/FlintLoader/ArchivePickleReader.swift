@@ -42,10 +42,12 @@ final class ArchivePickleReader: PickleResolver {
         case ("torch._utils", "_rebuild_tensor_v2"), ("torch", "device"), ("collections", "OrderedDict"),
             ("builtins", "complex"), ("torch.jit._pickle", "build_intlist"), ("torch.jit._pickle", "build_doublelist"),
             ("torch.jit._pickle", "build_boollist"), ("torch.jit._pickle", "build_tensorlist"),
-            ("torch.jit._pickle", "restore_type_tag"):
+            ("torch.jit._pickle", "restore_type_tag"), ("torch._utils", "_rebuild_qtensor"):
             return .global(module: module, name: name)
-        case ("torch._utils", "_rebuild_qtensor"):
-            throw LoadError(.unsupported, "quantized tensors (torch._utils._rebuild_qtensor) are not supported")
+        case ("torch", "per_tensor_affine"), ("torch", "per_channel_affine"):
+            return .global(module: module, name: name)
+        case ("torch", "per_channel_affine_float_qparams"), ("torch", "per_tensor_symmetric"), ("torch", "per_channel_symmetric"):
+            throw LoadError(.unsupported, "quantized tensors with qscheme torch.\(name) are not supported")
         case ("torch._utils", "_rebuild_sparse_tensor"):
             throw LoadError(.unsupported, "sparse tensors (torch._utils._rebuild_sparse_tensor) are not supported")
         case ("torch", _) where name.hasSuffix("Storage"):
@@ -69,6 +71,8 @@ final class ArchivePickleReader: PickleResolver {
         switch (module, name) {
         case ("torch._utils", "_rebuild_tensor_v2"):
             return .opaque(ValueBox(.tensor(try rebuildTensor(argument))))
+        case ("torch._utils", "_rebuild_qtensor"):
+            return .opaque(ValueBox(.tensor(try rebuildQuantizedTensor(argument))))
         case ("torch", "device"):
             guard case .tuple(let t) = argument, t.elements.count == 1, case .string(let text) = t.elements[0],
                 let device = Device(text)
@@ -119,6 +123,14 @@ final class ArchivePickleReader: PickleResolver {
     func build(_ object: PickleValue, state: PickleValue) throws -> PickleValue {
         guard case .opaque(let reference) = object, let target = reference as? ScriptObject else {
             throw LoadError(.corrupt, "BUILD on a \(object.kindName), not an object")
+        }
+        if let native = TorchBindClass(of: target) {
+            do {
+                try native.restore(target, from: try convert(state))
+            } catch let error as TensorError {
+                throw LoadError(.unsupported, error.message)
+            }
+            return object
         }
         if target.type.hasSetState {
             target.pendingState = try convert(state)
@@ -201,6 +213,47 @@ final class ArchivePickleReader: PickleResolver {
             return try Tensor(storage: storage.storage, dtype: storage.dtype, shape: shape, strides: stride, storageOffset: Int(offset))
         } catch let error as TensorError {
             throw LoadError(.corrupt, "tensor does not fit its storage: \(error.message)")
+        }
+    }
+
+    /// `_rebuild_qtensor(storage, offset, sizes, strides, (qscheme, scale(s), zero point(s)[, axis]), requires_grad, hooks)`.
+    private func rebuildQuantizedTensor(_ argument: PickleValue) throws -> Tensor {
+        guard case .tuple(let t) = argument, t.elements.count >= 5, case .tuple(let parameters) = t.elements[4],
+            case .global("torch", let scheme) = parameters.elements.first
+        else {
+            throw LoadError(.corrupt, "_rebuild_qtensor expects (storage, offset, sizes, strides, quantizer parameters, ...), got \(argument.kindName)")
+        }
+        let plain = try rebuildTensor(.tuple(PickleTuple(Array(t.elements[0..<4]) + [.bool(false), .none])))
+        let values = try parameters.elements.dropFirst().map { try convert($0) }
+        let quantizer: Quantizer
+        switch (scheme, values.count) {
+        case ("per_tensor_affine", 2):
+            guard let scale = values[0].numericValue, case .int(let zeroPoint) = values[1] else {
+                throw LoadError(.corrupt, "per-tensor quantizer parameters are not (scale, zero point)")
+            }
+            quantizer = Quantizer(scale: scale, zeroPoint: zeroPoint)
+        case ("per_channel_affine", 3):
+            guard let scales = values[0].tensor, let zeroPoints = values[1].tensor, case .int(let axis) = values[2] else {
+                throw LoadError(.corrupt, "per-channel quantizer parameters are not (scales, zero points, axis)")
+            }
+            do {
+                let scaleValues = try scales.to(.float64).contiguous()
+                let zeroValues = try zeroPoints.to(.int64).contiguous()
+                quantizer = Quantizer(
+                    .perChannelAffine(
+                        scales: Array(UnsafeBufferPointer(start: scaleValues.baseAddress.assumingMemoryBound(to: Double.self), count: scaleValues.elementCount)),
+                        zeroPoints: Array(UnsafeBufferPointer(start: zeroValues.baseAddress.assumingMemoryBound(to: Int64.self), count: zeroValues.elementCount)),
+                        axis: Int(axis)))
+            } catch let error as TensorError {
+                throw LoadError(.corrupt, "per-channel quantizer parameters: \(error.message)")
+            }
+        default:
+            throw LoadError(.corrupt, "quantizer parameters for torch.\(scheme) have \(values.count) values")
+        }
+        do {
+            return try plain.integerRepresentation.reinterpretedAsQuantized(plain.dtype, quantizer)
+        } catch let error as TensorError {
+            throw LoadError(.corrupt, "quantized tensor: \(error.message)")
         }
     }
 

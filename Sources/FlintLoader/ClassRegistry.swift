@@ -22,6 +22,7 @@ package final class ClassRegistry: @unchecked Sendable {
         let namespace = String(qualifiedName[..<dot])
         let name = String(qualifiedName[qualifiedName.index(after: dot)...])
         if namespace.hasPrefix("__torch__.torch.classes.") || namespace == "__torch__.torch.classes" {
+            if let native = TorchBindClass(qualifiedName: qualifiedName) { return native.classType }
             throw LoadError(
                 .unsupported,
                 "TorchBind class \(qualifiedName) is implemented in C++ inside libtorch (no TorchScript code); Flint has no native implementation of it")

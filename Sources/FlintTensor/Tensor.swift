@@ -12,10 +12,13 @@ public struct Tensor: @unchecked Sendable {
     public let strides: [Int]
     /// Offset of element `[0, ..., 0]` from the storage's start, in elements.
     public let storageOffset: Int
+    /// How the stored integers map to real numbers, for a quantized dtype (`qint8`, `quint8`, `qint32`);
+    /// nil for every other tensor. Views keep it.
+    public let quantizer: Quantizer?
 
     /// Creates a view after checking that every element it addresses lies inside `storage`.
     /// Throws ``TensorError`` for negative sizes or strides, overflow, or an out-of-bounds view.
-    public init(storage: Storage, dtype: DType, shape: [Int], strides: [Int], storageOffset: Int) throws {
+    public init(storage: Storage, dtype: DType, shape: [Int], strides: [Int], storageOffset: Int, quantizer: Quantizer? = nil) throws {
         guard shape.count == strides.count else {
             throw TensorError("view has \(shape.count) sizes but \(strides.count) strides")
         }
@@ -36,17 +39,19 @@ public struct Tensor: @unchecked Sendable {
                     "view (shape \(shape), strides \(strides), offset \(storageOffset)) reaches element \(last) of a storage holding \(capacity) \(dtype) elements")
             }
         }
-        self.init(unchecked: storage, dtype: dtype, shape: shape, strides: strides, storageOffset: storageOffset)
+        if let quantizer { try quantizer.check(dtype: dtype, shape: shape) }
+        self.init(unchecked: storage, dtype: dtype, shape: shape, strides: strides, storageOffset: storageOffset, quantizer: quantizer)
     }
 
     /// A view the caller has already proven to lie within `storage`.
     @usableFromInline
-    init(unchecked storage: Storage, dtype: DType, shape: [Int], strides: [Int], storageOffset: Int) {
+    init(unchecked storage: Storage, dtype: DType, shape: [Int], strides: [Int], storageOffset: Int, quantizer: Quantizer? = nil) {
         self.storage = storage
         self.dtype = dtype
         self.shape = shape
         self.strides = strides
         self.storageOffset = storageOffset
+        self.quantizer = quantizer
     }
 
     /// A new contiguous tensor of zeros.

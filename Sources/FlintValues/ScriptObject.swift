@@ -45,6 +45,9 @@ package final class ScriptObject: @unchecked Sendable {
     package var slots: [ScriptValue]
     /// For classes with `__setstate__`: the pickled state, waiting for the interpreter to apply it.
     package var pendingState: ScriptValue?
+    /// For a TorchBind class (``TorchBindClass``): the native object libtorch implements in C++, e.g. packed
+    /// quantized weights.
+    package var native: AnyObject?
 
     package init(type: ClassType) {
         self.type = type

@@ -6,5 +6,6 @@
 #include "flint_pointwise.h"
 #include "flint_conv_direct.h"
 #include "flint_im2col.h"
+#include "flint_qgemm.h"
 
 #endif

@@ -186,6 +186,11 @@ package enum TypeMatcher {
             if case .other(let other) = actual, other == name { return exact }
             return nil
         default:
+            // A TorchBind class (`__torch__.torch.classes.quantized.LinearPackedParamsBase`): its objects only.
+            if name.hasPrefix("__torch__.") {
+                if case .object(let actualName) = actual, actualName == name { return exact }
+                return nil
+            }
             guard isTypeVariable(name) else { return nil }
             if let bound = bindings[name] {
                 if bound == actual || bound == .any { bindings[name] = bound == .any ? actual : bound; return exact }

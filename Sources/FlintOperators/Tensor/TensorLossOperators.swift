@@ -57,6 +57,7 @@ extension OperatorDefinitions {
                 if let weight { terms = try terms.mul(weight.reshape([classes] + Array(repeating: 1, count: input.rank - classDim - 1))) }
                 let perSample = try terms.sum(dims: [classDim], keepDim: false)
                 if reduction == 1 {
+                    guard classes > 0 else { throw OperatorError("cross_entropy: the class dimension (\(classDim)) of input \(input.shape) is empty") }
                     let batch = input.rank == 1 ? 1 : input.elementCount / classes
                     return try Tensor.binary(Div(), .tensor(perSample.sum()), .scalar(.int(Int64(batch))), operation: "cross_entropy", promoteIntegersToFloat: true)
                 }

@@ -21,6 +21,7 @@ extension OperatorDefinitions {
         defineEmbeddingBagOperators()
         defineNestedTensorOperators()
         defineLossOperators()
+        defineQuantizedOperators()
         defineInPlaceVariants()
         defineFastInPlaceOperators()
     }

@@ -51,6 +51,7 @@ extension OperatorDefinitions {
             var input = try c.tensor(0, "input")
             if try c.bool(2, "batch_first") { input = try input.transpose(0, 1) }
             let lengths = try c.tensor(1, "lengths").to(.int64).scalars(as: Int64.self).map(Int.init)
+            guard input.rank >= 2 else { throw OperatorError("_pack_padded_sequence expects an input of at least 2 dimensions, got \(input.shape)") }
             guard !lengths.isEmpty, lengths.allSatisfy({ $0 > 0 }), zip(lengths, lengths.dropFirst()).allSatisfy({ $0 >= $1 }),
                 lengths[0] <= input.shape[0], lengths.count == input.shape[1]
             else { throw OperatorError("`lengths` array must be sorted in decreasing order, positive, and fit the input's \(input.shape[0]) steps") }

@@ -44,11 +44,13 @@ extension Tensor {
     }
     /// `F.hardswish`: x · min(max(x + 3, 0), 6) / 6; throws for integer and bool tensors.
     public func hardswish() throws -> Tensor {
-        try pointwise(HardSwish(), operation: "hardswish", integersBecomeFloat: false)
+        if let quantizer { return try throughReal(quantizer) { try $0.hardswish() } }
+        return try pointwise(HardSwish(), operation: "hardswish", integersBecomeFloat: false)
     }
     /// `F.hardsigmoid`: min(max(x + 3, 0), 6) / 6; throws for integer and bool tensors.
     public func hardsigmoid() throws -> Tensor {
-        try pointwise(HardSigmoid(), operation: "hardsigmoid", integersBecomeFloat: false)
+        if quantizer != nil { return try throughReal(unitIntervalQuantizer()) { try $0.hardsigmoid() } }
+        return try pointwise(HardSigmoid(), operation: "hardsigmoid", integersBecomeFloat: false)
     }
     /// `softplus(beta, threshold)`: log(1 + exp(βx))/β, linear above the threshold.
     public func softplus(beta: Double = 1, threshold: Double = 20) throws -> Tensor {

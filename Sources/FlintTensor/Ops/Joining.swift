@@ -4,6 +4,7 @@ extension Tensor {
     /// skipped, as ATen allows for legacy reasons.
     public static func cat(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
         guard let first = tensors.first else { throw TensorError("torch.cat(): expected a non-empty list of Tensors") }
+        if first.isQuantized { return try quantizedCat(tensors, dim: dim, scale: nil, zeroPoint: nil) }
         let dtype = try tensors.dropFirst().reduce(first.dtype) { try DType.promote($0, $1.dtype) }
         let parts = tensors.filter { !($0.rank == 1 && $0.shape[0] == 0) }
         guard let reference = parts.first else { return Tensor(zeros: [0], dtype: dtype) }

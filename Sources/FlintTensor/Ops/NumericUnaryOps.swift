@@ -38,6 +38,7 @@ extension Tensor {
     public func sign() throws -> Tensor { try pointwise(Sign(), operation: "sign") }
     /// `torch.relu`: max(x, 0) elementwise, keeping the dtype (NaN stays NaN); throws for bool tensors.
     public func relu() throws -> Tensor {
+        if quantizer != nil { return try quantizedReLU() }
         guard dtype != .bool else { throw TensorError("Boolean inputs not supported for relu") }
         return try pointwise(ReLU(), operation: "relu")
     }

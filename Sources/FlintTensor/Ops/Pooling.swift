@@ -9,6 +9,10 @@ extension Tensor {
     public func maxPool(
         kernel: [Int], stride: [Int], padding: [Int], dilation: [Int], ceilMode: Bool, withIndices: Bool = true
     ) throws -> (values: Tensor, indices: Tensor) {
+        if let quantizer {
+            let real = try dequantize().maxPool(kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode, withIndices: withIndices)
+            return (try real.values.quantize(with: quantizer, dtype: dtype), real.indices)
+        }
         if kernel.count == 1 && !dtype.isFloatingPoint {
             throw TensorError("\"max_pool1d_impl\" not implemented for '\(dtype.scalarTypeName)'")
         }
@@ -61,6 +65,11 @@ extension Tensor {
 
     /// Average pooling.
     public func avgPool(kernel: [Int], stride: [Int], padding: [Int], ceilMode: Bool, countIncludePad: Bool, divisorOverride: Int?) throws -> Tensor {
+        if let quantizer {
+            return try throughReal(quantizer) {
+                try $0.avgPool(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad, divisorOverride: divisorOverride)
+            }
+        }
         let window = try PoolWindow(self, kernel: kernel, stride: stride, padding: padding, dilation: [1], ceilMode: ceilMode, name: "avg_pool")
         if let divisorOverride, divisorOverride == 0 { throw TensorError("divisor must be not zero") }
         guard dtype.isFloatingPoint || dtype == .int64, kernel.count != 3 || (dtype != .float16 && dtype != .bfloat16) else {
@@ -102,7 +111,11 @@ extension Tensor {
 
     /// Adaptive average pooling to `outputSize` (windows `floor(i·in/out) ..< ceil((i+1)·in/out)`).
     public func adaptiveAvgPool(_ outputSize: [Int]) throws -> Tensor {
-        try adaptivePool(outputSize, max: false).values
+        if let quantizer {
+            if let pooled = try quantizedAdaptiveAveragePool2D(outputSize) { return pooled }
+            return try throughReal(quantizer) { try $0.adaptiveAvgPool(outputSize) }
+        }
+        return try adaptivePool(outputSize, max: false).values
     }
 
     /// Adaptive max pooling; values and flat indices.

@@ -10,6 +10,7 @@ extension Tensor {
 
     /// Mean over `dims`; the input (or `dtype`) must be floating point.
     public func mean(dims: [Int]? = nil, keepDim: Bool = false, dtype: DType? = nil) throws -> Tensor {
+        if let quantizer, dtype == nil { return try throughReal(quantizer) { try $0.mean(dims: dims, keepDim: keepDim) } }
         let target = dtype ?? self.dtype
         guard target.isFloatingPoint else {
             throw TensorError("mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: \(target.scalarTypeName)")

@@ -49,7 +49,10 @@ extension Tensor {
     /// `torch.tanh`: the hyperbolic tangent elementwise; integer and bool inputs give float32.
     public func tanh() throws -> Tensor { try pointwise(Tanh(), operation: "tanh") }
     /// `torch.sigmoid`: 1 / (1 + e⁻ˣ) elementwise; integer and bool inputs give float32.
-    public func sigmoid() throws -> Tensor { try pointwise(Sigmoid(), operation: "sigmoid") }
+    public func sigmoid() throws -> Tensor {
+        if quantizer != nil { return try throughReal(unitIntervalQuantizer()) { try $0.sigmoid() } }
+        return try pointwise(Sigmoid(), operation: "sigmoid")
+    }
     /// `torch.erf`: the error function elementwise; integer and bool inputs give float32.
     public func erf() throws -> Tensor { try pointwise(Erf(), operation: "erf") }
     /// `torch.sin`: the sine of radians elementwise; integer and bool inputs give float32.

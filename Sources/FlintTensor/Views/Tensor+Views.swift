@@ -19,14 +19,14 @@ extension Tensor {
             throw TensorError(
                 "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
         }
-        return Tensor(unchecked: storage, dtype: dtype, shape: newShape, strides: newStrides, storageOffset: storageOffset)
+        return Tensor(unchecked: storage, dtype: dtype, shape: newShape, strides: newStrides, storageOffset: storageOffset, quantizer: viewQuantizer)
     }
 
     /// A view with the new shape when the strides allow it, otherwise a contiguous copy.
     public func reshape(_ shape: [Int]) throws -> Tensor {
         let newShape = try inferShape(shape)
         if let newStrides = Tensor.viewStrides(from: self.shape, self.strides, to: newShape) {
-            return Tensor(unchecked: storage, dtype: dtype, shape: newShape, strides: newStrides, storageOffset: storageOffset)
+            return Tensor(unchecked: storage, dtype: dtype, shape: newShape, strides: newStrides, storageOffset: storageOffset, quantizer: viewQuantizer)
         }
         return try contiguous().view(newShape)
     }
@@ -50,7 +50,9 @@ extension Tensor {
         var newStrides = strides
         newShape.swapAt(a, b)
         newStrides.swapAt(a, b)
-        return Tensor(unchecked: storage, dtype: dtype, shape: newShape, strides: newStrides, storageOffset: storageOffset)
+        var order = Array(0..<rank)
+        order.swapAt(a, b)
+        return Tensor(unchecked: storage, dtype: dtype, shape: newShape, strides: newStrides, storageOffset: storageOffset, quantizer: quantizer?.permuted(order))
     }
 
     /// `t()`: transpose of a tensor of at most 2 dimensions.
@@ -68,7 +70,7 @@ extension Tensor {
         guard Set(wrapped).count == rank else { throw TensorError("permute(): duplicate dims are not allowed.") }
         return Tensor(
             unchecked: storage, dtype: dtype, shape: wrapped.map { shape[$0] }, strides: wrapped.map { strides[$0] },
-            storageOffset: storageOffset)
+            storageOffset: storageOffset, quantizer: quantizer?.permuted(wrapped))
     }
 
     /// Python slicing `[start:end:step]` along `dim`; bounds clamp as Python's do, `step` must be positive.
@@ -89,7 +91,7 @@ extension Tensor {
         newShape[d] = (last - first + step - 1) / step
         newStrides[d] = strides[d] * step
         let offset = newShape[d] == 0 ? storageOffset : storageOffset + first * strides[d]
-        return Tensor(unchecked: storage, dtype: dtype, shape: newShape, strides: newStrides, storageOffset: offset)
+        return Tensor(unchecked: storage, dtype: dtype, shape: newShape, strides: newStrides, storageOffset: offset, quantizer: viewQuantizer)
     }
 
     /// The slice at `index` along `dim`, with that dimension removed.
@@ -104,7 +106,7 @@ extension Tensor {
         var newStrides = strides
         newShape.remove(at: d)
         newStrides.remove(at: d)
-        return Tensor(unchecked: storage, dtype: dtype, shape: newShape, strides: newStrides, storageOffset: storageOffset + i * strides[d])
+        return Tensor(unchecked: storage, dtype: dtype, shape: newShape, strides: newStrides, storageOffset: storageOffset + i * strides[d], quantizer: viewQuantizer)
     }
 
     /// `length` elements of `dim` from `start` (which may be negative).
@@ -126,7 +128,7 @@ extension Tensor {
         var newStrides = strides
         newShape.insert(1, at: d)
         newStrides.insert(d < rank ? shape[d] * strides[d] : 1, at: d)
-        return Tensor(unchecked: storage, dtype: dtype, shape: newShape, strides: newStrides, storageOffset: storageOffset)
+        return Tensor(unchecked: storage, dtype: dtype, shape: newShape, strides: newStrides, storageOffset: storageOffset, quantizer: viewQuantizer)
     }
 
     /// Size-1 dimensions removed: all of them, or only `dim` if it has size 1.
@@ -140,7 +142,7 @@ extension Tensor {
             for d in 0..<rank where shape[d] == 1 { keep[d] = false }
         }
         let dims = (0..<rank).filter { keep[$0] }
-        return Tensor(unchecked: storage, dtype: dtype, shape: dims.map { shape[$0] }, strides: dims.map { strides[$0] }, storageOffset: storageOffset)
+        return Tensor(unchecked: storage, dtype: dtype, shape: dims.map { shape[$0] }, strides: dims.map { strides[$0] }, storageOffset: storageOffset, quantizer: quantizer?.permuted(dims))
     }
 
     /// A view repeating size-1 dimensions (and new leading ones) to `sizes` with stride 0; -1 keeps a size.
@@ -170,12 +172,12 @@ extension Tensor {
                 throw TensorError("The expanded size of the tensor (\(want)) must match the existing size (\(shape[old])) at non-singleton dimension \(i).  Target sizes: \(sizes).  Tensor sizes: \(shape)")
             }
         }
-        return Tensor(unchecked: storage, dtype: dtype, shape: newShape, strides: newStrides, storageOffset: storageOffset)
+        return Tensor(unchecked: storage, dtype: dtype, shape: newShape, strides: newStrides, storageOffset: storageOffset, quantizer: viewQuantizer)
     }
 
     /// An arbitrary view of the same storage; checked against the storage's bounds.
     public func asStrided(_ size: [Int], _ stride: [Int], storageOffset offset: Int? = nil) throws -> Tensor {
-        try Tensor(storage: storage, dtype: dtype, shape: size, strides: stride, storageOffset: offset ?? storageOffset)
+        try Tensor(storage: storage, dtype: dtype, shape: size, strides: stride, storageOffset: offset ?? storageOffset, quantizer: viewQuantizer)
     }
 
     /// Views of each index along `dim`, with that dimension removed.
@@ -223,6 +225,7 @@ extension Tensor {
     /// This tensor if contiguous, otherwise a contiguous copy.
     public func contiguous() throws -> Tensor {
         if isContiguous { return self }
+        if let quantizer { return try integerRepresentation.contiguous().reinterpretedAsQuantized(dtype, quantizer) }
         let result = Tensor(zeros: shape, dtype: dtype)
         try result.copy(from: self)
         return result

@@ -1,0 +1,111 @@
+import CFlintKernels
+
+/// A matrix of int8 weights packed for the integer GEMM (`flint_qgemm_u8s8s32`), with what requantization
+/// needs per output row: its scale, zero point and the sum of its integers.
+///
+/// `rows` is the number of outputs (N), `depth` the reduction length (K).
+public final class QuantizedMatrix: @unchecked Sendable {
+    public let rows: Int
+    public let depth: Int
+    let packed: UnsafeMutablePointer<Int8>
+    let rowSums: [Int32]
+    let scales: [Float]
+    let zeroPoints: [Int32]
+    /// Whether any row has a nonzero zero point (then activation row sums are needed).
+    let asymmetric: Bool
+
+    /// Packs `rows x depth` int8 values (row-major) quantized with per-row `scales` and `zeroPoints`.
+    init(values: [Int8], rows: Int, depth: Int, scales: [Float], zeroPoints: [Int32]) {
+        self.rows = rows
+        self.depth = depth
+        let size = Int(flint_qgemm_packed_size(Int64(rows), Int64(depth)))
+        let packed = UnsafeMutablePointer<Int8>.allocate(capacity: Swift.max(size, 64))
+        values.withUnsafeBufferPointer { flint_qgemm_pack_s8(Int64(rows), Int64(depth), $0.baseAddress, Int64(depth), packed) }
+        self.packed = packed
+        rowSums = (0..<rows).map { r in
+            var sum: Int32 = 0
+            for k in 0..<depth { sum &+= Int32(values[r * depth + k]) }
+            return sum
+        }
+        self.scales = scales
+        self.zeroPoints = zeroPoints
+        asymmetric = zeroPoints.contains { $0 != 0 }
+    }
+
+    deinit { packed.deallocate() }
+
+    /// What the integer products become.
+    enum Output {
+        /// Requantized to quint8 with this scale and zero point (ReLU clamps at the zero point), as fbgemm's
+        /// `ReQuantizeOutput` with a float bias does: `nearbyint((acc + bias / (sa * sw)) * (sa * sw / so)) + zo`.
+        case quantized(scale: Float, zeroPoint: Int32, relu: Bool, into: UnsafeMutablePointer<UInt8>, stride: Int)
+        /// Real float32 results `sa * sw * acc + bias` (fbgemm's `ReQuantizeForFloat`), ReLU optional.
+        case real(relu: Bool, into: UnsafeMutablePointer<Float>, stride: Int)
+    }
+
+    /// Computes rows `range` of `A · Bᵀ` for activations `a` (row m at `a + m * lda`, quantized with
+    /// `activationScale`, `activationZeroPoint`), adds `bias` and writes `output` (row m at `m * stride`, column
+    /// `columnOffset + n`). `scratch` holds at least `range.count * rows` Int32.
+    func multiply(
+        _ a: UnsafePointer<UInt8>, lda: Int, range: Range<Int>, activationScale: Float, activationZeroPoint: Int32,
+        bias: UnsafePointer<Float>?, output: Output, columnOffset: Int, scratch: UnsafeMutablePointer<Int32>
+    ) {
+        let m = range.count
+        guard m > 0 else { return }
+        let first = a + range.lowerBound * lda
+        flint_qgemm_u8s8s32(Int64(m), Int64(rows), Int64(depth), first, Int64(lda), packed, scratch, Int64(rows))
+        let n = rows
+        let k = Int32(depth)
+        for i in 0..<m {
+            var activationSum: Int32 = 0
+            if asymmetric {
+                let row = first + i * lda
+                for d in 0..<depth { activationSum &+= Int32(row[d]) }
+            }
+            let acc = scratch + i * n
+            let outputRow = range.lowerBound + i
+            // The zero-point corrections: (a - za)(b - zb) summed = ab - za Σb - zb Σa + K za zb.
+            for j in 0..<n {
+                var raw = acc[j] &- activationZeroPoint &* rowSums[j]
+                if asymmetric { raw = raw &- zeroPoints[j] &* activationSum &+ k &* activationZeroPoint &* zeroPoints[j] }
+                acc[j] = raw
+            }
+            switch output {
+            case .quantized(let scale, let zeroPoint, let relu, let into, let stride):
+                let target = into + outputRow * stride + columnOffset
+                for j in 0..<n {
+                    target[j] = Self.requantize(
+                        acc[j], bias: bias?[j], product: activationScale * scales[j], outputScale: scale, outputZeroPoint: zeroPoint, relu: relu)
+                }
+            case .real(let relu, let into, let stride):
+                let target = into + outputRow * stride + columnOffset
+                for j in 0..<n {
+                    var value = activationScale * scales[j] * Float(acc[j])
+                    if let bias { value += bias[j] }
+                    target[j] = relu ? Swift.max(value, 0) : value
+                }
+            }
+        }
+    }
+
+    /// fbgemm's requantization of one accumulator with a float bias: `nearbyint((raw + bias / product) *
+    /// (product / outputScale)) + zo`, clamped to quint8 (from the zero point up with ReLU); `product` is the
+    /// activation scale times the weight row's scale.
+    @inline(__always)
+    static func requantize(_ raw: Int32, bias: Float?, product: Float, outputScale: Float, outputZeroPoint: Int32, relu: Bool) -> UInt8 {
+        var value = Float(raw)
+        if let bias { value += bias / product }
+        let rounded = (value * (product / outputScale)).rounded(.toNearestOrEven) + Float(outputZeroPoint)
+        return UInt8(Swift.min(Swift.max(rounded, Float(relu ? outputZeroPoint : 0)), 255))
+    }
+
+    /// The variant of the integer GEMM in use (`avx512vnni` or `portable`).
+    public static var kernelISA: String { String(cString: flint_qgemm_isa()) }
+
+    /// Selects the integer GEMM variant by name, or the automatic choice for nil; false when this CPU cannot
+    /// run the one named. Not to be called while quantized operators run.
+    @discardableResult
+    public static func forceKernelISA(_ name: String?) -> Bool {
+        (name ?? "auto").withCString { flint_qgemm_force_isa($0) } != 0
+    }
+}
