@@ -82,46 +82,66 @@ __attribute__((target("avx2"))) static void qgemm_block_avx2(int64_t m, int64_t 
     qgemm_block_portable(m, n, k, a, lda, packed, c, ldc);
 }
 
-/* 6 rows of A x 32 columns of C per step: 12 accumulators, 2 weight vectors, 1 broadcast. */
+/* ROWS rows of A x 32 columns of C per step: up to 12 accumulators, 2 weight vectors, 1 broadcast. ROWS is a
+ * compile-time constant in every call (see qgemm_block_vnni), so the accumulators stay in registers. */
 #define VNNI_MR 6
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"), always_inline)) static inline void
+vnni_tile(const int rows, const uint8_t *a, int64_t lda, int64_t k, const int8_t *t0, const int8_t *t1, int pair,
+          int32_t *c, int64_t ldc, int64_t left) {
+    __m512i acc0[VNNI_MR], acc1[VNNI_MR];
+    for (int r = 0; r < rows; ++r) acc0[r] = acc1[r] = _mm512_setzero_si512();
+    const int64_t full = k / QB_DEPTH;
+    const int64_t groups = round_up(k, QB_DEPTH) / QB_DEPTH;
+    for (int64_t g = 0; g < full; ++g) {
+        const __m512i b0 = _mm512_loadu_si512((const void *)(t0 + g * 64));
+        const __m512i b1 = _mm512_loadu_si512((const void *)(t1 + g * 64));
+        for (int r = 0; r < rows; ++r) {
+            int32_t word;
+            memcpy(&word, a + r * lda + g * 4, 4);
+            const __m512i av = _mm512_set1_epi32(word);
+            acc0[r] = _mm512_dpbusd_epi32(acc0[r], av, b0);
+            acc1[r] = _mm512_dpbusd_epi32(acc1[r], av, b1);
+        }
+    }
+    if (full < groups) {
+        const __m512i b0 = _mm512_loadu_si512((const void *)(t0 + full * 64));
+        const __m512i b1 = _mm512_loadu_si512((const void *)(t1 + full * 64));
+        for (int r = 0; r < rows; ++r) {
+            const __m512i av = _mm512_set1_epi32((int32_t)load_group(a + r * lda, full, k));
+            acc0[r] = _mm512_dpbusd_epi32(acc0[r], av, b0);
+            acc1[r] = _mm512_dpbusd_epi32(acc1[r], av, b1);
+        }
+    }
+    const __mmask16 m0 = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+    const int64_t left1 = left - 16;
+    const __mmask16 m1 = !pair || left1 <= 0 ? 0 : left1 >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left1) - 1);
+    for (int r = 0; r < rows; ++r) {
+        _mm512_mask_storeu_epi32(c + r * ldc, m0, acc0[r]);
+        if (m1) _mm512_mask_storeu_epi32(c + r * ldc + 16, m1, acc1[r]);
+    }
+}
+
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) static void
 qgemm_block_vnni(int64_t m, int64_t n, int64_t k, const uint8_t *a, int64_t lda, const int8_t *packed, int32_t *c,
                  int64_t ldc) {
     const int64_t groups = round_up(k, QB_DEPTH) / QB_DEPTH;
     const int64_t blocks = round_up(n, QB_ROWS) / QB_ROWS;
     const int64_t tile_stride = groups * QB_ROWS * QB_DEPTH;
-    for (int64_t i0 = 0; i0 < m; i0 += VNNI_MR) {
-        const int rows = m - i0 < VNNI_MR ? (int)(m - i0) : VNNI_MR;
-        for (int64_t nb = 0; nb < blocks; nb += 2) {
-            const int pair = nb + 1 < blocks;
-            __m512i acc0[VNNI_MR], acc1[VNNI_MR];
-            for (int r = 0; r < VNNI_MR; ++r) acc0[r] = acc1[r] = _mm512_setzero_si512();
-            const int8_t *t0 = packed + nb * tile_stride;
-            const int8_t *t1 = pair ? t0 + tile_stride : t0;
-            const int64_t full = k / QB_DEPTH;
-            for (int64_t g = 0; g < groups; ++g) {
-                const __m512i b0 = _mm512_loadu_si512((const void *)(t0 + g * 64));
-                const __m512i b1 = _mm512_loadu_si512((const void *)(t1 + g * 64));
-                for (int r = 0; r < rows; ++r) {
-                    const uint8_t *row = a + (i0 + r) * lda;
-                    uint32_t word;
-                    if (g < full) memcpy(&word, row + g * 4, 4);
-                    else word = load_group(row, g, k);
-                    const __m512i av = _mm512_set1_epi32((int32_t)word);
-                    acc0[r] = _mm512_dpbusd_epi32(acc0[r], av, b0);
-                    acc1[r] = _mm512_dpbusd_epi32(acc1[r], av, b1);
-                }
-            }
-            for (int r = 0; r < rows; ++r) {
-                int32_t *out = c + (i0 + r) * ldc + nb * QB_ROWS;
-                const int64_t left = n - nb * QB_ROWS;
-                const __mmask16 m0 = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
-                _mm512_mask_storeu_epi32(out, m0, acc0[r]);
-                if (pair) {
-                    const int64_t left1 = left - 16;
-                    const __mmask16 m1 = left1 >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left1) - 1);
-                    _mm512_mask_storeu_epi32(out + 16, m1, acc1[r]);
-                }
+    for (int64_t nb = 0; nb < blocks; nb += 2) {
+        const int pair = nb + 1 < blocks;
+        const int8_t *t0 = packed + nb * tile_stride;
+        const int8_t *t1 = pair ? t0 + tile_stride : t0;
+        const int64_t left = n - nb * QB_ROWS;
+        for (int64_t i0 = 0; i0 < m; i0 += VNNI_MR) {
+            const uint8_t *rows_a = a + i0 * lda;
+            int32_t *rows_c = c + i0 * ldc + nb * QB_ROWS;
+            switch (m - i0 < VNNI_MR ? (int)(m - i0) : VNNI_MR) {
+            case 6: vnni_tile(6, rows_a, lda, k, t0, t1, pair, rows_c, ldc, left); break;
+            case 5: vnni_tile(5, rows_a, lda, k, t0, t1, pair, rows_c, ldc, left); break;
+            case 4: vnni_tile(4, rows_a, lda, k, t0, t1, pair, rows_c, ldc, left); break;
+            case 3: vnni_tile(3, rows_a, lda, k, t0, t1, pair, rows_c, ldc, left); break;
+            case 2: vnni_tile(2, rows_a, lda, k, t0, t1, pair, rows_c, ldc, left); break;
+            default: vnni_tile(1, rows_a, lda, k, t0, t1, pair, rows_c, ldc, left); break;
             }
         }
     }

@@ -11,6 +11,8 @@ package enum TorchBindClass: String, CaseIterable, Sendable {
     case linearPackedParameters = "__torch__.torch.classes.quantized.LinearPackedParamsBase"
     /// Quantized 2-D convolution weights (`quantized.Conv2dPackedParamsBase`): ``QuantizedConvolutionWeights``.
     case convolution2DPackedParameters = "__torch__.torch.classes.quantized.Conv2dPackedParamsBase"
+    /// A dynamically quantized LSTM/GRU layer-direction (`rnn.CellParamsBase`): ``DynamicRecurrentWeights``.
+    case recurrentCellParameters = "__torch__.torch.classes.rnn.CellParamsBase"
 
     /// The class of this name, if Flint implements it.
     package init?(qualifiedName: String) {
@@ -62,10 +64,35 @@ package enum TorchBindClass: String, CaseIterable, Sendable {
                     : try HalfPrecisionLinearWeights(weight: weight, bias: items[1].tensor)
             case .convolution2DPackedParameters:
                 object.native = try Self.convolutionWeights(from: state)
+            case .recurrentCellParameters:
+                object.native = try Self.recurrentWeights(from: state)
             }
         } catch let error as TensorError {
             throw TensorError("cannot restore \(rawValue) from its pickled state: \(error.message)")
         }
+    }
+
+    /// `(kind, tensors, doubles, longs, packed)`: kind `quantized_dynamic` (int8 packed projections, longs holding
+    /// `reduce_range`) or `quantized_fp16` (float16 packed projections).
+    private static func recurrentWeights(from state: ScriptValue) throws -> DynamicRecurrentWeights {
+        guard case .tuple(let items) = state, items.count == 5, case .string(let kind) = items[0] else {
+            throw TensorError("expected the state (kind, tensors, doubles, longs, packed weights)")
+        }
+        var packed: [AnyObject] = []
+        var longs: [Int64] = []
+        if case .list(let list) = items[4] { packed = list.elements.compactMap { $0.object?.native } }
+        if case .list(let list) = items[3] { longs = list.elements.compactMap { if case .int(let i) = $0 { i } else { nil } } }
+        func projection(_ native: AnyObject) throws -> DynamicRecurrentWeights.Projection {
+            if let weights = native as? QuantizedLinearWeights { return .int8(weights) }
+            if let weights = native as? HalfPrecisionLinearWeights { return .float16(weights) }
+            throw TensorError("a recurrent cell's projection is not a packed linear weight")
+        }
+        guard kind == "quantized_dynamic" || kind == "quantized_fp16" else {
+            throw TensorError("recurrent cells of kind '\(kind)' (static quantization) are not supported; dynamic int8 and float16 cells are")
+        }
+        guard packed.count == 2 else { throw TensorError("a \(kind) cell holds \(packed.count) packed weights, not 2") }
+        return DynamicRecurrentWeights(
+            input: try projection(packed[0]), hidden: try projection(packed[1]), reduceRange: (longs.first ?? 0) != 0)
     }
 
     private static func convolutionWeights(from state: ScriptValue) throws -> QuantizedConvolutionWeights {

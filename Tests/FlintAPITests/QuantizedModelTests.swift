@@ -40,9 +40,9 @@ import Testing
         }
     }
 
-    /// Dynamic quantization (int8 and float16 weights, float activations): libtorch's results up to float
-    /// rounding.
-    @Test(arguments: ["dynamic_mlp", "dynamic_fp16"])
+    /// Dynamic quantization (int8 and float16 weights, float activations; Linear layers and LSTM/GRU cells):
+    /// libtorch's results up to float rounding.
+    @Test(arguments: ["dynamic_mlp", "dynamic_fp16", "dynamic_lstm", "dynamic_lstm_fp16"])
     func dynamicModelsMatchLibtorch(_ name: String) throws {
         try Self.compareCalls(name) { call, got, want in
             let worst = zip(got, want).map { abs($0 - $1) - (1e-5 + 1e-5 * abs($1)) }.max() ?? 0
@@ -86,14 +86,5 @@ import Testing
         #expect(view.quantizer?.scheme == .perTensorAffine(scale: 0.25, zeroPoint: 10))
         #expect(try view.contiguous().dequantize().scalars(as: Float.self) == x.t().contiguous().flatten().scalars(as: Float.self))
         #expect(throws: (any Error).self) { try x.quantizePerTensor(scale: 0.25, zeroPoint: 300, dtype: .quint8) }
-    }
-
-    /// Dynamic LSTM/GRU weights (`torch.classes.rnn.CellParamsBase`) are not implemented yet: refused by name.
-    @Test func dynamicRecurrentModelsAreRefusedByName() throws {
-        #expect {
-            _ = try Flint.load(Self.directory.appendingPathComponent("dynamic_lstm.pt").path)
-        } throws: { error in
-            "\(error)".contains("CellParamsBase")
-        }
     }
 }

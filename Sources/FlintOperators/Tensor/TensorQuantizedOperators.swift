@@ -88,6 +88,26 @@ extension OperatorDefinitions {
             }
         }
 
+        // Dynamically quantized recurrent layers, padded: (input, hx, params, has_biases, num_layers, dropout,
+        // train, bidirectional, batch_first); packed: (data, batch_sizes, hx, params, has_biases, num_layers,
+        // dropout, train, bidirectional), each sequence run on its own (its own activation ranges: within
+        // dynamic quantization's rounding of ATen, which quantizes the packed steps together).
+        for (name, cell) in [("quantized_lstm", RecurrentCell.lstm), ("quantized_gru", .gru)] {
+            define("aten::\(name).input") { c in
+                let (hidden, weights) = try Self.dynamicRecurrentArguments(c, from: 1, cell: cell, name: name)
+                let (output, states) = try c.tensor(0, "input").recurrent(
+                    cell, hidden: hidden, weights: weights, layers: c.int(4, "num_layers"), bidirectional: c.bool(7, "bidirectional"),
+                    batchFirst: c.bool(8, "batch_first"))
+                return .tuple([.tensor(output)] + states.map { .tensor($0) })
+            }
+            define("aten::\(name).data") { c in
+                let (hidden, weights) = try Self.dynamicRecurrentArguments(c, from: 2, cell: cell, name: name)
+                return try Self.packedRecurrent(
+                    cell, data: c.tensor(0, "data"), batchSizes: c.tensor(1, "batch_sizes").to(.int64).scalars(as: Int64.self).map(Int.init),
+                    hidden: hidden, weights: weights, layers: c.int(5, "num_layers"), bidirectional: c.bool(8, "bidirectional"))
+            }
+        }
+
         // Elementwise.
         for (name, relu) in [("quantized::add", false), ("quantized::add_relu", true)] {
             tensorOp(name) { c in
@@ -106,6 +126,22 @@ extension OperatorDefinitions {
         tensorOp("quantized::hardswish") { c in
             try c.tensor(0, "input").quantizedHardswish(scale: c.double(1, "output_scale"), zeroPoint: c.int64(2, "output_zero_point"))
         }
+    }
+}
+
+extension OperatorDefinitions {
+    /// `hx` (at `first`) and the `CellParamsBase` list after it, with the training flag checked.
+    static func dynamicRecurrentArguments(_ c: Arguments, from first: Int, cell: RecurrentCell, name: String) throws -> ([Tensor], [RecurrentWeights]) {
+        let hidden = cell == .lstm ? try c.tensors(first, "hx") : [try c.tensor(first, "hx")]
+        guard case .list(let list) = c[first + 1] else { throw OperatorError("argument 'params' must be a list of CellParamsBase objects") }
+        let weights = try list.elements.enumerated().map { index, value -> RecurrentWeights in
+            guard let native = value.object?.native as? DynamicRecurrentWeights else {
+                throw OperatorError("argument 'params' element \(index) is not a dynamically quantized cell (CellParamsBase)")
+            }
+            return RecurrentWeights(dynamic: native)
+        }
+        if try c.bool(first + 5, "train") { throw OperatorError("\(name) in training mode is not supported (call model.eval() before saving)") }
+        return (hidden, weights)
     }
 }
 

@@ -89,28 +89,8 @@ extension OperatorDefinitions {
                 let data = try c.tensor(0, "data")
                 let batchSizes = try c.tensor(1, "batch_sizes").to(.int64).scalars(as: Int64.self).map(Int.init)
                 let (hidden, weights, layers, bidirectional) = try Self.recurrentArguments(c, from: 2, cell: cell, name: name)
-                // Each sequence runs on its own, over its own length; outputs go back to packed order.
-                let batch = batchSizes.first ?? 0
-                let lengths = (0..<batch).map { b in batchSizes.filter { $0 > b }.count }
-                var starts: [Int] = []
-                var position = 0
-                for running in batchSizes {
-                    starts.append(position)
-                    position += running
-                }
-                var outputs: [Tensor?] = Array(repeating: nil, count: data.shape[0])
-                var finals: [[Tensor]] = []
-                for b in 0..<batch {
-                    let steps = try (0..<lengths[b]).map { t in try data.narrow(dim: 0, start: starts[t] + b, length: 1) }
-                    let sequence = try Tensor.stack(steps, dim: 0)  // [length, 1, features]
-                    let h = try hidden.map { try $0.narrow(dim: 1, start: b, length: 1) }
-                    let (output, states) = try sequence.recurrent(cell, hidden: h, weights: weights, layers: layers, bidirectional: bidirectional, batchFirst: false)
-                    for t in 0..<lengths[b] { outputs[starts[t] + b] = try output.select(dim: 0, index: t) }
-                    finals.append(states)
-                }
-                let packed = try Tensor.cat(outputs.map { $0! }, dim: 0)
-                let states = try (0..<hidden.count).map { i in try Tensor.cat(finals.map { $0[i] }, dim: 1) }
-                return .tuple([.tensor(packed)] + states.map { .tensor($0) })
+                return try Self.packedRecurrent(
+                    cell, data: data, batchSizes: batchSizes, hidden: hidden, weights: weights, layers: layers, bidirectional: bidirectional)
             }
         }
         define("aten::cpu") { c in .tensor(try c.tensor(0, "self")) }
@@ -118,6 +98,34 @@ extension OperatorDefinitions {
 }
 
 extension OperatorDefinitions {
+    /// A recurrent network over packed `data` (`batch_sizes[t]` rows at step t): each sequence runs on its own,
+    /// over its own length, and the outputs go back to packed order. Returns `(output, final states...)`.
+    static func packedRecurrent(
+        _ cell: RecurrentCell, data: Tensor, batchSizes: [Int], hidden: [Tensor], weights: [RecurrentWeights], layers: Int, bidirectional: Bool
+    ) throws -> ScriptValue {
+        let batch = batchSizes.first ?? 0
+        let lengths = (0..<batch).map { b in batchSizes.filter { $0 > b }.count }
+        var starts: [Int] = []
+        var position = 0
+        for running in batchSizes {
+            starts.append(position)
+            position += running
+        }
+        var outputs: [Tensor?] = Array(repeating: nil, count: data.shape[0])
+        var finals: [[Tensor]] = []
+        for b in 0..<batch {
+            let steps = try (0..<lengths[b]).map { t in try data.narrow(dim: 0, start: starts[t] + b, length: 1) }
+            let sequence = try Tensor.stack(steps, dim: 0)  // [length, 1, features]
+            let h = try hidden.map { try $0.narrow(dim: 1, start: b, length: 1) }
+            let (output, states) = try sequence.recurrent(cell, hidden: h, weights: weights, layers: layers, bidirectional: bidirectional, batchFirst: false)
+            for t in 0..<lengths[b] { outputs[starts[t] + b] = try output.select(dim: 0, index: t) }
+            finals.append(states)
+        }
+        let packed = try Tensor.cat(outputs.map { $0! }, dim: 0)
+        let states = try (0..<hidden.count).map { i in try Tensor.cat(finals.map { $0[i] }, dim: 1) }
+        return .tuple([.tensor(packed)] + states.map { .tensor($0) })
+    }
+
     /// The arguments the padded (`.input`) and packed (`.data`) recurrent overloads share, in the order
     /// `hx, params, has_biases, num_layers, dropout, train, bidirectional` starting at position `first`.
     static func recurrentArguments(

@@ -33,6 +33,9 @@ public struct RecurrentWeights: Sendable {
     public let hiddenBias: Tensor?
     /// `weight_hr`: an LSTM's projection of the hidden state, when it has one.
     public let projection: Tensor?
+    /// For a dynamically quantized layer: the packed projections that replace the float weights (which are
+    /// then the unpacked weights, for shapes only).
+    public let dynamic: DynamicRecurrentWeights?
 
     /// Groups one layer-direction's weights.
     public init(inputWeight: Tensor, hiddenWeight: Tensor, inputBias: Tensor?, hiddenBias: Tensor?, projection: Tensor?) {
@@ -41,6 +44,29 @@ public struct RecurrentWeights: Sendable {
         self.inputBias = inputBias
         self.hiddenBias = hiddenBias
         self.projection = projection
+        dynamic = nil
+    }
+
+    /// A dynamically quantized layer-direction.
+    public init(dynamic: DynamicRecurrentWeights) {
+        inputWeight = dynamic.input.weight
+        hiddenWeight = dynamic.hidden.weight
+        inputBias = nil
+        hiddenBias = nil
+        projection = nil
+        self.dynamic = dynamic
+    }
+
+    /// `x · weight_ihᵀ + bias_ih` (or the dynamic projection).
+    func projectInput(_ x: Tensor) throws -> Tensor {
+        if let dynamic { return try dynamic.projectInput(x) }
+        return try x.linear(weight: inputWeight, bias: inputBias)
+    }
+
+    /// `h · weight_hhᵀ + bias_hh` (or the dynamic projection).
+    func projectHidden(_ h: Tensor) throws -> Tensor {
+        if let dynamic { return try dynamic.projectHidden(h) }
+        return try h.linear(weight: hiddenWeight, bias: hiddenBias)
     }
 
     /// Splits ATen's flat parameter list (`_flat_weights`) into per layer-direction weights, in order
@@ -124,14 +150,14 @@ extension Tensor {
     ) throws -> (Tensor, Tensor, Tensor?) {
         let steps = input.shape[0]
         // Input projections of every step at once: [seq, batch, gates × hidden].
-        let projected = try input.linear(weight: weights.inputWeight, bias: weights.inputBias)
+        let projected = try weights.projectInput(input)
         var h = h0
         var c = c0
         var outputs = [Tensor](repeating: h0, count: steps)
         let hiddenSize = weights.hiddenWeight.shape[0] / cell.gateCount
         for t in reverse ? Array((0..<steps).reversed()) : Array(0..<steps) {
             let x = try projected.select(dim: 0, index: t)
-            let recurrentPart = try h.linear(weight: weights.hiddenWeight, bias: weights.hiddenBias)
+            let recurrentPart = try weights.projectHidden(h)
             switch cell {
             case .lstm where x.dtype == .float32 && c!.dtype == .float32:
                 // One pass over the gates: i, f, g, o → c' = f·c + i·g, h' = o·tanh(c').

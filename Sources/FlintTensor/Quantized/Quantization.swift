@@ -24,14 +24,17 @@ extension Tensor {
         let result = Tensor(uninitialized: shape, dtype: plain)
         let count = elementCount
         let x = source.baseAddress.assumingMemoryBound(to: Float.self)
-        let (channels, inner) = quantizer.channelLayout(shape: shape)
-        for index in 0..<count {
-            let (scale, zeroPoint) = quantizer.parameters(channel: channels == 1 ? 0 : (index / inner) % channels)
-            let q = Quantizer.quantize(x[index], inverseScale: 1 / Float(scale), zeroPoint: zeroPoint, range: range)
+        let low = Float(range.lowerBound)
+        let high = Swift.min(Float(range.upperBound), 2_147_483_520)
+        for (start, length, scale, zeroPoint) in quantizer.runs(shape: shape, count: count) {
+            let (inverse, offset) = (1 / Float(scale), Float(zeroPoint))
             switch plain {
-            case .uint8: result.baseAddress.assumingMemoryBound(to: UInt8.self)[index] = UInt8(q)
-            case .int8: result.baseAddress.assumingMemoryBound(to: Int8.self)[index] = Int8(q)
-            default: result.baseAddress.assumingMemoryBound(to: Int32.self)[index] = Int32(q)
+            case .uint8:
+                Self.quantizeRun(x + start, result.baseAddress.assumingMemoryBound(to: UInt8.self) + start, length, inverse, offset, low, high)
+            case .int8:
+                Self.quantizeRun(x + start, result.baseAddress.assumingMemoryBound(to: Int8.self) + start, length, inverse, offset, low, high)
+            default:
+                Self.quantizeRun(x + start, result.baseAddress.assumingMemoryBound(to: Int32.self) + start, length, inverse, offset, low, high)
             }
         }
         return try result.reinterpretedAsQuantized(dtype, quantizer)
@@ -44,20 +47,30 @@ extension Tensor {
         let integers = try integerRepresentation.contiguous()
         let result = Tensor(uninitialized: shape, dtype: .float32)
         let out = result.baseAddress.assumingMemoryBound(to: Float.self)
-        let (channels, inner) = quantizer.channelLayout(shape: shape)
-        let count = elementCount
         let raw = integers.baseAddress
-        for index in 0..<count {
-            let (scale, zeroPoint) = quantizer.parameters(channel: channels == 1 ? 0 : (index / inner) % channels)
-            let q: Int64
+        for (start, length, scale, zeroPoint) in quantizer.runs(shape: shape, count: elementCount) {
+            let (factor, offset) = (Float(scale), Int32(zeroPoint))
             switch integers.dtype {
-            case .uint8: q = Int64(raw.assumingMemoryBound(to: UInt8.self)[index])
-            case .int8: q = Int64(raw.assumingMemoryBound(to: Int8.self)[index])
-            default: q = Int64(raw.assumingMemoryBound(to: Int32.self)[index])
+            case .uint8: Self.dequantizeRun(raw.assumingMemoryBound(to: UInt8.self) + start, out + start, length, factor, offset)
+            case .int8: Self.dequantizeRun(raw.assumingMemoryBound(to: Int8.self) + start, out + start, length, factor, offset)
+            default: Self.dequantizeRun(raw.assumingMemoryBound(to: Int32.self) + start, out + start, length, factor, offset)
             }
-            out[index] = Float(q - zeroPoint) * Float(scale)
         }
         return result
+    }
+
+    /// `count` values quantized as ATen's vectorized kernel does (``Quantizer/quantize(_:inverseScale:zeroPoint:low:high:)``).
+    private static func quantizeRun<T: FixedWidthInteger>(
+        _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<T>, _ count: Int, _ inverse: Float, _ zeroPoint: Float, _ low: Float, _ high: Float
+    ) {
+        for i in 0..<count { out[i] = T(Quantizer.quantize(x[i], inverseScale: inverse, zeroPoint: zeroPoint, low: low, high: high)) }
+    }
+
+    /// `count` values dequantized: `(q - zp) · scale`.
+    private static func dequantizeRun<T: FixedWidthInteger>(
+        _ q: UnsafePointer<T>, _ out: UnsafeMutablePointer<Float>, _ count: Int, _ scale: Float, _ zeroPoint: Int32
+    ) {
+        for i in 0..<count { out[i] = Float(Int32(q[i]) &- zeroPoint) * scale }
     }
 
     /// The stored integers widened to Int32, row-major (a copy).
@@ -75,13 +88,28 @@ extension Tensor {
 }
 
 extension Quantizer {
-    /// ATen's `quantize_val`: `zero_point + nearbyint(value * inverse_scale)` clamped to `range`.
+    /// ATen's vectorized quantization of one value: `value · inverse_scale` (NaN and values beyond the int32 range
+    /// taken as the int32 maximum), rounded half to even, plus the zero point, clamped to `low...high`; the
+    /// result is an integer-valued Float.
     @inline(__always)
-    static func quantize(_ value: Float, inverseScale: Float, zeroPoint: Int64, range: ClosedRange<Int64>) -> Int64 {
-        let scaled = (value * inverseScale).rounded(.toNearestOrEven)
-        guard scaled.isFinite else { return scaled.isNaN ? zeroPoint : (scaled > 0 ? range.upperBound : range.lowerBound) }
-        let q = zeroPoint + Int64(Swift.max(Swift.min(scaled, 4e18), -4e18))
-        return Swift.min(Swift.max(q, range.lowerBound), range.upperBound)
+    static func quantize(_ value: Float, inverseScale: Float, zeroPoint: Float, low: Float, high: Float) -> Float {
+        var scaled = value * inverseScale
+        if !(scaled <= 2_147_483_520) { scaled = 2_147_483_520 }
+        return Swift.min(Swift.max(scaled.rounded(.toNearestOrEven) + zeroPoint, low), high)
+    }
+
+    /// The stretches of a row-major tensor of `shape` (`count` elements) that share one scale and zero point:
+    /// the whole tensor for a per-tensor quantizer, each channel's run of consecutive elements otherwise.
+    func runs(shape: [Int], count: Int) -> [(start: Int, length: Int, scale: Double, zeroPoint: Int64)] {
+        let (channels, inner) = channelLayout(shape: shape)
+        if channels == 1 {
+            let (scale, zeroPoint) = parameters(channel: 0)
+            return [(0, count, scale, zeroPoint)]
+        }
+        return stride(from: 0, to: count, by: Swift.max(inner, 1)).map { start in
+            let (scale, zeroPoint) = parameters(channel: (start / Swift.max(inner, 1)) % channels)
+            return (start, Swift.min(inner, count - start), scale, zeroPoint)
+        }
     }
 
     /// For a row-major tensor of `shape`: how many channels the element index cycles through and how many

@@ -203,9 +203,11 @@ extension Tensor {
         let x = UnsafePointer(input.baseAddress.assumingMemoryBound(to: UInt8.self))
         let (kh, kw) = (weights.kernelSize[0], weights.kernelSize[1])
         let (outHeight, outWidth) = outputSize
-        let products = weights.channelScales.map { activation.scale * $0 }
         taps.withUnsafeBufferPointer { taps in
             weights.biasValues.withOptionalPointer { bias in
+                let requantization = Requantization(
+                    activationScale: activation.scale, weightScales: weights.channelScales, bias: bias, outputScale: output.scale,
+                    outputZeroPoint: output.zeroPoint, relu: relu)
                 ThreadPool.shared.parallelFor(batch * outHeight, minimumPerThread: 2) { rows, _ in
                     var acc = [Int32](repeating: 0, count: channels)
                     acc.withUnsafeMutableBufferPointer { acc in
@@ -227,11 +229,7 @@ extension Tensor {
                                     }
                                 }
                                 let target = out + ((n * outHeight + oh) * outWidth + ow) * channels
-                                for c in 0..<channels {
-                                    target[c] = QuantizedMatrix.requantize(
-                                        acc[c], bias: bias?[c], product: products[c], outputScale: output.scale,
-                                        outputZeroPoint: output.zeroPoint, relu: relu)
-                                }
+                                for c in 0..<channels { target[c] = requantization.apply(acc[c], c) }
                             }
                         }
                     }

@@ -8,14 +8,13 @@ extension Tensor {
         let operation = relu ? "quantized::add_relu" : "quantized::add"
         let (a, b) = (try checkedActivation(operation), try other.checkedActivation(operation))
         let (sa, za, sb, zb) = (Float(a.scale), Float(a.zeroPoint), Float(b.scale), Float(b.zeroPoint))
-        let inverse = 1 / Float(scale)
-        let range = DType.quint8.quantizedRange!
+        let (inverse, offset) = (1 / Float(scale), Float(zeroPoint))
         // ATen's vectorized kernel: each side dequantized as one fused multiply-add `q * s + (-zp * s)`.
         let (offsetA, offsetB) = (sa * -za, sb * -zb)
         return try combined(with: other, operation, output: Quantizer(scale: scale, zeroPoint: zeroPoint)) { x, y in
             var value = offsetA.addingProduct(Float(x), sa) + offsetB.addingProduct(Float(y), sb)
             if relu { value = Swift.max(value, 0) }
-            return UInt8(Quantizer.quantize(value, inverseScale: inverse, zeroPoint: zeroPoint, range: range))
+            return UInt8(Quantizer.quantize(value, inverseScale: inverse, zeroPoint: offset, low: 0, high: 255))
         }
     }
 

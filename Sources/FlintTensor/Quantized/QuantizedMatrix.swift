@@ -36,8 +36,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
 
     /// What the integer products become.
     enum Output {
-        /// Requantized to quint8 with this scale and zero point (ReLU clamps at the zero point), as fbgemm's
-        /// `ReQuantizeOutput` with a float bias does: `nearbyint((acc + bias / (sa * sw)) * (sa * sw / so)) + zo`.
+        /// Requantized to quint8 with this scale and zero point (ReLU clamps at the zero point): ``Requantization``.
         case quantized(scale: Float, zeroPoint: Int32, relu: Bool, into: UnsafeMutablePointer<UInt8>, stride: Int)
         /// Real float32 results `sa * sw * acc + bias` (fbgemm's `ReQuantizeForFloat`), ReLU optional.
         case real(relu: Bool, into: UnsafeMutablePointer<Float>, stride: Int)
@@ -56,6 +55,11 @@ public final class QuantizedMatrix: @unchecked Sendable {
         flint_qgemm_u8s8s32(Int64(m), Int64(rows), Int64(depth), first, Int64(lda), packed, scratch, Int64(rows))
         let n = rows
         let k = Int32(depth)
+        var requantization: Requantization?
+        if case .quantized(let scale, let zeroPoint, let relu, _, _) = output {
+            requantization = Requantization(
+                activationScale: activationScale, weightScales: scales, bias: bias, outputScale: scale, outputZeroPoint: zeroPoint, relu: relu)
+        }
         for i in 0..<m {
             var activationSum: Int32 = 0
             if asymmetric {
@@ -71,12 +75,9 @@ public final class QuantizedMatrix: @unchecked Sendable {
                 acc[j] = raw
             }
             switch output {
-            case .quantized(let scale, let zeroPoint, let relu, let into, let stride):
+            case .quantized(_, _, _, let into, let stride):
                 let target = into + outputRow * stride + columnOffset
-                for j in 0..<n {
-                    target[j] = Self.requantize(
-                        acc[j], bias: bias?[j], product: activationScale * scales[j], outputScale: scale, outputZeroPoint: zeroPoint, relu: relu)
-                }
+                for j in 0..<n { target[j] = requantization!.apply(acc[j], j) }
             case .real(let relu, let into, let stride):
                 let target = into + outputRow * stride + columnOffset
                 for j in 0..<n {
@@ -88,17 +89,6 @@ public final class QuantizedMatrix: @unchecked Sendable {
         }
     }
 
-    /// fbgemm's requantization of one accumulator with a float bias: `nearbyint((raw + bias / product) *
-    /// (product / outputScale)) + zo`, clamped to quint8 (from the zero point up with ReLU); `product` is the
-    /// activation scale times the weight row's scale.
-    @inline(__always)
-    static func requantize(_ raw: Int32, bias: Float?, product: Float, outputScale: Float, outputZeroPoint: Int32, relu: Bool) -> UInt8 {
-        var value = Float(raw)
-        if let bias { value += bias / product }
-        let rounded = (value * (product / outputScale)).rounded(.toNearestOrEven) + Float(outputZeroPoint)
-        return UInt8(Swift.min(Swift.max(rounded, Float(relu ? outputZeroPoint : 0)), 255))
-    }
-
     /// The variant of the integer GEMM in use (`avx512vnni` or `portable`).
     public static var kernelISA: String { String(cString: flint_qgemm_isa()) }
 
@@ -107,5 +97,37 @@ public final class QuantizedMatrix: @unchecked Sendable {
     @discardableResult
     public static func forceKernelISA(_ name: String?) -> Bool {
         (name ?? "auto").withCString { flint_qgemm_force_isa($0) } != 0
+    }
+}
+
+/// fbgemm's requantization of 32-bit accumulators with a float bias (`ReQuantizeOutput`), its per-output
+/// constants computed once per activation scale: `q = clamp(nearbyint((raw + bias / (sa·sw)) · (sa·sw / so)) + zo)`
+/// in float32, clamped to quint8 from 0 (from the output zero point with ReLU).
+struct Requantization {
+    /// `bias / (sa·sw)` per output (0 without a bias: adding it changes nothing).
+    let offsets: [Float]
+    /// `sa·sw / so` per output.
+    let multipliers: [Float]
+    let zeroPoint: Float
+    let low: Float
+
+    init(activationScale: Float, weightScales: [Float], bias: UnsafePointer<Float>?, outputScale: Float, outputZeroPoint: Int32, relu: Bool) {
+        let products = weightScales.map { activationScale * $0 }
+        offsets = products.indices.map { j in bias.map { $0[j] / products[j] } ?? 0 }
+        multipliers = products.map { $0 / outputScale }
+        zeroPoint = Float(outputZeroPoint)
+        low = relu ? zeroPoint : 0
+    }
+
+    /// Output `j`'s quantized value for accumulator `raw`.
+    @inline(__always)
+    func apply(_ raw: Int32, _ j: Int) -> UInt8 {
+        Self.apply(raw, offset: offsets[j], multiplier: multipliers[j], zeroPoint: zeroPoint, low: low)
+    }
+
+    @inline(__always)
+    static func apply(_ raw: Int32, offset: Float, multiplier: Float, zeroPoint: Float, low: Float) -> UInt8 {
+        let rounded = ((Float(raw) + offset) * multiplier).rounded(.toNearestOrEven) + zeroPoint
+        return UInt8(Swift.min(Swift.max(rounded, low), 255))
     }
 }
