@@ -148,6 +148,77 @@ qgemm_block_vnni(int64_t m, int64_t n, int64_t k, const uint8_t *a, int64_t lda,
 }
 #endif
 
+/* ------------------------------------------------------------------ requantization and quantized add */
+
+#include <math.h>
+
+#define QREQ_BODY                                                                                  \
+    for (int64_t j = 0; j < n; ++j) {                                                              \
+        float v = ((float)(acc[j] - correction[j]) + offset[j]) * multiplier[j];                   \
+        float q = nearbyintf(v) + zero_point;                                                      \
+        q = q < low ? low : (q > 255.0f ? 255.0f : q);                                             \
+        out[j] = (uint8_t)q;                                                                       \
+    }
+
+static void qreq_portable(const int32_t *acc, const int32_t *correction, const float *offset, const float *multiplier,
+                          int64_t n, float zero_point, float low, uint8_t *out) {
+    QREQ_BODY
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f,avx512bw,avx512vl"))) static void
+qreq_avx512(const int32_t *acc, const int32_t *correction, const float *offset, const float *multiplier, int64_t n,
+            float zero_point, float low, uint8_t *out) {
+    QREQ_BODY
+}
+#endif
+
+void flint_qrequantize_u8(const int32_t *acc, const int32_t *correction, const float *offset, const float *multiplier,
+                          int64_t n, float zero_point, float low, uint8_t *out) {
+#if defined(__x86_64__)
+    if (strcmp(flint_qgemm_isa(), "avx512vnni") == 0) {
+        qreq_avx512(acc, correction, offset, multiplier, n, zero_point, low, out);
+        return;
+    }
+#endif
+    qreq_portable(acc, correction, offset, multiplier, n, zero_point, low, out);
+}
+
+#define QADD_BODY                                                                                  \
+    for (int64_t i = 0; i < n; ++i) {                                                              \
+        float v = fmaf((float)a[i], scale_a, offset_a) + fmaf((float)b[i], scale_b, offset_b);     \
+        if (relu) v = v > 0.0f ? v : 0.0f;                                                         \
+        float s = v * inverse_scale;                                                               \
+        s = s <= 2147483520.0f ? s : 2147483520.0f;                                                \
+        float q = nearbyintf(s) + zero_point;                                                      \
+        q = q < 0.0f ? 0.0f : (q > 255.0f ? 255.0f : q);                                           \
+        out[i] = (uint8_t)q;                                                                       \
+    }
+
+static void qadd_portable(const uint8_t *a, const uint8_t *b, uint8_t *out, int64_t n, float scale_a, float offset_a,
+                          float scale_b, float offset_b, float inverse_scale, float zero_point, int relu) {
+    QADD_BODY
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f,avx512bw,avx512vl,fma"))) static void
+qadd_avx512(const uint8_t *a, const uint8_t *b, uint8_t *out, int64_t n, float scale_a, float offset_a, float scale_b,
+            float offset_b, float inverse_scale, float zero_point, int relu) {
+    QADD_BODY
+}
+#endif
+
+void flint_qadd_u8(const uint8_t *a, const uint8_t *b, uint8_t *out, int64_t n, float scale_a, float offset_a,
+                   float scale_b, float offset_b, float inverse_scale, float zero_point, int relu) {
+#if defined(__x86_64__)
+    if (strcmp(flint_qgemm_isa(), "avx512vnni") == 0) {
+        qadd_avx512(a, b, out, n, scale_a, offset_a, scale_b, offset_b, inverse_scale, zero_point, relu);
+        return;
+    }
+#endif
+    qadd_portable(a, b, out, n, scale_a, offset_a, scale_b, offset_b, inverse_scale, zero_point, relu);
+}
+
 typedef void (*qgemm_fn)(int64_t, int64_t, int64_t, const uint8_t *, int64_t, const int8_t *, int32_t *, int64_t);
 
 static _Atomic(qgemm_fn) q_current;

@@ -33,6 +33,21 @@ const char *flint_qgemm_isa(void);
 /// changing nothing, when this CPU cannot run the one named. Not to be called while products run.
 int flint_qgemm_force_isa(const char *name);
 
+/// fbgemm's requantization of one row of accumulators with a float bias (`ReQuantizeOutput`):
+/// `out[j] = clamp(nearbyint(((float)(acc[j] - correction[j]) + offset[j]) * multiplier[j]) + zero_point, low, 255)`,
+/// where `correction` holds the zero-point terms, `offset` the bias divided by (activation scale · weight scale) and
+/// `multiplier` (activation scale · weight scale) / output scale; `low` is 0, or the zero point for a fused ReLU.
+void flint_qrequantize_u8(const int32_t *acc, const int32_t *correction, const float *offset, const float *multiplier,
+                          int64_t n, float zero_point, float low, uint8_t *out);
+
+/// `quantized::add` on quint8 operands, as ATen's vectorized kernel computes it: each side dequantized as one
+/// fused multiply-add `q * scale + offset` (offset = -zero_point * scale, rounded to float), the two summed,
+/// clamped at 0 when `relu`, then `nearbyint(v * inverse_scale) + zero_point` clamped to [0, 255] (NaN and values
+/// beyond the int32 range count as the int32 maximum). AVX-512 code where the VNNI GEMM is selected, portable C
+/// (libm's fmaf) otherwise.
+void flint_qadd_u8(const uint8_t *a, const uint8_t *b, uint8_t *out, int64_t n, float scale_a, float offset_a,
+                   float scale_b, float offset_b, float inverse_scale, float zero_point, int relu);
+
 #ifdef __cplusplus
 }
 #endif

@@ -208,6 +208,9 @@ extension Tensor {
                 let requantization = Requantization(
                     activationScale: activation.scale, weightScales: weights.channelScales, bias: bias, outputScale: output.scale,
                     outputZeroPoint: output.zeroPoint, relu: relu)
+                let noCorrections = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(channels, 1))
+                noCorrections.initialize(repeating: 0, count: Swift.max(channels, 1))
+                defer { noCorrections.deallocate() }
                 ThreadPool.shared.parallelFor(batch * outHeight, minimumPerThread: 2) { rows, _ in
                     var acc = [Int32](repeating: 0, count: channels)
                     acc.withUnsafeMutableBufferPointer { acc in
@@ -229,7 +232,7 @@ extension Tensor {
                                     }
                                 }
                                 let target = out + ((n * outHeight + oh) * outWidth + ow) * channels
-                                for c in 0..<channels { target[c] = requantization.apply(acc[c], c) }
+                                requantization.apply(UnsafePointer(acc.baseAddress!), corrections: noCorrections, count: channels, into: target)
                             }
                         }
                     }

@@ -1,3 +1,5 @@
+import CFlintKernels
+
 /// Operators on quantized activations other than the matrix products: additions and products with a
 /// requantized result, concatenation, and the operators ATen runs on quantized tensors by dequantizing,
 /// computing in float and quantizing again (activations, pooling, means).
@@ -11,10 +13,8 @@ extension Tensor {
         let (inverse, offset) = (1 / Float(scale), Float(zeroPoint))
         // ATen's vectorized kernel: each side dequantized as one fused multiply-add `q * s + (-zp * s)`.
         let (offsetA, offsetB) = (sa * -za, sb * -zb)
-        return try combined(with: other, operation, output: Quantizer(scale: scale, zeroPoint: zeroPoint)) { x, y in
-            var value = offsetA.addingProduct(Float(x), sa) + offsetB.addingProduct(Float(y), sb)
-            if relu { value = Swift.max(value, 0) }
-            return UInt8(Quantizer.quantize(value, inverseScale: inverse, zeroPoint: offset, low: 0, high: 255))
+        return try combined(with: other, operation, output: Quantizer(scale: scale, zeroPoint: zeroPoint)) { x, y, z, count in
+            flint_qadd_u8(x, y, z, Int64(count), sa, offsetA, sb, offsetB, inverse, offset, relu ? 1 : 0)
         }
     }
 
@@ -26,18 +26,21 @@ extension Tensor {
         let multiplier = Float(a.scale * b.scale / scale)
         let (za, zb) = (Int64(a.zeroPoint), Int64(b.zeroPoint))
         let low: Int64 = relu ? zeroPoint : 0
-        return try combined(with: other, operation, output: Quantizer(scale: scale, zeroPoint: zeroPoint)) { x, y in
-            let product = (Int64(x) - za) * (Int64(y) - zb)
-            let q = zeroPoint + Int64((Float(product) * multiplier).rounded(.toNearestOrEven))
-            return UInt8(Swift.min(Swift.max(q, low), 255))
+        return try combined(with: other, operation, output: Quantizer(scale: scale, zeroPoint: zeroPoint)) { x, y, z, count in
+            for i in 0..<count {
+                let product = (Int64(x[i]) - za) * (Int64(y[i]) - zb)
+                let q = zeroPoint + Int64((Float(product) * multiplier).rounded(.toNearestOrEven))
+                z[i] = UInt8(Swift.min(Swift.max(q, low), 255))
+            }
         }
     }
 
-    /// Applies `body` to matching quint8 elements of this tensor and `other` (broadcast together), in the
-    /// memory order of the larger one, giving a quint8 tensor with `output`'s parameters and that layout.
-    @inline(__always)
+    /// Applies `body` to the quint8 elements of this tensor and `other` (broadcast together), laid out densely in
+    /// the memory order of the larger one, writing `count` results; gives a quint8 tensor with `output`'s parameters
+    /// and that layout.
     private func combined(
-        with other: Tensor, _ operation: String, output: Quantizer, _ body: (UInt8, UInt8) -> UInt8
+        with other: Tensor, _ operation: String, output: Quantizer,
+        _ body: (_ x: UnsafePointer<UInt8>, _ y: UnsafePointer<UInt8>, _ z: UnsafeMutablePointer<UInt8>, _ count: Int) -> Void
     ) throws -> Tensor {
         let shape: [Int]
         do { shape = try Tensor.broadcastShape(self.shape, other.shape) } catch {
@@ -54,7 +57,7 @@ extension Tensor {
             a.baseAddress.assumingMemoryBound(to: UInt8.self), b.baseAddress.assumingMemoryBound(to: UInt8.self),
             result.baseAddress.assumingMemoryBound(to: UInt8.self)
         )
-        for i in 0..<a.elementCount { z[i] = body(x[i], y[i]) }
+        body(UnsafePointer(x), UnsafePointer(y), z, a.elementCount)
         return try result.permute(Self.inversePermutation(order)).reinterpretedAsQuantized(.quint8, output)
     }
 

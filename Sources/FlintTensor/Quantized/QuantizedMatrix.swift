@@ -55,33 +55,32 @@ public final class QuantizedMatrix: @unchecked Sendable {
         flint_qgemm_u8s8s32(Int64(m), Int64(rows), Int64(depth), first, Int64(lda), packed, scratch, Int64(rows))
         let n = rows
         let k = Int32(depth)
+        // The zero-point corrections: Σ(a - za)(b - zb) = Σab - za Σb - zb Σa + K za zb. The first term per column is
+        // subtracted with the requantization; the others depend on the row and only exist for asymmetric weights.
+        let corrections = rowSums.map { activationZeroPoint &* $0 }
         var requantization: Requantization?
         if case .quantized(let scale, let zeroPoint, let relu, _, _) = output {
             requantization = Requantization(
                 activationScale: activationScale, weightScales: scales, bias: bias, outputScale: scale, outputZeroPoint: zeroPoint, relu: relu)
         }
         for i in 0..<m {
-            var activationSum: Int32 = 0
+            let acc = scratch + i * n
             if asymmetric {
                 let row = first + i * lda
+                var activationSum: Int32 = 0
                 for d in 0..<depth { activationSum &+= Int32(row[d]) }
+                for j in 0..<n { acc[j] = acc[j] &- zeroPoints[j] &* activationSum &+ k &* activationZeroPoint &* zeroPoints[j] }
             }
-            let acc = scratch + i * n
             let outputRow = range.lowerBound + i
-            // The zero-point corrections: (a - za)(b - zb) summed = ab - za Σb - zb Σa + K za zb.
-            for j in 0..<n {
-                var raw = acc[j] &- activationZeroPoint &* rowSums[j]
-                if asymmetric { raw = raw &- zeroPoints[j] &* activationSum &+ k &* activationZeroPoint &* zeroPoints[j] }
-                acc[j] = raw
-            }
             switch output {
             case .quantized(_, _, _, let into, let stride):
-                let target = into + outputRow * stride + columnOffset
-                for j in 0..<n { target[j] = requantization!.apply(acc[j], j) }
+                corrections.withUnsafeBufferPointer {
+                    requantization!.apply(acc, corrections: $0.baseAddress!, count: n, into: into + outputRow * stride + columnOffset)
+                }
             case .real(let relu, let into, let stride):
                 let target = into + outputRow * stride + columnOffset
                 for j in 0..<n {
-                    var value = activationScale * scales[j] * Float(acc[j])
+                    var value = activationScale * scales[j] * Float(acc[j] &- corrections[j])
                     if let bias { value += bias[j] }
                     target[j] = relu ? Swift.max(value, 0) : value
                 }
@@ -119,15 +118,13 @@ struct Requantization {
         low = relu ? zeroPoint : 0
     }
 
-    /// Output `j`'s quantized value for accumulator `raw`.
-    @inline(__always)
-    func apply(_ raw: Int32, _ j: Int) -> UInt8 {
-        Self.apply(raw, offset: offsets[j], multiplier: multipliers[j], zeroPoint: zeroPoint, low: low)
-    }
-
-    @inline(__always)
-    static func apply(_ raw: Int32, offset: Float, multiplier: Float, zeroPoint: Float, low: Float) -> UInt8 {
-        let rounded = ((Float(raw) + offset) * multiplier).rounded(.toNearestOrEven) + zeroPoint
-        return UInt8(Swift.min(Swift.max(rounded, low), 255))
+    /// Requantizes `count` accumulators (output columns 0..<count) minus their `corrections` into `out`, in C
+    /// (`flint_qrequantize_u8`).
+    func apply(_ acc: UnsafePointer<Int32>, corrections: UnsafePointer<Int32>, count: Int, into out: UnsafeMutablePointer<UInt8>) {
+        offsets.withUnsafeBufferPointer { offsets in
+            multipliers.withUnsafeBufferPointer { multipliers in
+                flint_qrequantize_u8(acc, corrections, offsets.baseAddress, multipliers.baseAddress, Int64(count), zeroPoint, low, out)
+            }
+        }
     }
 }
