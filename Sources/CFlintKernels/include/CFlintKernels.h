@@ -7,5 +7,6 @@
 #include "flint_conv_direct.h"
 #include "flint_im2col.h"
 #include "flint_qgemm.h"
+#include "flint_winograd.h"
 
 #endif

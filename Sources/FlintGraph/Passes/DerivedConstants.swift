@@ -23,6 +23,7 @@ package final class DerivedConstants: @unchecked Sendable {
     private struct PackKey: Hashable {
         let weight: TensorIdentity
         let groups: Int
+        let winograd: Bool
     }
 
     package init() {}
@@ -40,9 +41,11 @@ package final class DerivedConstants: @unchecked Sendable {
         }
     }
 
-    /// The packed form of a convolution weight, made by `make` the first time.
-    func packed(_ weight: Tensor, groups: Int, make: () throws -> PackedConvolutionWeights) rethrows -> PackedConvolutionWeights {
-        let key = PackKey(weight: TensorIdentity(weight), groups: groups)
+    /// The packed form of a convolution weight (with its Winograd form or not), made by `make` the first time.
+    func packed(
+        _ weight: Tensor, groups: Int, winograd: Bool, make: () throws -> PackedConvolutionWeights
+    ) rethrows -> PackedConvolutionWeights {
+        let key = PackKey(weight: TensorIdentity(weight), groups: groups, winograd: winograd)
         if let known = lock.withLock({ packs[key] }) { return known.packed }
         let packed = try make()
         return lock.withLock {

@@ -168,8 +168,13 @@ private struct Layer {
             op = "flint::convolution"
             // Packed once, here, for every call of the plan (depthwise kernels read the weight directly).
             let isDepthwise = layout.groups > 1 && weight.shape[1] == 1
-            let make = { try PackedConvolutionWeights(weight, groups: layout.groups) }
-            let packed = isDepthwise ? nil : try? (graph.derivedConstants.map { try $0.packed(weight, groups: layout.groups, make: make) } ?? make())
+            // Stride-1 3×3 convolutions also get the weight's Winograd form.
+            let winograd = layout.groups == 1 && weight.rank == 4 && weight.shape[2...] == [3, 3]
+                && layout.stride.allSatisfy { $0 == 1 } && layout.dilation.allSatisfy { $0 == 1 }
+            let make = { try PackedConvolutionWeights(weight, groups: layout.groups, winograd: winograd) }
+            let packed = isDepthwise ? nil : try? (graph.derivedConstants.map {
+                try $0.packed(weight, groups: layout.groups, winograd: winograd, make: make)
+            } ?? make())
             body = { arguments in
                 let residual = hasResidual ? arguments.values[1].tensor : nil
                 return .tensor(try arguments.values[0].tensor!.convolution(

@@ -58,9 +58,7 @@ extension Tensor {
             throw TensorError("convolution: the fused residual has shape \(residual.shape), the output \([n, outChannels] + outputSpatial)")
         }
         if Tensor.isDepthwise(input: self, weight: weight, groups: groups) {
-            let result = try depthwiseConvolution(weight: weight, bias: bias, geometry: geometry)
-            try epilogue.apply(to: result)
-            return result
+            return try depthwiseConvolution(weight: weight, bias: bias, geometry: geometry, epilogue: epilogue)
         }
         // The epilogue goes into the float32 GEMMs' output write when the residual is laid out as the output.
         let fusesEpilogue = dtype == .float32 && (epilogue.residual.map { $0.dtype == .float32 && $0.isContiguous } ?? true)
@@ -80,6 +78,15 @@ extension Tensor {
         let flatWeights = try weights.reshape([outChannels, patch])
         let flatInput = try input.reshape([n, c, inputSpatial.reduce(1, *)])
         let flatOutput = try result.reshape([n, outChannels, positions])
+        if let transformed = panels?.winograd, fusesEpilogue, Tensor.isWinogradShape(weight: weight, groups: groups, geometry: geometry),
+            Tensor.winogradPays(geometry: geometry, images: n),
+            Tensor.convolveWinograd(
+                input: input, output: result, transformedWeight: transformed, bias: biasTensor, geometry: geometry,
+                epilogue: FusedEpilogue(residual: residual, activation: epilogue.activation))
+        {
+            try epilogue.finish(result)
+            return result
+        }
         if let panels, let imagesPerProduct = Tensor.foldedImageCount(images: n, positions: positions, patch: patch) {
             try Tensor.convolveFoldedImages(
                 input: input, output: flatOutput, panels: panels, bias: biasTensor, geometry: geometry, imagesPerProduct: imagesPerProduct)
@@ -88,7 +95,11 @@ extension Tensor {
         }
         // Whole output rows per tile, sized so the slab stays in L2.
         let rowLength = outputSpatial.last!
-        let rowsPerTile = Swift.max(1, (1 << 18) / Swift.max(patch * rowLength, 1))
+        var rowsPerTile = Swift.max(1, (1 << 18) / Swift.max(patch * rowLength, 1))
+        // A single image with a short patch (a stem convolution over 3 channels) would fit in one or two such
+        // tiles: cut it into enough tiles to go round the threads, as long as each keeps ≥ 256 positions.
+        let balancedRows = Swift.max(1, positions / rowLength / (2 * ThreadPool.shared.threadCount))
+        if balancedRows * rowLength >= 256 { rowsPerTile = Swift.min(rowsPerTile, balancedRows) }
         let tile = Swift.min(positions, rowsPerTile * rowLength)
         let tiles = (positions + tile - 1) / tile
         // A batch, or an image with enough tiles to go round the threads: (image, group, tile) work items.

@@ -10,7 +10,9 @@ extension Tensor {
             && weight.shape[0] % groups == 0
     }
 
-    func depthwiseConvolution(weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry) throws -> Tensor {
+    /// The convolution plus `epilogue`: float32 applies a ReLU or clamp without a residual in the kernel's
+    /// output write, the rest afterwards.
+    func depthwiseConvolution(weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, epilogue: FusedEpilogue) throws -> Tensor {
         let (n, channels) = (shape[0], shape[1])
         let multiplier = weight.shape[0] / channels
         let result = Tensor(uninitialized: [n, channels * multiplier] + geometry.outputSpatial, dtype: dtype)
@@ -28,15 +30,18 @@ extension Tensor {
             (descriptor.stride_h, descriptor.stride_w) = (Int64(geometry.stride[0]), Int64(geometry.stride[1]))
             (descriptor.pad_h, descriptor.pad_w) = (Int64(geometry.padding[0]), Int64(geometry.padding[1]))
             (descriptor.dilation_h, descriptor.dilation_w) = (Int64(geometry.dilation[0]), Int64(geometry.dilation[1]))
-            descriptor.activation = FLINT_ACTIVATION_NONE
+            var gemmEpilogue = flint_gemm_epilogue()
+            if epilogue.residual == nil { epilogue.configure(&gemmEpilogue) }
+            (descriptor.activation, descriptor.clamp_min, descriptor.clamp_max) = (gemmEpilogue.activation, gemmEpilogue.clamp_min, gemmEpilogue.clamp_max)
             let source = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
             let weights = UnsafePointer(filters.baseAddress.assumingMemoryBound(to: Float.self))
             let biasPointer = try biasValues.map { UnsafePointer(try $0.to(.float32).baseAddress.assumingMemoryBound(to: Float.self)) }
             let target = result.baseAddress.assumingMemoryBound(to: Float.self)
             let outChannels = channels * multiplier
             let perPlane = Swift.max(1, geometry.outputSpatial.reduce(1, *) * geometry.kernel.reduce(1, *))
-            // Each extra thread must get enough work (~4 M multiply-adds, ~50 µs) to repay waking it.
-            pool.parallelFor(planes, minimumPerThread: Swift.max(1, (1 << 22) / perPlane)) { range, _ in
+            // Each extra thread gets at least ~256 K multiply-adds (~10 µs): during a model's run the workers are
+            // still spinning from the previous operator, so handing them work costs a few µs, not a wake-up.
+            pool.parallelFor(planes, minimumPerThread: Swift.max(1, (1 << 18) / perPlane)) { range, _ in
                 var descriptor = descriptor
                 var plane = range.lowerBound
                 while plane < range.upperBound {
@@ -46,6 +51,11 @@ extension Tensor {
                     flint_depthwise_conv2d_f32(&descriptor, source, weights, biasPointer, target, Int64(image), Int64(begin), Int64(end))
                     plane += end - begin
                 }
+            }
+            if epilogue.residual == nil {
+                try epilogue.finish(result)
+            } else {
+                try epilogue.apply(to: result)
             }
             return withExtendedLifetime((input, filters, biasValues)) { result }
         }
@@ -59,6 +69,7 @@ extension Tensor {
             } catch { failure = error }
         }
         if let failure { throw failure }
+        try epilogue.apply(to: result)
         return result
     }
 }

@@ -12,9 +12,14 @@ public final class PackedConvolutionWeights: @unchecked Sendable {
     /// The weight's shape, to check calls against.
     let weightShape: [Int]
     private let panels: [UnsafeMutableRawPointer]
+    /// The Winograd F(2×2, 3×3) form of a 3×3 single-group weight (`flint_winograd3x3_pack_weights`), when
+    /// asked for: the convolutions with stride 1 and dilation 1 that can use it multiply with 16/36 of the
+    /// multiplications (see `WinogradConvolution.swift`).
+    let winograd: UnsafeMutableRawPointer?
 
-    /// Packs `weight` (`[O, C / groups, *kernel]`, float32) for `groups` groups.
-    public init(_ weight: Tensor, groups: Int) throws {
+    /// Packs `weight` (`[O, C / groups, *kernel]`, float32) for `groups` groups; with `winograd` and a
+    /// `[O, C, 3, 3]` single-group weight, also its Winograd form (about 16/9 of the weight's size again).
+    public init(_ weight: Tensor, groups: Int, winograd: Bool = false) throws {
         guard weight.dtype == .float32, weight.rank >= 3, groups > 0, weight.shape[0] % groups == 0 else {
             throw TensorError("PackedConvolutionWeights: expected a float32 convolution weight divisible into \(groups) groups, got \(weight.dtype.name) \(weight.shape)")
         }
@@ -32,9 +37,24 @@ public final class PackedConvolutionWeights: @unchecked Sendable {
             flint_sgemm_pack_a(Int64(outPerGroup), Int64(patch), base + g * outPerGroup * patch, Int64(patch), 1, panel)
             return panel
         }
+        if winograd && groups == 1 && weight.rank == 4 && weight.shape[2] == 3 && weight.shape[3] == 3 {
+            let (o, c) = (Int64(weight.shape[0]), Int64(weight.shape[1]))
+            let transformed = UnsafeMutableRawPointer.allocate(byteCount: flint_winograd3x3_weights_size(o, c), alignment: 64)
+            if flint_winograd3x3_pack_weights(o, c, base, transformed) == 0 {
+                self.winograd = transformed
+            } else {
+                transformed.deallocate()
+                self.winograd = nil
+            }
+        } else {
+            self.winograd = nil
+        }
     }
 
-    deinit { for panel in panels { panel.deallocate() } }
+    deinit {
+        for panel in panels { panel.deallocate() }
+        winograd?.deallocate()
+    }
 
     /// The packed panel of group `g`.
     func panel(_ g: Int) -> UnsafeRawPointer { UnsafeRawPointer(panels[g]) }

@@ -1,0 +1,246 @@
+#include "flint_winograd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "flint_internal.h"
+
+/* Winograd F(2x2, 3x3) (see flint_winograd.h). A call works through the image in bands of tile rows,
+ * each band in three parallel steps over the thread pool:
+ *   1. per input channel: the 4x4 input block of every tile, transformed, into V[16][C][tiles];
+ *   2. per (element, column chunk): M[e] = U[e] x V[e], one single-threaded packed GEMM each;
+ *   3. per output channel: M's 16 values of every tile transformed back into its 2x2 outputs, with the
+ *      bias, residual and activation applied on the way out.
+ * The transforms run over whole rows of tiles with unit- or two-element strides, which the compiler
+ * vectorises. A band's V and M live in the calling thread's scratch (slots 5 and 6). */
+
+enum {
+    WG_MAX_TILE_COLS = 512,            /* out_w <= 1024: the row buffers below stay on the stack */
+    WG_BAND_BYTES = 8 * 1024 * 1024     /* V + M of one band */
+};
+
+static inline int64_t min64(int64_t x, int64_t y) { return x < y ? x : y; }
+
+static size_t panel_bytes(int64_t out_channels, int64_t in_channels) {
+    return (flint_sgemm_pack_a_size(out_channels, in_channels) + 63) & ~(size_t)63;
+}
+
+int flint_winograd3x3_supported(const flint_winograd3x3_desc *d) {
+    if (d->in_channels <= 0 || d->out_channels <= 0 || d->pad_h < 0 || d->pad_w < 0 || d->pad_h > 2 || d->pad_w > 2)
+        return 0;
+    const int64_t out_h = d->in_h + 2 * d->pad_h - 2, out_w = d->in_w + 2 * d->pad_w - 2;
+    return out_h >= 1 && out_w >= 1 && (out_w + 1) / 2 <= WG_MAX_TILE_COLS;
+}
+
+size_t flint_winograd3x3_weights_size(int64_t out_channels, int64_t in_channels) {
+    return 16 * panel_bytes(out_channels, in_channels);
+}
+
+int flint_winograd3x3_pack_weights(int64_t out_channels, int64_t in_channels, const float *weight, void *packed) {
+    const int64_t o_count = out_channels, c_count = in_channels, plane = o_count * c_count;
+    float *u = (float *)malloc((size_t)(16 * plane) * sizeof(float));
+    if (!u) return -1;
+    for (int64_t o = 0; o < o_count; ++o) {
+        for (int64_t c = 0; c < c_count; ++c) {
+            const float *g = weight + (o * c_count + c) * 9;
+            /* t = G g (4x3), then U = t G^T (4x4), G = [[1,0,0],[1/2,1/2,1/2],[1/2,-1/2,1/2],[0,0,1]]. */
+            float t[4][3];
+            for (int j = 0; j < 3; ++j) {
+                t[0][j] = g[j];
+                t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
+                t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
+                t[3][j] = g[6 + j];
+            }
+            for (int i = 0; i < 4; ++i) {
+                const float row[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
+                for (int j = 0; j < 4; ++j) u[(i * 4 + j) * plane + o * c_count + c] = row[j];
+            }
+        }
+    }
+    const size_t bytes = panel_bytes(o_count, c_count);
+    for (int e = 0; e < 16; ++e)
+        flint_sgemm_pack_a(o_count, c_count, u + e * plane, c_count, 1, (char *)packed + (size_t)e * bytes);
+    free(u);
+    return 0;
+}
+
+typedef struct wg_call {
+    const flint_winograd3x3_desc *d;
+    int64_t out_h, out_w;
+    int64_t tile_cols;       /* tiles per tile row: ceil(out_w / 2) */
+    int64_t band_first;      /* the band's first tile row */
+    int64_t band_rows;       /* tile rows in the band */
+    int64_t tiles;           /* band_rows * tile_cols: V's and M's row length */
+    int64_t chunk, chunks;   /* step 2's column chunks */
+    const float *input;
+    float *output;
+    float *v, *m;            /* V [16][C][tiles], M [16][O][tiles] */
+    const char *packed;
+    size_t panel_bytes;
+    const float *bias;       /* per output channel, or NULL */
+    const float *residual;   /* [O][out_h * out_w] with residual_stride between channels, or NULL */
+    int64_t residual_stride;
+    int activation;
+    float lo, hi;
+} wg_call;
+
+/* Step 1: input channels [c0, c1). */
+static void wg_transform_input(void *ctx, int64_t c0, int64_t c1, int thread_index) {
+    (void)thread_index;
+    const wg_call *g = (const wg_call *)ctx;
+    const int64_t in_h = g->d->in_h, in_w = g->d->in_w, pad_h = g->d->pad_h, pad_w = g->d->pad_w;
+    const int64_t cols = g->tile_cols, span = 2 * cols + 2; /* input columns under a row of tiles */
+    const int64_t element_stride = g->d->in_channels * g->tiles;
+    /* The image columns a tile row covers: [first, last) of the padded span is inside the image. */
+    const int64_t first = pad_w, last = min64(span, in_w + pad_w);
+    float rows[4][2 * WG_MAX_TILE_COLS + 2];
+    float q[4][2 * WG_MAX_TILE_COLS + 2];
+    for (int64_t c = c0; c < c1; ++c) {
+        const float *plane = g->input + c * in_h * in_w;
+        for (int64_t r = 0; r < g->band_rows; ++r) {
+            const int64_t ty = g->band_first + r;
+            for (int k = 0; k < 4; ++k) {
+                const int64_t iy = 2 * ty - pad_h + k;
+                if (iy < 0 || iy >= in_h) {
+                    memset(rows[k], 0, (size_t)span * sizeof(float));
+                    continue;
+                }
+                memset(rows[k], 0, (size_t)first * sizeof(float));
+                memcpy(rows[k] + first, plane + iy * in_w, (size_t)(last - first) * sizeof(float));
+                if (last < span) memset(rows[k] + last, 0, (size_t)(span - last) * sizeof(float));
+            }
+            /* B^T d: down the columns. */
+            for (int64_t j = 0; j < span; ++j) {
+                const float d0 = rows[0][j], d1 = rows[1][j], d2 = rows[2][j], d3 = rows[3][j];
+                q[0][j] = d0 - d2;
+                q[1][j] = d1 + d2;
+                q[2][j] = d2 - d1;
+                q[3][j] = d1 - d3;
+            }
+            /* (B^T d) B: along the rows, tile tx reading columns 2tx .. 2tx + 3. */
+            float *v = g->v + c * g->tiles + r * cols;
+            for (int i = 0; i < 4; ++i) {
+                const float *a = q[i];
+                float *v0 = v + (4 * i) * element_stride, *v1 = v0 + element_stride, *v2 = v1 + element_stride,
+                      *v3 = v2 + element_stride;
+                for (int64_t tx = 0; tx < cols; ++tx) {
+                    const float a0 = a[2 * tx], a1 = a[2 * tx + 1], a2 = a[2 * tx + 2], a3 = a[2 * tx + 3];
+                    v0[tx] = a0 - a2;
+                    v1[tx] = a1 + a2;
+                    v2[tx] = a2 - a1;
+                    v3[tx] = a1 - a3;
+                }
+            }
+        }
+    }
+}
+
+/* Step 2: items [i0, i1) of (element, column chunk). */
+static void wg_multiply(void *ctx, int64_t i0, int64_t i1, int thread_index) {
+    (void)thread_index;
+    const wg_call *g = (const wg_call *)ctx;
+    const int64_t o_count = g->d->out_channels, c_count = g->d->in_channels, tiles = g->tiles;
+    for (int64_t item = i0; item < i1; ++item) {
+        const int64_t e = item / g->chunks, column = (item % g->chunks) * g->chunk;
+        const int64_t count = min64(g->chunk, tiles - column);
+        if (count <= 0) continue;
+        flint_sgemm_packed_a(NULL, o_count, count, c_count, g->packed + (size_t)e * g->panel_bytes,
+                             g->v + e * c_count * tiles + column, tiles, 1, g->m + e * o_count * tiles + column, tiles,
+                             NULL);
+    }
+}
+
+static inline float wg_activate(float x, int activation, float lo, float hi) {
+    switch (activation) {
+    case FLINT_ACTIVATION_RELU: return x < 0.0f ? 0.0f : x;
+    case FLINT_ACTIVATION_CLAMP: return x < lo ? lo : (x > hi ? hi : x);
+    default: return x;
+    }
+}
+
+/* Step 3: output channels [o0, o1). */
+static void wg_transform_output(void *ctx, int64_t o0, int64_t o1, int thread_index) {
+    (void)thread_index;
+    const wg_call *g = (const wg_call *)ctx;
+    const int64_t out_h = g->out_h, out_w = g->out_w, cols = g->tile_cols, tiles = g->tiles;
+    const int64_t element_stride = g->d->out_channels * tiles;
+    float y[2][2 * WG_MAX_TILE_COLS];
+    for (int64_t o = o0; o < o1; ++o) {
+        const float bias = g->bias ? g->bias[o] : 0.0f;
+        for (int64_t r = 0; r < g->band_rows; ++r) {
+            const float *m = g->m + o * tiles + r * cols;
+            for (int64_t tx = 0; tx < cols; ++tx) {
+                float s[4][2];
+                for (int i = 0; i < 4; ++i) {
+                    const float m0 = m[(4 * i) * element_stride + tx], m1 = m[(4 * i + 1) * element_stride + tx];
+                    const float m2 = m[(4 * i + 2) * element_stride + tx], m3 = m[(4 * i + 3) * element_stride + tx];
+                    s[i][0] = m0 + m1 + m2;
+                    s[i][1] = m1 - m2 - m3;
+                }
+                y[0][2 * tx] = s[0][0] + s[1][0] + s[2][0];
+                y[0][2 * tx + 1] = s[0][1] + s[1][1] + s[2][1];
+                y[1][2 * tx] = s[1][0] - s[2][0] - s[3][0];
+                y[1][2 * tx + 1] = s[1][1] - s[2][1] - s[3][1];
+            }
+            const int64_t ty = g->band_first + r;
+            for (int a = 0; a < 2; ++a) {
+                const int64_t oy = 2 * ty + a;
+                if (oy >= out_h) break;
+                float *out = g->output + (o * out_h + oy) * out_w;
+                const float *row = y[a];
+                if (g->residual) {
+                    const float *res = g->residual + o * g->residual_stride + oy * out_w;
+                    for (int64_t x = 0; x < out_w; ++x) out[x] = wg_activate(row[x] + bias + res[x], g->activation, g->lo, g->hi);
+                } else {
+                    for (int64_t x = 0; x < out_w; ++x) out[x] = wg_activate(row[x] + bias, g->activation, g->lo, g->hi);
+                }
+            }
+        }
+    }
+}
+
+int flint_winograd3x3_conv2d(flint_pool *pool, const flint_winograd3x3_desc *desc, const void *packed_weights,
+                             const float *input, float *output, const flint_gemm_epilogue *epilogue) {
+    if (!flint_winograd3x3_supported(desc)) return -1;
+    wg_call g;
+    memset(&g, 0, sizeof(g));
+    if (epilogue) {
+        if (epilogue->beta != 0.0f || epilogue->bias_kind == FLINT_BIAS_PER_COL) return -1;
+        g.bias = epilogue->bias_kind == FLINT_BIAS_PER_ROW ? epilogue->bias : NULL;
+        g.residual = epilogue->residual;
+        g.residual_stride = epilogue->residual_row_stride;
+        g.activation = (int)epilogue->activation;
+        g.lo = epilogue->clamp_min;
+        g.hi = epilogue->clamp_max;
+    }
+    const int64_t c_count = desc->in_channels, o_count = desc->out_channels;
+    g.d = desc;
+    g.out_h = desc->in_h + 2 * desc->pad_h - 2;
+    g.out_w = desc->in_w + 2 * desc->pad_w - 2;
+    g.tile_cols = (g.out_w + 1) / 2;
+    const int64_t tile_rows = (g.out_h + 1) / 2;
+    const int64_t row_bytes = 16 * (c_count + o_count) * g.tile_cols * (int64_t)sizeof(float);
+    const int64_t band = row_bytes >= WG_BAND_BYTES ? 1 : min64(tile_rows, WG_BAND_BYTES / row_bytes);
+    g.input = input;
+    g.output = output;
+    g.packed = (const char *)packed_weights;
+    g.panel_bytes = panel_bytes(o_count, c_count);
+    float *v = (float *)flint__scratch(5, (size_t)(16 * c_count * band * g.tile_cols) * sizeof(float));
+    float *m = (float *)flint__scratch(6, (size_t)(16 * o_count * band * g.tile_cols) * sizeof(float));
+    if (!v || !m) return -1;
+    g.v = v;
+    g.m = m;
+    const int threads = flint_pool_threads(pool);
+    for (g.band_first = 0; g.band_first < tile_rows; g.band_first += band) {
+        g.band_rows = min64(band, tile_rows - g.band_first);
+        g.tiles = g.band_rows * g.tile_cols;
+        /* Chunks of at most 384 columns, and enough items to keep every thread busy. */
+        g.chunks = (g.tiles + 383) / 384;
+        if (16 * g.chunks < 4 * threads) g.chunks = min64(g.tiles, (4 * threads + 15) / 16);
+        g.chunk = (g.tiles + g.chunks - 1) / g.chunks;
+        flint_parallel_for(pool, c_count, 1, wg_transform_input, &g);
+        flint_parallel_for(pool, 16 * g.chunks, 1, wg_multiply, &g);
+        flint_parallel_for(pool, o_count, 1, wg_transform_output, &g);
+    }
+    return 0;
+}

@@ -1,0 +1,61 @@
+#ifndef FLINT_WINOGRAD_H
+#define FLINT_WINOGRAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flint_gemm.h"
+#include "flint_pool.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Winograd F(2x2, 3x3) for float32 convolutions with a 3x3 kernel, stride 1, dilation 1 and one group.
+///
+/// Each 2x2 block of output positions (a "tile") is computed from the 4x4 input block under it with 16
+/// multiplications per (output channel, input channel) instead of 36: the input block is transformed
+/// (V = B^T d B), multiplied element by element with the transformed weight (U = G g G^T) and summed over
+/// input channels -- for each of the 16 elements one GEMM [out_channels x in_channels] x [in_channels x
+/// tiles] -- and transformed back (Y = A^T M A). The transforms use only additions, subtractions and
+/// halving, so results differ from a direct convolution by ordinary float32 rounding (a few ulps of the
+/// sums), not by approximation. With the pre-packed U the products run on the GEMM micro-kernels.
+
+/// The geometry of one call: a [in_channels, in_h, in_w] image to a [out_channels, out_h, out_w] one with
+/// out_h = in_h + 2 pad_h - 2 and out_w = in_w + 2 pad_w - 2.
+typedef struct flint_winograd3x3_desc {
+    int64_t in_channels, out_channels;
+    int64_t in_h, in_w;
+    int64_t pad_h, pad_w; ///< >= 0, zero padding on both sides
+} flint_winograd3x3_desc;
+
+/// Whether `flint_winograd3x3_conv2d` takes this geometry: positive channel counts, pad <= 2 (so
+/// every tile touches the image), an output of at least 1x1 and at most 8192 columns.
+int flint_winograd3x3_supported(const flint_winograd3x3_desc *desc);
+
+/// Bytes `flint_winograd3x3_pack_weights` needs for an [out_channels, in_channels, 3, 3] weight: the 16
+/// transformed [out_channels x in_channels] matrices, each packed like `flint_sgemm_pack_a`.
+size_t flint_winograd3x3_weights_size(int64_t out_channels, int64_t in_channels);
+
+/// Transforms and packs a contiguous [out_channels, in_channels, 3, 3] float32 weight into `packed`
+/// (`flint_winograd3x3_weights_size` bytes, 64-byte aligned). Like `flint_sgemm_pack_a`, the packed form is
+/// private to this process and immutable afterwards. Returns 0, or -1 when scratch memory is unavailable.
+int flint_winograd3x3_pack_weights(int64_t out_channels, int64_t in_channels, const float *weight, void *packed);
+
+/// One image: output[o, y, x] = act(bias[o] + residual[o, y, x] + sum_{c, i, j} weight[o, c, i, j] *
+/// input[c, y - pad_h + i, x - pad_w + j]) (input outside the image reads as 0), for contiguous `input`
+/// [in_channels, in_h, in_w] and contiguous `output` [out_channels, out_h, out_w].
+/// `epilogue`: NULL, or beta 0, bias FLINT_BIAS_NONE or FLINT_BIAS_PER_ROW (one per output channel), a
+/// residual laid out as [out_channels, out_h * out_w] with `residual_row_stride` between channels and not
+/// overlapping the output unless it is the output itself, and the activation. Runs on `pool` (NULL: the
+/// calling thread). Uses the calling thread's scratch (about 64 x (in + out channels) x tiles bytes).
+/// Returns 0, or -1 (nothing written) when the geometry is not supported, the epilogue asks for beta != 0
+/// or a per-column bias, or scratch memory is unavailable.
+int flint_winograd3x3_conv2d(flint_pool *pool, const flint_winograd3x3_desc *desc, const void *packed_weights,
+                             const float *input, float *output, const flint_gemm_epilogue *epilogue);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,75 @@
+import CFlintKernels
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// 3×3 stride-1 convolutions through Winograd F(2×2, 3×3) (`flint_winograd3x3_conv2d`): 16 multiplications
+/// per 2×2 output tile and channel pair instead of 36, the transforms being additions and halvings only, so
+/// the result differs from the direct product by float32 rounding alone. It needs the weight's Winograd form,
+/// which the graph layer packs at load for the convolutions that can use it.
+///
+/// `FLINT_WINOGRAD=0` in the environment turns it off (the tiled GEMM path runs instead), to compare.
+extension Tensor {
+    /// Whether Winograd pays for this convolution: F(2×2) cuts the multiplications by 2.25×, but its transformed
+    /// weight is 16/9 the size of the original and a layer with few tiles per image reads it for little work,
+    /// so late layers of a batch-1 network (≤ 4×4 tiles) keep the direct path.
+    static func winogradPays(geometry: ConvolutionGeometry, images: Int) -> Bool {
+        guard WinogradSwitch.enabled else { return false }
+        let tiles = ((geometry.outputSpatial[0] + 1) / 2) * ((geometry.outputSpatial[1] + 1) / 2)
+        return tiles * images >= 16
+    }
+
+    /// Whether a convolution has the shape Winograd F(2×2, 3×3) computes.
+    static func isWinogradShape(weight: Tensor, groups: Int, geometry: ConvolutionGeometry) -> Bool {
+        groups == 1 && geometry.kernel == [3, 3] && geometry.stride == [1, 1] && geometry.dilation == [1, 1]
+            && geometry.padding.allSatisfy { $0 <= 2 } && weight.dtype == .float32
+    }
+
+    /// The convolution of contiguous float32 `input` `[n, C, H, W]` into `output` `[n, O, OH, OW]` with the
+    /// packed Winograd weight, the bias and the epilogue's residual and ReLU/clamp fused into the output
+    /// write (other activations are left to the caller). Returns false, having written nothing, when the
+    /// kernel declines the geometry.
+    static func convolveWinograd(
+        input: Tensor, output: Tensor, transformedWeight: UnsafeRawPointer, bias: Tensor?, geometry: ConvolutionGeometry,
+        epilogue fused: FusedEpilogue
+    ) -> Bool {
+        var descriptor = flint_winograd3x3_desc()
+        descriptor.in_channels = Int64(input.shape[1])
+        descriptor.out_channels = Int64(output.shape[1])
+        descriptor.in_h = Int64(geometry.inputSpatial[0])
+        descriptor.in_w = Int64(geometry.inputSpatial[1])
+        descriptor.pad_h = Int64(geometry.padding[0])
+        descriptor.pad_w = Int64(geometry.padding[1])
+        guard flint_winograd3x3_supported(&descriptor) != 0 else { return false }
+        let (n, inImage, outImage) = (input.shape[0], input.strides[0], output.strides[0])
+        let positions = output.shape[2] * output.shape[3]
+        let inBase = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
+        let outBase = output.baseAddress.assumingMemoryBound(to: Float.self)
+        for image in 0..<n {
+            var epilogue = fused.gemmEpilogue(rowBias: bias)
+            if let residual = fused.residual {
+                epilogue.residual = UnsafePointer(residual.baseAddress.assumingMemoryBound(to: Float.self)) + image * residual.strides[0]
+                epilogue.residual_row_stride = Int64(positions)
+            }
+            let status = flint_winograd3x3_conv2d(
+                ThreadPool.shared.raw, &descriptor, transformedWeight, inBase + image * inImage, outBase + image * outImage, &epilogue)
+            // The geometry was accepted above and the epilogue is the kind the kernel takes: only a failed
+            // scratch allocation is left, before the first image (later images reuse the same buffers).
+            guard status == 0 else { return false }
+        }
+        return true
+    }
+}
+
+/// Reads `FLINT_WINOGRAD` once.
+enum WinogradSwitch {
+    static let enabled: Bool = {
+        guard let value = getenv("FLINT_WINOGRAD") else { return true }
+        return String(cString: value) != "0"
+    }()
+}

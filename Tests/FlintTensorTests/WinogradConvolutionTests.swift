@@ -1,0 +1,89 @@
+import FlintTensor
+import Testing
+
+/// 3×3 stride-1 convolutions through Winograd F(2×2, 3×3) (the weight packed with its Winograd form, as the
+/// graph layer packs it) against the same convolution computed in float64: odd and even sizes (partial
+/// tiles), padding 0 to 2, batches, bias or none, and the fused residual and activations.
+@Suite struct WinogradConvolutionTests {
+    struct Case: CustomStringConvertible {
+        let batch: Int
+        let inChannels: Int
+        let outChannels: Int
+        let height: Int
+        let width: Int
+        let padding: Int
+        let bias: Bool
+        let residual: Bool
+        let activation: FusedEpilogue.Activation
+
+        init(
+            batch: Int = 1, inChannels: Int, outChannels: Int, height: Int, width: Int, padding: Int = 1, bias: Bool = true,
+            residual: Bool = false, activation: FusedEpilogue.Activation = .none
+        ) {
+            (self.batch, self.inChannels, self.outChannels, self.height, self.width) = (batch, inChannels, outChannels, height, width)
+            (self.padding, self.bias, self.residual, self.activation) = (padding, bias, residual, activation)
+        }
+
+        var description: String { "\(batch)x\(inChannels)x\(height)x\(width) -> \(outChannels), pad \(padding), bias \(bias), residual \(residual), \(activation)" }
+    }
+
+    static func values(_ count: Int, seed: UInt64) -> [Float] {
+        var state = seed
+        return (0..<count).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(state >> 40) / Float(1 << 23) - 1
+        }
+    }
+
+    /// The Winograd result and the float64 reference, both as float64 scalars.
+    static func run(_ c: Case) throws -> (winograd: [Double], reference: [Double]) {
+        let input = try Tensor(shape: [c.batch, c.inChannels, c.height, c.width], scalars: values(c.batch * c.inChannels * c.height * c.width, seed: 1))
+        let weight = try Tensor(shape: [c.outChannels, c.inChannels, 3, 3], scalars: values(c.outChannels * c.inChannels * 9, seed: 2))
+        let bias = c.bias ? try Tensor(shape: [c.outChannels], scalars: values(c.outChannels, seed: 3)) : nil
+        let outH = c.height + 2 * c.padding - 2, outW = c.width + 2 * c.padding - 2
+        let residual = c.residual
+            ? try Tensor(shape: [c.batch, c.outChannels, outH, outW], scalars: values(c.batch * c.outChannels * outH * outW, seed: 4)) : nil
+        let packed = try PackedConvolutionWeights(weight, groups: 1, winograd: true)
+        let winograd = try input.convolution(
+            weight: weight, bias: bias, stride: [1, 1], padding: [c.padding, c.padding], dilation: [1, 1], groups: 1,
+            epilogue: FusedEpilogue(residual: residual, activation: c.activation), packed: packed)
+        let reference = try input.to(.float64).convolution(
+            weight: weight.to(.float64), bias: bias?.to(.float64), stride: [1, 1], padding: [c.padding, c.padding], dilation: [1, 1], groups: 1,
+            epilogue: FusedEpilogue(residual: residual?.to(.float64), activation: c.activation))
+        #expect(winograd.shape == reference.shape, "\(c)")
+        return (try winograd.to(.float64).scalars(as: Double.self), try reference.scalars(as: Double.self))
+    }
+
+    @Test(arguments: [
+        Case(inChannels: 3, outChannels: 5, height: 7, width: 9),
+        Case(inChannels: 16, outChannels: 8, height: 8, width: 8, bias: false),
+        Case(inChannels: 4, outChannels: 4, height: 10, width: 10, padding: 0),
+        Case(inChannels: 8, outChannels: 17, height: 6, width: 11, padding: 2, residual: true),
+        Case(batch: 3, inChannels: 7, outChannels: 6, height: 9, width: 4, residual: true, activation: .relu),
+        Case(batch: 2, inChannels: 5, outChannels: 3, height: 10, width: 10, activation: .clamp(low: 0, high: 6)),
+        Case(inChannels: 6, outChannels: 6, height: 12, width: 13, residual: true, activation: .silu),
+        Case(inChannels: 33, outChannels: 40, height: 29, width: 57),
+    ])
+    func matchesTheFloat64Convolution(_ c: Case) throws {
+        let (winograd, reference) = try Self.run(c)
+        // Each output sums 9 × inChannels products of values in [-1, 1]: float32 rounding of such sums stays
+        // far below 1e-5 relative to that bound, for the direct product and for Winograd alike.
+        let scale = Double(9 * c.inChannels + 2)
+        let worst = zip(winograd, reference).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= 1e-6 * scale, "\(c): differs from float64 by \(worst)")
+        #expect(Set(winograd).count > winograd.count / 4, "\(c): the output is not degenerate")
+    }
+
+    /// A layer whose transformed input and products exceed one band of the kernel's scratch (8 MiB): the image
+    /// is worked through in bands of tile rows, with the same result as the direct float32 product.
+    @Test func largeImagesGoInBands() throws {
+        let (c, o, h, w) = (96, 96, 72, 72)
+        let input = try Tensor(shape: [1, c, h, w], scalars: Self.values(c * h * w, seed: 5))
+        let weight = try Tensor(shape: [o, c, 3, 3], scalars: Self.values(o * c * 9, seed: 6))
+        let packed = try PackedConvolutionWeights(weight, groups: 1, winograd: true)
+        let winograd = try input.convolution(weight: weight, bias: nil, stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1, packed: packed)
+        let direct = try input.convolution(weight: weight, bias: nil, stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1)
+        let worst = zip(try winograd.scalars(as: Float.self), try direct.scalars(as: Float.self)).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= 1e-6 * Float(9 * c), "differs from the direct product by \(worst)")
+    }
+}
