@@ -13,6 +13,7 @@ package final class DerivedConstants: @unchecked Sendable {
     private let lock = Lock()
     private var folds: [[TensorIdentity]: Fold] = [:]
     private var packs: [PackKey: (weight: Tensor, packed: PackedConvolutionWeights)] = [:]
+    private var linearPacks: [TensorIdentity: (weight: Tensor, packed: PackedLinearWeight)] = [:]
 
     private struct Fold {
         let sources: [Tensor]
@@ -51,6 +52,20 @@ package final class DerivedConstants: @unchecked Sendable {
         return lock.withLock {
             if let raced = packs[key] { return raced.packed }
             packs[key] = (weight, packed)
+            return packed
+        }
+    }
+}
+
+extension DerivedConstants {
+    /// The packed form of a linear layer's weight, made by `make` the first time.
+    func packedLinear(_ weight: Tensor, make: () throws -> PackedLinearWeight) rethrows -> PackedLinearWeight {
+        let key = TensorIdentity(weight)
+        if let known = lock.withLock({ linearPacks[key] }) { return known.packed }
+        let packed = try make()
+        return lock.withLock {
+            if let raced = linearPacks[key] { return raced.packed }
+            linearPacks[key] = (weight, packed)
             return packed
         }
     }

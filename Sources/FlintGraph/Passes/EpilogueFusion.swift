@@ -18,8 +18,8 @@ struct EpilogueFusion: GraphPass {
             index += 1
             guard let layer = Layer(node, graph), let product = node.outputValues.first, node.outputValues.count == 1 else { continue }
             guard let (epilogue, consumed, result) = follow(product, graph) else {
-                // Nothing to fuse: a convolution still becomes the kernel node, for its weights packed once.
-                if case .convolution = layer.kind, let position = graph.nodes.firstIndex(where: { $0 === node }) {
+                // Nothing to fuse: the layer still becomes the kernel node, for its weights packed once.
+                if layer.packsWeight(graph), let position = graph.nodes.firstIndex(where: { $0 === node }) {
                     let packedNode = layer.fusedNode(epilogue: FusedEpilogueTemplate(), result: product, graph: graph)
                     graph.nodes[position] = packedNode
                     graph.redefine(product, as: .node(packedNode))
@@ -156,6 +156,18 @@ private struct Layer {
         self.bias = bias
     }
 
+    /// Whether the kernel node packs the weight once: every convolution but a depthwise one (its kernel
+    /// reads the weight directly), and a linear layer over more than 8 rows (fewer rows stream the
+    /// unpacked weight once through the thin-product kernels, which is faster than any packed form).
+    func packsWeight(_ graph: Graph) -> Bool {
+        switch kind {
+        case .convolution: return true
+        case .linear:
+            guard let shape = graph.types[input]?.shape, let features = shape.last, features > 0 else { return false }
+            return shape.reduce(1, *) / features > 8
+        }
+    }
+
     func fusedNode(epilogue: FusedEpilogueTemplate, result: ValueID, graph: Graph) -> Node {
         let (weight, bias, activation) = (self.weight, self.bias, epilogue.activation)
         let hasResidual = epilogue.residual != nil
@@ -183,9 +195,12 @@ private struct Layer {
             }
         case .linear:
             op = "flint::linear"
+            let make = { try PackedLinearWeight(weight) }
+            let packed = packsWeight(graph) ? try? (graph.derivedConstants.map { try $0.packedLinear(weight, make: make) } ?? make()) : nil
             body = { arguments in
                 let residual = hasResidual ? arguments.values[1].tensor : nil
-                return .tensor(try arguments.values[0].tensor!.linear(weight: weight, bias: bias, epilogue: FusedEpilogue(residual: residual, activation: activation)))
+                return .tensor(try arguments.values[0].tensor!.linear(
+                    weight: weight, bias: bias, epilogue: FusedEpilogue(residual: residual, activation: activation), packed: packed))
             }
         }
         let node = Node(op: op, body: body, arguments: arguments, result: .tensor(result))

@@ -97,7 +97,10 @@ extension Tensor {
     }
 
     /// `F.linear`: `self[..., in] × weight[out, in]ᵀ + bias[out]`, bias fused into the GEMM for float32.
-    public func linear(weight: Tensor, bias: Tensor?, epilogue: FusedEpilogue = .identity) throws -> Tensor {
+    ///
+    /// `packed`, the same weight packed once (``PackedLinearWeight``), replaces the per-call packing of the
+    /// weight in float32 products.
+    public func linear(weight: Tensor, bias: Tensor?, epilogue: FusedEpilogue = .identity, packed: PackedLinearWeight? = nil) throws -> Tensor {
         guard weight.rank == 2, rank >= 1 else { throw TensorError("linear: weight must be 2-D and input at least 1-D") }
         let inFeatures = weight.shape[1]
         guard shape[rank - 1] == inFeatures else {
@@ -111,10 +114,21 @@ extension Tensor {
         if let residual = epilogue.residual, residual.shape != outputShape {
             throw TensorError("linear: the fused residual has shape \(residual.shape), the output \(outputShape)")
         }
-        if let bias, dtype == .float32, bias.dtype == .float32, bias.rank == 1, bias.shape[0] == weight.shape[0] {
-            let b = try bias.contiguous()
+        let fusesBias = bias.map { dtype == .float32 && $0.dtype == .float32 && $0.rank == 1 && $0.shape[0] == weight.shape[0] } ?? false
+        if fusesBias || (bias == nil && packed != nil && dtype == .float32) {
+            let b = try bias?.contiguous()
             let fused = FusedEpilogue(residual: try epilogue.residual?.reshape(result.shape), activation: epilogue.activation)
-            try Tensor.gemm(rows, transposed, into: result, columnBias: b, fused: fused)
+            if let packed, packed.outFeatures == weight.shape[0], packed.inFeatures == inFeatures, rows.shape[0] > 0,
+                fused.residual.map({ $0.dtype == .float32 && $0.strides[1] == 1 }) ?? true
+            {
+                var gemmEpilogue = fused.gemmEpilogue(columnBias: b)
+                flint_sgemm_packed_b(
+                    ThreadPool.shared.raw, Int64(rows.shape[0]), Int64(packed.outFeatures), Int64(inFeatures),
+                    rows.baseAddress.assumingMemoryBound(to: Float.self), Int64(rows.strides[0]), Int64(rows.strides[1]),
+                    packed.packed, result.baseAddress.assumingMemoryBound(to: Float.self), Int64(result.strides[0]), &gemmEpilogue)
+            } else {
+                try Tensor.gemm(rows, transposed, into: result, columnBias: b, fused: fused)
+            }
             try fused.finish(result)
         } else {
             try Tensor.gemm(rows, transposed, into: result)
