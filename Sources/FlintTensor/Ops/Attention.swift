@@ -30,6 +30,10 @@ extension Tensor {
             value = try value.repeatInterleave([groups], dim: value.rank - 3)
         }
         let factor = scale ?? 1 / Double(query.shape[query.rank - 1]).squareRoot()
+        let fusedMask = mask.map { $0.dtype == .bool ? AttentionMask.keep($0) : AttentionMask.add($0) }
+        if let attended = try fusedAttention(query: query, key: key, value: value, scale: Float(factor), mask: fusedMask, causal: causal) {
+            return attended
+        }
         var scores = try Tensor.binary(Mul(), .tensor(query.matmul(key.transpose(-2, -1))), .scalar(.double(factor)), operation: "scaled_dot_product_attention")
         if causal {
             let (l, s) = (query.shape[query.rank - 2], key.shape[key.rank - 2])
@@ -67,16 +71,21 @@ extension Tensor {
             return try x.linear(weight: w, bias: b).reshape([batch, length, heads, headDim]).transpose(1, 2)
         }
         let (q, k, v) = (try project(query, 0), try project(key, 1), try project(value, 2))
-        var scores = try Tensor.binary(Mul(), .tensor(q.matmul(k.transpose(-2, -1))), .scalar(.double(1 / Double(headDim).squareRoot())), operation: "_native_multi_head_attention")
-        if let mask {
-            var blocked = mask.dtype == .bool ? mask : try Tensor.compare(NotEqual(), .tensor(mask), .scalar(.int(0)), operation: "_native_multi_head_attention")
-            if maskType == 1 {
-                blocked = try blocked.unsqueeze(1).unsqueeze(1)  // [B, S] → [B, 1, 1, S]
-            }
-            scores = try scores.maskedFill(blocked, value: .double(-.infinity))
+        let scale = 1 / Double(headDim).squareRoot()
+        let blocked = try mask.map { mask in
+            let blocked = mask.dtype == .bool ? mask : try Tensor.compare(NotEqual(), .tensor(mask), .scalar(.int(0)), operation: "_native_multi_head_attention")
+            return maskType == 1 ? try blocked.unsqueeze(1).unsqueeze(1) : blocked  // [B, S] → [B, 1, 1, S]
         }
-        let weights = try scores.softmax(dim: -1)
         let (batch, length) = (query.shape[0], query.shape[1])
+        if !needWeights,
+            let attended = try fusedAttention(query: q, key: k, value: v, scale: Float(scale), mask: try blocked.map { .keep(try $0.logicalNot()) }, causal: false)
+        {
+            let merged = try attended.transpose(1, 2).reshape([batch, length, embedDim])
+            return (try merged.linear(weight: outputWeight, bias: outputBias), Tensor.zeros([0], dtype: query.dtype))
+        }
+        var scores = try Tensor.binary(Mul(), .tensor(q.matmul(k.transpose(-2, -1))), .scalar(.double(scale)), operation: "_native_multi_head_attention")
+        if let blocked { scores = try scores.maskedFill(blocked, value: .double(-.infinity)) }
+        let weights = try scores.softmax(dim: -1)
         let merged = try weights.matmul(v).transpose(1, 2).reshape([batch, length, embedDim])
         let output = try merged.linear(weight: outputWeight, bias: outputBias)
         guard needWeights else { return (output, Tensor.zeros([0], dtype: query.dtype)) }
