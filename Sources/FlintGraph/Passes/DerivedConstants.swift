@@ -2,7 +2,7 @@ import FlintTensor
 import FlintValues
 
 /// Constants the passes derive from a method's constants (batch-norm-folded weights and biases, packed
-/// convolution weights), made once and shared by every plan of the method's executor. Without it each input
+/// convolution and linear weights), made once and shared by every plan of the method's executor. Without it each input
 /// shape's plan held its own copy: a server that meets batch sizes 1 to 8 held eight copies of every
 /// folded weight.
 ///
@@ -12,8 +12,7 @@ import FlintValues
 package final class DerivedConstants: @unchecked Sendable {
     private let lock = Lock()
     private var folds: [[TensorIdentity]: Fold] = [:]
-    private var packs: [PackKey: (weight: Tensor, packed: PackedConvolutionWeights)] = [:]
-    private var linearPacks: [TensorIdentity: (weight: Tensor, packed: PackedLinearWeight)] = [:]
+    private var packs: [PackKey: (weight: Tensor, packed: AnyObject)] = [:]
 
     private struct Fold {
         let sources: [Tensor]
@@ -22,9 +21,13 @@ package final class DerivedConstants: @unchecked Sendable {
     }
 
     private struct PackKey: Hashable {
+        enum Form: Hashable {
+            case convolution(groups: Int, winograd: Bool)
+            case linear
+        }
+
         let weight: TensorIdentity
-        let groups: Int
-        let winograd: Bool
+        let form: Form
     }
 
     package init() {}
@@ -46,26 +49,20 @@ package final class DerivedConstants: @unchecked Sendable {
     func packed(
         _ weight: Tensor, groups: Int, winograd: Bool, make: () throws -> PackedConvolutionWeights
     ) rethrows -> PackedConvolutionWeights {
-        let key = PackKey(weight: TensorIdentity(weight), groups: groups, winograd: winograd)
-        if let known = lock.withLock({ packs[key] }) { return known.packed }
-        let packed = try make()
-        return lock.withLock {
-            if let raced = packs[key] { return raced.packed }
-            packs[key] = (weight, packed)
-            return packed
-        }
+        try packedForm(PackKey(weight: TensorIdentity(weight), form: .convolution(groups: groups, winograd: winograd)), of: weight, make: make)
     }
-}
 
-extension DerivedConstants {
     /// The packed form of a linear layer's weight, made by `make` the first time.
     func packedLinear(_ weight: Tensor, make: () throws -> PackedLinearWeight) rethrows -> PackedLinearWeight {
-        let key = TensorIdentity(weight)
-        if let known = lock.withLock({ linearPacks[key] }) { return known.packed }
+        try packedForm(PackKey(weight: TensorIdentity(weight), form: .linear), of: weight, make: make)
+    }
+
+    private func packedForm<Packed: AnyObject>(_ key: PackKey, of weight: Tensor, make: () throws -> Packed) rethrows -> Packed {
+        if let known = lock.withLock({ packs[key]?.packed as? Packed }) { return known }
         let packed = try make()
         return lock.withLock {
-            if let raced = linearPacks[key] { return raced.packed }
-            linearPacks[key] = (weight, packed)
+            if let raced = packs[key]?.packed as? Packed { return raced }
+            packs[key] = (weight, packed)
             return packed
         }
     }
