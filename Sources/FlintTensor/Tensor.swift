@@ -108,8 +108,11 @@ public struct Tensor: @unchecked Sendable {
     public func contiguousBytes() -> [UInt8] {
         let itemSize = dtype.itemSize
         let count = elementCount
+        guard count > 0 else { return [] }
+        if isContiguous {
+            return Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(baseAddress), count: count * itemSize))
+        }
         var result = [UInt8](repeating: 0, count: count * itemSize)
-        guard count > 0 else { return result }
         result.withUnsafeMutableBytes { out in
             let source = UnsafeRawPointer(storage.base)
             var index = [Int](repeating: 0, count: rank)

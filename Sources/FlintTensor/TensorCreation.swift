@@ -46,6 +46,9 @@ extension Tensor {
     /// The elements in row-major order. Throws when `T` is not the tensor's element type.
     public func scalars<T: TensorElement>(as type: T.Type) throws -> [T] {
         guard T.dtype == dtype else { throw TensorError("tensor holds \(dtype), not \(T.dtype)") }
+        if isContiguous {
+            return Array(UnsafeBufferPointer(start: UnsafePointer(baseAddress.assumingMemoryBound(to: T.self)), count: elementCount))
+        }
         let bytes = contiguousBytes()
         return bytes.withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
     }
