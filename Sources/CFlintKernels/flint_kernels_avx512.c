@@ -31,14 +31,15 @@
 void flint__pack_a_avx2(int64_t rows, int64_t kc, const float *a, int64_t rs, int64_t cs, int mr, float *out);
 void flint__pack_b_avx2(int64_t kc, int64_t cols, const float *b, int64_t rs, int64_t cs, int nr, float *out);
 
-/* The micro-kernel body. `nv` (vectors of 16 columns computed), `mr` (rows stored) and `last` (mask of
- * the columns stored from the last vector) are constants after inlining into the entry points below,
+/* The micro-kernel body. `nv` (vectors of 16 columns computed), `rows` (rows of A computed: MR, or fewer
+ * for a partial tile, which then skips the zero padding of its panel), `mr` (rows stored) and `last` (mask
+ * of the columns stored from the last vector) are constants after inlining into the entry points below,
  * so the loops unroll fully and the tile stays in registers. Rows of A past `mr` are zero padding. */
 FLINT_TARGET_AVX512 static inline __attribute__((always_inline)) void
 ukernel_body(int64_t kc, const float *pa, const float *pb, float *c, int64_t ldc, const flint_tile_epi *e,
-             const int nv, const int64_t mr, const __mmask16 last, const int full) {
+             const int nv, const int rows, const int64_t mr, const __mmask16 last, const int full) {
     __m512 acc[MR][NV];
-    UNROLL_MR for (int i = 0; i < MR; ++i) {
+    UNROLL_MR for (int i = 0; i < rows; ++i) {
         UNROLL_NV for (int v = 0; v < nv; ++v) acc[i][v] = _mm512_setzero_ps();
     }
     if (full) {
@@ -49,7 +50,7 @@ ukernel_body(int64_t kc, const float *pa, const float *pb, float *c, int64_t ldc
     for (int64_t p = 0; p < kc; ++p) {
         __m512 b[NV];
         UNROLL_NV for (int v = 0; v < nv; ++v) b[v] = _mm512_loadu_ps(pb + 16 * v);
-        UNROLL_MR for (int i = 0; i < MR; ++i) {
+        UNROLL_MR for (int i = 0; i < rows; ++i) {
             const __m512 av = _mm512_set1_ps(pa[i]);
             UNROLL_NV for (int v = 0; v < nv; ++v) acc[i][v] = _mm512_fmadd_ps(av, b[v], acc[i][v]);
         }
@@ -65,7 +66,7 @@ ukernel_body(int64_t kc, const float *pa, const float *pb, float *c, int64_t ldc
         const __mmask16 mk = v == nv - 1 ? last : (__mmask16)0xFFFF;
         bc[v] = (flags & FLINT_EPI_BIAS_COL) ? _mm512_maskz_loadu_ps(mk, e->bias + 16 * v) : _mm512_setzero_ps();
     }
-    UNROLL_MR for (int i = 0; i < MR; ++i) {
+    UNROLL_MR for (int i = 0; i < rows; ++i) {
         if (i >= mr) break;
         float *cr = c + i * ldc;
         const __m512 br = (flags & FLINT_EPI_BIAS_ROW) ? _mm512_set1_ps(e->bias[i]) : _mm512_setzero_ps();
@@ -86,8 +87,20 @@ ukernel_body(int64_t kc, const float *pa, const float *pb, float *c, int64_t ldc
 
 FLINT_TARGET_AVX512 static void ukernel_avx512(int64_t kc, const float *pa, const float *pb, float *c,
                                                int64_t ldc, const flint_tile_epi *e) {
-    ukernel_body(kc, pa, pb, c, ldc, e, NV, MR, (__mmask16)0xFFFF, 1);
+    ukernel_body(kc, pa, pb, c, ldc, e, NV, MR, MR, (__mmask16)0xFFFF, 1);
 }
+
+/* A partial tile of `nv` column vectors: rows computed in steps of 4 (a tile of 16 output channels is
+ * 12 + 4 rows, and the 4-row tile should not pay for 12). */
+#define EDGE_ROWS(nv)                                                                                       \
+    do {                                                                                                    \
+        if (mr <= 4 && MR > 4)                                                                              \
+            ukernel_body(kc, pa, pb, c, ldc, e, nv, MR > 4 ? 4 : MR, mr, last, 0);                          \
+        else if (mr <= 8 && MR > 8)                                                                         \
+            ukernel_body(kc, pa, pb, c, ldc, e, nv, MR > 8 ? 8 : MR, mr, last, 0);                          \
+        else                                                                                                \
+            ukernel_body(kc, pa, pb, c, ldc, e, nv, MR, mr, last, 0);                                       \
+    } while (0)
 
 /* Partial tiles: only the vectors that hold valid columns are computed. */
 FLINT_TARGET_AVX512 static void ukernel_edge_avx512(int64_t kc, const float *pa, const float *pb, float *c,
@@ -97,21 +110,21 @@ FLINT_TARGET_AVX512 static void ukernel_edge_avx512(int64_t kc, const float *pa,
     const __mmask16 last = (__mmask16)(0xFFFFu >> (16 * nv - nr));
     switch (nv) {
     case 1:
-        ukernel_body(kc, pa, pb, c, ldc, e, 1, mr, last, 0);
+        EDGE_ROWS(1);
         break;
 #if NV >= 2
     case 2:
-        ukernel_body(kc, pa, pb, c, ldc, e, 2, mr, last, 0);
+        EDGE_ROWS(2);
         break;
 #endif
 #if NV >= 3
     case 3:
-        ukernel_body(kc, pa, pb, c, ldc, e, 3, mr, last, 0);
+        EDGE_ROWS(3);
         break;
 #endif
 #if NV >= 4
     case 4:
-        ukernel_body(kc, pa, pb, c, ldc, e, 4, mr, last, 0);
+        EDGE_ROWS(4);
         break;
 #endif
     default:

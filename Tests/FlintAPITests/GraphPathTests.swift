@@ -60,6 +60,14 @@ import Testing
         #expect(graph.contains("flint::linear") && graph.contains("relu") && graph.contains("clamp(0.0, 6.0)"), "\(graph)")
     }
 
+    @Test func encoderLayersRunWithPackedWeights() throws {
+        let method = try Self.runCalls("encoder")
+        let rows12 = try method.graphText([.tensor(Tensor.ones([1, 12, 32]))], optimized: true)
+        #expect(rows12.components(separatedBy: "flint::transformer_encoder_layer").count == 5, "four layers packed:\n\(rows12)")
+        let rows4 = try method.graphText([.tensor(Tensor.ones([1, 4, 32]))], optimized: true)
+        #expect(!rows4.contains("flint::transformer_encoder_layer"), "4 rows keep the unpacked weights:\n\(rows4)")
+    }
+
     @Test func methodsThatWriteTheirOwnStateAreNotFrozen() throws {
         for name in ["mutates_parameter", "counts_calls"] {
             let method = try Self.runCalls(name)

@@ -8,5 +8,6 @@
 #include "flint_im2col.h"
 #include "flint_qgemm.h"
 #include "flint_winograd.h"
+#include "flint_recurrent.h"
 
 #endif

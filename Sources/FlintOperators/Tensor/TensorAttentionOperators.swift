@@ -26,39 +26,41 @@ extension OperatorDefinitions {
         }
         // The fused `nn.TransformerEncoderLayer` of eval mode: attention and feed-forward blocks with their
         // residuals and layer norms, pre-norm (`norm_first`) or post-norm.
-        define("aten::_transformer_encoder_layer_fwd") { c in
-            let src = try c.tensor(0, "src")
-            let embedDim = try c.int(1, "embed_dim")
-            let epsilon = try c.double(9, "eps")
-            let normFirst = try c.bool(8, "norm_first")
-            let useGelu = try c.bool(7, "use_gelu")
-            func norm(_ x: Tensor, _ index: Int) throws -> Tensor {
-                try x.layerNorm(normalizedShape: [embedDim], weight: c.tensor(index, "norm_weight"), bias: c.tensor(index + 1, "norm_bias"), epsilon: epsilon)
-            }
-            // A nested input (see `NestedTensors`) masks its padded positions as keys.
-            let valid = NestedTensors.validMask(of: src)
-            let mask = try valid.map { try $0.logicalNot() } ?? c.optionalTensor(18, "mask")
-            let maskType = valid != nil ? 1 : try c.optionalInt(19, "mask_type")
-            func attention(_ x: Tensor) throws -> Tensor {
-                try Tensor.nativeMultiHeadAttention(
-                    query: x, key: x, value: x, embedDim: embedDim, heads: c.int(2, "num_heads"), inputWeight: c.tensor(3, "qkv_weight"),
-                    inputBias: c.tensor(4, "qkv_bias"), outputWeight: c.tensor(5, "proj_weight"), outputBias: c.tensor(6, "proj_bias"),
-                    mask: mask, needWeights: false, averageWeights: false, maskType: maskType).0
-            }
-            func feedForward(_ x: Tensor) throws -> Tensor {
-                let hidden = try x.linear(weight: c.tensor(14, "ffn_weight_1"), bias: c.tensor(15, "ffn_bias_1"))
-                return try (useGelu ? hidden.gelu() : hidden.relu()).linear(weight: c.tensor(16, "ffn_weight_2"), bias: c.tensor(17, "ffn_bias_2"))
-            }
-            var x = src
-            if normFirst {
-                x = try x.add(attention(norm(x, 10)))
-                x = try x.add(feedForward(norm(x, 12)))
-            } else {
-                x = try norm(x.add(attention(x)), 10)
-                x = try norm(x.add(feedForward(x)), 12)
-            }
-            if let valid { NestedTensors.register(x, valid: valid) }
-            return .tensor(x)
-        }
+        define("aten::_transformer_encoder_layer_fwd") { c in try Self.transformerEncoderLayer(c, packed: nil) }
+    }
+}
+
+extension OperatorDefinitions {
+    /// The argument positions of `aten::_transformer_encoder_layer_fwd` (src, embed_dim, num_heads, qkv_weight,
+    /// qkv_bias, proj_weight, proj_bias, use_gelu, norm_first, eps, norm_weight_1, norm_bias_1, norm_weight_2,
+    /// norm_bias_2, ffn_weight_1, ffn_bias_1, ffn_weight_2, ffn_bias_2, mask, mask_type).
+    package enum EncoderLayerArgument {
+        package static let qkvWeight = 3, projectionWeight = 5, feedForward1Weight = 14, feedForward2Weight = 16
+    }
+
+    /// The layer's weights from its arguments.
+    package static func transformerEncoderLayerWeights(_ c: Arguments) throws -> TransformerEncoderLayerWeights {
+        TransformerEncoderLayerWeights(
+            qkvWeight: try c.tensor(3, "qkv_weight"), qkvBias: try c.tensor(4, "qkv_bias"), projectionWeight: try c.tensor(5, "proj_weight"),
+            projectionBias: try c.tensor(6, "proj_bias"), norm1Weight: try c.tensor(10, "norm_weight_1"), norm1Bias: try c.tensor(11, "norm_bias_1"),
+            norm2Weight: try c.tensor(12, "norm_weight_2"), norm2Bias: try c.tensor(13, "norm_bias_2"),
+            feedForward1Weight: try c.tensor(14, "ffn_weight_1"), feedForward1Bias: try c.tensor(15, "ffn_bias_1"),
+            feedForward2Weight: try c.tensor(16, "ffn_weight_2"), feedForward2Bias: try c.tensor(17, "ffn_bias_2"))
+    }
+
+    /// `aten::_transformer_encoder_layer_fwd`, with the layer's weights packed once when the caller has them
+    /// (the graph layer's plans do).
+    package static func transformerEncoderLayer(_ c: Arguments, packed: PackedEncoderLayerWeights?) throws -> ScriptValue {
+        let src = try c.tensor(0, "src")
+        // A nested input (see `NestedTensors`) masks its padded positions as keys.
+        let valid = NestedTensors.validMask(of: src)
+        let mask = try valid.map { try $0.logicalNot() } ?? c.optionalTensor(18, "mask")
+        let maskType = valid != nil ? 1 : try c.optionalInt(19, "mask_type")
+        let x = try Tensor.transformerEncoderLayer(
+            src, embedDim: c.int(1, "embed_dim"), heads: c.int(2, "num_heads"), weights: transformerEncoderLayerWeights(c),
+            useGelu: c.bool(7, "use_gelu"), normFirst: c.bool(8, "norm_first"), epsilon: c.double(9, "eps"), mask: mask, maskType: maskType,
+            packed: packed)
+        if let valid { NestedTensors.register(x, valid: valid) }
+        return .tensor(x)
     }
 }

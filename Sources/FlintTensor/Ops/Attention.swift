@@ -54,9 +54,13 @@ extension Tensor {
     /// *not* allowed: `[L, S]` (mask type 0), `[B, S]` key padding (type 1), or broadcastable to
     /// `[B, H, L, S]` (type 2). Returns the output and, when `needWeights`, the attention weights (averaged
     /// over heads when `averageWeights`); otherwise an empty tensor.
+    ///
+    /// `packed` holds the same projections packed once (for a caller that runs the layer many times);
+    /// `outputEpilogue` is fused into the output projection's write (a residual add, say).
     public static func nativeMultiHeadAttention(
         query: Tensor, key: Tensor, value: Tensor, embedDim: Int, heads: Int, inputWeight: Tensor, inputBias: Tensor,
-        outputWeight: Tensor, outputBias: Tensor, mask: Tensor?, needWeights: Bool, averageWeights: Bool, maskType: Int?
+        outputWeight: Tensor, outputBias: Tensor, mask: Tensor?, needWeights: Bool, averageWeights: Bool, maskType: Int?,
+        packed: PackedAttentionWeights? = nil, outputEpilogue: FusedEpilogue = .identity
     ) throws -> (Tensor, Tensor) {
         guard query.rank == 3, key.rank == 3, value.rank == 3 else { throw TensorError("_native_multi_head_attention expects 3-D (batch, sequence, embedding) inputs") }
         guard heads > 0, embedDim % heads == 0, query.shape[2] == embedDim else {
@@ -68,7 +72,7 @@ extension Tensor {
             let b = try inputBias.narrow(dim: 0, start: index * embedDim, length: embedDim)
             let (batch, length) = (x.shape[0], x.shape[1])
             // [B, L, E] → [B, H, L, D]
-            return try x.linear(weight: w, bias: b).reshape([batch, length, heads, headDim]).transpose(1, 2)
+            return try x.linear(weight: w, bias: b, packed: packed?.projections[index]).reshape([batch, length, heads, headDim]).transpose(1, 2)
         }
         let (q, k, v) = (try project(query, 0), try project(key, 1), try project(value, 2))
         let scale = 1 / Double(headDim).squareRoot()
@@ -81,13 +85,13 @@ extension Tensor {
             let attended = try fusedAttention(query: q, key: k, value: v, scale: Float(scale), mask: try blocked.map { .keep(try $0.logicalNot()) }, causal: false)
         {
             let merged = try attended.transpose(1, 2).reshape([batch, length, embedDim])
-            return (try merged.linear(weight: outputWeight, bias: outputBias), Tensor.zeros([0], dtype: query.dtype))
+            return (try merged.linear(weight: outputWeight, bias: outputBias, epilogue: outputEpilogue, packed: packed?.output), Tensor.zeros([0], dtype: query.dtype))
         }
         var scores = try Tensor.binary(Mul(), .tensor(q.matmul(k.transpose(-2, -1))), .scalar(.double(scale)), operation: "_native_multi_head_attention")
         if let blocked { scores = try scores.maskedFill(blocked, value: .double(-.infinity)) }
         let weights = try scores.softmax(dim: -1)
         let merged = try weights.matmul(v).transpose(1, 2).reshape([batch, length, embedDim])
-        let output = try merged.linear(weight: outputWeight, bias: outputBias)
+        let output = try merged.linear(weight: outputWeight, bias: outputBias, epilogue: outputEpilogue, packed: packed?.output)
         guard needWeights else { return (output, Tensor.zeros([0], dtype: query.dtype)) }
         return (output, averageWeights ? try weights.mean(dims: [1], keepDim: false) : weights)
     }

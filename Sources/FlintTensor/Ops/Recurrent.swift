@@ -148,6 +148,11 @@ extension Tensor {
     private static func runDirection(
         _ cell: RecurrentCell, input: Tensor, h0: Tensor, c0: Tensor?, weights: RecurrentWeights, reverse: Bool
     ) throws -> (Tensor, Tensor, Tensor?) {
+        if cell == .lstm, let c0,
+            let fused = try lstmSequenceFloat(input: input, h0: h0, c0: c0, weights: weights, reverse: reverse)
+        {
+            return (fused.output, fused.h, fused.c)
+        }
         let steps = input.shape[0]
         // Input projections of every step at once: [seq, batch, gates × hidden].
         let projected = try weights.projectInput(input)

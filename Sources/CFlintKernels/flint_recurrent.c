@@ -1,0 +1,86 @@
+#include "flint_recurrent.h"
+
+#include <string.h>
+
+#include "flint_internal.h"
+#include "flint_pointwise.h"
+
+/* Hidden units go to threads in blocks of this many (whole vectors for the pointwise part). */
+#define LSTM_UNIT_BLOCK 16
+
+typedef struct lstm_step {
+    const flint_gemm_kernel *K;
+    int64_t batch, hidden;
+    const float *projected; /* this step's [batch, 4H] */
+    const float *w_hh, *b_hh;
+    const float *h_prev;    /* [batch, H] */
+    float *c;               /* [batch, H], updated in place */
+    float *h;               /* this step's output [batch, H] */
+    float *gates;           /* [batch, 4H] scratch, columns split between threads */
+} lstm_step;
+
+static inline int64_t min64(int64_t x, int64_t y) { return x < y ? x : y; }
+
+/* Units [block0 * 16, block1 * 16) of one step: their four gate rows for every batch row, then their cell
+ * update. Threads touch disjoint columns of `gates`, `c` and `h`; all read `h_prev`. */
+static void lstm_units(void *ctx, int64_t block0, int64_t block1, int thread_index) {
+    (void)thread_index;
+    const lstm_step *s = (const lstm_step *)ctx;
+    const int64_t H = s->hidden, width = 4 * H;
+    const int64_t j0 = block0 * LSTM_UNIT_BLOCK, j1 = min64(block1 * LSTM_UNIT_BLOCK, H), n = j1 - j0;
+    for (int gate = 0; gate < 4; ++gate) {
+        const float *w = s->w_hh + (gate * H + j0) * H;
+        for (int64_t b0 = 0; b0 < s->batch; b0 += FLINT_DOT_MAX_NX) {
+            const int nx = (int)min64(FLINT_DOT_MAX_NX, s->batch - b0);
+            s->K->gemm_dot(n, H, w, H, nx, s->h_prev + b0 * H, H, s->gates + b0 * width + gate * H + j0, width, 1);
+        }
+    }
+    for (int64_t b = 0; b < s->batch; ++b) {
+        float *g = s->gates + b * width;
+        const float *x = s->projected + b * width;
+        /* gates = projected + (h · w_hhᵀ + b_hh), in that order, like the unfused cell. */
+        for (int gate = 0; gate < 4; ++gate) {
+            float *row = g + gate * H;
+            const float *xr = x + gate * H;
+            if (s->b_hh) {
+                const float *bias = s->b_hh + gate * H;
+                for (int64_t j = j0; j < j1; ++j) row[j] = xr[j] + (row[j] + bias[j]);
+            } else {
+                for (int64_t j = j0; j < j1; ++j) row[j] = xr[j] + row[j];
+            }
+        }
+        float *in = g + j0, *forget = g + H + j0, *cand = g + 2 * H + j0, *out = g + 3 * H + j0;
+        flint_sigmoid_f32(in, in, n);
+        flint_sigmoid_f32(forget, forget, n);
+        flint_tanh_f32(cand, cand, n);
+        flint_sigmoid_f32(out, out, n);
+        float *c = s->c + b * H + j0, *h = s->h + b * H + j0;
+        for (int64_t j = 0; j < n; ++j) c[j] = forget[j] * c[j] + in[j] * cand[j];
+        /* tanh(c) into the candidate block, which is spent. */
+        flint_tanh_f32(c, cand, n);
+        for (int64_t j = 0; j < n; ++j) h[j] = out[j] * cand[j];
+    }
+}
+
+int flint_lstm_f32(flint_pool *pool, const flint_lstm_desc *desc, const float *projected, const float *w_hh,
+                   const float *b_hh, const float *h0, const float *c0, float *output, float *h_n, float *c_n) {
+    const int64_t steps = desc->steps, batch = desc->batch, H = desc->hidden;
+    const size_t state_bytes = (size_t)(batch * H) * sizeof(float);
+    float *gates = (float *)flint__scratch(7, (size_t)(batch * 4 * H) * sizeof(float) + 64);
+    if (!gates) return -1;
+    if (c_n != c0) memmove(c_n, c0, state_bytes);
+    lstm_step s = {flint__kernel(), batch, H, NULL, w_hh, b_hh, h0, c_n, NULL, gates};
+    const int64_t blocks = (H + LSTM_UNIT_BLOCK - 1) / LSTM_UNIT_BLOCK;
+    /* A thread pays once it has ~flint__gemv_macs_per_thread multiply-adds of the step. */
+    const int64_t macs_per_block = 4 * LSTM_UNIT_BLOCK * H * batch;
+    const int64_t per_thread = macs_per_block > 0 ? (flint__gemv_macs_per_thread + macs_per_block - 1) / macs_per_block : 1;
+    for (int64_t i = 0; i < steps; ++i) {
+        const int64_t t = desc->reverse ? steps - 1 - i : i;
+        s.projected = projected + t * batch * 4 * H;
+        s.h = output + t * batch * H;
+        flint_parallel_for(pool, blocks, per_thread, lstm_units, &s);
+        s.h_prev = s.h;
+    }
+    memmove(h_n, s.h_prev, state_bytes);
+    return 0;
+}
