@@ -68,6 +68,14 @@ import Testing
         #expect(!rows4.contains("flint::transformer_encoder_layer"), "4 rows keep the unpacked weights:\n\(rows4)")
     }
 
+    @Test func multiHeadAttentionRunsWithPackedWeights() throws {
+        let method = try Self.runCalls("attention")
+        let rows12 = try method.graphText([.tensor(Tensor.ones([1, 12, 32]))], optimized: true)
+        #expect(rows12.contains("flint::multi_head_attention"), "projections packed:\n\(rows12)")
+        let rows4 = try method.graphText([.tensor(Tensor.ones([1, 4, 32]))], optimized: true)
+        #expect(!rows4.contains("flint::multi_head_attention"), "4 rows keep the unpacked weights:\n\(rows4)")
+    }
+
     @Test func methodsThatWriteTheirOwnStateAreNotFrozen() throws {
         for name in ["mutates_parameter", "counts_calls"] {
             let method = try Self.runCalls(name)

@@ -16,14 +16,7 @@ extension OperatorDefinitions {
         }
         // (query, key, value, embed_dim, num_head, qkv_weight, qkv_bias, proj_weight, proj_bias, mask=None,
         //  need_weights=True, average_attn_weights=True, mask_type=None) -> (Tensor, Tensor)
-        define("aten::_native_multi_head_attention") { c in
-            let (output, weights) = try Tensor.nativeMultiHeadAttention(
-                query: c.tensor(0, "query"), key: c.tensor(1, "key"), value: c.tensor(2, "value"), embedDim: c.int(3, "embed_dim"),
-                heads: c.int(4, "num_head"), inputWeight: c.tensor(5, "qkv_weight"), inputBias: c.tensor(6, "qkv_bias"),
-                outputWeight: c.tensor(7, "proj_weight"), outputBias: c.tensor(8, "proj_bias"), mask: c.optionalTensor(9, "mask"),
-                needWeights: c.bool(10, "need_weights"), averageWeights: c.bool(11, "average_attn_weights"), maskType: c.optionalInt(12, "mask_type"))
-            return .tuple([.tensor(output), .tensor(weights)])
-        }
+        define("aten::_native_multi_head_attention") { c in try Self.nativeMultiHeadAttention(c, packed: nil) }
         // The fused `nn.TransformerEncoderLayer` of eval mode: attention and feed-forward blocks with their
         // residuals and layer norms, pre-norm (`norm_first`) or post-norm.
         define("aten::_transformer_encoder_layer_fwd") { c in try Self.transformerEncoderLayer(c, packed: nil) }
@@ -36,6 +29,22 @@ extension OperatorDefinitions {
     /// norm_bias_2, ffn_weight_1, ffn_bias_1, ffn_weight_2, ffn_bias_2, mask, mask_type).
     package enum EncoderLayerArgument {
         package static let qkvWeight = 3, projectionWeight = 5, feedForward1Weight = 14, feedForward2Weight = 16
+    }
+
+    /// The argument positions of `aten::_native_multi_head_attention`'s weights.
+    package enum MultiHeadAttentionArgument {
+        package static let qkvWeight = 5, projectionWeight = 7
+    }
+
+    /// `aten::_native_multi_head_attention`, with its projections packed once when the caller has them.
+    package static func nativeMultiHeadAttention(_ c: Arguments, packed: PackedAttentionWeights?) throws -> ScriptValue {
+        let (output, weights) = try Tensor.nativeMultiHeadAttention(
+            query: c.tensor(0, "query"), key: c.tensor(1, "key"), value: c.tensor(2, "value"), embedDim: c.int(3, "embed_dim"),
+            heads: c.int(4, "num_head"), inputWeight: c.tensor(5, "qkv_weight"), inputBias: c.tensor(6, "qkv_bias"),
+            outputWeight: c.tensor(7, "proj_weight"), outputBias: c.tensor(8, "proj_bias"), mask: c.optionalTensor(9, "mask"),
+            needWeights: c.bool(10, "need_weights"), averageWeights: c.bool(11, "average_attn_weights"), maskType: c.optionalInt(12, "mask_type"),
+            packed: packed)
+        return .tuple([.tensor(output), .tensor(weights)])
     }
 
     /// The layer's weights from its arguments.
