@@ -135,6 +135,40 @@ FLINT_TARGET_AVX512 static void im2col_avx512(const flint_im2col2d_desc *desc, c
                                               const flint_packed_b_layout *b, const plan *pl) {
     IM2COL_ROWS(fill_piece_avx512)
 }
+
+/* Bits [lo, hi) of a 16-bit mask (empty when hi <= lo). */
+static inline __mmask16 bit_range16(int64_t lo, int64_t hi) {
+    lo = max64(lo, 0);
+    hi = min64(hi, 16);
+    return hi > lo ? (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u)) : 0;
+}
+
+/* Stride 2: 16 output lanes read 32 consecutive inputs (two masked loads that touch only the span between
+ * the first and last valid lane's input) and keep the even ones. */
+FLINT_TARGET_AVX512 static inline void fill_piece_s2_avx512(float *d, const float *line, int inside, int64_t from,
+                                                            int64_t to, int64_t first, int64_t last) {
+    const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    for (int64_t x = from; x < to; x += 16) {
+        const int64_t n = min64(16, to - x);
+        __m512 v = _mm512_setzero_ps();
+        if (inside) {
+            const int64_t lo = max64(first, x) - x, hi = min64(last, x + n) - x;
+            if (hi > lo) {
+                /* Inputs 2lo .. 2(hi - 1) of this block, relative to line + 2x. */
+                const int64_t in_lo = 2 * lo, in_hi = 2 * (hi - 1) + 1;
+                const __m512 a = _mm512_maskz_loadu_ps(bit_range16(in_lo, in_hi), line + 2 * x);
+                const __m512 b = _mm512_maskz_loadu_ps(bit_range16(in_lo - 16, in_hi - 16), line + 2 * x + 16);
+                v = _mm512_maskz_mov_ps(bit_range16(lo, hi), _mm512_permutex2var_ps(a, evens, b));
+            }
+        }
+        _mm512_mask_storeu_ps(d + (x - from), (__mmask16)((1u << n) - 1u), v);
+    }
+}
+
+FLINT_TARGET_AVX512 static void im2col_s2_avx512(const flint_im2col2d_desc *desc, const float *input, int64_t rows,
+                                                 const flint_packed_b_layout *b, const plan *pl) {
+    IM2COL_ROWS(fill_piece_s2_avx512)
+}
 #endif
 
 void flint_im2col2d_packed(const flint_im2col2d_desc *desc, const float *input, int64_t oy_begin, int64_t rows,
@@ -144,6 +178,11 @@ void flint_im2col2d_packed(const flint_im2col2d_desc *desc, const float *input, 
 #if defined(FLINT_X86)
     if (desc->stride_w == 1 && flint__kernel()->id == FLINT_KERNEL_AVX512) {
         im2col_avx512(desc, input, rows, b, &pl);
+        free(pl.memory);
+        return;
+    }
+    if (desc->stride_w == 2 && flint__kernel()->id == FLINT_KERNEL_AVX512) {
+        im2col_s2_avx512(desc, input, rows, b, &pl);
         free(pl.memory);
         return;
     }

@@ -21,6 +21,7 @@ extern "C" {
 /// GEMM before the call. Each step splits the hidden units between the pool's threads (every thread
 /// computes the four gate rows of its units, then their cell update), so a step costs one parallel loop and
 /// no allocation.
+/// The geometry of one call (LSTM or GRU).
 typedef struct flint_lstm_desc {
     int64_t steps, batch, hidden;
     int reverse;
@@ -32,6 +33,17 @@ typedef struct flint_lstm_desc {
 /// equal to it). Returns 0, or -1 when a scratch buffer cannot be allocated (nothing is written then).
 int flint_lstm_f32(flint_pool *pool, const flint_lstm_desc *desc, const float *projected, const float *w_hh,
                    const float *b_hh, const float *h0, const float *c0, float *output, float *h_n, float *c_n);
+
+/// The same for one direction of a float32 GRU layer (gate blocks r, z, n of `hidden` columns each):
+///
+///     r = σ(x_r + h · w_hrᵀ + b_hr),  z = σ(x_z + h · w_hzᵀ + b_hz)
+///     n = tanh(x_n + r · (h · w_hnᵀ + b_hn))
+///     h = n + z · (h - n)                               → output[t]
+///
+/// with projected [steps, batch, 3·hidden] (x · w_ihᵀ + b_ih), w_hh [3·hidden, hidden], b_hh [3·hidden] or
+/// NULL, h0 [batch, hidden], output [steps, batch, hidden] and h_n [batch, hidden].
+int flint_gru_f32(flint_pool *pool, const flint_lstm_desc *desc, const float *projected, const float *w_hh,
+                  const float *b_hh, const float *h0, float *output, float *h_n);
 
 #ifdef __cplusplus
 }

@@ -63,7 +63,9 @@ package final class ExecutionPlan: @unchecked Sendable {
             let result = try step.body(Arguments(values))
             if profiling {
                 let key = OperatorProfiler.withShapes
-                    ? step.op + " " + values.compactMap { $0.tensor.map { "\($0.shape)" } }.joined(separator: " ") : step.op
+                    ? step.op + " " + values.compactMap { $0.tensor.map { "\($0.shape)" } }.joined(separator: " ")
+                        + (result.tensor.map { " -> \($0.shape)" } ?? "")
+                    : step.op
                 OperatorProfiler.record(key, seconds: OperatorProfiler.now() - start)
             }
             Self.store(result, into: step.result, &slots)

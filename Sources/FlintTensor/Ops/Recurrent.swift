@@ -153,6 +153,9 @@ extension Tensor {
         {
             return (fused.output, fused.h, fused.c)
         }
+        if cell == .gru, let fused = try gruSequenceFloat(input: input, h0: h0, weights: weights, reverse: reverse) {
+            return (fused.output, fused.h, nil)
+        }
         let steps = input.shape[0]
         // Input projections of every step at once: [seq, batch, gates × hidden].
         let projected = try weights.projectInput(input)
