@@ -388,6 +388,79 @@ CD_TGT void CD_FN(dw_channels)(const flint_dwconv2d_desc *p, const float *in_b, 
     }
 }
 
+/* Small planes (a late layer's 7x7 or 14x14): per channel, the zero-padded input plane is laid out flat with
+ * row pitch P = pad_w + in_w + pad_w, so output q = oh * P + ow reads input element S * q + i * dh * P + j * dw
+ * for tap (i, j) (stride S in both directions): every tap of a run of consecutive q is one vector load (stride
+ * 1) or one even-element gather (stride 2), over the whole plane at once instead of row by row. Outputs
+ * with ow >= OW are computed into the flat result and dropped. `buf` holds the padded plane (borders zeroed by
+ * the caller, never written here) then the flat result; sizes in flint_depthwise.c (dw_small_floats). */
+CD_TGT void CD_FN(dw_small)(const flint_dwconv2d_desc *p, const float *in_b, const float *weight, const float *bias,
+                            float *out_b, int64_t oc_begin, int64_t oc_end, float *buf, int64_t plane_floats,
+                            float lo, float hi) {
+    const int64_t M = p->multiplier, H = p->in_h, W = p->in_w, KH = p->kernel_h, KW = p->kernel_w;
+    const int64_t S = p->stride_w, PH = p->pad_h, PW = p->pad_w, DH = p->dilation_h, DW = p->dilation_w;
+    const int64_t OH = flint_conv_out_size(H, KH, S, PH, DH, 0), OW = flint_conv_out_size(W, KW, S, PW, DW, 0);
+    const int64_t P = W + 2 * PW, taps = KH * KW;
+    const int64_t q_n = (OH - 1) * P + OW;
+    float *result = buf + plane_floats;
+    const V vlo = VSET1(lo), vhi = VSET1(hi);
+    int64_t off[64];
+    for (int64_t i = 0; i < KH; ++i)
+        for (int64_t j = 0; j < KW; ++j) off[i * KW + j] = i * DH * P + j * DW;
+    int64_t cur_ic = -1;
+    for (int64_t oc = oc_begin; oc < oc_end; ++oc) {
+        const int64_t ic = oc / M;
+        if (ic != cur_ic) {
+            const float *plane = in_b + ic * H * W;
+            for (int64_t r = 0; r < H; ++r) memcpy(buf + (r + PH) * P + PW, plane + r * W, (size_t)W * sizeof(float));
+            cur_ic = ic;
+        }
+        const float *w = weight + oc * taps;
+        const V vb = VSET1(bias ? bias[oc] : 0.0f);
+        int64_t q = 0;
+        /* Two vectors at a time: independent accumulator chains. */
+        for (; q + VW < q_n; q += 2 * VW) {
+            V a = vb, b = VSET1(0.0f), c = vb, d = VSET1(0.0f);
+            const float *x = buf + S * q, *y = buf + S * (q + VW);
+            int64_t t = 0;
+            for (; t + 1 < taps; t += 2) {
+                const V w0 = VSET1(w[t]), w1 = VSET1(w[t + 1]);
+                if (S == 1) {
+                    a = VFMA(TAP1(x, off[t]), w0, a);
+                    c = VFMA(TAP1(y, off[t]), w0, c);
+                    b = VFMA(TAP1(x, off[t + 1]), w1, b);
+                    d = VFMA(TAP1(y, off[t + 1]), w1, d);
+                } else {
+                    a = VFMA(TAP2(x, off[t]), w0, a);
+                    c = VFMA(TAP2(y, off[t]), w0, c);
+                    b = VFMA(TAP2(x, off[t + 1]), w1, b);
+                    d = VFMA(TAP2(y, off[t + 1]), w1, d);
+                }
+            }
+            if (t < taps) {
+                const V w0 = VSET1(w[t]);
+                a = VFMA(S == 1 ? TAP1(x, off[t]) : TAP2(x, off[t]), w0, a);
+                c = VFMA(S == 1 ? TAP1(y, off[t]) : TAP2(y, off[t]), w0, c);
+            }
+            VSTORE(result + q, VMIN(vhi, VMAX(vlo, VADD(a, b))));
+            VSTORE(result + q + VW, VMIN(vhi, VMAX(vlo, VADD(c, d))));
+        }
+        for (; q < q_n; q += VW) {
+            V a = vb, b = VSET1(0.0f);
+            const float *x = buf + S * q;
+            int64_t t = 0;
+            for (; t + 1 < taps; t += 2) {
+                a = VFMA(S == 1 ? TAP1(x, off[t]) : TAP2(x, off[t]), VSET1(w[t]), a);
+                b = VFMA(S == 1 ? TAP1(x, off[t + 1]) : TAP2(x, off[t + 1]), VSET1(w[t + 1]), b);
+            }
+            if (t < taps) a = VFMA(S == 1 ? TAP1(x, off[t]) : TAP2(x, off[t]), VSET1(w[t]), a);
+            VSTORE(result + q, VMIN(vhi, VMAX(vlo, VADD(a, b))));
+        }
+        float *out = out_b + oc * OH * OW;
+        for (int64_t oh = 0; oh < OH; ++oh) memcpy(out + oh * OW, result + oh * P, (size_t)OW * sizeof(float));
+    }
+}
+
 #define MAXP(TAP, S)                                                                               \
     do {                                                                                           \
         for (int64_t ow = 0; ow < ow_n; ow += VW) {                                                \
