@@ -76,6 +76,14 @@ import Testing
         #expect(!rows4.contains("flint::multi_head_attention"), "4 rows keep the unpacked weights:\n\(rows4)")
     }
 
+    @Test func recurrentLayersRunWithPackedInputWeights() throws {
+        let method = try Self.runCalls("recurrent")
+        let rows12 = try method.graphText([.tensor(Tensor.ones([1, 12, 8]))], optimized: true)
+        #expect(rows12.contains("flint::lstm") && rows12.contains("flint::gru"), "weight_ih packed:\n\(rows12)")
+        let rows4 = try method.graphText([.tensor(Tensor.ones([1, 4, 8]))], optimized: true)
+        #expect(!rows4.contains("flint::lstm") && !rows4.contains("flint::gru"), "4 rows keep the unpacked weights:\n\(rows4)")
+    }
+
     @Test func methodsThatWriteTheirOwnStateAreNotFrozen() throws {
         for name in ["mutates_parameter", "counts_calls"] {
             let method = try Self.runCalls(name)

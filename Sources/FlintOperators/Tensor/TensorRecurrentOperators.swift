@@ -7,13 +7,7 @@ extension OperatorDefinitions {
     mutating func defineRecurrentOperators() {
         for (name, cell) in [("lstm", RecurrentCell.lstm), ("gru", .gru), ("rnn_tanh", .rnnTanh), ("rnn_relu", .rnnRelu)] {
             // (input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
-            define("aten::\(name).input") { c in
-                let input = try c.tensor(0, "input")
-                let (hidden, weights, layers, bidirectional) = try Self.recurrentArguments(c, from: 1, cell: cell, name: name)
-                let (output, states) = try input.recurrent(
-                    cell, hidden: hidden, weights: weights, layers: layers, bidirectional: bidirectional, batchFirst: c.bool(8, "batch_first"))
-                return .tuple([.tensor(output)] + states.map { .tensor($0) })
-            }
+            define("aten::\(name).input") { c in try Self.recurrentLayer(c, cell: cell, name: name, packedInputWeights: nil) }
         }
         define("aten::lstm_cell") { c in
             let states = try c.tensors(1, "hx")
@@ -124,6 +118,23 @@ extension OperatorDefinitions {
         let packed = try Tensor.cat(outputs.map { $0! }, dim: 0)
         let states = try (0..<hidden.count).map { i in try Tensor.cat(finals.map { $0[i] }, dim: 1) }
         return .tuple([.tensor(packed)] + states.map { .tensor($0) })
+    }
+
+    /// `aten::lstm.input` and friends over a padded sequence: (input, hx, params, has_biases, num_layers,
+    /// dropout, train, bidirectional, batch_first). `packedInputWeights`, one per layer and direction, are the
+    /// `weight_ih`s packed once (the graph layer's plans pass them).
+    package static func recurrentLayer(
+        _ c: Arguments, cell: RecurrentCell, name: String, packedInputWeights: [PackedLinearWeight]?
+    ) throws -> ScriptValue {
+        let input = try c.tensor(0, "input")
+        let (hidden, split, layers, bidirectional) = try Self.recurrentArguments(c, from: 1, cell: cell, name: name)
+        var weights = split
+        if let packedInputWeights, packedInputWeights.count == weights.count {
+            for index in weights.indices { weights[index].packedInputWeight = packedInputWeights[index] }
+        }
+        let (output, states) = try input.recurrent(
+            cell, hidden: hidden, weights: weights, layers: layers, bidirectional: bidirectional, batchFirst: c.bool(8, "batch_first"))
+        return .tuple([.tensor(output)] + states.map { .tensor($0) })
     }
 
     /// The arguments the padded (`.input`) and packed (`.data`) recurrent overloads share, in the order

@@ -36,6 +36,9 @@ public struct RecurrentWeights: Sendable {
     /// For a dynamically quantized layer: the packed projections that replace the float weights (which are
     /// then the unpacked weights, for shapes only).
     public let dynamic: DynamicRecurrentWeights?
+    /// `weight_ih` packed once for the GEMM (by a caller that runs the layer many times), for the input
+    /// projection of every step at once.
+    public var packedInputWeight: PackedLinearWeight?
 
     /// Groups one layer-direction's weights.
     public init(inputWeight: Tensor, hiddenWeight: Tensor, inputBias: Tensor?, hiddenBias: Tensor?, projection: Tensor?) {
@@ -60,7 +63,7 @@ public struct RecurrentWeights: Sendable {
     /// `x · weight_ihᵀ + bias_ih` (or the dynamic projection).
     func projectInput(_ x: Tensor) throws -> Tensor {
         if let dynamic { return try dynamic.projectInput(x) }
-        return try x.linear(weight: inputWeight, bias: inputBias)
+        return try x.linear(weight: inputWeight, bias: inputBias, packed: packedInputWeight)
     }
 
     /// `h · weight_hhᵀ + bias_hh` (or the dynamic projection).
