@@ -151,35 +151,25 @@ static void dw_plane_direct(const flint_dwconv2d_desc *p, const float *in, const
         }
 }
 
-static cd_dw_channels_fn dw_channels_for(int isa) {
-    switch (isa) {
-#if defined(__x86_64__)
-    case 1:
-        return flint__dw_channels_avx2;
-    case 2:
-        return flint__dw_channels_avx512;
-#elif defined(__aarch64__)
-    case 3:
-        return flint__dw_channels_neon;
-#endif
-    default:
-        return NULL;
-    }
-}
+/* The vector kernels of an instruction set (NULLs for the scalar one). */
+typedef struct cd_dw_kernels {
+    cd_dw_channels_fn channels;
+    cd_dw_small_fn small;
+} cd_dw_kernels;
 
-static cd_dw_small_fn dw_small_for(int isa) {
+static cd_dw_kernels dw_kernels_for(int isa) {
     switch (isa) {
 #if defined(__x86_64__)
     case 1:
-        return flint__dw_small_avx2;
+        return (cd_dw_kernels){flint__dw_channels_avx2, flint__dw_small_avx2};
     case 2:
-        return flint__dw_small_avx512;
+        return (cd_dw_kernels){flint__dw_channels_avx512, flint__dw_small_avx512};
 #elif defined(__aarch64__)
     case 3:
-        return flint__dw_small_neon;
+        return (cd_dw_kernels){flint__dw_channels_neon, flint__dw_small_neon};
 #endif
     default:
-        return NULL;
+        return (cd_dw_kernels){NULL, NULL};
     }
 }
 
@@ -221,7 +211,7 @@ void flint_depthwise_conv2d_f32(const flint_dwconv2d_desc *p, const float *input
      * the row kernels' speed on a late layer's 7x7 to 28x28 planes. Its scratch: the padded plane with room
      * for the reads of the last vectors (16 lanes, stride 2 reading 32), then the flat result. */
     const int small_plane = SH == SW && ((SW == 1 && OW <= 32) || (SW == 2 && OW <= 16)) && KH * KW <= 64;
-    const cd_dw_small_fn small = small_plane ? dw_small_for(flint__cd_isa()) : NULL;
+    const cd_dw_small_fn small = small_plane ? dw_kernels_for(flint__cd_isa()).small : NULL;
     if (small) {
         const int64_t P = W + 2 * PW, q_n = (OH - 1) * P + OW;
         int64_t plane = SW * (q_n + 32) + (KH - 1) * DH * P + (KW - 1) * DW + 48;
@@ -239,7 +229,7 @@ void flint_depthwise_conv2d_f32(const flint_dwconv2d_desc *p, const float *input
     }
     /* scratch: a ring of padded input rows + a zero row + a junk output row; the width covers
      * whole-vector reads (up to 16 lanes, stride 2) past the last output */
-    const cd_dw_channels_fn vec = (SW == 1 || SW == 2) ? dw_channels_for(flint__cd_isa()) : NULL;
+    const cd_dw_channels_fn vec = (SW == 1 || SW == 2) ? dw_kernels_for(flint__cd_isa()).channels : NULL;
     int64_t nslot = (KH - 1) * DH + 1;
     if (vec) {
         const int64_t span = (KH - 1) * DH + 3 * SH + 1;

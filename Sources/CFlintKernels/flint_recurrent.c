@@ -72,26 +72,36 @@ static void lstm_units(void *ctx, int64_t block0, int64_t block1, int thread_ind
     }
 }
 
-int flint_lstm_f32(flint_pool *pool, const flint_lstm_desc *desc, const float *projected, const float *w_hh,
-                   const float *b_hh, const float *h0, const float *c0, float *output, float *h_n, float *c_n) {
+/* The step loop both cells share: `gate_count` gate blocks per unit, `units` computing one step's units. The
+ * gates go to scratch slot 7 of the calling thread; s->c (LSTM) is set by the caller. Leaves the last step's
+ * h in h_n. */
+static int run_steps(flint_pool *pool, const flint_lstm_desc *desc, int gate_count, flint_parallel_body units,
+                     lstm_step *s, const float *projected, float *output, float *h_n) {
     const int64_t steps = desc->steps, batch = desc->batch, H = desc->hidden;
-    const size_t state_bytes = (size_t)(batch * H) * sizeof(float);
-    float *gates = (float *)flint__scratch(7, (size_t)(batch * 4 * H) * sizeof(float) + 64);
-    if (!gates) return -1;
-    if (c_n != c0) memmove(c_n, c0, state_bytes);
-    lstm_step s = {flint__kernel(), batch, H, NULL, w_hh, b_hh, h0, c_n, NULL, gates};
+    s->gates = (float *)flint__scratch(7, (size_t)(batch * gate_count * H) * sizeof(float) + 64);
+    if (!s->gates) return -1;
+    s->K = flint__kernel();
     const int64_t blocks = (H + LSTM_UNIT_BLOCK - 1) / LSTM_UNIT_BLOCK;
-    const int64_t macs_per_block = 4 * LSTM_UNIT_BLOCK * H * batch;
+    const int64_t macs_per_block = gate_count * LSTM_UNIT_BLOCK * H * batch;
     const int64_t per_thread = macs_per_block > 0 ? (step_macs_per_thread() + macs_per_block - 1) / macs_per_block : 1;
     for (int64_t i = 0; i < steps; ++i) {
         const int64_t t = desc->reverse ? steps - 1 - i : i;
-        s.projected = projected + t * batch * 4 * H;
-        s.h = output + t * batch * H;
-        flint_parallel_for(pool, blocks, per_thread, lstm_units, &s);
-        s.h_prev = s.h;
+        s->projected = projected + t * batch * gate_count * H;
+        s->h = output + t * batch * H;
+        flint_parallel_for(pool, blocks, per_thread, units, s);
+        s->h_prev = s->h;
     }
-    memmove(h_n, s.h_prev, state_bytes);
+    memmove(h_n, s->h_prev, (size_t)(batch * H) * sizeof(float));
     return 0;
+}
+
+int flint_lstm_f32(flint_pool *pool, const flint_lstm_desc *desc, const float *projected, const float *w_hh,
+                   const float *b_hh, const float *h0, const float *c0, float *output, float *h_n, float *c_n) {
+    lstm_step s = {NULL, desc->batch, desc->hidden, NULL, w_hh, b_hh, h0, c_n, NULL, NULL};
+    /* The scratch first (a failure writes nothing), then the running cell state. */
+    if (!flint__scratch(7, (size_t)(desc->batch * 4 * desc->hidden) * sizeof(float) + 64)) return -1;
+    if (c_n != c0) memmove(c_n, c0, (size_t)(desc->batch * desc->hidden) * sizeof(float));
+    return run_steps(pool, desc, 4, lstm_units, &s, projected, output, h_n);
 }
 
 /* Units [block0 * 16, block1 * 16) of one GRU step. */
@@ -131,20 +141,6 @@ static void gru_units(void *ctx, int64_t block0, int64_t block1, int thread_inde
 
 int flint_gru_f32(flint_pool *pool, const flint_lstm_desc *desc, const float *projected, const float *w_hh,
                   const float *b_hh, const float *h0, float *output, float *h_n) {
-    const int64_t steps = desc->steps, batch = desc->batch, H = desc->hidden;
-    float *gates = (float *)flint__scratch(7, (size_t)(batch * 3 * H) * sizeof(float) + 64);
-    if (!gates) return -1;
-    lstm_step s = {flint__kernel(), batch, H, NULL, w_hh, b_hh, h0, NULL, NULL, gates};
-    const int64_t blocks = (H + LSTM_UNIT_BLOCK - 1) / LSTM_UNIT_BLOCK;
-    const int64_t macs_per_block = 3 * LSTM_UNIT_BLOCK * H * batch;
-    const int64_t per_thread = macs_per_block > 0 ? (step_macs_per_thread() + macs_per_block - 1) / macs_per_block : 1;
-    for (int64_t i = 0; i < steps; ++i) {
-        const int64_t t = desc->reverse ? steps - 1 - i : i;
-        s.projected = projected + t * batch * 3 * H;
-        s.h = output + t * batch * H;
-        flint_parallel_for(pool, blocks, per_thread, gru_units, &s);
-        s.h_prev = s.h;
-    }
-    memmove(h_n, s.h_prev, (size_t)(batch * H) * sizeof(float));
-    return 0;
+    lstm_step s = {NULL, desc->batch, desc->hidden, NULL, w_hh, b_hh, h0, NULL, NULL, NULL};
+    return run_steps(pool, desc, 3, gru_units, &s, projected, output, h_n);
 }

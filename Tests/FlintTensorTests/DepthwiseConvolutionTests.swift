@@ -22,13 +22,7 @@ import Testing
         }
     }
 
-    static func values(_ count: Int, seed: UInt64) -> [Float] {
-        var state = seed
-        return (0..<count).map { _ in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(state >> 40) / Float(1 << 23) - 1
-        }
-    }
+    static func values(_ count: Int, seed: UInt64) -> [Float] { SeededValues.uniform(count, seed: seed) }
 
     @Test(arguments: [
         Case(),

@@ -24,12 +24,7 @@ import Testing
     }
 
     static func values(_ shape: [Int], seed: UInt64, scale: Float = 1) throws -> Tensor {
-        var state = seed
-        let count = shape.reduce(1, *)
-        return try Tensor(shape: shape, scalars: (0..<count).map { _ in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return (Float(state >> 40) / Float(1 << 23) - 1) * scale
-        })
+        try Tensor(shape: shape, scalars: SeededValues.uniform(shape.reduce(1, *), seed: seed, scale: scale))
     }
 
     /// Output, h_n and c_n of the layer in `dtype`.

@@ -27,13 +27,7 @@ import Testing
         var description: String { "\(batch)x\(inChannels)x\(height)x\(width) -> \(outChannels), pad \(padding), bias \(bias), residual \(residual), \(activation)" }
     }
 
-    static func values(_ count: Int, seed: UInt64) -> [Float] {
-        var state = seed
-        return (0..<count).map { _ in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(state >> 40) / Float(1 << 23) - 1
-        }
-    }
+    static func values(_ count: Int, seed: UInt64) -> [Float] { SeededValues.uniform(count, seed: seed) }
 
     /// The Winograd result and the float64 reference, both as float64 scalars.
     static func run(_ c: Case) throws -> (winograd: [Double], reference: [Double]) {
