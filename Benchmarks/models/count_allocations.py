@@ -47,7 +47,8 @@ def log(message: str):
 def libc_path(binary: str) -> str:
     """The C library the binary loads (from ldd)."""
     for line in subprocess.run(['ldd', binary], capture_output=True, text=True).stdout.splitlines():
-        if 'libc.so' in line and '=>' in line:
+        # The C library itself (`libc.so.6 => ...`), not a library whose name contains it (libswiftGlibc.so).
+        if line.strip().startswith('libc.so') and '=>' in line:
             return line.split('=>')[1].split('(')[0].strip()
     raise SystemExit(f'cannot find the C library of {binary} (ldd); a static flint links its own allocator, '
                      'so count with the dynamically linked release build')
