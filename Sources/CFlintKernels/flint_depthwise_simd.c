@@ -388,12 +388,48 @@ CD_TGT void CD_FN(dw_channels)(const flint_dwconv2d_desc *p, const float *in_b, 
     }
 }
 
+/* The flat result of one channel of dw_small: every q in [0, q_n), two vectors at a time (independent
+ * accumulator chains), taps in pairs; TAP is TAP1 (stride 1) or TAP2 (stride 2). */
+#define DW_SMALL_PLANE(TAP)                                                                        \
+    do {                                                                                           \
+        int64_t q = 0;                                                                             \
+        for (; q + VW < q_n; q += 2 * VW) {                                                        \
+            V a = vb, b = VSET1(0.0f), c = vb, d = VSET1(0.0f);                                    \
+            const float *x = buf + S * q, *y = buf + S * (q + VW);                                 \
+            int64_t t = 0;                                                                         \
+            for (; t + 1 < taps; t += 2) {                                                         \
+                const V w0 = VSET1(w[t]), w1 = VSET1(w[t + 1]);                                    \
+                a = VFMA(TAP(x, off[t]), w0, a);                                                   \
+                c = VFMA(TAP(y, off[t]), w0, c);                                                   \
+                b = VFMA(TAP(x, off[t + 1]), w1, b);                                               \
+                d = VFMA(TAP(y, off[t + 1]), w1, d);                                               \
+            }                                                                                      \
+            if (t < taps) {                                                                        \
+                a = VFMA(TAP(x, off[t]), VSET1(w[t]), a);                                          \
+                c = VFMA(TAP(y, off[t]), VSET1(w[t]), c);                                          \
+            }                                                                                      \
+            VSTORE(result + q, VMIN(vhi, VMAX(vlo, VADD(a, b))));                                  \
+            VSTORE(result + q + VW, VMIN(vhi, VMAX(vlo, VADD(c, d))));                             \
+        }                                                                                          \
+        for (; q < q_n; q += VW) {                                                                 \
+            V a = vb, b = VSET1(0.0f);                                                             \
+            const float *x = buf + S * q;                                                          \
+            int64_t t = 0;                                                                         \
+            for (; t + 1 < taps; t += 2) {                                                         \
+                a = VFMA(TAP(x, off[t]), VSET1(w[t]), a);                                          \
+                b = VFMA(TAP(x, off[t + 1]), VSET1(w[t + 1]), b);                                  \
+            }                                                                                      \
+            if (t < taps) a = VFMA(TAP(x, off[t]), VSET1(w[t]), a);                                \
+            VSTORE(result + q, VMIN(vhi, VMAX(vlo, VADD(a, b))));                                  \
+        }                                                                                          \
+    } while (0)
+
 /* Small planes (a late layer's 7x7 or 14x14): per channel, the zero-padded input plane is laid out flat with
  * row pitch P = pad_w + in_w + pad_w, so output q = oh * P + ow reads input element S * q + i * dh * P + j * dw
  * for tap (i, j) (stride S in both directions): every tap of a run of consecutive q is one vector load (stride
  * 1) or one even-element gather (stride 2), over the whole plane at once instead of row by row. Outputs
  * with ow >= OW are computed into the flat result and dropped. `buf` holds the padded plane (borders zeroed by
- * the caller, never written here) then the flat result; sizes in flint_depthwise.c (dw_small_floats). */
+ * the caller, never written here) then the flat result; its sizes are worked out in flint_depthwise.c. */
 CD_TGT void CD_FN(dw_small)(const flint_dwconv2d_desc *p, const float *in_b, const float *weight, const float *bias,
                             float *out_b, int64_t oc_begin, int64_t oc_end, float *buf, int64_t plane_floats,
                             float lo, float hi) {
@@ -417,45 +453,10 @@ CD_TGT void CD_FN(dw_small)(const flint_dwconv2d_desc *p, const float *in_b, con
         }
         const float *w = weight + oc * taps;
         const V vb = VSET1(bias ? bias[oc] : 0.0f);
-        int64_t q = 0;
-        /* Two vectors at a time: independent accumulator chains. */
-        for (; q + VW < q_n; q += 2 * VW) {
-            V a = vb, b = VSET1(0.0f), c = vb, d = VSET1(0.0f);
-            const float *x = buf + S * q, *y = buf + S * (q + VW);
-            int64_t t = 0;
-            for (; t + 1 < taps; t += 2) {
-                const V w0 = VSET1(w[t]), w1 = VSET1(w[t + 1]);
-                if (S == 1) {
-                    a = VFMA(TAP1(x, off[t]), w0, a);
-                    c = VFMA(TAP1(y, off[t]), w0, c);
-                    b = VFMA(TAP1(x, off[t + 1]), w1, b);
-                    d = VFMA(TAP1(y, off[t + 1]), w1, d);
-                } else {
-                    a = VFMA(TAP2(x, off[t]), w0, a);
-                    c = VFMA(TAP2(y, off[t]), w0, c);
-                    b = VFMA(TAP2(x, off[t + 1]), w1, b);
-                    d = VFMA(TAP2(y, off[t + 1]), w1, d);
-                }
-            }
-            if (t < taps) {
-                const V w0 = VSET1(w[t]);
-                a = VFMA(S == 1 ? TAP1(x, off[t]) : TAP2(x, off[t]), w0, a);
-                c = VFMA(S == 1 ? TAP1(y, off[t]) : TAP2(y, off[t]), w0, c);
-            }
-            VSTORE(result + q, VMIN(vhi, VMAX(vlo, VADD(a, b))));
-            VSTORE(result + q + VW, VMIN(vhi, VMAX(vlo, VADD(c, d))));
-        }
-        for (; q < q_n; q += VW) {
-            V a = vb, b = VSET1(0.0f);
-            const float *x = buf + S * q;
-            int64_t t = 0;
-            for (; t + 1 < taps; t += 2) {
-                a = VFMA(S == 1 ? TAP1(x, off[t]) : TAP2(x, off[t]), VSET1(w[t]), a);
-                b = VFMA(S == 1 ? TAP1(x, off[t + 1]) : TAP2(x, off[t + 1]), VSET1(w[t + 1]), b);
-            }
-            if (t < taps) a = VFMA(S == 1 ? TAP1(x, off[t]) : TAP2(x, off[t]), VSET1(w[t]), a);
-            VSTORE(result + q, VMIN(vhi, VMAX(vlo, VADD(a, b))));
-        }
+        if (S == 1)
+            DW_SMALL_PLANE(TAP1);
+        else
+            DW_SMALL_PLANE(TAP2);
         float *out = out_b + oc * OH * OW;
         for (int64_t oh = 0; oh < OH; ++oh) memcpy(out + oh * OW, result + oh * P, (size_t)OW * sizeof(float));
     }
@@ -557,6 +558,7 @@ CD_TGT float CD_FN(sum)(const float *x, int64_t n) {
 #undef DW3
 #undef DW5
 #undef DWN
+#undef DW_SMALL_PLANE
 #undef MAXP
 #undef AVGP
 

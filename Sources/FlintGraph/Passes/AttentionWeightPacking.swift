@@ -20,10 +20,7 @@ struct AttentionWeightPacking: GraphPass {
         var rewrites = 0
         typealias Layer = OperatorDefinitions.EncoderLayerArgument
         typealias Attention = OperatorDefinitions.MultiHeadAttentionArgument
-        let derived = graph.derivedConstants
-        let make: (Tensor) throws -> PackedLinearWeight = { weight in
-            try derived.map { try $0.packedLinear(weight) { try PackedLinearWeight(weight) } } ?? PackedLinearWeight(weight)
-        }
+        let make = graph.packedLinearWeight
         for node in graph.nodes {
             switch node.op {
             case "aten::_transformer_encoder_layer_fwd":
@@ -51,8 +48,8 @@ struct AttentionWeightPacking: GraphPass {
     /// The constant float32 matrices at `positions` of a node whose first input is float32 with more than 8
     /// rows; nil when any is missing.
     private static func weights(of node: Node, at positions: [Int], _ graph: Graph) -> [Tensor]? {
-        guard let input = node.tensorArgument(0), let type = graph.types[input], type.dtype == .float32,
-            let features = type.shape.last, features > 0, type.shape.reduce(1, *) / features > 8
+        guard let input = node.tensorArgument(0), graph.types[input]?.dtype == .float32,
+            let rows = graph.productRows(of: input), Graph.packingPays(rows: rows)
         else { return nil }
         let weights = positions.compactMap { node.tensorArgument($0).flatMap(graph.constant) }
         guard weights.count == positions.count, weights.allSatisfy({ $0.dtype == .float32 && $0.rank == 2 }) else { return nil }

@@ -80,3 +80,23 @@ private enum TensorIdentity: Hashable {
             dtype: tensor.dtype)
     }
 }
+
+extension Graph {
+    /// `weight` packed for the GEMM as a linear layer's, through the graph's derived constants when it has them
+    /// (so every plan of the method shares one copy).
+    func packedLinearWeight(_ weight: Tensor) throws -> PackedLinearWeight {
+        let make = { try PackedLinearWeight(weight) }
+        return try derivedConstants.map { try $0.packedLinear(weight, make: make) } ?? make()
+    }
+
+    /// Whether a product over `rows` rows is worth a packed weight: up to 8 rows, the thin-product kernels
+    /// streaming the unpacked weight once are faster than any packed form.
+    static func packingPays(rows: Int) -> Bool { rows > 8 }
+
+    /// The rows of the products a value of this type feeds as a layer's input: all its elements over the last
+    /// dimension's (nil when that is empty or the type unknown).
+    func productRows(of value: ValueID) -> Int? {
+        guard let shape = types[value]?.shape, let features = shape.last, features > 0 else { return nil }
+        return shape.reduce(1, *) / features
+    }
+}

@@ -163,8 +163,7 @@ private struct Layer {
         switch kind {
         case .convolution: return true
         case .linear:
-            guard let shape = graph.types[input]?.shape, let features = shape.last, features > 0 else { return false }
-            return shape.reduce(1, *) / features > 8
+            return graph.productRows(of: input).map(Graph.packingPays) ?? false
         }
     }
 
@@ -195,8 +194,7 @@ private struct Layer {
             }
         case .linear:
             op = "flint::linear"
-            let make = { try PackedLinearWeight(weight) }
-            let packed = packsWeight(graph) ? try? (graph.derivedConstants.map { try $0.packedLinear(weight, make: make) } ?? make()) : nil
+            let packed = packsWeight(graph) ? try? graph.packedLinearWeight(weight) : nil
             body = { arguments in
                 let residual = hasResidual ? arguments.values[1].tensor : nil
                 return .tensor(try arguments.values[0].tensor!.linear(

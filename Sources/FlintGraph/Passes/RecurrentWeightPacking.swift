@@ -18,9 +18,8 @@ struct RecurrentWeightPacking: GraphPass {
 
     func run(on graph: Graph) -> Int {
         var rewrites = 0
-        let derived = graph.derivedConstants
         for node in graph.nodes {
-            guard let (cell, name) = Self.cells[node.op], let packed = Self.packedInputWeights(node, graph, derived) else { continue }
+            guard let (cell, name) = Self.cells[node.op], let packed = Self.packedInputWeights(node, graph) else { continue }
             node.op = "flint::\(name)"
             node.body = { arguments in try OperatorDefinitions.recurrentLayer(arguments, cell: cell, name: name, packedInputWeights: packed) }
             node.notes.append("packed weight_ih")
@@ -30,10 +29,10 @@ struct RecurrentWeightPacking: GraphPass {
     }
 
     /// One packed `weight_ih` per layer and direction, or nil when the node does not qualify.
-    private static func packedInputWeights(_ node: Node, _ graph: Graph, _ derived: DerivedConstants?) -> [PackedLinearWeight]? {
+    private static func packedInputWeights(_ node: Node, _ graph: Graph) -> [PackedLinearWeight]? {
         // (input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
         guard let input = node.tensorArgument(0), let type = graph.types[input], type.dtype == .float32, type.shape.count == 3,
-            type.shape[0] * type.shape[1] > 8, node.arguments.count > 7, case .list(let items, _) = node.arguments[2],
+            let rows = graph.productRows(of: input), Graph.packingPays(rows: rows), node.arguments.count > 7, case .list(let items, _) = node.arguments[2],
             case .bool(let hasBiases)? = node.literal(3), let layers = node.literal(4)?.numericValue.map(Int.init),
             case .bool(let bidirectional)? = node.literal(7)
         else { return nil }
@@ -49,7 +48,7 @@ struct RecurrentWeightPacking: GraphPass {
         return try? split.map { weights in
             let weight = weights.inputWeight
             guard weight.rank == 2 else { throw TensorError("weight_ih must be 2-D") }
-            return try derived.map { try $0.packedLinear(weight) { try PackedLinearWeight(weight) } } ?? PackedLinearWeight(weight)
+            return try graph.packedLinearWeight(weight)
         }
     }
 }

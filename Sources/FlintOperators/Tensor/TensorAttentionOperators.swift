@@ -40,8 +40,8 @@ extension OperatorDefinitions {
     package static func nativeMultiHeadAttention(_ c: Arguments, packed: PackedAttentionWeights?) throws -> ScriptValue {
         let (output, weights) = try Tensor.nativeMultiHeadAttention(
             query: c.tensor(0, "query"), key: c.tensor(1, "key"), value: c.tensor(2, "value"), embedDim: c.int(3, "embed_dim"),
-            heads: c.int(4, "num_head"), inputWeight: c.tensor(5, "qkv_weight"), inputBias: c.tensor(6, "qkv_bias"),
-            outputWeight: c.tensor(7, "proj_weight"), outputBias: c.tensor(8, "proj_bias"), mask: c.optionalTensor(9, "mask"),
+            heads: c.int(4, "num_head"), inputWeight: c.tensor(MultiHeadAttentionArgument.qkvWeight, "qkv_weight"), inputBias: c.tensor(6, "qkv_bias"),
+            outputWeight: c.tensor(MultiHeadAttentionArgument.projectionWeight, "proj_weight"), outputBias: c.tensor(8, "proj_bias"), mask: c.optionalTensor(9, "mask"),
             needWeights: c.bool(10, "need_weights"), averageWeights: c.bool(11, "average_attn_weights"), maskType: c.optionalInt(12, "mask_type"),
             packed: packed)
         return .tuple([.tensor(output), .tensor(weights)])
@@ -50,11 +50,11 @@ extension OperatorDefinitions {
     /// The layer's weights from its arguments.
     package static func transformerEncoderLayerWeights(_ c: Arguments) throws -> TransformerEncoderLayerWeights {
         TransformerEncoderLayerWeights(
-            qkvWeight: try c.tensor(3, "qkv_weight"), qkvBias: try c.tensor(4, "qkv_bias"), projectionWeight: try c.tensor(5, "proj_weight"),
+            qkvWeight: try c.tensor(EncoderLayerArgument.qkvWeight, "qkv_weight"), qkvBias: try c.tensor(4, "qkv_bias"), projectionWeight: try c.tensor(EncoderLayerArgument.projectionWeight, "proj_weight"),
             projectionBias: try c.tensor(6, "proj_bias"), norm1Weight: try c.tensor(10, "norm_weight_1"), norm1Bias: try c.tensor(11, "norm_bias_1"),
             norm2Weight: try c.tensor(12, "norm_weight_2"), norm2Bias: try c.tensor(13, "norm_bias_2"),
-            feedForward1Weight: try c.tensor(14, "ffn_weight_1"), feedForward1Bias: try c.tensor(15, "ffn_bias_1"),
-            feedForward2Weight: try c.tensor(16, "ffn_weight_2"), feedForward2Bias: try c.tensor(17, "ffn_bias_2"))
+            feedForward1Weight: try c.tensor(EncoderLayerArgument.feedForward1Weight, "ffn_weight_1"), feedForward1Bias: try c.tensor(15, "ffn_bias_1"),
+            feedForward2Weight: try c.tensor(EncoderLayerArgument.feedForward2Weight, "ffn_weight_2"), feedForward2Bias: try c.tensor(17, "ffn_bias_2"))
     }
 
     /// `aten::_transformer_encoder_layer_fwd`, with the layer's weights packed once when the caller has them

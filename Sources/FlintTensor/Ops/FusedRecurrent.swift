@@ -11,58 +11,63 @@ extension Tensor {
     static func lstmSequenceFloat(
         input: Tensor, h0: Tensor, c0: Tensor, weights: RecurrentWeights, reverse: Bool
     ) throws -> (output: Tensor, h: Tensor, c: Tensor)? {
-        let hiddenWeight = weights.hiddenWeight
-        guard weights.dynamic == nil, weights.projection == nil, input.dtype == .float32, h0.dtype == .float32,
-            c0.dtype == .float32, hiddenWeight.dtype == .float32, hiddenWeight.rank == 2,
-            weights.hiddenBias.map({ $0.dtype == .float32 && $0.rank == 1 }) ?? true
+        guard c0.dtype == .float32, c0.shape == h0.shape,
+            let layer = try FusedRecurrentLayer(input: input, h0: h0, weights: weights, gates: 4, reverse: reverse)
         else { return nil }
-        let hiddenSize = hiddenWeight.shape[1]
-        let (steps, batch) = (input.shape[0], input.shape[1])
-        guard steps > 0, batch > 0, hiddenSize > 0, hiddenWeight.shape[0] == 4 * hiddenSize, h0.shape == [batch, hiddenSize], c0.shape == [batch, hiddenSize],
-            weights.hiddenBias.map({ $0.shape == [4 * hiddenSize] }) ?? true
-        else { return nil }
-        // [seq, batch, 4·hidden], bias_ih included.
-        let projected = try weights.projectInput(input).contiguous()
-        guard projected.shape == [steps, batch, 4 * hiddenSize] else { return nil }
-        let (w, bias, h, c) = (try hiddenWeight.contiguous(), try weights.hiddenBias?.contiguous(), try h0.contiguous(), try c0.contiguous())
-        let output = Tensor(uninitialized: [steps, batch, hiddenSize], dtype: .float32)
-        let lastH = Tensor(uninitialized: [batch, hiddenSize], dtype: .float32)
-        let lastC = Tensor(uninitialized: [batch, hiddenSize], dtype: .float32)
-        var descriptor = flint_lstm_desc(steps: Int64(steps), batch: Int64(batch), hidden: Int64(hiddenSize), reverse: reverse ? 1 : 0)
+        let c = try c0.contiguous()
+        let lastC = Tensor(uninitialized: c.shape, dtype: .float32)
+        var descriptor = layer.descriptor
         let status = flint_lstm_f32(
-            ThreadPool.shared.raw, &descriptor, Self.floats(projected), Self.floats(w), bias.map { Self.floats($0) },
-            Self.floats(h), Self.floats(c), output.baseAddress.assumingMemoryBound(to: Float.self),
-            lastH.baseAddress.assumingMemoryBound(to: Float.self), lastC.baseAddress.assumingMemoryBound(to: Float.self))
+            ThreadPool.shared.raw, &descriptor, layer.projected.floats, layer.hiddenWeight.floats, layer.hiddenBias?.floats, layer.h0.floats,
+            c.floats, layer.output.mutableFloats, layer.lastH.mutableFloats, lastC.mutableFloats)
         guard status == 0 else { throw TensorError("lstm: could not allocate the kernel's gate buffer") }
-        return (output, lastH, lastC)
+        return (layer.output, layer.lastH, lastC)
     }
 
     /// The same for one direction of a float32 GRU layer (`flint_gru_f32`). Returns the outputs of every step
     /// and the last step's h, or nil for the general path.
     static func gruSequenceFloat(input: Tensor, h0: Tensor, weights: RecurrentWeights, reverse: Bool) throws -> (output: Tensor, h: Tensor)? {
-        let hiddenWeight = weights.hiddenWeight
-        guard weights.dynamic == nil, weights.projection == nil, input.dtype == .float32, h0.dtype == .float32,
-            hiddenWeight.dtype == .float32, hiddenWeight.rank == 2, weights.hiddenBias.map({ $0.dtype == .float32 && $0.rank == 1 }) ?? true
-        else { return nil }
-        let hiddenSize = hiddenWeight.shape[1]
-        let (steps, batch) = (input.shape[0], input.shape[1])
-        guard steps > 0, batch > 0, hiddenSize > 0, hiddenWeight.shape[0] == 3 * hiddenSize, h0.shape == [batch, hiddenSize],
-            weights.hiddenBias.map({ $0.shape == [3 * hiddenSize] }) ?? true
-        else { return nil }
-        let projected = try weights.projectInput(input).contiguous()
-        guard projected.shape == [steps, batch, 3 * hiddenSize] else { return nil }
-        let (w, bias, h) = (try hiddenWeight.contiguous(), try weights.hiddenBias?.contiguous(), try h0.contiguous())
-        let output = Tensor(uninitialized: [steps, batch, hiddenSize], dtype: .float32)
-        let lastH = Tensor(uninitialized: [batch, hiddenSize], dtype: .float32)
-        var descriptor = flint_lstm_desc(steps: Int64(steps), batch: Int64(batch), hidden: Int64(hiddenSize), reverse: reverse ? 1 : 0)
+        guard let layer = try FusedRecurrentLayer(input: input, h0: h0, weights: weights, gates: 3, reverse: reverse) else { return nil }
+        var descriptor = layer.descriptor
         let status = flint_gru_f32(
-            ThreadPool.shared.raw, &descriptor, Self.floats(projected), Self.floats(w), bias.map { Self.floats($0) }, Self.floats(h),
-            output.baseAddress.assumingMemoryBound(to: Float.self), lastH.baseAddress.assumingMemoryBound(to: Float.self))
+            ThreadPool.shared.raw, &descriptor, layer.projected.floats, layer.hiddenWeight.floats, layer.hiddenBias?.floats, layer.h0.floats,
+            layer.output.mutableFloats, layer.lastH.mutableFloats)
         guard status == 0 else { throw TensorError("gru: could not allocate the kernel's gate buffer") }
-        return (output, lastH)
+        return (layer.output, layer.lastH)
     }
 
-    private static func floats(_ tensor: Tensor) -> UnsafePointer<Float> {
-        UnsafePointer(tensor.baseAddress.assumingMemoryBound(to: Float.self))
+    fileprivate var floats: UnsafePointer<Float> { UnsafePointer(baseAddress.assumingMemoryBound(to: Float.self)) }
+    fileprivate var mutableFloats: UnsafeMutablePointer<Float> { baseAddress.assumingMemoryBound(to: Float.self) }
+}
+
+/// What both fused kernels take, checked and laid out: a float32 layer without projection or quantization
+/// whose `weight_hh` stacks `gates` blocks, the input projections of every step (bias_ih included), the
+/// contiguous weights and initial state, and the result tensors to fill.
+private struct FusedRecurrentLayer {
+    let projected: Tensor
+    let hiddenWeight: Tensor
+    let hiddenBias: Tensor?
+    let h0: Tensor
+    let output: Tensor
+    let lastH: Tensor
+    let descriptor: flint_lstm_desc
+
+    /// Nil when the layer is not of that kind.
+    init?(input: Tensor, h0: Tensor, weights: RecurrentWeights, gates: Int, reverse: Bool) throws {
+        let weight = weights.hiddenWeight
+        guard weights.dynamic == nil, weights.projection == nil, input.dtype == .float32, input.rank == 3, h0.dtype == .float32,
+            weight.dtype == .float32, weight.rank == 2
+        else { return nil }
+        let hiddenSize = weight.shape[1]
+        let (steps, batch) = (input.shape[0], input.shape[1])
+        guard steps > 0, batch > 0, hiddenSize > 0, weight.shape[0] == gates * hiddenSize, h0.shape == [batch, hiddenSize],
+            weights.hiddenBias.map({ $0.dtype == .float32 && $0.shape == [gates * hiddenSize] }) ?? true
+        else { return nil }
+        projected = try weights.projectInput(input).contiguous()
+        guard projected.shape == [steps, batch, gates * hiddenSize] else { return nil }
+        (hiddenWeight, hiddenBias, self.h0) = (try weight.contiguous(), try weights.hiddenBias?.contiguous(), try h0.contiguous())
+        output = Tensor(uninitialized: [steps, batch, hiddenSize], dtype: .float32)
+        lastH = Tensor(uninitialized: [batch, hiddenSize], dtype: .float32)
+        descriptor = flint_lstm_desc(steps: Int64(steps), batch: Int64(batch), hidden: Int64(hiddenSize), reverse: reverse ? 1 : 0)
     }
 }
