@@ -181,7 +181,8 @@ import Testing
         var writer = try TestZipWriter(copying: fixture("small_cnn_scripted.pt"))
         let index = try #require(writer.records.firstIndex { $0.name.hasSuffix("/data.pkl") })
         writer.records[index].contents = pickle
-        let path = temporaryPath("hostile.pt")
+        // A name of its own: the tests of this suite run in parallel and several write a hostile archive.
+        let path = temporaryPath("hostile-\(UUID().uuidString).pt")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try writer.write(to: path)
         let error = try #require(exercise(path))
