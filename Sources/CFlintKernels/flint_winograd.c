@@ -5,8 +5,9 @@
 
 #include "flint_internal.h"
 
-/* Winograd F(2x2, 3x3) (see flint_winograd.h). A call works through the image in bands of tile rows,
- * each band in three parallel steps over the thread pool:
+/* Winograd F(2x2, 3x3) (see flint_winograd.h). The tile rows of all images are numbered in one sequence
+ * (image n's tile row ty is row n * tile_rows + ty), and a call works through that sequence in bands, so a
+ * band may span several small images; each band runs in three parallel steps over the thread pool:
  *   1. per input channel: the 4x4 input block of every tile, transformed, into V[16][C][tiles];
  *   2. per (element, column chunk): M[e] = U[e] x V[e], one single-threaded packed GEMM each;
  *   3. per output channel: M's 16 values of every tile transformed back into its 2x2 outputs, with the
@@ -68,7 +69,8 @@ typedef struct wg_call {
     const flint_winograd3x3_desc *d;
     int64_t out_h, out_w;
     int64_t tile_cols;       /* tiles per tile row: ceil(out_w / 2) */
-    int64_t band_first;      /* the band's first tile row */
+    int64_t tile_rows;       /* tile rows per image: ceil(out_h / 2) */
+    int64_t band_first;      /* the band's first tile row, counted over all images */
     int64_t band_rows;       /* tile rows in the band */
     int64_t tiles;           /* band_rows * tile_cols: V's and M's row length */
     int64_t chunk, chunks;   /* step 2's column chunks */
@@ -78,8 +80,8 @@ typedef struct wg_call {
     const char *packed;
     size_t panel_bytes;
     const float *bias;       /* per output channel, or NULL */
-    const float *residual;   /* [O][out_h * out_w] with residual_stride between channels, or NULL */
-    int64_t residual_stride;
+    const float *residual;   /* [images][O][out_h * out_w] with residual_image_stride and residual_stride, or NULL */
+    int64_t residual_stride, residual_image_stride;
     int activation;
     float lo, hi;
 } wg_call;
@@ -95,10 +97,11 @@ static void wg_transform_input(void *ctx, int64_t c0, int64_t c1, int thread_ind
     const int64_t first = pad_w, last = min64(span, in_w + pad_w);
     float rows[4][2 * WG_MAX_TILE_COLS + 2];
     float q[4][2 * WG_MAX_TILE_COLS + 2];
+    const int64_t image_elements = g->d->in_channels * in_h * in_w;
     for (int64_t c = c0; c < c1; ++c) {
-        const float *plane = g->input + c * in_h * in_w;
         for (int64_t r = 0; r < g->band_rows; ++r) {
-            const int64_t ty = g->band_first + r;
+            const int64_t row = g->band_first + r, ty = row % g->tile_rows;
+            const float *plane = g->input + (row / g->tile_rows) * image_elements + c * in_h * in_w;
             for (int k = 0; k < 4; ++k) {
                 const int64_t iy = 2 * ty - pad_h + k;
                 if (iy < 0 || iy >= in_h) {
@@ -182,14 +185,14 @@ static void wg_transform_output(void *ctx, int64_t o0, int64_t o1, int thread_in
                 y[1][2 * tx] = s[1][0] - s[2][0] - s[3][0];
                 y[1][2 * tx + 1] = s[1][1] - s[2][1] - s[3][1];
             }
-            const int64_t ty = g->band_first + r;
+            const int64_t tile_row = g->band_first + r, image = tile_row / g->tile_rows, ty = tile_row % g->tile_rows;
             for (int a = 0; a < 2; ++a) {
                 const int64_t oy = 2 * ty + a;
                 if (oy >= out_h) break;
-                float *out = g->output + (o * out_h + oy) * out_w;
+                float *out = g->output + ((image * g->d->out_channels + o) * out_h + oy) * out_w;
                 const float *row = y[a];
                 if (g->residual) {
-                    const float *res = g->residual + o * g->residual_stride + oy * out_w;
+                    const float *res = g->residual + image * g->residual_image_stride + o * g->residual_stride + oy * out_w;
                     for (int64_t x = 0; x < out_w; ++x) out[x] = wg_activate(row[x] + bias + res[x], g->activation, g->lo, g->hi);
                 } else {
                     for (int64_t x = 0; x < out_w; ++x) out[x] = wg_activate(row[x] + bias, g->activation, g->lo, g->hi);
@@ -209,6 +212,7 @@ int flint_winograd3x3_conv2d(flint_pool *pool, const flint_winograd3x3_desc *des
         g.bias = epilogue->bias_kind == FLINT_BIAS_PER_ROW ? epilogue->bias : NULL;
         g.residual = epilogue->residual;
         g.residual_stride = epilogue->residual_row_stride;
+        g.residual_image_stride = desc->residual_image_stride;
         g.activation = (int)epilogue->activation;
         g.lo = epilogue->clamp_min;
         g.hi = epilogue->clamp_max;
@@ -218,7 +222,8 @@ int flint_winograd3x3_conv2d(flint_pool *pool, const flint_winograd3x3_desc *des
     g.out_h = desc->in_h + 2 * desc->pad_h - 2;
     g.out_w = desc->in_w + 2 * desc->pad_w - 2;
     g.tile_cols = (g.out_w + 1) / 2;
-    const int64_t tile_rows = (g.out_h + 1) / 2;
+    g.tile_rows = (g.out_h + 1) / 2;
+    const int64_t tile_rows = g.tile_rows * (desc->images > 0 ? desc->images : 1); /* over all images */
     const int64_t row_bytes = 16 * (c_count + o_count) * g.tile_cols * (int64_t)sizeof(float);
     const int64_t band = row_bytes >= WG_BAND_BYTES ? 1 : min64(tile_rows, WG_BAND_BYTES / row_bytes);
     g.input = input;

@@ -57,6 +57,9 @@ import Testing
         Case(batch: 2, inChannels: 5, outChannels: 3, height: 10, width: 10, activation: .clamp(low: 0, high: 6)),
         Case(inChannels: 6, outChannels: 6, height: 12, width: 13, residual: true, activation: .silu),
         Case(inChannels: 33, outChannels: 40, height: 29, width: 57),
+        // A late layer of a batch: 4 tiles per image, 32 as the products' columns.
+        Case(batch: 8, inChannels: 32, outChannels: 24, height: 4, width: 4, residual: true, activation: .relu),
+        Case(batch: 5, inChannels: 9, outChannels: 20, height: 3, width: 5, padding: 2, residual: true),
     ])
     func matchesTheFloat64Convolution(_ c: Case) throws {
         let (winograd, reference) = try Self.run(c)
@@ -79,5 +82,23 @@ import Testing
         let direct = try input.convolution(weight: weight, bias: nil, stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1)
         let worst = zip(try winograd.scalars(as: Float.self), try direct.scalars(as: Float.self)).map { abs($0 - $1) }.max() ?? 0
         #expect(worst <= 1e-6 * Float(9 * c), "differs from the direct product by \(worst)")
+    }
+
+    /// A batch whose tile rows fill more than one band, with a band boundary inside an image: 7 images of
+    /// 3 tile rows × 512 tile columns, 16 tile rows to a band, so the first band ends in the sixth image.
+    @Test func bandsSpanImageBoundaries() throws {
+        let (n, c, h, w) = (7, 8, 6, 1024)
+        let input = try Tensor(shape: [n, c, h, w], scalars: Self.values(n * c * h * w, seed: 7))
+        let weight = try Tensor(shape: [c, c, 3, 3], scalars: Self.values(c * c * 9, seed: 8))
+        let bias = try Tensor(shape: [c], scalars: Self.values(c, seed: 9))
+        let residual = try Tensor(shape: [n, c, h, w], scalars: Self.values(n * c * h * w, seed: 10))
+        let packed = try PackedConvolutionWeights(weight, groups: 1, winograd: true)
+        let epilogue = FusedEpilogue(residual: residual, activation: .relu)
+        let winograd = try input.convolution(
+            weight: weight, bias: bias, stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1, epilogue: epilogue, packed: packed)
+        let direct = try input.convolution(
+            weight: weight, bias: bias, stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1, epilogue: epilogue)
+        let worst = zip(try winograd.scalars(as: Float.self), try direct.scalars(as: Float.self)).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= 1e-6 * Float(9 * c + 2), "differs from the direct product by \(worst)")
     }
 }

@@ -21,12 +21,16 @@ extern "C" {
 /// halving, so results differ from a direct convolution by ordinary float32 rounding (a few ulps of the
 /// sums), not by approximation. With the pre-packed U the products run on the GEMM micro-kernels.
 
-/// The geometry of one call: a [in_channels, in_h, in_w] image to a [out_channels, out_h, out_w] one with
-/// out_h = in_h + 2 pad_h - 2 and out_w = in_w + 2 pad_w - 2.
+/// The geometry of one call: `images` [in_channels, in_h, in_w] images to [out_channels, out_h, out_w] ones
+/// with out_h = in_h + 2 pad_h - 2 and out_w = in_w + 2 pad_w - 2. The tiles of all images are the columns
+/// of the same 16 GEMMs, so a batch of small images (a late layer's 4x4 or 8x8 planes) still gives the
+/// micro-kernel full tiles.
 typedef struct flint_winograd3x3_desc {
     int64_t in_channels, out_channels;
     int64_t in_h, in_w;
-    int64_t pad_h, pad_w; ///< >= 0, zero padding on both sides
+    int64_t pad_h, pad_w;          ///< >= 0, zero padding on both sides
+    int64_t images;                ///< images in the batch; 0 reads as 1
+    int64_t residual_image_stride; ///< elements between the images of the epilogue's residual
 } flint_winograd3x3_desc;
 
 /// Whether `flint_winograd3x3_conv2d` takes this geometry: positive channel counts, pad <= 2 (so
@@ -42,12 +46,13 @@ size_t flint_winograd3x3_weights_size(int64_t out_channels, int64_t in_channels)
 /// private to this process and immutable afterwards. Returns 0, or -1 when scratch memory is unavailable.
 int flint_winograd3x3_pack_weights(int64_t out_channels, int64_t in_channels, const float *weight, void *packed);
 
-/// One image: output[o, y, x] = act(bias[o] + residual[o, y, x] + sum_{c, i, j} weight[o, c, i, j] *
-/// input[c, y - pad_h + i, x - pad_w + j]) (input outside the image reads as 0), for contiguous `input`
-/// [in_channels, in_h, in_w] and contiguous `output` [out_channels, out_h, out_w].
+/// Every image n: output[n, o, y, x] = act(bias[o] + residual[n, o, y, x] + sum_{c, i, j} weight[o, c, i, j] *
+/// input[n, c, y - pad_h + i, x - pad_w + j]) (input outside the image reads as 0), for contiguous `input`
+/// [images, in_channels, in_h, in_w] and contiguous `output` [images, out_channels, out_h, out_w].
 /// `epilogue`: NULL, or beta 0, bias FLINT_BIAS_NONE or FLINT_BIAS_PER_ROW (one per output channel), a
-/// residual laid out as [out_channels, out_h * out_w] with `residual_row_stride` between channels and not
-/// overlapping the output unless it is the output itself, and the activation. Runs on `pool` (NULL: the
+/// residual laid out as [images, out_channels, out_h * out_w] with the desc's `residual_image_stride` between
+/// images and `residual_row_stride` between channels, not overlapping the output unless it is the output
+/// itself, and the activation. Runs on `pool` (NULL: the
 /// calling thread). Uses the calling thread's scratch (about 64 x (in + out channels) x tiles bytes).
 /// Returns 0, or -1 (nothing written) when the geometry is not supported, the epilogue asks for beta != 0
 /// or a per-column bias, or scratch memory is unavailable.

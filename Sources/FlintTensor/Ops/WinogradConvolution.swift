@@ -16,8 +16,9 @@ import Darwin
 /// `FLINT_WINOGRAD=0` in the environment turns it off (the tiled GEMM path runs instead), to compare.
 extension Tensor {
     /// Whether Winograd pays for this convolution: F(2×2) cuts the multiplications by 2.25×, but its transformed
-    /// weight is 16/9 the size of the original and a layer with few tiles per image reads it for little work,
-    /// so late layers of a batch-1 network (≤ 4×4 tiles) keep the direct path.
+    /// weight is 16/9 the size of the original and a layer with few tiles reads it for little work, so late
+    /// layers of a batch-1 network (≤ 4×4 tiles) keep the direct path. A batch's tiles share the products, so
+    /// they are counted together.
     static func winogradPays(geometry: ConvolutionGeometry, images: Int) -> Bool {
         guard WinogradSwitch.enabled else { return false }
         let tiles = ((geometry.outputSpatial[0] + 1) / 2) * ((geometry.outputSpatial[1] + 1) / 2)
@@ -30,7 +31,7 @@ extension Tensor {
             && geometry.padding.allSatisfy { $0 <= 2 } && weight.dtype == .float32
     }
 
-    /// The convolution of contiguous float32 `input` `[n, C, H, W]` into `output` `[n, O, OH, OW]` with the
+    /// The convolution of contiguous float32 `input` `[n, C, H, W]` into contiguous `output` `[n, O, OH, OW]` with the
     /// packed Winograd weight, the bias and the epilogue's residual and ReLU/clamp fused into the output
     /// write (other activations are left to the caller). Returns false, having written nothing, when the
     /// kernel declines the geometry.
@@ -45,23 +46,21 @@ extension Tensor {
         descriptor.in_w = Int64(geometry.inputSpatial[1])
         descriptor.pad_h = Int64(geometry.padding[0])
         descriptor.pad_w = Int64(geometry.padding[1])
+        descriptor.images = Int64(input.shape[0])
         guard flint_winograd3x3_supported(&descriptor) != 0 else { return false }
-        let (n, inImage, outImage) = (input.shape[0], input.strides[0], output.strides[0])
-        let positions = output.shape[2] * output.shape[3]
-        let inBase = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
-        let outBase = output.baseAddress.assumingMemoryBound(to: Float.self)
-        for image in 0..<n {
-            var epilogue = fused.gemmEpilogue(rowBias: bias)
-            if let residual = fused.residual {
-                epilogue.residual = UnsafePointer(residual.baseAddress.assumingMemoryBound(to: Float.self)) + image * residual.strides[0]
-                epilogue.residual_row_stride = Int64(positions)
-            }
-            let status = flint_winograd3x3_conv2d(
-                ThreadPool.shared.raw, &descriptor, transformedWeight, inBase + image * inImage, outBase + image * outImage, &epilogue)
-            // The geometry was accepted above and the epilogue is the kind the kernel takes: only a failed
-            // scratch allocation is left, before the first image (later images reuse the same buffers).
-            guard status == 0 else { return false }
+        // One call for the whole batch: the tiles of every image are columns of the same products.
+        var epilogue = fused.gemmEpilogue(rowBias: bias)
+        if let residual = fused.residual {
+            epilogue.residual = UnsafePointer(residual.baseAddress.assumingMemoryBound(to: Float.self))
+            epilogue.residual_row_stride = Int64(output.shape[2] * output.shape[3])
+            descriptor.residual_image_stride = Int64(residual.strides[0])
         }
+        let status = flint_winograd3x3_conv2d(
+            ThreadPool.shared.raw, &descriptor, transformedWeight, UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self)),
+            output.baseAddress.assumingMemoryBound(to: Float.self), &epilogue)
+        // The geometry was accepted above and the epilogue is the kind the kernel takes: only a failed scratch
+        // allocation is left, and it fails before anything is written.
+        guard status == 0 else { return false }
         return true
     }
 }
