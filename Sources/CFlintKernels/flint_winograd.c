@@ -22,6 +22,9 @@ enum {
 
 static inline int64_t min64(int64_t x, int64_t y) { return x < y ? x : y; }
 
+/* What an input row in the zero padding reads: at least as long as any image row a tile row covers. */
+static const float wg_zero_row[2 * WG_MAX_TILE_COLS + 2];
+
 static size_t panel_bytes(int64_t out_channels, int64_t in_channels) {
     return (flint_sgemm_pack_a_size(out_channels, in_channels) + 63) & ~(size_t)63;
 }
@@ -95,30 +98,31 @@ static void wg_transform_input(void *ctx, int64_t c0, int64_t c1, int thread_ind
     const int64_t element_stride = g->d->in_channels * g->tiles;
     /* The image columns a tile row covers: [first, last) of the padded span is inside the image. */
     const int64_t first = pad_w, last = min64(span, in_w + pad_w);
-    float rows[4][2 * WG_MAX_TILE_COLS + 2];
     float q[4][2 * WG_MAX_TILE_COLS + 2];
-    const int64_t image_elements = g->d->in_channels * in_h * in_w;
+    const int64_t image_elements = g->d->in_channels * in_h * in_w, inside = last - first;
     for (int64_t c = c0; c < c1; ++c) {
         for (int64_t r = 0; r < g->band_rows; ++r) {
             const int64_t row = g->band_first + r, ty = row % g->tile_rows;
             const float *plane = g->input + (row / g->tile_rows) * image_elements + c * in_h * in_w;
+            /* The 4 input rows under the tile row, read in place (a row in the padding reads the zero row):
+             * no copies, which for the small planes of late layers cost more than the transform. */
+            const float *d[4];
             for (int k = 0; k < 4; ++k) {
                 const int64_t iy = 2 * ty - pad_h + k;
-                if (iy < 0 || iy >= in_h) {
-                    memset(rows[k], 0, (size_t)span * sizeof(float));
-                    continue;
-                }
-                memset(rows[k], 0, (size_t)first * sizeof(float));
-                memcpy(rows[k] + first, plane + iy * in_w, (size_t)(last - first) * sizeof(float));
-                if (last < span) memset(rows[k] + last, 0, (size_t)(span - last) * sizeof(float));
+                d[k] = iy < 0 || iy >= in_h ? wg_zero_row : plane + iy * in_w;
             }
-            /* B^T d: down the columns. */
-            for (int64_t j = 0; j < span; ++j) {
-                const float d0 = rows[0][j], d1 = rows[1][j], d2 = rows[2][j], d3 = rows[3][j];
-                q[0][j] = d0 - d2;
-                q[1][j] = d1 + d2;
-                q[2][j] = d2 - d1;
-                q[3][j] = d1 - d3;
+            /* B^T d: down the columns; the padding columns are zero. */
+            for (int i = 0; i < 4; ++i) {
+                for (int64_t j = 0; j < first; ++j) q[i][j] = 0.0f;
+                for (int64_t j = last; j < span; ++j) q[i][j] = 0.0f;
+            }
+            const float *d0 = d[0], *d1 = d[1], *d2 = d[2], *d3 = d[3];
+            float *q0 = q[0] + first, *q1 = q[1] + first, *q2 = q[2] + first, *q3 = q[3] + first;
+            for (int64_t j = 0; j < inside; ++j) {
+                q0[j] = d0[j] - d2[j];
+                q1[j] = d1[j] + d2[j];
+                q2[j] = d2[j] - d1[j];
+                q3[j] = d1[j] - d3[j];
             }
             /* (B^T d) B: along the rows, tile tx reading columns 2tx .. 2tx + 3. */
             float *v = g->v + c * g->tiles + r * cols;
