@@ -49,6 +49,39 @@ extension OperatorDefinitions {
         }
         tensorOp("aten::cumsum") { try $0.tensor(0, "self").cumsum(dim: $0.int(1, "dim"), dtype: $0.optionalDType(2, "dtype")) }
         tensorOp("aten::logsumexp") { try $0.tensor(0, "self").logsumexp(dims: $0.ints(1, "dim"), keepDim: $0.bool(2, "keepdim", default: false)) }
+        tensorOp("aten::logcumsumexp") { try $0.tensor(0, "self").logcumsumexp(dim: $0.int(1, "dim")) }
+        define("aten::cummax") { c in
+            let r = try c.tensor(0, "self").cummax(dim: c.int(1, "dim"))
+            return .tuple([.tensor(r.values), .tensor(r.indices)])
+        }
+        define("aten::cummin") { c in
+            let r = try c.tensor(0, "self").cummin(dim: c.int(1, "dim"))
+            return .tuple([.tensor(r.values), .tensor(r.indices)])
+        }
+        // nansum / nanmean: NaNs count as zero in the sum; nanmean divides by the number of non-NaN elements.
+        tensorOp("aten::nansum") { c in
+            try Self.zeroingNaN(c.tensor(0, "self")).sum(dims: c.optionalInts(1, "dim"), keepDim: c.bool(2, "keepdim", default: false), dtype: c.optionalDType(3, "dtype"))
+        }
+        tensorOp("aten::nanmean") { c in
+            let x = try c.tensor(0, "self")
+            guard x.dtype.isFloatingPoint else {
+                throw OperatorError("nanmean(): expected input to have floating point or complex dtype but got \(x.dtype.scalarTypeName)")
+            }
+            let (dims, keepDim) = (try c.optionalInts(1, "dim"), try c.bool(2, "keepdim", default: false))
+            let counted = try x.isNaN().logicalNot().sum(dims: dims, keepDim: keepDim)
+            return try Self.zeroingNaN(x).sum(dims: dims, keepDim: keepDim, dtype: c.optionalDType(3, "dtype")).div(counted)
+        }
+        tensorOp("aten::trace") { c in
+            let x = try c.tensor(0, "self")
+            guard x.rank == 2 else { throw OperatorError("trace: expected a matrix, but got tensor with dim \(x.rank)") }
+            guard x.dtype != .bool else { throw OperatorError("\"trace\" not implemented for 'Bool'") }
+            return try x.diagonal(0, 1).sum()
+        }
 
+    }
+
+    /// `x` with NaNs replaced by zero (floating dtypes; other dtypes as they are).
+    static func zeroingNaN(_ x: Tensor) throws -> Tensor {
+        x.dtype.isFloatingPoint ? try x.maskedFill(x.isNaN(), value: .int(0)) : x
     }
 }

@@ -1,0 +1,90 @@
+import FlintTensor
+import FlintValues
+
+extension OperatorDefinitions {
+    /// Views and copies that rearrange elements: `unfold`, `fliplr`, `flipud`, `rot90`, `moveaxis`,
+    /// `take_along_dim`, `diag_embed`, `diagflat`.
+    mutating func defineRearrangeOperators() {
+        // unfold(dimension, size, step): a view with `dimension` cut into windows and a new last dimension.
+        tensorOp("aten::unfold") { c in
+            let x = try c.tensor(0, "self")
+            let (size, step) = (try c.int(2, "size"), try c.int(3, "step"))
+            let d = x.rank == 0 ? 0 : try x.wrapDimension(c.int(1, "dimension"))
+            let length = x.rank == 0 ? 1 : x.shape[d]
+            guard size <= length else { throw OperatorError("maximum size for tensor at dimension \(d) is \(length) but size is \(size)") }
+            guard step > 0 else { throw OperatorError("step is \(step) but must be > 0") }
+            guard size >= 0 else { throw OperatorError("size is \(size) but must be >= 0") }
+            if x.rank == 0 { return try x.asStrided([size], [1]) }
+            var (shape, strides) = (x.shape, x.strides)
+            shape[d] = (length - size) / step + 1
+            strides[d] = x.strides[d] * step
+            return try x.asStrided(shape + [size], strides + [x.strides[d]])
+        }
+        unary("fliplr") { x in
+            guard x.rank >= 2 else { throw OperatorError("Input must be >= 2-d.") }
+            return try x.flip([1])
+        }
+        unary("flipud") { x in
+            guard x.rank >= 1 else { throw OperatorError("Input must be >= 1-d.") }
+            return try x.flip([0])
+        }
+        tensorOp("aten::rot90") { c in
+            let x = try c.tensor(0, "self")
+            let dims = try c.ints(2, "dims", default: [0, 1])
+            guard dims.count == 2 else { throw OperatorError("expected total rotation dims == 2, but got dims = \(dims.count)") }
+            guard x.rank >= 2 else { throw OperatorError("expected total dims >= 2, but got total dims = \(x.rank)") }
+            let (d0, d1) = (try x.wrapDimension(dims[0]), try x.wrapDimension(dims[1]))
+            guard d0 != d1 else { throw OperatorError("expected rotation dims to be different, but got dim0 = \(d0) and dim1 = \(d1)") }
+            switch ((try c.int(1, "k", default: 1) % 4) + 4) % 4 {
+            case 1: return try x.flip([d1]).transpose(d0, d1)
+            case 2: return try x.flip([d0, d1])
+            case 3: return try x.flip([d0]).transpose(d0, d1)
+            default: return try x.clone()
+            }
+        }
+        tensorOp("aten::moveaxis.int") { try $0.tensor(0, "self").movedim([$0.int(1, "source")], [$0.int(2, "destination")]) }
+        tensorOp("aten::moveaxis.intlist") { try $0.tensor(0, "self").movedim($0.ints(1, "source"), $0.ints(2, "destination")) }
+        // take_along_dim: gather after broadcasting input and indices against each other outside `dim`; with no
+        // dim, over the flattened input.
+        tensorOp("aten::take_along_dim") { c in
+            let (x, indices) = (try c.tensor(0, "self"), try c.tensor(1, "indices"))
+            guard indices.dtype == .int64 else {
+                throw OperatorError("torch.take_along_dim(): dtype of indices should be Long but got \(indices.dtype.scalarTypeName)")
+            }
+            guard let dim = try c.optionalInt(2, "dim") else {
+                return try x.reshape([-1]).gather(dim: 0, index: indices.reshape([-1]))
+            }
+            guard x.rank == indices.rank else {
+                throw OperatorError("torch.take_along_dim(): input and indices should have the same number of dimensions, but got \(x.rank) dimensions for input, and \(indices.rank) dimensions for indices")
+            }
+            let d = try x.wrapDimension(dim)
+            var xSizes = x.shape, indexSizes = indices.shape
+            xSizes[d] = indices.shape[d]
+            indexSizes[d] = x.shape[d]
+            let broadcastIndices = try indices.expand(try Tensor.broadcastShape(xSizes, indices.shape))
+            let broadcastInput = try x.expand(try Tensor.broadcastShape(indexSizes, x.shape))
+            return try broadcastInput.gather(dim: d, index: broadcastIndices)
+        }
+        // diag_embed: the last dimension written onto the (offset) diagonal of new dimensions dim1 and dim2.
+        tensorOp("aten::diag_embed") { c in
+            let x = try c.tensor(0, "self")
+            let offset = try c.int(1, "offset", default: 0)
+            let outputRank = x.rank + 1
+            func wrap(_ d: Int) throws -> Int {
+                guard d >= -outputRank && d < outputRank else {
+                    throw OperatorError("Dimension out of range (expected to be in range of [\(-outputRank), \(outputRank - 1)], but got \(d))")
+                }
+                return d < 0 ? d + outputRank : d
+            }
+            let (d1, d2) = (try wrap(c.int(2, "dim1", default: -2)), try wrap(c.int(3, "dim2", default: -1)))
+            guard d1 != d2 else { throw OperatorError("diagonal dimensions cannot be identical \(d1), \(d2)") }
+            let n = (x.shape.last ?? 1) + Swift.abs(offset)
+            var shape = Array(x.shape.dropLast())
+            for d in [d1, d2].sorted() { shape.insert(n, at: d) }
+            let result = Tensor(zeros: shape, dtype: x.dtype)
+            try result.diagonal(d1, d2, offset: offset).copy(from: x)
+            return result
+        }
+        tensorOp("aten::diagflat") { try $0.tensor(0, "self").reshape([-1]).diag(offset: $0.int(1, "offset", default: 0)) }
+    }
+}

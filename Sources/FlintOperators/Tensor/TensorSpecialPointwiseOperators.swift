@@ -1,0 +1,55 @@
+import FlintTensor
+import FlintValues
+
+extension OperatorDefinitions {
+    /// Pointwise functions beyond the basic arithmetic: log-sum-exp pairs, hypot, xlogy, logit, sinc, angle
+    /// conversions, thresholds, sign bits, heaviside and float powers.
+    mutating func defineSpecialPointwiseOperators() {
+        tensorOp("aten::logaddexp") { try $0.tensor(0, "self").logAddExp(.tensor($0.tensor(1, "other"))) }
+        tensorOp("aten::logaddexp2") { try $0.tensor(0, "self").logAddExp2(.tensor($0.tensor(1, "other"))) }
+        tensorOp("aten::hypot") { try $0.tensor(0, "self").hypot(.tensor($0.tensor(1, "other"))) }
+        for overload in ["Tensor", "Scalar_Self", "Scalar_Other"] {
+            tensorOp("aten::xlogy.\(overload)") { try Tensor.xlogy($0.operand(0, "self"), $0.operand(1, "other")) }
+        }
+        tensorOp("aten::logit") { try $0.tensor(0, "self").logit(eps: $0.optionalDouble(1, "eps")) }
+        unary("sinc") { try $0.sinc() }
+        unary("deg2rad") { try Tensor.binary(Mul(), .tensor($0), .scalar(.double(Double.pi / 180)), operation: "deg2rad") }
+        unary("rad2deg") { try Tensor.binary(Mul(), .tensor($0), .scalar(.double(180 / Double.pi)), operation: "rad2deg") }
+        unary("fix") { try $0.trunc() }
+        unary("positive") { x in
+            guard x.dtype != .bool else { throw OperatorError("The `+` operator, on a bool tensor is not supported.") }
+            return x
+        }
+        unary("signbit") { x in
+            let negative = try x.to(.float64).contiguous().scalars(as: Double.self).map { $0.sign == .minus }
+            return try Tensor(shape: x.shape, scalars: negative)
+        }
+        // threshold(x, threshold, value): value where x <= threshold, x elsewhere (NaN stays).
+        tensorOp("aten::threshold") { c in
+            let x = try c.tensor(0, "self")
+            guard x.dtype != .bool else { throw OperatorError("\"threshold_cpu\" not implemented for 'Bool'") }
+            let mask = try Tensor.compare(LessEqual(), .tensor(x), .scalar(c.scalar(1, "threshold")), operation: "threshold")
+            return try x.maskedFill(mask, value: c.scalar(2, "value"))
+        }
+        // heaviside(x, values): values where x is 0, else 1 for x > 0 and 0 otherwise; one dtype for both.
+        tensorOp("aten::heaviside") { c in
+            let (x, values) = (try c.tensor(0, "self"), try c.tensor(1, "values"))
+            guard x.dtype == values.dtype else { throw OperatorError("heaviside is not yet implemented for tensors with different dtypes.") }
+            let positive = try Tensor.compare(Greater(), .tensor(x), .scalar(.int(0)), operation: "heaviside").to(x.dtype)
+            let zero = try Tensor.compare(Equal(), .tensor(x), .scalar(.int(0)), operation: "heaviside")
+            return try Tensor.where(zero, .tensor(values), .tensor(positive))
+        }
+        // float_power: both operands in double (ATen's rule), then pow.
+        tensorOp("aten::float_power.Tensor_Tensor") { c in
+            try Tensor.binary(Power(), .tensor(c.tensor(0, "self").to(.float64)), .tensor(c.tensor(1, "exponent").to(.float64)), operation: "float_power")
+        }
+        tensorOp("aten::float_power.Tensor_Scalar") { c in
+            try Tensor.binary(Power(), .tensor(c.tensor(0, "self").to(.float64)), .scalar(.double(c.scalar(1, "exponent").doubleValue)), operation: "float_power")
+        }
+        tensorOp("aten::float_power.Scalar") { c in
+            try Tensor.binary(Power(), .tensor(Scalar.double(c.scalar(0, "self").doubleValue).tensor(.float64)), .tensor(c.tensor(1, "exponent").to(.float64)), operation: "float_power")
+        }
+        tensorOp("aten::true_divide.Tensor") { try Tensor.binary(Div(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "true_divide", promoteIntegersToFloat: true) }
+        tensorOp("aten::true_divide.Scalar") { try Tensor.binary(Div(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "true_divide", promoteIntegersToFloat: true) }
+    }
+}
