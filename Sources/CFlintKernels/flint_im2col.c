@@ -15,7 +15,13 @@
  * row ky and output row, the input row (or none, in the padding); and the "pieces" each output row is cut
  * into, a piece being the part of the row that falls in one packed panel (a panel is 8-32 columns wide).
  * The loop over B's rows (channel, ky, kx) then only writes pieces: short runs, written with masked
- * vector loads and stores where the CPU has AVX-512 and the stride is 1, plain loops elsewhere. */
+ * vector loads and stores where the CPU has AVX-512 and the stride is 1, plain loops elsewhere.
+ *
+ * Small output planes (a late layer's 2x2 or 4x4, at most SMALL_COLUMNS columns per call) would cut every
+ * row of B into pieces of two to four elements; there a table of source offsets per (tap, column) and of
+ * destinations per column is made once, and each row of B is a plain gather through it. */
+
+enum { SMALL_COLUMNS = 64, SMALL_TAPS = 64 };
 
 static inline int64_t min64(int64_t x, int64_t y) { return x < y ? x : y; }
 static inline int64_t max64(int64_t x, int64_t y) { return x > y ? x : y; }
@@ -171,8 +177,45 @@ FLINT_TARGET_AVX512 static void im2col_s2_avx512(const flint_im2col2d_desc *desc
 }
 #endif
 
+/* The small-plane gather (see the top of the file): n = rows * out_w <= SMALL_COLUMNS columns and
+ * kernel_h * kernel_w <= SMALL_TAPS taps. */
+static void im2col_small(const flint_im2col2d_desc *desc, const float *input, int64_t oy_begin, int64_t rows,
+                         int64_t column, const flint_packed_b_layout *b) {
+    const int64_t n = rows * desc->out_w, taps = desc->kernel_h * desc->kernel_w, plane_size = desc->in_h * desc->in_w;
+    int32_t source[SMALL_TAPS * SMALL_COLUMNS]; /* offset in the plane, or -1 in the padding */
+    int64_t panel[SMALL_COLUMNS], offset[SMALL_COLUMNS];
+    for (int64_t j = 0; j < n; ++j) {
+        panel[j] = (column + j) / b->nr;
+        offset[j] = (column + j) % b->nr;
+        const int64_t oy = oy_begin + j / desc->out_w, ox = j % desc->out_w;
+        for (int64_t ky = 0; ky < desc->kernel_h; ++ky) {
+            for (int64_t kx = 0; kx < desc->kernel_w; ++kx) {
+                const int64_t iy = oy * desc->stride_h - desc->pad_h + ky * desc->dilation_h;
+                const int64_t ix = ox * desc->stride_w - desc->pad_w + kx * desc->dilation_w;
+                const int inside = iy >= 0 && iy < desc->in_h && ix >= 0 && ix < desc->in_w;
+                source[(ky * desc->kernel_w + kx) * n + j] = inside ? (int32_t)(iy * desc->in_w + ix) : -1;
+            }
+        }
+    }
+    for (int64_t c = 0; c < desc->channels; ++c) {
+        const float *plane = input + c * plane_size;
+        for (int64_t t = 0; t < taps; ++t) {
+            const int64_t p = c * taps + t, block = p / b->kc;
+            const int64_t panel_stride = b->nr * min64(b->kc, b->k - block * b->kc);
+            float *row = b->data + block * b->kc * b->n_pad + (p - block * b->kc) * b->nr;
+            const int32_t *from = source + t * n;
+            for (int64_t j = 0; j < n; ++j) row[panel[j] * panel_stride + offset[j]] = from[j] >= 0 ? plane[from[j]] : 0.0f;
+        }
+    }
+}
+
 void flint_im2col2d_packed(const flint_im2col2d_desc *desc, const float *input, int64_t oy_begin, int64_t rows,
                            int64_t column, const flint_packed_b_layout *b) {
+    if (rows * desc->out_w <= SMALL_COLUMNS && desc->kernel_h * desc->kernel_w <= SMALL_TAPS &&
+        desc->in_h * desc->in_w <= INT32_MAX) {
+        im2col_small(desc, input, oy_begin, rows, column, b);
+        return;
+    }
     plan pl;
     if (!make_plan(desc, oy_begin, rows, column, b->nr, &pl)) abort();
 #if defined(FLINT_X86)

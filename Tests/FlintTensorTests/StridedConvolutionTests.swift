@@ -4,9 +4,12 @@ import Testing
 /// Convolutions whose patches are gathered for the GEMM (`flint_im2col2d_packed`), strided ones above all
 /// (their AVX-512 gather keeps the even inputs of 32-wide loads), against the same convolution in float64:
 /// widths that end mid-vector, padding wider than the kernel's reach, dilation, and the weight packed once
-/// (as the graph layer packs it) or not.
+/// (as the graph layer packs it) or not; and batches of small planes (at most 64 output positions), which take
+/// the table-driven gather, with images whose columns straddle the packed panels and patches longer than one
+/// block of B's rows.
 @Suite struct StridedConvolutionTests {
     struct Case: CustomStringConvertible {
+        var batch = 1
         var channels = 3
         var outChannels = 8
         var size = (height: 17, width: 37)
@@ -16,7 +19,7 @@ import Testing
         var dilation = 1
 
         var description: String {
-            "\(channels)x\(size.height)x\(size.width) -> \(outChannels), kernel \(kernel), stride \(stride), padding \(padding), dilation \(dilation)"
+            "\(batch)x\(channels)x\(size.height)x\(size.width) -> \(outChannels), kernel \(kernel), stride \(stride), padding \(padding), dilation \(dilation)"
         }
     }
 
@@ -31,9 +34,15 @@ import Testing
         Case(channels: 5, size: (height: 8, width: 19), kernel: 5, stride: 3, padding: 2),
         Case(size: (height: 6, width: 5), kernel: 3, padding: 4),
         Case(size: (height: 10, width: 47), stride: 1),
+        Case(batch: 8, channels: 64, size: (height: 2, width: 2), stride: 1),
+        Case(batch: 3, channels: 5, size: (height: 3, width: 3), stride: 1),
+        Case(batch: 5, channels: 7, size: (height: 5, width: 7)),
+        Case(batch: 4, channels: 6, size: (height: 6, width: 6), stride: 1, padding: 2, dilation: 2),
+        Case(batch: 6, channels: 40, outChannels: 16, size: (height: 4, width: 4), kernel: 1, padding: 0),
     ])
     func matchesTheFloat64Convolution(_ c: Case) throws {
-        let input = try Tensor(shape: [1, c.channels, c.size.height, c.size.width], scalars: Self.values(c.channels * c.size.height * c.size.width, seed: 1))
+        let input = try Tensor(
+            shape: [c.batch, c.channels, c.size.height, c.size.width], scalars: Self.values(c.batch * c.channels * c.size.height * c.size.width, seed: 1))
         let weight = try Tensor(
             shape: [c.outChannels, c.channels, c.kernel, c.kernel], scalars: Self.values(c.outChannels * c.channels * c.kernel * c.kernel, seed: 2))
         let bias = try Tensor(shape: [c.outChannels], scalars: Self.values(c.outChannels, seed: 3))
