@@ -17,11 +17,12 @@
  * The loop over B's rows (channel, ky, kx) then only writes pieces: short runs, written with masked
  * vector loads and stores where the CPU has AVX-512 and the stride is 1, plain loops elsewhere.
  *
- * Small output planes (a late layer's 2x2 or 4x4, at most SMALL_COLUMNS columns per call) would cut every
- * row of B into pieces of two to four elements; there a table of source offsets per (tap, column) and of
- * destinations per column is made once, and each row of B is a plain gather through it. */
+ * Small output planes (a late layer's 2x2 or 4x4: rows of at most SMALL_WIDTH, at most SMALL_COLUMNS
+ * columns per call) would cut every row of B into pieces of two to four elements; there a table of source
+ * offsets per (tap, column) and of destinations per column is made once, and each row of B is a plain gather
+ * through it. (At 7x7 the two ways measure the same, so wider rows keep the pieces.) */
 
-enum { SMALL_COLUMNS = 64, SMALL_TAPS = 64 };
+enum { SMALL_WIDTH = 4, SMALL_COLUMNS = 64, SMALL_TAPS = 64 };
 
 static inline int64_t min64(int64_t x, int64_t y) { return x < y ? x : y; }
 static inline int64_t max64(int64_t x, int64_t y) { return x > y ? x : y; }
@@ -177,8 +178,8 @@ FLINT_TARGET_AVX512 static void im2col_s2_avx512(const flint_im2col2d_desc *desc
 }
 #endif
 
-/* The small-plane gather (see the top of the file): n = rows * out_w <= SMALL_COLUMNS columns and
- * kernel_h * kernel_w <= SMALL_TAPS taps. */
+/* The small-plane gather (see the top of the file): out_w <= SMALL_WIDTH, n = rows * out_w <= SMALL_COLUMNS
+ * columns and kernel_h * kernel_w <= SMALL_TAPS taps. */
 static void im2col_small(const flint_im2col2d_desc *desc, const float *input, int64_t oy_begin, int64_t rows,
                          int64_t column, const flint_packed_b_layout *b) {
     const int64_t n = rows * desc->out_w, taps = desc->kernel_h * desc->kernel_w, plane_size = desc->in_h * desc->in_w;
@@ -211,7 +212,7 @@ static void im2col_small(const flint_im2col2d_desc *desc, const float *input, in
 
 void flint_im2col2d_packed(const flint_im2col2d_desc *desc, const float *input, int64_t oy_begin, int64_t rows,
                            int64_t column, const flint_packed_b_layout *b) {
-    if (rows * desc->out_w <= SMALL_COLUMNS && desc->kernel_h * desc->kernel_w <= SMALL_TAPS &&
+    if (desc->out_w <= SMALL_WIDTH && rows * desc->out_w <= SMALL_COLUMNS && desc->kernel_h * desc->kernel_w <= SMALL_TAPS &&
         desc->in_h * desc->in_w <= INT32_MAX) {
         im2col_small(desc, input, oy_begin, rows, column, b);
         return;

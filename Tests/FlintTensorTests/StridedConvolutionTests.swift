@@ -4,7 +4,7 @@ import Testing
 /// Convolutions whose patches are gathered for the GEMM (`flint_im2col2d_packed`), strided ones above all
 /// (their AVX-512 gather keeps the even inputs of 32-wide loads), against the same convolution in float64:
 /// widths that end mid-vector, padding wider than the kernel's reach, dilation, and the weight packed once
-/// (as the graph layer packs it) or not; and batches of small planes (at most 64 output positions), which take
+/// (as the graph layer packs it) or not; and batches of small planes (rows of at most 4 outputs), which take
 /// the table-driven gather, with images whose columns straddle the packed panels and patches longer than one
 /// block of B's rows.
 @Suite struct StridedConvolutionTests {
@@ -37,6 +37,7 @@ import Testing
         Case(batch: 8, channels: 64, size: (height: 2, width: 2), stride: 1),
         Case(batch: 3, channels: 5, size: (height: 3, width: 3), stride: 1),
         Case(batch: 5, channels: 7, size: (height: 5, width: 7)),
+        Case(batch: 2, channels: 3, size: (height: 30, width: 8), kernel: 5, padding: 2),
         Case(batch: 4, channels: 6, size: (height: 6, width: 6), stride: 1, padding: 2, dilation: 2),
         Case(batch: 6, channels: 40, outChannels: 16, size: (height: 4, width: 4), kernel: 1, padding: 0),
     ])
