@@ -26,6 +26,7 @@ extension OperatorDefinitions {
         defineDistanceOperators()
         defineSplitOperators()
         defineRearrangeOperators()
+        defineCopyingViewVariants()
         defineQuantizedOperators()
         defineInPlaceVariants()
         defineFastInPlaceOperators()
@@ -67,6 +68,38 @@ extension OperatorDefinitions {
                 for i in range { x[i] += y[i] }
             }
             return .tensor(target)
+        }
+    }
+
+    /// The `*_copy` operators of the view ops (`transpose_copy.int`, `split_copy.Tensor`, …, as functionalised
+    /// graphs and `torch.export` programs call them): the view, then a contiguous copy of it (of each element
+    /// of a list). Declared for every view op the registry implements.
+    private mutating func defineCopyingViewVariants() {
+        let views = [
+            "alias", "as_strided", "detach", "diagonal", "expand", "narrow", "permute", "select.int", "slice.Tensor", "split.Tensor",
+            "split_with_sizes", "squeeze", "squeeze.dim", "squeeze.dims", "t", "transpose.int", "unbind.int", "unfold", "unsqueeze",
+            "view.dtype",
+        ]
+        // detach is declared with the builtins, after this; its copy is a plain clone.
+        unary("detach_copy") { try $0.clone() }
+        // view_copy reshapes where the strides allow no view, as ATen's does.
+        tensorOp("aten::view_copy") { try $0.tensor(0, "self").reshape($0.ints(1, "size")).clone() }
+        for view in views {
+            guard let body = self["aten::\(view)"] else { continue }
+            let parts = view.split(separator: ".", maxSplits: 1)
+            let name = "aten::\(parts[0])_copy" + (parts.count > 1 ? ".\(parts[1])" : "")
+            guard self[name] == nil else { continue }
+            define(name) { c in
+                switch try body(c) {
+                case .tensor(let t): return .tensor(try t.clone())
+                case .list(let list):
+                    return TensorOperatorSupport.list(try list.elements.map { element -> Tensor in
+                        guard case .tensor(let t) = element else { throw TensorError("\(name): a view op returned a list of non-tensors") }
+                        return try t.clone()
+                    })
+                default: throw TensorError("\(name): the view op returned no tensor")
+                }
+            }
         }
     }
 
