@@ -26,6 +26,7 @@ extension OperatorDefinitions {
         defineDistanceOperators()
         defineSplitOperators()
         defineRearrangeOperators()
+        defineMarginLossOperators()
         defineCopyingViewVariants()
         defineQuantizedOperators()
         defineInPlaceVariants()

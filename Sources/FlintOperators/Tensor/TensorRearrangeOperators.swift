@@ -85,6 +85,25 @@ extension OperatorDefinitions {
             try result.diagonal(d1, d2, offset: offset).copy(from: x)
             return result
         }
+        tensorOp("aten::linalg_diagonal") { try $0.tensor(0, "A").diagonal($0.int(2, "dim1", default: -2), $0.int(3, "dim2", default: -1), offset: $0.int(1, "offset", default: 0)) }
+        unary("argwhere") { try $0.nonzero() }
+        // block_diag: the inputs (0-d as 1×1, 1-d as one row) along the diagonal of a zero matrix of their common dtype.
+        tensorOp("aten::block_diag") { c in
+            let blocks = try c.tensors(0, "tensors").enumerated().map { i, t -> Tensor in
+                guard t.rank <= 2 else {
+                    throw OperatorError("torch.block_diag: Input tensors must have 2 or fewer dimensions. Input \(i) has \(t.rank) dimensions")
+                }
+                return t.rank == 2 ? t : try t.reshape([1, t.elementCount])
+            }
+            let dtype = try DType.resultType(blocks.map { .tensor($0.dtype, rank: 1) })
+            let result = Tensor(zeros: [blocks.reduce(0) { $0 + $1.shape[0] }, blocks.reduce(0) { $0 + $1.shape[1] }], dtype: dtype)
+            var (row, column) = (0, 0)
+            for block in blocks {
+                try result.narrow(dim: 0, start: row, length: block.shape[0]).narrow(dim: 1, start: column, length: block.shape[1]).copy(from: block)
+                (row, column) = (row + block.shape[0], column + block.shape[1])
+            }
+            return result
+        }
         tensorOp("aten::diagflat") { try $0.tensor(0, "self").reshape([-1]).diag(offset: $0.int(1, "offset", default: 0)) }
     }
 }

@@ -71,6 +71,22 @@ extension OperatorDefinitions {
             let counted = try x.isNaN().logicalNot().sum(dims: dims, keepDim: keepDim)
             return try Self.zeroingNaN(x).sum(dims: dims, keepDim: keepDim, dtype: c.optionalDType(3, "dtype")).div(counted)
         }
+        // std_mean / var_mean: the two reductions of one call, as a tuple.
+        for (name, deviation) in [("std_mean", true), ("var_mean", false)] {
+            @Sendable func pair(_ x: Tensor, _ dims: [Int]?, _ correction: Double, _ keepDim: Bool) throws -> ScriptValue {
+                let spread = deviation
+                    ? try x.standardDeviation(dims: dims, correction: correction, keepDim: keepDim)
+                    : try x.variance(dims: dims, correction: correction, keepDim: keepDim)
+                return .tuple([.tensor(spread), .tensor(try x.mean(dims: dims, keepDim: keepDim))])
+            }
+            define("aten::\(name)") { c in try pair(c.tensor(0, "self"), nil, c.bool(1, "unbiased", default: true) ? 1 : 0, false) }
+            define("aten::\(name).dim") { c in
+                try pair(c.tensor(0, "self"), c.optionalInts(1, "dim"), c.bool(2, "unbiased", default: true) ? 1 : 0, c.bool(3, "keepdim", default: false))
+            }
+            define("aten::\(name).correction") { c in
+                try pair(c.tensor(0, "self"), c.optionalInts(1, "dim"), c.optionalScalar(2, "correction")?.doubleValue ?? 1, c.bool(3, "keepdim", default: false))
+            }
+        }
         tensorOp("aten::trace") { c in
             let x = try c.tensor(0, "self")
             guard x.rank == 2 else { throw OperatorError("trace: expected a matrix, but got tensor with dim \(x.rank)") }

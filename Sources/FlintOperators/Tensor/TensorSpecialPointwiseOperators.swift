@@ -49,6 +49,31 @@ extension OperatorDefinitions {
         tensorOp("aten::float_power.Scalar") { c in
             try Tensor.binary(Power(), .tensor(Scalar.double(c.scalar(0, "self").doubleValue).tensor(.float64)), .tensor(c.tensor(1, "exponent").to(.float64)), operation: "float_power")
         }
+        // log_sigmoid: min(x, 0) − log1p(exp(−|x|)).
+        unary("log_sigmoid") { x in
+            guard x.dtype.isFloatingPoint else { throw OperatorError("\"log_sigmoid_forward_cpu\" not implemented for '\(x.dtype.scalarTypeName)'") }
+            return try Tensor.sub(.tensor(x.clamp(min: nil, max: .int(0))), .tensor(x.abs().neg().exp().log1p()))
+        }
+        // softshrink: x − λ above λ, x + λ below −λ, 0 between (NaN stays NaN, as ATen's x · 0).
+        tensorOp("aten::softshrink") { c in
+            let x = try c.tensor(0, "self")
+            let lambda = try c.scalar(1, "lambd", default: .double(0.5)).doubleValue
+            // ATen checks λ against the dtype's range, printed as C++ prints the largest finite value.
+            let largest: (Double, String) = switch x.dtype {
+            case .float64: (Double.greatestFiniteMagnitude, "1.79769e+308")
+            case .float16: (65504, "65504")
+            case .bfloat16: (3.3895313892515355e38, "3.38953e+38")
+            default: (Double(Float.greatestFiniteMagnitude), "3.40282e+38")
+            }
+            guard lambda >= 0 && lambda <= largest.0 else {
+                throw OperatorError("lambda must be in range [0, \(largest.1)] for input dtype \(x.dtype.scalarTypeName), but found \(lambda)")
+            }
+            let above = try Tensor.compare(Greater(), .tensor(x), .scalar(.double(lambda)), operation: "softshrink")
+            let below = try Tensor.compare(Less(), .tensor(x), .scalar(.double(-lambda)), operation: "softshrink")
+            let shrunk = try Tensor.where(
+                below, .tensor(Tensor.add(.tensor(x), .scalar(.double(lambda)))), .tensor(Tensor.binary(Mul(), .tensor(x), .scalar(.int(0)), operation: "softshrink")))
+            return try Tensor.where(above, .tensor(Tensor.sub(.tensor(x), .scalar(.double(lambda)))), .tensor(shrunk))
+        }
         tensorOp("aten::true_divide.Tensor") { try Tensor.binary(Div(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "true_divide", promoteIntegersToFloat: true) }
         tensorOp("aten::true_divide.Scalar") { try Tensor.binary(Div(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "true_divide", promoteIntegersToFloat: true) }
     }

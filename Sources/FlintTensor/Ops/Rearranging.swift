@@ -74,7 +74,8 @@ extension Tensor {
         let from = try source.map { try wrapDimension($0) }
         let to = try destination.map { try wrapDimension($0) }
         if rank == 0 { return self }
-        guard Set(from).count == from.count, Set(to).count == to.count else { throw TensorError("movedim: repeated dim in `source` or `destination`") }
+        guard Set(from).count == from.count else { throw TensorError("movedim: repeated dim in `source` (\(source))") }
+        guard Set(to).count == to.count else { throw TensorError("movedim: repeated dim in `destination` (\(destination))") }
         var order = [Int](repeating: -1, count: rank)
         for (f, t) in zip(from, to) { order[t] = f }
         var rest = (0..<rank).filter { !from.contains($0) }.makeIterator()
