@@ -27,6 +27,7 @@ extension OperatorDefinitions {
         defineSplitOperators()
         defineRearrangeOperators()
         defineMarginLossOperators()
+        defineUnpoolingOperators()
         defineCopyingViewVariants()
         defineQuantizedOperators()
         defineInPlaceVariants()

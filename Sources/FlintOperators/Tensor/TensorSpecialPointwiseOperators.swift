@@ -49,6 +49,18 @@ extension OperatorDefinitions {
         tensorOp("aten::float_power.Scalar") { c in
             try Tensor.binary(Power(), .tensor(Scalar.double(c.scalar(0, "self").doubleValue).tensor(.float64)), .tensor(c.tensor(1, "exponent").to(.float64)), operation: "float_power")
         }
+        unary("lgamma") { try $0.pointwise(LogGamma(), operation: "lgamma") }
+        // mvlgamma(x, p) = Σ_{j<p} lgamma(x − j/2) + p(p − 1)/4 · log π (torch 2.15 no longer checks x > (p − 1)/2).
+        tensorOp("aten::mvlgamma") { c in
+            let (x, p) = (try c.tensor(0, "self"), try c.int(1, "p"))
+            guard p >= 1 else { throw OperatorError("p has to be greater than or equal to 1") }
+            let floating = x.dtype.isFloatingPoint ? x : try x.to(.float32)
+            var total = Tensor(zeros: floating.shape, dtype: floating.dtype)
+            for j in 0..<p {
+                total = try total.add(Tensor.sub(.tensor(floating), .scalar(.double(Double(j) / 2))).pointwise(LogGamma(), operation: "mvlgamma"))
+            }
+            return try Tensor.add(.tensor(total), .scalar(.double(Double(p * (p - 1)) / 4 * Double.log(Double.pi))))
+        }
         // log_sigmoid: min(x, 0) − log1p(exp(−|x|)).
         unary("log_sigmoid") { x in
             guard x.dtype.isFloatingPoint else { throw OperatorError("\"log_sigmoid_forward_cpu\" not implemented for '\(x.dtype.scalarTypeName)'") }

@@ -10,7 +10,7 @@ import Darwin
 
 /// Pointwise functions of floating values that ATen defines for floating dtypes only: `logaddexp`,
 /// `logaddexp2`, `hypot` (integer operands are refused with ATen's message), `xlogy` (integer operands
-/// promoted to float32), and the unary `logit` and `sinc`.
+/// promoted to float32), and the unary `logit`, `sinc` and `lgamma`.
 extension Tensor {
     /// `torch.logaddexp`: log(eˣ + eʸ) without overflow.
     public func logAddExp(_ other: Operand) throws -> Tensor { try floatingBinary(LogAddExp(base2: false), other, operation: "logaddexp") }
@@ -91,4 +91,12 @@ struct NormalizedSinc: FloatPointwiseFunction {
         let product = C.pi * x
         return C.sin(product) / product
     }
+}
+
+/// log |Γ(x)| (`torch.lgamma`).
+public struct LogGamma: FloatPointwiseFunction {
+    /// Creates the operation.
+    public init() {}
+    /// log |Γ(x)|.
+    public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { C.logGamma(x) }
 }
