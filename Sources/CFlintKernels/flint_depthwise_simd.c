@@ -448,7 +448,7 @@ CD_TGT void CD_FN(dw_small)(const flint_dwconv2d_desc *p, const float *in_b, con
         const int64_t ic = oc / M;
         if (ic != cur_ic) {
             const float *plane = in_b + ic * H * W;
-            for (int64_t r = 0; r < H; ++r) memcpy(buf + (r + PH) * P + PW, plane + r * W, (size_t)W * sizeof(float));
+            for (int64_t r = 0; r < H; ++r) CD_CAT(cd_copy, CD_SUFFIX)(buf + (r + PH) * P + PW, plane + r * W, W);
             cur_ic = ic;
         }
         const float *w = weight + oc * taps;
@@ -458,7 +458,7 @@ CD_TGT void CD_FN(dw_small)(const flint_dwconv2d_desc *p, const float *in_b, con
         else
             DW_SMALL_PLANE(TAP2);
         float *out = out_b + oc * OH * OW;
-        for (int64_t oh = 0; oh < OH; ++oh) memcpy(out + oh * OW, result + oh * P, (size_t)OW * sizeof(float));
+        for (int64_t oh = 0; oh < OH; ++oh) CD_CAT(cd_copy, CD_SUFFIX)(out + oh * OW, result + oh * P, OW);
     }
 }
 

@@ -157,14 +157,6 @@ static void wg_multiply(void *ctx, int64_t i0, int64_t i1, int thread_index) {
     }
 }
 
-static inline float wg_activate(float x, int activation, float lo, float hi) {
-    switch (activation) {
-    case FLINT_ACTIVATION_RELU: return x < 0.0f ? 0.0f : x;
-    case FLINT_ACTIVATION_CLAMP: return x < lo ? lo : (x > hi ? hi : x);
-    default: return x;
-    }
-}
-
 /* Step 3: output channels [o0, o1). */
 static void wg_transform_output(void *ctx, int64_t o0, int64_t o1, int thread_index) {
     (void)thread_index;
@@ -172,10 +164,18 @@ static void wg_transform_output(void *ctx, int64_t o0, int64_t o1, int thread_in
     const int64_t out_h = g->out_h, out_w = g->out_w, cols = g->tile_cols, tiles = g->tiles;
     const int64_t element_stride = g->d->out_channels * tiles;
     /* Whole tile rows at a time, at least WG_MAX_TILE_COLS tiles: A^T m A runs as one loop over their tiles
-     * (16 unit-stride streams, which vectorises however narrow the image is), into the four outputs of each
-     * tile; then each output row is written with the epilogue. */
+     * (16 unit-stride streams, which vectorises however narrow the image is), into the two output rows of each
+     * tile row, interleaved as the image has them (y0: top row, y1: bottom row); then each output row is written
+     * with the epilogue in one unit-stride loop. */
     const int64_t rows_per_chunk = cols >= WG_MAX_TILE_COLS ? 1 : WG_MAX_TILE_COLS / cols;
-    float y[4][WG_MAX_TILE_COLS];
+    float y0[2 * WG_MAX_TILE_COLS], y1[2 * WG_MAX_TILE_COLS];
+    /* The activation as bounds (NaN passes through both comparisons unchanged). */
+    float lo = -__builtin_inff(), hi = __builtin_inff();
+    if (g->activation == FLINT_ACTIVATION_RELU) lo = 0.0f;
+    if (g->activation == FLINT_ACTIVATION_CLAMP) {
+        lo = g->lo;
+        hi = g->hi;
+    }
     for (int64_t o = o0; o < o1; ++o) {
         const float bias = g->bias ? g->bias[o] : 0.0f;
         for (int64_t r0 = 0; r0 < g->band_rows; r0 += rows_per_chunk) {
@@ -189,10 +189,10 @@ static void wg_transform_output(void *ctx, int64_t o0, int64_t o1, int thread_in
                     s0[i] = m0 + m1 + m2;
                     s1[i] = m1 - m2 - m3;
                 }
-                y[0][t] = s0[0] + s0[1] + s0[2];
-                y[1][t] = s1[0] + s1[1] + s1[2];
-                y[2][t] = s0[1] - s0[2] - s0[3];
-                y[3][t] = s1[1] - s1[2] - s1[3];
+                y0[2 * t] = s0[0] + s0[1] + s0[2];
+                y0[2 * t + 1] = s1[0] + s1[1] + s1[2];
+                y1[2 * t] = s0[1] - s0[2] - s0[3];
+                y1[2 * t + 1] = s1[1] - s1[2] - s1[3];
             }
             for (int64_t r = r0; r < r1; ++r) {
                 const int64_t tile_row = g->band_first + r, image = tile_row / g->tile_rows, ty = tile_row % g->tile_rows;
@@ -200,11 +200,18 @@ static void wg_transform_output(void *ctx, int64_t o0, int64_t o1, int thread_in
                     const int64_t oy = 2 * ty + a;
                     if (oy >= out_h) break;
                     float *out = g->output + ((image * g->d->out_channels + o) * out_h + oy) * out_w;
-                    const float *even = y[2 * a] + (r - r0) * cols, *odd = y[2 * a + 1] + (r - r0) * cols;
-                    const float *res = g->residual ? g->residual + image * g->residual_image_stride + o * g->residual_stride + oy * out_w : NULL;
-                    for (int64_t x = 0; x < out_w; ++x) {
-                        const float v = ((x & 1) ? odd : even)[x >> 1] + bias + (res ? res[x] : 0.0f);
-                        out[x] = wg_activate(v, g->activation, g->lo, g->hi);
+                    const float *row = (a ? y1 : y0) + 2 * (r - r0) * cols;
+                    if (g->residual) {
+                        const float *res = g->residual + image * g->residual_image_stride + o * g->residual_stride + oy * out_w;
+                        for (int64_t x = 0; x < out_w; ++x) {
+                            const float v = row[x] + bias + res[x];
+                            out[x] = v < lo ? lo : (v > hi ? hi : v);
+                        }
+                    } else {
+                        for (int64_t x = 0; x < out_w; ++x) {
+                            const float v = row[x] + bias;
+                            out[x] = v < lo ? lo : (v > hi ? hi : v);
+                        }
                     }
                 }
             }

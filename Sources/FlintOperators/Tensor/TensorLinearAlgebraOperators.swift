@@ -12,14 +12,10 @@ extension OperatorDefinitions {
         tensorOp("aten::outer") { try $0.tensor(0, "self").unsqueeze(1).mul($0.tensor(1, "vec2").unsqueeze(0)) }
         tensorOp("aten::addmv") { c in
             let product = try c.tensor(1, "mat").mv(c.tensor(2, "vec"))
-            let alpha = try c.scalar(4, "alpha", default: .int(1))
-            let beta = try c.scalar(3, "beta", default: .int(1))
-            let scaled = try Tensor.binary(Mul(), .tensor(product), .scalar(alpha), operation: "addmv")
-            if beta == .int(0) || beta == .double(0) { return scaled }
-            return try Tensor.add(.tensor(scaled), .tensor(Tensor.binary(Mul(), .tensor(c.tensor(0, "self")), .scalar(beta), operation: "addmv")))
+            return try Self.scaledSum(c.tensor(0, "self"), product, beta: c.scalar(3, "beta", default: .int(1)), alpha: c.scalar(4, "alpha", default: .int(1)), operation: "addmv")
         }
         // addr(self, vec1, vec2, beta, alpha) = beta·self + alpha·outer(vec1, vec2); addbmm sums the batch of
-        // products first. Like addmv, beta 0 ignores self (NaN included).
+        // products first. All three ignore self when beta is 0 (NaN included).
         tensorOp("aten::addr") { c in
             let product = try c.tensor(1, "vec1").unsqueeze(1).mul(c.tensor(2, "vec2").unsqueeze(0))
             return try Self.scaledSum(c.tensor(0, "self"), product, beta: c.scalar(3, "beta", default: .int(1)), alpha: c.scalar(4, "alpha", default: .int(1)), operation: "addr")
