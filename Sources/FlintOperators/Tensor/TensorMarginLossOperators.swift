@@ -2,9 +2,81 @@ import FlintTensor
 import FlintValues
 
 extension OperatorDefinitions {
-    /// Margin and robust losses, each ATen's composite (`reduction`: 0 none, 1 mean, 2 sum): `huber_loss`,
-    /// `soft_margin_loss`, `margin_ranking_loss`, `hinge_embedding_loss`, `poisson_nll_loss`.
+    /// Margin and robust losses, each as ATen computes it (`reduction`: 0 none, 1 mean, 2 sum): `huber_loss`,
+    /// `soft_margin_loss`, `margin_ranking_loss`, `hinge_embedding_loss`, `poisson_nll_loss`, `binary_cross_entropy`,
+    /// `multi_margin_loss`, `triplet_margin_loss`.
     mutating func defineMarginLossOperators() {
+        // −w·(t·log x + (1 − t)·log(1 − x)), each log clamped at −100; x must lie in [0, 1].
+        tensorOp("aten::binary_cross_entropy") { c in
+            let (x, t) = (try c.tensor(0, "self"), try c.tensor(1, "target"))
+            guard x.dtype == t.dtype else { throw OperatorError("Found dtype \(t.dtype.scalarTypeName) but expected \(x.dtype.scalarTypeName)") }
+            guard x.dtype.isFloatingPoint else { throw OperatorError("\"binary_cross_entropy\" not implemented for '\(x.dtype.scalarTypeName)'") }
+            let squeezed = try x.squeeze().shape
+            let common = try Tensor.broadcastShape(squeezed, t.squeeze().shape)
+            guard common == squeezed else {
+                throw OperatorError("output with shape \(squeezed) doesn't match the broadcast shape \(common)")
+            }
+            let target = try t.squeeze().expand(squeezed).reshape(x.shape)
+            let values = try x.to(.float64).contiguous().scalars(as: Double.self)
+            guard values.allSatisfy({ $0 >= 0 && $0 <= 1 }) else { throw OperatorError("all elements of input should be between 0 and 1") }
+            let logX = try x.log().clamp(min: .int(-100), max: nil)
+            let logOneMinusX = try x.neg().log1p().clamp(min: .int(-100), max: nil)
+            var loss = try Tensor.sub(.tensor(Tensor.sub(.tensor(target), .scalar(.int(1))).mul(logOneMinusX)), .tensor(target.mul(logX)))
+            if let weight = try c.optionalTensor(2, "weight") { loss = try loss.mul(weight) }
+            return try Self.reduce(loss, c.int(3, "reduction", default: 1))
+        }
+        // Per sample: Σ over classes d ≠ y of max(0, margin − x[y] + x[d])^p (times weight[y]), divided by the class count.
+        tensorOp("aten::multi_margin_loss") { c in
+            let (x, target) = (try c.tensor(0, "self"), try c.tensor(1, "target"))
+            let (p, margin) = (try c.scalar(2, "p", default: .int(1)), try c.double(3, "margin", default: 1))
+            let weight = try c.optionalTensor(4, "weight")
+            let reduction = try c.int(5, "reduction", default: 1)
+            let classes = x.rank == 0 ? 1 : x.shape[x.rank - 1]
+            let samples = x.rank == 2 ? x.shape[0] : 1
+            guard (x.rank == 2 && x.shape[1] != 0) || (x.rank == 1 && x.shape[0] != 0) || x.rank == 0 else {
+                throw OperatorError("Expected non-empty vector or matrix with optional 0-dim batch size, but got: \(x.shape)")
+            }
+            guard target.rank <= 1 && target.elementCount == samples else {
+                throw OperatorError("multi_margin_loss: target tensor should be 1-D with size equal to the number of input samples (batch size). Expected target size [\(samples)], but got \(target.shape). Input has shape \(x.shape).")
+            }
+            if let weight, weight.rank > 1 || weight.elementCount != classes {
+                throw OperatorError("inconsistent weight size, expected \(classes) but got \(weight.shape)")
+            }
+            let power = p.doubleValue
+            guard power == 1 || power == 2 else { throw OperatorError("only p == 1 and p == 2 supported") }
+            let rows = try x.reshape([samples, classes])
+            let labels = try target.reshape([samples, 1]).to(.int64)
+            let indices = try labels.contiguous().scalars(as: Int64.self)
+            guard indices.allSatisfy({ $0 >= 0 && $0 < Int64(classes) }) else { throw OperatorError("target out of range") }
+            let picked = try rows.gather(dim: 1, index: labels)
+            var hinge = try Tensor.add(.tensor(rows.sub(picked)), .scalar(.double(margin))).clamp(min: .int(0), max: nil)
+            if power == 2 { hinge = try hinge.mul(hinge) }
+            if let weight { hinge = try hinge.mul(weight.gather(dim: 0, index: labels.reshape([-1])).reshape([samples, 1])) }
+            // The target class itself is left out.
+            let isTarget = try Tensor.compare(Equal(), .tensor(Tensor.arange(end: .int(Int64(classes))).reshape([1, classes])), .tensor(labels), operation: "multi_margin_loss")
+            let perSample = try Tensor.binary(Div(), .tensor(hinge.maskedFill(isTarget, value: .int(0)).sum(dims: [1])), .scalar(.int(Int64(classes))), operation: "multi_margin_loss")
+            if reduction == 0 { return x.rank == 2 || target.rank > 0 ? perSample : try perSample.reshape([]) }
+            return try Self.reduce(perSample, reduction)
+        }
+        // max(0, margin + d(a, p) − d(a, n)), d the pairwise p-distance (with swap, the smaller of d(a, n) and d(p, n)).
+        tensorOp("aten::triplet_margin_loss") { c in
+            let (anchor, positive, negative) = (try c.tensor(0, "anchor"), try c.tensor(1, "positive"), try c.tensor(2, "negative"))
+            guard anchor.rank == positive.rank && positive.rank == negative.rank else {
+                throw OperatorError("The anchor, positive, and negative tensors are expected to have the same number of dimensions, but got: anchor \(anchor.rank)D, positive \(positive.rank)D, and negative \(negative.rank)D inputs")
+            }
+            let (margin, p, eps) = (try c.double(3, "margin", default: 1), try c.double(4, "p", default: 2), try c.double(5, "eps", default: 1e-6))
+            func distance(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+                let difference = try Tensor.binary(Add(), .tensor(a.sub(b)), .scalar(.double(eps)), operation: "add")
+                return try difference.norm(p: p, dims: [Swift.max(a.rank, b.rank) - 1])
+            }
+            let toPositive = try distance(anchor, positive)
+            var toNegative = try distance(anchor, negative)
+            if try c.bool(6, "swap", default: false) {
+                toNegative = try Tensor.binary(Minimum(), .tensor(toNegative), .tensor(distance(positive, negative)), operation: "min")
+            }
+            let loss = try Tensor.add(.scalar(.double(margin)), .tensor(toPositive)).sub(toNegative).clamp(min: .int(0), max: nil)
+            return try Self.reduce(loss, c.int(7, "reduction", default: 1))
+        }
         // 0.5·d² where |d| < delta, else delta·(|d| − 0.5·delta).
         tensorOp("aten::huber_loss") { c in
             let delta = try c.double(3, "delta", default: 1)

@@ -5,6 +5,12 @@ extension OperatorDefinitions {
     /// Views and copies that rearrange elements: `unfold`, `fliplr`, `flipud`, `rot90`, `moveaxis`,
     /// `take_along_dim`, `diag_embed`, `diagflat`.
     mutating func defineRearrangeOperators() {
+        tensorOp("aten::ravel") { try $0.tensor(0, "self").reshape([-1]) }
+        // msort: sorted along the first dimension (a 0-d tensor is its own result).
+        tensorOp("aten::msort") { c in
+            let x = try c.tensor(0, "self")
+            return x.rank == 0 ? try x.clone() : try x.sort(dim: 0).values
+        }
         // unfold(dimension, size, step): a view with `dimension` cut into windows and a new last dimension.
         tensorOp("aten::unfold") { c in
             let x = try c.tensor(0, "self")

@@ -11,6 +11,29 @@ extension OperatorDefinitions {
         for overload in ["Tensor", "Scalar_Self", "Scalar_Other"] {
             tensorOp("aten::xlogy.\(overload)") { try Tensor.xlogy($0.operand(0, "self"), $0.operand(1, "other")) }
         }
+        for overload in ["", ".other_scalar", ".self_scalar"] {
+            tensorOp("aten::special_xlog1py\(overload)") { try Tensor.xlog1py($0.operand(0, "self"), $0.operand(1, "other")) }
+        }
+        // ldexp(x, e) = x · 2^e, ATen's composite (so an integer x gives the default float).
+        tensorOp("aten::ldexp.Tensor") { c in
+            try c.tensor(0, "self").mul(Tensor.pow(.scalar(.double(2)), .tensor(c.tensor(1, "other"))))
+        }
+        // Each slice along `dim` whose p-norm exceeds maxnorm is scaled by maxnorm / (norm + 1e-7).
+        tensorOp("aten::renorm") { c in
+            let (x, p, dim, maxnorm) = (try c.tensor(0, "self"), try c.double(1, "p"), try c.int(2, "dim"), try c.double(3, "maxnorm"))
+            guard p > 0 else { throw OperatorError("renorm: non-positive-norm not supported") }
+            guard maxnorm >= 0 else { throw OperatorError("renorm: expected maxnorm to be >= 0 but got \(maxnorm)") }
+            guard x.rank > 1 else { throw OperatorError("renorm: input needs at least 2 dimensions, got \(x.rank) dimensions") }
+            let axis = try x.wrapDimension(dim)
+            guard x.dtype.isFloatingPoint else {
+                throw OperatorError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got \(x.dtype.scalarTypeName)")
+            }
+            let norm = try x.norm(p: p, dims: (0..<x.rank).filter { $0 != axis }, keepDim: true)
+            let scaled = try Tensor.binary(Div(), .scalar(.double(maxnorm)), .tensor(Tensor.binary(Add(), .tensor(norm), .scalar(.double(1e-7)), operation: "renorm")), operation: "renorm")
+            let over = try Tensor.compare(Greater(), .tensor(norm), .scalar(.double(maxnorm)), operation: "renorm")
+            let factor = try Tensor.where(over, .tensor(scaled), .scalar(.int(1)))
+            return try x.mul(factor.to(x.dtype))
+        }
         tensorOp("aten::logit") { try $0.tensor(0, "self").logit(eps: $0.optionalDouble(1, "eps")) }
         unary("sinc") { try $0.sinc() }
         unary("deg2rad") { try Tensor.binary(Mul(), .tensor($0), .scalar(.double(Double.pi / 180)), operation: "deg2rad") }

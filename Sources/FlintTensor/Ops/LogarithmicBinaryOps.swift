@@ -24,6 +24,11 @@ extension Tensor {
         try Tensor.binary(XLogY(), x, y, operation: "xlogy", promoteIntegersToFloat: true)
     }
 
+    /// `torch.special.xlog1py`: x · log1p(y), 0 where x is 0 (unless y is NaN); integers promote to the default float.
+    public static func xlog1py(_ x: Operand, _ y: Operand) throws -> Tensor {
+        try Tensor.binary(XLog1PY(), x, y, operation: "xlog1py", promoteIntegersToFloat: true)
+    }
+
     /// `torch.logit`: log(p / (1 − p)), with p clamped to [eps, 1 − eps] when `eps` is given.
     public func logit(eps: Double?) throws -> Tensor { try pointwise(Logit(eps: eps), operation: "logit") }
     /// `torch.sinc`: sin(πx) / (πx), 1 at 0.
@@ -67,6 +72,16 @@ struct XLogY: BinaryArithmetic {
         if b.isNaN { return .nan }
         if a == 0 { return 0 }
         return a * C.log(b)
+    }
+    func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { a }
+}
+
+/// x · log1p(y), with xlogy's rules for x = 0 and NaN y.
+struct XLog1PY: BinaryArithmetic {
+    func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C {
+        if b.isNaN { return .nan }
+        if a == 0 { return 0 }
+        return a * C.log(onePlus: b)
     }
     func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { a }
 }

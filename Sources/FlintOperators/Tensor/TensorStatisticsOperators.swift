@@ -1,0 +1,163 @@
+import FlintTensor
+import FlintValues
+
+extension OperatorDefinitions {
+    /// Statistics as ATen composes them: `cov`, `corrcoef`, `quantile` / `nanquantile` (both overloads), and the
+    /// counting ops `histc` and `bincount` (FlintTensor's `Histograms.swift`).
+    mutating func defineStatisticsOperators() {
+        tensorOp("aten::cov") { c in
+            try Self.covariance(
+                c.tensor(0, "self"), correction: c.int(1, "correction", default: 1), frequencyWeights: c.optionalTensor(2, "fweights"),
+                observationWeights: c.optionalTensor(3, "aweights"))
+        }
+        // The covariance divided by the outer product of the standard deviations, clipped to [-1, 1].
+        tensorOp("aten::corrcoef") { c in
+            let x = try c.tensor(0, "self")
+            guard x.rank <= 2 else {
+                throw OperatorError("corrcoef(): expected input to have two or fewer dimensions but got an input with \(x.rank) dimensions")
+            }
+            let covariance = try Self.covariance(x, correction: 1, frequencyWeights: nil, observationWeights: nil)
+            if covariance.rank == 0 { return try covariance.div(covariance) }
+            let deviation = try covariance.diagonal(0, 1).sqrt()
+            let scaled = try covariance.div(deviation.reshape([-1, 1])).div(deviation.reshape([1, -1]))
+            return try scaled.clamp(min: .int(-1), max: .int(1))
+        }
+        for (name, ignoreNaN) in [("quantile", false), ("nanquantile", true)] {
+            tensorOp("aten::\(name)") { c in
+                try Self.quantile(c, q: c.tensor(1, "q"), ignoreNaN: ignoreNaN, name: name)
+            }
+            tensorOp("aten::\(name).scalar") { c in
+                let q = try c.double(1, "q")
+                guard q >= 0 && q <= 1 else { throw OperatorError("\(name)() q must be in the range [0, 1] but got \(q)") }
+                let input = try c.tensor(0, "self")
+                return try Self.quantile(c, q: Tensor.full([], value: q, dtype: input.dtype.isFloatingPoint ? input.dtype : .float32), ignoreNaN: ignoreNaN, name: name)
+            }
+        }
+        tensorOp("aten::histc") { c in
+            try c.tensor(0, "self").histogramCounts(bins: c.int(1, "bins", default: 100), min: c.double(2, "min", default: 0), max: c.double(3, "max", default: 0))
+        }
+        tensorOp("aten::bincount") { c in
+            try c.tensor(0, "self").binCounts(weights: c.optionalTensor(1, "weights"), minimumLength: c.int(2, "minlength", default: 0))
+        }
+    }
+
+    /// `torch.cov`: rows are variables, columns observations (a 1-D input is one variable); frequency weights
+    /// (integral) and observation weights (floating) multiply; the divisor is Σw − correction (Σw·a / Σw with
+    /// observation weights), 0 when that is not positive (as ATen, which warns). The result is squeezed.
+    private static func covariance(_ input: Tensor, correction: Int, frequencyWeights: Tensor?, observationWeights: Tensor?) throws -> Tensor {
+        guard input.rank <= 2 else {
+            throw OperatorError("cov(): expected input to have two or fewer dimensions but got an input with \(input.rank) dimensions")
+        }
+        guard input.dtype != .bool else { throw OperatorError("cov(): bool dtype is not supported for input") }
+        let x = input.rank < 2 ? try input.reshape([1, -1]) : input
+        let observations = x.shape[1]
+        var weights: Tensor?
+        if let f = frequencyWeights {
+            guard f.rank <= 1 else {
+                throw OperatorError("cov(): expected fweights to have one or fewer dimensions but got fweights with \(f.rank) dimensions")
+            }
+            guard f.dtype.isIntegral else {
+                throw OperatorError("cov(): expected fweights to have integral dtype but got fweights with \(f.dtype.scalarTypeName) dtype")
+            }
+            guard f.elementCount == observations else {
+                throw OperatorError("cov(): expected fweights to have the same numel as there are observations in the input but got \(f.elementCount) != \(observations)")
+            }
+            if observations > 0, try f.amin().item() < 0 { throw OperatorError("cov(): fweights cannot be negative") }
+            weights = f
+        }
+        if let a = observationWeights {
+            guard a.rank <= 1 else {
+                throw OperatorError("cov(): expected aweights to have one or fewer dimensions but got aweights with \(a.rank) dimensions")
+            }
+            guard a.dtype.isFloatingPoint else {
+                throw OperatorError("cov(): expected aweights to have floating point dtype but got aweights with \(a.dtype.scalarTypeName) dtype")
+            }
+            guard a.elementCount == observations else {
+                throw OperatorError("cov(): expected aweights to have the same numel as there are observations in the input but got \(a.elementCount) != \(observations)")
+            }
+            if observations > 0, try a.amin().item() < 0 { throw OperatorError("cov(): aweights cannot be negative") }
+            weights = try weights.map { try $0.mul(a) } ?? a
+        }
+        let weightSum = try weights.map { try $0.sum() } ?? Tensor(scalar: Int64(observations))
+        if weights != nil, try weightSum.item() == 0 {
+            throw OperatorError("cov(): weights sum to zero, can't be normalized")
+        }
+        let average = try (weights.map { try x.mul($0) } ?? x).sum(dims: [1]).div(weightSum)
+        var divisor: Tensor
+        if let weights, let a = observationWeights, correction != 0 {
+            let adjustment = try Tensor.binary(Mul(), .tensor(weights.mul(a).sum()), .scalar(.int(Int64(correction))), operation: "cov").div(weightSum)
+            divisor = try weightSum.sub(adjustment)
+        } else {
+            divisor = try Tensor.sub(.tensor(weightSum), .scalar(.int(Int64(correction))))
+        }
+        if try divisor.item() <= 0 { divisor = try Tensor.binary(Mul(), .tensor(divisor), .scalar(.int(0)), operation: "cov") }
+        let centered = try x.sub(average.unsqueeze(1))
+        let product = try centered.mm((weights.map { try centered.mul($0) } ?? centered).transpose(0, 1))
+        return try product.div(divisor).squeeze()
+    }
+
+    /// ATen's `quantile` / `nanquantile`: the sorted values along `dim` (all of them when it is None) read at rank
+    /// q·(n − 1), n counting the non-NaN values for `nanquantile` (a NaN makes `quantile`'s result NaN), adjusted by
+    /// `interpolation` (linear, lower, higher, midpoint, nearest). A 1-D q adds a leading dimension.
+    private static func quantile(_ c: Arguments, q: Tensor, ignoreNaN: Bool, name: String) throws -> Tensor {
+        let input = try c.tensor(0, "self")
+        let dim = try c.optionalInt(2, "dim")
+        let keepDim = try c.bool(3, "keepdim", default: false)
+        let interpolation = try c.string(4, "interpolation", default: "linear")
+        guard input.elementCount > 0 else { throw OperatorError("\(name)() input tensor must be non-empty") }
+        guard q.rank <= 1 else { throw OperatorError("\(name)() q must be a scalar or 1D tensor") }
+        guard input.dtype == .float32 || input.dtype == .float64 else {
+            throw OperatorError("\(name)() input tensor must be either float or double dtype")
+        }
+        guard input.dtype == q.dtype else { throw OperatorError("\(name)() q tensor must be same dtype as the input tensor") }
+        guard ["linear", "lower", "higher", "midpoint", "nearest"].contains(interpolation) else {
+            throw OperatorError("\(name)() interpolation must be one of linear, lower, higher, midpoint or nearest, but got \(interpolation)")
+        }
+        let qValues = try q.to(.float64).contiguous().scalars(as: Double.self)
+        guard qValues.allSatisfy({ $0 >= 0 && $0 <= 1 }) else { throw OperatorError("\(name)() q values must be in the range [0, 1]") }
+        // The reduced shape, and the values sorted along a last dimension of n.
+        var reducedShape: [Int]
+        let sorted: Tensor
+        if let dim {
+            let axis = try input.wrapDimension(dim)
+            reducedShape = input.rank == 0 ? [] : input.shape
+            if input.rank > 0 {
+                if keepDim { reducedShape[axis] = 1 } else { reducedShape.remove(at: axis) }
+            }
+            sorted = input.rank == 0 ? try input.reshape([1]) : try input.unsqueeze(-1).transpose(axis, -1).sort(dim: -1).values
+        } else {
+            reducedShape = keepDim ? Array(repeating: 1, count: input.rank) : []
+            sorted = try input.flatten().sort(dim: -1).values
+        }
+        let n = sorted.shape.last!
+        let rows = try sorted.reshape([-1, n])
+        let qColumn = try q.reshape([-1, 1, 1])
+        var ranks: Tensor
+        if ignoreNaN {
+            let valid = try rows.isNaN().logicalNot().sum(dims: [1], keepDim: true)
+            ranks = try qColumn.mul(Tensor.sub(.tensor(valid), .scalar(.int(1))))
+            ranks = try ranks.maskedFill(Tensor.compare(Less(), .tensor(ranks), .scalar(.int(0)), operation: name), value: .int(0))
+        } else {
+            let hasNaN = try rows.isNaN().any(dims: [1], keepDim: true)
+            let scaled = try Tensor.binary(Mul(), .tensor(qColumn), .scalar(.int(Int64(n - 1))), operation: name)
+            let shape = try Tensor.broadcastShape(scaled.shape, hasNaN.shape)
+            ranks = try scaled.expand(shape).maskedFill(hasNaN.expand(shape), value: .int(Int64(n - 1)))
+        }
+        switch interpolation {
+        case "lower": ranks = try ranks.floor()
+        case "higher": ranks = try ranks.ceil()
+        case "nearest": ranks = try ranks.round()
+        default: break
+        }
+        let expandedRows = try rows.unsqueeze(0).expand([qValues.count, rows.shape[0], n])
+        let below = try ranks.to(.int64)
+        var values = try expandedRows.gather(dim: 2, index: below)
+        if interpolation == "linear" || interpolation == "midpoint" {
+            let weights = interpolation == "midpoint" ? try Tensor.full(ranks.shape, value: 0.5, dtype: ranks.dtype) : try ranks.sub(below)
+            let above = try expandedRows.gather(dim: 2, index: ranks.ceil().to(.int64))
+            values = try Tensor.lerp(values, above, weight: .tensor(weights))
+        }
+        let leading = q.rank == 0 ? [] : [qValues.count]
+        return try values.reshape(leading + reducedShape)
+    }
+}
