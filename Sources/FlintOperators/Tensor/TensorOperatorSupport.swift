@@ -31,6 +31,7 @@ extension OperatorDefinitions {
         defineVectorProductOperators()
         defineStatisticsOperators()
         defineIntegrationOperators()
+        defineSpecialFunctionOperators()
         defineCopyingViewVariants()
         defineQuantizedOperators()
         defineInPlaceVariants()

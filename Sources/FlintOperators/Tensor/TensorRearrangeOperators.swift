@@ -5,6 +5,48 @@ extension OperatorDefinitions {
     /// Views and copies that rearrange elements: `unfold`, `fliplr`, `flipud`, `rot90`, `moveaxis`,
     /// `take_along_dim`, `diag_embed`, `diagflat`.
     mutating func defineRearrangeOperators() {
+        // combinations(x, r, with_replacement): every r-tuple of x's elements with increasing (non-decreasing)
+        // indices, in lexicographic order, one per row.
+        tensorOp("aten::combinations") { c in
+            let x = try c.tensor(0, "self")
+            let (r, withReplacement) = (try c.int(1, "r", default: 2), try c.bool(2, "with_replacement", default: false))
+            guard x.rank == 1 else { throw OperatorError("Expect a 1D vector, but got shape \(x.shape)") }
+            guard r >= 0 else { throw OperatorError("Expect a non-negative number, but got \(r)") }
+            if r == 0 { return Tensor.zeros([0], dtype: x.dtype) }
+            var tuples: [[Int64]] = []
+            var current: [Int64] = []
+            func extend(from start: Int) {
+                if current.count == r {
+                    tuples.append(current)
+                    return
+                }
+                guard start < x.shape[0] else { return }
+                for i in start..<x.shape[0] {
+                    current.append(Int64(i))
+                    extend(from: withReplacement ? i : i + 1)
+                    current.removeLast()
+                    if tuples.count > 1 << 24 { return }
+                }
+            }
+            extend(from: 0)
+            guard tuples.count <= 1 << 24 else { throw OperatorError("combinations: more than 2^24 tuples") }
+            if tuples.isEmpty { return Tensor.zeros([0, r], dtype: x.dtype) }
+            let indices = try Tensor(shape: [tuples.count * r], scalars: tuples.flatMap { $0 })
+            return try x.index([indices]).reshape([tuples.count, r])
+        }
+        // cartesian_prod: the rows of the grid of 1-D tensors in "ij" order (one tensor is returned as it is).
+        tensorOp("aten::cartesian_prod") { c in
+            let tensors = try c.tensors(0, "tensors")
+            for t in tensors where t.rank != 1 { throw OperatorError("Expect a 1D vector, but got shape \(t.shape)") }
+            if tensors.count == 1 { return tensors[0] }
+            let sizes = tensors.map { $0.shape[0] }
+            let columns = try tensors.enumerated().map { i, t in
+                var view = Array(repeating: 1, count: tensors.count)
+                view[i] = sizes[i]
+                return try t.reshape(view).expand(sizes).reshape([-1])
+            }
+            return try Tensor.stack(columns, dim: 1)
+        }
         tensorOp("aten::ravel") { try $0.tensor(0, "self").reshape([-1]) }
         // msort: sorted along the first dimension (a 0-d tensor is its own result).
         tensorOp("aten::msort") { c in

@@ -2,8 +2,8 @@ import FlintTensor
 import FlintValues
 
 extension OperatorDefinitions {
-    /// Statistics as ATen composes them: `cov`, `corrcoef`, `quantile` / `nanquantile` (both overloads), and the
-    /// counting ops `histc` and `bincount` (FlintTensor's `Histograms.swift`).
+    /// Statistics as ATen composes them: `cov`, `corrcoef`, `quantile` / `nanquantile` (both overloads), `nanmedian`,
+    /// `mode`, and the counting ops `histc` and `bincount` (FlintTensor's `Histograms.swift`).
     mutating func defineStatisticsOperators() {
         tensorOp("aten::cov") { c in
             try Self.covariance(
@@ -32,6 +32,15 @@ extension OperatorDefinitions {
                 let input = try c.tensor(0, "self")
                 return try Self.quantile(c, q: Tensor.full([], value: q, dtype: input.dtype.isFloatingPoint ? input.dtype : .float32), ignoreNaN: ignoreNaN, name: name)
             }
+        }
+        tensorOp("aten::nanmedian") { try $0.tensor(0, "self").nanMedian() }
+        define("aten::nanmedian.dim") { c in
+            let (values, indices) = try c.tensor(0, "self").nanMedian(dim: c.int(1, "dim"), keepDim: c.bool(2, "keepdim", default: false))
+            return .tuple([.tensor(values), .tensor(indices)])
+        }
+        define("aten::mode") { c in
+            let (values, indices) = try Self.mode(c.tensor(0, "self"), dim: c.int(1, "dim", default: -1), keepDim: c.bool(2, "keepdim", default: false))
+            return .tuple([.tensor(values), .tensor(indices)])
         }
         tensorOp("aten::histc") { c in
             try c.tensor(0, "self").histogramCounts(bins: c.int(1, "bins", default: 100), min: c.double(2, "min", default: 0), max: c.double(3, "max", default: 0))
@@ -159,5 +168,40 @@ extension OperatorDefinitions {
         }
         let leading = q.rank == 0 ? [] : [qValues.count]
         return try values.reshape(leading + reducedShape)
+    }
+
+    /// `torch.mode` along `dim`: the most frequent value of each row (the smallest among equally frequent ones) and
+    /// the index of its last occurrence, as ATen's CPU kernel finds them in the sorted row.
+    private static func mode(_ x: Tensor, dim: Int, keepDim: Bool) throws -> (Tensor, Tensor) {
+        let axis = try x.wrapDimension(dim)
+        let length = x.rank == 0 ? 1 : x.shape[axis]
+        guard length > 0 else { throw OperatorError("mode(): Expected reduction dim \(axis) to have non-zero size.") }
+        let moved = x.rank == 0 ? try x.reshape([1, 1]) : try x.movedim([axis], [x.rank - 1]).reshape([-1, length])
+        let rows = moved.shape[0]
+        let values = try moved.to(.float64).contiguous().scalars(as: Double.self)
+        var picks = [Int64](repeating: 0, count: rows)
+        for row in 0..<rows {
+            let slice = Array(values[(row * length)..<((row + 1) * length)])
+            let order = slice.indices.sorted { slice[$0] < slice[$1] || (slice[$0] == slice[$1] && $0 < $1) }
+            var (best, bestCount, run) = (order[0], 0, 0)
+            for (position, index) in order.enumerated() {
+                run += 1
+                if position == order.count - 1 || slice[order[position + 1]] != slice[index] {
+                    if run > bestCount { (best, bestCount) = (index, run) }
+                    run = 0
+                }
+            }
+            picks[row] = Int64(best)
+        }
+        let index = try Tensor(shape: [rows, 1], scalars: picks)
+        let picked = try moved.gather(dim: 1, index: index)
+        var outShape = x.rank == 0 ? [] : x.shape
+        if x.rank > 0 { outShape.remove(at: axis) }
+        var resultValues = try picked.reshape(outShape), resultIndices = try index.reshape(outShape)
+        if keepDim && x.rank > 0 {
+            resultValues = try resultValues.unsqueeze(axis)
+            resultIndices = try resultIndices.unsqueeze(axis)
+        }
+        return (try resultValues.contiguous(), try resultIndices.contiguous())
     }
 }

@@ -2,8 +2,8 @@ import FlintTensor
 import FlintValues
 
 extension OperatorDefinitions {
-    /// Products built from elementwise products and sums, as ATen composes them: `bilinear` (`nn.Bilinear`),
-    /// `kron`, `cross` and `linalg_cross`.
+    /// Products built from matrix and elementwise products, as ATen composes them: `bilinear` (`nn.Bilinear`),
+    /// `kron`, `tensordot`, `inner`, `chain_matmul`, `linalg_multi_dot`, `matrix_power`, `vander`, `cross`.
     mutating func defineVectorProductOperators() {
         // y[..., o] = x1[..., :] · W[o] · x2[..., :] + b[o]: one GEMM of x1 against W laid out [in1, out·in2], then the
         // products with x2 summed over in2.
@@ -56,6 +56,41 @@ extension OperatorDefinitions {
             }
             return try Self.crossProduct(a, b, dim: dim)
         }
+        // tensordot: the listed dimensions of each operand contracted pairwise, as one matrix product.
+        tensorOp("aten::tensordot") { c in
+            try Self.tensordot(c.tensor(0, "self"), c.tensor(1, "other"), c.ints(2, "dims_self", single: false), c.ints(3, "dims_other", single: false))
+        }
+        // inner: products over the last dimensions (a 0-d operand multiplies).
+        tensorOp("aten::inner") { c in
+            let (a, b) = (try c.tensor(0, "self"), try c.tensor(1, "other"))
+            if a.rank == 0 || b.rank == 0 { return try a.mul(b) }
+            guard a.shape.last == b.shape.last else {
+                throw OperatorError("inner() the last dimension must match on both input tensors but got shapes \(a.shape) and \(b.shape)")
+            }
+            return try Self.tensordot(a, b, [-1], [-1])
+        }
+        for name in ["chain_matmul", "linalg_multi_dot"] {
+            tensorOp("aten::\(name)") { c in try Self.chainedProduct(c.tensors(0, name == "chain_matmul" ? "matrices" : "tensors"), name: name) }
+        }
+        for name in ["matrix_power", "linalg_matrix_power"] {
+            tensorOp("aten::\(name)") { c in try Self.matrixPower(c.tensor(0, "self"), c.int(1, "n")) }
+        }
+        // vander(x, N, increasing): powers of x as columns, decreasing unless `increasing`; linalg_vander increasing.
+        tensorOp("aten::vander") { c in
+            let x = try c.tensor(0, "x")
+            guard x.rank == 1 else { throw OperatorError("x must be a one-dimensional tensor.") }
+            let columns = try c.optionalInt(1, "N") ?? x.shape[0]
+            guard columns >= 0 else { throw OperatorError("N must be non-negative.") }
+            let powers = try Self.powersOf(x, count: columns)
+            return try c.bool(2, "increasing", default: false) ? powers : powers.flip([1])
+        }
+        tensorOp("aten::linalg_vander") { c in
+            let x = try c.tensor(0, "x")
+            guard x.rank >= 1 else { throw OperatorError("linalg.vander: x must have at least one dimension.") }
+            let columns = try c.optionalInt(1, "N") ?? x.shape[x.rank - 1]
+            guard columns > 1 else { throw OperatorError("N must be greater than 1.") }
+            return try Self.powersOf(x, count: columns)
+        }
         tensorOp("aten::linalg_cross") { c in
             try Self.crossProduct(c.tensor(0, "self"), c.tensor(1, "other"), dim: c.int(2, "dim", default: -1))
         }
@@ -81,5 +116,84 @@ extension OperatorDefinitions {
         let c1 = try part(x, 2).mul(part(y, 0)).sub(part(x, 0).mul(part(y, 2)))
         let c2 = try part(x, 0).mul(part(y, 1)).sub(part(x, 1).mul(part(y, 0)))
         return try Tensor.stack([c0, c1, c2], dim: axis)
+    }
+
+    /// `tensordot`: contracts `dimsA` of `a` with `dimsB` of `b` (same count, equal sizes): the free dimensions of
+    /// `a` then those of `b`.
+    private static func tensordot(_ a: Tensor, _ b: Tensor, _ dimsA: [Int], _ dimsB: [Int]) throws -> Tensor {
+        guard dimsA.count == dimsB.count else { throw OperatorError("both dimension lists should have same length") }
+        let contractA = try dimsA.map { try a.wrapDimension($0) }, contractB = try dimsB.map { try b.wrapDimension($0) }
+        for (da, db) in zip(contractA, contractB) where a.shape[da] != b.shape[db] {
+            throw OperatorError("contracted dimensions need to match, but first has size \(a.shape[da]) in dim \(da) and second has size \(b.shape[db]) in dim \(db)")
+        }
+        let freeA = (0..<a.rank).filter { !contractA.contains($0) }, freeB = (0..<b.rank).filter { !contractB.contains($0) }
+        let inner = contractA.map { a.shape[$0] }.reduce(1, *)
+        let left = try a.permute(freeA + contractA).reshape([freeA.map { a.shape[$0] }.reduce(1, *), inner])
+        let right = try b.permute(contractB + freeB).reshape([inner, freeB.map { b.shape[$0] }.reduce(1, *)])
+        return try left.mm(right).reshape(freeA.map { a.shape[$0] } + freeB.map { b.shape[$0] })
+    }
+
+    /// `chain_matmul` / `linalg_multi_dot`: the product of the matrices left to right (multi_dot also takes a 1-D
+    /// first or last operand as a row or column vector, and drops it from the result).
+    private static func chainedProduct(_ tensors: [Tensor], name: String) throws -> Tensor {
+        let label = name == "chain_matmul" ? "chain_matmul" : "multi_dot"
+        guard !tensors.isEmpty else { throw OperatorError("\(label)(): Expected one or more matrices") }
+        if name == "chain_matmul" {
+            for t in tensors where t.rank != 2 {
+                throw OperatorError("Tensor dimension is \(t.rank), expected 2 instead.")
+            }
+            return try tensors.dropFirst().reduce(tensors[0]) { try $0.mm($1) }
+        }
+        guard tensors.count >= 2 else { throw OperatorError("multi_dot(): expected at least 2 tensors but got \(tensors.count)") }
+        var matrices = tensors
+        let (firstIsVector, lastIsVector) = (tensors[0].rank == 1, tensors[tensors.count - 1].rank == 1)
+        guard tensors[0].rank == 1 || tensors[0].rank == 2 else {
+            throw OperatorError("multi_dot(): the first tensor must be 1D or 2D but got \(tensors[0].rank)D")
+        }
+        guard tensors[tensors.count - 1].rank == 1 || tensors[tensors.count - 1].rank == 2 else {
+            throw OperatorError("multi_dot(): the last tensor must be 1D or 2D but got \(tensors[tensors.count - 1].rank)D")
+        }
+        for i in 1..<(tensors.count - 1) where tensors[i].rank != 2 {
+            throw OperatorError("multi_dot(): tensor \(i) must be 2D but got \(tensors[i].rank)D")
+        }
+        if firstIsVector { matrices[0] = try matrices[0].unsqueeze(0) }
+        if lastIsVector { matrices[matrices.count - 1] = try matrices[matrices.count - 1].unsqueeze(1) }
+        for i in 1..<matrices.count where matrices[i - 1].shape[1] != matrices[i].shape[0] {
+            throw OperatorError("multi_dot(): tensors \(i - 1) and \(i) with shapes \(tensors[i - 1].shape) and \(tensors[i].shape) cannot be multiplied")
+        }
+        var result = try matrices.dropFirst().reduce(matrices[0]) { try $0.mm($1) }
+        if firstIsVector { result = try result.squeeze(0) }
+        if lastIsVector { result = try result.squeeze(-1) }
+        return result
+    }
+
+    /// Aⁿ for square matrices (batched) by repeated squaring; n = 0 the identity, n < 0 needs an inverse (refused).
+    private static func matrixPower(_ a: Tensor, _ n: Int) throws -> Tensor {
+        guard a.rank >= 2, a.shape[a.rank - 1] == a.shape[a.rank - 2] else {
+            throw OperatorError("linalg.matrix_power: A must be batches of square matrices, but they are \(a.rank >= 2 ? a.shape[a.rank - 2] : 0) by \(a.rank >= 1 ? a.shape[a.rank - 1] : 0) matrices")
+        }
+        guard n >= 0 else { throw OperatorError("linalg.matrix_power: negative powers need a matrix inverse, which Flint does not have yet") }
+        let size = a.shape[a.rank - 1]
+        if n == 0 {
+            let identity = try Tensor.eye(size, dtype: a.dtype)
+            return try identity.expand(a.shape).clone()
+        }
+        if n == 1 { return try a.clone() }
+        var (result, base, remaining): (Tensor?, Tensor, Int) = (nil, a, n)
+        while remaining > 0 {
+            if remaining & 1 == 1 { result = try result.map { try $0.matmul(base) } ?? base }
+            remaining >>= 1
+            if remaining > 0 { base = try base.matmul(base) }
+        }
+        return result!
+    }
+
+    /// x[..., i]^j for j < count as a new last dimension (x⁰ = 1), by running products as ATen's vander does.
+    private static func powersOf(_ x: Tensor, count: Int) throws -> Tensor {
+        let base = x.dtype == .bool ? try x.to(.int64) : x
+        guard count > 0 else { return Tensor.zeros(x.shape + [0], dtype: base.dtype) }
+        var columns = [try Tensor.ones(x.shape, dtype: base.dtype).to(base.dtype)]
+        for _ in 1..<count { columns.append(try columns[columns.count - 1].mul(base)) }
+        return try Tensor.stack(columns, dim: x.rank)
     }
 }

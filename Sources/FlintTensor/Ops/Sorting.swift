@@ -83,4 +83,34 @@ extension Tensor {
         if keepDim && rank > 0 { return (try values.unsqueeze(d).contiguous(), try indices.unsqueeze(d).contiguous()) }
         return (try values.contiguous(), try indices.contiguous())
     }
+
+    /// The lower median of the non-NaN elements (NaN when there are none), as `torch.nanmedian()`.
+    public func nanMedian() throws -> Tensor {
+        guard dtype != .bool else { throw TensorError("\"nanmedian_cpu\" not implemented for 'Bool'") }
+        let flat = try reshape([-1])
+        guard flat.shape[0] > 0 else { return try Tensor.full([], value: .nan, dtype: dtype) }
+        return try flat.nanMedian(dim: 0).values
+    }
+
+    /// The lower median of the non-NaN elements along `dim` and its index: sorted with NaN last, the element at
+    /// (valid − 1) / 2 (the first position when a row is all NaN, whose median is NaN).
+    public func nanMedian(dim: Int, keepDim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
+        guard dtype != .bool else { throw TensorError("\"nanmedian_cpu\" not implemented for 'Bool'") }
+        let d = try wrapDimension(dim)
+        let size = rank == 0 ? 1 : shape[d]
+        guard size > 0 else { throw TensorError("median(): Expected reduction dim \(d) to have non-zero size.") }
+        guard rank > 0, dtype.isFloatingPoint else { return try median(dim: dim, keepDim: keepDim) }
+        let sorted = try sort(dim: d)
+        let valid = try isNaN().logicalNot().sum(dims: [d], keepDim: true)
+        let position = try Tensor.binary(FloorDivide(), .tensor(Tensor.sub(.tensor(valid), .scalar(.int(1)))), .scalar(.int(2)), operation: "floor_divide")
+        let clamped = try position.clamp(min: .int(0), max: nil).to(.int64)
+        var values = try sorted.values.gather(dim: d, index: clamped)
+        var indices = try sorted.indices.gather(dim: d, index: clamped)
+        if !keepDim {
+            values = try values.squeeze(d)
+            indices = try indices.squeeze(d)
+        }
+        return (try values.contiguous(), try indices.contiguous())
+    }
 }
+

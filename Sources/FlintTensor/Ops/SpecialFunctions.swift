@@ -1,0 +1,268 @@
+import RealModule
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Special functions with ATen's algorithms (Cephes-derived, as in ATen's Math.h): digamma, polygamma, the
+/// Hurwitz zeta function, the inverse error function and the entropy term −x·log x. Computed in double and
+/// rounded to the element type, which is within float32's rounding of ATen's float kernels.
+enum SpecialFunctions {
+    /// ψ(x): ±∞ at ±0, NaN at negative integers, the reflection formula below 0, the recurrence up to 10,
+    /// then the asymptotic series.
+    static func digamma(_ value: Double) -> Double {
+        var x = value
+        if x == 0 { return x.sign == .minus ? .infinity : -.infinity }
+        if x < 0 {
+            if x == x.rounded(.towardZero) { return .nan }
+            let fraction = x - x.rounded(.towardZero)
+            return digamma(1 - x) - Double.pi / tan(Double.pi * fraction)
+        }
+        var result = 0.0
+        while x < 10 {
+            result -= 1 / x
+            x += 1
+        }
+        if x == 10 { return result + 2.25175258906672110764 }
+        var series = 0.0
+        if x < 1e17 {
+            let z = 1 / (x * x)
+            let coefficients = [8.33333333333333333333E-2, -2.10927960927960927961E-2, 7.57575757575757575758E-3,
+                                -4.16666666666666666667E-3, 3.96825396825396825397E-3, -8.33333333333333333333E-3,
+                                8.33333333333333333333E-2]
+            series = z * coefficients.reduce(0) { $0 * z + $1 }
+        }
+        return result + log(x) - 0.5 / x - series
+    }
+
+    /// ψ′(x): the reflection formula below ½, six steps of the recurrence, then the asymptotic series.
+    static func trigamma(_ value: Double) -> Double {
+        var (x, sign, result) = (value, 1.0, 0.0)
+        if x < 0.5 {
+            sign = -1
+            let s = sin(Double.pi * x)
+            result -= Double.pi * Double.pi / (s * s)
+            x = 1 - x
+        }
+        for _ in 0..<6 {
+            result += 1 / (x * x)
+            x += 1
+        }
+        let ixx = 1 / (x * x)
+        result += (1 + 1 / (2 * x) + ixx * (1.0 / 6 - ixx * (1.0 / 30 - ixx * (1.0 / 42)))) / x
+        return sign * result
+    }
+
+    /// ψ⁽ⁿ⁾(x) for n ≥ 0: digamma, trigamma, then (−1)ⁿ⁺¹ n! ζ(n + 1, x).
+    static func polygamma(_ n: Int, _ x: Double) -> Double {
+        switch n {
+        case 0: return digamma(x)
+        case 1: return trigamma(x)
+        default: return (n % 2 == 1 ? 1.0 : -1.0) * exp(lgamma(Double(n) + 1)) * zeta(Double(n) + 1, x)
+        }
+    }
+
+    /// The Hurwitz zeta function ζ(s, q) = Σₖ (k + q)⁻ˢ: Euler–Maclaurin summation (Cephes' zeta). ∞ at s = 1, NaN
+    /// for s < 1; for q ≤ 0, ∞ at integer q and NaN for non-integer s.
+    static func zeta(_ s: Double, _ q: Double) -> Double {
+        let machineEpsilon = 1.11022302462515654042E-16
+        let bernoulliTerms = [12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9, 7.47242496e10,
+                              -2.950130727918164224e12, 1.1646782814350067249e14, -4.5979787224074726105e15,
+                              1.8152105401943546773e17, -7.1661652561756670113e18]
+        if s == 1 { return .infinity }
+        if s < 1 { return .nan }
+        if q <= 0 {
+            if q == q.rounded(.down) { return .infinity }
+            if s != s.rounded(.down) { return .nan }
+        }
+        var sum = pow(q, -s)
+        var a = q
+        var b = 0.0
+        var i = 0
+        while i < 9 || a <= 9 {
+            i += 1
+            a += 1
+            b = pow(a, -s)
+            sum += b
+            if Swift.abs(b / sum) < machineEpsilon { return sum }
+        }
+        let w = a
+        sum += b * w / (s - 1)
+        sum -= 0.5 * b
+        var factor = 1.0
+        var k = 0.0
+        for term in bernoulliTerms {
+            factor *= s + k
+            b /= w
+            let t = factor * b / term
+            sum += t
+            if Swift.abs(t / sum) < machineEpsilon { return sum }
+            k += 1
+            factor *= s + k
+            b /= w
+            k += 1
+        }
+        return sum
+    }
+
+    /// erf⁻¹(y): a rational first guess, then two Newton steps; ±∞ at ±1, NaN outside [−1, 1].
+    static func inverseErf(_ y: Double) -> Double {
+        let magnitude = Swift.abs(y)
+        if magnitude > 1 || y.isNaN { return .nan }
+        if magnitude == 1 { return y < 0 ? -.infinity : .infinity }
+        var x: Double
+        if magnitude <= 0.7 {
+            let z = y * y
+            let numerator = ((-0.140543331 * z + 0.914624893) * z - 1.645349621) * z + 0.886226899
+            let denominator = (((0.012229801 * z - 0.329097515) * z + 1.442710462) * z - 2.118377725) * z + 1
+            x = y * numerator / denominator
+        } else {
+            let z = (-log((1 - magnitude) / 2)).squareRoot()
+            let numerator = ((1.641345311 * z + 3.429567803) * z - 1.624906493) * z - 1.970840454
+            let denominator = (1.637067800 * z + 3.543889200) * z + 1
+            x = (y < 0 ? -numerator : numerator) / denominator
+        }
+        for _ in 0..<2 { x -= (erf(x) - y) / (2 / Double.pi.squareRoot() * exp(-x * x)) }
+        return x
+    }
+
+    /// −x·log x: 0 at 0, −∞ below 0, NaN stays NaN.
+    static func entropy(_ x: Double) -> Double {
+        if x.isNaN { return x }
+        if x > 0 { return -x * log(x) }
+        return x == 0 ? 0 : -.infinity
+    }
+}
+
+/// ψ(x) (`torch.digamma`).
+public struct Digamma: FloatPointwiseFunction {
+    /// Creates the operation.
+    public init() {}
+    /// ψ(x).
+    public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { C(SpecialFunctions.digamma(Double(x))) }
+}
+
+/// ψ⁽ⁿ⁾(x) (`torch.polygamma`).
+public struct Polygamma: FloatPointwiseFunction {
+    /// The derivative's order, ≥ 0.
+    public let order: Int
+    /// Creates the operation for derivative `order` (≥ 0).
+    public init(order: Int) { self.order = order }
+    /// ψ⁽ⁿ⁾(x).
+    public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { C(SpecialFunctions.polygamma(order, Double(x))) }
+}
+
+/// erf⁻¹(x) (`torch.erfinv`).
+public struct InverseErf: FloatPointwiseFunction {
+    /// Creates the operation.
+    public init() {}
+    /// erf⁻¹(x).
+    public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { C(SpecialFunctions.inverseErf(Double(x))) }
+}
+
+/// −x·log x (`torch.special.entr`).
+public struct Entropy: FloatPointwiseFunction {
+    /// Creates the operation.
+    public init() {}
+    /// −x·log x.
+    public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { C(SpecialFunctions.entropy(Double(x))) }
+}
+
+/// ζ(x, q) (`torch.special.zeta`), integers promoted to the default float.
+struct HurwitzZeta: BinaryArithmetic {
+    func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { C(SpecialFunctions.zeta(Double(a), Double(b))) }
+    func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { a }
+}
+
+extension Tensor {
+    /// `torch.special.zeta(x, q)`: the Hurwitz zeta function, broadcast; integers promote to the default float.
+    public static func zeta(_ x: Operand, _ q: Operand) throws -> Tensor {
+        try Tensor.binary(HurwitzZeta(), x, q, operation: "zeta", promoteIntegersToFloat: true)
+    }
+}
+
+/// |gcd(a, b)| by Euclid's algorithm (gcd(0, 0) = 0), on integers only.
+struct GreatestCommonDivisor: BinaryArithmetic {
+    func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a }
+    func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { Self.gcd(a, b) }
+    static func gcd<I: FixedWidthInteger>(_ a: I, _ b: I) -> I {
+        var (x, y) = (a.magnitudeOrSelf, b.magnitudeOrSelf)
+        while x != 0 { (x, y) = (y % x, x) }
+        return y
+    }
+}
+
+/// |a / gcd(a, b) · b| (0 when both are 0), on integers only; computed in 64 bits and truncated to the element type,
+/// as C++'s integer promotion does in ATen (an int8 lcm of 7 and 29 is 203, stored as −53).
+struct LeastCommonMultiple: BinaryArithmetic {
+    func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a }
+    func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I {
+        let g = GreatestCommonDivisor.gcd(a, b)
+        guard g != 0 else { return 0 }
+        let wide = (Int64(truncatingIfNeeded: a) / Int64(truncatingIfNeeded: g)) &* Int64(truncatingIfNeeded: b)
+        return I(truncatingIfNeeded: wide.magnitudeOrSelf)
+    }
+}
+
+/// The next representable value after a in the direction of b (b when equal, NaN when either is).
+struct NextAfter: BinaryArithmetic {
+    func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C {
+        if a.isNaN || b.isNaN { return .nan }
+        if a == b { return b }
+        return a < b ? a.nextUp : a.nextDown
+    }
+    func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { a }
+}
+
+extension FixedWidthInteger {
+    /// |self| with the wrapping of C's abs for the minimum value.
+    fileprivate var magnitudeOrSelf: Self { self < 0 ? 0 &- self : self }
+}
+
+extension Tensor {
+    /// `torch.gcd` / `torch.lcm`: integer dtypes only, broadcast with type promotion.
+    public static func gcd(_ a: Tensor, _ b: Tensor, leastCommonMultiple: Bool = false) throws -> Tensor {
+        let operation = leastCommonMultiple ? "lcm" : "gcd"
+        let common = try DType.resultType([.tensor(a.dtype, rank: a.rank), .tensor(b.dtype, rank: b.rank)])
+        guard common.isIntegral else { throw TensorError("\"\(operation)_cpu\" not implemented for '\(common.scalarTypeName)'") }
+        return leastCommonMultiple
+            ? try Tensor.binary(LeastCommonMultiple(), .tensor(a), .tensor(b), operation: operation)
+            : try Tensor.binary(GreatestCommonDivisor(), .tensor(a), .tensor(b), operation: operation)
+    }
+
+    /// `torch.nextafter`: float32 and float64 (the types whose neighbours Flint computes exactly).
+    public func nextAfter(_ other: Tensor) throws -> Tensor {
+        let common = try DType.resultType([.tensor(dtype, rank: rank), .tensor(other.dtype, rank: other.rank)])
+        guard common == .float32 || common == .float64 else {
+            throw TensorError("\"nextafter_cpu\" not implemented for '\(common.scalarTypeName)'")
+        }
+        return try Tensor.binary(NextAfter(), .tensor(self), .tensor(other), operation: "nextafter")
+    }
+
+    /// `torch.frexp`: mantissas in [0.5, 1) with this tensor's dtype and int32 exponents, x = m · 2ᵉ (0, ±∞ and NaN
+    /// keep exponent 0).
+    public func fractionAndExponent() throws -> (mantissa: Tensor, exponent: Tensor) {
+        guard dtype == .float32 || dtype == .float64 || dtype == .float16 || dtype == .bfloat16 else {
+            throw TensorError("torch.frexp() only supports floating-point dtypes")
+        }
+        let values = try to(.float64).contiguous().scalars(as: Double.self)
+        var mantissas = [Double](), exponents = [Int32]()
+        mantissas.reserveCapacity(values.count)
+        exponents.reserveCapacity(values.count)
+        for v in values {
+            if v == 0 || !v.isFinite {
+                mantissas.append(v)
+                exponents.append(0)
+            } else {
+                // v = significand · 2^exponent with significand in [1, 2): one step down for [0.5, 1).
+                mantissas.append(v.significand / 2 * (v < 0 ? -1 : 1))
+                exponents.append(Int32(v.exponent + 1))
+            }
+        }
+        return (try Tensor(shape: shape, scalars: mantissas).to(dtype), try Tensor(shape: shape, scalars: exponents))
+    }
+}
