@@ -9,43 +9,48 @@ import Darwin
 #endif
 
 /// Special functions with ATen's algorithms (Cephes-derived, as in ATen's Math.h): digamma, polygamma, the
-/// Hurwitz zeta function, the inverse error function and the entropy term −x·log x. Computed in double and
-/// rounded to the element type, which is within float32's rounding of ATen's float kernels.
+/// Hurwitz zeta function, the inverse error function and the entropy term −x·log x. The gamma-family functions
+/// run in the element's compute type (`Float` for float32) with ATen's constants, so float32 results carry
+/// the same rounding as libtorch's float kernels (near a pole that is visible: ψ′(−3.0337) is 884.3393 in float
+/// and 884.3365 in double).
 enum SpecialFunctions {
-    /// ψ(x): ±∞ at ±0, NaN at negative integers, the reflection formula below 0, the recurrence up to 10,
-    /// then the asymptotic series.
-    static func digamma(_ value: Double) -> Double {
+    /// ψ(x): ±∞ at ±0, NaN at negative integers, the reflection formula below 0 (its π / tan(πr) in double, as
+    /// ATen's float kernel does), the recurrence up to 10, then the asymptotic series.
+    static func digamma<C: Real & BinaryFloatingPoint>(_ value: C) -> C {
         var x = value
         if x == 0 { return x.sign == .minus ? .infinity : -.infinity }
         if x < 0 {
             if x == x.rounded(.towardZero) { return .nan }
-            let fraction = x - x.rounded(.towardZero)
-            return digamma(1 - x) - Double.pi / tan(Double.pi * fraction)
+            let fraction = Double(x - x.rounded(.towardZero))
+            return digamma(1 - x) - C(Double.pi / tan(Double.pi * fraction))
         }
-        var result = 0.0
+        var result: C = 0
         while x < 10 {
             result -= 1 / x
             x += 1
         }
-        if x == 10 { return result + 2.25175258906672110764 }
-        var series = 0.0
-        if x < 1e17 {
+        if x == 10 { return result + C(2.25175258906672110764) }
+        var series: C = 0
+        if x < C(1e17) {
             let z = 1 / (x * x)
-            let coefficients = [8.33333333333333333333E-2, -2.10927960927960927961E-2, 7.57575757575757575758E-3,
-                                -4.16666666666666666667E-3, 3.96825396825396825397E-3, -8.33333333333333333333E-3,
-                                8.33333333333333333333E-2]
+            let coefficients: [C] = [8.33333333333333333333E-2, -2.10927960927960927961E-2, 7.57575757575757575758E-3,
+                                     -4.16666666666666666667E-3, 3.96825396825396825397E-3, -8.33333333333333333333E-3,
+                                     8.33333333333333333333E-2]
             series = z * coefficients.reduce(0) { $0 * z + $1 }
         }
-        return result + log(x) - 0.5 / x - series
+        return result + C.log(x) - C(0.5) / x - series
     }
 
-    /// ψ′(x): the reflection formula below ½, six steps of the recurrence, then the asymptotic series.
-    static func trigamma(_ value: Double) -> Double {
-        var (x, sign, result) = (value, 1.0, 0.0)
-        if x < 0.5 {
+    /// ψ′(x): the reflection formula below ½, six steps of the recurrence, then the asymptotic series (whose
+    /// double constants make ATen evaluate that last bracket in double).
+    static func trigamma<C: Real & BinaryFloatingPoint>(_ value: C) -> C {
+        var (x, sign, result): (C, C, C) = (value, 1, 0)
+        if x < C(0.5) {
             sign = -1
-            let s = sin(Double.pi * x)
-            result -= Double.pi * Double.pi / (s * s)
+            // π rounded to nearest, as C++'s constant (Swift's `.pi` rounds toward zero, off by an ulp in Float).
+            let pi = C(Double.pi)
+            let s = C.sin(pi * x)
+            result -= pi * pi / (s * s)
             x = 1 - x
         }
         for _ in 0..<6 {
@@ -53,48 +58,50 @@ enum SpecialFunctions {
             x += 1
         }
         let ixx = 1 / (x * x)
-        result += (1 + 1 / (2 * x) + ixx * (1.0 / 6 - ixx * (1.0 / 30 - ixx * (1.0 / 42)))) / x
+        let head = Double(1 + 1 / (2 * x))
+        let wideIxx = Double(ixx)
+        result = C(Double(result) + (head + wideIxx * (1.0 / 6 - wideIxx * (1.0 / 30 - wideIxx * (1.0 / 42)))) / Double(x))
         return sign * result
     }
 
-    /// ψ⁽ⁿ⁾(x) for n ≥ 0: digamma, trigamma, then (−1)ⁿ⁺¹ n! ζ(n + 1, x).
-    static func polygamma(_ n: Int, _ x: Double) -> Double {
+    /// ψ⁽ⁿ⁾(x) for n ≥ 0: digamma, trigamma, then (−1)ⁿ⁺¹ n! ζ(n + 1, x) (the factor in double, ζ in C).
+    static func polygamma<C: Real & BinaryFloatingPoint>(_ n: Int, _ x: C) -> C {
         switch n {
         case 0: return digamma(x)
         case 1: return trigamma(x)
-        default: return (n % 2 == 1 ? 1.0 : -1.0) * exp(lgamma(Double(n) + 1)) * zeta(Double(n) + 1, x)
+        default: return C((n % 2 == 1 ? 1.0 : -1.0) * exp(lgamma(Double(n) + 1)) * Double(zeta(C(n + 1), x)))
         }
     }
 
     /// The Hurwitz zeta function ζ(s, q) = Σₖ (k + q)⁻ˢ: Euler–Maclaurin summation (Cephes' zeta). ∞ at s = 1, NaN
     /// for s < 1; for q ≤ 0, ∞ at integer q and NaN for non-integer s.
-    static func zeta(_ s: Double, _ q: Double) -> Double {
-        let machineEpsilon = 1.11022302462515654042E-16
-        let bernoulliTerms = [12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9, 7.47242496e10,
-                              -2.950130727918164224e12, 1.1646782814350067249e14, -4.5979787224074726105e15,
-                              1.8152105401943546773e17, -7.1661652561756670113e18]
+    static func zeta<C: Real & BinaryFloatingPoint>(_ s: C, _ q: C) -> C {
+        let machineEpsilon = C(1.11022302462515654042E-16)
+        let bernoulliTerms: [C] = [12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9, 7.47242496e10,
+                                   -2.950130727918164224e12, 1.1646782814350067249e14, -4.5979787224074726105e15,
+                                   1.8152105401943546773e17, -7.1661652561756670113e18]
         if s == 1 { return .infinity }
         if s < 1 { return .nan }
         if q <= 0 {
             if q == q.rounded(.down) { return .infinity }
             if s != s.rounded(.down) { return .nan }
         }
-        var sum = pow(q, -s)
+        var sum = power(q, -s)
         var a = q
-        var b = 0.0
+        var b: C = 0
         var i = 0
         while i < 9 || a <= 9 {
             i += 1
             a += 1
-            b = pow(a, -s)
+            b = power(a, -s)
             sum += b
             if Swift.abs(b / sum) < machineEpsilon { return sum }
         }
         let w = a
         sum += b * w / (s - 1)
-        sum -= 0.5 * b
-        var factor = 1.0
-        var k = 0.0
+        sum -= C(0.5) * b
+        var factor: C = 1
+        var k: C = 0
         for term in bernoulliTerms {
             factor *= s + k
             b /= w
@@ -107,6 +114,13 @@ enum SpecialFunctions {
             k += 1
         }
         return sum
+    }
+
+    /// xʸ as C's pow / powf computes it: a negative base with an integral exponent is defined (RealModule's pow
+    /// gives NaN there).
+    private static func power<C: BinaryFloatingPoint>(_ x: C, _ y: C) -> C {
+        if let base = x as? Float, let exponent = y as? Float { return C(powf(base, exponent)) }
+        return C(pow(Double(x), Double(y)))
     }
 
     /// erf⁻¹(y): a rational first guess, then two Newton steps; ±∞ at ±1, NaN outside [−1, 1].
@@ -143,7 +157,7 @@ public struct Digamma: FloatPointwiseFunction {
     /// Creates the operation.
     public init() {}
     /// ψ(x).
-    public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { C(SpecialFunctions.digamma(Double(x))) }
+    public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { SpecialFunctions.digamma(x) }
 }
 
 /// ψ⁽ⁿ⁾(x) (`torch.polygamma`).
@@ -153,7 +167,7 @@ public struct Polygamma: FloatPointwiseFunction {
     /// Creates the operation for derivative `order` (≥ 0).
     public init(order: Int) { self.order = order }
     /// ψ⁽ⁿ⁾(x).
-    public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { C(SpecialFunctions.polygamma(order, Double(x))) }
+    public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { SpecialFunctions.polygamma(order, x) }
 }
 
 /// erf⁻¹(x) (`torch.erfinv`).
@@ -174,7 +188,7 @@ public struct Entropy: FloatPointwiseFunction {
 
 /// ζ(x, q) (`torch.special.zeta`), integers promoted to the default float.
 struct HurwitzZeta: BinaryArithmetic {
-    func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { C(SpecialFunctions.zeta(Double(a), Double(b))) }
+    func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { SpecialFunctions.zeta(a, b) }
     func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { a }
 }
 
