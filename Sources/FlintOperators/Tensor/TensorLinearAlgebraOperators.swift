@@ -2,7 +2,7 @@ import FlintTensor
 import FlintValues
 
 extension OperatorDefinitions {
-    /// Matrix products, `linear` and `einsum`.
+    /// Matrix products, `linear`, `einsum`, and the matrix / vector norms of `torch.linalg` that need no decomposition.
     mutating func defineLinearAlgebraOperators() {
         // Linear algebra
         tensorOp("aten::mm") { try $0.tensor(0, "self").mm($0.tensor(1, "mat2")) }
@@ -34,6 +34,30 @@ extension OperatorDefinitions {
             let product = try first.permute([1, 0, 2]).reshape([n, b * k]).mm(second.reshape([b * k, m]))
             return try Self.scaledSum(c.tensor(0, "self"), product, beta: c.scalar(3, "beta", default: .int(1)), alpha: c.scalar(4, "alpha", default: .int(1)), operation: "addbmm")
         }
+        tensorOp("aten::linalg_matrix_norm") { c in
+            try Self.matrixNorm(c.tensor(0, "self"), order: .number(c.double(1, "ord")), dims: c.ints(2, "dim", default: [-2, -1], single: false),
+                                keepDim: c.bool(3, "keepdim", default: false), dtype: c.optionalDType(4, "dtype"))
+        }
+        tensorOp("aten::linalg_matrix_norm.str_ord") { c in
+            try Self.matrixNorm(c.tensor(0, "self"), order: .name(c.string(1, "ord", default: "fro")), dims: c.ints(2, "dim", default: [-2, -1], single: false),
+                                keepDim: c.bool(3, "keepdim", default: false), dtype: c.optionalDType(4, "dtype"))
+        }
+        // linalg.norm: a matrix norm for an order with two dimensions (given, or a 2-D input), else a vector norm.
+        tensorOp("aten::linalg_norm") { c in
+            let x = try c.tensor(0, "self")
+            let (order, dims, keepDim, dtype) = (try c.optionalDouble(1, "ord"), try c.optionalInts(2, "dim"), try c.bool(3, "keepdim", default: false), try c.optionalDType(4, "dtype"))
+            try Self.checkNormDims(x, dims: dims, orderGiven: order != nil)
+            if let order, (dims?.count == 2) || (dims == nil && x.rank == 2) {
+                return try Self.matrixNorm(x, order: .number(order), dims: dims ?? [0, 1], keepDim: keepDim, dtype: dtype)
+            }
+            return try Self.vectorNorm(x, order: order ?? 2, dims: dims, keepDim: keepDim, dtype: dtype)
+        }
+        tensorOp("aten::linalg_norm.ord_str") { c in
+            let x = try c.tensor(0, "self")
+            let dims = try c.optionalInts(2, "dim")
+            try Self.checkNormDims(x, dims: dims, orderGiven: true)
+            return try Self.matrixNorm(x, order: .name(c.string(1, "ord")), dims: dims ?? [0, 1], keepDim: c.bool(3, "keepdim", default: false), dtype: c.optionalDType(4, "dtype"))
+        }
         tensorOp("aten::einsum") { try Tensor.einsum($0.string(0, "equation"), $0.tensors(1, "tensors")) }
         tensorOp("aten::dot") { try $0.tensor(0, "self").dot($0.tensor(1, "tensor")) }
         tensorOp("aten::addmm") { c in
@@ -52,5 +76,68 @@ extension OperatorDefinitions {
         let scaled = try Tensor.binary(Mul(), .tensor(product), .scalar(alpha), operation: operation)
         if beta == .int(0) || beta == .double(0) || beta == .bool(false) { return scaled }
         return try Tensor.add(.tensor(scaled), .tensor(Tensor.binary(Mul(), .tensor(expanded), .scalar(beta), operation: operation)))
+    }
+
+    /// A matrix norm's order: a number (±1, ±∞; ±2 need singular values) or a name ("fro"; "nuc" needs them too).
+    enum MatrixNormOrder {
+        case number(Double)
+        case name(String)
+    }
+
+    /// `linalg.matrix_norm` over the two dimensions `dims`: Frobenius as the vector 2-norm, ±1 / ±∞ as the largest
+    /// (smallest) absolute column / row sum. Orders that need singular values are refused by name.
+    static func matrixNorm(_ input: Tensor, order: MatrixNormOrder, dims: [Int], keepDim: Bool, dtype: DType?) throws -> Tensor {
+        guard input.rank >= 2 else { throw OperatorError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.") }
+        guard input.dtype.isFloatingPoint else {
+            throw OperatorError("linalg.matrix_norm: Expected a floating point or complex tensor as input. Got \(input.dtype.scalarTypeName)")
+        }
+        guard dims.count == 2 else { throw OperatorError("linalg.matrix_norm: dim must be a 2-tuple. Got \(dims.map(String.init).joined(separator: " "))") }
+        var (first, second) = (try input.wrapDimension(dims[0]), try input.wrapDimension(dims[1]))
+        guard first != second else { throw OperatorError("linalg.matrix_norm: dims must be different. Got (\(dims[0]), \(dims[1]))") }
+        let x = try dtype.map { try input.to($0) } ?? input
+        switch order {
+        case .name(let name):
+            guard name == "fro" || name == "nuc" else { throw OperatorError("linalg.matrix_norm: Order \(name) not supported.") }
+            guard name == "fro" else { throw OperatorError("linalg.matrix_norm: the nuclear norm needs singular values, which Flint does not compute yet") }
+            return try x.norm(p: 2, dims: [first, second], keepDim: keepDim)
+        case .number(let value):
+            let magnitude = Swift.abs(value)
+            guard magnitude == 1 || magnitude == 2 || magnitude == .infinity else {
+                throw OperatorError("linalg.matrix_norm: Order \(Self.formatOrder(value)) not supported.")
+            }
+            guard magnitude != 2 else { throw OperatorError("linalg.matrix_norm: the spectral norm (ord \(Self.formatOrder(value))) needs singular values, which Flint does not compute yet") }
+            if magnitude == .infinity { swap(&first, &second) }
+            if !keepDim && first < second { second -= 1 }
+            let sums = try x.norm(p: 1, dims: [first], keepDim: keepDim)
+            return value > 0 ? try sums.amax(dims: [second], keepDim: keepDim) : try sums.amin(dims: [second], keepDim: keepDim)
+        }
+    }
+
+    /// ATen prints an order as a double (`3`, `inf`, `-0.5`).
+    private static func formatOrder(_ value: Double) -> String {
+        if value.isInfinite { return value < 0 ? "-inf" : "inf" }
+        return value == value.rounded() ? String(Int(value)) : String(value)
+    }
+
+    /// The vector p-norm over `dims` (all when nil), the input cast to `dtype` first; floating inputs only.
+    static func vectorNorm(_ input: Tensor, order: Double, dims: [Int]?, keepDim: Bool, dtype: DType?) throws -> Tensor {
+        guard input.dtype.isFloatingPoint else {
+            throw OperatorError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got \(input.dtype.scalarTypeName)")
+        }
+        let x = try dtype.map { try input.to($0) } ?? input
+        return try x.norm(p: order, dims: dims, keepDim: keepDim)
+    }
+
+    /// linalg.norm's checks on `dim` and the input's rank.
+    static func checkNormDims(_ x: Tensor, dims: [Int]?, orderGiven: Bool) throws {
+        if let dims {
+            guard dims.count == 1 || dims.count == 2 else {
+                throw OperatorError("linalg.norm: If dim is specified, it must be of length 1 or 2. Got \(dims)")
+            }
+        } else if orderGiven {
+            guard x.rank == 1 || x.rank == 2 else {
+                throw OperatorError("linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got \(x.rank)D.")
+            }
+        }
     }
 }

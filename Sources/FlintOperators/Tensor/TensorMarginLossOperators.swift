@@ -58,6 +58,39 @@ extension OperatorDefinitions {
             if reduction == 0 { return x.rank == 2 || target.rank > 0 ? perSample : try perSample.reshape([]) }
             return try Self.reduce(perSample, reduction)
         }
+        // 1 − cos(x1, x2) where y = 1, max(0, cos − margin) where y = −1 (ATen's composite, 1e-12 in each squared norm).
+        tensorOp("aten::cosine_embedding_loss") { c in
+            let (x1, x2, target) = (try c.tensor(0, "input1"), try c.tensor(1, "input2"), try c.tensor(2, "target"))
+            let margin = try c.double(3, "margin", default: 0)
+            guard target.rank <= 1 else { throw OperatorError("0D or 1D target tensor expected, multi-target not supported") }
+            if target.rank == 1 {
+                guard x1.rank == 2 && x2.rank == 2 else {
+                    throw OperatorError("1D target tensor expects 2D input tensors, but found inputs with sizes \(x1.shape) and \(x2.shape).")
+                }
+            } else if x1.rank != 1 || x2.rank != 1 {
+                throw OperatorError("0D target tensor expects 1D input tensors, but found inputs with sizes \(x1.shape) and \(x2.shape).")
+            }
+            let dim = target.rank
+            let products = try x1.mul(x2).sum(dims: [dim])
+            let square1 = try Tensor.binary(Add(), .tensor(x1.mul(x1).sum(dims: [dim])), .scalar(.double(1e-12)), operation: "add")
+            let square2 = try Tensor.binary(Add(), .tensor(x2.mul(x2).sum(dims: [dim])), .scalar(.double(1e-12)), operation: "add")
+            let cosine = try products.div(square1.mul(square2).sqrt())
+            let zeros = try Tensor.binary(Mul(), .tensor(cosine), .scalar(.int(0)), operation: "zeros_like")
+            let positive = try Tensor.sub(.scalar(.int(1)), .tensor(cosine))
+            let negative = try Tensor.sub(.tensor(cosine), .scalar(.double(margin))).clamp(min: .int(0), max: nil)
+            let isPositive = try Tensor.compare(Equal(), .tensor(target), .scalar(.int(1)), operation: "eq")
+            let isNegative = try Tensor.compare(Equal(), .tensor(target), .scalar(.int(-1)), operation: "eq")
+            let loss = try Tensor.where(isPositive, .tensor(positive), .tensor(zeros)).add(Tensor.where(isNegative, .tensor(negative), .tensor(zeros)))
+            return try Self.reduce(loss, c.int(4, "reduction", default: 1))
+        }
+        // KL divergence: t·(log t − x) as xlogy(t, t) − t·x, or exp(t)·(t − x) with log_target.
+        tensorOp("aten::kl_div") { c in
+            let (x, t) = (try c.tensor(0, "self"), try c.tensor(1, "target"))
+            let loss = try c.bool(3, "log_target", default: false)
+                ? try t.exp().mul(t.sub(x))
+                : try Tensor.xlogy(.tensor(t), .tensor(t)).sub(t.mul(x))
+            return try Self.reduce(loss, c.int(2, "reduction", default: 1))
+        }
         // max(0, margin + d(a, p) − d(a, n)), d the pairwise p-distance (with swap, the smaller of d(a, n) and d(p, n)).
         tensorOp("aten::triplet_margin_loss") { c in
             let (anchor, positive, negative) = (try c.tensor(0, "anchor"), try c.tensor(1, "positive"), try c.tensor(2, "negative"))

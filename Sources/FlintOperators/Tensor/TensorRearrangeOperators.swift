@@ -47,6 +47,15 @@ extension OperatorDefinitions {
             }
             return try Tensor.stack(columns, dim: 1)
         }
+        // fftshift / ifftshift: a roll by ⌊n/2⌋ (ifftshift: ⌈n/2⌉ back) along each given dimension (all by default).
+        for (name, inverse) in [("fft_fftshift", false), ("fft_ifftshift", true)] {
+            tensorOp("aten::\(name)") { c in
+                let x = try c.tensor(0, "self")
+                let dims = try c.optionalInts(1, "dim").map { try $0.map { try x.wrapDimension($0) } } ?? Array(0..<x.rank)
+                if dims.isEmpty || x.rank == 0 { return try x.clone() }
+                return try x.roll(dims.map { inverse ? (x.shape[$0] + 1) / 2 : x.shape[$0] / 2 }, dims: dims)
+            }
+        }
         tensorOp("aten::ravel") { try $0.tensor(0, "self").reshape([-1]) }
         // msort: sorted along the first dimension (a 0-d tensor is its own result).
         tensorOp("aten::msort") { c in

@@ -25,6 +25,9 @@ extension OperatorDefinitions {
         scatter("aten::slice_scatter") { t, c in
             try t.slice(dim: c.int(2, "dim", default: 0), start: c.optionalInt(3, "start"), end: c.optionalInt(4, "end"), step: c.int(5, "step", default: 1))
         }
+        scatter("aten::as_strided_scatter") { t, c in
+            try t.asStrided(c.ints(2, "size", single: false), c.ints(3, "stride", single: false), storageOffset: c.optionalInt(4, "storage_offset"))
+        }
         scatter("aten::select_scatter") { t, c in try t.select(dim: c.int(2, "dim"), index: c.int(3, "index")) }
         scatter("aten::diagonal_scatter") { t, c in
             try t.diagonal(c.int(3, "dim1", default: 0), c.int(4, "dim2", default: 1), offset: c.int(2, "offset", default: 0))

@@ -30,6 +30,38 @@ extension OperatorDefinitions {
                 dim: c.int(1, "dim"), index: c.tensor(2, "index"), source: .tensor(c.tensor(3, "src")), reduce: c.string(4, "reduce"),
                 includeSelf: c.bool(5, "include_self", default: true))
         }
+        // index_reduce: source's slices along dim reduced into self's slices named by the 1-D index, as scatter_reduce
+        // does with the index spread over source's shape.
+        tensorOp("aten::index_reduce") { c in
+            let (x, index, source) = (try c.tensor(0, "self"), try c.tensor(2, "index"), try c.tensor(3, "source"))
+            let reduce = try c.string(4, "reduce")
+            guard ["prod", "mean", "amax", "amin"].contains(reduce) else {
+                throw OperatorError("index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got \(reduce).")
+            }
+            guard index.dtype == .int64 || index.dtype == .int32 else {
+                throw OperatorError("index_reduce_(): Expected dtype int32/int64 for index but got: \(index.dtype.scalarTypeName)")
+            }
+            guard index.rank <= 1 else { throw OperatorError("index_reduce_(): Index is supposed to be a vector") }
+            let dim = try x.wrapDimension(c.int(1, "dim"))
+            guard source.rank == x.rank || (source.rank <= 1 && x.rank <= 1) else {
+                throw OperatorError("index_reduce_(): Source and self must have the same number of dimensions, got \(source.rank) and \(x.rank)")
+            }
+            let sliceLength = source.rank == 0 ? 1 : source.shape[dim]
+            guard index.elementCount == sliceLength else {
+                throw OperatorError("index_reduce_(): Number of indices (\(index.elementCount)) should be equal to source.size(dim): (\(sliceLength)), for dim: \(dim)")
+            }
+            guard x.dtype == source.dtype else {
+                throw OperatorError("index_reduce_(): self (\(x.dtype.scalarTypeName)) and source (\(source.dtype.scalarTypeName)) must have the same scalar type")
+            }
+            if x.rank == 0 || source.rank == 0 {
+                return try x.reshape([1]).scatterReduce(dim: 0, index: index.reshape([1]).to(.int64), source: .tensor(source.reshape([1])), reduce: reduce,
+                    includeSelf: c.bool(5, "include_self", default: true)).reshape(x.shape)
+            }
+            var view = Array(repeating: 1, count: source.rank)
+            view[dim] = sliceLength
+            let spread = try index.to(.int64).reshape(view).expand(source.shape)
+            return try x.scatterReduce(dim: dim, index: spread, source: .tensor(source), reduce: reduce, includeSelf: c.bool(5, "include_self", default: true))
+        }
         tensorOp("aten::index_add") { try $0.tensor(0, "self").indexAdd(dim: $0.int(1, "dim"), index: $0.tensor(2, "index"), source: $0.tensor(3, "source"), alpha: $0.scalar(4, "alpha", default: .int(1))) }
         tensorOp("aten::index_copy") { try $0.tensor(0, "self").indexCopy(dim: $0.int(1, "dim"), index: $0.tensor(2, "index"), source: $0.tensor(3, "source")) }
         tensorOp("aten::index_fill.int_Scalar") { try $0.tensor(0, "self").indexFill(dim: $0.int(1, "dim"), index: $0.tensor(2, "index"), value: $0.scalar(3, "value")) }

@@ -34,6 +34,22 @@ extension OperatorDefinitions {
             let factor = try Tensor.where(over, .tensor(scaled), .scalar(.int(1)))
             return try x.mul(factor.to(x.dtype))
         }
+        // hardshrink(x, λ): x where |x| > λ, else 0 (NaN stays).
+        tensorOp("aten::hardshrink") { c in
+            let x = try c.tensor(0, "self")
+            let lambda = try c.scalar(1, "lambd", default: .double(0.5))
+            guard x.dtype.isFloatingPoint else { throw OperatorError("\"hardshrink_cpu\" not implemented for '\(x.dtype.scalarTypeName)'") }
+            let inside = try Tensor.compare(LessEqual(), .tensor(x.abs()), .scalar(lambda), operation: "hardshrink")
+            return try x.maskedFill(inside, value: .int(0))
+        }
+        // copysign(a, b): |a| with b's sign (−0 and NaN signs included); integers promote to the default float.
+        for overload in ["Tensor", "Scalar"] {
+            tensorOp("aten::copysign.\(overload)") { try Tensor.binary(CopySign(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "copysign", promoteIntegersToFloat: true) }
+        }
+        // dist(a, b, p): the p-norm of a − b over all elements.
+        tensorOp("aten::dist") { c in
+            try c.tensor(0, "self").sub(c.tensor(1, "other")).norm(p: c.double(2, "p", default: 2))
+        }
         tensorOp("aten::logit") { try $0.tensor(0, "self").logit(eps: $0.optionalDouble(1, "eps")) }
         unary("sinc") { try $0.sinc() }
         unary("deg2rad") { try Tensor.binary(Mul(), .tensor($0), .scalar(.double(Double.pi / 180)), operation: "deg2rad") }

@@ -280,3 +280,13 @@ extension Tensor {
         return (try Tensor(shape: shape, scalars: mantissas).to(dtype), try Tensor(shape: shape, scalars: exponents))
     }
 }
+
+/// |a| with the sign bit of b (`torch.copysign`).
+public struct CopySign: BinaryArithmetic {
+    /// Creates the operation.
+    public init() {}
+    /// |a| signed like b.
+    public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { C(signOf: b, magnitudeOf: a) }
+    /// Integers are promoted to float before this runs.
+    public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { a }
+}
