@@ -3,7 +3,7 @@ import FlintValues
 
 extension OperatorDefinitions {
     /// Special functions (`digamma`, `polygamma`, `erfinv`, `special_entr`, `special_zeta`), integer and float bit
-    /// functions (`gcd`, `lcm`, `nextafter`, `frexp`), and the `torch.special`
+    /// functions (`gcd`, `lcm`, `nextafter`, `frexp`), the orthogonal polynomials of `torch.special`, and the `torch.special`
     /// names ATen keeps as aliases of ordinary operators: each alias runs the body of the operator it names, so
     /// the two cannot drift apart. Declared after the operators they alias.
     mutating func defineSpecialFunctionOperators() {
@@ -19,6 +19,13 @@ extension OperatorDefinitions {
         }
         for overload in ["", ".other_scalar", ".self_scalar"] {
             tensorOp("aten::special_zeta\(overload)") { try Tensor.zeta($0.operand(0, "self"), $0.operand(1, "other")) }
+        }
+        for polynomial in OrthogonalPolynomial.allCases {
+            for overload in ["", ".x_scalar", ".n_scalar"] {
+                tensorOp("aten::special_\(polynomial.rawValue)\(overload)") {
+                    try Tensor.orthogonalPolynomial(polynomial, $0.operand(0, "x"), $0.operand(1, "n"))
+                }
+            }
         }
         tensorOp("aten::gcd") { try Tensor.gcd($0.tensor(0, "self"), $0.tensor(1, "other")) }
         tensorOp("aten::lcm") { try Tensor.gcd($0.tensor(0, "self"), $0.tensor(1, "other"), leastCommonMultiple: true) }
