@@ -67,6 +67,38 @@ extension OperatorDefinitions {
                 .tensor(returnCounts ? try Tensor(shape: [counts.count], scalars: counts) : Tensor.zeros([0], dtype: .int64)),
             ])
         }
+        // unique_consecutive: runs of equal elements (dim None) or equal slices along dim collapsed to one, with each
+        // input's run number (inverse) and the run lengths (counts); without dim the unrequested ones are empty, with
+        // dim ATen returns both whatever the flags say.
+        define("aten::unique_consecutive") { c in
+            let t = try c.tensor(0, "self")
+            let (returnInverse, returnCounts) = (try c.bool(1, "return_inverse", default: false), try c.bool(2, "return_counts", default: false))
+            let dim = try c.optionalInt(3, "dim").map { try t.wrapDimension($0) }
+            let source: Tensor
+            if let dim { source = t.rank == 0 ? t : try t.movedim([dim], [0]) } else { source = try t.reshape([-1]) }
+            let length = source.rank == 0 ? 1 : source.shape[0]
+            let rows = try source.reshape([length, -1]).to(.float64).contiguous()
+            let width = length == 0 ? 0 : rows.elementCount / length
+            let values = try rows.scalars(as: Double.self)
+            func same(_ a: Int, _ b: Int) -> Bool {
+                (0..<width).allSatisfy { values[a * width + $0] == values[b * width + $0] || (values[a * width + $0].isNaN && values[b * width + $0].isNaN) }
+            }
+            var starts: [Int64] = [], inverse = [Int64](repeating: 0, count: length)
+            for i in 0..<length {
+                if i == 0 || !same(i, i - 1) { starts.append(Int64(i)) }
+                inverse[i] = Int64(starts.count - 1)
+            }
+            var counts = [Int64](repeating: 0, count: starts.count)
+            for group in inverse { counts[Int(group)] += 1 }
+            var unique = try source.indexSelect(dim: 0, index: Tensor(shape: [starts.count], scalars: starts))
+            if let dim, t.rank > 0 { unique = try unique.movedim([0], [dim]).contiguous() }
+            let inverseShape = dim == nil ? t.shape : [length]
+            return .tuple([
+                .tensor(unique),
+                .tensor(returnInverse || dim != nil ? try Tensor(shape: inverseShape, scalars: inverse) : Tensor.zeros([0], dtype: .int64)),
+                .tensor(returnCounts || dim != nil ? try Tensor(shape: [counts.count], scalars: counts) : Tensor.zeros([0], dtype: .int64)),
+            ])
+        }
         define("aten::as_tensor.list") { c in .tensor(try TensorLiteral.make(c[0], dtype: c.optionalDType(1, "dtype"))) }
         define("aten::as_tensor") { c in
             let t = try c.tensor(0, "data")

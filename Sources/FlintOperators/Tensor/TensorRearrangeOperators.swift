@@ -56,6 +56,39 @@ extension OperatorDefinitions {
                 return try x.roll(dims.map { inverse ? (x.shape[$0] + 1) / 2 : x.shape[$0] / 2 }, dims: dims)
             }
         }
+        // Complex views of real tensors: the tensor itself (Flint has no complex dtypes); imag has nothing to view.
+        for name in ["real", "conj", "resolve_conj", "resolve_neg", "conj_physical"] {
+            tensorOp("aten::\(name)") { try $0.tensor(0, "self") }
+        }
+        tensorOp("aten::imag") { _ in throw OperatorError("imag is not implemented for tensors with non-complex dtypes.") }
+        tensorOp("aten::isreal") { c in
+            let x = try c.tensor(0, "self")
+            return try Tensor.full(x.shape, value: 1, dtype: .bool)
+        }
+        // Matrix transposes (the conjugate ones equal for real tensors).
+        for (name, label) in [("mT", "tensor.mT"), ("mH", "tensor.mH"), ("adjoint", "tensor.adjoint()")] {
+            tensorOp("aten::\(name)") { c in
+                let x = try c.tensor(0, "self")
+                guard x.rank >= 2 else { throw OperatorError("\(label) is only supported on matrices or batches of matrices. Got \(x.rank)-D tensor.") }
+                return try x.transpose(-2, -1)
+            }
+        }
+        // channel_shuffle(x, g): channels viewed as [g, C/g], transposed, flattened back.
+        for name in ["channel_shuffle", "native_channel_shuffle"] {
+            tensorOp("aten::\(name)") { c in
+                let (x, groups) = (try c.tensor(0, "self"), try c.int(1, "groups"))
+                guard x.rank >= 3 else {
+                    throw OperatorError("channel_shuffle expects input with > 2 dims, but got input with sizes \(x.shape)")
+                }
+                guard groups > 0 else { throw OperatorError("Number of groups to divide channels in must be positive. Value of groups:\(groups)") }
+                let channels = x.shape[1]
+                guard channels % groups == 0 else {
+                    throw OperatorError("Number of channels must be divisible by groups. Got \(channels) channels and \(groups) groups.")
+                }
+                let split = [x.shape[0], groups, channels / groups] + Array(x.shape[2...])
+                return try x.reshape(split).transpose(1, 2).reshape(x.shape)
+            }
+        }
         tensorOp("aten::ravel") { try $0.tensor(0, "self").reshape([-1]) }
         // msort: sorted along the first dimension (a 0-d tensor is its own result).
         tensorOp("aten::msort") { c in

@@ -62,6 +62,35 @@ extension OperatorDefinitions {
             let spread = try index.to(.int64).reshape(view).expand(source.shape)
             return try x.scatterReduce(dim: dim, index: spread, source: .tensor(source), reduce: reduce, includeSelf: c.bool(5, "include_self", default: true))
         }
+        // put(self, index, source, accumulate): source written (or added) at flat indices of self (negative ones wrap).
+        tensorOp("aten::put") { c in
+            let (x, index, source) = (try c.tensor(0, "self"), try c.tensor(1, "index"), try c.tensor(2, "source"))
+            guard index.dtype == .int64 else { throw OperatorError("put_(): Expected a long tensor for index, but got \(index.dtype.scalarTypeName)") }
+            guard x.dtype == source.dtype else {
+                throw OperatorError("put_(): self and source expected to have the same dtype, but got self.dtype = \(x.dtype.scalarTypeName) and source.dtype = \(source.dtype.scalarTypeName)")
+            }
+            guard index.elementCount == source.elementCount else {
+                throw OperatorError("put_(): Expected source and index to have the same number of elements, but got source.numel() = \(source.elementCount), index.numel() = \(index.elementCount)")
+            }
+            let count = Int64(x.elementCount)
+            let flatIndex = try index.reshape([-1]).contiguous().scalars(as: Int64.self)
+            if let bad = flatIndex.first(where: { $0 < -count || $0 >= count }) {
+                throw OperatorError("out of range: tried to access index \(bad) on a tensor of \(count) elements.")
+            }
+            let wrapped = try Tensor(shape: [flatIndex.count], scalars: flatIndex.map { $0 < 0 ? $0 + count : $0 })
+            let flat = try x.contiguous().reshape([-1]).indexPut([wrapped], values: source.reshape([-1]), accumulate: c.bool(3, "accumulate", default: false))
+            return try flat.reshape(x.shape)
+        }
+        // nonzero_static: nonzero's rows cut or padded with fill_value to exactly `size`.
+        tensorOp("aten::nonzero_static") { c in
+            let (x, size, fill) = (try c.tensor(0, "self"), try c.int(1, "size"), try c.int(2, "fill_value", default: -1))
+            guard size >= 0 else { throw OperatorError("nonzero_static: 'size' must be an non-negative integer") }
+            let found = try x.nonzero()
+            let width = found.shape[1]
+            if found.shape[0] >= size { return try found.narrow(dim: 0, start: 0, length: size).contiguous() }
+            let padding = try Tensor.full([size - found.shape[0], width], value: Double(fill), dtype: .int64)
+            return try Tensor.cat([found, padding], dim: 0)
+        }
         tensorOp("aten::index_add") { try $0.tensor(0, "self").indexAdd(dim: $0.int(1, "dim"), index: $0.tensor(2, "index"), source: $0.tensor(3, "source"), alpha: $0.scalar(4, "alpha", default: .int(1))) }
         tensorOp("aten::index_copy") { try $0.tensor(0, "self").indexCopy(dim: $0.int(1, "dim"), index: $0.tensor(2, "index"), source: $0.tensor(3, "source")) }
         tensorOp("aten::index_fill.int_Scalar") { try $0.tensor(0, "self").indexFill(dim: $0.int(1, "dim"), index: $0.tensor(2, "index"), value: $0.scalar(3, "value")) }

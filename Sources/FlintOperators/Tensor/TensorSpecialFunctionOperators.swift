@@ -27,6 +27,10 @@ extension OperatorDefinitions {
                 }
             }
         }
+        unary("special_ndtr") { try $0.pointwise(NormalDistributionFunction(.cdf), operation: "ndtr") }
+        unary("special_log_ndtr") { try $0.pointwise(NormalDistributionFunction(.logCDF), operation: "log_ndtr") }
+        unary("special_ndtri") { try $0.pointwise(NormalDistributionFunction(.quantile), operation: "ndtri") }
+        unary("special_erfcx") { try $0.pointwise(NormalDistributionFunction(.scaledComplementaryErf), operation: "erfcx") }
         tensorOp("aten::gcd") { try Tensor.gcd($0.tensor(0, "self"), $0.tensor(1, "other")) }
         tensorOp("aten::lcm") { try Tensor.gcd($0.tensor(0, "self"), $0.tensor(1, "other"), leastCommonMultiple: true) }
         tensorOp("aten::nextafter") { try $0.tensor(0, "self").nextAfter($0.tensor(1, "other")) }

@@ -144,6 +144,53 @@ enum SpecialFunctions {
         return x
     }
 
+    /// The standard normal CDF Φ(x) = erfc(−x/√2) / 2 (accurate in both tails).
+    static func normalCDF(_ x: Double) -> Double { 0.5 * erfc(-x / 2.0.squareRoot()) }
+
+    /// erfcx(x) = exp(x²)·erfc(x): directly where that is finite, the asymptotic series for large x (from x > 26,
+    /// where erfc underflows, its terms are below double's rounding after four), and 2·exp(x²) − erfcx(−x) below 0.
+    static func scaledComplementaryErf(_ x: Double) -> Double {
+        if x.isNaN { return x }
+        if x < 0 {
+            if x < -26.7 { return .infinity }
+            return 2 * exp(x * x) - scaledComplementaryErf(-x)
+        }
+        if x < 26 { return exp(x * x) * erfc(x) }
+        if x.isInfinite { return 0 }
+        let inverse = 1 / (2 * x * x)
+        return 1 / (x * Double.pi.squareRoot()) * (1 - inverse * (1 - 3 * inverse * (1 - 5 * inverse * (1 - 7 * inverse))))
+    }
+
+    /// log Φ(x): log(erfcx(−t)/2) − t² below −1 (t = x/√2), log1p(−erfc(t)/2) elsewhere, as ATen splits it.
+    static func logNormalCDF(_ x: Double) -> Double {
+        let t = x / 2.0.squareRoot()
+        if x < -1 { return log(scaledComplementaryErf(-t) / 2) - t * t }
+        return log1p(-erfc(t) / 2)
+    }
+
+    /// Φ⁻¹(p): a first guess (√2·erf⁻¹(2p − 1), or the tail's −√(−2 log p)), then Newton steps on Φ computed from erfc,
+    /// which keeps the tails accurate; −∞ / ∞ at 0 / 1, NaN outside [0, 1].
+    static func normalQuantile(_ p: Double) -> Double {
+        if p.isNaN || p < 0 || p > 1 { return .nan }
+        if p == 0 { return -.infinity }
+        if p == 1 { return .infinity }
+        // By symmetry, solve Φ(z) = q for the lower tail q = min(p, 1 − p), then flip the sign.
+        let lower = p < 0.5
+        let q = lower ? p : 1 - p
+        var z = q > 1e-6 ? 2.0.squareRoot() * inverseErf(2 * q - 1) : -(-2 * log(q)).squareRoot()
+        let logQ = log(q)
+        for _ in 0..<8 {
+            // Newton on log Φ(z) − log q: its derivative φ(z)/Φ(z) keeps the far tail's steps in proportion.
+            let logCDF = logNormalCDF(z)
+            let logDensity = -z * z / 2 - 0.5 * log(2 * Double.pi)
+            let step = (logCDF - logQ) / exp(logDensity - logCDF)
+            guard step.isFinite else { break }
+            z -= step
+            if Swift.abs(step) <= 1e-16 * Swift.max(1, Swift.abs(z)) { break }
+        }
+        return lower ? z : -z
+    }
+
     /// −x·log x: 0 at 0, −∞ below 0, NaN stays NaN.
     static func entropy(_ x: Double) -> Double {
         if x.isNaN { return x }
@@ -289,4 +336,23 @@ public struct CopySign: BinaryArithmetic {
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { C(signOf: b, magnitudeOf: a) }
     /// Integers are promoted to float before this runs.
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { a }
+}
+
+/// The standard normal distribution's functions of `torch.special`, computed in double.
+public struct NormalDistributionFunction: FloatPointwiseFunction {
+    /// Which function.
+    public enum Kind: Sendable { case cdf, logCDF, quantile, scaledComplementaryErf }
+    /// Which function.
+    public let kind: Kind
+    /// Creates the operation.
+    public init(_ kind: Kind) { self.kind = kind }
+    /// The function at x.
+    public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C {
+        switch kind {
+        case .cdf: C(SpecialFunctions.normalCDF(Double(x)))
+        case .logCDF: C(SpecialFunctions.logNormalCDF(Double(x)))
+        case .quantile: C(SpecialFunctions.normalQuantile(Double(x)))
+        case .scaledComplementaryErf: C(SpecialFunctions.scaledComplementaryErf(Double(x)))
+        }
+    }
 }
