@@ -62,30 +62,11 @@ extension OperatorDefinitions {
         let observations = x.shape[1]
         var weights: Tensor?
         if let f = frequencyWeights {
-            guard f.rank <= 1 else {
-                throw OperatorError("cov(): expected fweights to have one or fewer dimensions but got fweights with \(f.rank) dimensions")
-            }
-            guard f.dtype.isIntegral else {
-                throw OperatorError("cov(): expected fweights to have integral dtype but got fweights with \(f.dtype.scalarTypeName) dtype")
-            }
-            guard f.elementCount == observations else {
-                throw OperatorError("cov(): expected fweights to have the same numel as there are observations in the input but got \(f.elementCount) != \(observations)")
-            }
-            if observations > 0, try f.amin().item() < 0 { throw OperatorError("cov(): fweights cannot be negative") }
-            weights = f
+            weights = try checkedWeights(f, name: "fweights", kind: "integral", observations: observations, kindMatches: f.dtype.isIntegral)
         }
         if let a = observationWeights {
-            guard a.rank <= 1 else {
-                throw OperatorError("cov(): expected aweights to have one or fewer dimensions but got aweights with \(a.rank) dimensions")
-            }
-            guard a.dtype.isFloatingPoint else {
-                throw OperatorError("cov(): expected aweights to have floating point dtype but got aweights with \(a.dtype.scalarTypeName) dtype")
-            }
-            guard a.elementCount == observations else {
-                throw OperatorError("cov(): expected aweights to have the same numel as there are observations in the input but got \(a.elementCount) != \(observations)")
-            }
-            if observations > 0, try a.amin().item() < 0 { throw OperatorError("cov(): aweights cannot be negative") }
-            weights = try weights.map { try $0.mul(a) } ?? a
+            let checked = try checkedWeights(a, name: "aweights", kind: "floating point", observations: observations, kindMatches: a.dtype.isFloatingPoint)
+            weights = try weights.map { try $0.mul(checked) } ?? checked
         }
         let weightSum = try weights.map { try $0.sum() } ?? Tensor(scalar: Int64(observations))
         if weights != nil, try weightSum.item() == 0 {
@@ -103,6 +84,22 @@ extension OperatorDefinitions {
         let centered = try x.sub(average.unsqueeze(1))
         let product = try centered.mm((weights.map { try centered.mul($0) } ?? centered).transpose(0, 1))
         return try product.div(divisor).squeeze()
+    }
+
+    /// cov's checks on one weight vector (`fweights` or `aweights`): at most 1-D, of the right kind of dtype, one per
+    /// observation, none negative.
+    private static func checkedWeights(_ w: Tensor, name: String, kind: String, observations: Int, kindMatches: Bool) throws -> Tensor {
+        guard w.rank <= 1 else {
+            throw OperatorError("cov(): expected \(name) to have one or fewer dimensions but got \(name) with \(w.rank) dimensions")
+        }
+        guard kindMatches else {
+            throw OperatorError("cov(): expected \(name) to have \(kind) dtype but got \(name) with \(w.dtype.scalarTypeName) dtype")
+        }
+        guard w.elementCount == observations else {
+            throw OperatorError("cov(): expected \(name) to have the same numel as there are observations in the input but got \(w.elementCount) != \(observations)")
+        }
+        if observations > 0, try w.amin().item() < 0 { throw OperatorError("cov(): \(name) cannot be negative") }
+        return w
     }
 
     /// ATen's `quantile` / `nanquantile`: the sorted values along `dim` (all of them when it is None) read at rank
