@@ -2,7 +2,8 @@ import FlintTensor
 import FlintValues
 
 extension OperatorDefinitions {
-    /// Batch, layer, group, instance and RMS normalization and embedding.
+    /// Batch, layer, group, instance and RMS normalization (with ATen's native forms that also return statistics) and
+    /// embedding.
     mutating func defineNormalizationOperators() {
         // Normalization
         tensorOp("aten::batch_norm") { c in
@@ -17,6 +18,26 @@ extension OperatorDefinitions {
                 weight: c.optionalTensor(1, "weight"), bias: c.optionalTensor(2, "bias"), runningMean: c.tensor(3, "running_mean"),
                 runningVar: c.tensor(4, "running_var"), training: false, epsilon: c.double(6, "eps"))
             return .tuple([.tensor(output), .tensor(Tensor(zeros: [0], dtype: input.dtype)), .tensor(Tensor(zeros: [0], dtype: input.dtype))])
+        }
+        define("aten::native_batch_norm") { c in
+            try Self.nativeBatchNorm(c, runningMean: c.optionalTensor(3, "running_mean"), runningVar: c.optionalTensor(4, "running_var"), flagIndex: 5)
+        }
+        define("aten::_native_batch_norm_legit") { c in
+            try Self.nativeBatchNorm(c, runningMean: c.tensor(3, "running_mean"), runningVar: c.tensor(4, "running_var"), flagIndex: 5)
+        }
+        define("aten::_native_batch_norm_legit.no_stats") { c in
+            try Self.nativeBatchNorm(c, runningMean: nil, runningVar: nil, flagIndex: 3)
+        }
+        // native_group_norm(input, weight, bias, N, C, HxW, group, eps): the output and each (sample, group)'s mean and
+        // 1/√(var + eps).
+        define("aten::native_group_norm") { c in
+            let input = try c.tensor(0, "input")
+            let (n, groups, eps) = (try c.int(3, "N"), try c.int(6, "group"), try c.double(7, "eps"))
+            let output = try input.groupNorm(groups: groups, weight: c.optionalTensor(1, "weight"), bias: c.optionalTensor(2, "bias"), epsilon: eps)
+            let grouped = try input.to(.float64).reshape([n, groups, -1])
+            let mean = try grouped.mean(dims: [2])
+            let inverseDeviation = try Tensor.binary(Add(), .tensor(grouped.variance(dims: [2], correction: 0)), .scalar(.double(eps)), operation: "add").rsqrt()
+            return .tuple([.tensor(output), .tensor(try mean.to(input.dtype)), .tensor(try inverseDeviation.to(input.dtype))])
         }
         tensorOp("aten::layer_norm") { c in
             try c.tensor(0, "input").layerNorm(
@@ -41,5 +62,38 @@ extension OperatorDefinitions {
         }
         tensorOp("aten::embedding") { try $0.tensor(0, "weight").embedding($0.tensor(1, "indices")) }
 
+    }
+
+    /// `native_batch_norm` and `_native_batch_norm_legit`: (output, save_mean, save_invstd). In evaluation the running
+    /// statistics normalise and the saved ones are empty; in training the batch's statistics (biased variance)
+    /// normalise and are returned as mean and 1/√(var + eps), and running statistics, when given, move by momentum
+    /// towards the batch's (unbiased variance), written in place as ATen does. `flagIndex` is where `training` is.
+    private static func nativeBatchNorm(_ c: Arguments, runningMean: Tensor?, runningVar: Tensor?, flagIndex: Int) throws -> ScriptValue {
+        let input = try c.tensor(0, "input")
+        let (weight, bias) = (try c.optionalTensor(1, "weight"), try c.optionalTensor(2, "bias"))
+        let (training, momentum, eps) = (try c.bool(flagIndex, "training"), try c.double(flagIndex + 1, "momentum"), try c.double(flagIndex + 2, "eps"))
+        let output = try input.batchNorm(weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar, training: training, epsilon: eps)
+        guard training else {
+            let empty = Tensor(zeros: [0], dtype: input.dtype)
+            return .tuple([.tensor(output), .tensor(empty), .tensor(empty)])
+        }
+        let dims = [0] + Array(2..<input.rank)
+        let wide = try input.to(.float64)
+        let mean = try wide.mean(dims: dims)
+        let variance = try wide.variance(dims: dims, correction: 0)
+        let inverseDeviation = try Tensor.binary(Add(), .tensor(variance), .scalar(.double(eps)), operation: "add").rsqrt()
+        let count = input.elementCount / Swift.max(1, input.shape[1])
+        if let runningMean {
+            let moved = try Tensor.binary(Mul(), .tensor(runningMean.to(.float64)), .scalar(.double(1 - momentum)), operation: "mul")
+                .add(Tensor.binary(Mul(), .tensor(mean), .scalar(.double(momentum)), operation: "mul"))
+            try runningMean.copy(from: moved.to(runningMean.dtype))
+        }
+        if let runningVar {
+            let unbiased = try Tensor.binary(Mul(), .tensor(variance), .scalar(.double(Double(count) / Double(Swift.max(count - 1, 1)))), operation: "mul")
+            let moved = try Tensor.binary(Mul(), .tensor(runningVar.to(.float64)), .scalar(.double(1 - momentum)), operation: "mul")
+                .add(Tensor.binary(Mul(), .tensor(unbiased), .scalar(.double(momentum)), operation: "mul"))
+            try runningVar.copy(from: moved.to(runningVar.dtype))
+        }
+        return .tuple([.tensor(output), .tensor(try mean.to(input.dtype)), .tensor(try inverseDeviation.to(input.dtype))])
     }
 }

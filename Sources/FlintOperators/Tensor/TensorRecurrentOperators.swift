@@ -64,6 +64,9 @@ extension OperatorDefinitions {
             let padding = try c.scalar(3, "padding_value")
             let steps = Swift.max(batchSizes.count, try c.int(4, "total_length"))
             let batch = batchSizes.first ?? 0
+            guard batchSizes.allSatisfy({ $0 >= 0 && $0 <= batch }), data.rank >= 1, batchSizes.reduce(0, +) <= data.shape[0] else {
+                throw OperatorError("_pad_packed_sequence: batch_sizes \(batchSizes) do not describe a packed sequence of \(data.rank >= 1 ? data.shape[0] : 0) rows")
+            }
             let output = Tensor.zeros([steps, batch] + Array(data.shape.dropFirst()), dtype: data.dtype)
             try output.copy(from: padding.tensor(data.dtype))
             var position = 0
