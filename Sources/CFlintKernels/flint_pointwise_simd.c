@@ -348,7 +348,8 @@ static inline PW_TGT V PWL(gelu)(V x) {
     V c = VSEL(VGE(z, VZERO()), q, VSUB(VSET1(2.0f), q));
     V small = VFNMA(z, PWL(erf_small)(VMUL(z, z)), VSUB(VSET1(1.0f), z)); /* 1 - erf(z) */
     c = VSEL(VLT(az, VSET1(1.0f)), small, c);
-    return VMUL(VMUL(x, VSET1(0.5f)), c);
+    /* gelu(+inf) is NaN in torch 2.x (and so is gelu(NaN)) */
+    return VSEL(VLT(x, VSET1(__builtin_inff())), VMUL(VMUL(x, VSET1(0.5f)), c), VSET1(__builtin_nanf("")));
 }
 
 static inline PW_TGT V PWL(gelu_tanh)(V x) {

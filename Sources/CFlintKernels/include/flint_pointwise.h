@@ -39,8 +39,8 @@ void flint_sigmoid_f32(const float *x, float *y, int64_t n);
 /// y = erf(x).
 void flint_erf_f32(const float *x, float *y, int64_t n);
 /// y = 0.5 x (1 + erf(x / sqrt 2)) (torch's GELU, approximate='none'). Evaluated as
-/// 0.5 x erfc(-x / sqrt 2), so the negative tail keeps relative precision. gelu(-inf) = NaN as in torch;
-/// gelu(+inf) = +inf (torch 2.x gives NaN there).
+/// 0.5 x erfc(-x / sqrt 2), so the negative tail keeps relative precision. gelu(-inf) and gelu(+inf) are
+/// NaN, as in torch 2.x.
 void flint_gelu_f32(const float *x, float *y, int64_t n);
 /// y = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (torch's GELU, approximate='tanh'), evaluated as
 /// x * sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3)), which is the same function without the cancellation.
