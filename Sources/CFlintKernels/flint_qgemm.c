@@ -6,6 +6,7 @@
  * adds the 4 products to the lane exactly. Padding rows and depths are zero, so they add nothing. */
 #include "flint_qgemm.h"
 
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +52,8 @@ static inline uint32_t load_group(const uint8_t *a, int64_t g, int64_t k) {
 
 /* ------------------------------------------------------------------ portable variant */
 
-static void qgemm_block_portable(int64_t m, int64_t n, int64_t k, const uint8_t *a, int64_t lda,
-                                 const int8_t *packed, int32_t *c, int64_t ldc) {
+static void qgemm_raw_portable(int64_t m, int64_t n, int64_t k, const uint8_t *a, int64_t lda,
+                               const int8_t *packed, int32_t *c, int64_t ldc) {
     const int64_t groups = round_up(k, QB_DEPTH) / QB_DEPTH;
     const int64_t blocks = round_up(n, QB_ROWS) / QB_ROWS;
     for (int64_t i = 0; i < m; ++i) {
@@ -73,21 +74,103 @@ static void qgemm_block_portable(int64_t m, int64_t n, int64_t k, const uint8_t 
     }
 }
 
+/* The output transform of flint_qgemm_u8s8 for one row of accumulators, in scalar code. */
+static void finish_row_portable(const flint_qgemm_output *o, const int32_t *acc, int64_t row, int64_t n,
+                                int32_t row_sum) {
+    for (int64_t j = 0; j < n; ++j) {
+        /* Wrapping 32-bit arithmetic, as the vector code's. */
+        uint32_t x = (uint32_t)acc[j] - (uint32_t)o->correction[j];
+        if (o->weight_zero_points) x -= (uint32_t)o->weight_zero_points[j] * (uint32_t)row_sum;
+        float v = (float)(int32_t)x;
+        if (o->kind == FLINT_QGEMM_REAL) {
+            v = o->multiplier[j] * v;
+            if (o->offset) v = v + o->offset[j];
+            if (o->relu) v = v > 0.0f ? v : 0.0f;
+            ((float *)o->data)[row * o->stride + j] = v;
+        } else {
+            if (o->offset) v = v + o->offset[j];
+            v = v * o->multiplier[j];
+            float q = nearbyintf(v) + o->zero_point;
+            q = q < o->low ? o->low : (q > 255.0f ? 255.0f : q);
+            ((uint8_t *)o->data)[row * o->stride + j] = (uint8_t)q;
+        }
+    }
+}
+
+/* The raw product in blocks of rows through a scratch buffer, each row then finished by the output transform. */
+static void qgemm_block_portable(int64_t m, int64_t n, int64_t k, const uint8_t *a, int64_t lda, const int8_t *packed,
+                                 int32_t *c, int64_t ldc, const flint_qgemm_output *out, const int32_t *row_sums) {
+    if (!out) {
+        qgemm_raw_portable(m, n, k, a, lda, packed, c, ldc);
+        return;
+    }
+    enum { CHUNK = 8 };
+    int32_t *scratch = malloc((size_t)(CHUNK * n) * sizeof(int32_t));
+    if (!scratch) abort();
+    for (int64_t i0 = 0; i0 < m; i0 += CHUNK) {
+        const int64_t rows = m - i0 < CHUNK ? m - i0 : CHUNK;
+        qgemm_raw_portable(rows, n, k, a + i0 * lda, lda, packed, scratch, n);
+        for (int64_t r = 0; r < rows; ++r)
+            finish_row_portable(out, scratch + r * n, i0 + r, n, row_sums ? row_sums[i0 + r] : 0);
+    }
+    free(scratch);
+}
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 
 __attribute__((target("avx2"))) static void qgemm_block_avx2(int64_t m, int64_t n, int64_t k, const uint8_t *a,
                                                               int64_t lda, const int8_t *packed, int32_t *c,
-                                                              int64_t ldc) {
-    qgemm_block_portable(m, n, k, a, lda, packed, c, ldc);
+                                                              int64_t ldc, const flint_qgemm_output *out,
+                                                              const int32_t *row_sums) {
+    qgemm_block_portable(m, n, k, a, lda, packed, c, ldc, out, row_sums);
 }
 
 /* ROWS rows of A x 32 columns of C per step: up to 12 accumulators, 2 weight vectors, 1 broadcast. ROWS is a
  * compile-time constant in every call (see qgemm_block_vnni), so the accumulators stay in registers. */
+/* The per-column constants of an output transform for 16 columns (zero beyond the mask). */
+typedef struct {
+    __m512i correction, weight_zero_points;
+    __m512 multiplier, offset;
+} vnni_columns;
+
+__attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) static inline vnni_columns
+vnni_load_columns(const flint_qgemm_output *o, int64_t column, __mmask16 mask) {
+    vnni_columns k;
+    k.correction = _mm512_maskz_loadu_epi32(mask, o->correction + column);
+    k.weight_zero_points =
+        o->weight_zero_points ? _mm512_maskz_loadu_epi32(mask, o->weight_zero_points + column) : _mm512_setzero_si512();
+    k.multiplier = _mm512_maskz_loadu_ps(mask, o->multiplier + column);
+    k.offset = o->offset ? _mm512_maskz_loadu_ps(mask, o->offset + column) : _mm512_setzero_ps();
+    return k;
+}
+
+/* Applies the output transform of flint_qgemm_u8s8 to 16 accumulators of one row and stores the masked lanes. */
+__attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) static inline void
+vnni_finish(const flint_qgemm_output *o, const vnni_columns *k, __m512i acc, int64_t row, int64_t column,
+            __mmask16 mask, int32_t row_sum) {
+    acc = _mm512_sub_epi32(acc, k->correction);
+    if (o->weight_zero_points) acc = _mm512_sub_epi32(acc, _mm512_mullo_epi32(k->weight_zero_points, _mm512_set1_epi32(row_sum)));
+    __m512 v = _mm512_cvtepi32_ps(acc);
+    if (o->kind == FLINT_QGEMM_REAL) {
+        v = _mm512_mul_ps(k->multiplier, v);
+        if (o->offset) v = _mm512_add_ps(v, k->offset);
+        if (o->relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
+        _mm512_mask_storeu_ps((float *)o->data + row * o->stride + column, mask, v);
+    } else {
+        if (o->offset) v = _mm512_add_ps(v, k->offset);
+        v = _mm512_mul_ps(v, k->multiplier);
+        v = _mm512_add_ps(_mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), _mm512_set1_ps(o->zero_point));
+        v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(o->low)), _mm512_set1_ps(255.0f));
+        _mm_mask_storeu_epi8((uint8_t *)o->data + row * o->stride + column, mask, _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(v)));
+    }
+}
+
 #define VNNI_MR 6
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"), always_inline)) static inline void
 vnni_tile(const int rows, const uint8_t *a, int64_t lda, int64_t k, const int8_t *t0, const int8_t *t1, int pair,
-          int32_t *c, int64_t ldc, int64_t left) {
+          int32_t *c, int64_t ldc, int64_t left, const flint_qgemm_output *out, int64_t row, int64_t column,
+          const int32_t *row_sums) {
     __m512i acc0[VNNI_MR], acc1[VNNI_MR];
     for (int r = 0; r < rows; ++r) acc0[r] = acc1[r] = _mm512_setzero_si512();
     const int64_t full = k / QB_DEPTH;
@@ -106,8 +189,9 @@ vnni_tile(const int rows, const uint8_t *a, int64_t lda, int64_t k, const int8_t
     if (full < groups) {
         const __m512i b0 = _mm512_loadu_si512((const void *)(t0 + full * 64));
         const __m512i b1 = _mm512_loadu_si512((const void *)(t1 + full * 64));
+        const __mmask16 bytes = (__mmask16)((1u << (k - full * QB_DEPTH)) - 1); /* the 1 to 3 depths left */
         for (int r = 0; r < rows; ++r) {
-            const __m512i av = _mm512_set1_epi32((int32_t)load_group(a + r * lda, full, k));
+            const __m512i av = _mm512_broadcastd_epi32(_mm_maskz_loadu_epi8(bytes, a + r * lda + full * QB_DEPTH));
             acc0[r] = _mm512_dpbusd_epi32(acc0[r], av, b0);
             acc1[r] = _mm512_dpbusd_epi32(acc1[r], av, b1);
         }
@@ -115,15 +199,25 @@ vnni_tile(const int rows, const uint8_t *a, int64_t lda, int64_t k, const int8_t
     const __mmask16 m0 = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
     const int64_t left1 = left - 16;
     const __mmask16 m1 = !pair || left1 <= 0 ? 0 : left1 >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left1) - 1);
+    if (!out) {
+        for (int r = 0; r < rows; ++r) {
+            _mm512_mask_storeu_epi32(c + r * ldc, m0, acc0[r]);
+            if (m1) _mm512_mask_storeu_epi32(c + r * ldc + 16, m1, acc1[r]);
+        }
+        return;
+    }
+    const vnni_columns k0 = vnni_load_columns(out, column, m0);
+    const vnni_columns k1 = vnni_load_columns(out, column + 16, m1);
     for (int r = 0; r < rows; ++r) {
-        _mm512_mask_storeu_epi32(c + r * ldc, m0, acc0[r]);
-        if (m1) _mm512_mask_storeu_epi32(c + r * ldc + 16, m1, acc1[r]);
+        const int32_t sum = row_sums ? row_sums[r] : 0;
+        vnni_finish(out, &k0, acc0[r], row + r, column, m0, sum);
+        if (m1) vnni_finish(out, &k1, acc1[r], row + r, column + 16, m1, sum);
     }
 }
 
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) static void
 qgemm_block_vnni(int64_t m, int64_t n, int64_t k, const uint8_t *a, int64_t lda, const int8_t *packed, int32_t *c,
-                 int64_t ldc) {
+                 int64_t ldc, const flint_qgemm_output *out, const int32_t *row_sums) {
     const int64_t groups = round_up(k, QB_DEPTH) / QB_DEPTH;
     const int64_t blocks = round_up(n, QB_ROWS) / QB_ROWS;
     const int64_t tile_stride = groups * QB_ROWS * QB_DEPTH;
@@ -134,55 +228,26 @@ qgemm_block_vnni(int64_t m, int64_t n, int64_t k, const uint8_t *a, int64_t lda,
         const int64_t left = n - nb * QB_ROWS;
         for (int64_t i0 = 0; i0 < m; i0 += VNNI_MR) {
             const uint8_t *rows_a = a + i0 * lda;
-            int32_t *rows_c = c + i0 * ldc + nb * QB_ROWS;
+            int32_t *rows_c = c ? c + i0 * ldc + nb * QB_ROWS : NULL;
+            const int32_t *sums = row_sums ? row_sums + i0 : NULL;
+            const int64_t column = nb * QB_ROWS;
+#define VNNI_TILE(R) vnni_tile(R, rows_a, lda, k, t0, t1, pair, rows_c, ldc, left, out, i0, column, sums)
             switch (m - i0 < VNNI_MR ? (int)(m - i0) : VNNI_MR) {
-            case 6: vnni_tile(6, rows_a, lda, k, t0, t1, pair, rows_c, ldc, left); break;
-            case 5: vnni_tile(5, rows_a, lda, k, t0, t1, pair, rows_c, ldc, left); break;
-            case 4: vnni_tile(4, rows_a, lda, k, t0, t1, pair, rows_c, ldc, left); break;
-            case 3: vnni_tile(3, rows_a, lda, k, t0, t1, pair, rows_c, ldc, left); break;
-            case 2: vnni_tile(2, rows_a, lda, k, t0, t1, pair, rows_c, ldc, left); break;
-            default: vnni_tile(1, rows_a, lda, k, t0, t1, pair, rows_c, ldc, left); break;
+            case 6: VNNI_TILE(6); break;
+            case 5: VNNI_TILE(5); break;
+            case 4: VNNI_TILE(4); break;
+            case 3: VNNI_TILE(3); break;
+            case 2: VNNI_TILE(2); break;
+            default: VNNI_TILE(1); break;
             }
+#undef VNNI_TILE
         }
     }
 }
 #endif
 
-/* ------------------------------------------------------------------ requantization and quantized add */
+/* ------------------------------------------------------------------ quantized add */
 
-#include <math.h>
-
-#define QREQ_BODY                                                                                  \
-    for (int64_t j = 0; j < n; ++j) {                                                              \
-        float v = ((float)(acc[j] - correction[j]) + offset[j]) * multiplier[j];                   \
-        float q = nearbyintf(v) + zero_point;                                                      \
-        q = q < low ? low : (q > 255.0f ? 255.0f : q);                                             \
-        out[j] = (uint8_t)q;                                                                       \
-    }
-
-static void qreq_portable(const int32_t *acc, const int32_t *correction, const float *offset, const float *multiplier,
-                          int64_t n, float zero_point, float low, uint8_t *out) {
-    QREQ_BODY
-}
-
-#if defined(__x86_64__)
-__attribute__((target("avx512f,avx512bw,avx512vl"))) static void
-qreq_avx512(const int32_t *acc, const int32_t *correction, const float *offset, const float *multiplier, int64_t n,
-            float zero_point, float low, uint8_t *out) {
-    QREQ_BODY
-}
-#endif
-
-void flint_qrequantize_u8(const int32_t *acc, const int32_t *correction, const float *offset, const float *multiplier,
-                          int64_t n, float zero_point, float low, uint8_t *out) {
-#if defined(__x86_64__)
-    if (strcmp(flint_qgemm_isa(), "avx512vnni") == 0) {
-        qreq_avx512(acc, correction, offset, multiplier, n, zero_point, low, out);
-        return;
-    }
-#endif
-    qreq_portable(acc, correction, offset, multiplier, n, zero_point, low, out);
-}
 
 #define QADD_BODY                                                                                  \
     for (int64_t i = 0; i < n; ++i) {                                                              \
@@ -219,7 +284,8 @@ void flint_qadd_u8(const uint8_t *a, const uint8_t *b, uint8_t *out, int64_t n, 
     qadd_portable(a, b, out, n, scale_a, offset_a, scale_b, offset_b, inverse_scale, zero_point, relu);
 }
 
-typedef void (*qgemm_fn)(int64_t, int64_t, int64_t, const uint8_t *, int64_t, const int8_t *, int32_t *, int64_t);
+typedef void (*qgemm_fn)(int64_t, int64_t, int64_t, const uint8_t *, int64_t, const int8_t *, int32_t *, int64_t,
+                         const flint_qgemm_output *, const int32_t *);
 
 static _Atomic(qgemm_fn) q_current;
 static _Atomic(const char *) q_name;
@@ -264,7 +330,29 @@ void flint_qgemm_u8s8s32(int64_t m, int64_t n, int64_t k, const uint8_t *a, int6
         q_select();
         fn = atomic_load(&q_current);
     }
-    fn(m, n, k, a, lda, packed, c, ldc);
+    fn(m, n, k, a, lda, packed, c, ldc, NULL, NULL);
+}
+
+void flint_qgemm_u8s8(int64_t m, int64_t n, int64_t k, const uint8_t *a, int64_t lda, const int8_t *packed,
+                      const flint_qgemm_output *out) {
+    if (m <= 0 || n <= 0) return;
+    qgemm_fn fn = atomic_load(&q_current);
+    if (!fn) {
+        q_select();
+        fn = atomic_load(&q_current);
+    }
+    int32_t *row_sums = NULL;
+    if (out->weight_zero_points) {
+        row_sums = malloc((size_t)m * sizeof(int32_t));
+        if (!row_sums) abort();
+        for (int64_t i = 0; i < m; ++i) {
+            int32_t sum = 0;
+            for (int64_t d = 0; d < k; ++d) sum += a[i * lda + d];
+            row_sums[i] = sum;
+        }
+    }
+    fn(m, n, k, a, lda, packed, NULL, 0, out, row_sums);
+    free(row_sums);
 }
 
 const char *flint_qgemm_isa(void) {

@@ -32,7 +32,7 @@ import Testing
     }
 
     /// Static quantization: every output equals libtorch's exactly.
-    @Test(arguments: ["static_cnn", "static_per_tensor", "fx_graph_mode", "packed_conv_attribute"])
+    @Test(arguments: ["static_cnn", "static_per_tensor", "fx_graph_mode", "packed_conv_attribute", "saturating_depthwise"])
     func staticModelsMatchLibtorchExactly(_ name: String) throws {
         try Self.compareCalls(name) { call, got, want in
             let mismatches = zip(got, want).filter { $0 != $1 }.count

@@ -26,19 +26,39 @@ void flint_qgemm_pack_s8(int64_t n, int64_t k, const int8_t *b, int64_t ldb, int
 void flint_qgemm_u8s8s32(int64_t m, int64_t n, int64_t k, const uint8_t *a, int64_t lda, const int8_t *packed,
                          int32_t *c, int64_t ldc);
 
+/// What `flint_qgemm_u8s8` makes of each 32-bit sum `acc[m][n]`. First the zero-point terms come off, exactly:
+/// `x = acc - correction[n] - weight_zero_points[n] * rowsum(A[m])` (the last term only with `weight_zero_points`),
+/// then, in float32 with `v = (float)x`:
+/// - `FLINT_QGEMM_REAL`: `v = multiplier[n] * v`, `+ offset[n]` when given, `max(v, 0)` (NaN to 0, as fbgemm's
+///   `std::max(0.0f, v)`) when `relu`; stored as float32 (fbgemm's `ReQuantizeForFloat`);
+/// - `FLINT_QGEMM_UINT8`: `v = (v + offset[n]) * multiplier[n]` (no addition without `offset`), then
+///   `nearbyint(v) + zero_point` clamped to [low, 255] and stored as uint8 (fbgemm's `ReQuantizeOutput` with a
+///   float bias).
+/// Row m, column n is stored at `data + m * stride + n` elements.
+enum { FLINT_QGEMM_REAL = 0, FLINT_QGEMM_UINT8 = 1 };
+typedef struct flint_qgemm_output {
+    int kind;
+    void *data;
+    int64_t stride;
+    const int32_t *correction;
+    const int32_t *weight_zero_points;
+    const float *multiplier;
+    const float *offset;
+    float zero_point, low;
+    int relu;
+} flint_qgemm_output;
+
+/// The product of `flint_qgemm_u8s8s32`, each sum transformed and stored as `out` says, without an intermediate
+/// 32-bit matrix (the VNNI variant finishes each tile in registers).
+void flint_qgemm_u8s8(int64_t m, int64_t n, int64_t k, const uint8_t *a, int64_t lda, const int8_t *packed,
+                      const flint_qgemm_output *out);
+
 /// The variant in use: "avx512vnni" or "portable".
 const char *flint_qgemm_isa(void);
 
 /// Selects a variant by name ("portable", "avx512vnni"), or the automatic choice for NULL or "auto". Returns 0,
 /// changing nothing, when this CPU cannot run the one named. Not to be called while products run.
 int flint_qgemm_force_isa(const char *name);
-
-/// fbgemm's requantization of one row of accumulators with a float bias (`ReQuantizeOutput`):
-/// `out[j] = clamp(nearbyint(((float)(acc[j] - correction[j]) + offset[j]) * multiplier[j]) + zero_point, low, 255)`,
-/// where `correction` holds the zero-point terms, `offset` the bias divided by (activation scale · weight scale) and
-/// `multiplier` (activation scale · weight scale) / output scale; `low` is 0, or the zero point for a fused ReLU.
-void flint_qrequantize_u8(const int32_t *acc, const int32_t *correction, const float *offset, const float *multiplier,
-                          int64_t n, float zero_point, float low, uint8_t *out);
 
 /// `quantized::add` on quint8 operands, as ATen's vectorized kernel computes it: each side dequantized as one
 /// fused multiply-add `q * scale + offset` (offset = -zero_point * scale, rounded to float), the two summed,

@@ -10,6 +10,9 @@ extension Tensor {
         kernel: [Int], stride: [Int], padding: [Int], dilation: [Int], ceilMode: Bool, withIndices: Bool = true
     ) throws -> (values: Tensor, indices: Tensor) {
         if let quantizer {
+            if !withIndices, let pooled = try integerMaxPool2d(kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode) {
+                return (pooled, Tensor(zeros: pooled.shape, dtype: .int64))
+            }
             let real = try dequantize().maxPool(kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode, withIndices: withIndices)
             return (try real.values.quantize(with: quantizer, dtype: dtype), real.indices)
         }
@@ -25,6 +28,34 @@ extension Tensor {
         }
         try dtype.dispatchNumeric(MaxPoolKernel(window: window, input: try contiguous(), values: values, indices: indices), operation: "max_pool")
         return (values, indices)
+    }
+
+    /// 2-d max pooling of a 4-D quint8 or qint8 tensor on its integers (scales are positive, so the largest
+    /// integer is the largest value), channels-last like ATen's quantized kernel; nil for other quantized tensors.
+    private func integerMaxPool2d(kernel: [Int], stride: [Int], padding: [Int], dilation: [Int], ceilMode: Bool) throws -> Tensor? {
+        guard let quantizer, kernel.count == 2, rank == 4, dtype == .quint8 || dtype == .qint8 else { return nil }
+        let window = try PoolWindow(self, kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode, name: "max_pool")
+        let (batch, channels) = (shape[0], shape[1])
+        let (outHeight, outWidth) = (window.output[0], window.output[1])
+        let input = try channelsLastIntegers()
+        let result = Tensor(uninitialized: [batch, outHeight, outWidth, channels], dtype: input.dtype)
+        var desc = flint_pool2d_desc(
+            channels: Int64(channels), in_h: Int64(window.input[0]), in_w: Int64(window.input[1]),
+            kernel_h: Int64(window.kernel[0]), kernel_w: Int64(window.kernel[1]), stride_h: Int64(window.stride[0]),
+            stride_w: Int64(window.stride[1]), pad_h: Int64(window.padding[0]), pad_w: Int64(window.padding[1]),
+            dilation_h: Int64(window.dilation[0]), dilation_w: Int64(window.dilation[1]), ceil_mode: ceilMode ? 1 : 0,
+            count_include_pad: 0, divisor_override: 0)
+        let source = UnsafePointer(input.baseAddress.assumingMemoryBound(to: UInt8.self))
+        let target = result.baseAddress.assumingMemoryBound(to: UInt8.self)
+        let signed: Int32 = dtype == .qint8 ? 1 : 0
+        if result.elementCount > 0 {
+            withUnsafePointer(to: &desc) { desc in
+                ThreadPool.shared.parallelFor(batch * outHeight, minimumPerThread: Swift.max(1, 4096 / Swift.max(outWidth * channels, 1))) { rows, _ in
+                    flint_max_pool2d_q8_nhwc(desc, source, target, Int64(rows.lowerBound), Int64(rows.upperBound), signed)
+                }
+            }
+        }
+        return try result.permute([0, 3, 1, 2]).reinterpretedAsQuantized(dtype, quantizer)
     }
 
     /// float32 2-d max/average pooling on the vectorized C kernels, planes spread over the thread pool.

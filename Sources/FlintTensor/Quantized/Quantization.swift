@@ -1,3 +1,5 @@
+import CFlintKernels
+
 /// Quantizing real tensors and dequantizing quantized ones, with ATen's rounding: `q = zp + nearbyint(x * (1/scale))`
 /// in float32 (round half to even), clamped to the dtype's range; `x = (q - zp) * scale`.
 extension Tensor {
@@ -28,14 +30,12 @@ extension Tensor {
         let high = Swift.min(Float(range.upperBound), 2_147_483_520)
         for (start, length, scale, zeroPoint) in quantizer.runs(shape: shape, count: count) {
             let (inverse, offset) = (1 / Float(scale), Float(zeroPoint))
-            switch plain {
-            case .uint8:
-                Self.quantizeRun(x + start, result.baseAddress.assumingMemoryBound(to: UInt8.self) + start, length, inverse, offset, low, high)
-            case .int8:
-                Self.quantizeRun(x + start, result.baseAddress.assumingMemoryBound(to: Int8.self) + start, length, inverse, offset, low, high)
-            default:
-                Self.quantizeRun(x + start, result.baseAddress.assumingMemoryBound(to: Int32.self) + start, length, inverse, offset, low, high)
+            let (kind, width) = switch plain {
+            case .uint8: (Int32(FLINT_QUANT_UINT8), 1)
+            case .int8: (Int32(FLINT_QUANT_INT8), 1)
+            default: (Int32(FLINT_QUANT_INT32), 4)
             }
+            flint_quantize_f32(x + start, Int64(length), inverse, offset, low, high, result.baseAddress + start * width, kind)
         }
         return try result.reinterpretedAsQuantized(dtype, quantizer)
     }
@@ -57,13 +57,6 @@ extension Tensor {
             }
         }
         return result
-    }
-
-    /// `count` values quantized as ATen's vectorized kernel does (``Quantizer/quantize(_:inverseScale:zeroPoint:low:high:)``).
-    private static func quantizeRun<T: FixedWidthInteger>(
-        _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<T>, _ count: Int, _ inverse: Float, _ zeroPoint: Float, _ low: Float, _ high: Float
-    ) {
-        for i in 0..<count { out[i] = T(Quantizer.quantize(x[i], inverseScale: inverse, zeroPoint: zeroPoint, low: low, high: high)) }
     }
 
     /// `count` values dequantized: `(q - zp) · scale`.
@@ -88,16 +81,6 @@ extension Tensor {
 }
 
 extension Quantizer {
-    /// ATen's vectorized quantization of one value: `value · inverse_scale` (NaN and values beyond the int32 range
-    /// taken as the int32 maximum), rounded half to even, plus the zero point, clamped to `low...high`; the
-    /// result is an integer-valued Float.
-    @inline(__always)
-    static func quantize(_ value: Float, inverseScale: Float, zeroPoint: Float, low: Float, high: Float) -> Float {
-        var scaled = value * inverseScale
-        if !(scaled <= 2_147_483_520) { scaled = 2_147_483_520 }
-        return Swift.min(Swift.max(scaled.rounded(.toNearestOrEven) + zeroPoint, low), high)
-    }
-
     /// The stretches of a row-major tensor of `shape` (`count` elements) that share one scale and zero point:
     /// the whole tensor for a per-tensor quantizer, each channel's run of consecutive elements otherwise.
     func runs(shape: [Int], count: Int) -> [(start: Int, length: Int, scale: Double, zeroPoint: Int64)] {

@@ -1,3 +1,5 @@
+import CFlintKernels
+
 /// The weights of a quantized 2-D convolution, as `torch.ops.quantized.conv2d_prepack` makes them (what
 /// TorchBind's `Conv2dPackedParamsBase` holds): a qint8 weight `[out, in / groups, kh, kw]` quantized per
 /// tensor or per output channel, an optional float bias and the convolution's geometry.
@@ -18,6 +20,11 @@ public final class QuantizedConvolutionWeights: @unchecked Sendable {
     /// For a depthwise convolution (one input and one output channel per group): the weights minus their zero
     /// points, laid out `[kh][kw][channel]`, and each channel's scale.
     let depthwiseTaps: [Int32]?
+    /// Whether fbgemm runs this depthwise convolution with its dedicated kernel (`takeDepthWiseFastPath`: channels
+    /// a multiple of 8, stride 1 or 2, a square 3, 5 or 7 kernel, no dilation, "same" padding), which sums pairs
+    /// of taps in 16 bits with saturation; Flint then does the same (`flint_qdepthwise_u8_nhwc`), so that its
+    /// results stay fbgemm's where large activations meet large weights. Needs zero weight zero points.
+    let saturatingPairs: Bool
     let channelScales: [Float]
 
     public init(
@@ -64,10 +71,15 @@ public final class QuantizedConvolutionWeights: @unchecked Sendable {
                 for tap in 0..<(kh * kw) { taps[tap * outputs + c] = values[c * kh * kw + tap] - zeroPoint }
             }
             depthwiseTaps = taps
+            let k = kh
+            saturatingPairs = groups % 8 == 0 && self.stride.allSatisfy { $0 == 1 || $0 == 2 } && kh == kw && [3, 5, 7].contains(k)
+                && self.dilation == [1, 1] && self.padding == [(k - 1) / 2, (k - 1) / 2]
+                && (0..<outputs).allSatisfy { quantizer.parameters(channel: $0).zeroPoint == 0 }
             matrices = []
             return
         }
         depthwiseTaps = nil
+        saturatingPairs = false
         matrices = (0..<groups).map { g in
             var packedOrder = [Int8](repeating: 0, count: perGroupOut * depth)
             for o in 0..<perGroupOut {
@@ -119,68 +131,54 @@ extension Tensor {
         let pixels = outHeight * outWidth
         let result = Tensor(uninitialized: [batch, outHeight, outWidth, outputs], dtype: .uint8)
         let out = result.baseAddress.assumingMemoryBound(to: UInt8.self)
-        let input = integerRepresentation
         if let taps = weights.depthwiseTaps {
             try depthwiseConvolution(
                 weights, taps: taps, activation: (Float(scale), Int32(zeroPoint)), output: (Float(outputScale), Int32(outputZeroPoint)),
                 relu: relu, outputSize: (outHeight, outWidth), into: out)
             return try result.permute([0, 3, 1, 2]).integerRepresentation.reinterpretedAsQuantized(.quint8, outputQuantizer)
         }
-        let x = UnsafePointer(input.baseAddress.assumingMemoryBound(to: UInt8.self))
-        let (sn, sc, sh, sw) = (input.strides[0], input.strides[1], input.strides[2], input.strides[3])
+        // Channels-last integers, so that one pixel's channels are contiguous: what quantized convolutions produce,
+        // so only a channels-first input (a freshly quantized image) is copied.
+        let pixelsLast = try channelsLastIntegers()
+        let x = UnsafePointer(pixelsLast.baseAddress.assumingMemoryBound(to: UInt8.self))
+        let channels = shape[1]
+        let imageSize = height * width * channels
         let perGroupOut = outputs / weights.groups
         let depth = kh * kw * perGroupIn
         let direct = kh == 1 && kw == 1 && weights.stride == [1, 1] && weights.padding == [0, 0] && weights.groups == 1
-            && sc == 1 && sw == shape[1] && sh == width * shape[1]
-        let patches = direct ? nil : UnsafeMutablePointer<UInt8>.allocate(capacity: pixels * depth)
-        defer { patches?.deallocate() }
         let pad = UInt8(truncatingIfNeeded: zeroPoint)
+        var geometry = flint_im2col2d_desc(
+            channels: Int64(perGroupIn), in_h: Int64(height), in_w: Int64(width), out_w: Int64(outWidth), kernel_h: Int64(kh),
+            kernel_w: Int64(kw), stride_h: Int64(weights.stride[0]), stride_w: Int64(weights.stride[1]), pad_h: Int64(weights.padding[0]),
+            pad_w: Int64(weights.padding[1]), dilation_h: Int64(weights.dilation[0]), dilation_w: Int64(weights.dilation[1]))
+        // Patches are gathered a band of pixels at a time, each band's rows few enough to stay in cache while the
+        // GEMM reads them.
+        let band = Swift.max(6, (128 << 10) / Swift.max(depth, 1))
         let pool = ThreadPool.shared
         weights.biasValues.withOptionalPointer { bias in
-            for n in 0..<batch {
-                for g in 0..<weights.groups {
-                    let a: UnsafePointer<UInt8>
-                    let lda: Int
-                    if let patches {
-                        let channelBase = x + n * sn + g * perGroupIn * sc
-                        pool.parallelFor(outHeight, minimumPerThread: 4) { rows, _ in
-                            for oh in rows {
-                                for ow in 0..<outWidth {
-                                    var target = patches + (oh * outWidth + ow) * depth
-                                    for i in 0..<kh {
-                                        let ih = oh * weights.stride[0] - weights.padding[0] + i * weights.dilation[0]
-                                        for j in 0..<kw {
-                                            let iw = ow * weights.stride[1] - weights.padding[1] + j * weights.dilation[1]
-                                            if ih < 0 || ih >= height || iw < 0 || iw >= width {
-                                                target.update(repeating: pad, count: perGroupIn)
-                                            } else {
-                                                let source = channelBase + ih * sh + iw * sw
-                                                if sc == 1 {
-                                                    target.update(from: source, count: perGroupIn)
-                                                } else {
-                                                    for c in 0..<perGroupIn { target[c] = source[c * sc] }
-                                                }
-                                            }
-                                            target += perGroupIn
-                                        }
-                                    }
-                                }
+            withUnsafePointer(to: &geometry) { geometry in
+                for n in 0..<batch {
+                    for g in 0..<weights.groups {
+                        let matrix = weights.matrices[g]
+                        let output = QuantizedMatrix.Output.quantized(
+                            scale: Float(outputScale), zeroPoint: Int32(outputZeroPoint), relu: relu, into: out + n * pixels * outputs, stride: outputs)
+                        let transform = QuantizedMatrix.Transform(
+                            matrix, activationScale: Float(scale), activationZeroPoint: Int32(zeroPoint), bias: bias.map { $0 + g * perGroupOut },
+                            output: output, columnOffset: g * perGroupOut)
+                        let image = x + n * imageSize + g * perGroupIn
+                        pool.parallelFor(pixels, minimumPerThread: Swift.max(6, 2048 / Swift.max(perGroupOut, 1))) { range, _ in
+                            if direct {
+                                matrix.multiply(image + range.lowerBound * channels, lda: channels, rows: range.count, outputRow: range.lowerBound, transform: transform)
+                                return
+                            }
+                            let patches = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.min(band, range.count) * depth)
+                            defer { patches.deallocate() }
+                            for first in stride(from: range.lowerBound, to: range.upperBound, by: band) {
+                                let count = Swift.min(band, range.upperBound - first)
+                                flint_im2col_u8_nhwc(geometry, image, Int64(channels), pad, Int64(first), Int64(count), patches)
+                                matrix.multiply(patches, lda: depth, rows: count, outputRow: first, transform: transform)
                             }
                         }
-                        (a, lda) = (UnsafePointer(patches), depth)
-                    } else {
-                        (a, lda) = (x + n * sn, shape[1])
-                    }
-                    let matrix = weights.matrices[g]
-                    let output = QuantizedMatrix.Output.quantized(
-                        scale: Float(outputScale), zeroPoint: Int32(outputZeroPoint), relu: relu, into: out + n * pixels * outputs, stride: outputs)
-                    let groupBias = bias.map { $0 + g * perGroupOut }
-                    pool.parallelFor(pixels, minimumPerThread: Swift.max(6, 2048 / Swift.max(perGroupOut, 1))) { range, _ in
-                        let scratch = UnsafeMutablePointer<Int32>.allocate(capacity: range.count * perGroupOut)
-                        defer { scratch.deallocate() }
-                        matrix.multiply(
-                            a, lda: lda, range: range, activationScale: Float(scale), activationZeroPoint: Int32(zeroPoint),
-                            bias: groupBias, output: output, columnOffset: g * perGroupOut, scratch: scratch)
                     }
                 }
             }
@@ -199,45 +197,57 @@ extension Tensor {
         let channels = shape[1]
         let (batch, height, width) = (shape[0], shape[2], shape[3])
         // Channels-last integers, so that one pixel's channels are contiguous.
-        let input = try integerRepresentation.permute([0, 2, 3, 1]).contiguous()
+        let input = try channelsLastIntegers()
         let x = UnsafePointer(input.baseAddress.assumingMemoryBound(to: UInt8.self))
         let (kh, kw) = (weights.kernelSize[0], weights.kernelSize[1])
         let (outHeight, outWidth) = outputSize
+        let requantization = weights.biasValues.withOptionalPointer { bias in
+            Requantization(
+                activationScale: activation.scale, weightScales: weights.channelScales, bias: bias, outputScale: output.scale,
+                outputZeroPoint: output.zeroPoint, relu: relu)
+        }
+        var geometry = flint_im2col2d_desc(
+            channels: Int64(channels), in_h: Int64(height), in_w: Int64(width), out_w: Int64(outWidth), kernel_h: Int64(kh),
+            kernel_w: Int64(kw), stride_h: Int64(weights.stride[0]), stride_w: Int64(weights.stride[1]), pad_h: Int64(weights.padding[0]),
+            pad_w: Int64(weights.padding[1]), dilation_h: Int64(weights.dilation[0]), dilation_w: Int64(weights.dilation[1]))
         taps.withUnsafeBufferPointer { taps in
-            weights.biasValues.withOptionalPointer { bias in
-                let requantization = Requantization(
-                    activationScale: activation.scale, weightScales: weights.channelScales, bias: bias, outputScale: output.scale,
-                    outputZeroPoint: output.zeroPoint, relu: relu)
-                let noCorrections = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(channels, 1))
-                noCorrections.initialize(repeating: 0, count: Swift.max(channels, 1))
-                defer { noCorrections.deallocate() }
-                ThreadPool.shared.parallelFor(batch * outHeight, minimumPerThread: 2) { rows, _ in
-                    var acc = [Int32](repeating: 0, count: channels)
-                    acc.withUnsafeMutableBufferPointer { acc in
-                        for row in rows {
-                            let (n, oh) = (row / outHeight, row % outHeight)
-                            for ow in 0..<outWidth {
-                                for c in 0..<channels { acc[c] = 0 }
-                                for i in 0..<kh {
-                                    let ih = oh * weights.stride[0] - weights.padding[0] + i * weights.dilation[0]
-                                    guard ih >= 0, ih < height else { continue }
-                                    for j in 0..<kw {
-                                        let iw = ow * weights.stride[1] - weights.padding[1] + j * weights.dilation[1]
-                                        guard iw >= 0, iw < width else { continue }
-                                        let pixel = x + ((n * height + ih) * width + iw) * channels
-                                        let tap = taps.baseAddress! + (i * kw + j) * channels
-                                        for c in 0..<channels {
-                                            acc[c] &+= (Int32(pixel[c]) &- activation.zeroPoint) &* tap[c]
-                                        }
-                                    }
-                                }
-                                let target = out + ((n * outHeight + oh) * outWidth + ow) * channels
-                                requantization.apply(UnsafePointer(acc.baseAddress!), corrections: noCorrections, count: channels, into: target)
+            requantization.offsets.withUnsafeBufferPointer { offsets in
+                requantization.multipliers.withUnsafeBufferPointer { multipliers in
+                    withUnsafePointer(to: &geometry) { geometry in
+                        ThreadPool.shared.parallelFor(batch * outHeight, minimumPerThread: 2) { rows, _ in
+                            for row in rows {
+                                let (n, oy) = (row / outHeight, row % outHeight)
+                                flint_qdepthwise_u8_nhwc(
+                                    geometry, x + n * height * width * channels, activation.zeroPoint, taps.baseAddress,
+                                    weights.saturatingPairs ? 1 : 0, offsets.baseAddress,
+                                    multipliers.baseAddress, requantization.zeroPoint, requantization.low,
+                                    out + n * outHeight * outWidth * channels, Int64(oy), Int64(oy + 1))
                             }
                         }
                     }
                 }
             }
         }
+    }
+}
+
+extension Tensor {
+    /// The stored integers of this 4-D quantized tensor as a contiguous channels-last `[N, H, W, C]` tensor, so
+    /// that one pixel's channels are adjacent: a view when already laid out so (what quantized convolutions
+    /// produce), one transpose per image when channels-first contiguous (a freshly quantized image), a strided
+    /// copy otherwise.
+    func channelsLastIntegers() throws -> Tensor {
+        let integers = integerRepresentation
+        let permuted = try integers.permute([0, 2, 3, 1])
+        if permuted.isContiguous { return permuted }
+        guard integers.isContiguous, integers.dtype.itemSize == 1 else { return try permuted.contiguous() }
+        let result = Tensor(uninitialized: permuted.shape, dtype: integers.dtype)
+        let (channels, plane) = (shape[1], shape[2] * shape[3])
+        let source = integers.baseAddress.assumingMemoryBound(to: UInt8.self)
+        let target = result.baseAddress.assumingMemoryBound(to: UInt8.self)
+        for image in 0..<shape[0] {
+            flint_nchw_to_nhwc_u8(Int64(channels), Int64(plane), source + image * channels * plane, target + image * channels * plane)
+        }
+        return result
     }
 }

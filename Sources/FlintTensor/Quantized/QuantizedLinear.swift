@@ -1,3 +1,5 @@
+import CFlintKernels
+
 /// The weights of a quantized linear layer, as `torch.ops.quantized.linear_prepack` makes them (what
 /// TorchBind's `LinearPackedParamsBase` holds): a qint8 weight `[out_features, in_features]`, quantized per
 /// tensor or per output channel, and an optional float bias.
@@ -60,14 +62,10 @@ extension Tensor {
         let operation = relu ? "quantized::linear_relu_dynamic" : "quantized::linear_dynamic"
         guard dtype.isFloatingPoint else { throw TensorError("\(operation) expects a float input, got dtype \(dtype)") }
         let real = try to(.float32).contiguous()
-        let values = UnsafeBufferPointer(start: real.baseAddress.assumingMemoryBound(to: Float.self), count: real.elementCount)
         var low = Float.infinity
         var high = -Float.infinity
-        for v in values {
-            low = Swift.min(low, v)
-            high = Swift.max(high, v)
-        }
-        if values.isEmpty { (low, high) = (0, 0) }
+        flint_minmax_f32(real.baseAddress.assumingMemoryBound(to: Float.self), Int64(real.elementCount), &low, &high)
+        if real.elementCount == 0 { (low, high) = (0, 0) }
         let (scale, zeroPoint) = Quantizer.chooseParameters(minimum: low, maximum: high, qmin: 0, qmax: reduceRange ? 127 : 255)
         let quantized = try real.quantizePerTensor(scale: Double(scale), zeroPoint: zeroPoint, dtype: .quint8)
         let (input, rows) = try quantized.linearRows(weights, operation)
@@ -103,14 +101,12 @@ extension QuantizedLinearWeights {
         let a = UnsafePointer(input.baseAddress.assumingMemoryBound(to: UInt8.self))
         let n = matrix.rows
         let matrix = self.matrix
-        biasValues.withOptionalPointer { bias in
-            ThreadPool.shared.parallelFor(rows, minimumPerThread: Swift.max(1, 4096 / Swift.max(n, 1))) { range, _ in
-                let scratch = UnsafeMutablePointer<Int32>.allocate(capacity: range.count * n)
-                defer { scratch.deallocate() }
-                matrix.multiply(
-                    a, lda: matrix.depth, range: range, activationScale: activationScale, activationZeroPoint: activationZeroPoint,
-                    bias: bias, output: output, columnOffset: 0, scratch: scratch)
-            }
+        let transform = biasValues.withOptionalPointer { bias in
+            QuantizedMatrix.Transform(
+                matrix, activationScale: activationScale, activationZeroPoint: activationZeroPoint, bias: bias, output: output, columnOffset: 0)
+        }
+        ThreadPool.shared.parallelFor(rows, minimumPerThread: Swift.max(1, 4096 / Swift.max(n, 1))) { range, _ in
+            matrix.multiply(a + range.lowerBound * matrix.depth, lda: matrix.depth, rows: range.count, outputRow: range.lowerBound, transform: transform)
         }
     }
 }

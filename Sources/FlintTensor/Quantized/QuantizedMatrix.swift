@@ -36,53 +36,73 @@ public final class QuantizedMatrix: @unchecked Sendable {
 
     /// What the integer products become.
     enum Output {
-        /// Requantized to quint8 with this scale and zero point (ReLU clamps at the zero point): ``Requantization``.
+        /// Requantized to quint8 with this scale and zero point (ReLU clamps at the zero point), as fbgemm's
+        /// `ReQuantizeOutput` with a float bias: `clamp(nearbyint((acc + bias / (sa·sw)) · (sa·sw / so)) + zo)`.
         case quantized(scale: Float, zeroPoint: Int32, relu: Bool, into: UnsafeMutablePointer<UInt8>, stride: Int)
         /// Real float32 results `sa * sw * acc + bias` (fbgemm's `ReQuantizeForFloat`), ReLU optional.
         case real(relu: Bool, into: UnsafeMutablePointer<Float>, stride: Int)
     }
 
-    /// Computes rows `range` of `A · Bᵀ` for activations `a` (row m at `a + m * lda`, quantized with
-    /// `activationScale`, `activationZeroPoint`), adds `bias` and writes `output` (row m at `m * stride`, column
-    /// `columnOffset + n`). `scratch` holds at least `range.count * rows` Int32.
-    func multiply(
-        _ a: UnsafePointer<UInt8>, lda: Int, range: Range<Int>, activationScale: Float, activationZeroPoint: Int32,
-        bias: UnsafePointer<Float>?, output: Output, columnOffset: Int, scratch: UnsafeMutablePointer<Int32>
-    ) {
-        let m = range.count
-        guard m > 0 else { return }
-        let first = a + range.lowerBound * lda
-        flint_qgemm_u8s8s32(Int64(m), Int64(rows), Int64(depth), first, Int64(lda), packed, scratch, Int64(rows))
-        let n = rows
-        let k = Int32(depth)
-        // The zero-point corrections: Σ(a - za)(b - zb) = Σab - za Σb - zb Σa + K za zb. The first term per column is
-        // subtracted with the requantization; the others depend on the row and only exist for asymmetric weights.
-        let corrections = rowSums.map { activationZeroPoint &* $0 }
-        var requantization: Requantization?
-        if case .quantized(let scale, let zeroPoint, let relu, _, _) = output {
-            requantization = Requantization(
-                activationScale: activationScale, weightScales: scales, bias: bias, outputScale: scale, outputZeroPoint: zeroPoint, relu: relu)
-        }
-        for i in 0..<m {
-            let acc = scratch + i * n
-            if asymmetric {
-                let row = first + i * lda
-                var activationSum: Int32 = 0
-                for d in 0..<depth { activationSum &+= Int32(row[d]) }
-                for j in 0..<n { acc[j] = acc[j] &- zeroPoints[j] &* activationSum &+ k &* activationZeroPoint &* zeroPoints[j] }
+    /// The per-output constants of one product (`flint_qgemm_output`), computed once per call from the
+    /// activation's quantization parameters and shared by the threads that run its rows.
+    struct Transform {
+        let output: Output
+        let columnOffset: Int
+        let corrections: [Int32]
+        let multipliers: [Float]
+        let offsets: [Float]?
+
+        /// The zero-point corrections: Σ(a - za)(b - zb) = Σab - za Σb - zb Σa + K za zb. All but the row term
+        /// `zb Σa` are per column; the kernel subtracts that one itself when the weights are asymmetric.
+        init(_ matrix: QuantizedMatrix, activationScale: Float, activationZeroPoint: Int32, bias: UnsafePointer<Float>?, output: Output, columnOffset: Int) {
+            let k = Int32(truncatingIfNeeded: matrix.depth)
+            corrections = matrix.rowSums.indices.map { j in
+                activationZeroPoint &* matrix.rowSums[j] &- k &* activationZeroPoint &* matrix.zeroPoints[j]
             }
-            let outputRow = range.lowerBound + i
             switch output {
-            case .quantized(_, _, _, let into, let stride):
-                corrections.withUnsafeBufferPointer {
-                    requantization!.apply(acc, corrections: $0.baseAddress!, count: n, into: into + outputRow * stride + columnOffset)
-                }
-            case .real(let relu, let into, let stride):
-                let target = into + outputRow * stride + columnOffset
-                for j in 0..<n {
-                    var value = activationScale * scales[j] * Float(acc[j] &- corrections[j])
-                    if let bias { value += bias[j] }
-                    target[j] = relu ? Swift.max(value, 0) : value
+            case .quantized(let scale, let zeroPoint, let relu, _, _):
+                let requantization = Requantization(
+                    activationScale: activationScale, weightScales: matrix.scales, bias: bias, outputScale: scale, outputZeroPoint: zeroPoint, relu: relu)
+                multipliers = requantization.multipliers
+                offsets = bias == nil ? nil : requantization.offsets
+            case .real:
+                multipliers = matrix.scales.map { activationScale * $0 }
+                offsets = bias.map { Array(UnsafeBufferPointer(start: $0, count: matrix.rows)) }
+            }
+            self.output = output
+            self.columnOffset = columnOffset
+        }
+    }
+
+    /// Computes `rows` rows of `A · Bᵀ` for activations `a` (row i at `a + i * lda`) and writes them as
+    /// `transform` says, row i as output row `outputRow + i` (at `(outputRow + i) * stride`, column
+    /// `columnOffset + n`), in one pass (`flint_qgemm_u8s8`).
+    func multiply(_ a: UnsafePointer<UInt8>, lda: Int, rows count: Int, outputRow: Int, transform: Transform) {
+        guard count > 0 else { return }
+        transform.corrections.withUnsafeBufferPointer { corrections in
+            zeroPoints.withUnsafeBufferPointer { zeroPoints in
+                transform.multipliers.withUnsafeBufferPointer { multipliers in
+                    transform.offsets.withOptionalPointer { offsets in
+                        var out = flint_qgemm_output()
+                        out.correction = corrections.baseAddress
+                        out.weight_zero_points = asymmetric ? zeroPoints.baseAddress : nil
+                        out.multiplier = multipliers.baseAddress
+                        out.offset = offsets
+                        switch transform.output {
+                        case .quantized(_, let zeroPoint, let relu, let into, let stride):
+                            out.kind = Int32(FLINT_QGEMM_UINT8)
+                            out.data = UnsafeMutableRawPointer(into + outputRow * stride + transform.columnOffset)
+                            out.stride = Int64(stride)
+                            out.zero_point = Float(zeroPoint)
+                            out.low = relu ? Float(zeroPoint) : 0
+                        case .real(let relu, let into, let stride):
+                            out.kind = Int32(FLINT_QGEMM_REAL)
+                            out.data = UnsafeMutableRawPointer(into + outputRow * stride + transform.columnOffset)
+                            out.stride = Int64(stride)
+                            out.relu = relu ? 1 : 0
+                        }
+                        flint_qgemm_u8s8(Int64(count), Int64(rows), Int64(depth), a, Int64(lda), packed, &out)
+                    }
                 }
             }
         }
@@ -116,15 +136,5 @@ struct Requantization {
         multipliers = products.map { $0 / outputScale }
         zeroPoint = Float(outputZeroPoint)
         low = relu ? zeroPoint : 0
-    }
-
-    /// Requantizes `count` accumulators (output columns 0..<count) minus their `corrections` into `out`, in C
-    /// (`flint_qrequantize_u8`).
-    func apply(_ acc: UnsafePointer<Int32>, corrections: UnsafePointer<Int32>, count: Int, into out: UnsafeMutablePointer<UInt8>) {
-        offsets.withUnsafeBufferPointer { offsets in
-            multipliers.withUnsafeBufferPointer { multipliers in
-                flint_qrequantize_u8(acc, corrections, offsets.baseAddress, multipliers.baseAddress, Int64(count), zeroPoint, low, out)
-            }
-        }
     }
 }
