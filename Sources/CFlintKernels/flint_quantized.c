@@ -249,15 +249,19 @@ void flint_im2col_u8_nhwc(const flint_im2col2d_desc *d, const uint8_t *input, in
 
 #define DEPTHWISE_BODY                                                                                         \
     const int64_t channels = d->channels, taps_count = d->kernel_h * d->kernel_w;                              \
-    int32_t *acc = malloc((size_t)channels * (2 * sizeof(int32_t) + 1));                                       \
+    int32_t *acc = malloc((size_t)channels * (2 * sizeof(int32_t) + 1 + (size_t)taps_count * sizeof(int16_t))); \
     if (!acc) abort();                                                                                         \
     int32_t *tap_sums = acc + channels;                                                                        \
-    uint8_t *padding = (uint8_t *)(tap_sums + channels);                                                       \
+    int16_t *narrow_taps = (int16_t *)(tap_sums + channels); /* int8 weights: the products fit 16 bits */      \
+    uint8_t *padding = (uint8_t *)(narrow_taps + taps_count * channels);                                       \
     memset(padding, (int)(uint8_t)activation_zero_point, (size_t)channels);                                    \
     if (saturate_pairs) {                                                                                      \
         for (int64_t c = 0; c < channels; ++c) tap_sums[c] = 0;                                                \
         for (int64_t t = 0; t < taps_count; ++t)                                                               \
-            for (int64_t c = 0; c < channels; ++c) tap_sums[c] += taps[t * channels + c];                      \
+            for (int64_t c = 0; c < channels; ++c) {                                                           \
+                tap_sums[c] += taps[t * channels + c];                                                         \
+                narrow_taps[t * channels + c] = (int16_t)taps[t * channels + c];                               \
+            }                                                                                                  \
     }                                                                                                          \
     for (int64_t oy = oy_begin; oy < oy_end; ++oy) {                                                           \
         for (int64_t ox = 0; ox < d->out_w; ++ox) {                                                            \
@@ -269,7 +273,7 @@ void flint_im2col_u8_nhwc(const flint_im2col2d_desc *d, const uint8_t *input, in
                 for (int64_t t = 0; t < taps_count; t += 2) {                                                  \
                     DEPTHWISE_PIXEL(t / d->kernel_w, t % d->kernel_w)                                          \
                     const uint8_t *x0 = pixel ? pixel : padding;                                               \
-                    const int32_t *w0 = taps + t * channels;                                                   \
+                    const int16_t *w0 = narrow_taps + t * channels;                                            \
                     if (t + 1 == taps_count) {                                                                 \
                         for (int64_t c = 0; c < channels; ++c) acc[c] += (int32_t)x0[c] * w0[c];               \
                         break;                                                                                 \
@@ -279,9 +283,11 @@ void flint_im2col_u8_nhwc(const flint_im2col2d_desc *d, const uint8_t *input, in
                         DEPTHWISE_PIXEL((t + 1) / d->kernel_w, (t + 1) % d->kernel_w)                          \
                         x1 = pixel ? pixel : padding;                                                          \
                     }                                                                                          \
-                    const int32_t *w1 = w0 + channels;                                                         \
+                    const int16_t *w1 = w0 + channels;                                                         \
                     for (int64_t c = 0; c < channels; ++c) {                                                   \
-                        int32_t p = (int32_t)x0[c] * w0[c] + (int32_t)x1[c] * w1[c];                           \
+                        /* each product is exact in 16 bits; their sum saturates (vpaddsw) */                  \
+                        const int16_t p0 = (int16_t)(x0[c] * w0[c]), p1 = (int16_t)(x1[c] * w1[c]);            \
+                        int32_t p = (int32_t)p0 + p1;                                                          \
                         p = p > 32767 ? 32767 : (p < -32768 ? -32768 : p);                                     \
                         acc[c] += p;                                                                           \
                     }                                                                                          \
