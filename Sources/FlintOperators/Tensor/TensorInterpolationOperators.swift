@@ -2,7 +2,7 @@ import FlintTensor
 import FlintValues
 
 extension OperatorDefinitions {
-    /// `upsample_*` and `_upsample_*_aa` (what `F.interpolate` calls).
+    /// `upsample_*` and `_upsample_*_aa` (what `F.interpolate` calls), and `grid_sampler` (`F.grid_sample`).
     mutating func defineInterpolationOperators() {
         // Interpolation
         for (name, mode) in [
@@ -18,6 +18,13 @@ extension OperatorDefinitions {
             tensorOp("aten::\(name).vec") { try TensorOperatorSupport.interpolate($0, mode: mode, alignCornersIndex: 2) }
             tensorOp("aten::\(name)") { try TensorOperatorSupport.interpolateExplicit($0, mode: mode, hasAlignCorners: true) }
         }
-
+        // Sampling at grid locations (F.grid_sample; spatial transformers, optical flow warps).
+        for name in ["grid_sampler", "grid_sampler_2d"] {
+            tensorOp("aten::\(name)") { c in
+                try c.tensor(0, "input").gridSample(
+                    grid: c.tensor(1, "grid"), interpolation: c.int(2, "interpolation_mode"), padding: c.int(3, "padding_mode"),
+                    alignCorners: c.bool(4, "align_corners"))
+            }
+        }
     }
 }
