@@ -19,11 +19,11 @@ extension OperatorDefinitions {
             tensorOp("aten::\(name)") { try TensorOperatorSupport.interpolateExplicit($0, mode: mode, hasAlignCorners: true) }
         }
         // Sampling at grid locations (F.grid_sample; spatial transformers, optical flow warps).
-        for name in ["grid_sampler", "grid_sampler_2d"] {
+        for (name, dimensions) in [("grid_sampler", nil), ("grid_sampler_2d", 2), ("grid_sampler_3d", 3)] as [(String, Int?)] {
             tensorOp("aten::\(name)") { c in
                 try c.tensor(0, "input").gridSample(
                     grid: c.tensor(1, "grid"), interpolation: c.int(2, "interpolation_mode"), padding: c.int(3, "padding_mode"),
-                    alignCorners: c.bool(4, "align_corners"))
+                    alignCorners: c.bool(4, "align_corners"), spatialDimensions: dimensions)
             }
         }
     }

@@ -1,6 +1,6 @@
-/// `grid_sampler_2d` (`F.grid_sample` on 4-D inputs): each output pixel reads the input at the location its grid
-/// entry names, as ATen's vectorized CPU kernel computes it, operation for operation, so that float results
-/// match to the last bit where the arithmetic allows (reduced-precision types round after every operation, as
+/// `grid_sampler` (`F.grid_sample`): each output pixel reads the input at the location its grid entry names, as
+/// ATen's CPU kernels compute it (the vectorized one for 4-D inputs, the scalar one for 5-D), operation for
+/// operation, so that float results match to the last bit where the arithmetic allows (reduced-precision types round after every operation, as
 /// `Vectorized<Half>` and `Vectorized<BFloat16>` do).
 ///
 /// Grid values are normalized: -1 is the left (top) edge, +1 the right (bottom) edge, at pixel centres with
@@ -12,20 +12,20 @@ extension Tensor {
     /// What out-of-range locations read.
     public enum GridSamplePadding: Int, Sendable { case zeros = 0, border = 1, reflection = 2 }
 
-    /// `aten::grid_sampler` / `grid_sampler_2d`: `self` `[N, C, H, W]` sampled at `grid` `[N, Ho, Wo, 2]` (x, y),
-    /// giving `[N, C, Ho, Wo]`. 5-D inputs (`grid_sampler_3d`) are refused by name.
-    public func gridSample(grid: Tensor, interpolation: Int, padding: Int, alignCorners: Bool) throws -> Tensor {
+    /// `aten::grid_sampler` / `grid_sampler_2d` / `grid_sampler_3d`: `self` `[N, C, H, W]` sampled at `grid`
+    /// `[N, Ho, Wo, 2]` (x, y), giving `[N, C, Ho, Wo]`; or `[N, C, D, H, W]` at `[N, Do, Ho, Wo, 3]` (x, y, z), giving
+    /// `[N, C, Do, Ho, Wo]` (trilinear or nearest, as ATen's scalar 3-D kernel computes them).
+    /// `spatialDimensions` 2 or 3 is what `grid_sampler_2d` / `grid_sampler_3d` require; nil (`grid_sampler`) takes
+    /// 2 for 4-D inputs and 3 otherwise.
+    public func gridSample(grid: Tensor, interpolation: Int, padding: Int, alignCorners: Bool, spatialDimensions: Int? = nil) throws -> Tensor {
         try Self.checkGridSampler(input: self, grid: grid)
-        guard rank == 4, grid.rank == 4 else {
-            if rank == 5, grid.rank == 5 {
-                if interpolation == GridSampleInterpolation.bicubic.rawValue {
-                    throw TensorError("grid_sampler(): bicubic interpolation only supports 4D input")
-                }
-                throw TensorError("grid_sampler_3d (grid_sample on 5-D inputs) is not supported")
-            }
-            let expected = rank == 4 ? "4D" : "5D"
+        let volumetric = (spatialDimensions ?? (rank == 4 ? 2 : 3)) == 3
+        guard rank == (volumetric ? 5 : 4), grid.rank == rank else {
             throw TensorError(
-                "grid_sampler(): expected \(expected) input and grid with same number of dimensions, but got input with sizes \(shape) and grid with sizes \(grid.shape)")
+                "grid_sampler(): expected \(volumetric ? "5D" : "4D") input and grid with same number of dimensions, but got input with sizes \(shape) and grid with sizes \(grid.shape)")
+        }
+        if volumetric, interpolation == GridSampleInterpolation.bicubic.rawValue {
+            throw TensorError("grid_sampler(): bicubic interpolation only supports 4D input")
         }
         guard let mode = GridSampleInterpolation(rawValue: interpolation) else {
             throw TensorError("grid_sampler(): interpolation_mode must be 0 (bilinear), 1 (nearest) or 2 (bicubic), got \(interpolation)")
@@ -34,13 +34,20 @@ extension Tensor {
             throw TensorError("grid_sampler(): padding_mode must be 0 (zeros), 1 (border) or 2 (reflection), got \(padding)")
         }
         guard dtype.isFloatingPoint, !dtype.isComplex else {
-            throw TensorError("\"grid_sampler_2d_cpu_kernel_impl\" not implemented for '\(dtype.scalarTypeName)'")
+            throw TensorError("\"grid_sampler_\(volumetric ? "3d_cpu" : "2d_cpu_kernel_impl")\" not implemented for '\(dtype.scalarTypeName)'")
         }
         guard grid.dtype == dtype else {
             throw TensorError("expected scalar type \(dtype.scalarTypeName) but found \(grid.dtype.scalarTypeName)")
         }
-        let result = Tensor(zeros: [shape[0], shape[1], grid.shape[1], grid.shape[2]], dtype: dtype)
+        let result = Tensor(zeros: [shape[0], shape[1]] + grid.shape.dropFirst().dropLast(), dtype: dtype)
         guard result.elementCount > 0 else { return result }
+        if volumetric {
+            try dtype.dispatchFloating(
+                VolumeSampleKernel(input: try contiguous(), grid: try grid.contiguous(), output: result, nearest: mode == .nearest, padding: paddingMode,
+                    alignCorners: alignCorners),
+                operation: "grid_sampler_3d")
+            return result
+        }
         try dtype.dispatchFloating(
             GridSampleKernel(input: try contiguous(), grid: try grid.contiguous(), output: result, mode: mode, padding: paddingMode, alignCorners: alignCorners),
             operation: "grid_sampler_2d")
@@ -229,5 +236,102 @@ private struct GridSampleKernel: FloatingDTypeVisitor {
             round(round(round(round(round(round(a + 2) * x) - round(a + 3)) * x) * x) + 1)
         }
         return [far(round(t + 1)), near(t), near(round(1 - t)), far(round(2 - t))]
+    }
+}
+
+/// ATen's scalar 3-D kernel (`grid_sampler_3d_cpu_impl`): coordinates through `grid_sampler_compute_source_index`,
+/// trilinear weights as products of distances to the opposite corner, in-bounds corners accumulated in order into
+/// the output element (out-of-bounds corners are skipped, so a NaN location gives 0 rather than NaN).
+private struct VolumeSampleKernel: FloatingDTypeVisitor {
+    let input: Tensor
+    let grid: Tensor
+    let output: Tensor
+    let nearest: Bool
+    let padding: Tensor.GridSamplePadding
+    let alignCorners: Bool
+
+    func visit<T: FloatingElement>(_ type: T.Type) throws {
+        typealias C = T.Compute
+        let round: (C) -> C = { T(computeValue: $0).computeValue }
+        let (batch, channels) = (input.shape[0], input.shape[1])
+        let (depth, height, width) = (input.shape[2], input.shape[3], input.shape[4])
+        let outVolume = grid.shape[1] * grid.shape[2] * grid.shape[3]
+        let inVolume = depth * height * width
+        let x = UnsafePointer(input.baseAddress.assumingMemoryBound(to: T.self))
+        let g = UnsafePointer(grid.baseAddress.assumingMemoryBound(to: T.self))
+        let y = output.baseAddress.assumingMemoryBound(to: T.self)
+        let padding = self.padding, alignCorners = self.alignCorners, nearest = self.nearest
+        /// `grid_sampler_compute_source_index` in scalar arithmetic.
+        func source(_ coordinate: C, _ size: Int) -> C {
+            let extent = C(size)
+            var v = alignCorners ? round(round(round(coordinate + 1) / 2) * round(extent - 1)) : round(round(round(round(coordinate + 1) * extent) - 1) / 2)
+            func clip(_ v: C) -> C {
+                let low = v < 0 ? C(0) : v // std::max(v, 0): NaN stays NaN
+                let limit = round(extent - 1)
+                return low < limit ? low : limit // std::min(limit, v): NaN becomes the limit
+            }
+            switch padding {
+            case .zeros: break
+            case .border: v = clip(v)
+            case .reflection:
+                let (twiceLow, twiceHigh) = alignCorners ? (0, 2 * (size - 1)) : (-1, 2 * size - 1)
+                if twiceLow == twiceHigh {
+                    v = 0
+                } else {
+                    let minimum = round(C(twiceLow) / 2), span = round(C(twiceHigh - twiceLow) / 2)
+                    let distance = abs(round(v - minimum))
+                    let extra = round(distance.truncatingRemainder(dividingBy: span))
+                    let flips = round(distance / span).rounded(.down)
+                    // static_cast<int>: past the int range (or NaN) x86 gives INT_MIN, which is even.
+                    let even = Int32(exactly: flips).map { $0 % 2 == 0 } ?? true
+                    v = even ? round(extra + minimum) : round(round(span - extra) + minimum)
+                }
+                v = clip(v)
+            }
+            return v
+        }
+        ThreadPool.shared.parallelFor(batch * outVolume, minimumPerThread: Swift.max(1, 2048 / Swift.max(channels, 1))) { range, _ in
+            for p in range {
+                let n = p / outVolume
+                let sx = source(g[p * 3].computeValue, width)
+                let sy = source(g[p * 3 + 1].computeValue, height)
+                let sz = source(g[p * 3 + 2].computeValue, depth)
+                let image = x + n * channels * inVolume
+                let target = y + n * channels * outVolume + p % outVolume
+                func inside(_ z: Int, _ y: Int, _ x: Int) -> Bool { z >= 0 && z < depth && y >= 0 && y < height && x >= 0 && x < width }
+                if nearest {
+                    let ix = GridSampleKernel.index(sx.rounded(.toNearestOrEven), bits: 64)
+                    let iy = GridSampleKernel.index(sy.rounded(.toNearestOrEven), bits: 64)
+                    let iz = GridSampleKernel.index(sz.rounded(.toNearestOrEven), bits: 64)
+                    let inBounds = inside(iz, iy, ix)
+                    for c in 0..<channels {
+                        target[c * outVolume] = inBounds ? image[c * inVolume + (iz * height + iy) * width + ix] : T(computeValue: 0)
+                    }
+                    continue
+                }
+                let x0 = GridSampleKernel.index(sx.rounded(.down), bits: 64)
+                let y0 = GridSampleKernel.index(sy.rounded(.down), bits: 64)
+                let z0 = GridSampleKernel.index(sz.rounded(.down), bits: 64)
+                // Distances to the far and near side along each axis (integer corner minus coordinate, in the element type).
+                let (xFar, xNear) = (round(C(x0 &+ 1) - sx), round(sx - C(x0)))
+                let (yFar, yNear) = (round(C(y0 &+ 1) - sy), round(sy - C(y0)))
+                let (zFar, zNear) = (round(C(z0 &+ 1) - sz), round(sz - C(z0)))
+                // tnw, tne, tsw, tse, bnw, bne, bsw, bse: (dz, dy, dx) offsets and weights, in ATen's order.
+                let corners: [(Int, Int, Int, C)] = [
+                    (0, 0, 0, round(round(xFar * yFar) * zFar)), (0, 0, 1, round(round(xNear * yFar) * zFar)),
+                    (0, 1, 0, round(round(xFar * yNear) * zFar)), (0, 1, 1, round(round(xNear * yNear) * zFar)),
+                    (1, 0, 0, round(round(xFar * yFar) * zNear)), (1, 0, 1, round(round(xNear * yFar) * zNear)),
+                    (1, 1, 0, round(round(xFar * yNear) * zNear)), (1, 1, 1, round(round(xNear * yNear) * zNear)),
+                ]
+                for c in 0..<channels {
+                    var sum: C = 0
+                    for (dz, dy, dx, weight) in corners where inside(z0 &+ dz, y0 &+ dy, x0 &+ dx) {
+                        let v = image[c * inVolume + ((z0 + dz) * height + y0 + dy) * width + x0 + dx].computeValue
+                        sum = round(sum + round(v * weight))
+                    }
+                    target[c * outVolume] = T(computeValue: sum)
+                }
+            }
+        }
     }
 }
