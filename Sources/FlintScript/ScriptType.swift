@@ -64,6 +64,8 @@ package indirect enum ScriptType: Sendable, Equatable, CustomStringConvertible {
             case ("Dict", 2): self = .dict(types[0], types[1])
             case ("Tuple", _): self = .tuple(types)
             case ("Final", 1): self = types[0]
+            // `Union[T]` is T (TorchScript prints it for a union narrowed to one member, e.g. `Union[number]`).
+            case ("Union", 1): self = types[0]
             case ("Union", _) where types.count == 2 && types.contains(.none): self = .optional(types.first { $0 != .none }!)
             // A true union (`Union[Tensor, List[Tensor]]`) is only known at run time.
             case ("Union", _) where types.count >= 2: self = .any

@@ -46,13 +46,19 @@ extension OperatorDefinitions {
             // The value is first made in its default dtype, then converted (so a float passes through float32).
             tensorOp("aten::tensor.\(name)") { try $0.scalar(0, "t").tensor(fallback).to($0.optionalDType(1, "dtype") ?? fallback) }
         }
-        tensorOp("aten::logspace") { c in
-            let exponents = try Tensor.linspace(start: c.double(0, "start"), end: c.double(1, "end"), steps: c.int(2, "steps"), dtype: .float64)
-            let base = try c.double(3, "base", default: 10)
-            return try Tensor.pow(.scalar(.double(base)), .tensor(exponents)).to(c.optionalDType(4, "dtype") ?? .float32)
-        }
-        tensorOp("aten::linspace.Tensor_Tensor") { c in
-            try Tensor.linspace(start: c.tensor(0, "start").item(), end: c.tensor(1, "end").item(), steps: c.int(2, "steps"), dtype: c.optionalDType(3, "dtype") ?? .float32)
+        // The Tensor_Tensor / Tensor_Scalar / Scalar_Tensor overloads take 0-dim tensors for either endpoint.
+        for overload in ["", ".Tensor_Tensor", ".Tensor_Scalar", ".Scalar_Tensor"] {
+            tensorOp("aten::logspace\(overload)") { c in
+                let (start, end) = try Self.rangeEndpoints(c, operation: "logspace")
+                let exponents = try Tensor.linspace(start: start, end: end, steps: c.int(2, "steps"), dtype: .float64)
+                let base = try c.double(3, "base", default: 10)
+                return try Tensor.pow(.scalar(.double(base)), .tensor(exponents)).to(c.optionalDType(4, "dtype") ?? .float32)
+            }
+            guard !overload.isEmpty else { continue }
+            tensorOp("aten::linspace\(overload)") { c in
+                let (start, end) = try Self.rangeEndpoints(c, operation: "linspace")
+                return try Tensor.linspace(start: start, end: end, steps: c.int(2, "steps"), dtype: c.optionalDType(3, "dtype") ?? .float32)
+            }
         }
         tensorOp("aten::full") { c in
             let value = try c.scalar(1, "fill_value")
@@ -68,5 +74,23 @@ extension OperatorDefinitions {
             try result.copy(from: value.tensor(dtype))
             return result
         }
+    }
+
+    /// The `start` and `end` of `linspace` / `logspace`, each a number or a 0-dim tensor (as ATen requires).
+    static func rangeEndpoints(_ c: Arguments, operation: String) throws -> (Double, Double) {
+        let (start, end) = (try c.operand(0, "start"), try c.operand(1, "end"))
+        var tensorRanks: [(String, Int)] = []
+        for (name, operand) in [("start", start), ("end", end)] { if case .tensor(let t) = operand { tensorRanks.append((name, t.rank)) } }
+        guard tensorRanks.allSatisfy({ $0.1 == 0 }) else {
+            let got = tensorRanks.map { "\($0.0) with \($0.1) dimension(s)" }.joined(separator: " and ")
+            throw OperatorError("\(operation) only supports 0-dimensional start and end tensors, but got \(got).")
+        }
+        func value(_ operand: Operand) throws -> Double {
+            switch operand {
+            case .tensor(let t): try t.item()
+            case .scalar(let s): s.doubleValue
+            }
+        }
+        return (try value(start), try value(end))
     }
 }

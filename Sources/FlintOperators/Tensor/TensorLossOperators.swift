@@ -66,23 +66,100 @@ extension OperatorDefinitions {
             guard weight == nil || smoothing == 0 else {
                 throw OperatorError("cross_entropy with both class weights and label smoothing is not supported by Flint")
             }
+            guard smoothing > 0 else {
+                return try Self.negativeLogLikelihood(logProbabilities, target: target, weight: weight, reduction: reduction, ignoreIndex: ignore).loss
+            }
             let valid = try Tensor.compare(NotEqual(), .tensor(target), .scalar(.int(ignore)), operation: "cross_entropy")
             let safeTarget = try Tensor.where(valid, .tensor(target), .scalar(.int(0)))
             let picked = try logProbabilities.gather(dim: classDim, index: safeTarget.unsqueeze(classDim)).squeeze(classDim)
-            let classWeight = try weight.map { try $0.indexSelect(dim: 0, index: safeTarget.reshape([-1])).reshape(safeTarget.shape) }
             let validFloat = try valid.to(input.dtype)
-            let sampleWeight = try classWeight.map { try $0.mul(validFloat) } ?? validFloat
-            var loss = try picked.neg().mul(sampleWeight)
-            if smoothing > 0 {
-                let uniform = try logProbabilities.sum(dims: [classDim], keepDim: false).neg().mul(validFloat)
-                loss = try Tensor.add(
-                    .tensor(Tensor.binary(Mul(), .tensor(loss), .scalar(.double(1 - smoothing)), operation: "cross_entropy")),
-                    .tensor(Tensor.binary(Mul(), .tensor(uniform), .scalar(.double(smoothing / Double(classes))), operation: "cross_entropy")))
-            }
+            let uniform = try logProbabilities.sum(dims: [classDim], keepDim: false).neg().mul(validFloat)
+            let loss = try Tensor.add(
+                .tensor(Tensor.binary(Mul(), .tensor(picked.neg().mul(validFloat)), .scalar(.double(1 - smoothing)), operation: "cross_entropy")),
+                .tensor(Tensor.binary(Mul(), .tensor(uniform), .scalar(.double(smoothing / Double(classes))), operation: "cross_entropy")))
             if reduction == 1 {
-                return try Tensor.binary(Div(), .tensor(loss.sum()), .tensor(sampleWeight.sum()), operation: "cross_entropy")
+                return try Tensor.binary(Div(), .tensor(loss.sum()), .tensor(validFloat.sum()), operation: "cross_entropy")
             }
             return try Self.reduce(loss, reduction)
+        }
+        // nll_loss (1-D or 2-D input), nll_loss2d (4-D), nll_loss_nd (any rank), and the *_forward forms that also
+        // return the total weight.
+        for (name, ranks) in [("nll_loss", [1, 2]), ("nll_loss2d", [4]), ("nll_loss_nd", [])] {
+            for forward in [false, true] where !(forward && name == "nll_loss_nd") {
+                define("aten::\(name)\(forward ? "_forward" : "")") { c in
+                    let input = try c.tensor(0, "self")
+                    let target = try c.tensor(1, "target")
+                    var expectedTarget = input.shape
+                    if input.rank >= 1 { expectedTarget.remove(at: input.rank == 1 ? 0 : 1) }
+                    if ranks == [4] {
+                        guard target.rank == 3 else {
+                            throw OperatorError("only batches of spatial targets supported (3D tensors) but got targets of dimension: \(target.rank)")
+                        }
+                        guard input.rank == 4 else {
+                            throw OperatorError("only batches of spatial inputs supported (4D tensors), but got input of dimension: \(input.rank)")
+                        }
+                    } else if !ranks.isEmpty, !ranks.contains(input.rank) {
+                        throw OperatorError("input tensor should be 1D or 2D")
+                    } else if ranks.isEmpty, input.rank > 1, target.rank >= 1, input.shape[0] != target.shape[0] {
+                        throw OperatorError("Expected input batch_size (\(input.shape[0])) to match target batch_size (\(target.shape[0])).")
+                    }
+                    guard target.shape == expectedTarget else {
+                        // nll_loss_nd's own check prints a space before the comma and no closing parenthesis.
+                        throw OperatorError(
+                            ranks.isEmpty
+                                ? "size mismatch (got input: \(input.shape) , target: \(target.shape)"
+                                : "size mismatch (got input: \(input.shape), target: \(target.shape))")
+                    }
+                    let r = try Self.negativeLogLikelihood(
+                        input, target: target, weight: c.optionalTensor(2, "weight"), reduction: c.int(3, "reduction"), ignoreIndex: c.int64(4, "ignore_index"))
+                    return forward ? .tuple([.tensor(r.loss), .tensor(r.totalWeight)]) : .tensor(r.loss)
+                }
+            }
+        }
+    }
+
+    /// ATen's `nll_loss`: `-logProbabilities[n, target[n], ...] · weight[target[n]]` for targets other than
+    /// `ignoreIndex` (class dimension 1, or 0 for a 1-D input with a 0-dim target), reduced (a weighted mean
+    /// divides by the summed weights of the counted targets); also that sum (0 without reduction).
+    static func negativeLogLikelihood(
+        _ logProbabilities: Tensor, target: Tensor, weight: Tensor?, reduction: Int, ignoreIndex: Int64
+    ) throws -> (loss: Tensor, totalWeight: Tensor) {
+        let input = logProbabilities
+        guard target.dtype == .int64 || target.dtype == .uint8 else {
+            throw OperatorError("expected target dtype to be Long or Byte, but got \(target.dtype.scalarTypeName)")
+        }
+        let classDim = input.rank == 1 ? 0 : 1
+        guard input.rank >= 1 else { throw OperatorError("input tensor should be 1D or 2D") }
+        let classes = input.shape[classDim]
+        var expectedTarget = input.shape
+        expectedTarget.remove(at: classDim)
+        guard target.shape == expectedTarget else {
+            if input.rank <= 2, target.rank == 1, input.rank == 2 {
+                throw OperatorError("Expected input batch_size (\(input.shape[0])) to match target batch_size (\(target.shape[0])).")
+            }
+            throw OperatorError("size mismatch (got input: \(input.shape) , target: \(target.shape)")
+        }
+        if let weight, weight.elementCount != classes {
+            throw OperatorError("weight tensor should be defined either for all \(classes) classes or no classes but got weight tensor of shape: \(weight.shape)")
+        }
+        let labels = try target.to(.int64)
+        let valid = try Tensor.compare(NotEqual(), .tensor(labels), .scalar(.int(ignoreIndex)), operation: "nll_loss")
+        for (label, counted) in zip(try labels.scalars(as: Int64.self), try valid.scalars(as: Bool.self)) where counted && (label < 0 || label >= classes) {
+            throw OperatorError("Target \(label) is out of bounds.")
+        }
+        let safeTarget = try Tensor.where(valid, .tensor(labels), .scalar(.int(0)))
+        let picked = try input.gather(dim: classDim, index: safeTarget.unsqueeze(classDim)).squeeze(classDim)
+        let classWeight = try weight.map { try $0.reshape([-1]).to(input.dtype).indexSelect(dim: 0, index: safeTarget.reshape([-1])).reshape(safeTarget.shape) }
+        let validFloat = try valid.to(input.dtype)
+        let sampleWeight = try classWeight.map { try $0.mul(validFloat) } ?? validFloat
+        let loss = try picked.neg().mul(sampleWeight)
+        switch reduction {
+        case 0: return (loss, Tensor(zeros: [], dtype: input.dtype))
+        case 1:
+            let total = try sampleWeight.sum()
+            return (try Tensor.binary(Div(), .tensor(loss.sum()), .tensor(total), operation: "nll_loss"), total)
+        case 2: return (try loss.sum(), try sampleWeight.sum())
+        default: throw OperatorError("\(reduction) is not a valid value for reduction")
         }
     }
 

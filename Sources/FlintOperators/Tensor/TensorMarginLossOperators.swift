@@ -4,7 +4,7 @@ import FlintValues
 extension OperatorDefinitions {
     /// Margin and robust losses, each as ATen computes it (`reduction`: 0 none, 1 mean, 2 sum): `huber_loss`,
     /// `soft_margin_loss`, `margin_ranking_loss`, `hinge_embedding_loss`, `poisson_nll_loss`, `binary_cross_entropy`,
-    /// `multi_margin_loss`, `triplet_margin_loss`.
+    /// `multi_margin_loss`, `multilabel_margin_loss`, `triplet_margin_loss`.
     mutating func defineMarginLossOperators() {
         // −w·(t·log x + (1 − t)·log(1 − x)), each log clamped at −100; x must lie in [0, 1].
         tensorOp("aten::binary_cross_entropy") { c in
@@ -24,6 +24,43 @@ extension OperatorDefinitions {
             var loss = try Tensor.sub(.tensor(Tensor.sub(.tensor(target), .scalar(.int(1))).mul(logOneMinusX)), .tensor(target.mul(logX)))
             if let weight = try c.optionalTensor(2, "weight") { loss = try loss.mul(weight) }
             return try Self.reduce(loss, c.int(3, "reduction", default: 1))
+        }
+        // Per sample: the targets are the leading entries of its target row up to the first -1; the loss is
+        // Σ over targets j and non-target classes d of max(0, 1 − x[j] + x[d]) (each term in the element type, summed
+        // in double), divided by the class count.
+        tensorOp("aten::multilabel_margin_loss") { c in
+            let (x, target) = (try c.tensor(0, "self"), try c.tensor(1, "target"))
+            let reduction = try c.int(2, "reduction", default: 1)
+            guard x.rank <= 2, x.rank == 0 || x.shape.last! > 0 || x.rank == 2 else {
+                throw OperatorError("Expected non-empty vector or matrix with optional 0-dim batch size, but got: \(x.shape)")
+            }
+            guard target.dtype == .int64 else { throw OperatorError("expected scalar type Long but found \(target.dtype.scalarTypeName)") }
+            guard x.dtype.isFloatingPoint else { throw OperatorError("\"multilabel_margin_loss_forward_out_frame\" not implemented for '\(x.dtype.scalarTypeName)'") }
+            guard target.shape == x.shape || (x.rank <= 1 && target.elementCount == x.elementCount && target.rank <= 1) else {
+                throw OperatorError("inconsistent target size: \(target.shape) for input of size: \(x.shape)")
+            }
+            let classes = x.rank == 0 ? 1 : x.shape.last!
+            let samples = x.rank == 2 ? x.shape[0] : 1
+            let labels = try target.contiguous().scalars(as: Int64.self)
+            guard labels.allSatisfy({ $0 >= -1 && $0 < classes }) else { throw OperatorError("argument #2 'target' is out of range") }
+            let wide = try x.to(.float64).contiguous().scalars(as: Double.self)
+            let losses = try (0..<samples).map { n -> Double in
+                let row = Array(wide[(n * classes)..<((n + 1) * classes)])
+                let targets = labels[(n * classes)..<((n + 1) * classes)].prefix { $0 >= 0 }.map { Int($0) }
+                let isTarget = Set(targets)
+                var sum = 0.0
+                for j in targets {
+                    for d in 0..<classes where !isTarget.contains(d) {
+                        // 1 - x[j] + x[d] in the element type, as ATen's scalar_t z.
+                        let z = try Self.roundedTo(x.dtype, 1 - row[j]) + row[d]
+                        let term = try Self.roundedTo(x.dtype, z)
+                        if term > 0 { sum += term }
+                    }
+                }
+                return sum / Double(classes)
+            }
+            let perSample = try Tensor(shape: x.rank == 2 ? [samples] : [], scalars: losses).to(x.dtype)
+            return try Self.reduce(perSample, reduction)
         }
         // Per sample: Σ over classes d ≠ y of max(0, margin − x[y] + x[d])^p (times weight[y]), divided by the class count.
         tensorOp("aten::multi_margin_loss") { c in
@@ -158,6 +195,16 @@ extension OperatorDefinitions {
                 loss = try Tensor.add(.tensor(loss), .tensor(stirling.maskedFill(above.logicalNot(), value: .int(0))))
             }
             return try Self.reduce(loss, c.int(5, "reduction"))
+        }
+    }
+
+    /// `value` rounded to the floating type `dtype` (the arithmetic of one `scalar_t` operation), as a Double.
+    static func roundedTo(_ dtype: DType, _ value: Double) throws -> Double {
+        switch dtype {
+        case .float32: Double(Float(value))
+        case .float16: Double(Half(computeValue: Float(value)).computeValue)
+        case .bfloat16: Double(BFloat16(computeValue: Float(value)).computeValue)
+        default: value
         }
     }
 }

@@ -20,13 +20,21 @@ extension OperatorDefinitions {
             return .tuple([.tensor(output), .tensor(Tensor(zeros: [0], dtype: input.dtype)), .tensor(Tensor(zeros: [0], dtype: input.dtype))])
         }
         define("aten::native_batch_norm") { c in
-            try Self.nativeBatchNorm(c, runningMean: c.optionalTensor(3, "running_mean"), runningVar: c.optionalTensor(4, "running_var"), flagIndex: 5)
+            try Self.nativeBatchNorm(c, runningMean: c.optionalTensor(3, "running_mean"), runningVar: c.optionalTensor(4, "running_var"), flagIndex: 5).tuple
         }
         define("aten::_native_batch_norm_legit") { c in
-            try Self.nativeBatchNorm(c, runningMean: c.tensor(3, "running_mean"), runningVar: c.tensor(4, "running_var"), flagIndex: 5)
+            try Self.nativeBatchNorm(c, runningMean: c.tensor(3, "running_mean"), runningVar: c.tensor(4, "running_var"), flagIndex: 5).tuple
+        }
+        // _batch_norm_with_update(input, weight, bias, running_mean, running_var, momentum, eps): training statistics,
+        // running statistics moved in place, and an empty uint8 reserve (what oneDNN would use).
+        define("aten::_batch_norm_with_update") { c in
+            let r = try Self.nativeBatchNorm(
+                c, runningMean: c.tensor(3, "running_mean"), runningVar: c.tensor(4, "running_var"), training: true, momentum: c.double(5, "momentum"),
+                eps: c.double(6, "eps"))
+            return .tuple([.tensor(r.output), .tensor(r.mean), .tensor(r.inverseDeviation), .tensor(Tensor(zeros: [0], dtype: .uint8))])
         }
         define("aten::_native_batch_norm_legit.no_stats") { c in
-            try Self.nativeBatchNorm(c, runningMean: nil, runningVar: nil, flagIndex: 3)
+            try Self.nativeBatchNorm(c, runningMean: nil, runningVar: nil, flagIndex: 3).tuple
         }
         // native_group_norm(input, weight, bias, N, C, HxW, group, eps): the output and each (sample, group)'s mean and
         // 1/√(var + eps).
@@ -68,14 +76,30 @@ extension OperatorDefinitions {
     /// statistics normalise and the saved ones are empty; in training the batch's statistics (biased variance)
     /// normalise and are returned as mean and 1/√(var + eps), and running statistics, when given, move by momentum
     /// towards the batch's (unbiased variance), written in place as ATen does. `flagIndex` is where `training` is.
-    private static func nativeBatchNorm(_ c: Arguments, runningMean: Tensor?, runningVar: Tensor?, flagIndex: Int) throws -> ScriptValue {
+    /// What `native_batch_norm` and its relatives return: the output and, in training, each channel's batch mean and
+    /// 1/√(var + eps) (empty otherwise).
+    struct BatchNormResult {
+        let output: Tensor
+        let mean: Tensor
+        let inverseDeviation: Tensor
+        var tuple: ScriptValue { .tuple([.tensor(output), .tensor(mean), .tensor(inverseDeviation)]) }
+    }
+
+    private static func nativeBatchNorm(_ c: Arguments, runningMean: Tensor?, runningVar: Tensor?, flagIndex: Int) throws -> BatchNormResult {
+        try nativeBatchNorm(
+            c, runningMean: runningMean, runningVar: runningVar, training: c.bool(flagIndex, "training"), momentum: c.double(flagIndex + 1, "momentum"),
+            eps: c.double(flagIndex + 2, "eps"))
+    }
+
+    private static func nativeBatchNorm(
+        _ c: Arguments, runningMean: Tensor?, runningVar: Tensor?, training: Bool, momentum: Double, eps: Double
+    ) throws -> BatchNormResult {
         let input = try c.tensor(0, "input")
         let (weight, bias) = (try c.optionalTensor(1, "weight"), try c.optionalTensor(2, "bias"))
-        let (training, momentum, eps) = (try c.bool(flagIndex, "training"), try c.double(flagIndex + 1, "momentum"), try c.double(flagIndex + 2, "eps"))
         let output = try input.batchNorm(weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar, training: training, epsilon: eps)
         guard training else {
             let empty = Tensor(zeros: [0], dtype: input.dtype)
-            return .tuple([.tensor(output), .tensor(empty), .tensor(empty)])
+            return BatchNormResult(output: output, mean: empty, inverseDeviation: empty)
         }
         let dims = [0] + Array(2..<input.rank)
         let wide = try input.to(.float64)
@@ -94,6 +118,6 @@ extension OperatorDefinitions {
                 .add(Tensor.binary(Mul(), .tensor(unbiased), .scalar(.double(momentum)), operation: "mul"))
             try runningVar.copy(from: moved.to(runningVar.dtype))
         }
-        return .tuple([.tensor(output), .tensor(try mean.to(input.dtype)), .tensor(try inverseDeviation.to(input.dtype))])
+        return BatchNormResult(output: output, mean: try mean.to(input.dtype), inverseDeviation: try inverseDeviation.to(input.dtype))
     }
 }

@@ -231,6 +231,15 @@ extension Tensor {
 
     /// `index_add(dim, index, source, alpha)`: rows of `source` added at `index` along `dim`.
     public func indexAdd(dim: Int, index: Tensor, source: Tensor, alpha: Scalar = .int(1)) throws -> Tensor {
+        if rank == 0 {
+            // A scalar is one row (as ATen treats it), and so is a scalar source.
+            _ = try wrapDimension(dim)
+            guard source.rank <= 1, source.elementCount == 1 else {
+                throw TensorError(
+                    "source tensor shape must match self tensor shape, excluding the specified dimension. Got self.shape = \(shape) source.shape = \(source.shape)")
+            }
+            return try reshape([1]).indexAdd(dim: 0, index: index, source: source.rank == 0 ? source.reshape([1]) : source, alpha: alpha).reshape([])
+        }
         let d = try wrapDimension(dim)
         let result = try clone()
         let positions = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "index_add", wording: .dimension(d))
