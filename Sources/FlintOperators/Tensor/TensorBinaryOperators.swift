@@ -104,6 +104,12 @@ extension OperatorDefinitions {
             let t = try c.tensor(0, "self")
             let dims = try c.optionalInt(1, "dim").map { [$0] }
             let keep = try c.bool(2, "keepdim", default: false)
+            if let dim = dims?.first {
+                let d = try t.wrapDimension(dim)
+                guard t.rank == 0 || t.shape[d] > 0 else { throw OperatorError("aminmax: Expected reduction dim \(d) to have non-zero size.") }
+            } else if t.elementCount == 0 {
+                throw OperatorError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity.")
+            }
             return .tuple([.tensor(try t.amin(dims: dims ?? [], keepDim: keep)), .tensor(try t.amax(dims: dims ?? [], keepDim: keep))])
         }
         for (name, correctionIndex) in [("var_mean.correction", true), ("std_mean.correction", true), ("var_mean", false), ("std_mean.dim", false), ("var_mean.dim", false)] {

@@ -115,6 +115,8 @@ extension OperatorDefinitions {
         tensorOp("aten::prelu") { c in
             let x = try c.tensor(0, "self")
             var weight = try c.tensor(1, "weight")
+            guard x.rank > 0 else { throw OperatorError("Not allow zero-dim input tensor.") }
+            guard weight.rank <= 1 else { throw OperatorError("prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = \(weight.rank)") }
             if weight.elementCount > 1 {
                 guard x.rank >= 2, x.shape[1] == weight.elementCount else {
                     throw OperatorError("Mismatch of parameter numbers and input channel size. Found parameter numbers = \(weight.elementCount) and channel size = \(x.rank >= 2 ? x.shape[1] : 1).")

@@ -164,7 +164,9 @@ extension OperatorDefinitions {
         tensorOp("aten::diagonal") { try $0.tensor(0, "self").diagonal($0.int(2, "dim1", default: 0), $0.int(3, "dim2", default: 1), offset: $0.int(1, "offset", default: 0)) }
         tensorOp("aten::hstack") { c in
             let list = try c.tensors(0, "tensors")
-            return try Tensor.cat(list.map { $0.rank == 0 ? try $0.reshape([1]) : $0 }, dim: list.allSatisfy { $0.rank <= 1 } ? 0 : 1)
+            // atleast_1d, then concatenation along dim 0 when the first tensor is 1-D and dim 1 otherwise.
+            let parts = try list.map { $0.rank == 0 ? try $0.reshape([1]) : $0 }
+            return try Tensor.cat(parts, dim: (parts.first?.rank ?? 1) == 1 ? 0 : 1)
         }
         tensorOp("aten::vstack") { c in try Tensor.cat(c.tensors(0, "tensors").map { $0.rank < 2 ? try $0.reshape([1, -1]) : $0 }, dim: 0) }
         tensorOp("aten::repeat") { try $0.tensor(0, "self").repeated($0.ints(1, "repeats")) }

@@ -27,6 +27,11 @@ extension Tensor {
         let stride = try Self.expandParameter(stride, spatial, "stride")
         let padding = try Self.expandParameter(padding, spatial, "padding")
         let dilation = try Self.expandParameter(dilation, spatial, "dilation")
+        // ATen checks the geometry before the channels, each with its own message.
+        guard stride.allSatisfy({ $0 > 0 }) else { throw TensorError("non-positive stride is not supported") }
+        guard padding.allSatisfy({ $0 >= 0 }) else { throw TensorError("negative padding is not supported") }
+        guard dilation.allSatisfy({ $0 > 0 }) else { throw TensorError("dilation should be greater than zero, but got \(dilation)") }
+        guard groups > 0 else { throw TensorError("non-positive groups is not supported") }
         let (n, c) = (shape[0], shape[1])
         let outChannels = weight.shape[0]
         guard groups > 0, c % groups == 0, outChannels % groups == 0 else {
@@ -34,9 +39,6 @@ extension Tensor {
         }
         guard weight.shape[1] * groups == c else {
             throw TensorError("Given groups=\(groups), weight of size \(weight.shape), expected input\(shape) to have \(weight.shape[1] * groups) channels, but got \(c) channels instead")
-        }
-        guard stride.allSatisfy({ $0 > 0 }), dilation.allSatisfy({ $0 > 0 }), padding.allSatisfy({ $0 >= 0 }) else {
-            throw TensorError("convolution: non-positive stride or dilation, or negative padding, is not supported")
         }
         if let bias, bias.shape != [outChannels] {
             throw TensorError("Given weight of size \(weight.shape), expected bias to be 1-dimensional with \(outChannels) elements, but got bias of size \(bias.shape) instead")

@@ -45,7 +45,8 @@ extension Tensor {
     /// `eye(n, m)`: ones on the diagonal.
     public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .float32) throws -> Tensor {
         let columns = m ?? n
-        guard n >= 0, columns >= 0 else { throw TensorError("n must be greater or equal to 0, got \(n)") }
+        guard n >= 0 else { throw TensorError("n must be greater or equal to 0, got \(n)") }
+        guard columns >= 0 else { throw TensorError("m must be greater or equal to 0, got \(columns)") }
         let result = Tensor(zeros: [n, columns], dtype: dtype)
         for i in 0..<Swift.min(n, columns) {
             try result.select(dim: 0, index: i).select(dim: 0, index: i).copy(from: Tensor(scalar: true))

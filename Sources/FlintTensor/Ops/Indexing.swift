@@ -33,6 +33,9 @@ extension Tensor {
         guard index.rank == Swift.max(rank, 1) || (rank == 0 && index.rank == 0) else {
             throw TensorError("Index tensor must have the same number of dimensions as input tensor")
         }
+        for k in 0..<index.rank where k != d && rank > 0 && index.shape[k] > shape[k] {
+            throw TensorError("Size does not match at dimension \(k) expected index \(index.shape) to be no larger than self \(shape) apart from dimension \(d)")
+        }
         let values = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "gather", wording: .dimension(d))
         let result = Tensor(zeros: index.shape, dtype: dtype)
         let size = dtype.itemSize

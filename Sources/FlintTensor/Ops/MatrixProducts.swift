@@ -72,6 +72,9 @@ extension Tensor {
     /// Inner product of two 1-D tensors of the same size (a 0-dim result).
     public func dot(_ other: Tensor) throws -> Tensor {
         guard rank == 1, other.rank == 1 else { throw TensorError("1D tensors expected, but got \(rank)D and \(other.rank)D tensors") }
+        guard dtype == other.dtype else {
+            throw TensorError("dot : expected both vectors to have same dtype, but found \(dtype.scalarTypeName) and \(other.dtype.scalarTypeName)")
+        }
         guard shape[0] == other.shape[0] else {
             throw TensorError("inconsistent tensor size, expected tensor [\(shape[0])] and src [\(other.shape[0])] to have the same number of elements, but got \(shape[0]) and \(other.shape[0]) elements respectively")
         }

@@ -48,6 +48,8 @@ extension Tensor {
         guard normalizedShape.count <= rank, Array(shape.suffix(normalizedShape.count)) == normalizedShape else {
             throw TensorError("Given normalized_shape=\(normalizedShape), expected input with shape [*, \(normalizedShape.map(String.init).joined(separator: ", "))], but got input of size\(shape)")
         }
+        try Self.checkAffineShape(weight, "weight", normalizedShape)
+        try Self.checkAffineShape(bias, "bias", normalizedShape)
         if dtype == .float32, weight?.dtype ?? .float32 == .float32, bias?.dtype ?? .float32 == .float32,
             weight.map({ $0.shape == normalizedShape }) ?? true, bias.map({ $0.shape == normalizedShape }) ?? true
         {
@@ -95,6 +97,7 @@ extension Tensor {
         guard normalizedShape.count <= rank, Array(shape.suffix(normalizedShape.count)) == normalizedShape else {
             throw TensorError("Given normalized_shape=\(normalizedShape), expected input with shape [*, \(normalizedShape.map(String.init).joined(separator: ", "))], but got input of size\(shape)")
         }
+        try Self.checkAffineShape(weight, "weight", normalizedShape)
         let dims = Array((rank - normalizedShape.count)..<rank)
         let eps = epsilon ?? (dtype == .float64 ? Double.ulpOfOne : dtype == .float16 ? 0.0009765625 : dtype == .bfloat16 ? 0.0078125 : Double(Float.ulpOfOne))
         let wide = try to(.float64)
@@ -102,6 +105,13 @@ extension Tensor {
         var result = try wide.mul(meanSquare.add(Scalar.double(eps).tensor(.float64)).rsqrt())
         if let weight { result = try result.mul(weight.to(.float64)) }
         return try result.to(dtype)
+    }
+
+    /// ATen's check that layer_norm / rms_norm's weight and bias have exactly the normalized shape.
+    private static func checkAffineShape(_ parameter: Tensor?, _ name: String, _ normalizedShape: [Int]) throws {
+        guard let parameter, parameter.shape != normalizedShape else { return }
+        throw TensorError(
+            "Expected \(name) to be of same shape as normalized_shape, but got \(name) of shape \(parameter.shape) and normalized_shape = \(normalizedShape)")
     }
 
     private func checkFloatingForNormalization(weight: Tensor?) throws {
@@ -117,6 +127,9 @@ extension Tensor {
         guard rank >= 2, groups > 0, shape[1] % groups == 0 else {
             throw TensorError("Expected number of channels in input to be divisible by num_groups, but got input of shape \(shape) and num_groups=\(groups)")
         }
+        guard shape[1] > 0 else { throw TensorError("Expected number of channels to be greater than 0, got \(shape[1])") }
+        let planeSize = shape.dropFirst(2).reduce(1, *)
+        guard planeSize > 0 else { throw TensorError("Expected HxW to be greater than 0, got \(planeSize)") }
         let n = shape[0]
         let grouped = try to(.float64).reshape([n, groups, -1])
         let mean = try grouped.mean(dims: [2], keepDim: true)

@@ -160,8 +160,15 @@ extension Tensor {
             throw TensorError("adaptive pooling: expected \(spatial + 1)D or \(spatial + 2)D input, got \(rank)D")
         }
         guard dtype.isFloatingPoint else { throw TensorError("adaptive pooling not implemented for '\(dtype.scalarTypeName)'") }
-        guard outputSize.allSatisfy({ $0 > 0 }) else {
-            throw TensorError("adaptive pooling: elements of output_size must be greater than or equal to 1, but got \(outputSize)")
+        guard outputSize.allSatisfy({ $0 >= 0 }) else {
+            let batchShape = Array(shape.dropLast(spatial))
+            if max {
+                let planned = batchShape + (spatial == 1 ? [1] + outputSize : outputSize)
+                throw TensorError("Trying to create tensor with negative dimension \(outputSize.first { $0 < 0 }!): \(planned)")
+            }
+            // ATen runs adaptive_avg_pool1d as a 2-D pool of height 1.
+            let sizes = (spatial == 1 ? [1] + outputSize : outputSize).map(String.init).joined(separator: ", ")
+            throw TensorError("adaptive_avg_pool\(Swift.max(spatial, 2))d: elements of output_size must be greater than or equal to 0 but received {\(sizes)}")
         }
         let inputSpatial = Array(shape.suffix(spatial))
         guard inputSpatial.allSatisfy({ $0 > 0 }) else {
@@ -251,7 +258,18 @@ struct PoolWindow {
     init(_ tensor: Tensor, kernel: [Int], stride: [Int], padding: [Int], dilation: [Int], ceilMode: Bool, name: String) throws {
         let spatial = kernel.count
         guard (1...3).contains(spatial), tensor.rank == spatial + 1 || tensor.rank == spatial + 2 else {
-            throw TensorError("\(name): expected \(spatial + 1)D or \(spatial + 2)D input, got \(tensor.rank)D")
+            // ATen's wording differs per operator.
+            switch (name, spatial) {
+            case ("max_pool", 1):
+                throw TensorError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but got:\(tensor.shape)")
+            case ("max_pool", 2), ("max_pool", 3):
+                throw TensorError("non-empty \(spatial + 1)D or \(spatial + 2)D (batch mode) tensor expected for input")
+            case ("avg_pool", 1):
+                throw TensorError(
+                    "Expected 2 to 3 dimensions, but got \(tensor.rank)-dimensional tensor for argument #1 'self' (while checking arguments for avg_pool1d)")
+            default:
+                throw TensorError("\(name): expected \(spatial + 1)D or \(spatial + 2)D input, got \(tensor.rank)D")
+            }
         }
         self.spatial = spatial
         self.kernel = kernel
@@ -265,7 +283,8 @@ struct PoolWindow {
             guard kernel[d] > 0, self.stride[d] > 0, self.dilation[d] > 0 else {
                 throw TensorError("\(name): kernel size, stride and dilation must be greater than zero")
             }
-            guard self.padding[d] >= 0, self.padding[d] <= kernel[d] / 2 else {
+            guard self.padding[d] >= 0 else { throw TensorError("pad must be non-negative, but got pad: \(self.padding[d])") }
+            guard self.padding[d] <= kernel[d] / 2 else {
                 throw TensorError("pad should be at most half of effective kernel size, but got pad=\(self.padding[d]), kernel_size=\(kernel[d]) and dilation=\(self.dilation[d])")
             }
             let numerator = input[d] + 2 * self.padding[d] - self.dilation[d] * (kernel[d] - 1) - 1 + (ceilMode ? self.stride[d] - 1 : 0)

@@ -7,7 +7,7 @@ extension Tensor {
             return try reshape([-1]).roll(shifts, dims: [0]).reshape(shape)
         }
         guard shifts.count == dims.count else { throw TensorError("shifts and dimensions must align. shifts: \(shifts.count), dims:\(dims.count)") }
-        guard rank > 0 else { throw TensorError("roll: cannot roll a 0-dim tensor along a dimension") }
+        guard rank > 0 else { throw TensorError("Dimension specified as \(dims[0]) but tensor has no dimensions") }
         var result = self
         for (shift, dim) in zip(shifts, dims) {
             let d = try wrapDimension(dim)

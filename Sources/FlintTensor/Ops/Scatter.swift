@@ -241,6 +241,21 @@ extension Tensor {
             return try reshape([1]).indexAdd(dim: 0, index: index, source: source.rank == 0 ? source.reshape([1]) : source, alpha: alpha).reshape([])
         }
         let d = try wrapDimension(dim)
+        guard index.rank <= 1 else {
+            throw TensorError(
+                "index_add_(): Index is supposed to be a vector, but got dim: \(index.rank) with type: \(index.dtype.scalarTypeName) and size: \(index.shape)")
+        }
+        var withoutDim = shape
+        withoutDim.remove(at: d)
+        var sourceWithoutDim = source.shape
+        if source.rank == rank { sourceWithoutDim.remove(at: d) }
+        guard source.rank == rank, sourceWithoutDim == withoutDim else {
+            throw TensorError(
+                "source tensor shape must match self tensor shape, excluding the specified dimension. Got self.shape = \(shape) source.shape = \(source.shape)")
+        }
+        guard source.shape[d] == index.elementCount else {
+            throw TensorError("index_add_(): Number of indices (\(index.elementCount)) should be equal to source.size(dim): (\(source.shape[d])), for dim: \(d)")
+        }
         let result = try clone()
         let positions = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "index_add", wording: .dimension(d))
         for (i, p) in positions.enumerated() {

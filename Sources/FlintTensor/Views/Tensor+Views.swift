@@ -115,6 +115,9 @@ extension Tensor {
         let d = try wrapDimension(dim)
         let size = shape[d]
         let begin = start < 0 ? start + size : start
+        guard start >= -size, start <= size else {
+            throw TensorError("start out of range (expected to be in range of [\(-size), \(size)], but got \(start))")
+        }
         guard begin >= 0, length >= 0, begin <= size, begin + length <= size else {
             throw TensorError("start (\(start)) + length (\(length)) exceeds dimension size (\(size)).")
         }
