@@ -2,7 +2,8 @@ import FlintTensor
 import FlintValues
 
 extension OperatorDefinitions {
-    /// Special functions (`digamma`, `polygamma`, `erfinv`, `special_entr`, `special_zeta`), integer and float bit
+    /// Special functions (`digamma`, `polygamma`, `erfinv`, `special_entr`, `special_zeta`, the modified Bessel functions
+    /// `i0`, `special_i0e`, `special_i1`, `special_i1e`), integer and float bit
     /// functions (`gcd`, `lcm`, `nextafter`, `frexp`), the orthogonal polynomials of `torch.special`, and the `torch.special`
     /// names ATen keeps as aliases of ordinary operators: each alias runs the body of the operator it names, so
     /// the two cannot drift apart. Declared after the operators they alias.
@@ -10,6 +11,9 @@ extension OperatorDefinitions {
         unary("digamma") { try $0.pointwise(Digamma(), operation: "digamma") }
         unary("erfinv") { try $0.pointwise(InverseErf(), operation: "erfinv") }
         unary("special_entr") { try $0.pointwise(Entropy(), operation: "entr") }
+        for (name, kind) in [("i0", ModifiedBesselFirstKind.Kind.i0), ("special_i0e", .i0e), ("special_i1", .i1), ("special_i1e", .i1e)] {
+            unary(name) { try $0.pointwise(ModifiedBesselFirstKind(kind), operation: name) }
+        }
         for name in ["polygamma", "special_polygamma"] {
             tensorOp("aten::\(name)") { c in
                 let order = try c.int(0, "n")
@@ -39,7 +43,7 @@ extension OperatorDefinitions {
             return .tuple([.tensor(mantissa), .tensor(exponent)])
         }
         let aliases: [(alias: String, target: String)] = [
-            ("special_psi", "digamma"), ("special_digamma", "digamma"), ("special_erfinv", "erfinv"),
+            ("special_psi", "digamma"), ("special_digamma", "digamma"), ("special_erfinv", "erfinv"), ("special_i0", "i0"),
             ("special_expit", "sigmoid"), ("special_exp2", "exp2"), ("special_expm1", "expm1"), ("special_log1p", "log1p"),
             ("special_erf", "erf"), ("special_erfc", "erfc"), ("special_gammaln", "lgamma"), ("special_sinc", "sinc"),
             ("special_logit", "logit"), ("special_multigammaln", "mvlgamma"), ("special_round", "round.decimals"),
