@@ -57,6 +57,19 @@ package struct Arguments {
         }
     }
 
+    /// A `Scalar[]` argument, each element keeping its int, float or bool kind.
+    package func scalars(_ index: Int, _ name: String) throws -> [Scalar] {
+        guard let elements = self[index].sequence else { throw mismatch(index, name, "List[Scalar]") }
+        return try elements.map {
+            switch $0 {
+            case .int(let i): return .int(i)
+            case .double(let d): return .double(d)
+            case .bool(let b): return .bool(b)
+            default: throw mismatch(index, name, "List[Scalar]")
+            }
+        }
+    }
+
     package func optionalScalar(_ index: Int, _ name: String) throws -> Scalar? {
         self[index].isNone ? nil : try scalar(index, name)
     }

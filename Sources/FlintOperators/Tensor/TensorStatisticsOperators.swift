@@ -5,6 +5,24 @@ extension OperatorDefinitions {
     /// Statistics as ATen composes them: `cov`, `corrcoef`, `quantile` / `nanquantile` (both overloads), `nanmedian`,
     /// `mode`, and the counting ops `histc` and `bincount` (FlintTensor's `Histograms.swift`).
     mutating func defineStatisticsOperators() {
+        // torch.gradient, in each of its overloads (spacing: none, a scalar, scalars, or coordinate tensors; dim: an int,
+        // ints, or every dimension).
+        let gradientOverloads: [(String, Int?, @Sendable (Arguments) throws -> Tensor.GradientSpacing?, @Sendable (Arguments) throws -> [Int]?)] = [
+            ("scalarint", 1, { try $0.optionalScalar(1, "spacing").map { .steps([$0]) } }, { try $0.optionalInt(2, "dim").map { [$0] } }),
+            ("scalararray", 1, { .steps([try $0.scalar(1, "spacing")]) }, { try $0.ints(2, "dim") }),
+            ("array", nil, { _ in nil }, { try $0.ints(1, "dim") }),
+            ("scalarrayint", 1, { .steps(try $0.scalars(1, "spacing")) }, { try $0.optionalInt(2, "dim").map { [$0] } }),
+            ("scalarrayarray", 1, { .steps(try $0.scalars(1, "spacing")) }, { try $0.ints(2, "dim") }),
+            ("tensorarrayint", 1, { .coordinates(try $0.tensors(1, "spacing")) }, { try $0.optionalInt(2, "dim").map { [$0] } }),
+            ("tensorarray", 1, { .coordinates(try $0.tensors(1, "spacing")) }, { try $0.ints(2, "dim") }),
+        ]
+        for (overload, spacingIndex, spacing, dims) in gradientOverloads {
+            define("aten::gradient.\(overload)") { c in
+                let edgeOrder = try c.int(spacingIndex == nil ? 2 : 3, "edge_order", default: 1)
+                return TensorOperatorSupport.list(try c.tensor(0, "self").gradient(spacing: spacing(c), dims: dims(c), edgeOrder: edgeOrder))
+            }
+        }
+
         tensorOp("aten::cov") { c in
             try Self.covariance(
                 c.tensor(0, "self"), correction: c.int(1, "correction", default: 1), frequencyWeights: c.optionalTensor(2, "fweights"),
