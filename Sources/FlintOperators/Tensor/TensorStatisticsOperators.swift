@@ -3,7 +3,7 @@ import FlintValues
 
 extension OperatorDefinitions {
     /// Statistics as ATen composes them: `cov`, `corrcoef`, `quantile` / `nanquantile` (both overloads), `nanmedian`,
-    /// `mode`, and the counting ops `histc` and `bincount` (FlintTensor's `Histograms.swift`).
+    /// `mode`, the counting ops `histc` and `bincount` (FlintTensor's `Histograms.swift`), `gradient` and `segment_reduce`.
     mutating func defineStatisticsOperators() {
         // torch.gradient, in each of its overloads (spacing: none, a scalar, scalars, or coordinate tensors; dim: an int,
         // ints, or every dimension).
@@ -16,6 +16,12 @@ extension OperatorDefinitions {
             ("tensorarrayint", 1, { .coordinates(try $0.tensors(1, "spacing")) }, { try $0.optionalInt(2, "dim").map { [$0] } }),
             ("tensorarray", 1, { .coordinates(try $0.tensors(1, "spacing")) }, { try $0.ints(2, "dim") }),
         ]
+        tensorOp("aten::segment_reduce") { c in
+            try c.tensor(0, "data").segmentReduce(
+                c.string(1, "reduce"), lengths: c.optionalTensor(2, "lengths"), offsets: c.optionalTensor(4, "offsets"),
+                byIndices: c.optionalTensor(3, "indices") != nil, axis: c.int(5, "axis", default: 0),
+                unsafe: c.bool(6, "unsafe", default: false), initial: c.optionalDouble(7, "initial"))
+        }
         for (overload, spacingIndex, spacing, dims) in gradientOverloads {
             define("aten::gradient.\(overload)") { c in
                 let edgeOrder = try c.int(spacingIndex == nil ? 2 : 3, "edge_order", default: 1)
