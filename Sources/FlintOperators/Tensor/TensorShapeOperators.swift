@@ -162,6 +162,28 @@ extension OperatorDefinitions {
         tensorOp("aten::view.dtype") { try $0.tensor(0, "self").view(as: $0.requiredDType(1, "dtype")) }
         tensorOp("aten::diag") { try $0.tensor(0, "self").diag(offset: $0.int(1, "diagonal", default: 0)) }
         tensorOp("aten::diagonal") { try $0.tensor(0, "self").diagonal($0.int(2, "dim1", default: 0), $0.int(3, "dim2", default: 1), offset: $0.int(1, "offset", default: 0)) }
+        // _chunk_cat(tensors, dim, num_chunks): each tensor split along dim into num_chunks chunks of equal size (the
+        // last zero-padded), chunk i of every tensor flattened and concatenated into row i of the result.
+        tensorOp("aten::_chunk_cat") { c in
+            let tensors = try c.tensors(0, "tensors")
+            let chunks = try c.int(2, "num_chunks")
+            guard let first = tensors.first else { throw OperatorError("_chunk_cat expects a non-empty input tensor list") }
+            guard chunks > 0 else { throw OperatorError("_chunk_cat expects positive num_chunks") }
+            guard tensors.allSatisfy({ $0.dtype == first.dtype }) else { throw OperatorError("_chunk_cat expects all input tensors with the same dtype") }
+            let d = try first.wrapDimension(c.int(1, "dim"))
+            guard tensors.allSatisfy({ $0.rank > d && Array($0.shape.prefix(d)) == Array(first.shape.prefix(d)) }) else {
+                throw OperatorError("_chunk_cat expects same sizes of 0,...,dim-1 dimensions for all tensors")
+            }
+            let rows = try tensors.map { t -> Tensor in
+                let chunk = (t.shape[d] + chunks - 1) / chunks
+                var padded = t.shape
+                padded[d] = chunk * chunks
+                let staged = Tensor(zeros: padded, dtype: t.dtype)
+                try staged.narrow(dim: d, start: 0, length: t.shape[d]).copy(from: t)
+                return try staged.reshape(Array(t.shape.prefix(d)) + [chunks, -1])
+            }
+            return try Tensor.cat(rows, dim: d + 1)
+        }
         tensorOp("aten::hstack") { c in
             let list = try c.tensors(0, "tensors")
             // atleast_1d, then concatenation along dim 0 when the first tensor is 1-D and dim 1 otherwise.
