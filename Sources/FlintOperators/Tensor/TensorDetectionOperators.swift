@@ -115,13 +115,15 @@ extension OperatorDefinitions {
         tensorOp("aten::prelu") { c in
             let x = try c.tensor(0, "self")
             var weight = try c.tensor(1, "weight")
-            guard x.rank > 0 else { throw OperatorError("Not allow zero-dim input tensor.") }
             guard weight.rank <= 1 else { throw OperatorError("prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = \(weight.rank)") }
-            if weight.elementCount > 1 {
+            if weight.elementCount != 1 {
+                guard x.rank > 0 else { throw OperatorError("Not allow zero-dim input tensor.") }
                 guard x.rank >= 2, x.shape[1] == weight.elementCount else {
                     throw OperatorError("Mismatch of parameter numbers and input channel size. Found parameter numbers = \(weight.elementCount) and channel size = \(x.rank >= 2 ? x.shape[1] : 1).")
                 }
                 weight = try weight.reshape([1, weight.elementCount] + Array(repeating: 1, count: x.rank - 2))
+            } else if x.rank == 0 {
+                weight = try weight.reshape([]) // a scalar input keeps its shape
             }
             let negative = try Tensor.compare(Less(), .tensor(x), .scalar(.int(0)), operation: "prelu")
             return try Tensor.where(negative, .tensor(x.mul(weight)), .tensor(x))

@@ -75,13 +75,14 @@ extension Tensor {
             try result.narrow(dim: d, start: lead, length: source.shape[d]).copy(from: source)
             return result
         }
-        if before < 0 || after < 0 {
-            // Negative amounts crop first; the rest pads the cropped tensor (what ATen's pad kernels compute).
-            let kept = size + Swift.min(before, 0) + Swift.min(after, 0)
-            guard kept + Swift.max(before, 0) + Swift.max(after, 0) > 0, kept > 0 else {
-                let axis = ["W", "H", "D"][Swift.min(rank - 1 - d, 2)]
-                throw TensorError("input (\(axis): \(size)) is too small. Calculated output \(axis): \(size + before + after)")
-            }
+        let kept = size + Swift.min(before, 0) + Swift.min(after, 0)
+        if before < 0 || after < 0, size + before + after <= 0 || (mode != "replicate" && kept <= 0) {
+            let axis = ["W", "H", "D"][Swift.min(rank - 1 - d, 2)]
+            throw TensorError("input (\(axis): \(size)) is too small. Calculated output \(axis): \(size + before + after)")
+        }
+        if (before < 0 || after < 0) && mode != "replicate" {
+            // Reflect and circular crop first, then pad the cropped tensor (what ATen's kernels compute); replicate maps
+            // every output position to its clamped input position below, which needs no crop.
             return try narrow(dim: d, start: Swift.max(-before, 0), length: kept)
                 .padDimension(d, before: Swift.max(before, 0), after: Swift.max(after, 0), mode: mode, fill: fill)
         }

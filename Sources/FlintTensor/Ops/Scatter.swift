@@ -268,6 +268,11 @@ extension Tensor {
 
     /// `index_copy(dim, index, source)`.
     public func indexCopy(dim: Int, index: Tensor, source: Tensor) throws -> Tensor {
+        if rank == 0, source.elementCount == 1, source.rank <= 1 {
+            // A scalar is one row, as ATen treats it.
+            _ = try wrapDimension(dim)
+            return try reshape([1]).indexCopy(dim: 0, index: index, source: source.reshape([1])).reshape([])
+        }
         let d = try wrapDimension(dim)
         let result = try clone()
         let positions = try index.indexValues(
