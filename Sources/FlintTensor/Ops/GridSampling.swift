@@ -72,22 +72,25 @@ extension Tensor {
 }
 
 /// One axis of the sampling: how grid values become source coordinates (ATen's `ComputeLocation`).
-private struct GridAxis<C: BinaryFloatingPoint> {
+private struct GridAxis<T: FloatingElement> {
+    typealias C = T.Compute
     let size: Int
     let maximum: C
     let scale: C
     let alignCorners: Bool
     let padding: Tensor.GridSamplePadding
-    let round: (C) -> C
 
-    init(size: Int, alignCorners: Bool, padding: Tensor.GridSamplePadding, round: @escaping (C) -> C) {
+    init(size: Int, alignCorners: Bool, padding: Tensor.GridSamplePadding) {
         self.size = size
         self.alignCorners = alignCorners
         self.padding = padding
-        self.round = round
         maximum = C(size - 1)
-        scale = round(alignCorners ? C(size - 1) / 2 : C(size) / 2)
+        scale = Self.round(alignCorners ? C(size - 1) / 2 : C(size) / 2)
     }
+
+    /// One operation's result in the element type (identity for float and double; half and bfloat16 round).
+    @inline(__always) static func round(_ v: C) -> C { T(computeValue: v).computeValue }
+    @inline(__always) private func round(_ v: C) -> C { Self.round(v) }
 
     /// The source coordinate of a normalized grid value, before padding.
     func unnormalize(_ v: C) -> C {
@@ -144,12 +147,12 @@ private struct GridSampleKernel: FloatingDTypeVisitor {
 
     func visit<T: FloatingElement>(_ type: T.Type) throws {
         typealias C = T.Compute
-        let round: (C) -> C = { T(computeValue: $0).computeValue }
+        let round = GridAxis<T>.round
         let (batch, channels, height, width) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (outHeight, outWidth) = (grid.shape[1], grid.shape[2])
         let bits = T.self == Double.self ? 64 : 32
-        let axisX = GridAxis<C>(size: width, alignCorners: alignCorners, padding: padding, round: round)
-        let axisY = GridAxis<C>(size: height, alignCorners: alignCorners, padding: padding, round: round)
+        let axisX = GridAxis<T>(size: width, alignCorners: alignCorners, padding: padding)
+        let axisY = GridAxis<T>(size: height, alignCorners: alignCorners, padding: padding)
         let x = UnsafePointer(input.baseAddress.assumingMemoryBound(to: T.self))
         let g = UnsafePointer(grid.baseAddress.assumingMemoryBound(to: T.self))
         let y = output.baseAddress.assumingMemoryBound(to: T.self)
@@ -199,27 +202,24 @@ private struct GridSampleKernel: FloatingDTypeVisitor {
                     let fx = round(sx.rounded(.down)), fy = round(sy.rounded(.down))
                     let cx = Self.cubicCoefficients(round(sx - fx), round: round)
                     let cy = Self.cubicCoefficients(round(sy - fy), round: round)
-                    // Taps' indices after padding, and whether they read the input.
-                    let taps: [(Int, Bool)] = (0..<4).map { i in
-                        let ix = Self.index(axisX.padded(round(fx + C(i - 1))), bits: bits)
-                        return (ix, padding != .zeros || (ix > -1 && ix < width))
+                    // The taps' indices after padding, and whether they read the input (once per pixel, not per channel).
+                    func tap(_ axis: GridAxis<T>, _ base: C, _ i: Int, _ size: Int) -> (Int, Bool) {
+                        let index = Self.index(axis.padded(round(base + C(i - 1))), bits: bits)
+                        return (index, padding != .zeros || (index > -1 && index < size))
                     }
-                    let rows: [(Int, Bool)] = (0..<4).map { i in
-                        let iy = Self.index(axisY.padded(round(fy + C(i - 1))), bits: bits)
-                        return (iy, padding != .zeros || (iy > -1 && iy < height))
-                    }
+                    let columns = (tap(axisX, fx, 0, width), tap(axisX, fx, 1, width), tap(axisX, fx, 2, width), tap(axisX, fx, 3, width))
+                    let rows = (tap(axisY, fy, 0, height), tap(axisY, fy, 1, height), tap(axisY, fy, 2, height), tap(axisY, fy, 3, height))
                     for c in 0..<channels {
-                        var sum: C = 0
-                        for i in 0..<4 {
-                            var line: C = 0
-                            for j in 0..<4 {
-                                let term = round(cx[j] * value(c, rows[i].0, taps[j].0, rows[i].1 && taps[j].1))
-                                line = j == 0 ? term : round(line + term)
-                            }
-                            let term = round(cy[i] * line)
-                            sum = i == 0 ? term : round(sum + term)
+                        func line(_ row: (Int, Bool)) -> C {
+                            let a = round(cx.0 * value(c, row.0, columns.0.0, row.1 && columns.0.1))
+                            let b = round(cx.1 * value(c, row.0, columns.1.0, row.1 && columns.1.1))
+                            let d = round(cx.2 * value(c, row.0, columns.2.0, row.1 && columns.2.1))
+                            let e = round(cx.3 * value(c, row.0, columns.3.0, row.1 && columns.3.1))
+                            return round(round(round(a + b) + d) + e)
                         }
-                        target[c * plane] = T(computeValue: sum)
+                        let a = round(cy.0 * line(rows.0)), b = round(cy.1 * line(rows.1))
+                        let d = round(cy.2 * line(rows.2)), e = round(cy.3 * line(rows.3))
+                        target[c * plane] = T(computeValue: round(round(round(a + b) + d) + e))
                     }
                 }
             }
@@ -227,7 +227,7 @@ private struct GridSampleKernel: FloatingDTypeVisitor {
     }
 
     /// The cubic convolution weights of the four taps around fraction `t` (A = -0.75, as upsampling uses).
-    static func cubicCoefficients<C: BinaryFloatingPoint>(_ t: C, round: (C) -> C) -> [C] {
+    static func cubicCoefficients<C: BinaryFloatingPoint>(_ t: C, round: (C) -> C) -> (C, C, C, C) {
         let a = C(-0.75)
         func far(_ x: C) -> C {
             round(round(round(round(round(round(a * x) - round(5 * a)) * x) + round(8 * a)) * x) - round(4 * a))
@@ -235,7 +235,7 @@ private struct GridSampleKernel: FloatingDTypeVisitor {
         func near(_ x: C) -> C {
             round(round(round(round(round(round(a + 2) * x) - round(a + 3)) * x) * x) + 1)
         }
-        return [far(round(t + 1)), near(t), near(round(1 - t)), far(round(2 - t))]
+        return (far(round(t + 1)), near(t), near(round(1 - t)), far(round(2 - t)))
     }
 }
 
@@ -252,7 +252,7 @@ private struct VolumeSampleKernel: FloatingDTypeVisitor {
 
     func visit<T: FloatingElement>(_ type: T.Type) throws {
         typealias C = T.Compute
-        let round: (C) -> C = { T(computeValue: $0).computeValue }
+        let round = GridAxis<T>.round
         let (batch, channels) = (input.shape[0], input.shape[1])
         let (depth, height, width) = (input.shape[2], input.shape[3], input.shape[4])
         let outVolume = grid.shape[1] * grid.shape[2] * grid.shape[3]
@@ -316,20 +316,23 @@ private struct VolumeSampleKernel: FloatingDTypeVisitor {
                 let (xFar, xNear) = (round(C(x0 &+ 1) - sx), round(sx - C(x0)))
                 let (yFar, yNear) = (round(C(y0 &+ 1) - sy), round(sy - C(y0)))
                 let (zFar, zNear) = (round(C(z0 &+ 1) - sz), round(sz - C(z0)))
-                // tnw, tne, tsw, tse, bnw, bne, bsw, bse: (dz, dy, dx) offsets and weights, in ATen's order.
-                let corners: [(Int, Int, Int, C)] = [
-                    (0, 0, 0, round(round(xFar * yFar) * zFar)), (0, 0, 1, round(round(xNear * yFar) * zFar)),
-                    (0, 1, 0, round(round(xFar * yNear) * zFar)), (0, 1, 1, round(round(xNear * yNear) * zFar)),
-                    (1, 0, 0, round(round(xFar * yFar) * zNear)), (1, 0, 1, round(round(xNear * yFar) * zNear)),
-                    (1, 1, 0, round(round(xFar * yNear) * zNear)), (1, 1, 1, round(round(xNear * yNear) * zNear)),
-                ]
-                for c in 0..<channels {
-                    var sum: C = 0
-                    for (dz, dy, dx, weight) in corners where inside(z0 &+ dz, y0 &+ dy, x0 &+ dx) {
-                        let v = image[c * inVolume + ((z0 + dz) * height + y0 + dy) * width + x0 + dx].computeValue
-                        sum = round(sum + round(v * weight))
+                // Corner k = (dz, dy, dx) as its bits 2, 1, 0: tnw, tne, tsw, tse, bnw, bne, bsw, bse in ATen's order,
+                // each weight the product of the distances to the opposite corner.
+                withUnsafeTemporaryAllocation(of: C.self, capacity: 8) { weights in
+                    for k in 0..<8 {
+                        let (dz, dy, dx) = (k >> 2, (k >> 1) & 1, k & 1)
+                        weights[k] = round(round((dx == 0 ? xFar : xNear) * (dy == 0 ? yFar : yNear)) * (dz == 0 ? zFar : zNear))
                     }
-                    target[c * outVolume] = T(computeValue: sum)
+                    for c in 0..<channels {
+                        var sum: C = 0
+                        for k in 0..<8 {
+                            let (dz, dy, dx) = (k >> 2, (k >> 1) & 1, k & 1)
+                            guard inside(z0 &+ dz, y0 &+ dy, x0 &+ dx) else { continue }
+                            let v = image[c * inVolume + ((z0 + dz) * height + y0 + dy) * width + x0 + dx].computeValue
+                            sum = round(sum + round(v * weights[k]))
+                        }
+                        target[c * outVolume] = T(computeValue: sum)
+                    }
                 }
             }
         }

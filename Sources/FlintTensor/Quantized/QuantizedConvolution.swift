@@ -215,13 +215,17 @@ extension Tensor {
                 requantization.multipliers.withUnsafeBufferPointer { multipliers in
                     withUnsafePointer(to: &geometry) { geometry in
                         ThreadPool.shared.parallelFor(batch * outHeight, minimumPerThread: 2) { rows, _ in
-                            for row in rows {
+                            // One call per image the range touches (the kernel sets up its buffers once per call).
+                            var row = rows.lowerBound
+                            while row < rows.upperBound {
                                 let (n, oy) = (row / outHeight, row % outHeight)
+                                let end = Swift.min(rows.upperBound, (n + 1) * outHeight)
                                 flint_qdepthwise_u8_nhwc(
                                     geometry, x + n * height * width * channels, activation.zeroPoint, taps.baseAddress,
                                     weights.saturatingPairs ? 1 : 0, offsets.baseAddress,
                                     multipliers.baseAddress, requantization.zeroPoint, requantization.low,
-                                    out + n * outHeight * outWidth * channels, Int64(oy), Int64(oy + 1))
+                                    out + n * outHeight * outWidth * channels, Int64(oy), Int64(oy + end - row))
+                                row = end
                             }
                         }
                     }
