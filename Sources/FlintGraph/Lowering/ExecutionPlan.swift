@@ -62,11 +62,13 @@ package final class ExecutionPlan: @unchecked Sendable {
             let start = profiling ? OperatorProfiler.now() : 0
             let result = try step.body(Arguments(values))
             if profiling {
+                // Read the clock before formatting the key: shape text costs tens of microseconds.
+                let seconds = OperatorProfiler.now() - start
                 let key = OperatorProfiler.withShapes
                     ? step.op + " " + values.compactMap { $0.tensor.map { "\($0.shape)" } }.joined(separator: " ")
                         + (result.tensor.map { " -> \($0.shape)" } ?? "")
                     : step.op
-                OperatorProfiler.record(key, seconds: OperatorProfiler.now() - start)
+                OperatorProfiler.record(key, seconds: seconds)
             }
             Self.store(result, into: step.result, &slots)
             for index in step.releases { slots[index] = .none }
