@@ -8,6 +8,7 @@
  * Consecutive output channels that read the same input channel (multiplier > 1) reuse the copied rows.
  * Without scratch memory (or for kernels taller than 64 rows) a bounds-checked direct loop runs. */
 #include "flint_conv_direct.h"
+#include "flint_internal.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -187,19 +188,13 @@ static void dw_direct(const flint_dwconv2d_desc *p, const float *in_b, const flo
                         out_b + oc * OH * OW, OH, OW);
 }
 
-void flint_depthwise_conv2d_f32(const flint_dwconv2d_desc *p, const float *input, const float *weight,
-                                const float *bias, float *output, int64_t n, int64_t oc_begin, int64_t oc_end) {
+/* Output channels [oc_begin, oc_end) of image n, with the bias and the clamp activation (lo, hi). */
+static void dw_channels(const flint_dwconv2d_desc *p, const float *input, const float *weight, const float *bias,
+                        float *output, int64_t n, int64_t oc_begin, int64_t oc_end, float lo, float hi) {
     const int64_t C = p->channels, M = p->multiplier, H = p->in_h, W = p->in_w;
     const int64_t KH = p->kernel_h, KW = p->kernel_w, SH = p->stride_h, SW = p->stride_w;
     const int64_t PH = p->pad_h, PW = p->pad_w, DH = p->dilation_h, DW = p->dilation_w;
     const int64_t OH = flint_conv_out_size(H, KH, SH, PH, DH, 0), OW = flint_conv_out_size(W, KW, SW, PW, DW, 0);
-    if (OH <= 0 || OW <= 0 || oc_begin >= oc_end || KH <= 0 || KW <= 0 || M <= 0) return;
-    float lo = -__builtin_inff(), hi = __builtin_inff();
-    if (p->activation == FLINT_ACTIVATION_RELU) lo = 0.0f;
-    if (p->activation == FLINT_ACTIVATION_CLAMP) {
-        lo = p->clamp_min;
-        hi = p->clamp_max;
-    }
     const float *in_b = input + n * C * H * W;
     float *out_b = output + n * C * M * OH * OW;
     if (KH > CD_MAX_KH) {
@@ -283,4 +278,33 @@ void flint_depthwise_conv2d_f32(const flint_dwconv2d_desc *p, const float *input
     }
     if (buf && buf != stack_buf) free(buf);
     if (tags && tags != stack_tags) free(tags);
+}
+
+/* Output floats a chunk of channels covers before its function activation runs (64 KB: still in L2). */
+#define CD_ACTIVATION_CHUNK_FLOATS 16384
+
+void flint_depthwise_conv2d_f32(const flint_dwconv2d_desc *p, const float *input, const float *weight,
+                                const float *bias, float *output, int64_t n, int64_t oc_begin, int64_t oc_end) {
+    const int64_t OH = flint_conv_out_size(p->in_h, p->kernel_h, p->stride_h, p->pad_h, p->dilation_h, 0);
+    const int64_t OW = flint_conv_out_size(p->in_w, p->kernel_w, p->stride_w, p->pad_w, p->dilation_w, 0);
+    if (OH <= 0 || OW <= 0 || oc_begin >= oc_end || p->kernel_h <= 0 || p->kernel_w <= 0 || p->multiplier <= 0) return;
+    float lo = -__builtin_inff(), hi = __builtin_inff();
+    if (p->activation == FLINT_ACTIVATION_RELU) lo = 0.0f;
+    if (p->activation == FLINT_ACTIVATION_CLAMP) {
+        lo = p->clamp_min;
+        hi = p->clamp_max;
+    }
+    const flint__rows_fn fn = flint__activation_rows((int)p->activation);
+    if (!fn) {
+        dw_channels(p, input, weight, bias, output, n, oc_begin, oc_end, lo, hi);
+        return;
+    }
+    /* A function activation (SiLU, ...) runs over each chunk of channels right after the chunk is computed. */
+    const int64_t plane = OH * OW, step = plane >= CD_ACTIVATION_CHUNK_FLOATS ? 1 : CD_ACTIVATION_CHUNK_FLOATS / plane;
+    float *out_b = output + n * p->channels * p->multiplier * plane;
+    for (int64_t c0 = oc_begin; c0 < oc_end; c0 += step) {
+        const int64_t c1 = c0 + step < oc_end ? c0 + step : oc_end;
+        dw_channels(p, input, weight, bias, output, n, c0, c1, lo, hi);
+        fn(out_b + c0 * plane, 0, 1, (c1 - c0) * plane);
+    }
 }

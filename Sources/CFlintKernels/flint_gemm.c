@@ -75,6 +75,7 @@ static void macro_kernel(const gemm_ctx *g, const float *ap, const float *bp, in
                 K->ukernel(kcur, ap + ir * kcur, bpp, tmp, NR, &raw);
                 flint__epilogue_tile(tmp, NR, cp, g->ldc, mr, nr, &te);
             }
+            flint__epilogue_function(&te, cp, g->ldc, mr, nr);
         }
     }
 }
@@ -195,6 +196,7 @@ static void gemm_init(gemm_ctx *g, const flint_gemm_kernel *K, int64_t m, int64_
 static void gemm_k0(int64_t m, int64_t n, float *c, int64_t ldc, const flint_gemm_epilogue *ep) {
     flint_tile_epi e = flint__epi_normalize(ep);
     flint__epilogue_tile(NULL, 0, c, ldc, m, n, &e);
+    flint__epilogue_function(&e, c, ldc, m, n);
 }
 
 void flint_sgemm(flint_pool *pool, int64_t m, int64_t n, int64_t k,

@@ -78,9 +78,11 @@ static void thin_range(const thin_ctx *g, int64_t t0, int64_t t1) {
     if (g->along_rows) {
         flint_tile_epi e = flint__epi_at(&g->epi, t0, 0, 1, 1);
         flint__epilogue_tile(g->y + t0 * g->n, g->n, g->c + t0 * g->ldc, g->ldc, len, g->n, &e);
+        flint__epilogue_function(&e, g->c + t0 * g->ldc, g->ldc, len, g->n);
     } else {
         flint_tile_epi e = flint__epi_at(&g->epi, 0, t0, 1, 1);
         flint__epilogue_tile(g->y + t0, g->n, g->c + t0, g->ldc, g->m, len, &e);
+        flint__epilogue_function(&e, g->c + t0, g->ldc, g->m, len);
     }
 }
 

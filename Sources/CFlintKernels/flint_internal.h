@@ -22,8 +22,17 @@ enum {
     FLINT_EPI_RESIDUAL = 4
 };
 
+/* A pointwise function of flint_pointwise.h applied in place to `rows` rows of `cols` floats, row stride ldc. */
+typedef void (*flint__rows_fn)(float *c, int64_t ldc, int64_t rows, int64_t cols);
+
+/* One of the function activations (FLINT_ACTIVATION_SILU and after) over rows, with the vector kernel of
+ * this CPU that flint_silu_f32 and the others use; NULL for none, relu and clamp (flint_pointwise.c). */
+flint__rows_fn flint__activation_rows(int activation);
+
 /* What a micro-kernel does when it stores a tile (already specialised to that tile):
  *   v = acc + beta * C (C not read when beta == 0) + bias + residual;  C = act(v)
+ * then, for a function activation, C = fn(C) over the finished tile (flint__epilogue_function: the
+ * driver calls it once per tile while the tile is in L1; micro-kernels only clamp). 
  * `bias` points at the tile's first row entry (per row) or first column entry (per column);
  * `res` points at the residual element of the tile's (0, 0). */
 typedef struct flint_tile_epi {
@@ -34,6 +43,7 @@ typedef struct flint_tile_epi {
     const float *bias;
     const float *res;
     int64_t ldr;
+    flint__rows_fn fn; /* function activation, or NULL */
 } flint_tile_epi;
 
 /* Micro-kernel: acc[MR x NR] = sum over kc of pa (MR-interleaved) x pb (NR-interleaved), stored to the
@@ -96,6 +106,7 @@ static inline flint_tile_epi flint__epi_normalize(const flint_gemm_epilogue *ep)
     e.bias = 0;
     e.res = 0;
     e.ldr = 0;
+    e.fn = 0;
     if (!ep) return e;
     e.beta = ep->beta;
     if (ep->bias && ep->bias_kind == FLINT_BIAS_PER_ROW) e.flags |= FLINT_EPI_BIAS_ROW;
@@ -114,6 +125,8 @@ static inline flint_tile_epi flint__epi_normalize(const flint_gemm_epilogue *ep)
         e.act = 1;
         e.lo = ep->clamp_min;
         e.hi = ep->clamp_max;
+    } else {
+        e.fn = flint__activation_rows((int)ep->activation);
     }
     return e;
 }
@@ -127,11 +140,19 @@ static inline flint_tile_epi flint__epi_at(const flint_tile_epi *base, int64_t r
         e.beta = 1.0f;
         e.flags = 0;
     }
-    if (!last) e.act = 0;
+    if (!last) {
+        e.act = 0;
+        e.fn = 0;
+    }
     if (e.flags & FLINT_EPI_BIAS_ROW) e.bias += row;
     if (e.flags & FLINT_EPI_BIAS_COL) e.bias += col;
     if (e.flags & FLINT_EPI_RESIDUAL) e.res += row * e.ldr + col;
     return e;
+}
+
+/* The function activation of a finished block of C (rows x cols, row stride ldc), if the epilogue has one. */
+static inline void flint__epilogue_function(const flint_tile_epi *e, float *c, int64_t ldc, int64_t rows, int64_t cols) {
+    if (e->fn) e->fn(c, ldc, rows, cols);
 }
 
 /* Thin products (m or n at most FLINT_THIN_MAX, GEMV included) whose big operand has a layout they

@@ -2,6 +2,7 @@
  * scalar variant (libm) and the public entry points. The vector variants live in
  * flint_pointwise_simd.c. */
 #include "flint_pointwise.h"
+#include "flint_internal.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -20,6 +21,9 @@ typedef void (*pw_layer_norm_row_fn)(const float *x, float *y, int64_t cols, con
     X(exp) X(log) X(tanh) X(sigmoid) X(erf) X(gelu) X(gelu_tanh) X(silu) X(relu) X(hardswish)       \
     X(hardsigmoid)
 
+/* The unary kernels a GEMM epilogue applies to rows of its output (flint__activation_rows). */
+#define PW_ROWS_OPS(X) X(silu) X(sigmoid) X(hardswish) X(gelu) X(gelu_tanh)
+
 enum {
 #define PW_ENUM(op) PW_OP_##op,
     PW_UNARY_OPS(PW_ENUM)
@@ -27,9 +31,17 @@ enum {
     PW_NUM_UNARY
 };
 
+enum {
+#define PW_ROWS_ENUM(op) PW_ROWS_##op,
+    PW_ROWS_OPS(PW_ROWS_ENUM)
+#undef PW_ROWS_ENUM
+    PW_NUM_ROWS
+};
+
 typedef struct pw_table {
     const char *name;
     pw_unary_fn unary[PW_NUM_UNARY];
+    flint__rows_fn rows[PW_NUM_ROWS];
     pw_softplus_fn softplus;
     pw_softmax_row_fn softmax_row;
     pw_layer_norm_row_fn layer_norm_row;
@@ -38,6 +50,7 @@ typedef struct pw_table {
 /* Definitions in flint_pointwise_simd.c (one per pass). */
 #define PW_DECLARE_VARIANT(isa)                                                                    \
     PW_UNARY_OPS(PW_DECLARE_UNARY_##isa)                                                           \
+    PW_ROWS_OPS(PW_DECLARE_ROWS_##isa)                                                             \
     void flint__pw_softplus_##isa(const float *x, float *y, int64_t n, float beta, float threshold); \
     void flint__pw_softmax_row_##isa(const float *x, float *y, int64_t cols, int logsm);               \
     void flint__pw_layer_norm_row_##isa(const float *x, float *y, int64_t cols, const float *w,      \
@@ -45,6 +58,7 @@ typedef struct pw_table {
 #define PW_TABLE(isa)                                                                              \
     {#isa,                                                                                         \
      {PW_UNARY_OPS(PW_TABLE_ENTRY_##isa)},                                                         \
+     {PW_ROWS_OPS(PW_ROWS_ENTRY_##isa)},                                                           \
      flint__pw_softplus_##isa,                                                                     \
      flint__pw_softmax_row_##isa,                                                                  \
      flint__pw_layer_norm_row_##isa}
@@ -54,6 +68,10 @@ typedef struct pw_table {
 #define PW_DECLARE_UNARY_avx512(op) void flint__pw_##op##_avx512(const float *x, float *y, int64_t n);
 #define PW_TABLE_ENTRY_avx2(op) flint__pw_##op##_avx2,
 #define PW_TABLE_ENTRY_avx512(op) flint__pw_##op##_avx512,
+#define PW_DECLARE_ROWS_avx2(op) void flint__pw_rows_##op##_avx2(float *c, int64_t ldc, int64_t rows, int64_t cols);
+#define PW_DECLARE_ROWS_avx512(op) void flint__pw_rows_##op##_avx512(float *c, int64_t ldc, int64_t rows, int64_t cols);
+#define PW_ROWS_ENTRY_avx2(op) flint__pw_rows_##op##_avx2,
+#define PW_ROWS_ENTRY_avx512(op) flint__pw_rows_##op##_avx512,
 PW_DECLARE_VARIANT(avx2)
 PW_DECLARE_VARIANT(avx512)
 static const pw_table pw_table_avx2 = PW_TABLE(avx2);
@@ -61,6 +79,8 @@ static const pw_table pw_table_avx512 = PW_TABLE(avx512);
 #elif defined(__aarch64__)
 #define PW_DECLARE_UNARY_neon(op) void flint__pw_##op##_neon(const float *x, float *y, int64_t n);
 #define PW_TABLE_ENTRY_neon(op) flint__pw_##op##_neon,
+#define PW_DECLARE_ROWS_neon(op) void flint__pw_rows_##op##_neon(float *c, int64_t ldc, int64_t rows, int64_t cols);
+#define PW_ROWS_ENTRY_neon(op) flint__pw_rows_##op##_neon,
 PW_DECLARE_VARIANT(neon)
 static const pw_table pw_table_neon = PW_TABLE(neon);
 #endif
@@ -146,10 +166,22 @@ static void pw_layer_norm_row_scalar(const float *x, float *y, int64_t cols, con
     }
 }
 
+#define PW_ROWS_SCALAR(op)                                                                         \
+    static void pw_rows_##op##_scalar(float *c, int64_t ldc, int64_t rows, int64_t cols) {         \
+        if (ldc == cols || rows == 1) {                                                            \
+            pw_##op##_scalar(c, c, rows * cols);                                                   \
+            return;                                                                                \
+        }                                                                                          \
+        for (int64_t r = 0; r < rows; ++r) pw_##op##_scalar(c + r * ldc, c + r * ldc, cols);       \
+    }
+PW_ROWS_OPS(PW_ROWS_SCALAR)
+#undef PW_ROWS_SCALAR
+
 #define PW_TABLE_ENTRY_scalar(op) pw_##op##_scalar,
+#define PW_ROWS_ENTRY_scalar(op) pw_rows_##op##_scalar,
 static const pw_table pw_table_scalar = {
-    "scalar", {PW_UNARY_OPS(PW_TABLE_ENTRY_scalar)}, pw_softplus_scalar, pw_softmax_row_scalar,
-    pw_layer_norm_row_scalar};
+    "scalar", {PW_UNARY_OPS(PW_TABLE_ENTRY_scalar)}, {PW_ROWS_OPS(PW_ROWS_ENTRY_scalar)}, pw_softplus_scalar,
+    pw_softmax_row_scalar, pw_layer_norm_row_scalar};
 
 /* ------------------------------------------------------------------ selection */
 
@@ -203,6 +235,18 @@ int flint_pointwise_force_isa(const char *name) {
 }
 
 const char *flint_pointwise_isa(void) { return pw_get()->name; }
+
+flint__rows_fn flint__activation_rows(int activation) {
+    const pw_table *t = pw_get();
+    switch (activation) {
+    case FLINT_ACTIVATION_SILU: return t->rows[PW_ROWS_silu];
+    case FLINT_ACTIVATION_SIGMOID: return t->rows[PW_ROWS_sigmoid];
+    case FLINT_ACTIVATION_HARDSWISH: return t->rows[PW_ROWS_hardswish];
+    case FLINT_ACTIVATION_GELU: return t->rows[PW_ROWS_gelu];
+    case FLINT_ACTIVATION_GELU_TANH: return t->rows[PW_ROWS_gelu_tanh];
+    default: return NULL;
+    }
+}
 
 /* ------------------------------------------------------------------ public entry points */
 

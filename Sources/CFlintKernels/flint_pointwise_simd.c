@@ -235,12 +235,18 @@ static inline PW_TGT V PWL(exp)(V x) {
     p = VFMA(p, r, VSET1(1.6666665459e-1f));
     p = VFMA(p, r, VSET1(5.0000001201e-1f));
     p = VADD(VFMA(p, VMUL(r, r), r), VSET1(1.0f));
+#if FLINT_PW_PASS == 2
+    /* p * 2^n rounded once: the same bits as the two-step scaling below for every float x (checked
+     * exhaustively), in one instruction instead of eight. */
+    return _mm512_scalef_ps(p, n);
+#else
     VI ni = VCVTI(n);
     VI n1 = VISRA(ni, 1);
     VI n2 = VISUB(ni, n1);
     V s1 = VBITS2F(VISLL(VIADD(n1, VISET1(127)), 23));
     V s2 = VBITS2F(VISLL(VIADD(n2, VISET1(127)), 23));
     return VMUL(VMUL(p, s1), s2);
+#endif
 }
 
 /* ln(x) for positive normal finite x, plus `ebias` added to the binary exponent. */
@@ -397,6 +403,22 @@ PW_UNARY(silu)
 PW_UNARY(relu)
 PW_UNARY(hardswish)
 PW_UNARY(hardsigmoid)
+
+/* The function activations of a GEMM epilogue over a block of rows, in place (the unary kernel inlined;
+ * rows that follow each other in memory, such as a column of a matrix-vector product, in one run). */
+#define PW_ROWS(name)                                                                              \
+    PW_TGT void PW_FN(rows_##name)(float *c, int64_t ldc, int64_t rows, int64_t cols) {            \
+        if (ldc == cols || rows == 1) {                                                            \
+            PW_FN(name)(c, c, rows * cols);                                                        \
+            return;                                                                                \
+        }                                                                                          \
+        for (int64_t r = 0; r < rows; ++r) PW_FN(name)(c + r * ldc, c + r * ldc, cols);            \
+    }
+PW_ROWS(silu)
+PW_ROWS(sigmoid)
+PW_ROWS(hardswish)
+PW_ROWS(gelu)
+PW_ROWS(gelu_tanh)
 
 static inline PW_TGT V PWL(softplus)(V x, V beta, V thr) {
     const V one = VSET1(1.0f);

@@ -87,6 +87,7 @@ typedef struct wg_call {
     int64_t residual_stride, residual_image_stride;
     int activation;
     float lo, hi;
+    flint__rows_fn fn; /* a function activation, applied to each output row once written */
 } wg_call;
 
 /* Step 1: input channels [c0, c1). */
@@ -213,6 +214,7 @@ static void wg_transform_output(void *ctx, int64_t o0, int64_t o1, int thread_in
                             out[x] = v < lo ? lo : (v > hi ? hi : v);
                         }
                     }
+                    if (g->fn) g->fn(out, out_w, 1, out_w);
                 }
             }
         }
@@ -233,6 +235,7 @@ int flint_winograd3x3_conv2d(flint_pool *pool, const flint_winograd3x3_desc *des
         g.activation = (int)epilogue->activation;
         g.lo = epilogue->clamp_min;
         g.hi = epilogue->clamp_max;
+        g.fn = flint__activation_rows(g.activation);
     }
     const int64_t c_count = desc->in_channels, o_count = desc->out_channels;
     g.d = desc;

@@ -32,7 +32,7 @@ typedef struct flint_dwconv2d_desc {
     int64_t stride_h, stride_w;     ///< >= 1
     int64_t pad_h, pad_w;           ///< >= 0 (zero padding on both sides)
     int64_t dilation_h, dilation_w; ///< >= 1
-    flint_activation activation;    ///< applied last: none, relu, or clamp(clamp_min, clamp_max) (relu6)
+    flint_activation activation;    ///< applied last: any flint_activation (clamp uses clamp_min, clamp_max)
     float clamp_min, clamp_max;
 } flint_dwconv2d_desc;
 

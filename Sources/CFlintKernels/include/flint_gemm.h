@@ -26,7 +26,17 @@ typedef enum flint_activation {
     /// max(x, 0); NaN stays NaN.
     FLINT_ACTIVATION_RELU = 1,
     /// min(max(x, clamp_min), clamp_max); NaN stays NaN. ReLU6 is clamp(0, 6).
-    FLINT_ACTIVATION_CLAMP = 2
+    FLINT_ACTIVATION_CLAMP = 2,
+    /// The functions of flint_pointwise.h, applied by the same vector kernel as the separate call
+    /// (flint_silu_f32 and so on), so a fused and an unfused output are bit-identical. Kernels apply them
+    /// to each block of output they finish while it is still in cache, not in a later pass over memory.
+    FLINT_ACTIVATION_SILU = 3,
+    FLINT_ACTIVATION_SIGMOID = 4,
+    FLINT_ACTIVATION_HARDSWISH = 5,
+    /// GELU with the exact erf (flint_gelu_f32).
+    FLINT_ACTIVATION_GELU = 6,
+    /// GELU with the tanh approximation (flint_gelu_tanh_f32).
+    FLINT_ACTIVATION_GELU_TANH = 7
 } flint_activation;
 
 /// What is done with each output element while it is written:

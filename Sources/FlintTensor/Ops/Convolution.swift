@@ -86,7 +86,6 @@ extension Tensor {
                 input: input, output: result, transformedWeight: transformed, bias: biasTensor, geometry: geometry,
                 epilogue: FusedEpilogue(residual: residual, activation: epilogue.activation))
         {
-            try epilogue.finish(result)
             return result
         }
         if let panels, let imagesPerProduct = Tensor.foldedImageCount(images: n, positions: positions, patch: patch) {
@@ -112,7 +111,7 @@ extension Tensor {
                 input: flatInput, output: flatOutput, panels: try panels ?? PackedConvolutionWeights(weight, groups: groups), bias: biasTensor,
                 geometry: geometry, tile: tile,
                 epilogue: fusesEpilogue ? FusedEpilogue(residual: residual, activation: epilogue.activation) : .identity)
-            if fusesEpilogue { try epilogue.finish(result) } else { try epilogue.apply(to: result) }
+            if !fusesEpilogue { try epilogue.apply(to: result) }
             return result
         }
         for image in 0..<n {
@@ -158,7 +157,7 @@ extension Tensor {
                 }
             }
         }
-        if fusesEpilogue { try epilogue.finish(result) } else { try epilogue.apply(to: result) }
+        if !fusesEpilogue { try epilogue.apply(to: result) }
         return result
     }
 

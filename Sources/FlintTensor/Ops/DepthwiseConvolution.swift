@@ -52,11 +52,7 @@ extension Tensor {
                     plane += end - begin
                 }
             }
-            if epilogue.residual == nil {
-                try epilogue.finish(result)
-            } else {
-                try epilogue.apply(to: result)
-            }
+            if epilogue.residual != nil { try epilogue.apply(to: result) }
             return withExtendedLifetime((input, filters, biasValues)) { result }
         }
         let work = planes * geometry.outputSpatial.reduce(1, *) * geometry.kernel.reduce(1, *)

@@ -1,9 +1,11 @@
 import CFlintKernels
 
 /// What a convolution or linear layer does to its output while writing it: add a residual of the output's
-/// shape, then apply an activation: `out = activation(product + bias + residual)`. Float32 GEMMs apply it in
-/// their output write (one pass over memory instead of three); other paths apply it afterwards with the
-/// same result.
+/// shape, then apply an activation: `out = activation(product + bias + residual)`. The float32 kernels
+/// (GEMM, Winograd, depthwise) apply all of it while the output is in cache: bias, residual and clamps
+/// in their output write, the function activations over each finished tile with the same vector kernel
+/// as the separate operator (so fused and unfused results are bit-identical). Other paths apply it
+/// afterwards (``apply(to:)``) with the same result.
 public struct FusedEpilogue: Sendable {
     /// The activation applied last.
     public enum Activation: Sendable, Equatable, CustomStringConvertible {
@@ -12,7 +14,7 @@ public struct FusedEpilogue: Sendable {
         case relu
         /// `min(max(x, low), high)` (ReLU6, hardtanh, clamp); NaN stays NaN.
         case clamp(low: Float, high: Float)
-        /// `x · sigmoid(x)`; applied in a pass over the finished output (as are the three below).
+        /// `x · sigmoid(x)`.
         case silu
         case sigmoid
         case hardswish
@@ -31,7 +33,7 @@ public struct FusedEpilogue: Sendable {
             }
         }
 
-        /// The function of an activation the GEMM cannot apply while writing (it runs after).
+        /// The function of an activation that is not a clamp (the unfused path runs it as a pass).
         var pointwiseFunction: (any FloatPointwiseFunction)? {
             switch self {
             case .none, .relu, .clamp: nil
@@ -58,8 +60,7 @@ public struct FusedEpilogue: Sendable {
     public var isIdentity: Bool { residual == nil && activation == .none }
 
     /// The C GEMM epilogue for this epilogue plus a bias (per output row or column): beta 0, the bias, the
-    /// residual (read from its first element with its row stride; tiles move the pointer), and the activation
-    /// the kernels apply (the others are left to ``finish(_:)``).
+    /// residual (read from its first element with its row stride; tiles move the pointer), and the activation.
     func gemmEpilogue(rowBias: Tensor? = nil, columnBias: Tensor? = nil) -> flint_gemm_epilogue {
         var epilogue = flint_gemm_epilogue()
         epilogue.beta = 0
@@ -79,10 +80,14 @@ public struct FusedEpilogue: Sendable {
         return epilogue
     }
 
-    /// The C epilogue's activation fields (activations it lacks are left to ``finish(_:)``).
+    /// The C epilogue's activation fields.
     func configure(_ epilogue: inout flint_gemm_epilogue) {
         switch activation {
-        case .none, .silu, .sigmoid, .hardswish, .gelu: epilogue.activation = FLINT_ACTIVATION_NONE
+        case .none: epilogue.activation = FLINT_ACTIVATION_NONE
+        case .silu: epilogue.activation = FLINT_ACTIVATION_SILU
+        case .sigmoid: epilogue.activation = FLINT_ACTIVATION_SIGMOID
+        case .hardswish: epilogue.activation = FLINT_ACTIVATION_HARDSWISH
+        case .gelu(let tanh): epilogue.activation = tanh ? FLINT_ACTIVATION_GELU_TANH : FLINT_ACTIVATION_GELU
         case .relu: epilogue.activation = FLINT_ACTIVATION_RELU
         case .clamp(let low, let high):
             epilogue.activation = FLINT_ACTIVATION_CLAMP
@@ -91,8 +96,8 @@ public struct FusedEpilogue: Sendable {
         }
     }
 
-    /// After a GEMM that applied the rest of the epilogue: the activation it could not apply, in place.
-    func finish(_ output: Tensor) throws {
+    /// A function activation (SiLU, ...) over a finished output, in place.
+    private func applyFunction(_ output: Tensor) throws {
         guard let function = activation.pointwiseFunction else { return }
         if output.dtype == .float32, output.isContiguous, let kernel = function.float32Kernel {
             let values = output.baseAddress.assumingMemoryBound(to: Float.self)
@@ -118,7 +123,7 @@ public struct FusedEpilogue: Sendable {
         if isIdentity { return }
         if activation.pointwiseFunction != nil {
             try FusedEpilogue(residual: residual).apply(to: output)
-            try finish(output)
+            try applyFunction(output)
             return
         }
         if output.dtype == .float32, output.isContiguous, residual.map({ $0.dtype == .float32 && $0.isContiguous && $0.shape == output.shape }) ?? true {

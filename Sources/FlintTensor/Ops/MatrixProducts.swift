@@ -109,7 +109,8 @@ extension Tensor {
         guard shape[rank - 1] == inFeatures else {
             throw TensorError("mat1 and mat2 shapes cannot be multiplied (\(elementCount / Swift.max(shape[rank - 1], 1))x\(shape[rank - 1]) and \(weight.shape[1])x\(weight.shape[0]))")
         }
-        let rows = try reshape([-1, inFeatures])
+        // Rows counted from the leading dimensions: with no input features, -1 would be ambiguous.
+        let rows = try reshape([shape.dropLast().reduce(1, *), inFeatures])
         let result = dtype == .float32 && inFeatures > 0
             ? Tensor(uninitialized: [rows.shape[0], weight.shape[0]], dtype: dtype) : Tensor(zeros: [rows.shape[0], weight.shape[0]], dtype: dtype)
         let transposed = try weight.t()
@@ -132,7 +133,6 @@ extension Tensor {
             } else {
                 try Tensor.gemm(rows, transposed, into: result, columnBias: b, fused: fused)
             }
-            try fused.finish(result)
         } else {
             try Tensor.gemm(rows, transposed, into: result)
             if let bias { try result.copy(from: result.add(bias)) }
@@ -151,11 +151,9 @@ extension Tensor {
         let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
         let residualFits = fused.residual.map { $0.dtype == .float32 && $0.shape == c.shape && $0.strides[1] == 1 } ?? true
         if !fused.isIdentity && (a.dtype != .float32 || !residualFits) {
-            // Unfused: everything but the pointwise activation callers apply with `finish` afterwards.
+            // Unfused: the product, then the epilogue as a pass.
             try gemm(a, b, into: c, columnBias: columnBias, rowBias: rowBias, pool: pool)
-            var early = fused
-            if fused.activation.pointwiseFunction != nil { early.activation = .none }
-            try early.apply(to: c)
+            try fused.apply(to: c)
             return
         }
         switch a.dtype {
@@ -269,7 +267,7 @@ extension Tensor {
         guard dtype == .float32, rank >= 1, shape[rank - 1] == weight.inFeatures else {
             throw TensorError("linear: input \(shape) (\(dtype.name)) does not match a packed weight of \(weight.outFeatures)x\(weight.inFeatures)")
         }
-        let rows = try reshape([-1, weight.inFeatures])
+        let rows = try reshape([shape.dropLast().reduce(1, *), weight.inFeatures])
         let result = Tensor(zeros: [rows.shape[0], weight.outFeatures], dtype: .float32)
         var epilogue = flint_gemm_epilogue()
         epilogue.beta = 0
