@@ -70,7 +70,16 @@ static void macro_kernel(const gemm_ctx *g, const float *ap, const float *bp, in
             if (mr == MR && nr == NR) {
                 K->ukernel(kcur, ap + ir * kcur, bpp, cp, g->ldc, &te);
             } else if (K->ukernel_edge) {
-                K->ukernel_edge(kcur, ap + ir * kcur, bpp, cp, g->ldc, mr, nr, &te);
+                /* A few columns past the last whole vector go to the column kernel. */
+                const int64_t tail = K->ukernel_columns ? nr % 16 : 0;
+                if (tail > 0 && tail <= FLINT_COLUMNS_MAX) {
+                    const int64_t head = nr - tail;
+                    if (head > 0) K->ukernel_edge(kcur, ap + ir * kcur, bpp, cp, g->ldc, mr, head, &te);
+                    flint_tile_epi tail_epi = flint__epi_at(&g->epi, row, col + head, first, last);
+                    K->ukernel_columns(kcur, ap + ir * kcur, bpp + head, NR, tail, cp + head, g->ldc, mr, &tail_epi);
+                } else {
+                    K->ukernel_edge(kcur, ap + ir * kcur, bpp, cp, g->ldc, mr, nr, &te);
+                }
             } else {
                 K->ukernel(kcur, ap + ir * kcur, bpp, tmp, NR, &raw);
                 flint__epilogue_tile(tmp, NR, cp, g->ldc, mr, nr, &te);

@@ -55,6 +55,15 @@ typedef void (*flint_ukernel_fn)(int64_t kc, const float *pa, const float *pb, f
 typedef void (*flint_ukernel_edge_fn)(int64_t kc, const float *pa, const float *pb, float *c, int64_t ldc,
                                       int64_t mr, int64_t nr, const flint_tile_epi *e);
 
+/* Micro-kernel for the last few columns of a tile (cols <= FLINT_COLUMNS_MAX, rows [0, mr)): columns
+ * [0, cols) of the packed B panel `pb` (row stride ldb = NR) against the MR-row panel `pa`, written to C through
+ * the epilogue. It multiplies a column of A's panel (one vector of MR rows) by each B value, so a product whose
+ * width leaves a column or a few past the last 16-column vector (a 7x7 plane has 49 positions) does not pay
+ * for a whole vector per row for them. */
+typedef void (*flint_ukernel_columns_fn)(int64_t kc, const float *pa, const float *pb, int64_t ldb, int64_t cols,
+                                         float *c, int64_t ldc, int64_t mr, const flint_tile_epi *e);
+#define FLINT_COLUMNS_MAX 4
+
 /* Packs rows [0, rows) x cols [0, kc) of A into MR-row panels: out[panel][p][i], zero-padded to MR. */
 typedef void (*flint_pack_a_fn)(int64_t rows, int64_t kc, const float *a, int64_t rs, int64_t cs, int mr,
                                 float *out);
@@ -86,6 +95,7 @@ typedef struct flint_gemm_kernel {
     flint_gemm_dot_fn gemm_dot;
     flint_gemv_axpy_fn gemv_axpy;
     flint_gemv_packed_fn gemv_packed;
+    flint_ukernel_columns_fn ukernel_columns; /* NULL: partial tiles compute whole vectors of columns */
 } flint_gemm_kernel;
 
 enum { FLINT_KERNEL_SCALAR = 0, FLINT_KERNEL_AVX2 = 1, FLINT_KERNEL_AVX512 = 2, FLINT_KERNEL_NEON = 3 };

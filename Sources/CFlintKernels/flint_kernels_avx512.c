@@ -132,6 +132,38 @@ FLINT_TARGET_AVX512 static void ukernel_edge_avx512(int64_t kc, const float *pa,
     }
 }
 
+/* The last `cols` (1 to FLINT_COLUMNS_MAX) columns of a tile: a vector over the panel's MR rows per column. */
+FLINT_TARGET_AVX512 static void ukernel_columns_avx512(int64_t kc, const float *pa, const float *pb, int64_t ldb,
+                                                       int64_t cols, float *c, int64_t ldc, int64_t mr,
+                                                       const flint_tile_epi *e) {
+    const __mmask16 rows = (__mmask16)((1u << MR) - 1u);
+    __m512 acc[FLINT_COLUMNS_MAX];
+    for (int j = 0; j < FLINT_COLUMNS_MAX; ++j) acc[j] = _mm512_setzero_ps();
+    switch (cols) {
+#define COLUMNS_CASE(n)                                                                                     \
+    case n:                                                                                                 \
+        for (int64_t p = 0; p < kc; ++p) {                                                                  \
+            const __m512 a = _mm512_maskz_loadu_ps(rows, pa + p * MR);                                      \
+            _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j)                                             \
+                acc[j] = _mm512_fmadd_ps(a, _mm512_set1_ps(pb[p * ldb + j]), acc[j]);                       \
+        }                                                                                                   \
+        break;
+        COLUMNS_CASE(1)
+        COLUMNS_CASE(2)
+        COLUMNS_CASE(3)
+        COLUMNS_CASE(4)
+#undef COLUMNS_CASE
+    default:
+        return;
+    }
+    _Alignas(64) float lanes[FLINT_COLUMNS_MAX][16];
+    float tile[MR * FLINT_COLUMNS_MAX];
+    for (int64_t j = 0; j < cols; ++j) _mm512_store_ps(lanes[j], acc[j]);
+    for (int64_t i = 0; i < mr; ++i)
+        for (int64_t j = 0; j < cols; ++j) tile[i * cols + j] = lanes[j][i];
+    flint__epilogue_tile(tile, cols, c, ldc, mr, cols, e);
+}
+
 /* ---- GEMV ------------------------------------------------------------------------------------- */
 
 FLINT_TARGET_AVX512 static void gemv_dot_avx512(int64_t n, int64_t k, const float *w, int64_t ldw,
@@ -330,7 +362,7 @@ FLINT_TARGET_AVX512 static void gemv_packed_avx512(int64_t kc, int64_t panels, c
 const flint_gemm_kernel flint__kernel_avx512 = {
     "avx512", FLINT_KERNEL_AVX512, MR, NR, FLINT_AVX512_KC, FLINT_AVX512_MC / MR * MR, 4096 - 4096 % NR,
     ukernel_avx512, ukernel_edge_avx512, flint__pack_a_avx2, flint__pack_b_avx2, gemm_dot_avx512, gemv_axpy_avx512,
-    gemv_packed_avx512,
+    gemv_packed_avx512, ukernel_columns_avx512,
 };
 
 #else
