@@ -4,7 +4,8 @@
 #include <string.h>
 
 /* Blocked SGEMM driver (GotoBLAS / BLIS loop nest):
- *   jc over N by nc   -- B block kc x nc packed once per (jc, pc), lives in L2/L3
+ *   jc over N by nc   -- B block kc x nc packed once per (jc, pc), lives in L2/L3 (a wide row-major B
+ *                        is read in place instead, by the direct micro-kernels, where the CPU has them)
  *   pc over K by kc   -- first block applies beta/bias/residual, last block the activation
  *   ic over M by mc   -- A block mc x kc packed, lives in L2
  *   jr over nc by NR  -- B micro-panel kc x NR stays in L1
@@ -49,10 +50,15 @@ typedef struct gemm_ctx {
     int64_t mpanels, npanels;
 } gemm_ctx;
 
+/* The narrowest B read in place by the direct micro-kernels (gemm_block). */
+#define FLINT_DIRECT_MIN_COLUMNS 128
+
 static inline int64_t min64(int64_t x, int64_t y) { return x < y ? x : y; }
 static inline int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
-static void macro_kernel(const gemm_ctx *g, const float *ap, const float *bp, int64_t ic, int64_t mcur,
+/* One (ic, jc, pc) block. `bp` is the packed B block, or with `ldb` > 0 B itself at (pc, jc) with row stride
+ * ldb (read in place by the direct micro-kernels). */
+static void macro_kernel(const gemm_ctx *g, const float *ap, const float *bp, int64_t ldb, int64_t ic, int64_t mcur,
                          int64_t jc, int64_t ncur, int64_t kcur, int first, int last) {
     const flint_gemm_kernel *K = g->K;
     const int MR = K->mr, NR = K->nr;
@@ -61,13 +67,26 @@ static void macro_kernel(const gemm_ctx *g, const float *ap, const float *bp, in
     memset(&raw, 0, sizeof(raw));
     for (int64_t jr = 0; jr < ncur; jr += NR) {
         const int64_t nr = min64(NR, ncur - jr);
-        const float *bpp = bp + jr * kcur;
+        const float *bpp = ldb > 0 ? bp + jr : bp + jr * kcur;
+        const int64_t panel_stride = ldb > 0 ? ldb : NR;
         for (int64_t ir = 0; ir < mcur; ir += MR) {
             const int64_t mr = min64(MR, mcur - ir);
             const int64_t row = ic + ir, col = jc + jr;
             float *cp = g->c + row * g->ldc + col;
             flint_tile_epi te = flint__epi_at(&g->epi, row, col, first, last);
-            if (mr == MR && nr == NR) {
+            if (ldb > 0) {
+                if (mr == MR && nr == NR) {
+                    K->ukernel_direct(kcur, ap + ir * kcur, bpp, ldb, cp, g->ldc, &te);
+                } else {
+                    const int64_t tail = nr % 16;
+                    const int64_t head = tail > 0 && tail <= FLINT_COLUMNS_MAX ? nr - tail : nr;
+                    if (head > 0) K->ukernel_edge_direct(kcur, ap + ir * kcur, bpp, ldb, cp, g->ldc, mr, head, &te);
+                    if (head < nr) {
+                        flint_tile_epi tail_epi = flint__epi_at(&g->epi, row, col + head, first, last);
+                        K->ukernel_columns(kcur, ap + ir * kcur, bpp + head, ldb, nr - head, cp + head, g->ldc, mr, &tail_epi);
+                    }
+                }
+            } else if (mr == MR && nr == NR) {
                 K->ukernel(kcur, ap + ir * kcur, bpp, cp, g->ldc, &te);
             } else if (K->ukernel_edge) {
                 /* A few columns past the last whole vector go to the column kernel. */
@@ -76,7 +95,7 @@ static void macro_kernel(const gemm_ctx *g, const float *ap, const float *bp, in
                     const int64_t head = nr - tail;
                     if (head > 0) K->ukernel_edge(kcur, ap + ir * kcur, bpp, cp, g->ldc, mr, head, &te);
                     flint_tile_epi tail_epi = flint__epi_at(&g->epi, row, col + head, first, last);
-                    K->ukernel_columns(kcur, ap + ir * kcur, bpp + head, NR, tail, cp + head, g->ldc, mr, &tail_epi);
+                    K->ukernel_columns(kcur, ap + ir * kcur, bpp + head, panel_stride, tail, cp + head, g->ldc, mr, &tail_epi);
                 } else {
                     K->ukernel_edge(kcur, ap + ir * kcur, bpp, cp, g->ldc, mr, nr, &te);
                 }
@@ -95,7 +114,11 @@ static void gemm_block(const gemm_ctx *g, int64_t i0, int64_t i1, int64_t j0, in
     const int MR = K->mr, NR = K->nr;
     const int64_t k = g->k, kc = g->kc, mc = g->mc, nc = g->nc;
     float *bufa = NULL, *bufb = NULL;
-    if (!g->pb) {
+    /* A wide B lying row-major in memory (unit column stride) is read where it lies instead of packed: packing
+     * a 1x1 convolution's input costs a pass over it and a copy as large, which in a model (input just out of
+     * cache) cost mobilenet_v2 4-6% at 1 thread. Narrower ones (attention's 64 columns) stay packed. */
+    const int direct = !g->pb && g->csb == 1 && g->rsb >= g->n && g->n >= FLINT_DIRECT_MIN_COLUMNS && K->ukernel_direct;
+    if (!g->pb && !direct) {
         size_t floats = (size_t)(min64(kc, k) * round_up(min64(nc, j1 - j0), NR) + FLINT_PACK_SLACK);
         bufb = (float *)flint__scratch(0, floats * sizeof(float));
         if (!bufb) abort();
@@ -111,8 +134,12 @@ static void gemm_block(const gemm_ctx *g, int64_t i0, int64_t i1, int64_t j0, in
             const int64_t kcur = min64(kc, k - pc);
             const int first = pc == 0, last = pc + kcur == k;
             const float *bp;
+            int64_t ldb = 0;
             if (g->pb) {
                 bp = g->pb + pc * g->n_pad + jc * kcur;
+            } else if (direct) {
+                bp = g->b + pc * g->rsb + jc;
+                ldb = g->rsb;
             } else {
                 K->pack_b(kcur, ncur, g->b + pc * g->rsb + jc * g->csb, g->rsb, g->csb, NR, bufb);
                 bp = bufb;
@@ -126,7 +153,7 @@ static void gemm_block(const gemm_ctx *g, int64_t i0, int64_t i1, int64_t j0, in
                     K->pack_a(mcur, kcur, g->a + ic * g->rsa + pc * g->csa, g->rsa, g->csa, MR, bufa);
                     ap = bufa;
                 }
-                macro_kernel(g, ap, bp, ic, mcur, jc, ncur, kcur, first, last);
+                macro_kernel(g, ap, bp, ldb, ic, mcur, jc, ncur, kcur, first, last);
             }
         }
     }

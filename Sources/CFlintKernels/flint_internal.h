@@ -64,6 +64,14 @@ typedef void (*flint_ukernel_columns_fn)(int64_t kc, const float *pa, const floa
                                          float *c, int64_t ldc, int64_t mr, const flint_tile_epi *e);
 #define FLINT_COLUMNS_MAX 4
 
+/* Micro-kernels reading B where it lies (row-major, row stride ldb, columns contiguous) instead of from a
+ * packed panel: a full MR x NR tile, and a partial one (rows [0, mr), columns [0, nr), never reading past
+ * column nr). */
+typedef void (*flint_ukernel_direct_fn)(int64_t kc, const float *pa, const float *b, int64_t ldb, float *c,
+                                        int64_t ldc, const flint_tile_epi *e);
+typedef void (*flint_ukernel_edge_direct_fn)(int64_t kc, const float *pa, const float *b, int64_t ldb, float *c,
+                                             int64_t ldc, int64_t mr, int64_t nr, const flint_tile_epi *e);
+
 /* Packs rows [0, rows) x cols [0, kc) of A into MR-row panels: out[panel][p][i], zero-padded to MR. */
 typedef void (*flint_pack_a_fn)(int64_t rows, int64_t kc, const float *a, int64_t rs, int64_t cs, int mr,
                                 float *out);
@@ -96,6 +104,8 @@ typedef struct flint_gemm_kernel {
     flint_gemv_axpy_fn gemv_axpy;
     flint_gemv_packed_fn gemv_packed;
     flint_ukernel_columns_fn ukernel_columns; /* NULL: partial tiles compute whole vectors of columns */
+    flint_ukernel_direct_fn ukernel_direct;           /* NULL: B is always packed */
+    flint_ukernel_edge_direct_fn ukernel_edge_direct;
 } flint_gemm_kernel;
 
 enum { FLINT_KERNEL_SCALAR = 0, FLINT_KERNEL_AVX2 = 1, FLINT_KERNEL_AVX512 = 2, FLINT_KERNEL_NEON = 3 };

@@ -461,7 +461,7 @@ void flint__pack_b_avx2(int64_t kc, int64_t cols, const float *b, int64_t rs, in
 
 const flint_gemm_kernel flint__kernel_avx2 = {
     "avx2", FLINT_KERNEL_AVX2, MR, NR, 256, 144, 4080,
-    ukernel_avx2, ukernel_edge_avx2, pack_a_avx2, pack_b_avx2, gemm_dot_avx2, gemv_axpy_avx2, gemv_packed_avx2, NULL,
+    ukernel_avx2, ukernel_edge_avx2, pack_a_avx2, pack_b_avx2, gemm_dot_avx2, gemv_axpy_avx2, gemv_packed_avx2, NULL, NULL, NULL,
 };
 
 #else

@@ -36,8 +36,9 @@ void flint__pack_b_avx2(int64_t kc, int64_t cols, const float *b, int64_t rs, in
  * of the columns stored from the last vector) are constants after inlining into the entry points below,
  * so the loops unroll fully and the tile stays in registers. Rows of A past `mr` are zero padding. */
 FLINT_TARGET_AVX512 static inline __attribute__((always_inline)) void
-ukernel_body(int64_t kc, const float *pa, const float *pb, float *c, int64_t ldc, const flint_tile_epi *e,
-             const int nv, const int rows, const int64_t mr, const __mmask16 last, const int full) {
+ukernel_body(int64_t kc, const float *pa, const float *pb, const int64_t ldb, float *c, int64_t ldc,
+             const flint_tile_epi *e, const int nv, const int rows, const int64_t mr, const __mmask16 last,
+             const int full, const int masked_b) {
     __m512 acc[MR][NV];
     UNROLL_MR for (int i = 0; i < rows; ++i) {
         UNROLL_NV for (int v = 0; v < nv; ++v) acc[i][v] = _mm512_setzero_ps();
@@ -49,13 +50,14 @@ ukernel_body(int64_t kc, const float *pa, const float *pb, float *c, int64_t ldc
     }
     for (int64_t p = 0; p < kc; ++p) {
         __m512 b[NV];
-        UNROLL_NV for (int v = 0; v < nv; ++v) b[v] = _mm512_loadu_ps(pb + 16 * v);
+        UNROLL_NV for (int v = 0; v < nv; ++v)
+            b[v] = masked_b && v == nv - 1 ? _mm512_maskz_loadu_ps(last, pb + 16 * v) : _mm512_loadu_ps(pb + 16 * v);
         UNROLL_MR for (int i = 0; i < rows; ++i) {
             const __m512 av = _mm512_set1_ps(pa[i]);
             UNROLL_NV for (int v = 0; v < nv; ++v) acc[i][v] = _mm512_fmadd_ps(av, b[v], acc[i][v]);
         }
         pa += MR;
-        pb += NR;
+        pb += ldb;
     }
     const float beta = e->beta;
     const int flags = e->flags, act = e->act;
@@ -87,7 +89,12 @@ ukernel_body(int64_t kc, const float *pa, const float *pb, float *c, int64_t ldc
 
 FLINT_TARGET_AVX512 static void ukernel_avx512(int64_t kc, const float *pa, const float *pb, float *c,
                                                int64_t ldc, const flint_tile_epi *e) {
-    ukernel_body(kc, pa, pb, c, ldc, e, NV, MR, MR, (__mmask16)0xFFFF, 1);
+    ukernel_body(kc, pa, pb, NR, c, ldc, e, NV, MR, MR, (__mmask16)0xFFFF, 1, 0);
+}
+
+FLINT_TARGET_AVX512 static void ukernel_direct_avx512(int64_t kc, const float *pa, const float *b, int64_t ldb,
+                                                      float *c, int64_t ldc, const flint_tile_epi *e) {
+    ukernel_body(kc, pa, b, ldb, c, ldc, e, NV, MR, MR, (__mmask16)0xFFFF, 1, 0);
 }
 
 /* A partial tile of `nv` column vectors: rows computed in steps of 4 (a tile of 16 output channels is
@@ -95,17 +102,18 @@ FLINT_TARGET_AVX512 static void ukernel_avx512(int64_t kc, const float *pa, cons
 #define EDGE_ROWS(nv)                                                                                       \
     do {                                                                                                    \
         if (mr <= 4 && MR > 4)                                                                              \
-            ukernel_body(kc, pa, pb, c, ldc, e, nv, MR > 4 ? 4 : MR, mr, last, 0);                          \
+            ukernel_body(kc, pa, pb, ldb, c, ldc, e, nv, MR > 4 ? 4 : MR, mr, last, 0, masked_b);           \
         else if (mr <= 8 && MR > 8)                                                                         \
-            ukernel_body(kc, pa, pb, c, ldc, e, nv, MR > 8 ? 8 : MR, mr, last, 0);                          \
+            ukernel_body(kc, pa, pb, ldb, c, ldc, e, nv, MR > 8 ? 8 : MR, mr, last, 0, masked_b);           \
         else                                                                                                \
-            ukernel_body(kc, pa, pb, c, ldc, e, nv, MR, mr, last, 0);                                       \
+            ukernel_body(kc, pa, pb, ldb, c, ldc, e, nv, MR, mr, last, 0, masked_b);                        \
     } while (0)
 
-/* Partial tiles: only the vectors that hold valid columns are computed. */
-FLINT_TARGET_AVX512 static void ukernel_edge_avx512(int64_t kc, const float *pa, const float *pb, float *c,
-                                                    int64_t ldc, int64_t mr, int64_t nr,
-                                                    const flint_tile_epi *e) {
+/* Partial tiles: only the vectors that hold valid columns are computed (B read with row stride ldb; with
+ * `masked_b` the last vector's columns past nr are not read, for B in place rather than a zero-padded panel). */
+FLINT_TARGET_AVX512 static inline __attribute__((always_inline)) void
+ukernel_edge_body(int64_t kc, const float *pa, const float *pb, const int64_t ldb, float *c, int64_t ldc, int64_t mr,
+                  int64_t nr, const flint_tile_epi *e, const int masked_b) {
     const int nv = (int)((nr + 15) / 16);
     const __mmask16 last = (__mmask16)(0xFFFFu >> (16 * nv - nr));
     switch (nv) {
@@ -130,6 +138,18 @@ FLINT_TARGET_AVX512 static void ukernel_edge_avx512(int64_t kc, const float *pa,
     default:
         break;
     }
+}
+
+FLINT_TARGET_AVX512 static void ukernel_edge_avx512(int64_t kc, const float *pa, const float *pb, float *c,
+                                                    int64_t ldc, int64_t mr, int64_t nr,
+                                                    const flint_tile_epi *e) {
+    ukernel_edge_body(kc, pa, pb, NR, c, ldc, mr, nr, e, 0);
+}
+
+FLINT_TARGET_AVX512 static void ukernel_edge_direct_avx512(int64_t kc, const float *pa, const float *b, int64_t ldb,
+                                                           float *c, int64_t ldc, int64_t mr, int64_t nr,
+                                                           const flint_tile_epi *e) {
+    ukernel_edge_body(kc, pa, b, ldb, c, ldc, mr, nr, e, 1);
 }
 
 /* The last `cols` (1 to FLINT_COLUMNS_MAX) columns of a tile: a vector over the panel's MR rows per column. */
@@ -362,7 +382,7 @@ FLINT_TARGET_AVX512 static void gemv_packed_avx512(int64_t kc, int64_t panels, c
 const flint_gemm_kernel flint__kernel_avx512 = {
     "avx512", FLINT_KERNEL_AVX512, MR, NR, FLINT_AVX512_KC, FLINT_AVX512_MC / MR * MR, 4096 - 4096 % NR,
     ukernel_avx512, ukernel_edge_avx512, flint__pack_a_avx2, flint__pack_b_avx2, gemm_dot_avx512, gemv_axpy_avx512,
-    gemv_packed_avx512, ukernel_columns_avx512,
+    gemv_packed_avx512, ukernel_columns_avx512, ukernel_direct_avx512, ukernel_edge_direct_avx512,
 };
 
 #else

@@ -189,5 +189,5 @@ static void ukernel_scalar(int64_t kc, const float *pa, const float *pb, float *
 const flint_gemm_kernel flint__kernel_scalar = {
     "scalar", FLINT_KERNEL_SCALAR, SCALAR_MR, SCALAR_NR, 256, 128, 2048,
     ukernel_scalar, NULL, flint__pack_a_generic, flint__pack_b_generic,
-    flint__gemm_dot_generic, flint__gemv_axpy_generic, flint__gemv_packed_generic, NULL,
+    flint__gemm_dot_generic, flint__gemv_axpy_generic, flint__gemv_packed_generic, NULL, NULL, NULL,
 };

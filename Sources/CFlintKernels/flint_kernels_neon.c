@@ -48,7 +48,7 @@ static void ukernel_neon(int64_t kc, const float *pa, const float *pb, float *c,
 const flint_gemm_kernel flint__kernel_neon = {
     "neon", FLINT_KERNEL_NEON, MR, NR, 256, 128, 4096,
     ukernel_neon, NULL, flint__pack_a_generic, flint__pack_b_generic,
-    flint__gemm_dot_generic, flint__gemv_axpy_generic, flint__gemv_packed_generic, NULL,
+    flint__gemm_dot_generic, flint__gemv_axpy_generic, flint__gemv_packed_generic, NULL, NULL, NULL,
 };
 
 #else
