@@ -89,7 +89,8 @@ static void macro_kernel(const gemm_ctx *g, const float *ap, const float *bp, in
             } else if (mr == MR && nr == NR) {
                 K->ukernel(kcur, ap + ir * kcur, bpp, cp, g->ldc, &te);
             } else if (K->ukernel_edge) {
-                /* A few columns past the last whole vector go to the column kernel. */
+                /* A few columns past the last whole vector go to the column kernel (16: the lanes of the
+                 * instruction set that has one, AVX-512). */
                 const int64_t tail = K->ukernel_columns ? nr % 16 : 0;
                 if (tail > 0 && tail <= FLINT_COLUMNS_MAX) {
                     const int64_t head = nr - tail;
