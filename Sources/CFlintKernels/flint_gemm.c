@@ -69,39 +69,32 @@ static void macro_kernel(const gemm_ctx *g, const float *ap, const float *bp, in
         const int64_t nr = min64(NR, ncur - jr);
         const float *bpp = ldb > 0 ? bp + jr : bp + jr * kcur;
         const int64_t panel_stride = ldb > 0 ? ldb : NR;
+        /* A partial tile's last 1-4 columns past a whole vector go to the column kernel (16: the lanes of the
+         * instruction set that has one, AVX-512); `head` columns to the edge kernel. */
+        const int64_t tail = K->ukernel_columns ? nr % 16 : 0;
+        const int64_t head = tail > 0 && tail <= FLINT_COLUMNS_MAX ? nr - tail : nr;
         for (int64_t ir = 0; ir < mcur; ir += MR) {
             const int64_t mr = min64(MR, mcur - ir);
             const int64_t row = ic + ir, col = jc + jr;
+            const float *pa = ap + ir * kcur;
             float *cp = g->c + row * g->ldc + col;
             flint_tile_epi te = flint__epi_at(&g->epi, row, col, first, last);
-            if (ldb > 0) {
-                if (mr == MR && nr == NR) {
-                    K->ukernel_direct(kcur, ap + ir * kcur, bpp, ldb, cp, g->ldc, &te);
-                } else {
-                    const int64_t tail = nr % 16;
-                    const int64_t head = tail > 0 && tail <= FLINT_COLUMNS_MAX ? nr - tail : nr;
-                    if (head > 0) K->ukernel_edge_direct(kcur, ap + ir * kcur, bpp, ldb, cp, g->ldc, mr, head, &te);
-                    if (head < nr) {
-                        flint_tile_epi tail_epi = flint__epi_at(&g->epi, row, col + head, first, last);
-                        K->ukernel_columns(kcur, ap + ir * kcur, bpp + head, ldb, nr - head, cp + head, g->ldc, mr, &tail_epi);
-                    }
-                }
-            } else if (mr == MR && nr == NR) {
-                K->ukernel(kcur, ap + ir * kcur, bpp, cp, g->ldc, &te);
-            } else if (K->ukernel_edge) {
-                /* A few columns past the last whole vector go to the column kernel (16: the lanes of the
-                 * instruction set that has one, AVX-512). */
-                const int64_t tail = K->ukernel_columns ? nr % 16 : 0;
-                if (tail > 0 && tail <= FLINT_COLUMNS_MAX) {
-                    const int64_t head = nr - tail;
-                    if (head > 0) K->ukernel_edge(kcur, ap + ir * kcur, bpp, cp, g->ldc, mr, head, &te);
+            if (mr == MR && nr == NR) {
+                if (ldb > 0)
+                    K->ukernel_direct(kcur, pa, bpp, ldb, cp, g->ldc, &te);
+                else
+                    K->ukernel(kcur, pa, bpp, cp, g->ldc, &te);
+            } else if (ldb > 0 || K->ukernel_edge) {
+                if (head > 0 && ldb > 0)
+                    K->ukernel_edge_direct(kcur, pa, bpp, ldb, cp, g->ldc, mr, head, &te);
+                else if (head > 0)
+                    K->ukernel_edge(kcur, pa, bpp, cp, g->ldc, mr, head, &te);
+                if (head < nr) {
                     flint_tile_epi tail_epi = flint__epi_at(&g->epi, row, col + head, first, last);
-                    K->ukernel_columns(kcur, ap + ir * kcur, bpp + head, panel_stride, tail, cp + head, g->ldc, mr, &tail_epi);
-                } else {
-                    K->ukernel_edge(kcur, ap + ir * kcur, bpp, cp, g->ldc, mr, nr, &te);
+                    K->ukernel_columns(kcur, pa, bpp + head, panel_stride, nr - head, cp + head, g->ldc, mr, &tail_epi);
                 }
             } else {
-                K->ukernel(kcur, ap + ir * kcur, bpp, tmp, NR, &raw);
+                K->ukernel(kcur, pa, bpp, tmp, NR, &raw);
                 flint__epilogue_tile(tmp, NR, cp, g->ldc, mr, nr, &te);
             }
             flint__epilogue_function(&te, cp, g->ldc, mr, nr);
