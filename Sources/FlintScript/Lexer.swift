@@ -16,6 +16,9 @@ package struct Lexer {
         "{", "}", ",", ":", ".", ";", "@",
     ].sorted { $0.count > $1.count }
 
+    /// ``symbols`` with their bytes, made once (the lexer compares bytes, without allocating, per token).
+    private static let symbolBytes: [(symbol: String, bytes: [UInt8])] = symbols.map { ($0, Array($0.utf8)) }
+
     private let bytes: [UInt8]
     private var position = 0
     private var line = 1
@@ -165,9 +168,10 @@ package struct Lexer {
 
     private mutating func lexSymbol() throws {
         let start = location
-        for symbol in Self.symbols {
-            let symbolBytes = Array(symbol.utf8)
-            guard position + symbolBytes.count <= bytes.count, Array(bytes[position..<(position + symbolBytes.count)]) == symbolBytes else { continue }
+        for (symbol, symbolBytes) in Self.symbolBytes {
+            guard position + symbolBytes.count <= bytes.count,
+                symbolBytes.indices.allSatisfy({ bytes[position + $0] == symbolBytes[$0] })
+            else { continue }
             position += symbolBytes.count
             switch symbol {
             case "(", "[", "{": bracketDepth += 1
