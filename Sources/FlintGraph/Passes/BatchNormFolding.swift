@@ -62,23 +62,6 @@ struct BatchNormFolding: GraphPass {
         }
     }
 
-    /// `weight[o, ...] · factors[o]` for a float32 weight, each product formed in float64 and rounded once to
-    /// float32 — what the float64 tensor expression computes, in one pass instead of through float64 copies of
-    /// the whole weight (which made folding most of a large CNN's first call).
-    private static func scaledFloatRows(_ weight: Tensor, by factors: [Double]) throws -> Tensor {
-        let values = try weight.scalars(as: Float.self)
-        let perRow = values.count / Swift.max(factors.count, 1)
-        var scaled = [Float](repeating: 0, count: values.count)
-        values.withUnsafeBufferPointer { source in
-            scaled.withUnsafeMutableBufferPointer { target in
-                for (row, factor) in factors.enumerated() {
-                    for i in (row * perRow)..<((row + 1) * perRow) { target[i] = Float(Double(source[i]) * factor) }
-                }
-            }
-        }
-        return try Tensor(shape: weight.shape, scalars: scaled)
-    }
-
     static func fold(weight: Tensor, bias: Tensor?, mean: Tensor, variance: Tensor, gamma: Tensor?, beta: Tensor?, eps: Double) throws -> (Tensor, Tensor) {
         let channels = weight.shape[0]
         guard mean.shape == [channels], variance.shape == [channels] else { throw TensorError("batch norm statistics do not match the weight") }
@@ -89,7 +72,7 @@ struct BatchNormFolding: GraphPass {
         var shift = try Tensor(zeros: [channels], dtype: .float64).sub(wide(mean).mul(scale))
         if let beta { shift = try shift.add(wide(beta)) }
         let newWeight = weight.dtype == .float32
-            ? try scaledFloatRows(weight, by: scale.scalars(as: Double.self))
+            ? try weight.scalingLeadingSlices(by: scale.scalars(as: Double.self))
             : try wide(weight).mul(scale.reshape([channels] + Array(repeating: 1, count: weight.rank - 1))).to(weight.dtype).contiguous()
         var newBias = shift
         if let bias { newBias = try wide(bias).mul(scale).add(shift) }

@@ -11,6 +11,7 @@ struct EpilogueFusion: GraphPass {
     let name = "epilogue fusion"
 
     func run(on graph: Graph) -> Int {
+        packAhead(graph)
         var fused = 0
         var index = 0
         while index < graph.nodes.count {
@@ -38,6 +39,23 @@ struct EpilogueFusion: GraphPass {
             index -= 1
         }
         return fused
+    }
+
+    /// Packs every weight the rewrite below will pack into the graph's derived constants, over the thread
+    /// pool, largest first and dealt out in turn so the threads get similar shares; the rewrite then finds
+    /// them there. Packing was a third of a CNN's first call, one layer after another on one thread.
+    private func packAhead(_ graph: Graph) {
+        let pool = ThreadPool.shared
+        guard graph.derivedConstants != nil, pool.threadCount > 1 else { return }
+        let layers = graph.nodes.compactMap { Layer($0, graph) }.filter { $0.packsWeight(graph) }
+            .sorted { $0.weight.elementCount > $1.weight.elementCount }
+        guard layers.count > 1 else { return }
+        let threads = Swift.min(pool.threadCount, layers.count)
+        pool.parallelFor(threads, minimumPerThread: 1) { share, _ in
+            for thread in share {
+                for index in stride(from: thread, to: layers.count, by: threads) { _ = layers[index].packedWeight(graph) }
+            }
+        }
     }
 
     /// What to fuse after `product`: the epilogue, the nodes it absorbs (in order) and the value the fused
@@ -167,6 +185,29 @@ private struct Layer {
         }
     }
 
+    /// Whether a convolution also gets its weight's Winograd form: stride-1, dilation-1 3×3 ones.
+    private func usesWinograd(_ layout: ConvolutionLayout) -> Bool {
+        layout.groups == 1 && weight.rank == 4 && weight.shape[2...] == [3, 3]
+            && layout.stride.allSatisfy { $0 == 1 } && layout.dilation.allSatisfy { $0 == 1 }
+    }
+
+    /// The packed weight the kernel node uses (`PackedConvolutionWeights` or `PackedLinearWeight`), made once
+    /// per method through the graph's derived constants; nil when the layer does not pack its weight
+    /// (``packsWeight(_:)``; depthwise kernels read it directly) or packing failed (the kernel then reads
+    /// the weight as it is). Thread-safe.
+    func packedWeight(_ graph: Graph) -> AnyObject? {
+        guard packsWeight(graph) else { return nil }
+        switch kind {
+        case .convolution(let layout):
+            if layout.groups > 1 && weight.shape[1] == 1 { return nil }
+            let (weight, winograd) = (self.weight, usesWinograd(layout))
+            let make = { try PackedConvolutionWeights(weight, groups: layout.groups, winograd: winograd) }
+            return try? graph.derivedConstants.map { try $0.packed(weight, groups: layout.groups, winograd: winograd, make: make) } ?? make()
+        case .linear:
+            return try? graph.packedLinearWeight(weight)
+        }
+    }
+
     func fusedNode(epilogue: FusedEpilogueTemplate, result: ValueID, graph: Graph) -> Node {
         let (weight, bias, activation) = (self.weight, self.bias, epilogue.activation)
         let hasResidual = epilogue.residual != nil
@@ -177,15 +218,8 @@ private struct Layer {
         switch kind {
         case .convolution(let layout):
             op = "flint::convolution"
-            // Packed once, here, for every call of the plan (depthwise kernels read the weight directly).
-            let isDepthwise = layout.groups > 1 && weight.shape[1] == 1
-            // Stride-1 3×3 convolutions also get the weight's Winograd form.
-            let winograd = layout.groups == 1 && weight.rank == 4 && weight.shape[2...] == [3, 3]
-                && layout.stride.allSatisfy { $0 == 1 } && layout.dilation.allSatisfy { $0 == 1 }
-            let make = { try PackedConvolutionWeights(weight, groups: layout.groups, winograd: winograd) }
-            let packed = isDepthwise ? nil : try? (graph.derivedConstants.map {
-                try $0.packed(weight, groups: layout.groups, winograd: winograd, make: make)
-            } ?? make())
+            // Packed once, for every call of the plan (depthwise kernels read the weight directly).
+            let packed = packedWeight(graph) as? PackedConvolutionWeights
             body = { arguments in
                 let residual = hasResidual ? arguments.values[1].tensor : nil
                 return .tensor(try arguments.values[0].tensor!.convolution(
@@ -194,7 +228,7 @@ private struct Layer {
             }
         case .linear:
             op = "flint::linear"
-            let packed = packsWeight(graph) ? try? graph.packedLinearWeight(weight) : nil
+            let packed = packedWeight(graph) as? PackedLinearWeight
             body = { arguments in
                 let residual = hasResidual ? arguments.values[1].tensor : nil
                 return .tensor(try arguments.values[0].tensor!.linear(

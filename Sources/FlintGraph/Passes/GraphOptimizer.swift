@@ -1,3 +1,5 @@
+import FlintOperators
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -35,8 +37,11 @@ package struct GraphOptimizer: Sendable {
     package func optimize(_ graph: Graph) -> Graph? {
         guard GraphVerifier.check(graph) == nil else { return nil }
         for pass in Self.standardPasses where !Self.skipped.contains(where: { !$0.isEmpty && pass.name.contains($0) }) {
+            let start = OperatorProfiler.now()
             let rewrites = pass.run(on: graph)
-            if rewrites > 0 { graph.log.append("\(pass.name): \(rewrites)") }
+            let milliseconds = (OperatorProfiler.now() - start) * 1000
+            // The time too where it is worth reading: folding and packing are most of a large model's first call.
+            if rewrites > 0 { graph.log.append("\(pass.name): \(rewrites)" + (milliseconds >= 1 ? " in \(Int(milliseconds.rounded())) ms" : "")) }
             if let problem = GraphVerifier.check(graph) {
                 graph.log.append("\(pass.name) broke the graph: \(problem)")
                 return nil
