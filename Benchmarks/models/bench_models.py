@@ -37,8 +37,14 @@ medians and, for torch and ORT, the median over all their timed iterations.
 Correctness: `flint run ARCHIVE --input ... --output OUT.npz` once per model (at the first thread count)
 and ONNX Runtime's first run: the largest |output - torch.jit's output| over all outputs, against the
 archive's own output under torch.jit.load.
-Load time: median of torch.jit.load(ARCHIVE) repeated --rounds times in this (warm) process, against
-the median of Flint's `load_ms` (read + compile, each round a fresh process; the page cache is warm).
+Load time, per thread count, medians over --rounds (the page cache warm):
+  torch.jit    torch.jit.load(ARCHIVE) in this process, then its first call (the profiling executor's run)
+  onnxruntime  creating the InferenceSession (reading and optimising the graph), then its first run
+  Flint        `load_ms` (read + compile) and `first_call_ms` from each round's fresh `flint bench` process;
+               the first call records the method, optimises the graph and plans it for these inputs, then
+               runs the plan, so load + optimise is load_ms + first_call_ms - the round's median_ms
+The issue's target compares Flint's load + optimise with torch.jit.load; time to the first result (load +
+first call) is what a one-shot run or a cold server waits for.
 Prints Markdown tables on stdout, progress on stderr.
 """
 from __future__ import annotations
@@ -192,7 +198,8 @@ def run_rounds(runners: list, args, row: dict) -> dict[str, dict]:
     for runner in runners:              # torch.jit's profiling executor and ORT's first runs settle here
         if runner.name != 'flint':
             runner.block(args.warmup + 2, 0)
-    samples = {runner.name: {'round_medians': [], 'times': [], 'load_ms': [], 'peak_rss_mb': []} for runner in runners}
+    samples = {runner.name: {'round_medians': [], 'times': [], 'load_ms': [], 'first_call_ms': [], 'peak_rss_mb': []}
+               for runner in runners}
     for round_index in range(args.rounds):
         shift = round_index % len(runners)
         for runner in runners[shift:] + runners[:shift]:
@@ -210,6 +217,7 @@ def run_rounds(runners: list, args, row: dict) -> dict[str, dict]:
             else:                       # Flint: flint bench's JSON for the block
                 sample['round_medians'].append(block['median_ms'])
                 sample['load_ms'].append(block['load_ms'])
+                sample['first_call_ms'].append(block['first_call_ms'])
                 sample['peak_rss_mb'].append(block['peak_rss_mb'])
             time.sleep(PAUSE_S)
         log(f'    round {round_index + 1}/{args.rounds}: ' + ', '.join(
@@ -231,19 +239,43 @@ def time_model(fixture: bench_zoo.Fixture, threads: int, args) -> dict:
             figures['all_iterations_median_ms'] = median(sample['times'])
         else:
             figures['load_ms'] = sample['load_ms']
+            figures['first_call_ms'] = sample['first_call_ms']
+            # Load + optimise per round: the first call less a steady one (the plan's own run).
+            figures['load_optimise_ms'] = [load + first - steady for load, first, steady
+                                           in zip(sample['load_ms'], sample['first_call_ms'], sample['round_medians'])]
             figures['peak_rss_mb'] = max(sample['peak_rss_mb'])
         row[name] = figures
     return row
 
 
-def torch_load_times(fixture: bench_zoo.Fixture, count: int) -> list[float]:
-    times = []
+def torch_load_times(fixture: bench_zoo.Fixture, count: int) -> tuple[list[float], list[float]]:
+    """torch.jit.load's times and each fresh module's first call's, `count` of each."""
+    loads, firsts = [], []
+    inputs = [torch.from_numpy(array) for array in fixture.inputs]
     for _ in range(count):
         start = time.perf_counter()
         module = torch.jit.load(str(fixture.archive))
-        times.append((time.perf_counter() - start) * 1000)
+        loaded = time.perf_counter()
+        with torch.no_grad():
+            module(*inputs)
+        loads.append((loaded - start) * 1000)
+        firsts.append((time.perf_counter() - loaded) * 1000)
         del module
-    return times
+    return loads, firsts
+
+
+def ort_session_times(fixture: bench_zoo.Fixture, threads: int, count: int) -> tuple[list[float], list[float]]:
+    """ONNX Runtime's session creation times (load + graph optimisation) and each session's first run's."""
+    sessions, firsts = [], []
+    for _ in range(count):
+        start = time.perf_counter()
+        runner = OrtRunner(fixture, threads)
+        created = time.perf_counter()
+        runner.run()
+        sessions.append((created - start) * 1000)
+        firsts.append((time.perf_counter() - created) * 1000)
+        del runner
+    return sessions, firsts
 
 
 # ---------------------------------------------------------------- reporting
@@ -313,13 +345,27 @@ def thread_table(threads: int, rows: dict[str, dict], with_flint: bool) -> list[
     return lines + ([''] + notes if notes else []) + ['']
 
 
-def load_table(loads: dict[str, dict]) -> list[str]:
+def load_table(loads: dict[str, dict[str, dict]]) -> list[str]:
+    """Per thread count and model: each runtime's load and first call, Flint's load + optimise against
+    torch.jit.load (the issue's target) and the time to a first result against torch's and ORT's."""
     lines = ['### Load time', '',
-             '| model | torch.jit.load ms | Flint load_ms (load + compile) | Flint / torch |',
-             '| --- | ---: | ---: | ---: |']
-    for load in loads.values():
-        torch_ms, flint_ms = median(load['torch_ms']), median(load['flint_ms'])
-        lines.append(f'| {load["title"]} | {fmt_ms(torch_ms)} | {fmt_ms(flint_ms)} | {fmt_ratio(flint_ms, torch_ms)} |')
+             'Medians in ms. Flint load + optimise = load_ms + first_call_ms - the steady median (see the script\'s help).', '',
+             '| model | threads | torch.jit.load | torch first call | ORT session | ORT first run | Flint load_ms | '
+             'Flint first call | Flint load + optimise | Flint load + optimise / torch.jit.load | '
+             'first result, Flint / torch | first result, Flint / ORT |',
+             '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
+    for threads, models in loads.items():
+        for load in models.values():
+            figure = {key: median(values) if values else None for key, values in load.items() if key != 'title'}
+            def total(first: str, second: str):
+                return None if figure[first] is None or figure[second] is None else figure[first] + figure[second]
+            torch_first, ort_first, flint_first = total('torch_ms', 'torch_first_ms'), total('ort_ms', 'ort_first_ms'), \
+                total('flint_ms', 'flint_first_ms')
+            lines.append(f'| {load["title"]} | {threads} | {fmt_ms(figure["torch_ms"])} | {fmt_ms(figure["torch_first_ms"])} | '
+                         f'{fmt_ms(figure["ort_ms"])} | {fmt_ms(figure["ort_first_ms"])} | {fmt_ms(figure["flint_ms"])} | '
+                         f'{fmt_ms(figure["flint_first_ms"])} | {fmt_ms(figure["flint_optimise_ms"])} | '
+                         f'{fmt_ratio(figure["flint_optimise_ms"], figure["torch_ms"])} | {fmt_ratio(flint_first, torch_first)} | '
+                         f'{fmt_ratio(flint_first, ort_first)} |')
     return lines + ['']
 
 
@@ -392,10 +438,11 @@ def main():
     fixtures = {name: bench_zoo.prepare(bench_zoo.BY_NAME[name], Path(args.fixtures), args.rebuild, log)
                 for name in args.model_names}
     diffs = {} if args.no_flint else flint_correctness(fixtures, args)
-    loads = {name: {'title': fixture.spec.title, 'torch_ms': [], 'flint_ms': []} for name, fixture in fixtures.items()}
+    loads: dict[str, dict[str, dict]] = {}
     for threads in args.thread_counts:
         torch.set_num_threads(threads)
         rows = report['threads'][str(threads)] = {}
+        loads[str(threads)] = {name: {'title': fixture.spec.title} for name, fixture in fixtures.items()}
         for name, fixture in fixtures.items():
             log(f'{threads} thread(s): {name}')
             row = rows[name] = time_model(fixture, threads, args)
@@ -404,11 +451,15 @@ def main():
                 row['errors']['flint run'] = str(diffs[name])
             elif name in diffs:
                 row['flint_max_abs_diff'] = diffs[name]
-            loads[name]['torch_ms'] += torch_load_times(fixture, args.rounds)
-            loads[name]['flint_ms'] += row.get('flint', {}).get('load_ms', [])
+            load = loads[str(threads)][name]
+            load['torch_ms'], load['torch_first_ms'] = torch_load_times(fixture, args.rounds)
+            load['ort_ms'], load['ort_first_ms'] = ([], []) if 'ort' in row['errors'] or 'ort' not in row \
+                else ort_session_times(fixture, threads, args.rounds)
+            flint = row.get('flint', {})
+            load['flint_ms'], load['flint_first_ms'] = flint.get('load_ms', []), flint.get('first_call_ms', [])
+            load['flint_optimise_ms'] = flint.get('load_optimise_ms', [])
     report['load_average_after'] = os.getloadavg()[0]
-    report['load'] = {name: dict(load, torch_median_ms=median(load['torch_ms']), flint_median_ms=median(load['flint_ms']))
-                      for name, load in loads.items()}
+    report['load'] = loads
 
     lines = header_lines(report, args)
     for threads in args.thread_counts:

@@ -70,7 +70,7 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let last = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
         let object = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
-        for field in ["median_ms", "p90_ms", "min_ms", "load_ms", "peak_rss_mb", "iters", "threads"] {
+        for field in ["median_ms", "p90_ms", "min_ms", "load_ms", "first_call_ms", "peak_rss_mb", "iters", "threads"] {
             #expect(object[field] != nil, "missing \(field)")
         }
         #expect(object["iters"] as? Int == 3)
