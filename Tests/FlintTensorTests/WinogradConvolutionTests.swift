@@ -101,4 +101,45 @@ import Testing
         let worst = zip(try winograd.scalars(as: Float.self), try direct.scalars(as: Float.self)).map { abs($0 - $1) }.max() ?? 0
         #expect(worst <= 1e-6 * Float(9 * c + 2), "differs from the direct product by \(worst)")
     }
+
+    /// A weight packed with one form only (as a plan packs the form its input shape takes) makes the other on
+    /// first use: the results are the bits of a weight packed with both up front, on the Winograd path (a
+    /// 16×16 image) and on the GEMM path (a 6×6 image, too few tiles for Winograd to pay).
+    @Test(arguments: [PackedConvolutionWeights.Forms.gemm, .winograd, []])
+    func formsAreMadeOnFirstUse(prepared: PackedConvolutionWeights.Forms) throws {
+        let weight = try Tensor(shape: [16, 8, 3, 3], scalars: Self.values(16 * 8 * 9, seed: 11))
+        let bias = try Tensor(shape: [16], scalars: Self.values(16, seed: 12))
+        for size in [16, 6] {
+            let input = try Tensor(shape: [1, 8, size, size], scalars: Self.values(8 * size * size, seed: 13))
+            let eager = try PackedConvolutionWeights(weight, groups: 1, winograd: true)
+            let lazy = try PackedConvolutionWeights(weight, groups: 1, offering: [.gemm, .winograd], preparing: prepared)
+            func convolve(_ packed: PackedConvolutionWeights) throws -> [Float] {
+                try input.convolution(
+                    weight: weight, bias: bias, stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1,
+                    epilogue: FusedEpilogue(activation: .relu), packed: packed
+                ).scalars(as: Float.self)
+            }
+            let (want, got) = (try convolve(eager), try convolve(lazy))
+            #expect(zip(want, got).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(size)x\(size), prepared \(prepared)")
+        }
+    }
+
+    /// `convolutionForm` names the form the convolution then multiplies with.
+    @Test func convolutionFormFollowsTheShape() {
+        func form(_ input: [Int], _ weight: [Int], stride: Int = 1, padding: Int = 1, dilation: Int = 1, groups: Int = 1) -> PackedConvolutionWeights.Forms {
+            Tensor.convolutionForm(
+                inputShape: input, weightShape: weight, stride: [stride, stride], padding: [padding, padding], dilation: [dilation, dilation],
+                groups: groups)
+        }
+        #expect(form([1, 64, 56, 56], [64, 64, 3, 3]) == .winograd)
+        #expect(form([1, 512, 7, 7], [512, 512, 3, 3]) == .winograd)       // 16 tiles: pays
+        #expect(form([1, 512, 6, 6], [512, 512, 3, 3]) == .gemm)           // 9 tiles
+        #expect(form([2, 512, 6, 6], [512, 512, 3, 3]) == .winograd)       // 18 tiles over the batch
+        #expect(form([1, 64, 56, 56], [64, 64, 3, 3], stride: 2) == .gemm)
+        #expect(form([1, 64, 56, 56], [64, 64, 3, 3], dilation: 2) == .gemm)
+        #expect(form([1, 64, 56, 56], [64, 64, 1, 1], padding: 0) == .gemm)
+        #expect(form([1, 64, 56, 56], [64, 32, 3, 3], groups: 2) == .gemm)
+        #expect(form([1, 64, 56, 56], [64, 64, 3, 3], padding: 3) == .gemm)
+        #expect(Tensor.convolutionForm(inputShape: [1, 64, 56, 56], weightShape: [64, 64, 3, 3], stride: [1], padding: [1], dilation: [1], groups: 1) == .winograd)
+    }
 }

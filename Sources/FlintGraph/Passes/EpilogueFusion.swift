@@ -200,9 +200,31 @@ private struct Layer {
         switch kind {
         case .convolution(let layout):
             if layout.groups > 1 && weight.shape[1] == 1 { return nil }
-            let (weight, winograd) = (self.weight, usesWinograd(layout))
-            let make = { try PackedConvolutionWeights(weight, groups: layout.groups, winograd: winograd) }
-            return try? graph.derivedConstants.map { try $0.packed(weight, groups: layout.groups, winograd: winograd, make: make) } ?? make()
+            let weight = self.weight
+            let offering: PackedConvolutionWeights.Forms = usesWinograd(layout) ? [.gemm, .winograd] : .gemm
+            // Only the form this plan's input shape multiplies with is packed now (others on first use).
+            var needed = PackedConvolutionWeights.Forms.gemm
+            if let inputShape = graph.types[input]?.shape {
+                let form = Tensor.convolutionForm(
+                    inputShape: inputShape, weightShape: weight.shape, stride: layout.stride, padding: layout.padding,
+                    dilation: layout.dilation, groups: layout.groups)
+                if offering.isSuperset(of: form) { needed = form }
+            }
+            let preparing = needed
+            let make = { try PackedConvolutionWeights(weight, groups: layout.groups, offering: offering, preparing: preparing) }
+            let packed: PackedConvolutionWeights
+            do {
+                if let constants = graph.derivedConstants {
+                    packed = try constants.packed(weight, groups: layout.groups, winograd: offering.contains(.winograd), make: make)
+                } else {
+                    packed = try make()
+                }
+            } catch {
+                return nil
+            }
+            // Made for another input shape's plan, it may lack this one's form.
+            packed.prepare(needed)
+            return packed
         case .linear:
             return try? graph.packedLinearWeight(weight)
         }

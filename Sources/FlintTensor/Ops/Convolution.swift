@@ -80,14 +80,16 @@ extension Tensor {
         let flatWeights = try weights.reshape([outChannels, patch])
         let flatInput = try input.reshape([n, c, inputSpatial.reduce(1, *)])
         let flatOutput = try result.reshape([n, outChannels, positions])
-        if let transformed = panels?.winograd, fusesEpilogue, Tensor.isWinogradShape(weight: weight, groups: groups, geometry: geometry),
-            Tensor.winogradPays(geometry: geometry, images: n),
+        if fusesEpilogue, Tensor.isWinogradShape(weight: weight, groups: groups, geometry: geometry),
+            Tensor.winogradPays(geometry: geometry, images: n), let transformed = panels?.winogradForm(),
             Tensor.convolveWinograd(
                 input: input, output: result, transformedWeight: transformed, bias: biasTensor, geometry: geometry,
                 epilogue: FusedEpilogue(residual: residual, activation: epilogue.activation))
         {
             return result
         }
+        // Every path below multiplies with the GEMM panels (made here if the plan packed only the Winograd form).
+        panels?.prepare(.gemm)
         if let panels, let imagesPerProduct = Tensor.foldedImageCount(images: n, positions: positions, patch: patch) {
             try Tensor.convolveFoldedImages(
                 input: input, output: flatOutput, panels: panels, bias: biasTensor, geometry: geometry, imagesPerProduct: imagesPerProduct)

@@ -1,9 +1,35 @@
 import CFlintKernels
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A float32 convolution weight packed once for the GEMM kernels, one panel per group, so convolutions
-/// stop repacking it on every call and for every image of a batch. Immutable after creation; any number of
-/// threads may use it at once. The packed form is private to this process (it depends on the CPU's kernels).
+/// stop repacking it on every call and for every image of a batch; and, for a 3×3 single-group weight when
+/// asked for, its Winograd F(2×2, 3×3) form (`flint_winograd3x3_pack_weights`), which the convolutions with
+/// stride 1 and dilation 1 that can use it multiply with 16/36 of the multiplications (see
+/// `WinogradConvolution.swift`). The packed forms are private to this process (they depend on the CPU's
+/// kernels).
+///
+/// Each form is made when created with it (``init(_:groups:offering:preparing:)``), by ``prepare(_:)``, or on
+/// its first use, once: a plan that knows which kernel its input shape takes packs only that form, and a
+/// 3×3 layer that always runs through Winograd never holds GEMM panels it does not read (resnet18's
+/// weights are mostly such layers). Any number of threads may use it at once.
 public final class PackedConvolutionWeights: @unchecked Sendable {
+    /// Forms of the weight.
+    public struct Forms: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// The GEMM panels, one per group.
+        public static let gemm = Forms(rawValue: 1)
+        /// The Winograd F(2×2, 3×3) form (3×3 single-group weights only).
+        public static let winograd = Forms(rawValue: 2)
+    }
+
     let groups: Int
     /// Output channels per group (the GEMM's m).
     let outPerGroup: Int
@@ -11,53 +37,84 @@ public final class PackedConvolutionWeights: @unchecked Sendable {
     let patch: Int
     /// The weight's shape, to check calls against.
     let weightShape: [Int]
-    private let panels: [UnsafeMutableRawPointer]
-    /// The Winograd F(2×2, 3×3) form of a 3×3 single-group weight (`flint_winograd3x3_pack_weights`), when
-    /// asked for: the convolutions with stride 1 and dilation 1 that can use it multiply with 16/36 of the
-    /// multiplications (see `WinogradConvolution.swift`).
-    let winograd: UnsafeMutableRawPointer?
+    /// The contiguous weight the forms are made from.
+    private let source: Tensor
+    /// Whether the Winograd form was asked for and the weight has its shape.
+    private let offersWinograd: Bool
+    private let lock: UnsafeMutablePointer<pthread_mutex_t>
+    // Written once each, under `lock`; read after a `lock`-taking call on the reading thread made them
+    // (``prepare(_:)``, ``winogradForm()``), so every read happens after the write.
+    private var panels: [UnsafeMutableRawPointer]?
+    private var transformed: UnsafeMutableRawPointer?
+    private var winogradDeclined = false
 
-    /// Packs `weight` (`[O, C / groups, *kernel]`, float32) for `groups` groups; with `winograd` and a
+    /// Packs `weight` (`[O, C / groups, *kernel]`, float32) for `groups` groups now; with `winograd` and a
     /// `[O, C, 3, 3]` single-group weight, also its Winograd form (about 16/9 of the weight's size again).
-    public init(_ weight: Tensor, groups: Int, winograd: Bool = false) throws {
+    public convenience init(_ weight: Tensor, groups: Int, winograd: Bool = false) throws {
+        let forms: Forms = winograd ? [.gemm, .winograd] : .gemm
+        try self.init(weight, groups: groups, offering: forms, preparing: forms)
+    }
+
+    /// Offers the `offering` forms of `weight` (`[O, C / groups, *kernel]`, float32) for `groups` groups
+    /// (the GEMM panels always; the Winograd form when asked for and the weight is `[O, C, 3, 3]` with one
+    /// group) and makes the `preparing` ones now; the others are made on first use.
+    public init(_ weight: Tensor, groups: Int, offering: Forms, preparing: Forms) throws {
         guard weight.dtype == .float32, weight.rank >= 3, groups > 0, weight.shape[0] % groups == 0 else {
             throw TensorError("PackedConvolutionWeights: expected a float32 convolution weight divisible into \(groups) groups, got \(weight.dtype.name) \(weight.shape)")
         }
-        let contiguous = try weight.contiguous()
-        let outPerGroup = weight.shape[0] / groups
-        let patch = weight.shape[1...].reduce(1, *)
+        source = try weight.contiguous()
         self.groups = groups
-        self.outPerGroup = outPerGroup
-        self.patch = patch
+        outPerGroup = weight.shape[0] / groups
+        patch = weight.shape[1...].reduce(1, *)
         weightShape = weight.shape
-        let base = contiguous.baseAddress.assumingMemoryBound(to: Float.self)
-        let bytes = flint_sgemm_pack_a_size(Int64(outPerGroup), Int64(patch))
-        panels = (0..<groups).map { g in
-            let panel = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-            flint_sgemm_pack_a(Int64(outPerGroup), Int64(patch), base + g * outPerGroup * patch, Int64(patch), 1, panel)
-            return panel
-        }
-        if winograd && groups == 1 && weight.rank == 4 && weight.shape[2] == 3 && weight.shape[3] == 3 {
-            let (o, c) = (Int64(weight.shape[0]), Int64(weight.shape[1]))
-            let transformed = UnsafeMutableRawPointer.allocate(byteCount: flint_winograd3x3_weights_size(o, c), alignment: 64)
-            if flint_winograd3x3_pack_weights(o, c, base, transformed) == 0 {
-                self.winograd = transformed
-            } else {
-                transformed.deallocate()
-                self.winograd = nil
-            }
-        } else {
-            self.winograd = nil
-        }
+        offersWinograd = offering.contains(.winograd) && groups == 1 && weight.rank == 4 && weight.shape[2] == 3 && weight.shape[3] == 3
+        lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
+        prepare(preparing)
     }
 
     deinit {
-        for panel in panels { panel.deallocate() }
-        winograd?.deallocate()
+        for panel in panels ?? [] { panel.deallocate() }
+        transformed?.deallocate()
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
     }
 
-    /// The packed panel of group `g`.
-    func panel(_ g: Int) -> UnsafeRawPointer { UnsafeRawPointer(panels[g]) }
+    /// Makes the `forms` not made yet (the Winograd form only where offered).
+    public func prepare(_ forms: Forms) {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        if forms.contains(.gemm) && panels == nil {
+            let base = source.baseAddress.assumingMemoryBound(to: Float.self)
+            let bytes = flint_sgemm_pack_a_size(Int64(outPerGroup), Int64(patch))
+            panels = (0..<groups).map { g in
+                let panel = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+                flint_sgemm_pack_a(Int64(outPerGroup), Int64(patch), base + g * outPerGroup * patch, Int64(patch), 1, panel)
+                return panel
+            }
+        }
+        if forms.contains(.winograd) && offersWinograd && transformed == nil && !winogradDeclined {
+            let (o, c) = (Int64(weightShape[0]), Int64(weightShape[1]))
+            let form = UnsafeMutableRawPointer.allocate(byteCount: flint_winograd3x3_weights_size(o, c), alignment: 64)
+            if flint_winograd3x3_pack_weights(o, c, source.baseAddress.assumingMemoryBound(to: Float.self), form) == 0 {
+                transformed = form
+            } else {
+                form.deallocate()
+                winogradDeclined = true
+            }
+        }
+    }
+
+    /// The Winograd form, made now if it was not yet; nil where it is not offered.
+    func winogradForm() -> UnsafeRawPointer? {
+        guard offersWinograd else { return nil }
+        prepare(.winograd)
+        return transformed.map(UnsafeRawPointer.init)
+    }
+
+    /// The packed panel of group `g`. The calling thread, or the one that handed it this work, must have
+    /// called ``prepare(_:)`` with `.gemm` first (the multiplying paths do, once per convolution).
+    func panel(_ g: Int) -> UnsafeRawPointer { UnsafeRawPointer(panels![g]) }
 
     /// `c[m × count] = panel(g) × b + bias` for a `[patch, count]` right operand already packed
     /// (`flint_sgemm_pack_b_begin`), into contiguous-row `c`, on the thread pool.

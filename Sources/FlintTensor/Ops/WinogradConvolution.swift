@@ -27,8 +27,50 @@ extension Tensor {
 
     /// Whether a convolution has the shape Winograd F(2×2, 3×3) computes.
     static func isWinogradShape(weight: Tensor, groups: Int, geometry: ConvolutionGeometry) -> Bool {
+        weight.dtype == .float32 && isWinogradShape(groups: groups, geometry: geometry)
+    }
+
+    private static func isWinogradShape(groups: Int, geometry: ConvolutionGeometry) -> Bool {
         groups == 1 && geometry.kernel == [3, 3] && geometry.stride == [1, 1] && geometry.dilation == [1, 1]
-            && geometry.padding.allSatisfy { $0 <= 2 } && weight.dtype == .float32
+            && geometry.padding.allSatisfy { $0 <= 2 }
+    }
+
+    /// The kernel's description of a convolution over `images` images (its residual stride unset).
+    private static func winogradDescriptor(inChannels: Int, outChannels: Int, geometry: ConvolutionGeometry, images: Int) -> flint_winograd3x3_desc {
+        var descriptor = flint_winograd3x3_desc()
+        descriptor.in_channels = Int64(inChannels)
+        descriptor.out_channels = Int64(outChannels)
+        descriptor.in_h = Int64(geometry.inputSpatial[0])
+        descriptor.in_w = Int64(geometry.inputSpatial[1])
+        descriptor.pad_h = Int64(geometry.padding[0])
+        descriptor.pad_w = Int64(geometry.padding[1])
+        descriptor.images = Int64(images)
+        return descriptor
+    }
+
+    /// The form of its packed weight a float32 2-D convolution of a `weightShape` weight over a contiguous
+    /// `inputShape` input multiplies with, as ``convolution(weight:bias:stride:padding:dilation:groups:epilogue:packed:)``
+    /// decides for an epilogue it can fuse: `.winograd` where Winograd applies and pays, `.gemm` otherwise.
+    /// A plan packs just that form; another is made on first use should a call need it.
+    public static func convolutionForm(
+        inputShape: [Int], weightShape: [Int], stride: [Int], padding: [Int], dilation: [Int], groups: Int
+    ) -> PackedConvolutionWeights.Forms {
+        func pair(_ values: [Int]) -> [Int]? { values.count == 2 ? values : values.count == 1 ? [values[0], values[0]] : nil }
+        guard inputShape.count == 4, weightShape.count == 4, let stride = pair(stride), let padding = pair(padding),
+            let dilation = pair(dilation)
+        else { return .gemm }
+        let kernel = Array(weightShape[2...]), inputSpatial = Array(inputShape[2...])
+        var outputSpatial: [Int] = []
+        for d in 0..<2 {
+            let effective = dilation[d] * (kernel[d] - 1) + 1
+            guard stride[d] > 0, inputSpatial[d] + 2 * padding[d] >= effective else { return .gemm }
+            outputSpatial.append((inputSpatial[d] + 2 * padding[d] - effective) / stride[d] + 1)
+        }
+        let geometry = ConvolutionGeometry(
+            inputSpatial: inputSpatial, outputSpatial: outputSpatial, kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+        guard isWinogradShape(groups: groups, geometry: geometry), winogradPays(geometry: geometry, images: inputShape[0]) else { return .gemm }
+        var descriptor = winogradDescriptor(inChannels: inputShape[1], outChannels: weightShape[0], geometry: geometry, images: inputShape[0])
+        return flint_winograd3x3_supported(&descriptor) != 0 ? .winograd : .gemm
     }
 
     /// The convolution of contiguous float32 `input` `[n, C, H, W]` into contiguous `output` `[n, O, OH, OW]` with the
@@ -39,14 +81,7 @@ extension Tensor {
         input: Tensor, output: Tensor, transformedWeight: UnsafeRawPointer, bias: Tensor?, geometry: ConvolutionGeometry,
         epilogue fused: FusedEpilogue
     ) -> Bool {
-        var descriptor = flint_winograd3x3_desc()
-        descriptor.in_channels = Int64(input.shape[1])
-        descriptor.out_channels = Int64(output.shape[1])
-        descriptor.in_h = Int64(geometry.inputSpatial[0])
-        descriptor.in_w = Int64(geometry.inputSpatial[1])
-        descriptor.pad_h = Int64(geometry.padding[0])
-        descriptor.pad_w = Int64(geometry.padding[1])
-        descriptor.images = Int64(input.shape[0])
+        var descriptor = winogradDescriptor(inChannels: input.shape[1], outChannels: output.shape[1], geometry: geometry, images: input.shape[0])
         guard flint_winograd3x3_supported(&descriptor) != 0 else { return false }
         // One call for the whole batch: the tiles of every image are columns of the same products.
         var epilogue = fused.gemmEpilogue(rowBias: bias)
