@@ -319,6 +319,22 @@ void flint_sgemm_pack_a(int64_t m, int64_t k, const float *a, int64_t a_row_stri
     }
 }
 
+int64_t flint_sgemm_pack_a_row_block(void) { return flint__kernel()->mr; }
+
+void flint_sgemm_pack_a_rows(int64_t m, int64_t k, int64_t row_begin, int64_t row_count, const float *a,
+                             int64_t a_row_stride, int64_t a_col_stride, void *packed) {
+    const flint_gemm_kernel *K = flint__kernel();
+    pack_header h;
+    float *data = begin_packed(packed, PACK_MAGIC_A, K, m, k, &h);
+    if (row_begin < 0 || row_begin % K->mr != 0 || row_count <= 0 || row_begin + row_count > h.rows) return;
+    const int64_t m_pad = round_up(h.rows, K->mr);
+    for (int64_t pc = 0; pc < h.cols; pc += K->kc) {
+        const int64_t kcur = min64(K->kc, h.cols - pc);
+        /* Within a kc block the panels of mr rows follow one another, mr * kcur floats each. */
+        K->pack_a(row_count, kcur, a + pc * a_col_stride, a_row_stride, a_col_stride, K->mr, data + pc * m_pad + row_begin * kcur);
+    }
+}
+
 /* Validates a packed buffer against the product and returns the kernel set that packed it. Calling with
  * a buffer that was not packed for these dimensions is a contract violation and aborts. */
 static const flint_gemm_kernel *packed_kernel(const void *packed, uint32_t magic, int64_t rows, int64_t cols,

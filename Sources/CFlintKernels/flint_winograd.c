@@ -41,29 +41,42 @@ size_t flint_winograd3x3_weights_size(int64_t out_channels, int64_t in_channels)
 }
 
 int flint_winograd3x3_pack_weights(int64_t out_channels, int64_t in_channels, const float *weight, void *packed) {
-    const int64_t o_count = out_channels, c_count = in_channels, plane = o_count * c_count;
-    float *u = (float *)malloc((size_t)(16 * plane) * sizeof(float));
+    const int64_t o_count = out_channels, c_count = in_channels;
+    const size_t bytes = panel_bytes(o_count, c_count);
+    if (o_count <= 0) {
+        for (int e = 0; e < 16; ++e) flint_sgemm_pack_a(0, c_count, weight, c_count, 1, (char *)packed + (size_t)e * bytes);
+        return 0;
+    }
+    /* Output channels go in blocks whose 16 transformed planes stay in L2 (about 1 MB), each plane's rows
+     * packed into place as they are made, instead of through a temporary of the whole 16/9-sized form. */
+    const int64_t row_block = flint_sgemm_pack_a_row_block();
+    int64_t block = (1 << 20) / (int64_t)(16 * sizeof(float)) / (c_count > 0 ? c_count : 1) / row_block * row_block;
+    if (block < row_block) block = row_block;
+    if (block > o_count) block = o_count;
+    float *u = (float *)malloc((size_t)(16 * block * c_count) * sizeof(float) + 1);
     if (!u) return -1;
-    for (int64_t o = 0; o < o_count; ++o) {
-        for (int64_t c = 0; c < c_count; ++c) {
-            const float *g = weight + (o * c_count + c) * 9;
-            /* t = G g (4x3), then U = t G^T (4x4), G = [[1,0,0],[1/2,1/2,1/2],[1/2,-1/2,1/2],[0,0,1]]. */
-            float t[4][3];
-            for (int j = 0; j < 3; ++j) {
-                t[0][j] = g[j];
-                t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
-                t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
-                t[3][j] = g[6 + j];
-            }
-            for (int i = 0; i < 4; ++i) {
-                const float row[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
-                for (int j = 0; j < 4; ++j) u[(i * 4 + j) * plane + o * c_count + c] = row[j];
+    for (int64_t o0 = 0; o0 < o_count; o0 += block) {
+        const int64_t rows = min64(block, o_count - o0), plane = rows * c_count;
+        for (int64_t o = o0; o < o0 + rows; ++o) {
+            for (int64_t c = 0; c < c_count; ++c) {
+                const float *g = weight + (o * c_count + c) * 9;
+                /* t = G g (4x3), then U = t G^T (4x4), G = [[1,0,0],[1/2,1/2,1/2],[1/2,-1/2,1/2],[0,0,1]]. */
+                float t[4][3];
+                for (int j = 0; j < 3; ++j) {
+                    t[0][j] = g[j];
+                    t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
+                    t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
+                    t[3][j] = g[6 + j];
+                }
+                for (int i = 0; i < 4; ++i) {
+                    const float row[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
+                    for (int j = 0; j < 4; ++j) u[(i * 4 + j) * plane + (o - o0) * c_count + c] = row[j];
+                }
             }
         }
+        for (int e = 0; e < 16; ++e)
+            flint_sgemm_pack_a_rows(o_count, c_count, o0, rows, u + e * plane, c_count, 1, (char *)packed + (size_t)e * bytes);
     }
-    const size_t bytes = panel_bytes(o_count, c_count);
-    for (int e = 0; e < 16; ++e)
-        flint_sgemm_pack_a(o_count, c_count, u + e * plane, c_count, 1, (char *)packed + (size_t)e * bytes);
     free(u);
     return 0;
 }

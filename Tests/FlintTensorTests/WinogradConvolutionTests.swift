@@ -84,6 +84,19 @@ import Testing
         #expect(worst <= 1e-6 * Float(9 * c), "differs from the direct product by \(worst)")
     }
 
+    /// Many input channels: the weight's Winograd form is made in blocks of output channels (about 1 MB of
+    /// transformed planes each), here four whole blocks and a partial one.
+    @Test func weightsTransformedInBlocks() throws {
+        let (c, o, h, w) = (640, 100, 8, 8)
+        let input = try Tensor(shape: [1, c, h, w], scalars: Self.values(c * h * w, seed: 14))
+        let weight = try Tensor(shape: [o, c, 3, 3], scalars: Self.values(o * c * 9, seed: 15))
+        let packed = try PackedConvolutionWeights(weight, groups: 1, offering: [.gemm, .winograd], preparing: .winograd)
+        let winograd = try input.convolution(weight: weight, bias: nil, stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1, packed: packed)
+        let direct = try input.convolution(weight: weight, bias: nil, stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1)
+        let worst = zip(try winograd.scalars(as: Float.self), try direct.scalars(as: Float.self)).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= 1e-6 * Float(9 * c), "differs from the direct product by \(worst)")
+    }
+
     /// A batch whose tile rows fill more than one band, with a band boundary inside an image: 7 images of
     /// 3 tile rows × 512 tile columns, 16 tile rows to a band, so the first band ends in the sixth image.
     @Test func bandsSpanImageBoundaries() throws {

@@ -111,6 +111,17 @@ size_t flint_sgemm_pack_a_size(int64_t m, int64_t k);
 void flint_sgemm_pack_a(int64_t m, int64_t k, const float *a, int64_t a_row_stride, int64_t a_col_stride,
                         void *packed);
 
+/// The row block `flint_sgemm_pack_a_rows` packs in: its `row_begin` must be a multiple of this.
+int64_t flint_sgemm_pack_a_row_block(void);
+
+/// Packs rows [row_begin, row_begin + row_count) of an m x k matrix A into `packed` as `flint_sgemm_pack_a`
+/// would place them; `a` points at row `row_begin` (element (i, p) of the block at `a[i * a_row_stride +
+/// p * a_col_stride]`). `row_begin` is a multiple of `flint_sgemm_pack_a_row_block()`; calls that together
+/// cover rows 0..<m once each leave `packed` as one `flint_sgemm_pack_a` call would. For making A in blocks
+/// that stay in cache, without a whole-matrix temporary.
+void flint_sgemm_pack_a_rows(int64_t m, int64_t k, int64_t row_begin, int64_t row_count, const float *a,
+                             int64_t a_row_stride, int64_t a_col_stride, void *packed);
+
 /// As `flint_sgemm` with A given as a buffer from `flint_sgemm_pack_a` for the same m and k.
 void flint_sgemm_packed_a(flint_pool *pool, int64_t m, int64_t n, int64_t k,
                           const void *packed_a,
