@@ -170,7 +170,7 @@ extension OperatorDefinitions {
         }
         for name in ["prim::max", "prim::min"] {
             let isMax = name == "prim::max"
-            for schema in TorchSchemaTable.nonTensorOverloads(of: name) where schema.arguments.first.map({ if case .list = $0.type { true } else { false } }) ?? false {
+            for schema in TorchSchemaTable.nonTensorOverloads(of: name) where schema.arguments.first?.type.isList ?? false {
                 define(schema.qualifiedName) { c in
                     if schema.arguments.count == 2 {
                         let order = try ScriptValue.compare(c[0], c[1], equalityOnly: false, operation: name)

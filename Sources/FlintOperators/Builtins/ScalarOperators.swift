@@ -48,9 +48,10 @@ extension OperatorDefinitions {
             while y != 0 { (x, y) = (y, x % y) }
             return Int64(truncatingIfNeeded: x)
         }, float: nil)
+        // Of two numbers; the list overloads (`int_list`, ...) are the containers'.
         for name in ["prim::max", "prim::min"] {
             let isMax = name == "prim::max"
-            for schema in TorchSchemaTable.nonTensorOverloads(of: name) where schema.arguments.count == 2 {
+            for schema in TorchSchemaTable.nonTensorOverloads(of: name) where schema.arguments.count == 2 && !schema.arguments[0].type.isList {
                 let result = schema.returns.first?.type
                 define(schema.qualifiedName) { c in
                     let (a, b) = (try Number(c[0], name), try Number(c[1], name))
@@ -143,7 +144,7 @@ extension OperatorDefinitions {
 
     private mutating func defineMath() {
         let floatFunctions: [(String, @Sendable (Double) -> Double)] = [
-            ("sqrt", { Double.sqrt($0) }), ("exp", { Double.exp($0) }), ("log", { Double.log($0) }), ("log10", { Double.log10($0) }),
+            ("exp", { Double.exp($0) }), ("log", { Double.log($0) }), ("log10", { Double.log10($0) }),
             ("log1p", { Double.log(onePlus: $0) }), ("expm1", { Double.expMinusOne($0) }), ("sin", { Double.sin($0) }),
             ("cos", { Double.cos($0) }), ("tan", { Double.tan($0) }), ("asin", { Double.asin($0) }), ("acos", { Double.acos($0) }),
             ("atan", { Double.atan($0) }), ("sinh", { Double.sinh($0) }), ("cosh", { Double.cosh($0) }), ("tanh", { Double.tanh($0) }),
@@ -158,7 +159,7 @@ extension OperatorDefinitions {
                 define(qualified) { c in .double(function(try Number(c[0], qualified).double)) }
             }
         }
-        // Domain errors raise as Python's math module does.
+        // sqrt: domain errors raise as Python's math module does.
         define(["aten::sqrt.int", "aten::sqrt.float", "aten::sqrt.Scalar"]) { c in
             let x = try Number(c[0], "math.sqrt").double
             guard x >= 0 || x.isNaN else { throw OperatorError("ValueError: math domain error") }

@@ -18,6 +18,7 @@ package final class OperatorRegistry: @unchecked Sendable {
     private let bodies: [String: OperatorBody]
 
     init(definitions: OperatorDefinitions) {
+        precondition(definitions.duplicates.isEmpty, "operators declared more than once: \(definitions.duplicates.joined(separator: ", "))")
         var extra: [String: [OperatorSchema]] = [:]
         for line in definitions.extraSchemas {
             guard let schema = try? OperatorSchema(parsing: line) else { continue }
@@ -113,6 +114,11 @@ package enum TorchSchemaTable {
 }
 
 extension OperatorSchema.SchemaType {
+    /// Whether the type is a list (`int[]`, `Tensor[]`, ...).
+    package var isList: Bool {
+        if case .list = self { true } else { false }
+    }
+
     /// Whether the type is or contains `Tensor`.
     package var mentionsTensor: Bool {
         switch self {
@@ -131,22 +137,27 @@ extension OperatorSchema.SchemaType {
 package struct OperatorDefinitions {
     private(set) var bodies: [String: OperatorBody] = [:]
     private(set) var extraSchemas: [String] = []
+    /// Names declared more than once, in order: an error (``OperatorRegistry`` refuses such definitions), since
+    /// the later declaration would silently replace the earlier one.
+    package private(set) var duplicates: [String] = []
 
-    /// Declares the implementation of the schema `qualifiedName` (`aten::add.Tensor`).
+    package init() {}
+
+    /// Declares the implementation of the schema `qualifiedName` (`aten::add.Tensor`), once.
     package mutating func define(_ qualifiedName: String, _ body: @escaping OperatorBody) {
-        bodies[qualifiedName] = body
+        if bodies.updateValue(body, forKey: qualifiedName) != nil { duplicates.append(qualifiedName) }
     }
 
     /// Declares one implementation shared by several overloads.
     package mutating func define(_ qualifiedNames: [String], _ body: @escaping OperatorBody) {
-        for name in qualifiedNames { bodies[name] = body }
+        for name in qualifiedNames { define(name, body) }
     }
 
     /// Declares an operator together with its schema text, for operators torch's table lacks.
     package mutating func define(schema: String, _ body: @escaping OperatorBody) {
         extraSchemas.append(schema)
         guard let parsed = try? OperatorSchema(parsing: schema) else { preconditionFailure("malformed schema \(schema)") }
-        bodies[parsed.qualifiedName] = body
+        define(parsed.qualifiedName, body)
     }
 
     package subscript(qualifiedName: String) -> OperatorBody? { bodies[qualifiedName] }
@@ -154,7 +165,8 @@ package struct OperatorDefinitions {
     /// Every qualified name declared so far.
     package var names: Dictionary<String, OperatorBody>.Keys { bodies.keys }
 
-    static var standard: OperatorDefinitions {
+    /// Every operator this module declares.
+    package static var standard: OperatorDefinitions {
         var definitions = OperatorDefinitions()
         definitions.defineTensorOperators()
         definitions.defineScalarOperators()

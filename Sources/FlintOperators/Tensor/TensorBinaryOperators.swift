@@ -112,24 +112,6 @@ extension OperatorDefinitions {
             }
             return .tuple([.tensor(try t.amin(dims: dims ?? [], keepDim: keep)), .tensor(try t.amax(dims: dims ?? [], keepDim: keep))])
         }
-        for (name, correctionIndex) in [("var_mean.correction", true), ("std_mean.correction", true), ("var_mean", false), ("std_mean.dim", false), ("var_mean.dim", false)] {
-            define("aten::\(name)") { c in
-                let t = try c.tensor(0, "self")
-                let std = name.hasPrefix("std")
-                let dims: [Int]?
-                let correction: Double
-                let keep: Bool
-                if correctionIndex {
-                    dims = try c.optionalInts(1, "dim"); correction = try c.optionalDouble(2, "correction") ?? 1; keep = try c.bool(3, "keepdim", default: false)
-                } else if name.hasSuffix(".dim") {
-                    dims = try c.optionalInts(1, "dim"); correction = try c.bool(2, "unbiased", default: true) ? 1 : 0; keep = try c.bool(3, "keepdim", default: false)
-                } else {
-                    dims = nil; correction = try c.bool(1, "unbiased", default: true) ? 1 : 0; keep = false
-                }
-                let spread = std ? try t.standardDeviation(dims: dims, correction: correction, keepDim: keep) : try t.variance(dims: dims, correction: correction, keepDim: keep)
-                return .tuple([.tensor(spread), .tensor(try t.mean(dims: dims, keepDim: keep))])
-            }
-        }
         tensorOp("aten::median") { try $0.tensor(0, "self").median() }
         define("aten::median.dim") { c in
             let r = try c.tensor(0, "self").median(dim: c.int(1, "dim"), keepDim: c.bool(2, "keepdim", default: false))

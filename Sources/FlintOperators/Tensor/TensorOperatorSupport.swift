@@ -34,8 +34,8 @@ extension OperatorDefinitions {
         defineSpecialFunctionOperators()
         defineCopyingViewVariants()
         defineQuantizedOperators()
+        defineInPlaceArithmetic()
         defineInPlaceVariants()
-        defineFastInPlaceOperators()
     }
 
     /// Declares an operator whose result is one tensor.
@@ -48,31 +48,18 @@ extension OperatorDefinitions {
         tensorOp("aten::\(name)") { try body($0.tensor(0, "self")) }
     }
 
-    /// In-place operators on the hot path of convolutional networks, written straight into `self` when it is
-    /// a contiguous float32 tensor; otherwise the general variant (compute, then copy) runs.
-    private mutating func defineFastInPlaceOperators() {
-        guard let generalRelu = self["aten::relu_"], let generalAdd = self["aten::add_.Tensor"] else { return }
+    /// `relu_` and `add_.Tensor`, the in-place operators on the hot path of convolutional networks: the
+    /// tensor library writes a contiguous float32 tensor where it lies (``Tensor/reluInPlace()``,
+    /// ``Tensor/addInPlace(_:alpha:)``) and takes the general route otherwise.
+    private mutating func defineInPlaceArithmetic() {
         define("aten::relu_") { c in
             let target = try c.tensor(0, "self")
-            guard target.dtype == .float32, target.isContiguous else { return try generalRelu(c) }
-            let x = target.baseAddress.assumingMemoryBound(to: Float.self)
-            ThreadPool.shared.parallelFor(target.elementCount, minimumPerThread: 1 << 15) { range, _ in
-                // `v < 0 ? 0 : v` keeps NaN, as ATen's relu does.
-                for i in range { x[i] = x[i] < 0 ? 0 : x[i] }
-            }
+            try target.reluInPlace()
             return .tensor(target)
         }
         define("aten::add_.Tensor") { c in
             let target = try c.tensor(0, "self")
-            let other = try c.tensor(1, "other")
-            let alpha = try c.scalar(2, "alpha")
-            guard target.dtype == .float32, other.dtype == .float32, target.isContiguous, other.isContiguous,
-                other.shape == target.shape, alpha == .int(1) || alpha == .double(1), !target.isSameView(as: other)
-            else { return try generalAdd(c) }
-            let (x, y) = (target.baseAddress.assumingMemoryBound(to: Float.self), UnsafePointer(other.baseAddress.assumingMemoryBound(to: Float.self)))
-            ThreadPool.shared.parallelFor(target.elementCount, minimumPerThread: 1 << 15) { range, _ in
-                for i in range { x[i] += y[i] }
-            }
+            try target.addInPlace(c.operand(1, "other"), alpha: c.scalar(2, "alpha", default: .int(1)))
             return .tensor(target)
         }
     }
@@ -109,9 +96,8 @@ extension OperatorDefinitions {
         }
     }
 
-    /// In-place variants (`add_.Tensor`, `relu_`...) of every tensor operator that lacks its own: compute out
-    /// of place, then write into `self` (through any view), provided the result's dtype can be cast to self's
-    /// as ATen requires.
+    /// In-place variants (`mul_.Tensor`, `sigmoid_`...) of every tensor operator that lacks its own: compute out
+    /// of place, then write into `self` (through any view) with ``Tensor/assign(inPlaceResult:)``.
     private mutating func defineInPlaceVariants() {
         for (name, implementation) in bodies {
             let parts = name.split(separator: ".", maxSplits: 1)
@@ -120,13 +106,7 @@ extension OperatorDefinitions {
             define(inplace) { c in
                 let target = try c.tensor(0, "self")
                 guard case .tensor(let result) = try implementation(c) else { throw TensorError("in-place op without a tensor result") }
-                if !target.hasInternalOverlap, result.shape != target.shape, (try? result.expand(target.shape)) == nil {
-                    throw TensorError("output with shape \(target.shape) doesn't match the broadcast shape \(result.shape)")
-                }
-                guard TensorOperatorSupport.canCast(result.dtype, to: target.dtype) else {
-                    throw TensorError("result type \(result.dtype.scalarTypeName) can't be cast to the desired output type \(target.dtype.scalarTypeName)")
-                }
-                try target.copy(from: result)
+                try target.assign(inPlaceResult: result)
                 return .tensor(target)
             }
         }
@@ -135,13 +115,6 @@ extension OperatorDefinitions {
 
 /// Helpers shared by the tensor operator declarations.
 enum TensorOperatorSupport {
-    /// ATen's `canCast`: no narrowing across categories (float → integer, integer → bool).
-    static func canCast(_ from: DType, to: DType) -> Bool {
-        if from.isFloatingPoint && !to.isFloatingPoint { return false }
-        if from != .bool && to == .bool { return false }
-        return true
-    }
-
     /// A list of tensors as TorchScript's `Tensor[]`.
     static func list(_ tensors: [Tensor]) -> ScriptValue {
         .list(tensors.map { .tensor($0) }, elementType: "Tensor")

@@ -87,7 +87,6 @@ extension OperatorDefinitions {
             try copy.copy(from: t)
             return copy
         }
-        tensorOp("aten::to.dtype") { try $0.tensor(0, "self").to($0.requiredDType(1, "dtype")) }
 
     }
 }

@@ -1,0 +1,59 @@
+import FlintTensor
+import Testing
+
+/// `reluInPlace` and `addInPlace` (`relu_`, `add_`): the fast path for contiguous float32 tensors and the
+/// general route (compute, then ``Tensor/assign(inPlaceResult:)``) give what the out-of-place operators give,
+/// and the general route keeps ATen's checks.
+@Suite struct InPlaceUpdateTests {
+    static func values(_ shape: [Int], seed: UInt64) throws -> Tensor {
+        try Tensor(shape: shape, scalars: SeededValues.uniform(shape.reduce(1, *), seed: seed).map { $0 * 4 - 2 })
+    }
+
+    @Test func reluInPlaceMatchesRelu() throws {
+        let contiguous = try Self.values([64, 1024], seed: 1)           // fast path, split over the threads
+        let want = try contiguous.relu().scalars(as: Float.self)
+        try contiguous.reluInPlace()
+        #expect(try contiguous.scalars(as: Float.self) == want)
+        let base = try Self.values([6, 5], seed: 2)
+        let transposed = try base.transpose(0, 1)                       // general path, through the view
+        let wantView = try transposed.relu().scalars(as: Float.self)
+        try transposed.reluInPlace()
+        #expect(try transposed.scalars(as: Float.self) == wantView)
+        #expect(try base.scalars(as: Float.self).allSatisfy { $0 >= 0 })
+        let integers = try Tensor(shape: [4], scalars: [Int64(-2), 3, -1, 0])
+        try integers.reluInPlace()
+        #expect(try integers.scalars(as: Int64.self) == [0, 3, 0, 0])
+    }
+
+    @Test func addInPlaceMatchesAdd() throws {
+        for (alpha, seed) in [(Scalar.int(1), UInt64(3)), (.double(2.5), 4)] {
+            let a = try Self.values([64, 1024], seed: seed), b = try Self.values([64, 1024], seed: seed + 10)
+            let want = try Tensor.add(.tensor(a), .tensor(b), alpha: alpha).scalars(as: Float.self)
+            try a.addInPlace(.tensor(b), alpha: alpha)
+            #expect(try a.scalars(as: Float.self) == want, "alpha \(alpha)")
+        }
+        // Broadcast into self, a scalar, and self plus a view of its own storage.
+        let a = try Self.values([3, 4], seed: 5), row = try Self.values([4], seed: 6)
+        let want = try a.add(row).scalars(as: Float.self)
+        try a.addInPlace(.tensor(row))
+        #expect(try a.scalars(as: Float.self) == want)
+        let s = try Self.values([5], seed: 7)
+        let wantScalar = try s.scalars(as: Float.self).map { $0 + 1.5 }
+        try s.addInPlace(.scalar(.double(1.5)))
+        #expect(try s.scalars(as: Float.self) == wantScalar)
+        let x = try Self.values([8], seed: 8)
+        let doubled = try x.scalars(as: Float.self).map { $0 + $0 }
+        try x.addInPlace(.tensor(x))
+        #expect(try x.scalars(as: Float.self) == doubled)
+    }
+
+    @Test func theGeneralRouteKeepsATensChecks() throws {
+        let small = try Self.values([4], seed: 9), large = try Self.values([2, 4], seed: 10)
+        #expect(throws: TensorError.self) { try small.addInPlace(.tensor(large)) }
+        let integers = try Tensor(shape: [2], scalars: [Int64(1), 2])
+        #expect(throws: TensorError.self) { try integers.addInPlace(.tensor(Self.values([2], seed: 11))) }
+        #expect(!DType.float32.canCast(to: .int64))
+        #expect(!DType.int64.canCast(to: .bool))
+        #expect(DType.int64.canCast(to: .float32) && DType.bool.canCast(to: .bool))
+    }
+}
