@@ -15,6 +15,9 @@ public struct Tensor: @unchecked Sendable {
     /// How the stored integers map to real numbers, for a quantized dtype (`qint8`, `quint8`, `qint32`);
     /// nil for every other tensor. Views keep it.
     public let quantizer: Quantizer?
+    /// The real positions of a nested tensor kept in padded form (see ``nested(validPositions:)``); nil for
+    /// every other tensor. Views and results of operations do not keep it.
+    let nestedPositions: NestedPositions?
 
     /// Creates a view after checking that every element it addresses lies inside `storage`.
     /// Throws ``TensorError`` for negative sizes or strides, overflow, or an out-of-bounds view.
@@ -45,13 +48,17 @@ public struct Tensor: @unchecked Sendable {
 
     /// A view the caller has already proven to lie within `storage`.
     @usableFromInline
-    init(unchecked storage: Storage, dtype: DType, shape: [Int], strides: [Int], storageOffset: Int, quantizer: Quantizer? = nil) {
+    init(
+        unchecked storage: Storage, dtype: DType, shape: [Int], strides: [Int], storageOffset: Int, quantizer: Quantizer? = nil,
+        nestedPositions: NestedPositions? = nil
+    ) {
         self.storage = storage
         self.dtype = dtype
         self.shape = shape
         self.strides = strides
         self.storageOffset = storageOffset
         self.quantizer = quantizer
+        self.nestedPositions = nestedPositions
     }
 
     /// A new contiguous tensor of zeros.

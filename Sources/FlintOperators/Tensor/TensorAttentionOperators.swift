@@ -61,15 +61,14 @@ extension OperatorDefinitions {
     /// (the graph layer's plans do).
     package static func transformerEncoderLayer(_ c: Arguments, packed: PackedEncoderLayerWeights?) throws -> ScriptValue {
         let src = try c.tensor(0, "src")
-        // A nested input (see `NestedTensors`) masks its padded positions as keys.
-        let valid = NestedTensors.validMask(of: src)
+        // A nested input (see `Tensor.nested`) masks its padded positions as keys.
+        let valid = src.nestedValidPositions
         let mask = try valid.map { try $0.logicalNot() } ?? c.optionalTensor(18, "mask")
         let maskType = valid != nil ? 1 : try c.optionalInt(19, "mask_type")
         let x = try Tensor.transformerEncoderLayer(
             src, embedDim: c.int(1, "embed_dim"), heads: c.int(2, "num_heads"), weights: transformerEncoderLayerWeights(c),
             useGelu: c.bool(7, "use_gelu"), normFirst: c.bool(8, "norm_first"), epsilon: c.double(9, "eps"), mask: mask, maskType: maskType,
             packed: packed)
-        if let valid { NestedTensors.register(x, valid: valid) }
-        return .tensor(x)
+        return .tensor(valid.map { x.nested(validPositions: $0) } ?? x)
     }
 }

@@ -1,41 +1,6 @@
 import FlintTensor
 import FlintValues
 
-/// Nested tensors, as far as `nn.TransformerEncoder`'s inference fast path uses them: a batch of
-/// sequences with a padding mask is "converted to nested", run through fused encoder layers, and
-/// converted back to a padded tensor. Flint keeps such a tensor in its padded form and remembers, beside
-/// it, which positions are real: the fused layers then mask the padded keys, and `to_padded_tensor`
-/// writes the padding value where positions are not real — what libtorch's nested path computes.
-enum NestedTensors {
-    private final class Entry {
-        weak var storage: Storage?
-        let valid: Tensor
-        init(storage: Storage, valid: Tensor) {
-            self.storage = storage
-            self.valid = valid
-        }
-    }
-
-    private static let lock = Lock()
-    nonisolated(unsafe) private static var entries: [ObjectIdentifier: Entry] = [:]
-
-    /// Marks `tensor` as nested; `valid` is `[batch, sequence]`, true at real positions.
-    static func register(_ tensor: Tensor, valid: Tensor) {
-        lock.withLock {
-            entries = entries.filter { $0.value.storage != nil }
-            entries[ObjectIdentifier(tensor.storage)] = Entry(storage: tensor.storage, valid: valid)
-        }
-    }
-
-    /// The real-position mask of a nested tensor, or nil for an ordinary tensor.
-    static func validMask(of tensor: Tensor) -> Tensor? {
-        lock.withLock {
-            guard let entry = entries[ObjectIdentifier(tensor.storage)], entry.storage === tensor.storage else { return nil }
-            return entry.valid
-        }
-    }
-}
-
 extension OperatorDefinitions {
     mutating func defineNestedTensorOperators() {
         define("aten::_nested_tensor_from_mask_left_aligned") { c in
@@ -55,14 +20,13 @@ extension OperatorDefinitions {
             guard t.rank == 3, valid.shape == Array(t.shape.prefix(2)) else {
                 throw OperatorError("_nested_tensor_from_mask: expected a [batch, sequence, features] tensor and a [batch, sequence] mask")
             }
-            let result = try Tensor.where(valid.unsqueeze(2), .tensor(t), .scalar(.int(0)))
-            NestedTensors.register(result, valid: valid)
-            return .tensor(result)
+            // Padded form, the padding zeroed; the value carries its real positions (see `Tensor.nested`).
+            return .tensor(try Tensor.where(valid.unsqueeze(2), .tensor(t), .scalar(.int(0))).nested(validPositions: valid))
         }
-        define("prim::is_nested") { c in .bool(NestedTensors.validMask(of: try c.tensor(0, "a")) != nil) }
+        define("prim::is_nested") { c in .bool(try c.tensor(0, "a").nestedValidPositions != nil) }
         define(["aten::to_padded_tensor", "aten::nested_to_padded_tensor"]) { c in
             let t = try c.tensor(0, "self")
-            guard let valid = NestedTensors.validMask(of: t) else { throw OperatorError("to_padded_tensor: expected a nested tensor") }
+            guard let valid = t.nestedValidPositions else { throw OperatorError("to_padded_tensor: expected a nested tensor") }
             var result = try Tensor.where(valid.unsqueeze(2), .tensor(t), .scalar(.double(c.double(1, "padding"))))
             if let size = try c.optionalInts(2, "output_size"), size != result.shape {
                 guard size.count == result.rank, zip(size, result.shape).allSatisfy({ $0 >= $1 }) else {
