@@ -309,14 +309,8 @@ void flint_sgemm_pack_b(int64_t k, int64_t n, const float *b, int64_t b_row_stri
 
 void flint_sgemm_pack_a(int64_t m, int64_t k, const float *a, int64_t a_row_stride, int64_t a_col_stride,
                         void *packed) {
-    const flint_gemm_kernel *K = flint__kernel();
-    pack_header h;
-    float *data = begin_packed(packed, PACK_MAGIC_A, K, m, k, &h);
-    const int64_t m_pad = round_up(h.rows, K->mr);
-    for (int64_t pc = 0; pc < h.cols && h.rows > 0; pc += K->kc) {
-        const int64_t kcur = min64(K->kc, h.cols - pc);
-        K->pack_a(h.rows, kcur, a + pc * a_col_stride, a_row_stride, a_col_stride, K->mr, data + pc * m_pad);
-    }
+    /* The whole matrix as one row block (which also writes the header of an empty one). */
+    flint_sgemm_pack_a_rows(m, k, 0, m, a, a_row_stride, a_col_stride, packed);
 }
 
 int64_t flint_sgemm_pack_a_row_block(void) { return flint__kernel()->mr; }

@@ -47,9 +47,9 @@ extension Tensor {
         let inputSpatial = Array(shape[2...])
         var outputSpatial: [Int] = []
         for d in 0..<spatial {
-            let effective = dilation[d] * (kernel[d] - 1) + 1
-            let size = (inputSpatial[d] + 2 * padding[d] - effective) / stride[d] + 1
-            guard inputSpatial[d] + 2 * padding[d] >= effective else {
+            guard let size = ConvolutionGeometry.outputSize(
+                input: inputSpatial[d], kernel: kernel[d], stride: stride[d], padding: padding[d], dilation: dilation[d])
+            else {
                 throw TensorError("Calculated padded input size per channel: (\(inputSpatial.map { String($0) }.joined(separator: " x "))). Kernel size: (\(kernel.map(String.init).joined(separator: " x "))). Kernel size can't be greater than actual input size")
             }
             outputSpatial.append(size)
@@ -280,6 +280,14 @@ struct ConvolutionGeometry {
     let stride: [Int]
     let padding: [Int]
     let dilation: [Int]
+
+    /// One output dimension's size: `(input + 2·padding − dilation·(kernel − 1) − 1) / stride + 1`; nil when the
+    /// dilated kernel is larger than the padded input.
+    static func outputSize(input: Int, kernel: Int, stride: Int, padding: Int, dilation: Int) -> Int? {
+        let effective = dilation * (kernel - 1) + 1
+        guard input + 2 * padding >= effective else { return nil }
+        return (input + 2 * padding - effective) / stride + 1
+    }
 
     var isPointwise: Bool {
         kernel.allSatisfy { $0 == 1 } && stride.allSatisfy { $0 == 1 } && padding.allSatisfy { $0 == 0 }

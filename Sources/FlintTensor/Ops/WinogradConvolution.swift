@@ -62,9 +62,10 @@ extension Tensor {
         let kernel = Array(weightShape[2...]), inputSpatial = Array(inputShape[2...])
         var outputSpatial: [Int] = []
         for d in 0..<2 {
-            let effective = dilation[d] * (kernel[d] - 1) + 1
-            guard stride[d] > 0, inputSpatial[d] + 2 * padding[d] >= effective else { return .gemm }
-            outputSpatial.append((inputSpatial[d] + 2 * padding[d] - effective) / stride[d] + 1)
+            guard stride[d] > 0, let size = ConvolutionGeometry.outputSize(
+                input: inputSpatial[d], kernel: kernel[d], stride: stride[d], padding: padding[d], dilation: dilation[d])
+            else { return .gemm }
+            outputSpatial.append(size)
         }
         let geometry = ConvolutionGeometry(
             inputSpatial: inputSpatial, outputSpatial: outputSpatial, kernel: kernel, stride: stride, padding: padding, dilation: dilation)
