@@ -75,7 +75,7 @@ package final class CompiledModel: @unchecked Sendable {
                     let executor = program.graphExecutor(for: handle, on: object)
                     let complete = try program.completeArguments(handle, arguments)
                     if executor.plan(for: complete) == nil { _ = try program.run(handle, on: object, arguments: arguments) }
-                    if let plan = executor.plan(for: complete) { return GraphPrinter.text(plan.graph) }
+                    if let plan = executor.plan(for: complete) { return plan.text }
                     return "# \(path) runs in the interpreter: \(executor.interpretedBecause ?? "no graph was built for these inputs")\n"
                 }
                 let recorder = TraceRecorder(arguments: arguments)

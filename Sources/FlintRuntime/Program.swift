@@ -95,17 +95,18 @@ package final class Program: @unchecked Sendable {
     /// Runs a resolved method; with `useGraph` (and unless `FLINT_GRAPH=0`) through its graph executor.
     package func run(_ handle: CompiledFunctionHandle, on object: ScriptObject, arguments: [ScriptValue], useGraph: Bool = true) throws -> ScriptValue {
         let function = handle.function
-        let bound = [.object(object)] + (try completeArguments(handle, arguments))
-        let interpret = { [self] (arguments: [ScriptValue]) throws -> ScriptValue in
+        let arguments = try completeArguments(handle, arguments)
+        // A local function, not a closure value: passed on as a non-escaping argument, its context needs no heap box.
+        func interpret(_ arguments: [ScriptValue]) throws -> ScriptValue {
             do {
-                return try function.invoke([bound[0]] + arguments)
+                return try function.invoke([.object(object)] + arguments)
             } catch var error as ScriptError {
                 render(&error)
                 throw error
             }
         }
-        guard useGraph && GraphExecutor.isEnabled else { return try interpret(Array(bound.dropFirst())) }
-        return try graphExecutor(for: function, on: object).run(Array(bound.dropFirst()), interpret: interpret)
+        guard useGraph && GraphExecutor.isEnabled else { return try interpret(arguments) }
+        return try graphExecutor(for: function, on: object).run(arguments, interpret: interpret)
     }
 
     /// The arguments after `self` as the method receives them: checked against the declared types (an int
@@ -116,9 +117,11 @@ package final class Program: @unchecked Sendable {
         guard arguments.count <= declared else {
             throw ScriptError(kind: .badInput, message: "\(function.name)() takes \(declared) argument\(declared == 1 ? "" : "s") but \(arguments.count) were given")
         }
-        var bound: [ScriptValue] = []
-        for (position, (argument, parameter)) in zip(arguments, function.parameters.dropFirst()).enumerated() {
-            bound.append(try MethodArgumentCheck.checked(argument, for: parameter, position: position + 1, in: function))
+        // The caller's array itself unless a value changes or a default is added (a steady call allocates nothing here).
+        var bound = arguments
+        for position in arguments.indices {
+            let checked = try MethodArgumentCheck.checked(arguments[position], for: function.parameters[position + 1], position: position + 1, in: function)
+            if case .int = arguments[position], case .double = checked { bound[position] = checked }
         }
         for parameter in function.parameters.dropFirst(bound.count + 1) {
             guard let value = parameter.defaultValue else {

@@ -78,9 +78,14 @@ private struct SchemaParser {
 
     mutating func accept(_ text: String) -> Bool {
         skipSpaces()
-        let expected = Array(text.utf8)
-        guard position + expected.count <= bytes.count, Array(bytes[position..<(position + expected.count)]) == expected else { return false }
-        position += expected.count
+        // Byte by byte against the text's own UTF-8 view: two arrays per attempt were most of a process's
+        // first load of the operator registry (schemas are parsed when their operator is first looked up).
+        var index = position
+        for byte in text.utf8 {
+            guard index < bytes.count, bytes[index] == byte else { return false }
+            index += 1
+        }
+        position = index
         return true
     }
 

@@ -15,7 +15,12 @@ enum BlockCache {
     /// Bytes kept for reuse at most.
     static let capacity = 1 << 28
 
-    nonisolated(unsafe) private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
+    /// Free blocks by size class (``classIndex(_:)``). An array, not a dictionary keyed by size: a
+    /// dictionary's in-place update (`free[size]?.popLast()`) runs a coroutine whose frame Swift allocates on
+    /// the heap, one allocation per tensor made.
+    nonisolated(unsafe) private static var free = [[UnsafeMutableRawPointer]](repeating: [], count: classCount)
+    /// Size classes from `minimumSize` up to 2⁶³: eight per power of two.
+    private static let classCount = (Int.bitWidth - 1 - minimumSize.trailingZeroBitCount) * 8
     nonisolated(unsafe) private static var cachedBytes = 0
     nonisolated(unsafe) private static let lock: UnsafeMutablePointer<pthread_mutex_t> = {
         let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -31,12 +36,18 @@ enum BlockCache {
         return (byteCount + step - 1) / step * step
     }
 
+    /// The position of a size class (a value of ``sizeClass(_:)`` of at least `minimumSize`) in `free`.
+    static func classIndex(_ size: Int) -> Int {
+        let high = Int.bitWidth - 1 - size.leadingZeroBitCount
+        return (high - minimumSize.trailingZeroBitCount) * 8 + size >> (high - 3) - 8
+    }
+
     /// A 64-byte-aligned block of `sizeClass(byteCount)` bytes, reused when one is free.
     static func allocate(_ byteCount: Int) -> UnsafeMutableRawPointer {
         let size = sizeClass(byteCount)
         if size >= minimumSize {
             pthread_mutex_lock(lock)
-            if let block = free[size]?.popLast() {
+            if let block = free[classIndex(size)].popLast() {
                 cachedBytes -= size
                 pthread_mutex_unlock(lock)
                 return block
@@ -52,7 +63,7 @@ enum BlockCache {
         if size >= minimumSize {
             pthread_mutex_lock(lock)
             if cachedBytes + size <= capacity {
-                free[size, default: []].append(block)
+                free[classIndex(size)].append(block)
                 cachedBytes += size
                 pthread_mutex_unlock(lock)
                 return

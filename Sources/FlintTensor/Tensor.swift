@@ -99,10 +99,16 @@ public struct Tensor: @unchecked Sendable {
     /// have any stride, and an empty tensor is contiguous).
     public var isContiguous: Bool {
         if shape.contains(0) { return true }
+        // Indexed from the last dimension: `zip(...).reversed()` would allocate an array on every call.
         var expected = 1
-        for (size, stride) in zip(shape, strides).reversed() where size != 1 {
-            if stride != expected { return false }
-            expected *= size
+        var dim = shape.count - 1
+        while dim >= 0 {
+            let size = shape[dim]
+            if size != 1 {
+                if strides[dim] != expected { return false }
+                expected *= size
+            }
+            dim -= 1
         }
         return true
     }

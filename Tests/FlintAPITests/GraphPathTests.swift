@@ -103,4 +103,45 @@ import Testing
         let graph = try method.graphText([.tensor(Tensor.ones([2, 2]))], optimized: true)
         #expect(graph.contains("runs in the interpreter") && graph.contains("reads tensor data"), "\(graph)")
     }
+    /// Values made from a seed, of a given shape (distinct inputs of one signature).
+    static func inputs(_ shape: [Int], seed: Int) throws -> Tensor {
+        let count = shape.reduce(1, *)
+        return try Tensor(shape: shape, scalars: (0..<count).map { Float(sin(Double($0 * 7 + seed * 13 + 1))) })
+    }
+
+    /// Intermediates live in the plan's arena, reused by every call of the signature; a call's result is its
+    /// own, so a later call leaves it as it was.
+    @Test func resultsOfEarlierCallsSurviveLaterCalls() throws {
+        let module = try Flint.load(Self.directory.appendingPathComponent("residual_block.pt").path)
+        let method = try #require(module.compiledModel).method("forward")
+        let shape = [1, 8, 10, 10]
+        let first = try #require(try method([.tensor(Self.inputs(shape, seed: 1))]).tensor)
+        let firstValues = try first.scalars(as: Float.self)
+        for seed in 2...4 {
+            let later = try #require(try method([.tensor(Self.inputs(shape, seed: seed))]).tensor)
+            #expect(later.storage !== first.storage)
+            #expect(try later.scalars(as: Float.self) != firstValues)
+        }
+        #expect(try first.scalars(as: Float.self) == firstValues, "a later call overwrote an earlier result")
+        let graph = try method.graphText([.tensor(Self.inputs(shape, seed: 1))], optimized: true)
+        #expect(graph.contains("# arena: 1 of 2 steps write into 1 shared buffers"), "the first convolution writes into the arena:\n\(graph)")
+    }
+
+    /// Calls on several threads at once each borrow their own arena: every result equals the same input's
+    /// result computed alone.
+    @Test func concurrentCallsUseTheirOwnArenas() throws {
+        let module = try Flint.load(Self.directory.appendingPathComponent("residual_block.pt").path)
+        let method = try #require(module.compiledModel).method("forward")
+        let shape = [1, 8, 10, 10]
+        let inputs = try (0..<6).map { try Self.inputs(shape, seed: $0) }
+        let alone = try inputs.map { try #require(try method([.tensor($0)]).tensor).scalars(as: Float.self) }
+        let lock = NSLock()
+        nonisolated(unsafe) var mismatches = 0
+        DispatchQueue.concurrentPerform(iterations: 48) { iteration in
+            let index = iteration % inputs.count
+            let values = try? method([.tensor(inputs[index])]).tensor?.scalars(as: Float.self)
+            if values != alone[index] { lock.withLock { mismatches += 1 } }
+        }
+        #expect(mismatches == 0, "concurrent calls disagreed with calls made alone")
+    }
 }

@@ -48,7 +48,7 @@ extension ExportedProgram {
         if mutatesState { return "# forward runs in the interpreter: the program writes its own state (buffer or input mutations)\n" }
         if optimized {
             if executor.plan(for: leaves) == nil { _ = try forward(arguments) }
-            if let plan = executor.plan(for: leaves) { return GraphPrinter.text(plan.graph) }
+            if let plan = executor.plan(for: leaves) { return plan.text }
             return "# forward runs in the interpreter: \(executor.interpretedBecause ?? "no graph was built for these inputs")\n"
         }
         let recorder = TraceRecorder(arguments: leaves)

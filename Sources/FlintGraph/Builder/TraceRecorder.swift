@@ -91,15 +91,16 @@ package final class TraceRecorder {
         if failure == nil { failure = reason }
     }
 
-    /// `body` wrapped so that calls made while a recorder watches the thread are recorded.
-    package static func recording(_ body: @escaping OperatorBody, operation: String) -> OperatorBody {
+    /// `body` wrapped so that calls made while a recorder watches the thread are recorded; `writer`, the
+    /// operator's form that writes into a given destination, goes into the recorded nodes.
+    package static func recording(_ body: @escaping OperatorBody, operation: String, writer: OperatorWriter? = nil) -> OperatorBody {
         let baseName = String(operation.prefix { $0 != "." })
         let isShapeQuery = shapeQueries.contains(baseName)
         let isDataDependent = dataDependentShapes.contains(baseName) || operation == "aten::where" || baseName.contains("nested")
         return { arguments in
             guard let recorder = current, recorder.failure == nil else { return try body(arguments) }
             let result = try body(arguments)
-            recorder.record(operation, body: body, arguments: arguments.values, result: result,
+            recorder.record(operation, body: body, writer: writer, arguments: arguments.values, result: result,
                             isShapeQuery: isShapeQuery, isDataDependent: isDataDependent)
             return result
         }
@@ -107,7 +108,7 @@ package final class TraceRecorder {
 
     // MARK: Recording
 
-    private func record(_ operation: String, body: @escaping OperatorBody, arguments: [ScriptValue], result: ScriptValue,
+    private func record(_ operation: String, body: @escaping OperatorBody, writer: OperatorWriter?, arguments: [ScriptValue], result: ScriptValue,
                         isShapeQuery: Bool, isDataDependent: Bool) {
         let takesTensors = arguments.contains(where: Self.containsTensor)
         let returnsTensors = Self.containsTensor(result)
@@ -132,6 +133,7 @@ package final class TraceRecorder {
         }
         let argumentTemplates = arguments.map { template($0, defining: nil) }
         let node = Node(op: operation, body: body, arguments: argumentTemplates, result: .literal(.none))
+        node.writer = writer
         if node.isInPlace, case .tensor(let target)? = arguments.first, externalStorages.contains(ObjectIdentifier(target.storage)) {
             return noteUntraceable("\(operation) writes into an input, a parameter or a buffer")
         }

@@ -156,6 +156,9 @@ package final class Node {
     package var op: String
     /// The implementation, called with the arguments in schema order.
     package var body: OperatorBody
+    /// The same computation writing its one tensor result into a given destination (an arena buffer of the
+    /// plan), when the operator has that form. A pass that changes `body` must set this too (or clear it).
+    package var writer: OperatorWriter?
     package var arguments: [ValueTemplate]
     /// What it returns, with a new value for every tensor.
     package var result: ValueTemplate

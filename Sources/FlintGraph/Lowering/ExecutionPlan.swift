@@ -5,33 +5,94 @@ import FlintValues
 /// A graph lowered for running: each value has a slot, each node is a step that reads its argument slots,
 /// calls its kernel and fills its result slots, and each intermediate's slot is cleared right after its
 /// last reader so its memory returns as early as possible. Constants sit in their slots from the start.
-/// Immutable once built: any number of threads may run it at once (each run has its own slots).
+///
+/// Steps whose operator has a writer form write into buffers of an arena laid out by ``MemoryPlan``; the
+/// arena, the slots and each step's argument list belong to a ``RunContext`` that a run borrows and gives
+/// back, so a steady call allocates nothing for them. Its steps are fixed once built: any number of threads
+/// may run it at once (each concurrent run borrows its own context; idle ones are kept under a lock).
 package final class ExecutionPlan: @unchecked Sendable {
     struct Step {
         let op: String
         let body: OperatorBody
+        /// The writer form, when the step's result has a place in the arena.
+        let writer: OperatorWriter?
         let arguments: [ValueTemplate]
+        /// Where each tensor argument comes from, when every argument is a tensor or a literal: (position
+        /// in the argument list, slot). Nil when a list or tuple holds tensors (built on each call).
+        let tensorArguments: [(position: Int, slot: Int)]?
         let result: ValueTemplate
         /// Slots no later step reads.
         let releases: [Int]
+        /// Whether a result that views the arena may be kept for the next run (see ``RunContext/views``): the
+        /// step neither writes into the arena nor into an argument (`relu_`, `.out` overloads).
+        let mayKeepView: Bool
+    }
+
+    /// A step's result that views an arena buffer, with the tensor arguments it was made from (kept alive
+    /// until the context's next run replaces them).
+    struct ArenaView {
+        let arguments: [Tensor]
+        let result: ScriptValue
+
+        /// Whether the argument list holds exactly these tensors (same storage, offset, dtype, shape and strides).
+        func matches(_ list: [ScriptValue], _ positions: [(position: Int, slot: Int)]) -> Bool {
+            for (kept, (position, _)) in zip(arguments, positions) {
+                guard case .tensor(let tensor) = list[position], tensor.storage === kept.storage, tensor.storageOffset == kept.storageOffset,
+                    tensor.dtype == kept.dtype, tensor.shape == kept.shape, tensor.strides == kept.strides
+                else { return false }
+            }
+            return true
+        }
+    }
+
+    /// What one run works in: the slots, each step's argument list (literals filled in once) and the arena's
+    /// destination tensors.
+    final class RunContext {
+        var slots: [ScriptValue]
+        var argumentLists: [[ScriptValue]]
+        let destinations: [Tensor?]
+        /// The arena's buffers.
+        let arenaStorages: Set<ObjectIdentifier>
+        /// Per step, the view of the arena it returned last (`view`, `transpose`, `reshape` of an arena value):
+        /// a view depends on its arguments' metadata alone, and the arena's are the same on every run, so the
+        /// next run with the same arguments takes it instead of making it again (which allocates).
+        var views: [ArenaView?]
+
+        init(_ plan: ExecutionPlan) {
+            slots = plan.initialSlots
+            argumentLists = plan.steps.map { step in step.arguments.map { $0.literal ?? .none } }
+            destinations = plan.memory.makeDestinations()
+            arenaStorages = Set(destinations.compactMap { $0.map { ObjectIdentifier($0.storage) } })
+            views = Array(repeating: nil, count: plan.steps.count)
+        }
     }
 
     private let steps: [Step]
     private let initialSlots: [ScriptValue]
+    /// Slots that are not constants (cleared when a context is given back).
+    private let variableSlots: [Int]
     private let inputs: [ValueTemplate]
     private let output: ValueTemplate
+    private let memory: MemoryPlan
+    private var idleContexts: [RunContext] = []
+    private let contextLock = Lock()
+    /// Contexts kept for later runs; more concurrent runs than this make and drop their own.
+    private let idleContextLimit = 8
     /// The graph this plan runs (kept for `inspect --graph`).
     package let graph: Graph
 
     package init(_ graph: Graph) {
         self.graph = graph
         var slots = [ScriptValue](repeating: .none, count: graph.valueCount)
+        var variable: [Int] = []
         for index in 0..<graph.valueCount {
-            if case .constant(let tensor) = graph.definition(of: ValueID(index: index)) { slots[index] = .tensor(tensor) }
+            if case .constant(let tensor) = graph.definition(of: ValueID(index: index)) { slots[index] = .tensor(tensor) } else { variable.append(index) }
         }
         initialSlots = slots
+        variableSlots = variable
         inputs = graph.inputs
         output = graph.output
+        memory = MemoryPlan(graph)
         // The last step reading each value; values the output reads are never released.
         var lastUse = [Int](repeating: -1, count: graph.valueCount)
         for (position, node) in graph.nodes.enumerated() {
@@ -46,34 +107,112 @@ package final class ExecutionPlan: @unchecked Sendable {
         for index in 0..<graph.valueCount where lastUse[index] >= 0 && !kept.contains(index) {
             releasesAt[lastUse[index]].append(index)
         }
+        let placements = memory.placements
         steps = graph.nodes.enumerated().map { position, node in
-            Step(op: node.op, body: node.body, arguments: node.arguments, result: node.result, releases: releasesAt[position])
+            var tensorArguments: [(position: Int, slot: Int)]? = []
+            for (index, argument) in node.arguments.enumerated() {
+                switch argument {
+                case .tensor(let value): tensorArguments?.append((index, value.index))
+                case .literal: break
+                case .list, .tuple: tensorArguments = nil
+                }
+            }
+            let writer = placements[position] == nil ? nil : node.writer
+            let writesArgument = node.isInPlace || node.op.hasSuffix(".out") || node.op.contains("_out")
+            var returnsTensor = false
+            if case .tensor = node.result { returnsTensor = true }
+            return Step(
+                op: node.op, body: node.body, writer: writer, arguments: node.arguments,
+                tensorArguments: tensorArguments, result: node.result, releases: releasesAt[position],
+                mayKeepView: writer == nil && !writesArgument && returnsTensor && tensorArguments != nil)
         }
+    }
+
+    /// Bytes of one run's arena (the intermediates placed in shared buffers).
+    package var arenaBytes: Int { memory.arenaBytes }
+
+    /// How many steps write into the arena.
+    package var placedStepCount: Int { steps.count { $0.writer != nil } }
+
+    /// How many buffers the arena has (fewer than the placed steps when lifetimes let values share them).
+    package var arenaBufferCount: Int { memory.bufferSizes.count }
+
+    /// The plan as text (`flint inspect --graph --optimized`): its graph, then what the arena holds.
+    package var text: String {
+        GraphPrinter.text(graph)
+            + "# arena: \(placedStepCount) of \(steps.count) steps write into \(arenaBufferCount) shared buffers, \(arenaBytes) bytes per run\n"
     }
 
     /// Runs the plan on the method's arguments (after `self`), which must have the signature it was built
     /// for. Errors come from the kernels as they are (the caller re-runs the interpreter for a traceback).
     package func run(_ arguments: [ScriptValue]) throws -> ScriptValue {
-        var slots = initialSlots
-        for (template, argument) in zip(inputs, arguments) { Self.store(argument, into: template, &slots) }
+        let context = borrowContext()
+        defer { giveBack(context) }
+        for (template, argument) in zip(inputs, arguments) { Self.store(argument, into: template, &context.slots) }
         let profiling = OperatorProfiler.isEnabled
-        for step in steps {
-            let values = step.arguments.map { Self.load($0, slots) }
-            let start = profiling ? OperatorProfiler.now() : 0
-            let result = try step.body(Arguments(values))
-            if profiling {
-                // Read the clock before formatting the key: shape text costs tens of microseconds.
-                let seconds = OperatorProfiler.now() - start
-                let key = OperatorProfiler.withShapes
-                    ? step.op + " " + values.compactMap { $0.tensor.map { "\($0.shape)" } }.joined(separator: " ")
-                        + (result.tensor.map { " -> \($0.shape)" } ?? "")
-                    : step.op
-                OperatorProfiler.record(key, seconds: seconds)
+        for (position, step) in steps.enumerated() {
+            if let tensorArguments = step.tensorArguments {
+                for (index, slot) in tensorArguments { context.argumentLists[position][index] = context.slots[slot] }
             }
-            Self.store(result, into: step.result, &slots)
-            for index in step.releases { slots[index] = .none }
+            try run(step, at: position, in: context, profiling: profiling)
+            // The argument list lets go of its tensors (it is reused by the next run). The step's own copy of
+            // it ended with `run(_:at:in:profiling:)`, so this writes in place.
+            if let tensorArguments = step.tensorArguments {
+                for (index, _) in tensorArguments { context.argumentLists[position][index] = .none }
+            }
+            for index in step.releases { context.slots[index] = .none }
         }
-        return Self.load(output, slots)
+        return Self.load(output, context.slots)
+    }
+
+    /// One step: its writer into the arena, the view it kept from the last run, or its body.
+    private func run(_ step: Step, at position: Int, in context: RunContext, profiling: Bool) throws {
+        let values = step.tensorArguments == nil ? step.arguments.map { Self.load($0, context.slots) } : context.argumentLists[position]
+        let start = profiling ? OperatorProfiler.now() : 0
+        if let writer = step.writer, case .tensor(let value) = step.result, let destination = context.destinations[position] {
+            try writer(Arguments(values), destination)
+            context.slots[value.index] = .tensor(destination)
+        } else if step.mayKeepView, let tensorArguments = step.tensorArguments, let view = context.views[position],
+            view.matches(values, tensorArguments)
+        {
+            Self.store(view.result, into: step.result, &context.slots)
+        } else {
+            let result = try step.body(Arguments(values))
+            Self.store(result, into: step.result, &context.slots)
+            if step.mayKeepView, let tensorArguments = step.tensorArguments, case .tensor(let tensor) = result,
+                context.arenaStorages.contains(ObjectIdentifier(tensor.storage))
+            {
+                let arguments = tensorArguments.compactMap { values[$0.position].tensor }
+                if arguments.count == tensorArguments.count { context.views[position] = ArenaView(arguments: arguments, result: result) }
+            }
+        }
+        if profiling {
+            // Read the clock before formatting the key: shape text costs tens of microseconds.
+            let seconds = OperatorProfiler.now() - start
+            let result = Self.load(step.result, context.slots)
+            let key = OperatorProfiler.withShapes
+                ? step.op + " " + values.compactMap { $0.tensor.map { "\($0.shape)" } }.joined(separator: " ")
+                    + (result.tensor.map { " -> \($0.shape)" } ?? "")
+                : step.op
+            OperatorProfiler.record(key, seconds: seconds)
+        }
+    }
+
+    private func borrowContext() -> RunContext {
+        contextLock.withLock { idleContexts.popLast() } ?? RunContext(self)
+    }
+
+    /// Clears what a run left in the context's slots (its result, or everything after an error) and keeps
+    /// the context for the next run.
+    private func giveBack(_ context: RunContext) {
+        for index in variableSlots { context.slots[index] = .none }
+        for position in steps.indices {
+            guard let tensorArguments = steps[position].tensorArguments else { continue }
+            for (index, _) in tensorArguments { context.argumentLists[position][index] = .none }
+        }
+        contextLock.withLock {
+            if idleContexts.count < idleContextLimit { idleContexts.append(context) }
+        }
     }
 
     private static func load(_ template: ValueTemplate, _ slots: [ScriptValue]) -> ScriptValue {

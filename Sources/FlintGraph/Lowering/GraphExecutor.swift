@@ -22,6 +22,9 @@ package final class GraphExecutor: @unchecked Sendable {
     }
 
     private var entries: [InputSignature: Entry] = [:]
+    /// The plan that ran last, with its signature: a call with the same tensors' metadata finds it without
+    /// building a signature (which allocates).
+    private var lastPlan: (signature: InputSignature, plan: ExecutionPlan)?
     private var order: [InputSignature] = []
     /// Why the method runs in the interpreter only, once known.
     package private(set) var interpretedBecause: String?
@@ -43,6 +46,13 @@ package final class GraphExecutor: @unchecked Sendable {
 
     /// Runs the method on `arguments`; `interpret` runs it through the closure interpreter.
     package func run(_ arguments: [ScriptValue], interpret: ([ScriptValue]) throws -> ScriptValue) throws -> ScriptValue {
+        if let last = lock.withLock({ lastPlan }), last.signature.matchesTensors(arguments) {
+            do {
+                return try last.plan.run(arguments)
+            } catch {
+                return try interpret(arguments)
+            }
+        }
         guard let signature = InputSignature(arguments) else { return try interpret(arguments) }
         let entry: Entry? = lock.withLock {
             if interpretedBecause != nil { return .building }
@@ -52,6 +62,7 @@ package final class GraphExecutor: @unchecked Sendable {
         }
         switch entry {
         case .plan(let plan)?:
+            lock.withLock { lastPlan = (signature, plan) }
             do {
                 return try plan.run(arguments)
             } catch {
@@ -86,6 +97,7 @@ package final class GraphExecutor: @unchecked Sendable {
             lock.withLock {
                 interpretedBecause = recorder.failure
                 entries = [:]
+                lastPlan = nil
             }
             return result
         }
@@ -94,12 +106,14 @@ package final class GraphExecutor: @unchecked Sendable {
             lock.withLock {
                 interpretedBecause = "the optimiser failed: " + (graph.log.last ?? "")
                 entries = [:]
+                lastPlan = nil
             }
             return result
         }
         let plan = ExecutionPlan(optimized)
         lock.withLock {
             entries[signature] = .plan(plan)
+            lastPlan = (signature, plan)
             order.append(signature)
             if order.count > capacity { entries.removeValue(forKey: order.removeFirst()) }
         }
@@ -121,6 +135,18 @@ struct InputSignature: Hashable {
     }
 
     private var items: [Item] = []
+
+    /// Whether `arguments` are tensors alone, with exactly the dtypes, shapes and strides of this signature
+    /// (a check that allocates nothing; false for anything else, which then builds its own signature).
+    func matchesTensors(_ arguments: [ScriptValue]) -> Bool {
+        guard arguments.count == items.count else { return false }
+        for (argument, item) in zip(arguments, items) {
+            guard case .tensor(let tensor) = argument, case .tensor(let dtype, let shape, let strides) = item,
+                tensor.dtype == dtype, tensor.shape == shape, tensor.strides == strides
+            else { return false }
+        }
+        return true
+    }
 
     /// Nil for arguments holding objects (their identity would matter).
     init?(_ arguments: [ScriptValue]) {

@@ -30,12 +30,14 @@ struct AttentionWeightPacking: GraphPass {
                 else { continue }
                 node.op = "flint::transformer_encoder_layer"
                 node.body = { arguments in try OperatorDefinitions.transformerEncoderLayer(arguments, packed: packed) }
+                node.writer = nil
             case "aten::_native_multi_head_attention":
                 guard let weights = Self.weights(of: node, at: [Attention.qkvWeight, Attention.projectionWeight], graph),
                     let packed = try? PackedAttentionWeights(inputWeight: weights[0], outputWeight: weights[1], make: make)
                 else { continue }
                 node.op = "flint::multi_head_attention"
                 node.body = { arguments in try OperatorDefinitions.nativeMultiHeadAttention(arguments, packed: packed) }
+                node.writer = nil
             default:
                 continue
             }

@@ -235,29 +235,33 @@ private struct Layer {
         let hasResidual = epilogue.residual != nil
         var arguments: [ValueTemplate] = [.tensor(input)]
         if let residual = epilogue.residual { arguments.append(.tensor(residual)) }
-        let body: OperatorBody
         let op: String
+        // The kernel call; with a destination it writes there (the writer form), without it returns a new tensor.
+        let compute: @Sendable (Arguments, Tensor?) throws -> Tensor
         switch kind {
         case .convolution(let layout):
             op = "flint::convolution"
             // Packed once, for every call of the plan (depthwise kernels read the weight directly).
             let packed = packedWeight(graph) as? PackedConvolutionWeights
-            body = { arguments in
+            compute = { arguments, output in
                 let residual = hasResidual ? arguments.values[1].tensor : nil
-                return .tensor(try arguments.values[0].tensor!.convolution(
+                return try arguments.values[0].tensor!.convolution(
                     weight: weight, bias: bias, stride: layout.stride, padding: layout.padding, dilation: layout.dilation, groups: layout.groups,
-                    epilogue: FusedEpilogue(residual: residual, activation: activation), packed: packed))
+                    epilogue: FusedEpilogue(residual: residual, activation: activation), packed: packed, into: output)
             }
         case .linear:
             op = "flint::linear"
             let packed = packedWeight(graph) as? PackedLinearWeight
-            body = { arguments in
+            compute = { arguments, output in
                 let residual = hasResidual ? arguments.values[1].tensor : nil
-                return .tensor(try arguments.values[0].tensor!.linear(
-                    weight: weight, bias: bias, epilogue: FusedEpilogue(residual: residual, activation: activation), packed: packed))
+                return try arguments.values[0].tensor!.linear(
+                    weight: weight, bias: bias, epilogue: FusedEpilogue(residual: residual, activation: activation), packed: packed, into: output)
             }
         }
+        let body: OperatorBody = { arguments in .tensor(try compute(arguments, nil)) }
+        let writer: OperatorWriter = { arguments, output in _ = try compute(arguments, output) }
         let node = Node(op: op, body: body, arguments: arguments, result: .tensor(result))
+        node.writer = writer
         node.heldConstants = [weight] + (bias.map { [$0] } ?? [])
         node.notes = ["weight \(weight.shape)"] + (bias == nil ? [] : ["bias"]) + (hasResidual ? ["+ residual"] : [])
             + (activation == .none ? [] : [activation.description])

@@ -22,6 +22,7 @@ struct RecurrentWeightPacking: GraphPass {
             guard let (cell, name) = Self.cells[node.op], let packed = Self.packedInputWeights(node, graph) else { continue }
             node.op = "flint::\(name)"
             node.body = { arguments in try OperatorDefinitions.recurrentLayer(arguments, cell: cell, name: name, packedInputWeights: packed) }
+            node.writer = nil
             node.notes.append("packed weight_ih")
             rewrites += 1
         }

@@ -1,9 +1,16 @@
 import FlintScript
+import FlintTensor
 import FlintValues
 
 /// An operator's implementation. It receives the arguments bound to its schema (defaults filled in) and
 /// returns its result: `.none` for no result, a `.tuple` for several.
 package typealias OperatorBody = @Sendable (Arguments) throws -> ScriptValue
+
+/// An operator's form that writes its one tensor result into a given destination instead of returning a
+/// new tensor: an execution plan's arena buffer. The destination is contiguous, has the result's dtype and
+/// shape (fixed by the plan's input signature), and overlaps no argument. Declared beside the body for the
+/// operators whose result is always a new tensor (never a view of or the same tensor as an argument).
+package typealias OperatorWriter = @Sendable (Arguments, Tensor) throws -> Void
 
 /// Every operator Flint knows: torch 2.15's schemas (``torchOperatorSchemas``) and the implementations
 /// declared in this module, keyed by qualified name (`aten::add.Tensor`).
@@ -16,6 +23,7 @@ package final class OperatorRegistry: @unchecked Sendable {
     /// Schemas declared here for operators torch's table lacks.
     private let extraOverloads: [String: [OperatorSchema]]
     private let bodies: [String: OperatorBody]
+    private let writers: [String: OperatorWriter]
 
     init(definitions: OperatorDefinitions) {
         precondition(definitions.duplicates.isEmpty, "operators declared more than once: \(definitions.duplicates.joined(separator: ", "))")
@@ -26,6 +34,7 @@ package final class OperatorRegistry: @unchecked Sendable {
         }
         extraOverloads = extra
         bodies = definitions.bodies
+        writers = definitions.writers
     }
 
     /// All overloads of an operator (`aten::add`), in registration order.
@@ -35,6 +44,9 @@ package final class OperatorRegistry: @unchecked Sendable {
 
     /// The implementation of one overload, or nil when Flint has none.
     package func body(for schema: OperatorSchema) -> OperatorBody? { bodies[schema.qualifiedName] }
+
+    /// The form of an overload that writes into a given destination, where it has one.
+    package func writer(for schema: OperatorSchema) -> OperatorWriter? { writers[schema.qualifiedName] }
 
     /// The implementation registered under a qualified name.
     package func body(named qualifiedName: String) -> OperatorBody? { bodies[qualifiedName] }
@@ -136,6 +148,8 @@ extension OperatorSchema.SchemaType {
 /// adds a schema, for the few builtins torch registers without one) and gives its body.
 package struct OperatorDefinitions {
     private(set) var bodies: [String: OperatorBody] = [:]
+    /// Writer forms (``OperatorWriter``), by qualified name; each belongs to a body declared with it.
+    private(set) var writers: [String: OperatorWriter] = [:]
     private(set) var extraSchemas: [String] = []
     /// Names declared more than once, in order: an error (``OperatorRegistry`` refuses such definitions), since
     /// the later declaration would silently replace the earlier one.
@@ -146,6 +160,13 @@ package struct OperatorDefinitions {
     /// Declares the implementation of the schema `qualifiedName` (`aten::add.Tensor`), once.
     package mutating func define(_ qualifiedName: String, _ body: @escaping OperatorBody) {
         if bodies.updateValue(body, forKey: qualifiedName) != nil { duplicates.append(qualifiedName) }
+    }
+
+    /// Declares an operator with both its forms: `body` returns a new result, `writer` writes the same
+    /// result into a given destination.
+    package mutating func define(_ qualifiedName: String, _ body: @escaping OperatorBody, writer: @escaping OperatorWriter) {
+        define(qualifiedName, body)
+        writers[qualifiedName] = writer
     }
 
     /// Declares one implementation shared by several overloads.

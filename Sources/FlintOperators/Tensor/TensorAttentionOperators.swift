@@ -6,14 +6,14 @@ extension OperatorDefinitions {
     /// `_native_multi_head_attention` (the fused path of `nn.MultiheadAttention` in eval mode).
     mutating func defineAttentionOperators() {
         // (query, key, value, attn_mask=None, dropout_p=0., is_causal=False, *, scale=None, enable_gqa=False)
-        tensorOp("aten::scaled_dot_product_attention") { c in
+        tensorOp("aten::scaled_dot_product_attention", writing: { c, output in
             guard try c.double(4, "dropout_p") == 0 else {
                 throw OperatorError("scaled_dot_product_attention with dropout_p > 0 samples randomly; Flint runs models in eval mode only")
             }
             return try Tensor.scaledDotProductAttention(
                 query: c.tensor(0, "query"), key: c.tensor(1, "key"), value: c.tensor(2, "value"), mask: c.optionalTensor(3, "attn_mask"),
-                causal: c.bool(5, "is_causal"), scale: c.optionalDouble(6, "scale"), groupedQueries: c.bool(7, "enable_gqa", default: false))
-        }
+                causal: c.bool(5, "is_causal"), scale: c.optionalDouble(6, "scale"), groupedQueries: c.bool(7, "enable_gqa", default: false), into: output)
+        })
         // (query, key, value, embed_dim, num_head, qkv_weight, qkv_bias, proj_weight, proj_bias, mask=None,
         //  need_weights=True, average_attn_weights=True, mask_type=None) -> (Tensor, Tensor)
         define("aten::_native_multi_head_attention") { c in try Self.nativeMultiHeadAttention(c, packed: nil) }

@@ -73,7 +73,7 @@ extension OperatorDefinitions {
             }
         }
         for name in ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "_adaptive_avg_pool2d", "_adaptive_avg_pool3d"] {
-            tensorOp("aten::\(name)") { try $0.tensor(0, "self").adaptiveAvgPool($0.ints(1, "output_size")) }
+            tensorOp("aten::\(name)", writing: { try $0.tensor(0, "self").adaptiveAvgPool($0.ints(1, "output_size"), into: $1) })
         }
         for name in ["adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d"] {
             define("aten::\(name)") { c in

@@ -47,11 +47,11 @@ extension OperatorDefinitions {
             let inverseDeviation = try Tensor.binary(Add(), .tensor(grouped.variance(dims: [2], correction: 0)), .scalar(.double(eps)), operation: "add").rsqrt()
             return .tuple([.tensor(output), .tensor(try mean.to(input.dtype)), .tensor(try inverseDeviation.to(input.dtype))])
         }
-        tensorOp("aten::layer_norm") { c in
+        tensorOp("aten::layer_norm", writing: { c, output in
             try c.tensor(0, "input").layerNorm(
                 normalizedShape: c.ints(1, "normalized_shape"), weight: c.optionalTensor(2, "weight"), bias: c.optionalTensor(3, "bias"),
-                epsilon: c.double(4, "eps", default: 1e-5))
-        }
+                epsilon: c.double(4, "eps", default: 1e-5), into: output)
+        })
         tensorOp("aten::rms_norm") { c in
             try c.tensor(0, "input").rmsNorm(normalizedShape: c.ints(1, "normalized_shape"), weight: c.optionalTensor(2, "weight"), epsilon: c.optionalDouble(3, "eps"))
         }
@@ -68,7 +68,7 @@ extension OperatorDefinitions {
                 weight: c.optionalTensor(1, "weight"), bias: c.optionalTensor(2, "bias"), runningMean: c.optionalTensor(3, "running_mean"),
                 runningVar: c.optionalTensor(4, "running_var"), useInputStatistics: c.bool(5, "use_input_stats"), epsilon: c.double(7, "eps"))
         }
-        tensorOp("aten::embedding") { try $0.tensor(0, "weight").embedding($0.tensor(1, "indices")) }
+        tensorOp("aten::embedding", writing: { try $0.tensor(0, "weight").embedding($0.tensor(1, "indices"), into: $1) })
 
     }
 

@@ -58,8 +58,10 @@ extension FunctionCompiler {
                 throw ScriptError(kind: .operatorFailed(operation: qualified), message: "operator \(qualified) is not implemented by Flint", frames: [trace])
             }, type: match.returnType)
         }
+        // An upgraded operator keeps its old behaviour in the plan too: it has no writer form there.
+        let upgraded = Upgraders.upgraded(implementation, schema: schema, fileVersion: program.fileFormatVersion)
         let body = TraceRecorder.recording(
-            Upgraders.apply(to: implementation, schema: schema, fileVersion: program.fileFormatVersion), operation: schema.qualifiedName)
+            upgraded ?? implementation, operation: schema.qualifiedName, writer: upgraded == nil ? program.registry.writer(for: schema) : nil)
         var sources: [Typed] = match.sources.map { source in
             switch source {
             case .positional(let i): arguments[i]

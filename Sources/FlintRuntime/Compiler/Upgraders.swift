@@ -8,6 +8,11 @@ import FlintValues
 /// old behaviour.
 enum Upgraders {
     static func apply(to body: @escaping OperatorBody, schema: OperatorSchema, fileVersion: Int) -> OperatorBody {
+        upgraded(body, schema: schema, fileVersion: fileVersion) ?? body
+    }
+
+    /// `body` with the old behaviour the file version selects, or nil when the current one applies.
+    static func upgraded(_ body: @escaping OperatorBody, schema: OperatorSchema, fileVersion: Int) -> OperatorBody? {
         // Below version 4, `div` on two integral operands truncated (div_Tensor_0_3 and friends).
         if fileVersion < 4, ["aten::div", "aten::div_"].contains(schema.name), ["Tensor", "Scalar", ""].contains(schema.overload) {
             let truncating = OperatorRegistry.standard.body(named: "aten::div.Tensor_mode")
@@ -30,7 +35,7 @@ enum Upgraders {
                 return try body(Arguments(values))
             }
         }
-        return body
+        return nil
     }
 
     private static func isIntegral(_ value: ScriptValue) -> Bool {

@@ -4,7 +4,7 @@ extension Tensor {
     /// keeps positions where it is true, a float mask is added; `causal` keeps the lower triangle; with
     /// `groupedQueries`, key/value heads are repeated to match the query's (dimension -3).
     public static func scaledDotProductAttention(
-        query: Tensor, key: Tensor, value: Tensor, mask: Tensor?, causal: Bool, scale: Double?, groupedQueries: Bool = false
+        query: Tensor, key: Tensor, value: Tensor, mask: Tensor?, causal: Bool, scale: Double?, groupedQueries: Bool = false, into output: Tensor? = nil
     ) throws -> Tensor {
         guard query.rank >= 2, key.rank >= 2, value.rank >= 2 else { throw TensorError("scaled_dot_product_attention needs at least 2-D inputs") }
         guard query.dtype == key.dtype, query.dtype == value.dtype else {
@@ -31,7 +31,7 @@ extension Tensor {
         }
         let factor = scale ?? 1 / Double(query.shape[query.rank - 1]).squareRoot()
         let fusedMask = mask.map { $0.dtype == .bool ? AttentionMask.keep($0) : AttentionMask.add($0) }
-        if let attended = try fusedAttention(query: query, key: key, value: value, scale: Float(factor), mask: fusedMask, causal: causal) {
+        if let attended = try fusedAttention(query: query, key: key, value: value, scale: Float(factor), mask: fusedMask, causal: causal, into: output) {
             return attended
         }
         var scores = try Tensor.binary(Mul(), .tensor(query.matmul(key.transpose(-2, -1))), .scalar(.double(factor)), operation: "scaled_dot_product_attention")

@@ -73,14 +73,17 @@ extension Tensor {
     @_specialize(exported: true, where Op == Div)
     @_specialize(exported: true, where Op == Maximum)
     @_specialize(exported: true, where Op == Minimum)
+    ///
+    /// `output`, when given, receives the result and is returned (see ``destination(_:shape:dtype:operation:)``).
     public static func binary<Op: BinaryArithmetic>(
-        _ op: Op, _ a: Operand, _ b: Operand, operation: String, promoteIntegersToFloat: Bool = false
+        _ op: Op, _ a: Operand, _ b: Operand, operation: String, promoteIntegersToFloat: Bool = false, into output: Tensor? = nil
     ) throws -> Tensor {
         var common = try DType.resultType([a.promotion, b.promotion])
         if promoteIntegersToFloat && !common.isFloatingPoint { common = .float32 }
         let x = try a.tensor(as: common)
         let y = try b.tensor(as: common)
-        let result = Tensor.output(try broadcastShape(x.shape, y.shape), common)
+        let shape = try broadcastShape(x.shape, y.shape)
+        let result = try output.map { try destination($0, shape: shape, dtype: common, operation: operation) } ?? Tensor.output(shape, common)
         if common == .float32 {
             if let kernel = op.float32Kernel {
                 try result.mapFloatRuns(x, y, kernel: kernel)

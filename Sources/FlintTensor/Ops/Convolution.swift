@@ -6,16 +6,19 @@ import CFlintKernels
 extension Tensor {
     /// `conv{1,2,3}d(self, weight, bias, stride, padding, dilation, groups)`. The input is
     /// `[N, C, *spatial]` (or unbatched `[C, *spatial]`), the weight `[O, C / groups, *kernel]`.
+    ///
+    /// `output`, when given, receives the result and is returned (see ``destination(_:shape:dtype:operation:)``).
     public func convolution(
         weight: Tensor, bias: Tensor?, stride: [Int], padding: [Int], dilation: [Int], groups: Int, epilogue: FusedEpilogue = .identity,
-        packed: PackedConvolutionWeights? = nil
+        packed: PackedConvolutionWeights? = nil, into output: Tensor? = nil
     ) throws -> Tensor {
         let spatial = weight.rank - 2
         guard (1...3).contains(spatial) else { throw TensorError("convolution: weight must be 3-D, 4-D or 5-D, got \(weight.rank)-D") }
         if rank == spatial + 1 {
             let batched = FusedEpilogue(residual: try epilogue.residual?.unsqueeze(0), activation: epilogue.activation)
             return try unsqueeze(0).convolution(
-                weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups, epilogue: batched, packed: packed).squeeze(0)
+                weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups, epilogue: batched, packed: packed,
+                into: try output?.unsqueeze(0)).squeeze(0)
         }
         guard rank == spatial + 2 else {
             throw TensorError("Expected \(spatial + 1)D (unbatched) or \(spatial + 2)D (batched) input to conv\(spatial)d, but got input of size: \(shape)")
@@ -40,12 +43,13 @@ extension Tensor {
         guard weight.shape[1] * groups == c else {
             throw TensorError("Given groups=\(groups), weight of size \(weight.shape), expected input\(shape) to have \(weight.shape[1] * groups) channels, but got \(c) channels instead")
         }
-        if let bias, bias.shape != [outChannels] {
+        if let bias, bias.rank != 1 || bias.shape[0] != outChannels {
             throw TensorError("Given weight of size \(weight.shape), expected bias to be 1-dimensional with \(outChannels) elements, but got bias of size \(bias.shape) instead")
         }
         let kernel = Array(weight.shape[2...])
         let inputSpatial = Array(shape[2...])
         var outputSpatial: [Int] = []
+        outputSpatial.reserveCapacity(spatial)
         for d in 0..<spatial {
             guard let size = ConvolutionGeometry.outputSize(
                 input: inputSpatial[d], kernel: kernel[d], stride: stride[d], padding: padding[d], dilation: dilation[d])
@@ -56,11 +60,12 @@ extension Tensor {
         }
         let geometry = ConvolutionGeometry(
             inputSpatial: inputSpatial, outputSpatial: outputSpatial, kernel: kernel, stride: stride, padding: padding, dilation: dilation)
-        if let residual = epilogue.residual, residual.shape != [n, outChannels] + outputSpatial {
-            throw TensorError("convolution: the fused residual has shape \(residual.shape), the output \([n, outChannels] + outputSpatial)")
+        let outputShape = geometry.outputShape(images: n, channels: outChannels)
+        if let residual = epilogue.residual, residual.shape != outputShape {
+            throw TensorError("convolution: the fused residual has shape \(residual.shape), the output \(outputShape)")
         }
         if Tensor.isDepthwise(input: self, weight: weight, groups: groups) {
-            return try depthwiseConvolution(weight: weight, bias: bias, geometry: geometry, epilogue: epilogue)
+            return try depthwiseConvolution(weight: weight, bias: bias, geometry: geometry, epilogue: epilogue, into: output)
         }
         // The epilogue goes into the float32 GEMMs' output write when the residual is laid out as the output.
         let fusesEpilogue = dtype == .float32 && (epilogue.residual.map { $0.dtype == .float32 && $0.isContiguous } ?? true)
@@ -71,15 +76,12 @@ extension Tensor {
             : nil
         let input = try contiguous()
         let weights = try weight.contiguous()
-        let result = Tensor(uninitialized: [n, outChannels] + outputSpatial, dtype: dtype)
+        let result = try Tensor.destination(output, shape: outputShape, dtype: dtype, operation: "convolution")
         let channelsPerGroup = c / groups
         let outPerGroup = outChannels / groups
         let positions = outputSpatial.reduce(1, *)
         let patch = channelsPerGroup * kernel.reduce(1, *)
         let biasTensor = try bias.map { try $0.contiguous() }
-        let flatWeights = try weights.reshape([outChannels, patch])
-        let flatInput = try input.reshape([n, c, inputSpatial.reduce(1, *)])
-        let flatOutput = try result.reshape([n, outChannels, positions])
         if fusesEpilogue, Tensor.isWinogradShape(weight: weight, groups: groups, geometry: geometry),
             Tensor.winogradPays(geometry: geometry, images: n), let transformed = panels?.winogradForm(),
             Tensor.convolveWinograd(
@@ -90,6 +92,8 @@ extension Tensor {
         }
         // Every path below multiplies with the GEMM panels (made here if the plan packed only the Winograd form).
         panels?.prepare(.gemm)
+        let flatInput = try input.reshape([n, c, inputSpatial.reduce(1, *)])
+        let flatOutput = try result.reshape([n, outChannels, positions])
         if let panels, let imagesPerProduct = Tensor.foldedImageCount(images: n, positions: positions, patch: patch) {
             try Tensor.convolveFoldedImages(
                 input: input, output: flatOutput, panels: panels, bias: biasTensor, geometry: geometry, imagesPerProduct: imagesPerProduct)
@@ -116,6 +120,7 @@ extension Tensor {
             if !fusesEpilogue { try epilogue.apply(to: result) }
             return result
         }
+        let flatWeights = try weights.reshape([outChannels, patch])
         for image in 0..<n {
             for g in 0..<groups {
                 let w = try flatWeights.narrow(dim: 0, start: g * outPerGroup, length: outPerGroup)
@@ -287,6 +292,16 @@ struct ConvolutionGeometry {
         let effective = dilation * (kernel - 1) + 1
         guard input + 2 * padding >= effective else { return nil }
         return (input + 2 * padding - effective) / stride + 1
+    }
+
+    /// `[images, channels, *outputSpatial]`, made in one allocation.
+    func outputShape(images: Int, channels: Int) -> [Int] {
+        [Int](unsafeUninitializedCapacity: outputSpatial.count + 2) { buffer, count in
+            buffer[0] = images
+            buffer[1] = channels
+            for (d, size) in outputSpatial.enumerated() { buffer[2 + d] = size }
+            count = outputSpatial.count + 2
+        }
     }
 
     var isPointwise: Bool {

@@ -12,10 +12,10 @@ extension Tensor {
 
     /// The convolution plus `epilogue`: float32 applies a ReLU or clamp without a residual in the kernel's
     /// output write, the rest afterwards.
-    func depthwiseConvolution(weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, epilogue: FusedEpilogue) throws -> Tensor {
+    func depthwiseConvolution(weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, epilogue: FusedEpilogue, into output: Tensor? = nil) throws -> Tensor {
         let (n, channels) = (shape[0], shape[1])
         let multiplier = weight.shape[0] / channels
-        let result = Tensor(uninitialized: [n, channels * multiplier] + geometry.outputSpatial, dtype: dtype)
+        let result = try Tensor.destination(output, shape: geometry.outputShape(images: n, channels: channels * multiplier), dtype: dtype, operation: "convolution")
         let input = try contiguous()
         let filters = try weight.contiguous()
         let biasValues = try bias.map { try $0.to(dtype).contiguous() }

@@ -17,7 +17,10 @@ extension Tensor {
     /// The fused computation, or nil (nothing computed) when it does not apply: other dtypes, empty sizes, or
     /// batch dimensions that differ between `query`, `key` and `value` (the unfused path broadcasts them).
     /// `causal` keeps key positions j ≤ query position i.
-    static func fusedAttention(query: Tensor, key: Tensor, value: Tensor, scale: Float, mask: AttentionMask?, causal: Bool) throws -> Tensor? {
+    /// `output`, when given, receives the result (see ``destination(_:shape:dtype:operation:)``).
+    static func fusedAttention(
+        query: Tensor, key: Tensor, value: Tensor, scale: Float, mask: AttentionMask?, causal: Bool, into destination: Tensor? = nil
+    ) throws -> Tensor? {
         guard query.dtype == .float32, key.dtype == .float32, value.dtype == .float32, query.rank >= 2, key.rank == query.rank,
             value.rank == query.rank
         else { return nil }
@@ -41,7 +44,7 @@ extension Tensor {
             break
         }
         let heads = prefix.reduce(1, *)
-        let output = Tensor(uninitialized: prefix + [l, ev], dtype: .float32)
+        let output = try Tensor.destination(destination, shape: prefix + [l, ev], dtype: .float32, operation: "scaled_dot_product_attention")
         let (qOffsets, kOffsets, vOffsets) = (query.batchOffsets(prefix), key.batchOffsets(prefix), value.batchOffsets(prefix))
         let maskOffsets = maskTensor?.batchOffsets(prefix)
         let (q, k, v) = (

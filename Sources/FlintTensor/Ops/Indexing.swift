@@ -18,13 +18,31 @@ extension Tensor {
     }
 
     /// `embedding(weight, indices)`: rows of this `[num, dim]` weight, shaped `indices.shape + [dim]`.
-    public func embedding(_ indices: Tensor) throws -> Tensor {
+    ///
+    /// Rows laid out densely are copied whole. `output`, when given, receives the result (see
+    /// ``destination(_:shape:dtype:operation:)``).
+    public func embedding(_ indices: Tensor, into output: Tensor? = nil) throws -> Tensor {
         guard rank == 2 else { throw TensorError("'weight' must be 2-D") }
         guard indices.dtype == .int64 || indices.dtype == .int32 else {
             throw TensorError("Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.\(indices.dtype.scalarTypeName)Tensor instead (while checking arguments for embedding)")
         }
-        let flat = try indexSelect(dim: 0, index: indices.reshape([-1]))
-        return try flat.reshape(indices.shape + [shape[1]])
+        var resultShape = indices.shape
+        resultShape.append(shape[1])
+        guard quantizer == nil, strides[1] == 1 || shape[1] <= 1 else {
+            let flat = try indexSelect(dim: 0, index: indices.reshape([-1]))
+            let result = try flat.reshape(resultShape)
+            guard let output else { return result }
+            try Tensor.destination(output, shape: resultShape, dtype: dtype, operation: "embedding").copy(from: result)
+            return output
+        }
+        let rows = try indices.indexValues(bound: shape[0], allowNegative: false, operation: "index_select", wording: .inSelf)
+        let result = try Tensor.destination(output, shape: resultShape, dtype: dtype, operation: "embedding")
+        let rowBytes = shape[1] * dtype.itemSize
+        let (source, target) = (baseAddress, result.baseAddress)
+        for (i, row) in rows.enumerated() {
+            (target + i * rowBytes).copyMemory(from: source + row * strides[0] * dtype.itemSize, byteCount: rowBytes)
+        }
+        return result
     }
 
     /// `gather(dim, index)`: out[i][j] = self[index[i][j]][j] (for dim 0), index of the same rank.

@@ -102,43 +102,68 @@ extension Tensor {
     /// `F.linear`: `self[..., in] × weight[out, in]ᵀ + bias[out]`, bias fused into the GEMM for float32.
     ///
     /// `packed`, the same weight packed once (``PackedLinearWeight``), replaces the per-call packing of the
-    /// weight in float32 products.
-    public func linear(weight: Tensor, bias: Tensor?, epilogue: FusedEpilogue = .identity, packed: PackedLinearWeight? = nil) throws -> Tensor {
+    /// weight in float32 products. `output`, when given, receives the result and is returned (see
+    /// ``destination(_:shape:dtype:operation:)``).
+    public func linear(
+        weight: Tensor, bias: Tensor?, epilogue: FusedEpilogue = .identity, packed: PackedLinearWeight? = nil, into output: Tensor? = nil
+    ) throws -> Tensor {
         guard weight.rank == 2, rank >= 1 else { throw TensorError("linear: weight must be 2-D and input at least 1-D") }
         let inFeatures = weight.shape[1]
         guard shape[rank - 1] == inFeatures else {
             throw TensorError("mat1 and mat2 shapes cannot be multiplied (\(elementCount / Swift.max(shape[rank - 1], 1))x\(shape[rank - 1]) and \(weight.shape[1])x\(weight.shape[0]))")
         }
-        // Rows counted from the leading dimensions: with no input features, -1 would be ambiguous.
-        let rows = try reshape([shape.dropLast().reduce(1, *), inFeatures])
-        let result = dtype == .float32 && inFeatures > 0
-            ? Tensor(uninitialized: [rows.shape[0], weight.shape[0]], dtype: dtype) : Tensor(zeros: [rows.shape[0], weight.shape[0]], dtype: dtype)
-        let transposed = try weight.t()
-        let outputShape = Array(shape.dropLast()) + [weight.shape[0]]
-        if let residual = epilogue.residual, residual.shape != outputShape {
-            throw TensorError("linear: the fused residual has shape \(residual.shape), the output \(outputShape)")
+        let outFeatures = weight.shape[0]
+        // The result's shape, without building it when a destination of that shape is given (a plan's
+        // steady call allocates nothing here).
+        func isOutputShape(_ candidate: [Int]) -> Bool {
+            candidate.count == rank && candidate[rank - 1] == outFeatures && candidate.indices.dropLast().allSatisfy { candidate[$0] == shape[$0] }
         }
-        let fusesBias = bias.map { dtype == .float32 && $0.dtype == .float32 && $0.rank == 1 && $0.shape[0] == weight.shape[0] } ?? false
+        // Rows counted from the leading dimensions: with no input features, -1 would be ambiguous.
+        let rowCount = shape.dropLast().reduce(1, *)
+        let destination: Tensor
+        if let output, isOutputShape(output.shape) {
+            destination = try Tensor.destination(output, shape: output.shape, dtype: dtype, operation: "linear")
+        } else {
+            var outputShape = shape
+            outputShape[rank - 1] = outFeatures
+            destination = try Tensor.destination(output, shape: outputShape, dtype: dtype, operation: "linear")
+        }
+        if !(dtype == .float32 && inFeatures > 0) {
+            // The portable products accumulate into their output (and an empty sum is zero).
+            destination.baseAddress.initializeMemory(as: UInt8.self, repeating: 0, count: destination.elementCount * dtype.itemSize)
+        }
+        if let residual = epilogue.residual, !isOutputShape(residual.shape) {
+            throw TensorError("linear: the fused residual has shape \(residual.shape), the output \(destination.shape)")
+        }
+        let fusesBias = bias.map { dtype == .float32 && $0.dtype == .float32 && $0.rank == 1 && $0.shape[0] == outFeatures } ?? false
+        // The packed product reads rows through one row stride: a matrix, or leading dimensions that collapse
+        // (a contiguous input) need no [rows, features] views (which allocate).
+        if let packed, dtype == .float32, fusesBias || bias == nil, packed.outFeatures == outFeatures, packed.inFeatures == inFeatures, rowCount > 0,
+            rank == 2 || isContiguous,
+            epilogue.residual.map({ $0.dtype == .float32 && $0.strides[$0.rank - 1] == 1 && ($0.rank == 2 || $0.isContiguous) }) ?? true
+        {
+            let b = try bias?.contiguous()
+            var gemmEpilogue = epilogue.gemmEpilogue(columnBias: b)
+            if let residual = epilogue.residual { gemmEpilogue.residual_row_stride = Int64(residual.rank == 2 ? residual.strides[0] : outFeatures) }
+            let (rowStride, columnStride) = rank == 2 ? (strides[0], strides[1]) : (inFeatures, 1)
+            flint_sgemm_packed_b(
+                ThreadPool.shared.raw, Int64(rowCount), Int64(outFeatures), Int64(inFeatures),
+                baseAddress.assumingMemoryBound(to: Float.self), Int64(rowStride), Int64(columnStride),
+                packed.packed, destination.baseAddress.assumingMemoryBound(to: Float.self), Int64(outFeatures), &gemmEpilogue)
+            return withExtendedLifetime((b, epilogue)) { destination }
+        }
+        let rows = rank == 2 ? self : try reshape([rowCount, inFeatures])
+        let result = rank == 2 ? destination : try destination.reshape([rowCount, outFeatures])
         if fusesBias || (bias == nil && packed != nil && dtype == .float32) {
             let b = try bias?.contiguous()
-            let fused = FusedEpilogue(residual: try epilogue.residual?.reshape(result.shape), activation: epilogue.activation)
-            if let packed, packed.outFeatures == weight.shape[0], packed.inFeatures == inFeatures, rows.shape[0] > 0,
-                fused.residual.map({ $0.dtype == .float32 && $0.strides[1] == 1 }) ?? true
-            {
-                var gemmEpilogue = fused.gemmEpilogue(columnBias: b)
-                flint_sgemm_packed_b(
-                    ThreadPool.shared.raw, Int64(rows.shape[0]), Int64(packed.outFeatures), Int64(inFeatures),
-                    rows.baseAddress.assumingMemoryBound(to: Float.self), Int64(rows.strides[0]), Int64(rows.strides[1]),
-                    packed.packed, result.baseAddress.assumingMemoryBound(to: Float.self), Int64(result.strides[0]), &gemmEpilogue)
-            } else {
-                try Tensor.gemm(rows, transposed, into: result, columnBias: b, fused: fused)
-            }
+            let fused = FusedEpilogue(residual: try epilogue.residual.map { rank == 2 ? $0 : try $0.reshape(result.shape) }, activation: epilogue.activation)
+            try Tensor.gemm(rows, weight.t(), into: result, columnBias: b, fused: fused)
         } else {
-            try Tensor.gemm(rows, transposed, into: result)
+            try Tensor.gemm(rows, weight.t(), into: result)
             if let bias { try result.copy(from: result.add(bias)) }
             try FusedEpilogue(residual: try epilogue.residual?.reshape(result.shape), activation: epilogue.activation).apply(to: result)
         }
-        return try result.reshape(outputShape)
+        return destination
     }
 
     // MARK: Kernels

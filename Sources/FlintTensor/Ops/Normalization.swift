@@ -37,23 +37,42 @@ extension Tensor {
     }
 
     /// `layer_norm` over the trailing `normalizedShape` dimensions.
-    public func layerNorm(normalizedShape: [Int], weight: Tensor?, bias: Tensor?, epsilon: Double) throws -> Tensor {
-        try nativeLayerNorm(normalizedShape: normalizedShape, weight: weight, bias: bias, epsilon: epsilon).output
+    ///
+    /// `output`, when given, receives the result and is returned (see ``destination(_:shape:dtype:operation:)``);
+    /// the float32 path then computes no statistics.
+    public func layerNorm(normalizedShape: [Int], weight: Tensor?, bias: Tensor?, epsilon: Double, into output: Tensor? = nil) throws -> Tensor {
+        if output != nil && isFloatLayerNorm(normalizedShape: normalizedShape, weight: weight, bias: bias) {
+            try checkLayerNorm(normalizedShape: normalizedShape, weight: weight, bias: bias)
+            return try layerNormFloat(normalizedShape: normalizedShape, weight: weight, bias: bias, epsilon: epsilon, statistics: false, into: output).output
+        }
+        let result = try nativeLayerNorm(normalizedShape: normalizedShape, weight: weight, bias: bias, epsilon: epsilon).output
+        guard let output else { return result }
+        try Tensor.destination(output, shape: result.shape, dtype: result.dtype, operation: "layer_norm").copy(from: result)
+        return output
+    }
+
+    private func checkLayerNorm(normalizedShape: [Int], weight: Tensor?, bias: Tensor?) throws {
+        try checkFloatingForNormalization(weight: weight)
+        guard normalizedShape.count <= rank, shape.suffix(normalizedShape.count).elementsEqual(normalizedShape) else {
+            throw TensorError("Given normalized_shape=\(normalizedShape), expected input with shape [*, \(normalizedShape.map(String.init).joined(separator: ", "))], but got input of size\(shape)")
+        }
+        try Self.checkAffineShape(weight, "weight", normalizedShape)
+        try Self.checkAffineShape(bias, "bias", normalizedShape)
+    }
+
+    /// Whether the float32 kernel applies: float32 throughout, weight and bias of exactly the normalized shape.
+    private func isFloatLayerNorm(normalizedShape: [Int], weight: Tensor?, bias: Tensor?) -> Bool {
+        dtype == .float32 && weight?.dtype ?? .float32 == .float32 && bias?.dtype ?? .float32 == .float32
+            && (weight.map({ $0.shape == normalizedShape }) ?? true) && (bias.map({ $0.shape == normalizedShape }) ?? true)
     }
 
     /// `native_layer_norm`: the output with the per-row mean and reciprocal standard deviation (shaped
     /// like the input with the normalized dimensions set to 1).
     public func nativeLayerNorm(normalizedShape: [Int], weight: Tensor?, bias: Tensor?, epsilon: Double) throws -> (output: Tensor, mean: Tensor, rstd: Tensor) {
-        try checkFloatingForNormalization(weight: weight)
-        guard normalizedShape.count <= rank, Array(shape.suffix(normalizedShape.count)) == normalizedShape else {
-            throw TensorError("Given normalized_shape=\(normalizedShape), expected input with shape [*, \(normalizedShape.map(String.init).joined(separator: ", "))], but got input of size\(shape)")
-        }
-        try Self.checkAffineShape(weight, "weight", normalizedShape)
-        try Self.checkAffineShape(bias, "bias", normalizedShape)
-        if dtype == .float32, weight?.dtype ?? .float32 == .float32, bias?.dtype ?? .float32 == .float32,
-            weight.map({ $0.shape == normalizedShape }) ?? true, bias.map({ $0.shape == normalizedShape }) ?? true
-        {
-            return try layerNormFloat(normalizedShape: normalizedShape, weight: weight, bias: bias, epsilon: epsilon)
+        try checkLayerNorm(normalizedShape: normalizedShape, weight: weight, bias: bias)
+        if isFloatLayerNorm(normalizedShape: normalizedShape, weight: weight, bias: bias) {
+            let result = try layerNormFloat(normalizedShape: normalizedShape, weight: weight, bias: bias, epsilon: epsilon, statistics: true, into: nil)
+            return (result.output, result.mean!, result.rstd!)
         }
         let dims = Array((rank - normalizedShape.count)..<rank)
         let wide = try to(.float64)
@@ -65,27 +84,30 @@ extension Tensor {
     }
 
     /// The float32 path: contiguous rows through the vectorised kernel, spread over the pool.
-    private func layerNormFloat(normalizedShape: [Int], weight: Tensor?, bias: Tensor?, epsilon: Double) throws -> (output: Tensor, mean: Tensor, rstd: Tensor) {
+    /// With `statistics` false, no mean and rstd are made (nil).
+    private func layerNormFloat(
+        normalizedShape: [Int], weight: Tensor?, bias: Tensor?, epsilon: Double, statistics: Bool, into destination: Tensor?
+    ) throws -> (output: Tensor, mean: Tensor?, rstd: Tensor?) {
         let n = normalizedShape.reduce(1, *)
         let x = try contiguous()
         let rows = n == 0 ? 0 : elementCount / n
-        let statsShape = Array(shape.dropLast(normalizedShape.count)) + Array(repeating: 1, count: normalizedShape.count)
-        let output = Tensor(uninitialized: shape, dtype: .float32)
-        let mean = Tensor(zeros: statsShape, dtype: .float32)
-        let rstd = Tensor(zeros: statsShape, dtype: .float32)
+        let statsShape = statistics ? Array(shape.dropLast(normalizedShape.count)) + Array(repeating: 1, count: normalizedShape.count) : []
+        let output = try Tensor.destination(destination, shape: shape, dtype: .float32, operation: "layer_norm")
+        let mean = statistics ? Tensor(zeros: statsShape, dtype: .float32) : nil
+        let rstd = statistics ? Tensor(zeros: statsShape, dtype: .float32) : nil
         let gamma = try weight.map { try $0.contiguous() }
         let beta = try bias.map { try $0.contiguous() }
         let source = UnsafePointer(x.baseAddress.assumingMemoryBound(to: Float.self))
         let target = output.baseAddress.assumingMemoryBound(to: Float.self)
-        let meanOut = mean.baseAddress.assumingMemoryBound(to: Float.self)
-        let rstdOut = rstd.baseAddress.assumingMemoryBound(to: Float.self)
+        let meanOut = mean?.baseAddress.assumingMemoryBound(to: Float.self)
+        let rstdOut = rstd?.baseAddress.assumingMemoryBound(to: Float.self)
         let g = gamma.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: Float.self)) }
         let b = beta.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: Float.self)) }
         ThreadPool.shared.parallelFor(rows, minimumPerThread: Swift.max(1, (1 << 14) / Swift.max(n, 1))) { range, _ in
             let offset = range.lowerBound * n
             flint_layer_norm_rows(
                 source + offset, target + offset, Int64(range.count), Int64(n), Int64(n), Int64(n), g, b, Float(epsilon),
-                meanOut + range.lowerBound, rstdOut + range.lowerBound)
+                meanOut.map { $0 + range.lowerBound }, rstdOut.map { $0 + range.lowerBound })
         }
         return (output, mean, rstd)
     }

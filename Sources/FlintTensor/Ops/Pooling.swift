@@ -141,20 +141,25 @@ extension Tensor {
     }
 
     /// Adaptive average pooling to `outputSize` (windows `floor(i·in/out) ..< ceil((i+1)·in/out)`).
-    public func adaptiveAvgPool(_ outputSize: [Int]) throws -> Tensor {
+    ///
+    /// `output`, when given, receives the result of the float32 2-D kernel (see
+    /// ``destination(_:shape:dtype:operation:)``); other paths return a new tensor.
+    public func adaptiveAvgPool(_ outputSize: [Int], into output: Tensor? = nil) throws -> Tensor {
         if let quantizer {
             if let pooled = try quantizedAdaptiveAveragePool2D(outputSize) { return pooled }
             return try throughReal(quantizer) { try $0.adaptiveAvgPool(outputSize) }
         }
-        return try adaptivePool(outputSize, max: false).values
+        return try adaptivePool(outputSize, max: false, into: output).values
     }
 
     /// Adaptive max pooling; values and flat indices.
     public func adaptiveMaxPool(_ outputSize: [Int]) throws -> (values: Tensor, indices: Tensor) {
-        try adaptivePool(outputSize, max: true)
+        let pooled = try adaptivePool(outputSize, max: true, into: nil)
+        return (pooled.values, pooled.indices!)
     }
 
-    private func adaptivePool(_ outputSize: [Int], max: Bool) throws -> (values: Tensor, indices: Tensor) {
+    /// Values and (for max pooling) indices; average pooling makes no indices.
+    private func adaptivePool(_ outputSize: [Int], max: Bool, into output: Tensor?) throws -> (values: Tensor, indices: Tensor?) {
         let spatial = outputSize.count
         guard rank == spatial + 1 || rank == spatial + 2 else {
             throw TensorError("adaptive pooling: expected \(spatial + 1)D or \(spatial + 2)D input, got \(rank)D")
@@ -187,7 +192,8 @@ extension Tensor {
         if !max && dtype == .float32 && spatial == 2 {
             // The vectorized C kernel, planes spread over the thread pool.
             let input = try contiguous()
-            let result = Tensor(zeros: Array(shape.dropLast(spatial)) + outputSize, dtype: .float32)
+            let result = try output.map { try Tensor.destination($0, shape: Array(shape.dropLast(spatial)) + outputSize, dtype: .float32, operation: "adaptive_avg_pool2d") }
+                ?? Tensor(zeros: Array(shape.dropLast(spatial)) + outputSize, dtype: .float32)
             let src = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
             let dst = result.baseAddress.assumingMemoryBound(to: Float.self)
             ThreadPool.shared.parallelFor(planes, minimumPerThread: Swift.max(1, (1 << 16) / Swift.max(planeSize, 1))) { range, _ in
@@ -195,7 +201,7 @@ extension Tensor {
                     src, dst, Int64(planes), Int64(inputSpatial[0]), Int64(inputSpatial[1]), Int64(outputSize[0]), Int64(outputSize[1]), 0,
                     Int64(range.lowerBound), Int64(range.upperBound))
             }
-            return (result, Tensor(zeros: result.shape, dtype: .int64))
+            return (result, nil)
         }
         let input = try to(.float64).contiguous()
         let src = input.baseAddress.assumingMemoryBound(to: Double.self)

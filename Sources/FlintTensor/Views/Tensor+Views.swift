@@ -86,6 +86,8 @@ extension Tensor {
         }
         let first = clamp(start, 0)
         let last = Swift.max(clamp(end, size), first)
+        // The whole dimension: the same view (no new shape and strides to allocate).
+        if first == 0 && last == size && step == 1 && quantizer == nil && nestedPositions == nil { return self }
         var newShape = shape
         var newStrides = strides
         newShape[d] = (last - first + step - 1) / step

@@ -1,0 +1,113 @@
+import FlintTensor
+
+/// Where a plan's intermediate tensors live: liveness analysis over the steps, then buffers of an arena
+/// shared by values whose lifetimes do not overlap (first fit among the free buffers, growing one when none
+/// is large enough).
+///
+/// A value is placed in the arena when the step defining it has a writer form (``Node/writer``) and one
+/// tensor result. Its buffer stays busy from that step to the last step reading the value *or any value
+/// that may alias it*: an operator without a writer form may return a view of its argument or the argument
+/// itself (`reshape`, `flatten`, `contiguous`, `relu_`), so its results are taken to alias all its tensor
+/// arguments. Values the method returns, and everything aliasing them, are never placed: the caller keeps
+/// the result, so each call makes it afresh.
+struct MemoryPlan {
+    /// A placed value: which buffer, and the tensor type written there.
+    struct Placement {
+        let buffer: Int
+        let type: TensorType
+    }
+
+    /// The placement of each step's result, by step position (nil: the step allocates its result).
+    let placements: [Placement?]
+    /// Each buffer's size in bytes.
+    let bufferSizes: [Int]
+
+    init(_ graph: Graph) {
+        let count = graph.valueCount
+        // Alias classes: union-find over values.
+        var parent = Array(0..<count)
+        func root(_ value: Int) -> Int {
+            var value = value
+            while parent[value] != value {
+                parent[value] = parent[parent[value]]
+                value = parent[value]
+            }
+            return value
+        }
+        func union(_ a: Int, _ b: Int) {
+            let (ra, rb) = (root(a), root(b))
+            if ra != rb { parent[ra] = rb }
+        }
+        func isPlaceable(_ node: Node) -> Bool {
+            guard node.writer != nil, !node.isInPlace, case .tensor(let value) = node.result, let type = graph.types[value] else { return false }
+            // Writers write contiguously: a result recorded with other strides keeps its own allocation. So does
+            // a quantized result (a destination made from the type alone would lack its scale and zero point).
+            return type.isContiguous && type.shape.allSatisfy { $0 > 0 } && !Self.quantizedTypes.contains(type.dtype)
+        }
+        for node in graph.nodes where !isPlaceable(node) {
+            for output in node.outputValues {
+                for input in node.inputValues { union(output.index, input.index) }
+            }
+        }
+        // The last step reading each alias class; the method's results and the graph's inputs and
+        // constants (and whatever aliases them) are live forever.
+        let forever = Int.max
+        var classEnd = [Int](repeating: -1, count: count)
+        for (position, node) in graph.nodes.enumerated() {
+            for value in node.inputValues { classEnd[root(value.index)] = Swift.max(classEnd[root(value.index)], position) }
+            for value in node.outputValues { classEnd[root(value.index)] = Swift.max(classEnd[root(value.index)], position) }
+        }
+        for value in graph.output.values { classEnd[root(value.index)] = forever }
+        for index in 0..<count {
+            switch graph.definition(of: ValueID(index: index)) {
+            case .input, .constant: classEnd[root(index)] = forever
+            case .node, .dropped: break
+            }
+        }
+        // First fit over the steps in order; a buffer is free again after the last step of its value's class.
+        var placements = [Placement?](repeating: nil, count: graph.nodes.count)
+        var sizes: [Int] = []
+        var busyUntil: [Int] = []
+        for (position, node) in graph.nodes.enumerated() where isPlaceable(node) {
+            guard case .tensor(let value) = node.result, let type = graph.types[value] else { continue }
+            let end = classEnd[root(value.index)]
+            guard end != forever else { continue }
+            let bytes = type.shape.reduce(1, *) * type.dtype.itemSize
+            let free = busyUntil.indices.filter { busyUntil[$0] < position }
+            let buffer: Int
+            if let fitting = free.filter({ sizes[$0] >= bytes }).min(by: { sizes[$0] < sizes[$1] }) {
+                buffer = fitting
+            } else if let largest = free.max(by: { sizes[$0] < sizes[$1] }) {
+                buffer = largest
+                sizes[largest] = bytes
+            } else {
+                buffer = sizes.count
+                sizes.append(bytes)
+                busyUntil.append(0)
+            }
+            busyUntil[buffer] = Swift.max(end, position)
+            placements[position] = Placement(buffer: buffer, type: type)
+        }
+        self.placements = placements
+        bufferSizes = sizes
+    }
+
+    private static let quantizedTypes: Set<DType> = [.qint8, .quint8, .qint32, .quint4x2, .quint2x4]
+
+    /// Bytes of all buffers: one run's arena.
+    var arenaBytes: Int { bufferSizes.reduce(0, +) }
+
+    /// The destination tensors of one arena: a fresh set of buffers, and each placed step's view of its own.
+    func makeDestinations() -> [Tensor?] {
+        let buffers = bufferSizes.map { Storage(byteCount: $0) }
+        return placements.map { placement in
+            placement.map { placement in
+                let shape = placement.type.shape
+                // In bounds by construction: the buffer holds at least this many bytes.
+                return try! Tensor(
+                    storage: buffers[placement.buffer], dtype: placement.type.dtype, shape: shape,
+                    strides: Tensor.contiguousStrides(for: shape), storageOffset: 0)
+            }
+        }
+    }
+}
