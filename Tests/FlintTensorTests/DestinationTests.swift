@@ -55,9 +55,17 @@ import Testing
                 try input.linear(weight: weight, bias: bias, epilogue: FusedEpilogue(residual: residual, activation: .gelu(tanh: false)), packed: packed, into: $0)
             }, "packed linear \(shape) with residual and GELU")
         }
-        // A transposed (non-contiguous) input goes through its own rows.
+        // Transposed (non-contiguous) inputs and residuals go through their own rows, packed or not, and give
+        // the unpacked product's values.
         let transposed = try Self.values([32, 6], seed: 10).transpose(0, 1)
         try Self.expectWritten({ try transposed.linear(weight: weight, bias: bias, packed: packed, into: $0) }, "packed linear of a transposed input")
+        let batchFirst = try Self.values([7, 3, 32], seed: 11).transpose(0, 1)
+        let transposedResidual = try Self.values([7, 3, 24], seed: 12).transpose(0, 1)
+        let fused = FusedEpilogue(residual: transposedResidual, activation: .relu)
+        try Self.expectWritten({ try batchFirst.linear(weight: weight, bias: bias, epilogue: fused, packed: packed, into: $0) }, "packed linear, rank 3 transposed")
+        let unpacked = try batchFirst.linear(weight: weight, bias: bias, epilogue: fused).scalars(as: Float.self)
+        let viaPacked = try batchFirst.linear(weight: weight, bias: bias, epilogue: fused, packed: packed).scalars(as: Float.self)
+        #expect(zip(unpacked, viaPacked).allSatisfy { abs($0 - $1) <= 1e-5 * Swift.max(1, abs($0)) }, "the packed product of a transposed input")
     }
 
     @Test func normalizationEmbeddingAttentionAndBroadcastsWriteWhatTheyReturn() throws {

@@ -23,13 +23,13 @@ package final class ExecutionPlan: @unchecked Sendable {
         let result: ValueTemplate
         /// Slots no later step reads.
         let releases: [Int]
-        /// Whether a result that views the arena may be kept for the next run (see ``RunContext/views``): the
-        /// step neither writes into the arena nor into an argument (`relu_`, `.out` overloads).
+        /// Whether a result that views the arena may be kept for the next run (see ``RunContext/views``): a
+        /// view operator (``viewOperators``) that does not write into the arena itself.
         let mayKeepView: Bool
     }
 
     /// A step's result that views an arena buffer, with the tensor arguments it was made from (kept alive
-    /// until the context's next run replaces them).
+    /// as long as the context keeps the view: until a run with other arguments replaces it, or the plan goes).
     struct ArenaView {
         let arguments: [Tensor]
         let result: ScriptValue
@@ -118,14 +118,31 @@ package final class ExecutionPlan: @unchecked Sendable {
                 }
             }
             let writer = placements[position] == nil ? nil : node.writer
-            let writesArgument = node.isInPlace || node.op.hasSuffix(".out") || node.op.contains("_out")
             var returnsTensor = false
             if case .tensor = node.result { returnsTensor = true }
             return Step(
                 op: node.op, body: node.body, writer: writer, arguments: node.arguments,
                 tensorArguments: tensorArguments, result: node.result, releases: releasesAt[position],
-                mayKeepView: writer == nil && !writesArgument && returnsTensor && tensorArguments != nil)
+                mayKeepView: writer == nil && Self.isViewOperator(node.op) && returnsTensor && tensorArguments != nil)
         }
+    }
+
+    /// Operators whose result is a view of their first argument (or that argument), made from its metadata
+    /// and their literal arguments alone: the only steps whose arena views a context keeps. A list, not a
+    /// rule on names: an operator that writes into an argument (`relu_`, `__ior__`, an `.out` overload) must
+    /// run every time.
+    static let viewOperators: Set<String> = [
+        "view", "view_as", "reshape", "reshape_as", "_reshape_alias", "_unsafe_view", "flatten", "unflatten", "squeeze", "unsqueeze",
+        "transpose", "t", "numpy_T", "mT", "permute", "movedim", "swapaxes", "swapdims", "select", "slice", "narrow",
+        "expand", "expand_as", "contiguous", "detach", "alias", "as_strided", "diagonal", "unfold", "dropout", "feature_dropout",
+        "alpha_dropout", "to", "type_as",
+    ]
+
+    /// Whether `op` (`aten::transpose.int`) is one of ``viewOperators``.
+    static func isViewOperator(_ op: String) -> Bool {
+        guard op.hasPrefix("aten::") else { return false }
+        let name = op.dropFirst(6).prefix { $0 != "." }
+        return viewOperators.contains(String(name))
     }
 
     /// Bytes of one run's arena (the intermediates placed in shared buffers).

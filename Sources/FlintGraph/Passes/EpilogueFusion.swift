@@ -258,10 +258,9 @@ private struct Layer {
                     weight: weight, bias: bias, epilogue: FusedEpilogue(residual: residual, activation: activation), packed: packed, into: output)
             }
         }
-        let body: OperatorBody = { arguments in .tensor(try compute(arguments, nil)) }
-        let writer: OperatorWriter = { arguments, output in _ = try compute(arguments, output) }
-        let node = Node(op: op, body: body, arguments: arguments, result: .tensor(result))
-        node.writer = writer
+        let forms = operatorForms(compute)
+        let node = Node(op: op, body: forms.body, arguments: arguments, result: .tensor(result))
+        node.writer = forms.writer
         node.heldConstants = [weight] + (bias.map { [$0] } ?? [])
         node.notes = ["weight \(weight.shape)"] + (bias == nil ? [] : ["bias"]) + (hasResidual ? ["+ residual"] : [])
             + (activation == .none ? [] : [activation.description])

@@ -12,6 +12,20 @@ package typealias OperatorBody = @Sendable (Arguments) throws -> ScriptValue
 /// operators whose result is always a new tensor (never a view of or the same tensor as an argument).
 package typealias OperatorWriter = @Sendable (Arguments, Tensor) throws -> Void
 
+/// Both forms of an operator from one computation that takes an optional destination (nil: make the
+/// result) and returns the result. Should a path make its own tensor after all (a dtype without an `into:`
+/// kernel), the writer copies that into the destination: a writer never leaves its destination unwritten.
+package func operatorForms(
+    _ compute: @escaping @Sendable (Arguments, Tensor?) throws -> Tensor
+) -> (body: OperatorBody, writer: OperatorWriter) {
+    ({ .tensor(try compute($0, nil)) }, { arguments, destination in
+        let result = try compute(arguments, destination)
+        if result.storage !== destination.storage || result.storageOffset != destination.storageOffset || result.strides != destination.strides {
+            try destination.copy(from: result)
+        }
+    })
+}
+
 /// Every operator Flint knows: torch 2.15's schemas (``torchOperatorSchemas``) and the implementations
 /// declared in this module, keyed by qualified name (`aten::add.Tensor`).
 ///

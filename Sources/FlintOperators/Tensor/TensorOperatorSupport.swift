@@ -44,15 +44,11 @@ extension OperatorDefinitions {
     }
 
     /// Declares an operator returning one new tensor, with its writer form (``OperatorWriter``): `compute`
-    /// writes into the destination it is given (nil: it makes the result) and returns the result. Should a
-    /// path make its own tensor after all, the writer copies it into the destination.
+    /// writes into the destination it is given (nil: it makes the result) and returns the result (see
+    /// ``operatorForms(_:)``).
     mutating func tensorOp(_ qualifiedName: String, writing compute: @escaping @Sendable (Arguments, Tensor?) throws -> Tensor) {
-        define(qualifiedName, { .tensor(try compute($0, nil)) }, writer: { arguments, destination in
-            let result = try compute(arguments, destination)
-            if result.storage !== destination.storage || result.storageOffset != destination.storageOffset || result.strides != destination.strides {
-                try destination.copy(from: result)
-            }
-        })
+        let forms = operatorForms(compute)
+        define(qualifiedName, forms.body, writer: forms.writer)
     }
 
     /// Declares `aten::name(Tensor self) -> Tensor`.

@@ -63,18 +63,18 @@ public enum Operand: Sendable {
 }
 
 extension Tensor {
-    /// `a op b` with ATen's broadcasting and type promotion. `resultDType` overrides the computed
-    /// dtype when the operation fixes it (true division of integers gives float32).
     // The common operators get specialised entry points, so their float32 loops are compiled for the
     // concrete operation instead of calling it through protocol witnesses per element.
+    /// `a op b` with ATen's broadcasting and type promotion. `promoteIntegersToFloat` makes an integral
+    /// result float32 (true division of integers).
+    ///
+    /// `output`, when given, receives the result and is returned (contiguous, of the result's shape and dtype, overlapping no operand).
     @_specialize(exported: true, where Op == Add)
     @_specialize(exported: true, where Op == Sub)
     @_specialize(exported: true, where Op == Mul)
     @_specialize(exported: true, where Op == Div)
     @_specialize(exported: true, where Op == Maximum)
     @_specialize(exported: true, where Op == Minimum)
-    ///
-    /// `output`, when given, receives the result and is returned (see ``destination(_:shape:dtype:operation:)``).
     public static func binary<Op: BinaryArithmetic>(
         _ op: Op, _ a: Operand, _ b: Operand, operation: String, promoteIntegersToFloat: Bool = false, into output: Tensor? = nil
     ) throws -> Tensor {

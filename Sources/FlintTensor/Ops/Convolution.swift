@@ -7,7 +7,7 @@ extension Tensor {
     /// `conv{1,2,3}d(self, weight, bias, stride, padding, dilation, groups)`. The input is
     /// `[N, C, *spatial]` (or unbatched `[C, *spatial]`), the weight `[O, C / groups, *kernel]`.
     ///
-    /// `output`, when given, receives the result and is returned (see ``destination(_:shape:dtype:operation:)``).
+    /// `output`, when given, receives the result and is returned (contiguous, of the result's shape and dtype, overlapping no operand).
     public func convolution(
         weight: Tensor, bias: Tensor?, stride: [Int], padding: [Int], dilation: [Int], groups: Int, epilogue: FusedEpilogue = .identity,
         packed: PackedConvolutionWeights? = nil, into output: Tensor? = nil

@@ -17,7 +17,7 @@ extension Tensor {
     /// The fused computation, or nil (nothing computed) when it does not apply: other dtypes, empty sizes, or
     /// batch dimensions that differ between `query`, `key` and `value` (the unfused path broadcasts them).
     /// `causal` keeps key positions j ≤ query position i.
-    /// `output`, when given, receives the result (see ``destination(_:shape:dtype:operation:)``).
+    /// `output`, when given, receives the result (contiguous, of the result's shape and dtype, overlapping no operand).
     static func fusedAttention(
         query: Tensor, key: Tensor, value: Tensor, scale: Float, mask: AttentionMask?, causal: Bool, into destination: Tensor? = nil
     ) throws -> Tensor? {

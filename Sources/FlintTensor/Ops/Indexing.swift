@@ -19,8 +19,8 @@ extension Tensor {
 
     /// `embedding(weight, indices)`: rows of this `[num, dim]` weight, shaped `indices.shape + [dim]`.
     ///
-    /// Rows laid out densely are copied whole. `output`, when given, receives the result (see
-    /// ``destination(_:shape:dtype:operation:)``).
+    /// Rows laid out densely are copied whole. `output`, when given, receives the result (contiguous, of the
+    /// result's shape and dtype, overlapping no operand).
     public func embedding(_ indices: Tensor, into output: Tensor? = nil) throws -> Tensor {
         guard rank == 2 else { throw TensorError("'weight' must be 2-D") }
         guard indices.dtype == .int64 || indices.dtype == .int32 else {

@@ -102,8 +102,8 @@ extension Tensor {
     /// `F.linear`: `self[..., in] × weight[out, in]ᵀ + bias[out]`, bias fused into the GEMM for float32.
     ///
     /// `packed`, the same weight packed once (``PackedLinearWeight``), replaces the per-call packing of the
-    /// weight in float32 products. `output`, when given, receives the result and is returned (see
-    /// ``destination(_:shape:dtype:operation:)``).
+    /// weight in float32 products. `output`, when given, receives the result and is returned (contiguous, of the
+    /// result's shape and dtype, overlapping no operand).
     public func linear(
         weight: Tensor, bias: Tensor?, epilogue: FusedEpilogue = .identity, packed: PackedLinearWeight? = nil, into output: Tensor? = nil
     ) throws -> Tensor {
@@ -137,20 +137,31 @@ extension Tensor {
         }
         let fusesBias = bias.map { dtype == .float32 && $0.dtype == .float32 && $0.rank == 1 && $0.shape[0] == outFeatures } ?? false
         // The packed product reads rows through one row stride: a matrix, or leading dimensions that collapse
-        // (a contiguous input) need no [rows, features] views (which allocate).
+        // (a contiguous input), as they are, with no [rows, features] view (which allocates); any other
+        // input through that view (or a copy where the strides do not allow one).
         if let packed, dtype == .float32, fusesBias || bias == nil, packed.outFeatures == outFeatures, packed.inFeatures == inFeatures, rowCount > 0,
-            rank == 2 || isContiguous,
-            epilogue.residual.map({ $0.dtype == .float32 && $0.strides[$0.rank - 1] == 1 && ($0.rank == 2 || $0.isContiguous) }) ?? true
+            epilogue.residual.map({ $0.dtype == .float32 }) ?? true
         {
+            let rows = rank == 2 || isContiguous ? self : try reshape([rowCount, inFeatures])
+            let (rowStride, columnStride) = rows.rank == 2 ? (rows.strides[0], rows.strides[1]) : (inFeatures, 1)
+            // The residual's columns must be adjacent and its rows one stride apart, as the output's.
+            var residual = epilogue.residual
+            var residualRowStride = outFeatures
+            if let given = residual {
+                if given.rank == 2 && given.strides[1] == 1 {
+                    residualRowStride = given.strides[0]
+                } else if !given.isContiguous {
+                    residual = try given.contiguous()
+                }
+            }
             let b = try bias?.contiguous()
-            var gemmEpilogue = epilogue.gemmEpilogue(columnBias: b)
-            if let residual = epilogue.residual { gemmEpilogue.residual_row_stride = Int64(residual.rank == 2 ? residual.strides[0] : outFeatures) }
-            let (rowStride, columnStride) = rank == 2 ? (strides[0], strides[1]) : (inFeatures, 1)
+            var gemmEpilogue = FusedEpilogue(residual: residual, activation: epilogue.activation).gemmEpilogue(columnBias: b)
+            if residual != nil { gemmEpilogue.residual_row_stride = Int64(residualRowStride) }
             flint_sgemm_packed_b(
                 ThreadPool.shared.raw, Int64(rowCount), Int64(outFeatures), Int64(inFeatures),
-                baseAddress.assumingMemoryBound(to: Float.self), Int64(rowStride), Int64(columnStride),
+                rows.baseAddress.assumingMemoryBound(to: Float.self), Int64(rowStride), Int64(columnStride),
                 packed.packed, destination.baseAddress.assumingMemoryBound(to: Float.self), Int64(outFeatures), &gemmEpilogue)
-            return withExtendedLifetime((b, epilogue)) { destination }
+            return withExtendedLifetime((rows, b, residual)) { destination }
         }
         let rows = rank == 2 ? self : try reshape([rowCount, inFeatures])
         let result = rank == 2 ? destination : try destination.reshape([rowCount, outFeatures])

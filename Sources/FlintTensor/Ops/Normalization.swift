@@ -38,7 +38,7 @@ extension Tensor {
 
     /// `layer_norm` over the trailing `normalizedShape` dimensions.
     ///
-    /// `output`, when given, receives the result and is returned (see ``destination(_:shape:dtype:operation:)``);
+    /// `output`, when given, receives the result and is returned (contiguous, of the result's shape and dtype, overlapping no operand);
     /// the float32 path then computes no statistics.
     public func layerNorm(normalizedShape: [Int], weight: Tensor?, bias: Tensor?, epsilon: Double, into output: Tensor? = nil) throws -> Tensor {
         if output != nil && isFloatLayerNorm(normalizedShape: normalizedShape, weight: weight, bias: bias) {
@@ -109,7 +109,8 @@ extension Tensor {
                 source + offset, target + offset, Int64(range.count), Int64(n), Int64(n), Int64(n), g, b, Float(epsilon),
                 meanOut.map { $0 + range.lowerBound }, rstdOut.map { $0 + range.lowerBound })
         }
-        return (output, mean, rstd)
+        // The kernel read the contiguous input and affine parameters through raw pointers.
+        return withExtendedLifetime((x, gamma, beta)) { (output, mean, rstd) }
     }
 
     /// `rms_norm`: x / sqrt(mean(x²) + eps) · weight over the trailing `normalizedShape` dimensions;

@@ -142,8 +142,8 @@ extension Tensor {
 
     /// Adaptive average pooling to `outputSize` (windows `floor(i·in/out) ..< ceil((i+1)·in/out)`).
     ///
-    /// `output`, when given, receives the result of the float32 2-D kernel (see
-    /// ``destination(_:shape:dtype:operation:)``); other paths return a new tensor.
+    /// `output`, when given, receives the result of the float32 2-D kernel (contiguous, of the
+    /// result's shape and dtype, overlapping no operand); other paths return a new tensor.
     public func adaptiveAvgPool(_ outputSize: [Int], into output: Tensor? = nil) throws -> Tensor {
         if let quantizer {
             if let pooled = try quantizedAdaptiveAveragePool2D(outputSize) { return pooled }
@@ -201,7 +201,7 @@ extension Tensor {
                     src, dst, Int64(planes), Int64(inputSpatial[0]), Int64(inputSpatial[1]), Int64(outputSize[0]), Int64(outputSize[1]), 0,
                     Int64(range.lowerBound), Int64(range.upperBound))
             }
-            return (result, nil)
+            return withExtendedLifetime(input) { (result, nil) }
         }
         let input = try to(.float64).contiguous()
         let src = input.baseAddress.assumingMemoryBound(to: Double.self)

@@ -49,7 +49,7 @@ extension Tensor {
     }
 
     /// The form of its packed weight a float32 2-D convolution of a `weightShape` weight over a contiguous
-    /// `inputShape` input multiplies with, as ``convolution(weight:bias:stride:padding:dilation:groups:epilogue:packed:)``
+    /// `inputShape` input multiplies with, as ``convolution(weight:bias:stride:padding:dilation:groups:epilogue:packed:into:)``
     /// decides for an epilogue it can fuse: `.winograd` where Winograd applies and pays, `.gemm` otherwise.
     /// A plan packs just that form; another is made on first use should a call need it.
     public static func convolutionForm(
