@@ -164,7 +164,9 @@ package final class ExecutionPlan: @unchecked Sendable {
     /// for. Errors come from the kernels as they are (the caller re-runs the interpreter for a traceback).
     package func run(_ arguments: [ScriptValue]) throws -> ScriptValue {
         let context = borrowContext()
-        defer { giveBack(context) }
+        // Each step clears its argument list as it finishes; after an error the rest are cleared on return.
+        var finished = false
+        defer { giveBack(context, clearingArgumentLists: !finished) }
         for (template, argument) in zip(inputs, arguments) { Self.store(argument, into: template, &context.slots) }
         let profiling = OperatorProfiler.isEnabled
         for (position, step) in steps.enumerated() {
@@ -179,6 +181,7 @@ package final class ExecutionPlan: @unchecked Sendable {
             }
             for index in step.releases { context.slots[index] = .none }
         }
+        finished = true
         return Self.load(output, context.slots)
     }
 
@@ -219,11 +222,11 @@ package final class ExecutionPlan: @unchecked Sendable {
         contextLock.withLock { idleContexts.popLast() } ?? RunContext(self)
     }
 
-    /// Clears what a run left in the context's slots (its result, or everything after an error) and keeps
-    /// the context for the next run.
-    private func giveBack(_ context: RunContext) {
+    /// Clears what a run left in the context's slots (its result, or everything after an error), and the
+    /// argument lists a failed run left filled, and keeps the context for the next run.
+    private func giveBack(_ context: RunContext, clearingArgumentLists: Bool) {
         for index in variableSlots { context.slots[index] = .none }
-        for position in steps.indices {
+        for position in steps.indices where clearingArgumentLists {
             guard let tensorArguments = steps[position].tensorArguments else { continue }
             for (index, _) in tensorArguments { context.argumentLists[position][index] = .none }
         }
