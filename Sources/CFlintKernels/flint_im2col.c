@@ -43,11 +43,17 @@ typedef struct plan {
     void *memory;
 } plan;
 
+/* Plans up to this many bytes live in the caller's stack buffer (a tile's plan: a few hundred bytes to a
+ * few KiB); larger ones are allocated, so a steady run of convolutions allocates nothing here. */
+#define PLAN_STACK_BYTES 8192
+
+/* `stack` is PLAN_STACK_BYTES, 8-byte aligned; the caller frees `pl->memory` when it is not `stack`. */
 static int make_plan(const flint_im2col2d_desc *desc, int64_t oy_begin, int64_t rows, int64_t column, int64_t nr,
-                     plan *pl) {
+                     plan *pl, void *stack) {
     const int64_t kh = desc->kernel_h, kw = desc->kernel_w, out_w = desc->out_w, sw = desc->stride_w;
     const int64_t max_pieces = rows * (out_w / nr + 2);
-    pl->memory = malloc((size_t)(3 * kw + kh * rows) * sizeof(int64_t) + (size_t)max_pieces * sizeof(piece));
+    const size_t bytes = (size_t)(3 * kw + kh * rows) * sizeof(int64_t) + (size_t)max_pieces * sizeof(piece);
+    pl->memory = bytes <= PLAN_STACK_BYTES ? stack : malloc(bytes);
     if (!pl->memory) return 0;
     pl->shift = (int64_t *)pl->memory;
     pl->first = pl->shift + kw;
@@ -218,19 +224,18 @@ void flint_im2col2d_packed(const flint_im2col2d_desc *desc, const float *input, 
         return;
     }
     plan pl;
-    if (!make_plan(desc, oy_begin, rows, column, b->nr, &pl)) abort();
+    int64_t stack[PLAN_STACK_BYTES / sizeof(int64_t)];
+    if (!make_plan(desc, oy_begin, rows, column, b->nr, &pl, stack)) abort();
 #if defined(FLINT_X86)
     if (desc->stride_w == 1 && flint__kernel()->id == FLINT_KERNEL_AVX512) {
         im2col_avx512(desc, input, rows, b, &pl);
-        free(pl.memory);
-        return;
-    }
-    if (desc->stride_w == 2 && flint__kernel()->id == FLINT_KERNEL_AVX512) {
+    } else if (desc->stride_w == 2 && flint__kernel()->id == FLINT_KERNEL_AVX512) {
         im2col_s2_avx512(desc, input, rows, b, &pl);
-        free(pl.memory);
-        return;
+    } else {
+        im2col_generic(desc, input, rows, b, &pl);
     }
-#endif
+#else
     im2col_generic(desc, input, rows, b, &pl);
-    free(pl.memory);
+#endif
+    if (pl.memory != (void *)stack) free(pl.memory);
 }

@@ -56,13 +56,27 @@ package struct Device: Sendable, Equatable, CustomStringConvertible {
 
 /// A mutable list with its element type, as TorchScript's `List[T]`.
 package final class ScriptList: @unchecked Sendable {
-    package var elements: [ScriptValue]
+    package var elements: [ScriptValue] {
+        didSet { integers = nil }
+    }
     /// The element type annotation (`int`, `Tensor`, `List[str]`...), when the archive recorded it.
     package var elementType: String?
+    /// The elements as integers, for a list made by ``init(integers:)`` and not changed since: an operator
+    /// reading its `int[]` argument (`Arguments.ints`) takes them as they are instead of decoding a new array
+    /// on every call. Nil for every other list (and once the elements change).
+    package private(set) var integers: [Int]?
 
     package init(_ elements: [ScriptValue], elementType: String?) {
         self.elements = elements
         self.elementType = elementType
+    }
+
+    /// A `List[int]` whose decoded form is kept (see ``integers``): for a plan's literal arguments, made once
+    /// and read on every run.
+    package init(integers: [Int], elementType: String? = "int") {
+        elements = integers.map { .int(Int64($0)) }
+        self.elementType = elementType
+        self.integers = integers
     }
 }
 

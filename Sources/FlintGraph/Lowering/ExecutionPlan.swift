@@ -60,7 +60,7 @@ package final class ExecutionPlan: @unchecked Sendable {
 
         init(_ plan: ExecutionPlan) {
             slots = plan.initialSlots
-            argumentLists = plan.steps.map { step in step.arguments.map { $0.literal ?? .none } }
+            argumentLists = plan.steps.map { step in step.arguments.map { $0.literal.map(ExecutionPlan.decodedOnce) ?? .none } }
             destinations = plan.memory.makeDestinations()
             arenaStorages = Set(destinations.compactMap { $0.map { ObjectIdentifier($0.storage) } })
             views = Array(repeating: nil, count: plan.steps.count)
@@ -233,6 +233,19 @@ package final class ExecutionPlan: @unchecked Sendable {
         contextLock.withLock {
             if idleContexts.count < idleContextLimit { idleContexts.append(context) }
         }
+    }
+
+    /// A literal argument as a run context keeps it: an `int` list in the form that keeps its decoded integers
+    /// (``ScriptList/init(integers:)``), so an operator reading it allocates nothing; anything else as it is.
+    static func decodedOnce(_ literal: ScriptValue) -> ScriptValue {
+        guard case .list(let list) = literal, !list.elements.isEmpty else { return literal }
+        var integers: [Int] = []
+        integers.reserveCapacity(list.elements.count)
+        for element in list.elements {
+            guard case .int(let value) = element else { return literal }
+            integers.append(Int(truncatingIfNeeded: value))
+        }
+        return .list(ScriptList(integers: integers, elementType: list.elementType))
     }
 
     private static func load(_ template: ValueTemplate, _ slots: [ScriptValue]) -> ScriptValue {

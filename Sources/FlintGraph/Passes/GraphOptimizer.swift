@@ -23,7 +23,10 @@ package protocol GraphPass {
 /// inputs are ready (folding before fusion), and add a case to the graph tests that fails without it.
 package struct GraphOptimizer: Sendable {
     package static var standardPasses: [any GraphPass] {
-        [DeadCodeElimination(), NoOpElimination(), LinearRecognition(), BatchNormFolding(), EpilogueFusion(), AttentionWeightPacking(), RecurrentWeightPacking(), DeadCodeElimination()]
+        [
+            DeadCodeElimination(), NoOpElimination(), LinearRecognition(), BatchNormFolding(), EpilogueFusion(), AttentionWeightPacking(),
+            RecurrentWeightPacking(), ConstantFolding(), DeadCodeElimination(),
+        ]
     }
 
     package init() {}

@@ -29,7 +29,7 @@ struct LinearRecognition: GraphPass {
             }
             node.op = "aten::linear"
             node.body = linear
-            node.writer = nil
+            node.writer = OperatorRegistry.standard.writer(named: "aten::linear")
             node.arguments = [.tensor(input), .tensor(source), bias]
             node.notes.append("from \(isAddmm ? "addmm" : "mm")")
             rewrites += 1

@@ -108,6 +108,7 @@ package struct Arguments {
         switch self[index] {
         case .int(let i) where single: return [Int(truncatingIfNeeded: i)]
         case .none where fallback != nil: return fallback!
+        case .list(let list) where list.integers != nil: return list.integers!
         case let value:
             guard let elements = value.sequence else { throw mismatch(index, name, "List[int]") }
             return try elements.map {

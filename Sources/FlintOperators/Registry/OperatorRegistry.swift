@@ -65,6 +65,9 @@ package final class OperatorRegistry: @unchecked Sendable {
     /// The implementation registered under a qualified name.
     package func body(named qualifiedName: String) -> OperatorBody? { bodies[qualifiedName] }
 
+    /// The writer form registered under a qualified name, if the operator has one.
+    package func writer(named qualifiedName: String) -> OperatorWriter? { writers[qualifiedName] }
+
     /// Qualified names of the operators declared here with their own schema (not in torch's table).
     package var extraSchemaNames: Set<String> { Set(extraOverloads.values.joined().map(\.qualifiedName)) }
 

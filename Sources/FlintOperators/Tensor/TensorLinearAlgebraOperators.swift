@@ -75,7 +75,7 @@ extension OperatorDefinitions {
         tensorOp("aten::baddbmm") { c in
             try Tensor.baddbmm(c.tensor(0, "self"), c.tensor(1, "batch1"), c.tensor(2, "batch2"), beta: c.double(3, "beta", default: 1), alpha: c.double(4, "alpha", default: 1))
         }
-        tensorOp("aten::linear") { try $0.tensor(0, "input").linear(weight: $0.tensor(1, "weight"), bias: $0.optionalTensor(2, "bias")) }
+        tensorOp("aten::linear", writing: { try $0.tensor(0, "input").linear(weight: $0.tensor(1, "weight"), bias: $0.optionalTensor(2, "bias"), into: $1) })
 
     }
 

@@ -134,7 +134,14 @@ extension OperatorDefinitions {
         unary("clone") { try $0.clone() }
         unary("lift_fresh_copy") { try $0.clone() }
         unary("alias") { $0 }
-        unary("contiguous") { try $0.contiguous() }
+        // The writer form copies into the plan's buffer: the graph keeps `contiguous` only where the input is
+        // not contiguous (no-op elimination drops the rest), so it copies there as the body does.
+        tensorOp("aten::contiguous", writing: { c, output in
+            let input = try c.tensor(0, "self")
+            guard let output else { return try input.contiguous() }
+            try output.copy(from: input)
+            return output
+        })
         unary("t") { try $0.t() }
         unary("squeeze") { try $0.squeeze() }
         tensorOp("aten::squeeze.dim") { try $0.tensor(0, "self").squeeze($0.int(1, "dim")) }

@@ -52,6 +52,15 @@ extension DType {
     /// The result dtype of an operation on `operands`, as `torch.result_type` computes it. A float scalar
     /// counts as the default dtype (float32), an int scalar as int64.
     public static func resultType(_ operands: [PromotionOperand]) throws -> DType {
+        try resultType(of: operands)
+    }
+
+    /// ``resultType(_:)`` of two operands, without making an array of them (a binary kernel's every call).
+    public static func resultType(_ first: PromotionOperand, _ second: PromotionOperand) throws -> DType {
+        try resultType(of: PromotionPair(remaining: (first, second)))
+    }
+
+    private static func resultType<Operands: Sequence<PromotionOperand>>(of operands: Operands) throws -> DType {
         var dimensioned: DType?
         var zeroDim: DType?
         var wrapped: DType?
@@ -82,5 +91,15 @@ extension DType {
         if higher.isFloatingPoint { return higher }
         if higher == .bool || lower.isFloatingPoint { return try promote(higher, lower) }
         return higher
+    }
+}
+
+/// Two promotion operands as a sequence held inline (an array of them would be allocated).
+private struct PromotionPair: Sequence, IteratorProtocol {
+    var remaining: (PromotionOperand?, PromotionOperand?)
+
+    mutating func next() -> PromotionOperand? {
+        defer { remaining = (remaining.1, nil) }
+        return remaining.0
     }
 }

@@ -101,3 +101,71 @@ extension Tensor {
         }
     }
 }
+
+/// How a contiguous operand of a binary float32 kernel lines up with a contiguous output: element for
+/// element (its shape is the output's, leading size-1 dimensions aside), or one value per run of
+/// `runLength` output elements (its shape is the output's leading sizes followed by ones: a per-channel
+/// scale `[1, C, 1, 1]` against `[1, C, H, W]`, or a single value).
+enum ContiguousBroadcast: Equatable {
+    case elementwise
+    case perRun(runLength: Int)
+
+    /// The pattern of `operand` against an output of `shape`, or nil when it is neither (or not contiguous).
+    /// Compares sizes in place: nothing is allocated.
+    init?(_ operand: Tensor, over shape: [Int]) {
+        guard operand.isContiguous, operand.rank <= shape.count else { return nil }
+        let offset = shape.count - operand.rank
+        func aligned(_ d: Int) -> Int { d < offset ? 1 : operand.shape[d - offset] }
+        // Its leading sizes are the output's up to `split`; from there on it is all ones.
+        var split = shape.count
+        while split > 0 && aligned(split - 1) == 1 { split -= 1 }
+        for d in 0..<split where aligned(d) != shape[d] { return nil }
+        var runLength = 1
+        for d in split..<shape.count { runLength *= shape[d] }
+        self = runLength == 1 ? .elementwise : .perRun(runLength: runLength)
+    }
+}
+
+extension Tensor {
+    /// `self = kernel(a, b)` (a `flint_binary_f32` code) for a contiguous float32 output and contiguous
+    /// float32 operands that each line up with it element for element or one value per run
+    /// (``ContiguousBroadcast``), the larger of them of the output's rank: raw pointers over the thread pool,
+    /// no views and no loop description, so nothing is allocated. Returns false, having written nothing, for
+    /// any other layout (the caller takes the general loop).
+    func mapFloatContiguousRuns(_ a: Tensor, _ b: Tensor, kernel: Int32) -> Bool {
+        guard dtype == .float32, isContiguous, a.dtype == .float32, b.dtype == .float32, Swift.max(a.rank, b.rank) == rank,
+            let left = ContiguousBroadcast(a, over: shape), let right = ContiguousBroadcast(b, over: shape),
+            left == .elementwise || right == .elementwise
+        else { return false }
+        let total = elementCount
+        guard total > 0 else { return true }
+        let out = baseAddress.assumingMemoryBound(to: Float.self)
+        let pa = UnsafePointer(a.baseAddress.assumingMemoryBound(to: Float.self))
+        let pb = UnsafePointer(b.baseAddress.assumingMemoryBound(to: Float.self))
+        let pool = ThreadPool.shared
+        switch (left, right) {
+        case (.elementwise, .elementwise):
+            pool.parallelFor(total, minimumPerThread: 1 << 14) { range, _ in
+                let first = range.lowerBound
+                flint_binary_f32(kernel, pa + first, 1, pb + first, 1, out + first, Int64(range.count))
+            }
+        case (.elementwise, .perRun(let runLength)):
+            pool.parallelFor(total / runLength, minimumPerThread: Swift.max(1, (1 << 14) / runLength)) { runs, _ in
+                for run in runs {
+                    let first = run * runLength
+                    flint_binary_f32(kernel, pa + first, 1, pb + run, 0, out + first, Int64(runLength))
+                }
+            }
+        case (.perRun(let runLength), .elementwise):
+            pool.parallelFor(total / runLength, minimumPerThread: Swift.max(1, (1 << 14) / runLength)) { runs, _ in
+                for run in runs {
+                    let first = run * runLength
+                    flint_binary_f32(kernel, pa + run, 0, pb + first, 1, out + first, Int64(runLength))
+                }
+            }
+        case (.perRun, .perRun):
+            return false
+        }
+        return withExtendedLifetime((a, b)) { true }
+    }
+}

@@ -78,10 +78,17 @@ extension Tensor {
     public static func binary<Op: BinaryArithmetic>(
         _ op: Op, _ a: Operand, _ b: Operand, operation: String, promoteIntegersToFloat: Bool = false, into output: Tensor? = nil
     ) throws -> Tensor {
-        var common = try DType.resultType([a.promotion, b.promotion])
+        var common = try DType.resultType(a.promotion, b.promotion)
         if promoteIntegersToFloat && !common.isFloatingPoint { common = .float32 }
         let x = try a.tensor(as: common)
         let y = try b.tensor(as: common)
+        // Into a given output (a plan's arena) with contiguous operands: its shape is the broadcast one when
+        // the operands line up with it, checked in place (building the broadcast shape would allocate).
+        if common == .float32, let kernel = op.float32Kernel, let output, output.quantizer == nil,
+            output.mapFloatContiguousRuns(x, y, kernel: kernel)
+        {
+            return output
+        }
         let shape = try broadcastShape(x.shape, y.shape)
         let result = try output.map { try destination($0, shape: shape, dtype: common, operation: operation) } ?? Tensor.output(shape, common)
         if common == .float32 {

@@ -46,41 +46,41 @@ extension Tensor {
         if let bias, bias.rank != 1 || bias.shape[0] != outChannels {
             throw TensorError("Given weight of size \(weight.shape), expected bias to be 1-dimensional with \(outChannels) elements, but got bias of size \(bias.shape) instead")
         }
-        let kernel = Array(weight.shape[2...])
-        let inputSpatial = Array(shape[2...])
-        var outputSpatial: [Int] = []
-        outputSpatial.reserveCapacity(spatial)
+        let kernel = SpatialSizes(weight.shape[2...])
+        let inputSpatial = SpatialSizes(shape[2...])
+        var outputSpatial = SpatialSizes(repeating: 0, count: spatial)
         for d in 0..<spatial {
             guard let size = ConvolutionGeometry.outputSize(
                 input: inputSpatial[d], kernel: kernel[d], stride: stride[d], padding: padding[d], dilation: dilation[d])
             else {
                 throw TensorError("Calculated padded input size per channel: (\(inputSpatial.map { String($0) }.joined(separator: " x "))). Kernel size: (\(kernel.map(String.init).joined(separator: " x "))). Kernel size can't be greater than actual input size")
             }
-            outputSpatial.append(size)
+            outputSpatial[d] = size
         }
         let geometry = ConvolutionGeometry(
-            inputSpatial: inputSpatial, outputSpatial: outputSpatial, kernel: kernel, stride: stride, padding: padding, dilation: dilation)
-        let outputShape = geometry.outputShape(images: n, channels: outChannels)
-        if let residual = epilogue.residual, residual.shape != outputShape {
-            throw TensorError("convolution: the fused residual has shape \(residual.shape), the output \(outputShape)")
+            inputSpatial: inputSpatial, outputSpatial: outputSpatial, kernel: kernel, stride: SpatialSizes(stride), padding: SpatialSizes(padding),
+            dilation: SpatialSizes(dilation))
+        if let residual = epilogue.residual, !geometry.isOutputShape(residual.shape, images: n, channels: outChannels) {
+            throw TensorError("convolution: the fused residual has shape \(residual.shape), the output \(geometry.outputShape(images: n, channels: outChannels))")
         }
         if Tensor.isDepthwise(input: self, weight: weight, groups: groups) {
             return try depthwiseConvolution(weight: weight, bias: bias, geometry: geometry, epilogue: epilogue, into: output)
         }
-        // The epilogue goes into the float32 GEMMs' output write when the residual is laid out as the output.
+        // The epilogue goes into the float32 GEMMs' output write when the residual is laid out as the output
+        // (contiguous: its first two strides then address it as `[n, outChannels, positions]`, like the output).
         let fusesEpilogue = dtype == .float32 && (epilogue.residual.map { $0.dtype == .float32 && $0.isContiguous } ?? true)
-        let residual = fusesEpilogue ? try epilogue.residual?.reshape([n, outChannels, outputSpatial.reduce(1, *)]) : nil
+        let residual = fusesEpilogue ? epilogue.residual : nil
         // float32 weights are packed once per call (not per image), or once for good by the caller.
         let panels: PackedConvolutionWeights? = dtype == .float32
             ? try (packed.flatMap { $0.weightShape == weight.shape && $0.groups == groups ? $0 : nil } ?? (n > 1 ? PackedConvolutionWeights(weight, groups: groups) : nil))
             : nil
         let input = try contiguous()
         let weights = try weight.contiguous()
-        let result = try Tensor.destination(output, shape: outputShape, dtype: dtype, operation: "convolution")
+        let result = try Tensor.destination(output, geometry: geometry, images: n, channels: outChannels, dtype: dtype, operation: "convolution")
         let channelsPerGroup = c / groups
         let outPerGroup = outChannels / groups
-        let positions = outputSpatial.reduce(1, *)
-        let patch = channelsPerGroup * kernel.reduce(1, *)
+        let positions = outputSpatial.product
+        let patch = channelsPerGroup * kernel.product
         let biasTensor = try bias.map { try $0.contiguous() }
         if fusesEpilogue, Tensor.isWinogradShape(weight: weight, groups: groups, geometry: geometry),
             Tensor.winogradPays(geometry: geometry, images: n), let transformed = panels?.winogradForm(),
@@ -92,11 +92,10 @@ extension Tensor {
         }
         // Every path below multiplies with the GEMM panels (made here if the plan packed only the Winograd form).
         panels?.prepare(.gemm)
-        let flatInput = try input.reshape([n, c, inputSpatial.reduce(1, *)])
-        let flatOutput = try result.reshape([n, outChannels, positions])
         if let panels, let imagesPerProduct = Tensor.foldedImageCount(images: n, positions: positions, patch: patch) {
             try Tensor.convolveFoldedImages(
-                input: input, output: flatOutput, panels: panels, bias: biasTensor, geometry: geometry, imagesPerProduct: imagesPerProduct)
+                input: input, output: try result.reshape([n, outChannels, positions]), panels: panels, bias: biasTensor, geometry: geometry,
+                imagesPerProduct: imagesPerProduct)
             try epilogue.apply(to: result)
             return result
         }
@@ -114,12 +113,25 @@ extension Tensor {
         let fewPositions = tiles < 2 * ThreadPool.shared.threadCount && patch * positions <= 1 << 22
         if dtype == .float32 && !geometry.isPointwise && (n > 1 || !fewPositions) {
             try Tensor.convolveTilesFloat(
-                input: flatInput, output: flatOutput, panels: try panels ?? PackedConvolutionWeights(weight, groups: groups), bias: biasTensor,
+                input: input, output: result, panels: try panels ?? PackedConvolutionWeights(weight, groups: groups), bias: biasTensor,
                 geometry: geometry, tile: tile,
                 epilogue: fusesEpilogue ? FusedEpilogue(residual: residual, activation: epilogue.activation) : .identity)
             if !fusesEpilogue { try epilogue.apply(to: result) }
             return result
         }
+        // Pointwise convolutions, and late layers' whole-slab products, with the packed panels and the epilogue
+        // fused: each image and group addressed through pointers (no views, so nothing allocated per call).
+        if dtype == .float32, fusesEpilogue,
+            Tensor.convolvesPerImage(panels: panels, geometry: geometry, channelsPerGroup: channelsPerGroup, positions: positions)
+        {
+            Tensor.convolvePerImage(
+                input: input, output: result, weight: weights, panels: panels, bias: biasTensor, geometry: geometry, groups: groups,
+                epilogue: FusedEpilogue(residual: residual, activation: epilogue.activation))
+            return result
+        }
+        let flatInput = try input.reshape([n, c, inputSpatial.product])
+        let flatOutput = try result.reshape([n, outChannels, positions])
+        let flatResidual = try residual?.reshape([n, outChannels, positions])
         let flatWeights = try weights.reshape([outChannels, patch])
         for image in 0..<n {
             for g in 0..<groups {
@@ -128,7 +140,7 @@ extension Tensor {
                 let y = try flatOutput.select(dim: 0, index: image).narrow(dim: 0, start: g * outPerGroup, length: outPerGroup)
                 let groupBias = try biasTensor?.narrow(dim: 0, start: g * outPerGroup, length: outPerGroup).contiguous()
                 let groupEpilogue = fusesEpilogue
-                    ? FusedEpilogue(residual: try residual?.select(dim: 0, index: image).narrow(dim: 0, start: g * outPerGroup, length: outPerGroup),
+                    ? FusedEpilogue(residual: try flatResidual?.select(dim: 0, index: image).narrow(dim: 0, start: g * outPerGroup, length: outPerGroup),
                                     activation: epilogue.activation)
                     : .identity
                 // The packed panels, except for at most 8 columns (a late layer's few positions), where the
@@ -181,17 +193,17 @@ extension Tensor {
     /// The float32 tiled path: every (image, group, output tile) is a work item spread over the thread pool;
     /// each thread gathers the tile's patches into its own slab and multiplies them single-threaded by the
     /// group's packed weights, with the bias, residual and activation fused into the output write.
-    /// `input` is `[n, c, inputPositions]`, `output` and the epilogue's residual `[n, outChannels, positions]`,
-    /// all contiguous in their last dimension.
+    /// `input` is `[n, c, *inputSpatial]`, `output` and the epilogue's residual `[n, outChannels, *outputSpatial]`,
+    /// all contiguous (their first two strides address images and channels, as in the flattened `[n, c, positions]`).
     static func convolveTilesFloat(
         input: Tensor, output: Tensor, panels: PackedConvolutionWeights, bias: Tensor?, geometry: ConvolutionGeometry, tile: Int,
         epilogue fused: FusedEpilogue = .identity
     ) throws {
         let (n, groups, m, patch) = (input.shape[0], panels.groups, panels.outPerGroup, panels.patch)
         let channelsPerGroup = input.shape[1] / groups
-        let positions = output.shape[2]
+        let positions = geometry.outputSpatial.product
         let tiles = (positions + tile - 1) / tile
-        let groupBiases = try (0..<groups).map { g in try bias?.narrow(dim: 0, start: g * m, length: m).contiguous() }
+        let biasBase = bias.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: Float.self)) }
         let residual = fused.residual
         let outBase = output.baseAddress.assumingMemoryBound(to: Float.self)
         let (outImageStride, outRowStride) = (output.strides[0], Int64(output.strides[1]))
@@ -206,7 +218,11 @@ extension Tensor {
                 let start = t * tile
                 let count = Swift.min(tile, positions - start)
                 let rowOffset = image * outImageStride + g * m * Int(outRowStride)
-                var epilogue = fused.gemmEpilogue(rowBias: groupBiases[g])
+                var epilogue = fused.gemmEpilogue()
+                if let biasBase {
+                    epilogue.bias_kind = FLINT_BIAS_PER_ROW
+                    epilogue.bias = biasBase + g * m
+                }
                 if let residual {
                     epilogue.residual = UnsafePointer(residual.baseAddress.assumingMemoryBound(to: Float.self))
                         + image * residual.strides[0] + g * m * residual.strides[1] + start
@@ -277,14 +293,26 @@ extension Tensor {
     }
 }
 
-/// Sizes and steps of a convolution's spatial dimensions.
+/// Sizes and steps of a convolution's spatial dimensions, held inline (``SpatialSizes``): a call's geometry
+/// allocates nothing.
 struct ConvolutionGeometry {
-    let inputSpatial: [Int]
-    let outputSpatial: [Int]
-    let kernel: [Int]
-    let stride: [Int]
-    let padding: [Int]
-    let dilation: [Int]
+    let inputSpatial: SpatialSizes
+    let outputSpatial: SpatialSizes
+    let kernel: SpatialSizes
+    let stride: SpatialSizes
+    let padding: SpatialSizes
+    let dilation: SpatialSizes
+
+    init(inputSpatial: SpatialSizes, outputSpatial: SpatialSizes, kernel: SpatialSizes, stride: SpatialSizes, padding: SpatialSizes, dilation: SpatialSizes) {
+        (self.inputSpatial, self.outputSpatial, self.kernel) = (inputSpatial, outputSpatial, kernel)
+        (self.stride, self.padding, self.dilation) = (stride, padding, dilation)
+    }
+
+    init(inputSpatial: [Int], outputSpatial: [Int], kernel: [Int], stride: [Int], padding: [Int], dilation: [Int]) {
+        self.init(
+            inputSpatial: SpatialSizes(inputSpatial), outputSpatial: SpatialSizes(outputSpatial), kernel: SpatialSizes(kernel),
+            stride: SpatialSizes(stride), padding: SpatialSizes(padding), dilation: SpatialSizes(dilation))
+    }
 
     /// One output dimension's size: `(input + 2·padding − dilation·(kernel − 1) − 1) / stride + 1`; nil when the
     /// dilated kernel is larger than the padded input.
@@ -292,6 +320,11 @@ struct ConvolutionGeometry {
         let effective = dilation * (kernel - 1) + 1
         guard input + 2 * padding >= effective else { return nil }
         return (input + 2 * padding - effective) / stride + 1
+    }
+
+    /// Whether `shape` is `[images, channels, *outputSpatial]` (compared without making that array).
+    func isOutputShape(_ shape: [Int], images: Int, channels: Int) -> Bool {
+        shape.count == outputSpatial.count + 2 && shape[0] == images && shape[1] == channels && shape[2...].elementsEqual(outputSpatial)
     }
 
     /// `[images, channels, *outputSpatial]`, made in one allocation.
@@ -378,7 +411,7 @@ private struct GatherPatches: DTypeVisitor {
         let out = slab.baseAddress.assumingMemoryBound(to: T.self)
         let spatial = geometry.kernel.count
         // Pad every geometry to 3-D (leading size-1 dims) so one loop serves 1-D, 2-D and 3-D.
-        func padded(_ values: [Int], _ fill: Int) -> [Int] { Array(repeating: fill, count: 3 - spatial) + values }
+        func padded(_ values: SpatialSizes, _ fill: Int) -> [Int] { Array(repeating: fill, count: 3 - spatial) + values }
         let inSize = padded(geometry.inputSpatial, 1)
         let outSize = padded(geometry.outputSpatial, 1)
         let kSize = padded(geometry.kernel, 1)

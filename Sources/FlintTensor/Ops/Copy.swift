@@ -6,6 +6,7 @@ extension Tensor {
         guard !hasInternalOverlap else {
             throw TensorError("unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.")
         }
+        if source.dtype == dtype, source.shape == shape, isContiguous, copyStridedIntoContiguous(from: source) { return }
         let expanded = try source.expand(shape)
         if expanded.dtype == dtype {
             copyBytes(from: expanded)
@@ -84,5 +85,73 @@ private struct CastCopyFrom<Out: TensorElement>: DTypeVisitor {
         loop.forEachRun { offsets, count in
             for i in 0..<count { o[offsets[0] + i * inner[0]] = Out(casting: a[offsets[1] + i * inner[1]]) }
         }
+    }
+}
+
+extension Tensor {
+    /// The most dimensions ``copyStridedIntoContiguous(from:)`` walks.
+    static let stridedCopyMaximumRank = 8
+
+    /// Copies `source` (this tensor's dtype and shape, any strides) into this contiguous tensor, walking the
+    /// source's strides with an odometer on the stack: no loop description and no views, so nothing is
+    /// allocated (a plan's `contiguous` of a permuted tensor, every run). Returns false, having copied
+    /// nothing, above ``stridedCopyMaximumRank`` dimensions or for an element size other than 1, 2, 4 or 8.
+    func copyStridedIntoContiguous(from source: Tensor) -> Bool {
+        guard rank <= Self.stridedCopyMaximumRank, !shape.contains(0) else { return rank <= Self.stridedCopyMaximumRank }
+        switch dtype.itemSize {
+        case 1: copyStrided(UInt8.self, from: source)
+        case 2: copyStrided(UInt16.self, from: source)
+        case 4: copyStrided(UInt32.self, from: source)
+        case 8: copyStrided(UInt64.self, from: source)
+        default: return false
+        }
+        return true
+    }
+
+    private func copyStrided<Element>(_: Element.Type, from source: Tensor) {
+        let out = baseAddress.assumingMemoryBound(to: Element.self)
+        let input = UnsafePointer(source.baseAddress.assumingMemoryBound(to: Element.self))
+        guard rank > 0 else {
+            out.pointee = input.pointee
+            return
+        }
+        let inner = shape[rank - 1]
+        let innerStride = source.strides[rank - 1]
+        let rows = elementCount / inner
+        // Rows over the thread pool (one thread when the tensors share storage, so an overlapping copy reads
+        // in the order the serial loop does); each piece finds its first row's source offset, then steps the odometer.
+        let minimumRows = source.storage === storage ? rows : Swift.max(1, (1 << 15) / inner)
+        ThreadPool.shared.parallelFor(rows, minimumPerThread: minimumRows) { range, _ in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: Self.stridedCopyMaximumRank) { index in
+                var row = range.lowerBound
+                var offset = 0
+                for dim in stride(from: rank - 2, through: 0, by: -1) {
+                    index[dim] = row % shape[dim]
+                    row /= shape[dim]
+                    offset += index[dim] * source.strides[dim]
+                }
+                var target = out + range.lowerBound * inner
+                for _ in range {
+                    let from = input + offset
+                    if innerStride == 1 {
+                        target.update(from: from, count: inner)
+                    } else {
+                        for i in 0..<inner { target[i] = from[i * innerStride] }
+                    }
+                    target += inner
+                    // Next row: the odometer over the leading dimensions.
+                    var dim = rank - 2
+                    while dim >= 0 {
+                        index[dim] += 1
+                        offset += source.strides[dim]
+                        if index[dim] < shape[dim] { break }
+                        offset -= index[dim] * source.strides[dim]
+                        index[dim] = 0
+                        dim -= 1
+                    }
+                }
+            }
+        }
+        withExtendedLifetime(source) {}
     }
 }

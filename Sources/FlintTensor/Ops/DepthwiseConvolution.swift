@@ -15,7 +15,7 @@ extension Tensor {
     func depthwiseConvolution(weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, epilogue: FusedEpilogue, into output: Tensor? = nil) throws -> Tensor {
         let (n, channels) = (shape[0], shape[1])
         let multiplier = weight.shape[0] / channels
-        let result = try Tensor.destination(output, shape: geometry.outputShape(images: n, channels: channels * multiplier), dtype: dtype, operation: "convolution")
+        let result = try Tensor.destination(output, geometry: geometry, images: n, channels: channels * multiplier, dtype: dtype, operation: "convolution")
         let input = try contiguous()
         let filters = try weight.contiguous()
         let biasValues = try bias.map { try $0.to(dtype).contiguous() }

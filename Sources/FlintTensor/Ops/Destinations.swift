@@ -14,4 +14,18 @@ extension Tensor {
         }
         return output
     }
+
+    /// As ``destination(_:shape:dtype:operation:)`` for a convolution's result `[images, channels,
+    /// *outputSpatial]`: the shape array is made only when a new tensor is (a given output is compared
+    /// without it), so writing into a plan's arena allocates nothing.
+    static func destination(
+        _ output: Tensor?, geometry: ConvolutionGeometry, images: Int, channels: Int, dtype: DType, operation: String
+    ) throws -> Tensor {
+        guard let output, output.dtype == dtype, geometry.isOutputShape(output.shape, images: images, channels: channels), output.isContiguous,
+            output.quantizer == nil
+        else {
+            return try destination(output, shape: geometry.outputShape(images: images, channels: channels), dtype: dtype, operation: operation)
+        }
+        return output
+    }
 }

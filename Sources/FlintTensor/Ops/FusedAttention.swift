@@ -24,29 +24,45 @@ extension Tensor {
         guard query.dtype == .float32, key.dtype == .float32, value.dtype == .float32, query.rank >= 2, key.rank == query.rank,
             value.rank == query.rank
         else { return nil }
-        let prefix = Array(query.shape.dropLast(2))
-        guard Array(key.shape.dropLast(2)) == prefix, Array(value.shape.dropLast(2)) == prefix else { return nil }
+        // The batch dimensions (heads): compared, counted and walked in place, never made into arrays, so a
+        // call into a given destination allocates only each thread's scores block (from the block cache).
+        let batchRank = query.rank - 2
+        let prefix = query.shape.prefix(batchRank)
+        guard key.shape.prefix(batchRank).elementsEqual(prefix), value.shape.prefix(batchRank).elementsEqual(prefix) else { return nil }
         let (l, e) = (query.shape[query.rank - 2], query.shape[query.rank - 1])
         let (s, ev) = (key.shape[key.rank - 2], value.shape[value.rank - 1])
         guard key.shape[key.rank - 1] == e, value.shape[value.rank - 2] == s, l > 0, s > 0, e > 0, ev > 0 else { return nil }
-        let scoresShape = prefix + [l, s]
         var maskTensor: Tensor?
         var maskIsBool = false
         switch mask {
         case .keep(let keep)?:
             guard keep.dtype == .bool else { return nil }
-            maskTensor = try keep.expand(scoresShape)
+            maskTensor = keep
             maskIsBool = true
         case .add(let add)?:
             guard add.dtype == .float32 else { return nil }
-            maskTensor = try add.expand(scoresShape)
+            maskTensor = add
         case nil:
             break
         }
+        // The mask broadcasts to the scores `[*prefix, l, s]`: its sizes, aligned right, are 1 or the scores'.
+        if let maskTensor {
+            guard maskTensor.rank <= query.rank else { return nil }
+            let offset = query.rank - maskTensor.rank
+            for d in 0..<maskTensor.rank {
+                let target = d + offset < batchRank ? query.shape[d + offset] : (d + offset == batchRank ? l : s)
+                guard maskTensor.shape[d] == 1 || maskTensor.shape[d] == target else { return nil }
+            }
+        }
         let heads = prefix.reduce(1, *)
-        let output = try Tensor.destination(destination, shape: prefix + [l, ev], dtype: .float32, operation: "scaled_dot_product_attention")
-        let (qOffsets, kOffsets, vOffsets) = (query.batchOffsets(prefix), key.batchOffsets(prefix), value.batchOffsets(prefix))
-        let maskOffsets = maskTensor?.batchOffsets(prefix)
+        let output: Tensor
+        if let destination, destination.shape.count == query.rank, destination.shape.prefix(batchRank).elementsEqual(prefix),
+            destination.shape[batchRank] == l, destination.shape[batchRank + 1] == ev
+        {
+            output = try Tensor.destination(destination, shape: destination.shape, dtype: .float32, operation: "scaled_dot_product_attention")
+        } else {
+            output = try Tensor.destination(destination, shape: Array(prefix) + [l, ev], dtype: .float32, operation: "scaled_dot_product_attention")
+        }
         let (q, k, v) = (
             UnsafePointer(query.baseAddress.assumingMemoryBound(to: Float.self)), UnsafePointer(key.baseAddress.assumingMemoryBound(to: Float.self)),
             UnsafePointer(value.baseAddress.assumingMemoryBound(to: Float.self))
@@ -55,19 +71,37 @@ extension Tensor {
         let (qRow, qColumn) = (Int64(query.strides[query.rank - 2]), Int64(query.strides[query.rank - 1]))
         let (kRow, kColumn) = (Int64(key.strides[key.rank - 2]), Int64(key.strides[key.rank - 1]))
         let (vRow, vColumn) = (Int64(value.strides[value.rank - 2]), Int64(value.strides[value.rank - 1]))
-        let maskRow = maskTensor.map { $0.strides[$0.rank - 2] } ?? 0
-        let maskColumn = maskTensor.map { $0.strides[$0.rank - 1] } ?? 0
+        // A broadcast mask dimension (size 1 against a larger scores size) is read with stride 0.
+        func maskStride(_ mask: Tensor, scoresDimension d: Int) -> Int {
+            let own = d - (query.rank - mask.rank)
+            return own < 0 || mask.shape[own] == 1 ? 0 : mask.strides[own]
+        }
+        let maskRow = maskTensor.map { maskStride($0, scoresDimension: query.rank - 2) } ?? 0
+        let maskColumn = maskTensor.map { maskStride($0, scoresDimension: query.rank - 1) } ?? 0
         ThreadPool.shared.parallelFor(heads, minimumPerThread: 1) { range, _ in
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: l * s)
-            defer { scores.deallocate() }
+            let scoresBytes = l * s * MemoryLayout<Float>.stride
+            let block = BlockCache.allocate(scoresBytes)
+            defer { BlockCache.release(block, byteCount: scoresBytes) }
+            let scores = block.assumingMemoryBound(to: Float.self)
             for head in range {
+                // The head's element offset in each operand (its batch index in row-major order, through the strides).
+                var (qAt, kAt, vAt, maskAt) = (0, 0, 0, 0)
+                var rest = head
+                for d in stride(from: batchRank - 1, through: 0, by: -1) {
+                    let index = rest % query.shape[d]
+                    rest /= query.shape[d]
+                    qAt += index * query.strides[d]
+                    kAt += index * key.strides[d]
+                    vAt += index * value.strides[d]
+                    if let maskTensor { maskAt += index * maskStride(maskTensor, scoresDimension: d) }
+                }
                 // scores = q · kᵀ (kᵀ read through k's strides, no copy)
-                flint_sgemm(nil, Int64(l), Int64(s), Int64(e), q + qOffsets[head], qRow, qColumn, k + kOffsets[head], kColumn, kRow, scores, Int64(s), nil)
+                flint_sgemm(nil, Int64(l), Int64(s), Int64(e), q + qAt, qRow, qColumn, k + kAt, kColumn, kRow, scores, Int64(s), nil)
                 for i in 0..<l {
                     let row = scores + i * s
                     for j in 0..<s { row[j] *= scale }
-                    if let maskTensor, let maskOffsets {
-                        let at = maskOffsets[head] + i * maskRow
+                    if let maskTensor {
+                        let at = maskAt + i * maskRow
                         if maskIsBool {
                             let keep = UnsafePointer(maskTensor.baseAddress.assumingMemoryBound(to: Bool.self)) + at
                             for j in 0..<s where !keep[j * maskColumn] { row[j] = -.infinity }
@@ -81,20 +115,9 @@ extension Tensor {
                     }
                 }
                 flint_softmax_rows(scores, scores, Int64(l), Int64(s), Int64(s), Int64(s), 0)
-                flint_sgemm(nil, Int64(l), Int64(ev), Int64(s), scores, Int64(s), 1, v + vOffsets[head], vRow, vColumn, out + head * l * ev, Int64(ev), nil)
+                flint_sgemm(nil, Int64(l), Int64(ev), Int64(s), scores, Int64(s), 1, v + vAt, vRow, vColumn, out + head * l * ev, Int64(ev), nil)
             }
         }
         return withExtendedLifetime((query, key, value, maskTensor)) { output }
-    }
-
-    /// The element offset of each batch item (the dimensions `prefix` in row-major order), through this
-    /// tensor's strides.
-    fileprivate func batchOffsets(_ prefix: [Int]) -> [Int] {
-        var offsets = [0]
-        for (dim, size) in prefix.enumerated() {
-            let stride = strides[dim]
-            offsets = offsets.flatMap { base in (0..<size).map { base + $0 * stride } }
-        }
-        return offsets
     }
 }

@@ -168,9 +168,9 @@ extension Tensor {
         if fusesBias || (bias == nil && packed != nil && dtype == .float32) {
             let b = try bias?.contiguous()
             let fused = FusedEpilogue(residual: try epilogue.residual.map { rank == 2 ? $0 : try $0.reshape(result.shape) }, activation: epilogue.activation)
-            try Tensor.gemm(rows, weight.t(), into: result, columnBias: b, fused: fused)
+            try Tensor.gemm(rows, weight, transposingB: true, into: result, columnBias: b, fused: fused)
         } else {
-            try Tensor.gemm(rows, weight.t(), into: result)
+            try Tensor.gemm(rows, weight, transposingB: true, into: result)
             if let bias { try result.copy(from: result.add(bias)) }
             try FusedEpilogue(residual: try epilogue.residual?.reshape(result.shape), activation: epilogue.activation).apply(to: result)
         }
@@ -180,15 +180,23 @@ extension Tensor {
     // MARK: Kernels
 
     /// `c = a × b` for 2-D views `a` `[m, k]`, `b` `[k, n]` and a contiguous `c` `[m, n]` of their dtype.
+    /// With `transposingB`, `b` is given as `bᵀ` `[n, k]` (a linear layer's weight): float32 reads it through
+    /// swapped strides, with no transposed view made (which allocates).
     static func gemm(
-        _ a: Tensor, _ b: Tensor, into c: Tensor, columnBias: Tensor? = nil, rowBias: Tensor? = nil,
+        _ a: Tensor, _ b: Tensor, transposingB: Bool = false, into c: Tensor, columnBias: Tensor? = nil, rowBias: Tensor? = nil,
         pool: ThreadPool? = ThreadPool.shared, fused: FusedEpilogue = .identity
     ) throws {
-        let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
+        if transposingB && a.dtype != .float32 {
+            try gemm(a, b.t(), into: c, columnBias: columnBias, rowBias: rowBias, pool: pool, fused: fused)
+            return
+        }
+        let bColumns = transposingB ? b.shape[0] : b.shape[1]
+        let (bRowStride, bColumnStride) = transposingB ? (b.strides[1], b.strides[0]) : (b.strides[0], b.strides[1])
+        let (m, k, n) = (a.shape[0], a.shape[1], bColumns)
         let residualFits = fused.residual.map { $0.dtype == .float32 && $0.shape == c.shape && $0.strides[1] == 1 } ?? true
         if !fused.isIdentity && (a.dtype != .float32 || !residualFits) {
             // Unfused: the product, then the epilogue as a pass.
-            try gemm(a, b, into: c, columnBias: columnBias, rowBias: rowBias, pool: pool)
+            try gemm(a, b, transposingB: transposingB, into: c, columnBias: columnBias, rowBias: rowBias, pool: pool)
             try fused.apply(to: c)
             return
         }
@@ -198,7 +206,7 @@ extension Tensor {
             flint_sgemm(
                 pool?.raw, Int64(m), Int64(n), Int64(k),
                 a.baseAddress.assumingMemoryBound(to: Float.self), Int64(a.strides[0]), Int64(a.strides[1]),
-                b.baseAddress.assumingMemoryBound(to: Float.self), Int64(b.strides[0]), Int64(b.strides[1]),
+                b.baseAddress.assumingMemoryBound(to: Float.self), Int64(bRowStride), Int64(bColumnStride),
                 c.baseAddress.assumingMemoryBound(to: Float.self), Int64(c.strides[0]), &epilogue)
         case .float16, .bfloat16:
             let wide = Tensor(zeros: c.shape, dtype: .float32)

@@ -125,6 +125,26 @@ public final class PackedConvolutionWeights: @unchecked Sendable {
             c.baseAddress.assumingMemoryBound(to: Float.self), Int64(c.strides[0]), &epilogue)
     }
 
+    /// `c = epilogue(panel(g) × b)` over the thread pool, for `b` `[patch, columns]` at `b` (rows `ldb` apart,
+    /// columns adjacent) into `c` (rows `ldc` apart): the pointer form of the tensor entry below, for callers
+    /// that address each image and group without making views (which allocate).
+    func multiply(
+        group g: Int, b: UnsafePointer<Float>, ldb: Int, columns: Int, into c: UnsafeMutablePointer<Float>, ldc: Int,
+        epilogue: inout flint_gemm_epilogue
+    ) {
+        flint_sgemm_packed_a(
+            ThreadPool.shared.raw, Int64(outPerGroup), Int64(columns), Int64(patch), panel(g), b, Int64(ldb), 1, c, Int64(ldc), &epilogue)
+    }
+
+    /// As ``multiply(group:b:ldb:columns:into:ldc:epilogue:)`` with `b` already in the GEMM's packed form
+    /// (`flint_sgemm_pack_b_begin*`, for `patch` rows and `count` columns).
+    func multiply(
+        group g: Int, packedColumns b: UnsafeRawPointer, count: Int, into c: UnsafeMutablePointer<Float>, ldc: Int,
+        epilogue: inout flint_gemm_epilogue
+    ) {
+        flint_sgemm_packed_ab(ThreadPool.shared.raw, Int64(outPerGroup), Int64(count), Int64(patch), panel(g), b, c, Int64(ldc), &epilogue)
+    }
+
     /// `c[m × n] = epilogue(panel(g) × b)` for `b` `[patch, n]` (any strides) into contiguous-row `c`.
     func multiply(group g: Int, _ b: Tensor, into c: Tensor, rowBias: Tensor?, fused: FusedEpilogue) {
         var epilogue = fused.gemmEpilogue(rowBias: rowBias)

@@ -12,7 +12,7 @@ struct PackedPatchGather {
         let spatial = geometry.kernel.count
         guard spatial <= 2 else { return nil }
         // A 1-D convolution is a 2-D one of height 1.
-        func pair(_ values: [Int], _ fill: Int) -> (Int64, Int64) {
+        func pair(_ values: SpatialSizes, _ fill: Int) -> (Int64, Int64) {
             spatial == 2 ? (Int64(values[0]), Int64(values[1])) : (Int64(fill), Int64(values[0]))
         }
         var descriptor = flint_im2col2d_desc()

@@ -175,7 +175,8 @@ extension Tensor {
             let sizes = (spatial == 1 ? [1] + outputSize : outputSize).map(String.init).joined(separator: ", ")
             throw TensorError("adaptive_avg_pool\(Swift.max(spatial, 2))d: elements of output_size must be greater than or equal to 0 but received {\(sizes)}")
         }
-        let inputSpatial = Array(shape.suffix(spatial))
+        guard spatial <= SpatialSizes.capacity else { throw TensorError("adaptive pooling: at most 3 spatial dimensions, got \(spatial)") }
+        let inputSpatial = SpatialSizes(shape.suffix(spatial))
         guard inputSpatial.allSatisfy({ $0 > 0 }) else {
             // ATen's wording; it runs adaptive_avg_pool1d as a 2-D pool of height 1.
             let empty = inputSpatial.firstIndex { $0 <= 0 } ?? 0
@@ -192,8 +193,16 @@ extension Tensor {
         if !max && dtype == .float32 && spatial == 2 {
             // The vectorized C kernel, planes spread over the thread pool.
             let input = try contiguous()
-            let result = try output.map { try Tensor.destination($0, shape: Array(shape.dropLast(spatial)) + outputSize, dtype: .float32, operation: "adaptive_avg_pool2d") }
-                ?? Tensor(zeros: Array(shape.dropLast(spatial)) + outputSize, dtype: .float32)
+            // A given output of the result's shape is taken without building that shape (no allocation).
+            let result: Tensor
+            if let output, output.shape.count == rank, output.shape.prefix(rank - spatial).elementsEqual(shape.prefix(rank - spatial)),
+                output.shape.suffix(spatial).elementsEqual(outputSize)
+            {
+                result = try Tensor.destination(output, shape: output.shape, dtype: .float32, operation: "adaptive_avg_pool2d")
+            } else {
+                result = try output.map { try Tensor.destination($0, shape: Array(shape.dropLast(spatial)) + outputSize, dtype: .float32, operation: "adaptive_avg_pool2d") }
+                    ?? Tensor(zeros: Array(shape.dropLast(spatial)) + outputSize, dtype: .float32)
+            }
             let src = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
             let dst = result.baseAddress.assumingMemoryBound(to: Float.self)
             ThreadPool.shared.parallelFor(planes, minimumPerThread: Swift.max(1, (1 << 16) / Swift.max(planeSize, 1))) { range, _ in
@@ -207,7 +216,7 @@ extension Tensor {
         let src = input.baseAddress.assumingMemoryBound(to: Double.self)
         var values = [Double](repeating: 0, count: planes * outPlane)
         var indices = [Int64](repeating: 0, count: planes * outPlane)
-        let inStrides = Tensor.contiguousStrides(for: inputSpatial)
+        let inStrides = Tensor.contiguousStrides(for: Array(inputSpatial))
         for plane in 0..<planes {
             for o in 0..<outPlane {
                 var rest = o

@@ -93,7 +93,7 @@ private struct ScatterColumns: NumericDTypeVisitor {
 
     private func run<T>(_ type: T.Type, add: (T, T) -> T) {
         let spatial = geometry.kernel.count
-        func padded(_ values: [Int], _ fill: Int) -> [Int] { Array(repeating: fill, count: 3 - spatial) + values }
+        func padded(_ values: SpatialSizes, _ fill: Int) -> [Int] { Array(repeating: fill, count: 3 - spatial) + values }
         let inSize = padded(geometry.inputSpatial, 1)
         let outSize = padded(geometry.outputSpatial, 1)
         let k = padded(geometry.kernel, 1)

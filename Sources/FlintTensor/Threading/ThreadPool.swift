@@ -61,13 +61,19 @@ public final class ThreadPool: @unchecked Sendable {
             return
         }
         withoutActuallyEscaping(body) { escapable in
-            var box = escapable
-            withUnsafeMutablePointer(to: &box) { pointer in
+            // Held in a struct field, the closure keeps its own representation (no reabstraction thunk, which
+            // would be allocated on every call).
+            var job = ParallelJob(body: escapable)
+            withUnsafeMutablePointer(to: &job) { pointer in
                 flint_parallel_for(raw, Int64(count), Int64(minimumPerThread), { context, begin, end, thread in
-                    let body = context!.assumingMemoryBound(to: ((Range<Int>, Int) -> Void).self).pointee
-                    body(Int(begin)..<Int(end), Int(thread))
+                    context!.assumingMemoryBound(to: ParallelJob.self).pointee.body(Int(begin)..<Int(end), Int(thread))
                 }, pointer)
             }
         }
     }
+}
+
+/// One parallel loop's body, as the C pool's callback finds it through its context pointer.
+private struct ParallelJob {
+    let body: (Range<Int>, Int) -> Void
 }
