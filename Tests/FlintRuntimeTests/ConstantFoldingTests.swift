@@ -71,4 +71,16 @@ import Testing
             #expect(!ConstantFolding.isRandom(op), "\(op)")
         }
     }
+
+    /// Augmented assignments write their first argument although their names end in `__` (their schemas
+    /// mark `self` written), so what they write is never folded.
+    @Test func augmentedAssignmentsWriteTheirFirstArgument() {
+        let body: OperatorBody = { _ in .none }
+        for op in ["aten::__ior__.Tensor", "aten::__iand__.Scalar", "aten::add_.Tensor", "aten::copy_"] {
+            #expect(ConstantFolding.writesFirstArgument(Node(op: op, body: body, arguments: [], result: .literal(.none))), "\(op)")
+        }
+        for op in ["aten::__or__.Tensor", "aten::__and__.Tensor", "aten::add.Tensor", "aten::__getitem__.t"] {
+            #expect(!ConstantFolding.writesFirstArgument(Node(op: op, body: body, arguments: [], result: .literal(.none))), "\(op)")
+        }
+    }
 }

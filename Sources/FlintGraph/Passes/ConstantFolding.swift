@@ -7,10 +7,11 @@ import FlintValues
 /// model builds its attention mask from (`arange`, `unsqueeze`, `le`, `expand`). The node's tensor result
 /// becomes a constant, so the plan neither recomputes nor allocates it on each run.
 ///
-/// Left alone: in-place operators; random ones (`rand`, `dropout`, `bernoulli`, ...: a new draw per call);
+/// Left alone: in-place operators and augmented assignments (`__ior__`); random ones (`rand`, `dropout`, `bernoulli`, ...: a new draw per call);
 /// nodes with a result that is not one tensor; results over ``largestFoldedBytes`` (a constant lives as long
 /// as the plan); a result the method returns or that anything may write into (the caller, an in-place
-/// operator or an `out=` argument, reached through any operator that may return a view of its argument);
+/// operator or an `out=` argument, reached through any operator that may return a view of its argument), or
+/// that reads such a value (it must see each run's update);
 /// results whose dtype or shape differ from the recorded ones; and any node whose evaluation throws.
 struct ConstantFolding: GraphPass {
     let name = "constant folding"
@@ -25,7 +26,8 @@ struct ConstantFolding: GraphPass {
         let writable = Self.mayBeWritten(graph)
         var folded = Set<ObjectIdentifier>()
         for node in graph.nodes {
-            guard case .tensor(let result) = node.result, !writable.contains(result), let tensor = Self.evaluate(node, graph) else { continue }
+            guard case .tensor(let result) = node.result, !writable.contains(result), let tensor = Self.evaluate(node, graph, writable: writable)
+            else { continue }
             graph.redefine(result, as: .constant(tensor))
             folded.insert(ObjectIdentifier(node))
         }
@@ -33,11 +35,12 @@ struct ConstantFolding: GraphPass {
         return folded.count
     }
 
-    /// The node's one tensor result computed from the graph's constants, when it may be folded.
-    private static func evaluate(_ node: Node, _ graph: Graph) -> Tensor? {
-        guard !node.isInPlace, !isRandom(node.op), case .tensor(let result) = node.result, let type = graph.types[result],
+    /// The node's one tensor result computed from the graph's constants, when it may be folded: none of its
+    /// arguments is written during a run either (a buffer updated in place: its readers must see each update).
+    private static func evaluate(_ node: Node, _ graph: Graph, writable: Set<ValueID>) -> Tensor? {
+        guard !writesFirstArgument(node), !isRandom(node.op), case .tensor(let result) = node.result, let type = graph.types[result],
             type.shape.reduce(1, *) * type.dtype.itemSize <= largestFoldedBytes,
-            node.inputValues.allSatisfy({ graph.constant($0) != nil })
+            node.inputValues.allSatisfy({ graph.constant($0) != nil && !writable.contains($0) })
         else { return nil }
         var arguments: [ScriptValue] = []
         for template in node.arguments {
@@ -49,6 +52,18 @@ struct ConstantFolding: GraphPass {
         }
         return tensor
     }
+
+    /// Whether the node writes its first argument: an in-place operator (`add_`) or an augmented assignment
+    /// (`__ior__`, `__iand__`, ...: their schemas mark `self` written, though the name ends in `__`).
+    static func writesFirstArgument(_ node: Node) -> Bool {
+        if node.isInPlace { return true }
+        let name = node.op.split(separator: "::").last.map { $0.prefix { $0 != "." } } ?? ""
+        return name.hasPrefix("__i") && name.hasSuffix("__")
+    }
+
+    /// Operators with a writer form whose body may still return its argument itself (`contiguous` of a tensor
+    /// that is contiguous after all): for aliasing they count as operators without one.
+    static let bodiesThatMayReturnTheirArgument: Set<String> = ["aten::contiguous"]
 
     static func isRandom(_ op: String) -> Bool {
         let name = op.split(separator: "::").last.map(String.init) ?? op
@@ -62,10 +77,11 @@ struct ConstantFolding: GraphPass {
     static func mayBeWritten(_ graph: Graph) -> Set<ValueID> {
         var written = Set(graph.output.values)
         for node in graph.nodes {
-            if node.isInPlace, let first = node.tensorArgument(0) { written.insert(first) }
+            if writesFirstArgument(node), let first = node.tensorArgument(0) { written.insert(first) }
             if node.op.contains(".out") || node.op.hasSuffix("_out") { written.formUnion(node.inputValues) }
         }
-        for node in graph.nodes.reversed() where node.writer == nil && node.outputValues.contains(where: written.contains) {
+        for node in graph.nodes.reversed()
+        where (node.writer == nil || bodiesThatMayReturnTheirArgument.contains(node.op)) && node.outputValues.contains(where: written.contains) {
             written.formUnion(node.inputValues)
         }
         return written
