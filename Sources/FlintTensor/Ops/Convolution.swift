@@ -204,7 +204,6 @@ extension Tensor {
         let positions = geometry.outputSpatial.product
         let tiles = (positions + tile - 1) / tile
         let biasBase = bias.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: Float.self)) }
-        let residual = fused.residual
         let outBase = output.baseAddress.assumingMemoryBound(to: Float.self)
         let (outImageStride, outRowStride) = (output.strides[0], Int64(output.strides[1]))
         let packedGather = PackedPatchGather(geometry: geometry, channels: channelsPerGroup)
@@ -218,16 +217,7 @@ extension Tensor {
                 let start = t * tile
                 let count = Swift.min(tile, positions - start)
                 let rowOffset = image * outImageStride + g * m * Int(outRowStride)
-                var epilogue = fused.gemmEpilogue()
-                if let biasBase {
-                    epilogue.bias_kind = FLINT_BIAS_PER_ROW
-                    epilogue.bias = biasBase + g * m
-                }
-                if let residual {
-                    epilogue.residual = UnsafePointer(residual.baseAddress.assumingMemoryBound(to: Float.self))
-                        + image * residual.strides[0] + g * m * residual.strides[1] + start
-                    epilogue.residual_row_stride = Int64(residual.strides[1])
-                }
+                var epilogue = fused.gemmEpilogue(image: image, firstRow: g * m, column: start, rowBias: biasBase)
                 if let packedGather {
                     var layout = flint_sgemm_pack_b_begin_scratch(Int64(patch), Int64(count))
                     packedGather.gather(

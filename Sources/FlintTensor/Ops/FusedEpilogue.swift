@@ -80,6 +80,24 @@ public struct FusedEpilogue: Sendable {
         return epilogue
     }
 
+    /// The C epilogue for a convolution's output rows `firstRow...` (output channels) of image `image`, from
+    /// output position `column` on: the activation, `rowBias` (the whole bias; the rows' part is taken) and the
+    /// residual, laid out as the output (contiguous `[n, channels, *spatial]`), addressed through pointers so
+    /// that no view is made per image, group or tile.
+    func gemmEpilogue(image: Int, firstRow: Int, column: Int = 0, rowBias bias: UnsafePointer<Float>?) -> flint_gemm_epilogue {
+        var epilogue = gemmEpilogue()
+        if let bias {
+            epilogue.bias_kind = FLINT_BIAS_PER_ROW
+            epilogue.bias = bias + firstRow
+        }
+        if let residual {
+            epilogue.residual = UnsafePointer(residual.baseAddress.assumingMemoryBound(to: Float.self))
+                + image * residual.strides[0] + firstRow * residual.strides[1] + column
+            epilogue.residual_row_stride = Int64(residual.strides[1])
+        }
+        return epilogue
+    }
+
     /// The C epilogue's activation fields.
     func configure(_ epilogue: inout flint_gemm_epilogue) {
         switch activation {

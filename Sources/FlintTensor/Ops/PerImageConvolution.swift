@@ -40,20 +40,10 @@ extension Tensor {
         let outBase = output.baseAddress.assumingMemoryBound(to: Float.self)
         let weightBase = UnsafePointer(weight.baseAddress.assumingMemoryBound(to: Float.self))
         let biasBase = bias.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: Float.self)) }
-        let residualBase = fused.residual.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: Float.self)) }
-        let residualStrides = fused.residual.map { ($0.strides[0], $0.strides[1]) } ?? (0, 0)
         let (inputRows, outputRows) = (input.strides[1], output.strides[1])
         for image in 0..<n {
             for g in 0..<groups {
-                var epilogue = fused.gemmEpilogue()
-                if let biasBase {
-                    epilogue.bias_kind = FLINT_BIAS_PER_ROW
-                    epilogue.bias = biasBase + g * m
-                }
-                if let residualBase {
-                    epilogue.residual = residualBase + image * residualStrides.0 + g * m * residualStrides.1
-                    epilogue.residual_row_stride = Int64(residualStrides.1)
-                }
+                var epilogue = fused.gemmEpilogue(image: image, firstRow: g * m, rowBias: biasBase)
                 let source = inBase + image * input.strides[0] + g * channelsPerGroup * inputRows
                 let target = outBase + image * output.strides[0] + g * m * outputRows
                 if thin {
