@@ -54,7 +54,7 @@ enum BlockCache {
             }
             pthread_mutex_unlock(lock)
         }
-        return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        return SystemMemory.allocate(size)
     }
 
     /// Returns a block from ``allocate(_:)`` for the same `byteCount`.
@@ -70,6 +70,6 @@ enum BlockCache {
             }
             pthread_mutex_unlock(lock)
         }
-        block.deallocate()
+        SystemMemory.deallocate(block, byteCount: size)
     }
 }

@@ -103,6 +103,15 @@ import Testing
         let graph = try method.graphText([.tensor(Tensor.ones([2, 2]))], optimized: true)
         #expect(graph.contains("runs in the interpreter") && graph.contains("reads tensor data"), "\(graph)")
     }
+    /// The recording run stands zeros in for the convolution's and the linear layer's results; the branch on the
+    /// result's sum then ends the recording, and every call, the first included, is computed from real values
+    /// (zeros would take the other branch).
+    @Test func aRecordingThatFailsIsRecomputedFromRealValues() throws {
+        let method = try Self.runCalls("conv_data_branch")
+        let graph = try method.graphText([.tensor(Tensor.ones([1, 3, 6, 6]))], optimized: true)
+        #expect(graph.contains("runs in the interpreter") && graph.contains("reads tensor data"), "\(graph)")
+    }
+
     /// Values made from a seed, of a given shape (distinct inputs of one signature).
     static func inputs(_ shape: [Int], seed: Int) throws -> Tensor {
         let count = shape.reduce(1, *)

@@ -169,7 +169,8 @@ struct GraphBinder {
                 }),
                 let implementation = registry.body(for: candidate)
             else { continue }
-            return (candidate, TraceRecorder.recording(implementation, operation: candidate.qualifiedName))
+            return (candidate, TraceRecorder.recording(
+                implementation, operation: candidate.qualifiedName, resultShape: registry.shapeFunction(named: candidate.qualifiedName)))
         }
         return nil
     }
@@ -198,7 +199,8 @@ struct GraphBinder {
             missing.append((schema.qualifiedName, TorchSchemaTable.textByQualifiedName[schema.qualifiedName] ?? schema.qualifiedName))
             return nil
         }
-        return (schema.qualifiedName, TraceRecorder.recording(implementation, operation: schema.qualifiedName), schema)
+        return (schema.qualifiedName, TraceRecorder.recording(
+            implementation, operation: schema.qualifiedName, resultShape: registry.shapeFunction(named: schema.qualifiedName)), schema)
     }
 
     private mutating func outputTarget(_ json: JSONText, node: String) throws -> OutputTarget {

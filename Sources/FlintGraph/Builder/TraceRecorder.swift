@@ -34,8 +34,10 @@ package final class TraceRecorder {
     /// Storages an operator wrote in place with data that is not static.
     private var overwrittenStorages: Set<ObjectIdentifier> = []
 
-    /// Starts a recording of a call with these arguments (after `self`).
-    package init(arguments: [ScriptValue]) {
+    /// Starts a recording of a call with these arguments (after `self`). With `allowingPlaceholders`, costly
+    /// operators' results may be placeholders (``placeholderCount``).
+    package init(arguments: [ScriptValue], allowingPlaceholders: Bool = false) {
+        allowsPlaceholders = allowingPlaceholders
         if !arguments.allSatisfy(Self.isRepresentable) { noteUntraceable("an argument holds tensors inside a dict or an object") }
         graph.inputs = arguments.map { argument in template(argument, defining: .input) }
         for input in graph.inputs {
@@ -87,19 +89,49 @@ package final class TraceRecorder {
         return staticValues.contains(value)
     }
 
+    // MARK: Placeholders
+
+    /// Whether results of costly operators may be placeholders (set before the run).
+    private let allowsPlaceholders: Bool
+    /// How many results of this run were placeholders: zero-filled tensors of the right shape and dtype that
+    /// stood in for an operator's result, without computing it. A graph recorded so is exact (what is recorded
+    /// is the call, not its values), since a placeholder only ever stands in for a value that varies with
+    /// the inputs, and reading such a value's data ends the recording anyway. The run's own result is then
+    /// meaningless: when the recording fails, the caller runs the method again without a recorder.
+    package private(set) var placeholderCount = 0
+
+    /// A zero-filled stand-in for the result of an operator with this shape function on these arguments, or
+    /// nil when it must run: placeholders not allowed, an argument fixed by the signature (a constant the
+    /// graph may fold or read), or a shape the function cannot tell or refuses (the body then reports why).
+    private func placeholder(for resultShape: OperatorShapeFunction?, _ arguments: Arguments) -> ScriptValue? {
+        guard allowsPlaceholders, let resultShape else { return nil }
+        var varies = false
+        for argument in arguments.values {
+            guard case .tensor(let tensor) = argument else { continue }
+            if !isStatic(tensor) { varies = true }
+        }
+        guard varies, let outline = try? resultShape(arguments) else { return nil }
+        placeholderCount += 1
+        return .tensor(Tensor(zeros: outline.shape, dtype: outline.dtype))
+    }
+
     package func noteUntraceable(_ reason: String) {
         if failure == nil { failure = reason }
     }
 
     /// `body` wrapped so that calls made while a recorder watches the thread are recorded; `writer`, the
-    /// operator's form that writes into a given destination, goes into the recorded nodes.
-    package static func recording(_ body: @escaping OperatorBody, operation: String, writer: OperatorWriter? = nil) -> OperatorBody {
+    /// operator's form that writes into a given destination, goes into the recorded nodes. `resultShape`, the
+    /// operator's ``OperatorShapeFunction``, lets a recorder that allows placeholders skip the computation
+    /// (see ``placeholderCount``).
+    package static func recording(
+        _ body: @escaping OperatorBody, operation: String, writer: OperatorWriter? = nil, resultShape: OperatorShapeFunction? = nil
+    ) -> OperatorBody {
         let baseName = String(operation.prefix { $0 != "." })
         let isShapeQuery = shapeQueries.contains(baseName)
         let isDataDependent = dataDependentShapes.contains(baseName) || operation == "aten::where" || baseName.contains("nested")
         return { arguments in
             guard let recorder = current, recorder.failure == nil else { return try body(arguments) }
-            let result = try body(arguments)
+            let result = try recorder.placeholder(for: resultShape, arguments) ?? body(arguments)
             recorder.record(operation, body: body, writer: writer, arguments: arguments.values, result: result,
                             isShapeQuery: isShapeQuery, isDataDependent: isDataDependent)
             return result

@@ -84,22 +84,29 @@ package final class GraphExecutor: @unchecked Sendable {
         }
     }
 
-    private func build(_ signature: InputSignature, _ arguments: [ScriptValue], interpret: ([ScriptValue]) throws -> ScriptValue) throws -> ScriptValue {
-        let recorder = TraceRecorder(arguments: arguments)
-        let result: ScriptValue
+    private func build(
+        _ signature: InputSignature, _ arguments: [ScriptValue], interpret: ([ScriptValue]) throws -> ScriptValue, allowingPlaceholders: Bool = true
+    ) throws -> ScriptValue {
+        // The recording run computes nothing costly (convolutions and products are placeholders): its result
+        // is discarded when a graph comes of it, and recomputed without a recorder when none does.
+        let recorder = TraceRecorder(arguments: arguments, allowingPlaceholders: allowingPlaceholders)
+        let recorded: ScriptValue
         do {
-            result = try recorder.watching { try interpret(arguments) }
+            recorded = try recorder.watching { try interpret(arguments) }
         } catch {
+            // Errors are reported from real values: placeholders' zeros may fail where the inputs would not.
+            if recorder.placeholderCount > 0 { return try build(signature, arguments, interpret: interpret, allowingPlaceholders: false) }
             lock.withLock { _ = entries.removeValue(forKey: signature) }
             throw error
         }
-        guard let graph = recorder.finish(result: result) else {
+        func result() throws -> ScriptValue { recorder.placeholderCount > 0 ? try interpret(arguments) : recorded }
+        guard let graph = recorder.finish(result: recorded) else {
             lock.withLock {
                 interpretedBecause = recorder.failure
                 entries = [:]
                 lastPlan = nil
             }
-            return result
+            return try result()
         }
         graph.derivedConstants = derivedConstants
         guard let optimized = optimizer.optimize(graph) else {
@@ -108,7 +115,7 @@ package final class GraphExecutor: @unchecked Sendable {
                 entries = [:]
                 lastPlan = nil
             }
-            return result
+            return try result()
         }
         let plan = ExecutionPlan(optimized)
         lock.withLock {

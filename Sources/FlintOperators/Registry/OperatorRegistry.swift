@@ -12,6 +12,12 @@ package typealias OperatorBody = @Sendable (Arguments) throws -> ScriptValue
 /// operators whose result is always a new tensor (never a view of or the same tensor as an argument).
 package typealias OperatorWriter = @Sendable (Arguments, Tensor) throws -> Void
 
+/// An operator's result shape and dtype from its arguments alone, without computing the result; nil where
+/// it cannot tell (the body then runs). Declared for costly operators, so that the run that records a graph
+/// can stand a placeholder in for their results (`TraceRecorder`). It never accepts arguments its body would
+/// refuse: it checks them as the body does (or declines).
+package typealias OperatorShapeFunction = @Sendable (Arguments) throws -> (shape: [Int], dtype: DType)?
+
 /// Both forms of an operator from one computation that takes an optional destination (nil: make the
 /// result) and returns the result. Should a path make its own tensor after all (a dtype without an `into:`
 /// kernel), the writer copies that into the destination: a writer never leaves its destination unwritten.
@@ -38,6 +44,7 @@ package final class OperatorRegistry: @unchecked Sendable {
     private let extraOverloads: [String: [OperatorSchema]]
     private let bodies: [String: OperatorBody]
     private let writers: [String: OperatorWriter]
+    private let shapeFunctions: [String: OperatorShapeFunction]
 
     init(definitions: OperatorDefinitions) {
         precondition(definitions.duplicates.isEmpty, "operators declared more than once: \(definitions.duplicates.joined(separator: ", "))")
@@ -49,6 +56,7 @@ package final class OperatorRegistry: @unchecked Sendable {
         extraOverloads = extra
         bodies = definitions.bodies
         writers = definitions.writers
+        shapeFunctions = definitions.shapeFunctions
     }
 
     /// All overloads of an operator (`aten::add`), in registration order.
@@ -67,6 +75,9 @@ package final class OperatorRegistry: @unchecked Sendable {
 
     /// The writer form registered under a qualified name, if the operator has one.
     package func writer(named qualifiedName: String) -> OperatorWriter? { writers[qualifiedName] }
+
+    /// The result shape function registered under a qualified name, if the operator has one.
+    package func shapeFunction(named qualifiedName: String) -> OperatorShapeFunction? { shapeFunctions[qualifiedName] }
 
     /// Qualified names of the operators declared here with their own schema (not in torch's table).
     package var extraSchemaNames: Set<String> { Set(extraOverloads.values.joined().map(\.qualifiedName)) }
@@ -181,6 +192,8 @@ package struct OperatorDefinitions {
     private(set) var bodies: [String: OperatorBody] = [:]
     /// Writer forms (``OperatorWriter``), by qualified name; each belongs to a body declared with it.
     private(set) var writers: [String: OperatorWriter] = [:]
+    /// Result shape functions (``OperatorShapeFunction``), by qualified name; each belongs to a declared body.
+    private(set) var shapeFunctions: [String: OperatorShapeFunction] = [:]
     private(set) var extraSchemas: [String] = []
     /// Names declared more than once, in order: an error (``OperatorRegistry`` refuses such definitions), since
     /// the later declaration would silently replace the earlier one.
@@ -198,6 +211,14 @@ package struct OperatorDefinitions {
     package mutating func define(_ qualifiedName: String, _ body: @escaping OperatorBody, writer: @escaping OperatorWriter) {
         define(qualifiedName, body)
         writers[qualifiedName] = writer
+    }
+
+    /// Declares the result shape function of operators declared with their bodies, once each.
+    package mutating func declareResultShape(_ qualifiedNames: [String], _ function: @escaping OperatorShapeFunction) {
+        for name in qualifiedNames {
+            precondition(bodies[name] != nil, "a result shape for \(name), which has no body")
+            if shapeFunctions.updateValue(function, forKey: name) != nil { duplicates.append(name + " (result shape)") }
+        }
     }
 
     /// Declares one implementation shared by several overloads.

@@ -88,6 +88,28 @@ extension OperatorDefinitions {
                 try convolution(Arguments(Array(c.values.prefix(9))))
             }
         }
+        declareConvolutionResultShapes()
+    }
+
+    /// Result shapes of float32 convolutions (``OperatorShapeFunction``), checked as the bodies check them.
+    private mutating func declareConvolutionResultShapes() {
+        @Sendable func outline(_ c: Arguments, stride: [Int], padding: [Int], dilation: [Int], groups: Int) throws -> (shape: [Int], dtype: DType)? {
+            let input = try c.tensor(0, "input"), weight = try c.tensor(1, "weight"), bias = try c.optionalTensor(2, "bias")
+            guard input.dtype == .float32, bias.map({ $0.dtype == .float32 }) ?? true else { return nil }
+            return (try input.convolutionResultShape(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups), .float32)
+        }
+        for (name, spatial) in [("conv1d", 1), ("conv2d", 2), ("conv3d", 3)] {
+            let single = spatial == 1
+            declareResultShape(["aten::\(name)"]) { c in
+                try outline(
+                    c, stride: c.ints(3, "stride", default: [1], single: single), padding: c.ints(4, "padding", default: [0], single: single),
+                    dilation: c.ints(5, "dilation", default: [1], single: single), groups: c.int(6, "groups", default: 1))
+            }
+        }
+        declareResultShape(["aten::convolution", "aten::_convolution", "aten::_convolution.deprecated"]) { c in
+            guard try !c.bool(6, "transposed") else { return nil }
+            return try outline(c, stride: c.ints(3, "stride"), padding: c.ints(4, "padding"), dilation: c.ints(5, "dilation"), groups: c.int(8, "groups"))
+        }
     }
 
     /// im2col (`fold` nil) or col2im (`fold` = the output's spatial size). Block (ki, kj) of every position reads (or

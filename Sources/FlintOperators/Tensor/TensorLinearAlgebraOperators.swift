@@ -8,6 +8,9 @@ extension OperatorDefinitions {
         tensorOp("aten::mm") { try $0.tensor(0, "self").mm($0.tensor(1, "mat2")) }
         tensorOp("aten::bmm") { try $0.tensor(0, "self").bmm($0.tensor(1, "mat2")) }
         tensorOp("aten::matmul") { try $0.tensor(0, "self").matmul($0.tensor(1, "other")) }
+        for (name, product, second) in [("mm", Tensor.ProductOperation.mm, "mat2"), ("bmm", .bmm, "mat2"), ("matmul", .matmul, "other")] {
+            declareResultShape(["aten::\(name)"]) { c in try c.tensor(0, "self").productResultShape(product, c.tensor(1, second)).map { ($0, .float32) } }
+        }
         tensorOp("aten::mv") { try $0.tensor(0, "self").mv($0.tensor(1, "vec")) }
         tensorOp("aten::outer") { try $0.tensor(0, "self").unsqueeze(1).mul($0.tensor(1, "vec2").unsqueeze(0)) }
         tensorOp("aten::addmv") { c in
@@ -76,6 +79,12 @@ extension OperatorDefinitions {
             try Tensor.baddbmm(c.tensor(0, "self"), c.tensor(1, "batch1"), c.tensor(2, "batch2"), beta: c.double(3, "beta", default: 1), alpha: c.double(4, "alpha", default: 1))
         }
         tensorOp("aten::linear", writing: { try $0.tensor(0, "input").linear(weight: $0.tensor(1, "weight"), bias: $0.optionalTensor(2, "bias"), into: $1) })
+        declareResultShape(["aten::linear"]) { c in
+            let weight = try c.tensor(1, "weight")
+            guard let shape = try c.tensor(0, "input").productResultShape(.linear, weight) else { return nil }
+            if let bias = try c.optionalTensor(2, "bias"), bias.dtype != .float32 || bias.shape != [weight.shape[0]] { return nil }
+            return (shape, .float32)
+        }
 
     }
 

@@ -61,7 +61,8 @@ extension FunctionCompiler {
         // An upgraded operator keeps its old behaviour in the plan too: it has no writer form there.
         let upgraded = Upgraders.upgraded(implementation, schema: schema, fileVersion: program.fileFormatVersion)
         let body = TraceRecorder.recording(
-            upgraded ?? implementation, operation: schema.qualifiedName, writer: upgraded == nil ? program.registry.writer(for: schema) : nil)
+            upgraded ?? implementation, operation: schema.qualifiedName, writer: upgraded == nil ? program.registry.writer(for: schema) : nil,
+            resultShape: upgraded == nil ? program.registry.shapeFunction(named: schema.qualifiedName) : nil)
         var sources: [Typed] = match.sources.map { source in
             switch source {
             case .positional(let i): arguments[i]

@@ -20,46 +20,10 @@ extension Tensor {
                 weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups, epilogue: batched, packed: packed,
                 into: try output?.unsqueeze(0)).squeeze(0)
         }
-        guard rank == spatial + 2 else {
-            throw TensorError("Expected \(spatial + 1)D (unbatched) or \(spatial + 2)D (batched) input to conv\(spatial)d, but got input of size: \(shape)")
-        }
-        guard dtype == weight.dtype else {
-            throw TensorError("Input type (\(dtype.libtorchTypeName)) and weight type (\(weight.dtype.libtorchTypeName)) should be the same")
-        }
-        guard dtype != .bool else { throw TensorError("\"slow_conv2d_cpu\" not implemented for 'Bool'") }
-        let stride = try Self.expandParameter(stride, spatial, "stride")
-        let padding = try Self.expandParameter(padding, spatial, "padding")
-        let dilation = try Self.expandParameter(dilation, spatial, "dilation")
-        // ATen checks the geometry before the channels, each with its own message.
-        guard stride.allSatisfy({ $0 > 0 }) else { throw TensorError("non-positive stride is not supported") }
-        guard padding.allSatisfy({ $0 >= 0 }) else { throw TensorError("negative padding is not supported") }
-        guard dilation.allSatisfy({ $0 > 0 }) else { throw TensorError("dilation should be greater than zero, but got \(dilation)") }
-        guard groups > 0 else { throw TensorError("non-positive groups is not supported") }
+        let geometry = try checkedConvolutionGeometry(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
         let (n, c) = (shape[0], shape[1])
         let outChannels = weight.shape[0]
-        guard groups > 0, c % groups == 0, outChannels % groups == 0 else {
-            throw TensorError("Given groups=\(groups), expected weight to be divisible by \(groups) at dimension 0, but got weight of size \(weight.shape) instead")
-        }
-        guard weight.shape[1] * groups == c else {
-            throw TensorError("Given groups=\(groups), weight of size \(weight.shape), expected input\(shape) to have \(weight.shape[1] * groups) channels, but got \(c) channels instead")
-        }
-        if let bias, bias.rank != 1 || bias.shape[0] != outChannels {
-            throw TensorError("Given weight of size \(weight.shape), expected bias to be 1-dimensional with \(outChannels) elements, but got bias of size \(bias.shape) instead")
-        }
-        let kernel = SpatialSizes(weight.shape[2...])
-        let inputSpatial = SpatialSizes(shape[2...])
-        var outputSpatial = SpatialSizes(repeating: 0, count: spatial)
-        for d in 0..<spatial {
-            guard let size = ConvolutionGeometry.outputSize(
-                input: inputSpatial[d], kernel: kernel[d], stride: stride[d], padding: padding[d], dilation: dilation[d])
-            else {
-                throw TensorError("Calculated padded input size per channel: (\(inputSpatial.map { String($0) }.joined(separator: " x "))). Kernel size: (\(kernel.map(String.init).joined(separator: " x "))). Kernel size can't be greater than actual input size")
-            }
-            outputSpatial[d] = size
-        }
-        let geometry = ConvolutionGeometry(
-            inputSpatial: inputSpatial, outputSpatial: outputSpatial, kernel: kernel, stride: SpatialSizes(stride), padding: SpatialSizes(padding),
-            dilation: SpatialSizes(dilation))
+        let (inputSpatial, outputSpatial, kernel) = (geometry.inputSpatial, geometry.outputSpatial, geometry.kernel)
         if let residual = epilogue.residual, !geometry.isOutputShape(residual.shape, images: n, channels: outChannels) {
             throw TensorError("convolution: the fused residual has shape \(residual.shape), the output \(geometry.outputShape(images: n, channels: outChannels))")
         }
@@ -241,6 +205,63 @@ extension Tensor {
             }
         }
         if let failure { throw failure }
+    }
+
+    /// The shape and dtype of `convolution(weight:bias:stride:padding:dilation:groups:)`'s result, after the same
+    /// checks (with ATen's messages), without computing it: what a recording run stands in for the result.
+    public func convolutionResultShape(weight: Tensor, bias: Tensor?, stride: [Int], padding: [Int], dilation: [Int], groups: Int) throws -> [Int] {
+        let spatial = weight.rank - 2
+        guard (1...3).contains(spatial) else { throw TensorError("convolution: weight must be 3-D, 4-D or 5-D, got \(weight.rank)-D") }
+        let batched = rank == spatial + 1 ? try unsqueeze(0) : self
+        let geometry = try batched.checkedConvolutionGeometry(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        let shape = geometry.outputShape(images: batched.shape[0], channels: weight.shape[0])
+        return rank == spatial + 1 ? Array(shape.dropFirst()) : shape
+    }
+
+    /// ATen's checks of a batched convolution's operands, in ATen's order and with its messages, and the
+    /// geometry they imply. `weight` has 1 to 3 spatial dimensions.
+    private func checkedConvolutionGeometry(weight: Tensor, bias: Tensor?, stride: [Int], padding: [Int], dilation: [Int], groups: Int) throws -> ConvolutionGeometry {
+        let spatial = weight.rank - 2
+        guard rank == spatial + 2 else {
+            throw TensorError("Expected \(spatial + 1)D (unbatched) or \(spatial + 2)D (batched) input to conv\(spatial)d, but got input of size: \(shape)")
+        }
+        guard dtype == weight.dtype else {
+            throw TensorError("Input type (\(dtype.libtorchTypeName)) and weight type (\(weight.dtype.libtorchTypeName)) should be the same")
+        }
+        guard dtype != .bool else { throw TensorError("\"slow_conv2d_cpu\" not implemented for 'Bool'") }
+        let stride = try Self.expandParameter(stride, spatial, "stride")
+        let padding = try Self.expandParameter(padding, spatial, "padding")
+        let dilation = try Self.expandParameter(dilation, spatial, "dilation")
+        // ATen checks the geometry before the channels, each with its own message.
+        guard stride.allSatisfy({ $0 > 0 }) else { throw TensorError("non-positive stride is not supported") }
+        guard padding.allSatisfy({ $0 >= 0 }) else { throw TensorError("negative padding is not supported") }
+        guard dilation.allSatisfy({ $0 > 0 }) else { throw TensorError("dilation should be greater than zero, but got \(dilation)") }
+        guard groups > 0 else { throw TensorError("non-positive groups is not supported") }
+        let (n, c) = (shape[0], shape[1])
+        let outChannels = weight.shape[0]
+        guard groups > 0, c % groups == 0, outChannels % groups == 0 else {
+            throw TensorError("Given groups=\(groups), expected weight to be divisible by \(groups) at dimension 0, but got weight of size \(weight.shape) instead")
+        }
+        guard weight.shape[1] * groups == c else {
+            throw TensorError("Given groups=\(groups), weight of size \(weight.shape), expected input\(shape) to have \(weight.shape[1] * groups) channels, but got \(c) channels instead")
+        }
+        if let bias, bias.rank != 1 || bias.shape[0] != outChannels {
+            throw TensorError("Given weight of size \(weight.shape), expected bias to be 1-dimensional with \(outChannels) elements, but got bias of size \(bias.shape) instead")
+        }
+        let kernel = SpatialSizes(weight.shape[2...])
+        let inputSpatial = SpatialSizes(shape[2...])
+        var outputSpatial = SpatialSizes(repeating: 0, count: spatial)
+        for d in 0..<spatial {
+            guard let size = ConvolutionGeometry.outputSize(
+                input: inputSpatial[d], kernel: kernel[d], stride: stride[d], padding: padding[d], dilation: dilation[d])
+            else {
+                throw TensorError("Calculated padded input size per channel: (\(inputSpatial.map { String($0) }.joined(separator: " x "))). Kernel size: (\(kernel.map(String.init).joined(separator: " x "))). Kernel size can't be greater than actual input size")
+            }
+            outputSpatial[d] = size
+        }
+        return ConvolutionGeometry(
+            inputSpatial: inputSpatial, outputSpatial: outputSpatial, kernel: kernel, stride: SpatialSizes(stride), padding: SpatialSizes(padding),
+            dilation: SpatialSizes(dilation))
     }
 
     /// Convolution with string padding: `valid` (none) or `same` (output size equals input size; an odd

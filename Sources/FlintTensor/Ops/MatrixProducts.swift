@@ -61,6 +61,32 @@ extension Tensor {
         }
     }
 
+    /// The shape of `mm`, `bmm`, `matmul` or `linear`'s result (`operation`; for `linear`, `other` is the weight
+    /// `[out, in]`), without computing it: for float32 operands whose ranks and sizes the product accepts;
+    /// nil for anything else (the product then decides, with its own message).
+    public func productResultShape(_ operation: ProductOperation, _ other: Tensor) -> [Int]? {
+        guard dtype == .float32, other.dtype == .float32, rank >= 1, other.rank >= 1 else { return nil }
+        switch operation {
+        case .mm:
+            guard rank == 2, other.rank == 2, shape[1] == other.shape[0] else { return nil }
+            return [shape[0], other.shape[1]]
+        case .bmm:
+            guard rank == 3, other.rank == 3, shape[0] == other.shape[0], shape[2] == other.shape[1] else { return nil }
+            return [shape[0], shape[1], other.shape[2]]
+        case .matmul:
+            guard rank >= 2, other.rank >= 2, shape[rank - 1] == other.shape[other.rank - 2],
+                let batch = try? Tensor.broadcastShape(Array(shape.dropLast(2)), Array(other.shape.dropLast(2)))
+            else { return nil }
+            return batch + [shape[rank - 2], other.shape[other.rank - 1]]
+        case .linear:
+            guard other.rank == 2, shape[rank - 1] == other.shape[1] else { return nil }
+            return Array(shape.dropLast()) + [other.shape[0]]
+        }
+    }
+
+    /// The products ``productResultShape(_:_:)`` knows.
+    public enum ProductOperation: Sendable { case mm, bmm, matmul, linear }
+
     /// `[m, k] × [k]`.
     public func mv(_ vector: Tensor) throws -> Tensor {
         guard rank == 2, vector.rank == 1, shape[1] == vector.shape[0] else {
@@ -295,14 +321,14 @@ public final class PackedLinearWeight: @unchecked Sendable {
         }
         outFeatures = weight.shape[0]
         inFeatures = weight.shape[1]
-        packed = UnsafeMutableRawPointer.allocate(byteCount: flint_sgemm_pack_b_size(Int64(inFeatures), Int64(outFeatures)), alignment: 64)
+        packed = SystemMemory.allocate(flint_sgemm_pack_b_size(Int64(inFeatures), Int64(outFeatures)))
         // B = weightᵀ: element (p, j) is weight[j, p].
         flint_sgemm_pack_b(
             Int64(inFeatures), Int64(outFeatures), weight.baseAddress.assumingMemoryBound(to: Float.self),
             Int64(weight.strides[1]), Int64(weight.strides[0]), packed)
     }
 
-    deinit { packed.deallocate() }
+    deinit { SystemMemory.deallocate(packed, byteCount: flint_sgemm_pack_b_size(Int64(inFeatures), Int64(outFeatures))) }
 }
 
 extension Tensor {

@@ -74,10 +74,17 @@ public final class PackedConvolutionWeights: @unchecked Sendable {
     }
 
     deinit {
-        for panel in panels ?? [] { panel.deallocate() }
-        transformed?.deallocate()
+        let (panelBytes, transformedBytes) = storageSizes
+        for panel in panels ?? [] { SystemMemory.deallocate(panel, byteCount: panelBytes) }
+        if let transformed { SystemMemory.deallocate(transformed, byteCount: transformedBytes) }
         pthread_mutex_destroy(lock)
         lock.deallocate()
+    }
+
+    /// Bytes of one group's GEMM panel and of the Winograd form.
+    private var storageSizes: (panel: Int, transformed: Int) {
+        let transformed = offersWinograd ? flint_winograd3x3_weights_size(Int64(weightShape[0]), Int64(weightShape[1])) : 0
+        return (flint_sgemm_pack_a_size(Int64(outPerGroup), Int64(patch)), transformed)
     }
 
     /// Makes the `forms` not made yet (the Winograd form only where offered).
@@ -86,20 +93,20 @@ public final class PackedConvolutionWeights: @unchecked Sendable {
         defer { pthread_mutex_unlock(lock) }
         if forms.contains(.gemm) && panels == nil {
             let base = source.baseAddress.assumingMemoryBound(to: Float.self)
-            let bytes = flint_sgemm_pack_a_size(Int64(outPerGroup), Int64(patch))
+            let bytes = storageSizes.panel
             panels = (0..<groups).map { g in
-                let panel = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+                let panel = SystemMemory.allocate(bytes)
                 flint_sgemm_pack_a(Int64(outPerGroup), Int64(patch), base + g * outPerGroup * patch, Int64(patch), 1, panel)
                 return panel
             }
         }
         if forms.contains(.winograd) && offersWinograd && transformed == nil && !winogradDeclined {
             let (o, c) = (Int64(weightShape[0]), Int64(weightShape[1]))
-            let form = UnsafeMutableRawPointer.allocate(byteCount: flint_winograd3x3_weights_size(o, c), alignment: 64)
+            let form = SystemMemory.allocate(storageSizes.transformed)
             if flint_winograd3x3_pack_weights(o, c, source.baseAddress.assumingMemoryBound(to: Float.self), form) == 0 {
                 transformed = form
             } else {
-                form.deallocate()
+                SystemMemory.deallocate(form, byteCount: storageSizes.transformed)
                 winogradDeclined = true
             }
         }
