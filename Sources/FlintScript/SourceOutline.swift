@@ -55,26 +55,44 @@ package struct SourceOutline: Sendable {
     package init(text: String) throws {
         var current: Class?
         var bodyIndent: Int?
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
-            let indent = line.prefix(while: { $0 == " " }).count
-            let content = line.dropFirst(indent)
-            if content.isEmpty || content.hasPrefix("#") { continue }
-            if indent == 0 {
-                if let finished = current { classes.append(finished) }
-                current = nil
-                bodyIndent = nil
-                if content.hasPrefix("class ") {
-                    current = try Self.classHeader(content, line: number + 1)
-                } else if content.hasPrefix("def ") {
-                    functions.append(Self.defName(content))
-                }
+        // Lines and indents are found through the UTF-8 bytes: splitting by `Character` would cost a load
+        // milliseconds of grapheme breaking over code that is almost all method bodies, skipped here.
+        let utf8 = text.utf8
+        var lineStart = utf8.startIndex
+        var number = 0
+        while true {
+            let lineEnd = utf8[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? utf8.endIndex
+            defer { number += 1 }
+            let bytes = utf8[lineStart..<lineEnd]
+            let indent = bytes.prefix(while: { $0 == UInt8(ascii: " ") }).count
+            let contentStart = utf8.index(lineStart, offsetBy: indent)
+            var contentEnd = lineEnd
+            if contentStart < lineEnd, utf8[utf8.index(before: lineEnd)] == UInt8(ascii: "\r") { contentEnd = utf8.index(before: lineEnd) }
+            let nextLine = lineEnd == utf8.endIndex ? nil : utf8.index(after: lineEnd)
+            // Lines deeper than a class body (method bodies) are none of the outline's business.
+            if indent > 0, bodyIndent.map({ indent != $0 }) ?? (current == nil) {
+                guard let nextLine else { break }
+                lineStart = nextLine
                 continue
             }
-            guard current != nil else { continue }
-            if bodyIndent == nil { bodyIndent = indent }
-            guard indent == bodyIndent else { continue }
-            try Self.scanBodyLine(String(content), into: &current!, line: number + 1)
+            let content = text[contentStart..<Swift.max(contentStart, contentEnd)]
+            if !(content.isEmpty || content.hasPrefix("#")) {
+                if indent == 0 {
+                    if let finished = current { classes.append(finished) }
+                    current = nil
+                    bodyIndent = nil
+                    if content.hasPrefix("class ") {
+                        current = try Self.classHeader(content, line: number + 1)
+                    } else if content.hasPrefix("def ") {
+                        functions.append(Self.defName(content))
+                    }
+                } else if current != nil {
+                    if bodyIndent == nil { bodyIndent = indent }
+                    if indent == bodyIndent { try Self.scanBodyLine(content, into: &current!, line: number + 1) }
+                }
+            }
+            guard let nextLine else { break }
+            lineStart = nextLine
         }
         if let finished = current { classes.append(finished) }
     }
@@ -102,9 +120,15 @@ package struct SourceOutline: Sendable {
         return String(rest.prefix(while: { $0 != "(" && $0 != " " }))
     }
 
-    private static func scanBodyLine(_ content: String, into cls: inout Class, line: Int) throws {
+    /// The class-level lists of names, by the statement that assigns them.
+    private static let nameLists: [(prefix: String, list: WritableKeyPath<Class, [String]> & Sendable)] = [
+        ("__parameters__ = ", \Class.parameterNames), ("__buffers__ = ", \Class.bufferNames),
+        ("__forward_pre_hooks__ = ", \Class.forwardPreHooks), ("__forward_hooks__ = ", \Class.forwardHooks),
+    ]
+
+    private static func scanBodyLine(_ content: Substring, into cls: inout Class, line: Int) throws {
         if content.hasPrefix("def ") {
-            cls.methods.append(defName(Substring(content)))
+            cls.methods.append(defName(content))
             return
         }
         if content == "pass" { return }
@@ -114,11 +138,8 @@ package struct SourceOutline: Sendable {
             cls.attributes.append(Attribute(name: try stringLiteral(key, line: line), type: String(content[close.upperBound...])))
             return
         }
-        for (list, keyPath) in [
-            ("__parameters__", \Class.parameterNames), ("__buffers__", \Class.bufferNames),
-            ("__forward_pre_hooks__", \Class.forwardPreHooks), ("__forward_hooks__", \Class.forwardHooks),
-        ] where content.hasPrefix(list + " = ") {
-            cls[keyPath: keyPath] = try stringList(content.dropFirst(list.count + 3), line: line)
+        for (prefix, keyPath) in nameLists where content.hasPrefix(prefix) {
+            cls[keyPath: keyPath] = try stringList(content.dropFirst(prefix.count), line: line)
             return
         }
         if content.hasPrefix("__annotations__ = ") { return }
