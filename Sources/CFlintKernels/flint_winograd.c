@@ -41,29 +41,22 @@ size_t flint_winograd3x3_weights_size(int64_t out_channels, int64_t in_channels)
 }
 
 int flint_winograd3x3_pack_weights(int64_t out_channels, int64_t in_channels, const float *weight, void *packed) {
-    if (out_channels <= 0) {
-        const size_t bytes = panel_bytes(out_channels, in_channels);
-        for (int e = 0; e < 16; ++e) flint_sgemm_pack_a(0, in_channels, weight, in_channels, 1, (char *)packed + (size_t)e * bytes);
-        return 0;
-    }
-    return flint_winograd3x3_pack_weights_rows(out_channels, in_channels, 0, out_channels, weight, packed);
-}
-
-int flint_winograd3x3_pack_weights_rows(int64_t out_channels, int64_t in_channels, int64_t row_begin, int64_t row_end, const float *weight,
-                                        void *packed) {
     const int64_t o_count = out_channels, c_count = in_channels;
     const size_t bytes = panel_bytes(o_count, c_count);
+    if (o_count <= 0) {
+        for (int e = 0; e < 16; ++e) flint_sgemm_pack_a(0, c_count, weight, c_count, 1, (char *)packed + (size_t)e * bytes);
+        return 0;
+    }
     /* Output channels go in blocks whose 16 transformed planes stay in L2 (about 1 MB), each plane's rows
      * packed into place as they are made, instead of through a temporary of the whole 16/9-sized form. */
     const int64_t row_block = flint_sgemm_pack_a_row_block();
     int64_t block = (1 << 20) / (int64_t)(16 * sizeof(float)) / (c_count > 0 ? c_count : 1) / row_block * row_block;
     if (block < row_block) block = row_block;
-    if (block > row_end - row_begin) block = row_end - row_begin;
-    if (block <= 0) return 0;
+    if (block > o_count) block = o_count;
     float *u = (float *)malloc((size_t)(16 * block * c_count) * sizeof(float) + 1);
     if (!u) return -1;
-    for (int64_t o0 = row_begin; o0 < row_end; o0 += block) {
-        const int64_t rows = min64(block, row_end - o0), plane = rows * c_count;
+    for (int64_t o0 = 0; o0 < o_count; o0 += block) {
+        const int64_t rows = min64(block, o_count - o0), plane = rows * c_count;
         for (int64_t o = o0; o < o0 + rows; ++o) {
             for (int64_t c = 0; c < c_count; ++c) {
                 const float *g = weight + (o * c_count + c) * 9;

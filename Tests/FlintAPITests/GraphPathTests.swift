@@ -136,6 +136,31 @@ import Testing
         #expect(graph.contains("# arena: 1 of 2 steps write into 1 shared buffers"), "the first convolution writes into the arena:\n\(graph)")
     }
 
+    /// The step that makes the result writes into a buffer of its own, which the next call writes again once
+    /// the caller has let the last result go (a steady call allocates nothing for it), and never while the
+    /// caller holds it.
+    @Test func aResultTheCallerLetGoIsWrittenAgain() throws {
+        let module = try Flint.load(Self.directory.appendingPathComponent("residual_block.pt").path)
+        let method = try #require(module.compiledModel).method("forward")
+        let shape = [1, 8, 10, 10]
+        let graph = try method.graphText([.tensor(Self.inputs(shape, seed: 1))], optimized: true)
+        #expect(graph.contains("# results: 1 steps write into buffers of their own"), "\(graph)")
+        weak var released: Storage?
+        var expected: [Float] = []
+        do {
+            let first = try #require(try method([.tensor(Self.inputs(shape, seed: 2))]).tensor)
+            released = first.storage
+            expected = try first.scalars(as: Float.self)
+        }
+        #expect(released != nil, "the plan keeps the result's buffer for the next call")
+        let second = try #require(try method([.tensor(Self.inputs(shape, seed: 3))]).tensor)
+        #expect(second.storage === released, "the next call writes the buffer the caller let go")
+        #expect(try second.scalars(as: Float.self) != expected)
+        let third = try #require(try method([.tensor(Self.inputs(shape, seed: 2))]).tensor)
+        #expect(third.storage !== second.storage, "a result the caller holds is never written again")
+        #expect(try third.scalars(as: Float.self) == expected)
+    }
+
     /// Calls on several threads at once each borrow their own arena: every result equals the same input's
     /// result computed alone.
     @Test func concurrentCallsUseTheirOwnArenas() throws {

@@ -46,12 +46,6 @@ size_t flint_winograd3x3_weights_size(int64_t out_channels, int64_t in_channels)
 /// private to this process and immutable afterwards. Returns 0, or -1 when scratch memory is unavailable.
 int flint_winograd3x3_pack_weights(int64_t out_channels, int64_t in_channels, const float *weight, void *packed);
 
-/// As `flint_winograd3x3_pack_weights` for output channels [row_begin, row_end) only (`weight` is still the
-/// whole weight): `row_begin` is a multiple of `flint_sgemm_pack_a_row_block()`; calls that together cover
-/// every output channel once each, on any threads, leave `packed` as the whole call would. Returns 0, or -1.
-int flint_winograd3x3_pack_weights_rows(int64_t out_channels, int64_t in_channels, int64_t row_begin, int64_t row_end, const float *weight,
-                                        void *packed);
-
 /// Every image n: output[n, o, y, x] = act(bias[o] + residual[n, o, y, x] + sum_{c, i, j} weight[o, c, i, j] *
 /// input[n, c, y - pad_h + i, x - pad_w + j]) (input outside the image reads as 0), for contiguous `input`
 /// [images, in_channels, in_h, in_w] and contiguous `output` [images, out_channels, out_h, out_w].

@@ -14,7 +14,7 @@ package final class ExecutionPlan: @unchecked Sendable {
     struct Step {
         let op: String
         let body: OperatorBody
-        /// The writer form, when the step's result has a place in the arena.
+        /// The writer form, when the step's result has a place: in the arena, or a buffer of the step's own.
         let writer: OperatorWriter?
         let arguments: [ValueTemplate]
         /// Where each tensor argument comes from, when every argument is a tensor or a literal: (position
@@ -57,6 +57,8 @@ package final class ExecutionPlan: @unchecked Sendable {
         /// a view depends on its arguments' metadata alone, and the arena's are the same on every run, so the
         /// next run with the same arguments takes it instead of making it again (which allocates).
         var views: [ArenaView?]
+        /// Per step that writes a value outliving the run (the method's result), the buffer it wrote last.
+        private var ownStorages: [Storage?]
 
         init(_ plan: ExecutionPlan) {
             slots = plan.initialSlots
@@ -64,6 +66,18 @@ package final class ExecutionPlan: @unchecked Sendable {
             destinations = plan.memory.makeDestinations()
             arenaStorages = Set(destinations.compactMap { $0.map { ObjectIdentifier($0.storage) } })
             views = Array(repeating: nil, count: plan.steps.count)
+            ownStorages = Array(repeating: nil, count: plan.steps.count)
+        }
+
+        /// Where a step whose value outlives the run writes: the buffer it wrote last time once nothing but
+        /// this context holds it (the caller let that result go, with every view of it), else a new one.
+        func ownDestination(at position: Int, _ placement: MemoryPlan.Placement) -> Tensor {
+            if ownStorages[position] == nil || !isKnownUniquelyReferenced(&ownStorages[position]!) {
+                ownStorages[position] = Storage(byteCount: placement.byteCount)
+            }
+            // In bounds by construction: the buffer holds the value's bytes.
+            return try! Tensor(
+                storage: ownStorages[position]!, dtype: placement.type.dtype, shape: placement.type.shape, strides: placement.strides, storageOffset: 0)
         }
     }
 
@@ -149,7 +163,7 @@ package final class ExecutionPlan: @unchecked Sendable {
     package var arenaBytes: Int { memory.arenaBytes }
 
     /// How many steps write into the arena.
-    package var placedStepCount: Int { steps.count { $0.writer != nil } }
+    package var placedStepCount: Int { steps.count { $0.writer != nil } - memory.ownBufferCount }
 
     /// How many buffers the arena has (fewer than the placed steps when lifetimes let values share them).
     package var arenaBufferCount: Int { memory.bufferSizes.count }
@@ -158,6 +172,7 @@ package final class ExecutionPlan: @unchecked Sendable {
     package var text: String {
         GraphPrinter.text(graph)
             + "# arena: \(placedStepCount) of \(steps.count) steps write into \(arenaBufferCount) shared buffers, \(arenaBytes) bytes per run\n"
+            + (memory.ownBufferCount == 0 ? "" : "# results: \(memory.ownBufferCount) steps write into buffers of their own, reused once the caller lets go\n")
     }
 
     /// Runs the plan on the method's arguments (after `self`), which must have the signature it was built
@@ -189,7 +204,8 @@ package final class ExecutionPlan: @unchecked Sendable {
     private func run(_ step: Step, at position: Int, in context: RunContext, profiling: Bool) throws {
         let values = step.tensorArguments == nil ? step.arguments.map { Self.load($0, context.slots) } : context.argumentLists[position]
         let start = profiling ? OperatorProfiler.now() : 0
-        if let writer = step.writer, case .tensor(let value) = step.result, let destination = context.destinations[position] {
+        if let writer = step.writer, case .tensor(let value) = step.result, let placement = memory.placements[position] {
+            let destination = context.destinations[position] ?? context.ownDestination(at: position, placement)
             try writer(Arguments(values), destination)
             context.slots[value.index] = .tensor(destination)
         } else if step.mayKeepView, let tensorArguments = step.tensorArguments, let view = context.views[position],

@@ -8,13 +8,19 @@ import FlintTensor
 /// tensor result. Its buffer stays busy from that step to the last step reading the value *or any value
 /// that may alias it*: an operator without a writer form may return a view of its argument or the argument
 /// itself (`reshape`, `flatten`, `contiguous`, `relu_`), so its results are taken to alias all its tensor
-/// arguments. Values the method returns, and everything aliasing them, are never placed: the caller keeps
-/// the result, so each call makes it afresh.
+/// arguments. Values that outlive a run (the method's results, everything aliasing them or an input) are
+/// never placed in the arena: their steps write into buffers of their own (``Placement/buffer`` nil), which a
+/// run context hands out again only once nothing else holds them (the caller let the last result go).
 struct MemoryPlan {
-    /// A placed value: which buffer, and the tensor type written there.
+    /// A placed value: which arena buffer (nil: a buffer of the step's own), and the tensor type written there,
+    /// with its contiguous strides.
     struct Placement {
-        let buffer: Int
+        let buffer: Int?
         let type: TensorType
+        let strides: [Int]
+
+        /// Bytes the value takes.
+        var byteCount: Int { type.shape.reduce(1, *) * type.dtype.itemSize }
     }
 
     /// The placement of each step's result, by step position (nil: the step allocates its result).
@@ -71,7 +77,10 @@ struct MemoryPlan {
         for (position, node) in graph.nodes.enumerated() where isPlaceable(node) {
             guard case .tensor(let value) = node.result, let type = graph.types[value] else { continue }
             let end = classEnd[root(value.index)]
-            guard end != forever else { continue }
+            guard end != forever else {
+                placements[position] = Placement(buffer: nil, type: type, strides: Tensor.contiguousStrides(for: type.shape))
+                continue
+            }
             let bytes = type.shape.reduce(1, *) * type.dtype.itemSize
             let free = busyUntil.indices.filter { busyUntil[$0] < position }
             let buffer: Int
@@ -86,7 +95,7 @@ struct MemoryPlan {
                 busyUntil.append(0)
             }
             busyUntil[buffer] = Swift.max(end, position)
-            placements[position] = Placement(buffer: buffer, type: type)
+            placements[position] = Placement(buffer: buffer, type: type, strides: Tensor.contiguousStrides(for: type.shape))
         }
         self.placements = placements
         bufferSizes = sizes
@@ -94,20 +103,20 @@ struct MemoryPlan {
 
     private static let quantizedTypes: Set<DType> = [.qint8, .quint8, .qint32, .quint4x2, .quint2x4]
 
+    /// How many steps write into buffers of their own.
+    var ownBufferCount: Int { placements.count { $0 != nil && $0!.buffer == nil } }
+
     /// Bytes of all buffers: one run's arena.
     var arenaBytes: Int { bufferSizes.reduce(0, +) }
 
-    /// The destination tensors of one arena: a fresh set of buffers, and each placed step's view of its own.
+    /// The destination tensors of one arena: a fresh set of buffers, and each step placed there its view of its
+    /// buffer (nil for the others).
     func makeDestinations() -> [Tensor?] {
         let buffers = bufferSizes.map { Storage(byteCount: $0) }
         return placements.map { placement in
-            placement.map { placement in
-                let shape = placement.type.shape
-                // In bounds by construction: the buffer holds at least this many bytes.
-                return try! Tensor(
-                    storage: buffers[placement.buffer], dtype: placement.type.dtype, shape: shape,
-                    strides: Tensor.contiguousStrides(for: shape), storageOffset: 0)
-            }
+            guard let placement, let buffer = placement.buffer else { return nil }
+            // In bounds by construction: the buffer holds at least this many bytes.
+            return try! Tensor(storage: buffers[buffer], dtype: placement.type.dtype, shape: placement.type.shape, strides: placement.strides, storageOffset: 0)
         }
     }
 }

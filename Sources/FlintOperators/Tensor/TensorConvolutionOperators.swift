@@ -49,12 +49,12 @@ extension OperatorDefinitions {
                 padding: c.ints(4, "padding"), dilation: c.ints(5, "dilation"), groups: c.int(8, "groups"))
         }
         for (name, spatial) in [("max_pool1d", 1), ("max_pool2d", 2), ("max_pool3d", 3)] {
-            tensorOp("aten::\(name)") { c in
+            tensorOp("aten::\(name)", writing: { c, output in
                 let kernel = try Tensor.expandParameter(c.ints(1, "kernel_size"), spatial, "kernel_size")
                 return try c.tensor(0, "self").maxPool(
                     kernel: kernel, stride: c.ints(2, "stride", default: []), padding: c.ints(3, "padding", default: [0]),
-                    dilation: c.ints(4, "dilation", default: [1]), ceilMode: c.bool(5, "ceil_mode", default: false), withIndices: false).values
-            }
+                    dilation: c.ints(4, "dilation", default: [1]), ceilMode: c.bool(5, "ceil_mode", default: false), into: output)
+            })
             define("aten::\(name)_with_indices") { c in
                 let kernel = try Tensor.expandParameter(c.ints(1, "kernel_size"), spatial, "kernel_size")
                 let r = try c.tensor(0, "self").maxPool(

@@ -94,53 +94,21 @@ public final class PackedConvolutionWeights: @unchecked Sendable {
         if forms.contains(.gemm) && panels == nil {
             let base = source.baseAddress.assumingMemoryBound(to: Float.self)
             let bytes = storageSizes.panel
-            let (rows, patch) = (outPerGroup, self.patch)
             panels = (0..<groups).map { g in
                 let panel = SystemMemory.allocate(bytes)
-                let group = base + g * rows * patch
-                Self.inRowBlocks(rows: rows, patch: patch) { begin, end in
-                    flint_sgemm_pack_a_rows(Int64(rows), Int64(patch), Int64(begin), Int64(end - begin), group + begin * patch, Int64(patch), 1, panel)
-                    return false
-                }
+                flint_sgemm_pack_a(Int64(outPerGroup), Int64(patch), base + g * outPerGroup * patch, Int64(patch), 1, panel)
                 return panel
             }
         }
         if forms.contains(.winograd) && offersWinograd && transformed == nil && !winogradDeclined {
-            let (o, c) = (weightShape[0], weightShape[1])
+            let (o, c) = (Int64(weightShape[0]), Int64(weightShape[1]))
             let form = SystemMemory.allocate(storageSizes.transformed)
-            let weights = UnsafePointer(source.baseAddress.assumingMemoryBound(to: Float.self))
-            // Each share notes its own failure (scratch memory unavailable): no two threads write one flag.
-            let failed = Self.inRowBlocks(rows: o, patch: 9 * c) { begin, end in
-                (end > begin
-                    ? flint_winograd3x3_pack_weights_rows(Int64(o), Int64(c), Int64(begin), Int64(end), weights, form)
-                    : flint_winograd3x3_pack_weights(Int64(o), Int64(c), weights, form)) != 0
-            }
-            if failed {
+            if flint_winograd3x3_pack_weights(o, c, source.baseAddress.assumingMemoryBound(to: Float.self), form) == 0 {
+                transformed = form
+            } else {
                 SystemMemory.deallocate(form, byteCount: storageSizes.transformed)
                 winogradDeclined = true
-            } else {
-                transformed = form
             }
-        }
-    }
-
-    /// Runs `pack(begin, end)` over `0..<rows` in ranges that start at multiples of the packer's row block
-    /// (once with `(0, 0)` when there are no rows), on the thread pool: a large weight is packed by every
-    /// thread. Returns whether any call returned true (failed).
-    @discardableResult
-    private static func inRowBlocks(rows: Int, patch: Int, _ pack: (Int, Int) -> Bool) -> Bool {
-        let rowBlock = Int(flint_sgemm_pack_a_row_block())
-        let blocks = (rows + rowBlock - 1) / rowBlock
-        guard blocks > 0 else { return pack(0, 0) }
-        let pool = ThreadPool.shared
-        return withUnsafeTemporaryAllocation(of: Bool.self, capacity: pool.threadCount) { failures in
-            failures.initialize(repeating: false)
-            // About 256 KiB of weight per share: smaller weights are not worth waking the pool for.
-            let minimumBlocks = Swift.max(1, (1 << 16) / Swift.max(rowBlock * patch, 1))
-            pool.parallelFor(blocks, minimumPerThread: minimumBlocks) { range, thread in
-                if pack(range.lowerBound * rowBlock, Swift.min(range.upperBound * rowBlock, rows)) { failures[thread] = true }
-            }
-            return failures.contains(true)
         }
     }
 

@@ -30,6 +30,21 @@ extension Tensor {
         return (values, indices)
     }
 
+    /// `max_pool{1,2,3}d` without indices. `output`, when given, receives the result and is returned
+    /// (contiguous, of the result's shape and dtype); float32 2-d pooling then allocates nothing.
+    public func maxPool(kernel: [Int], stride: [Int], padding: [Int], dilation: [Int], ceilMode: Bool, into output: Tensor?) throws -> Tensor {
+        guard quantizer == nil, dtype == .float32, kernel.count == 2 else {
+            let values = try maxPool(kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode, withIndices: false).values
+            guard let output else { return values }
+            try output.copy(from: values)
+            return output
+        }
+        let window = try PoolWindow(self, kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode, name: "max_pool")
+        let values = try window.destination(output, dtype: dtype, operation: "max_pool2d")
+        try runPool2D(window, ceilMode: ceilMode, countIncludePad: false, divisorOverride: nil, output: values, indices: nil, average: false)
+        return values
+    }
+
     /// 2-d max pooling of a 4-D quint8 or qint8 tensor on its integers (scales are positive, so the largest
     /// integer is the largest value), channels-last like ATen's quantized kernel; nil for other quantized tensors.
     private func integerMaxPool2d(kernel: [Int], stride: [Int], padding: [Int], dilation: [Int], ceilMode: Bool) throws -> Tensor? {
@@ -257,18 +272,20 @@ extension Tensor {
     }
 }
 
-/// The geometry of a pooling window over the trailing spatial dimensions.
+/// The geometry of a pooling window over the trailing spatial dimensions, held inline (``SpatialSizes``): a
+/// call's window allocates nothing.
 struct PoolWindow {
     let spatial: Int
-    let kernel: [Int]
-    let stride: [Int]
-    let padding: [Int]
-    let dilation: [Int]
-    let input: [Int]
-    let output: [Int]
+    let kernel: SpatialSizes
+    let stride: SpatialSizes
+    let padding: SpatialSizes
+    let dilation: SpatialSizes
+    let input: SpatialSizes
+    let output: SpatialSizes
     let planes: Int
-    let outputShape: [Int]
-    var planeSize: Int { input.reduce(1, *) }
+    /// The pooled tensor's shape (its leading dimensions are the result's).
+    private let sourceShape: [Int]
+    var planeSize: Int { input.product }
 
     init(_ tensor: Tensor, kernel: [Int], stride: [Int], padding: [Int], dilation: [Int], ceilMode: Bool, name: String) throws {
         let spatial = kernel.count
@@ -287,31 +304,48 @@ struct PoolWindow {
             }
         }
         self.spatial = spatial
-        self.kernel = kernel
-        self.stride = try Tensor.expandParameter(stride.isEmpty ? kernel : stride, spatial, "stride")
-        self.padding = try Tensor.expandParameter(padding, spatial, "padding")
-        self.dilation = try Tensor.expandParameter(dilation, spatial, "dilation")
-        input = Array(tensor.shape.suffix(spatial))
+        self.kernel = SpatialSizes(kernel)
+        let stride = try Tensor.expandParameter(stride.isEmpty ? kernel : stride, spatial, "stride")
+        let padding = try Tensor.expandParameter(padding, spatial, "padding")
+        let dilation = try Tensor.expandParameter(dilation, spatial, "dilation")
+        (self.stride, self.padding, self.dilation) = (SpatialSizes(stride), SpatialSizes(padding), SpatialSizes(dilation))
+        let input = SpatialSizes(tensor.shape[(tensor.rank - spatial)...])
+        self.input = input
+        sourceShape = tensor.shape
         planes = tensor.shape.dropLast(spatial).reduce(1, *)
-        var output: [Int] = []
+        var output = SpatialSizes(repeating: 0, count: spatial)
         for d in 0..<spatial {
-            guard kernel[d] > 0, self.stride[d] > 0, self.dilation[d] > 0 else {
+            guard kernel[d] > 0, stride[d] > 0, dilation[d] > 0 else {
                 throw TensorError("\(name): kernel size, stride and dilation must be greater than zero")
             }
-            guard self.padding[d] >= 0 else { throw TensorError("pad must be non-negative, but got pad: \(self.padding[d])") }
-            guard self.padding[d] <= kernel[d] / 2 else {
-                throw TensorError("pad should be at most half of effective kernel size, but got pad=\(self.padding[d]), kernel_size=\(kernel[d]) and dilation=\(self.dilation[d])")
+            guard padding[d] >= 0 else { throw TensorError("pad must be non-negative, but got pad: \(padding[d])") }
+            guard padding[d] <= kernel[d] / 2 else {
+                throw TensorError("pad should be at most half of effective kernel size, but got pad=\(padding[d]), kernel_size=\(kernel[d]) and dilation=\(dilation[d])")
             }
-            let numerator = input[d] + 2 * self.padding[d] - self.dilation[d] * (kernel[d] - 1) - 1 + (ceilMode ? self.stride[d] - 1 : 0)
-            var size = Int((Double(numerator) / Double(self.stride[d])).rounded(.down)) + 1
-            if ceilMode && (size - 1) * self.stride[d] >= input[d] + self.padding[d] { size -= 1 }
+            let numerator = input[d] + 2 * padding[d] - dilation[d] * (kernel[d] - 1) - 1 + (ceilMode ? stride[d] - 1 : 0)
+            var size = Int((Double(numerator) / Double(stride[d])).rounded(.down)) + 1
+            if ceilMode && (size - 1) * stride[d] >= input[d] + padding[d] { size -= 1 }
             guard size > 0 else {
                 throw TensorError("Given input size: (\(tensor.shape.dropFirst(tensor.rank - spatial - 1).map(String.init).joined(separator: "x"))). Calculated output size: (\(size)). Output size is too small")
             }
-            output.append(size)
+            output[d] = size
         }
         self.output = output
-        outputShape = Array(tensor.shape.dropLast(spatial)) + output
+    }
+
+    /// The result's shape: the pooled tensor's leading dimensions, then ``output``.
+    var outputShape: [Int] { Array(sourceShape.dropLast(spatial)) + output }
+
+    /// `output` when it is a contiguous, plain tensor of the result's dtype and shape (compared without making
+    /// the shape), else a new tensor (or the error that `output` does not fit).
+    func destination(_ output: Tensor?, dtype: DType, operation: String) throws -> Tensor {
+        if let output, output.dtype == dtype, output.isContiguous, output.quantizer == nil, output.rank == sourceShape.count,
+            output.shape.prefix(sourceShape.count - spatial).elementsEqual(sourceShape.prefix(sourceShape.count - spatial)),
+            output.shape.suffix(spatial).elementsEqual(self.output)
+        {
+            return output
+        }
+        return try Tensor.destination(output, shape: outputShape, dtype: dtype, operation: operation)
     }
 
     /// Calls `body(plane, outputIndex, windowStarts)` for every output element.
@@ -332,7 +366,7 @@ struct PoolWindow {
 
     /// Calls `body(offsetInPlane)` for each tap position in `begin..<end` (per dim) stepping by `step`.
     func forEachTap(begin: [Int], end: [Int], step: [Int], _ body: (Int) -> Void) {
-        let strides = Tensor.contiguousStrides(for: input)
+        let strides = Tensor.contiguousStrides(for: Array(input))
         var position = begin
         for d in 0..<spatial where begin[d] >= end[d] { return }
         while true {
@@ -379,7 +413,7 @@ private struct MaxPoolKernel: NumericDTypeVisitor {
             }
             var best: T?
             var bestIndex = 0
-            window.forEachTap(begin: begin, end: end, step: window.dilation) { offset in
+            window.forEachTap(begin: begin, end: end, step: Array(window.dilation)) { offset in
                 let v = src[plane * window.planeSize + offset]
                 if let current = best {
                     if greater(v, current) || isNaN(v) {
