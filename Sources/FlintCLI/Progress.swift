@@ -30,11 +30,12 @@ final class Progress: @unchecked Sendable {
     }
 
     /// Starts a new step (`loading model.pt`), or updates the text of the current one with `restart: false`.
-    func update(_ text: String, restart: Bool = true) {
+    /// The text is made only when the line is shown (a quiet bench loop allocates nothing for it).
+    func update(_ text: @autoclosure () -> String, restart: Bool = true) {
         lock.withLock {
             guard enabled else { return }
             if restart || phase == nil { phaseStart = monotonicSeconds() }
-            phase = text
+            phase = text()
             startTickerIfNeeded()
         }
     }

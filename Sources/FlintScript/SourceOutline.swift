@@ -207,7 +207,8 @@ package struct OutlineError: Error, CustomStringConvertible, Sendable {
 
 extension StringProtocol {
     fileprivate var trimmingSpaces: String {
-        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+        guard let first = firstIndex(where: { $0 != " " }), let last = lastIndex(where: { $0 != " " }) else { return "" }
+        return String(self[first...last])
     }
 
     fileprivate var isIdentifier: Bool {

@@ -12,14 +12,15 @@ import Darwin
 /// which is most of what loading and optimising a model with 100 MB of weights costs beyond the arithmetic, and
 /// reading it walks fewer TLB entries. Elsewhere every block comes from the system allocator as it is.
 enum SystemMemory {
-    /// Blocks from this size up are huge-page aligned and advised (Linux).
+    /// Blocks from this size up are huge-page aligned and advised (Linux), unless `FLINT_HUGE_PAGES=0`.
     static let hugeBlockSize = 1 << 21
     private static let hugePage = 1 << 21
+    private static let advisesHugePages = getenv("FLINT_HUGE_PAGES").map { String(cString: $0) != "0" } ?? true
 
     /// A block of `byteCount` bytes (at least 1), 64-byte aligned; give it back with ``deallocate(_:byteCount:)``.
     static func allocate(_ byteCount: Int) -> UnsafeMutableRawPointer {
         #if os(Linux)
-        if byteCount >= hugeBlockSize {
+        if byteCount >= hugeBlockSize && advisesHugePages {
             var block: UnsafeMutableRawPointer?
             if posix_memalign(&block, hugePage, byteCount) == 0, let block {
                 _ = madvise(block, byteCount, MADV_HUGEPAGE)
@@ -33,7 +34,7 @@ enum SystemMemory {
     /// Returns a block from ``allocate(_:)`` of the same `byteCount`.
     static func deallocate(_ block: UnsafeMutableRawPointer, byteCount: Int) {
         #if os(Linux)
-        if byteCount >= hugeBlockSize {
+        if byteCount >= hugeBlockSize && advisesHugePages {
             free(block)
             return
         }

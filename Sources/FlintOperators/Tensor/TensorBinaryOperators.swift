@@ -6,8 +6,12 @@ extension OperatorDefinitions {
     mutating func defineBinaryOperators() {
         // Binary
         for overload in ["Tensor", "Scalar"] {
-            tensorOp("aten::add.\(overload)") { try Tensor.add($0.operand(0, "self"), $0.operand(1, "other"), alpha: $0.scalar(2, "alpha", default: .int(1))) }
-            tensorOp("aten::sub.\(overload)") { try Tensor.sub($0.operand(0, "self"), $0.operand(1, "other"), alpha: $0.scalar(2, "alpha", default: .int(1))) }
+            tensorOp("aten::add.\(overload)", writing: {
+                try Tensor.add($0.operand(0, "self"), $0.operand(1, "other"), alpha: $0.scalar(2, "alpha", default: .int(1)), into: $1)
+            })
+            tensorOp("aten::sub.\(overload)", writing: {
+                try Tensor.sub($0.operand(0, "self"), $0.operand(1, "other"), alpha: $0.scalar(2, "alpha", default: .int(1)), into: $1)
+            })
             tensorOp("aten::mul.\(overload)", writing: { try Tensor.binary(Mul(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "mul", into: $1) })
             tensorOp("aten::div.\(overload)", writing: {
                 try Tensor.binary(Div(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "div", promoteIntegersToFloat: true, into: $1)

@@ -357,17 +357,18 @@ private struct CompareMap<Op: BinaryComparison>: NumericDTypeVisitor {
 
 extension Tensor {
     /// `a + alpha · b` (`aten::add`), with `alpha` in the result dtype.
-    public static func add(_ a: Operand, _ b: Operand, alpha: Scalar = .int(1)) throws -> Tensor {
-        try addScaled(a, b, alpha: alpha, subtract: false)
+    public static func add(_ a: Operand, _ b: Operand, alpha: Scalar = .int(1), into output: Tensor? = nil) throws -> Tensor {
+        try addScaled(a, b, alpha: alpha, subtract: false, into: output)
     }
 
     /// `a - alpha · b` (`aten::sub`); bool operands are rejected as ATen does.
-    public static func sub(_ a: Operand, _ b: Operand, alpha: Scalar = .int(1)) throws -> Tensor {
-        try addScaled(a, b, alpha: alpha, subtract: true)
+    public static func sub(_ a: Operand, _ b: Operand, alpha: Scalar = .int(1), into output: Tensor? = nil) throws -> Tensor {
+        try addScaled(a, b, alpha: alpha, subtract: true, into: output)
     }
 
-    private static func addScaled(_ a: Operand, _ b: Operand, alpha: Scalar, subtract: Bool) throws -> Tensor {
-        let common = try DType.resultType([a.promotion, b.promotion])
+    /// `output`, when given, receives the result (see ``binary(_:_:_:operation:promoteIntegersToFloat:into:)``).
+    private static func addScaled(_ a: Operand, _ b: Operand, alpha: Scalar, subtract: Bool, into output: Tensor?) throws -> Tensor {
+        let common = try DType.resultType(a.promotion, b.promotion)
         if subtract {
             let (aBool, bBool) = (a.isBool, b.isBool)
             if aBool && bBool {
@@ -388,6 +389,7 @@ extension Tensor {
         if alpha != .int(1) && alpha != .bool(true) {
             y = try binary(Mul(), .tensor(y), .tensor(try alpha.tensor(common)), operation: "mul")
         }
-        return subtract ? try binary(Sub(), .tensor(x), .tensor(y), operation: "sub") : try binary(Add(), .tensor(x), .tensor(y), operation: "add")
+        return subtract
+            ? try binary(Sub(), .tensor(x), .tensor(y), operation: "sub", into: output) : try binary(Add(), .tensor(x), .tensor(y), operation: "add", into: output)
     }
 }
