@@ -112,6 +112,15 @@ import Testing
         #expect(graph.contains("runs in the interpreter") && graph.contains("reads tensor data"), "\(graph)")
     }
 
+    /// A method that writes its own attribute from a value the recording run stood a placeholder in for: the
+    /// recording is abandoned before the write, and every call writes the attribute once, from real values
+    /// (libtorch's outputs for the calls in order, the state carried from one to the next).
+    @Test func aRecordingWithPlaceholdersStopsBeforeAnAttributeWrite() throws {
+        let method = try Self.runCalls("stateful_linear")
+        let graph = try method.graphText([.tensor(Tensor.ones([1, 4]))], optimized: true)
+        #expect(graph.contains("runs in the interpreter") && graph.contains("writes attribute"), "\(graph)")
+    }
+
     /// Values made from a seed, of a given shape (distinct inputs of one signature).
     static func inputs(_ shape: [Int], seed: Int) throws -> Tensor {
         let count = shape.reduce(1, *)

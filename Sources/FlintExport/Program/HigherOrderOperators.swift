@@ -83,7 +83,7 @@ extension GraphBinder {
         case .int(let i): return i != 0
         case .tensor(let t):
             guard t.elementCount == 1 else { throw OperatorError("\(what) must have one element, got shape \(t.shape)") }
-            TraceRecorder.noteDataRead(t, "\(what) reads tensor data")
+            try TraceRecorder.noteDataRead(t, "\(what) reads tensor data")
             switch try TensorScalars.item(t) {
             case .bool(let b): return b
             case .int(let i): return i != 0

@@ -70,16 +70,34 @@ package final class TraceRecorder {
         return try body()
     }
 
-    /// Notes, on the current thread's recorder if any, something that keeps the run from being a graph.
-    package static func noteUntraceable(_ reason: @autoclosure () -> String) {
-        current?.noteUntraceable(reason())
+    /// Notes, on the current thread's recorder if any, something that keeps the run from being a graph. Called
+    /// before the interpreter acts (writes the attribute, prints): a run whose values include placeholders
+    /// throws ``RecordingAbandoned`` instead, so nothing it would do with them happens.
+    package static func noteUntraceable(_ reason: @autoclosure () -> String) throws {
+        guard let recorder = current else { return }
+        recorder.noteUntraceable(reason())
+        try recorder.abandonIfPlaceholders()
     }
 
     /// Notes that the interpreter reads `tensor`'s data (an implicit conversion to a number): harmless when
-    /// the data is fixed by the signature, otherwise the run cannot be a graph.
-    package static func noteDataRead(_ tensor: Tensor, _ reason: @autoclosure () -> String) {
+    /// the data is fixed by the signature, otherwise the run cannot be a graph (and a run with placeholders
+    /// throws ``RecordingAbandoned``: the data may be a placeholder's).
+    package static func noteDataRead(_ tensor: Tensor, _ reason: @autoclosure () -> String) throws {
         guard let recorder = current, !recorder.isStatic(tensor) else { return }
         recorder.noteUntraceable(reason())
+        try recorder.abandonIfPlaceholders()
+    }
+
+    /// Thrown out of a recording run that has used placeholders as soon as something keeps it from being a
+    /// graph: its values are not the call's, so no more of it may run (an attribute write, a print, a loop on
+    /// data, an in-place write into a parameter). The caller runs the method again from real values, once.
+    package struct RecordingAbandoned: Error, CustomStringConvertible {
+        package let reason: String
+        package var description: String { "the recording was abandoned: \(reason)" }
+    }
+
+    private func abandonIfPlaceholders() throws {
+        if placeholderCount > 0, let failure { throw RecordingAbandoned(reason: failure) }
     }
 
     private func isStatic(_ tensor: Tensor) -> Bool {
@@ -96,8 +114,10 @@ package final class TraceRecorder {
     /// How many results of this run were placeholders: zero-filled tensors of the right shape and dtype that
     /// stood in for an operator's result, without computing it. A graph recorded so is exact (what is recorded
     /// is the call, not its values), since a placeholder only ever stands in for a value that varies with
-    /// the inputs, and reading such a value's data ends the recording anyway. The run's own result is then
-    /// meaningless: when the recording fails, the caller runs the method again without a recorder.
+    /// the inputs, and anything that would depend on such a value's data or act on the world (a data read, an
+    /// attribute write, a print, an in-place write into an input or a parameter) abandons the run before it
+    /// happens (``RecordingAbandoned``). The run's own result is meaningless: the caller runs the method again
+    /// without a recorder when no graph comes of it.
     package private(set) var placeholderCount = 0
 
     /// A zero-filled stand-in for the result of an operator with this shape function on these arguments, or
@@ -129,11 +149,25 @@ package final class TraceRecorder {
         let baseName = String(operation.prefix { $0 != "." })
         let isShapeQuery = shapeQueries.contains(baseName)
         let isDataDependent = dataDependentShapes.contains(baseName) || operation == "aten::where" || baseName.contains("nested")
+        let writesFirstArgument = Node.isInPlace(operation)
         return { arguments in
-            guard let recorder = current, recorder.failure == nil else { return try body(arguments) }
+            guard let recorder = current else { return try body(arguments) }
+            guard recorder.failure == nil else {
+                try recorder.abandonIfPlaceholders()
+                return try body(arguments)
+            }
+            // A write into an input, a parameter or a buffer is refused before it happens when values may be
+            // placeholders (after the fact, as `record` notes it, is too late).
+            if writesFirstArgument, recorder.placeholderCount > 0, case .tensor(let target)? = arguments.values.first,
+                recorder.externalStorages.contains(ObjectIdentifier(target.storage))
+            {
+                recorder.noteUntraceable("\(operation) writes into an input, a parameter or a buffer")
+                try recorder.abandonIfPlaceholders()
+            }
             let result = try recorder.placeholder(for: resultShape, arguments) ?? body(arguments)
             recorder.record(operation, body: body, writer: writer, arguments: arguments.values, result: result,
                             isShapeQuery: isShapeQuery, isDataDependent: isDataDependent)
+            try recorder.abandonIfPlaceholders()
             return result
         }
     }

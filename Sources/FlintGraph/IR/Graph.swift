@@ -189,7 +189,10 @@ package final class Node {
     }
 
     /// Whether the operator writes its first argument (`relu_`, `add_`, `copy_`): TorchScript's convention.
-    package var isInPlace: Bool {
+    package var isInPlace: Bool { Self.isInPlace(op) }
+
+    /// Whether the operator named `op` (`aten::relu_`) writes its first argument (see ``isInPlace``).
+    package static func isInPlace(_ op: String) -> Bool {
         guard let name = op.split(separator: "::").last.map({ $0.prefix { $0 != "." } }) else { return false }
         return name.hasSuffix("_") && !name.hasSuffix("__")
     }

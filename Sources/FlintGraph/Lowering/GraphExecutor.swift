@@ -94,8 +94,20 @@ package final class GraphExecutor: @unchecked Sendable {
         do {
             recorded = try recorder.watching { try interpret(arguments) }
         } catch {
-            // Errors are reported from real values: placeholders' zeros may fail where the inputs would not.
-            if recorder.placeholderCount > 0 { return try build(signature, arguments, interpret: interpret, allowingPlaceholders: false) }
+            if recorder.placeholderCount > 0 {
+                guard recorder.failure != nil else {
+                    // Errors are reported from real values: placeholders' zeros may fail where the inputs would not.
+                    return try build(signature, arguments, interpret: interpret, allowingPlaceholders: false)
+                }
+                // Abandoned (``TraceRecorder/RecordingAbandoned``) before anything it would have done with its
+                // placeholders: the method is interpreted, this call too, from real values.
+                lock.withLock {
+                    interpretedBecause = recorder.failure
+                    entries = [:]
+                    lastPlan = nil
+                }
+                return try interpret(arguments)
+            }
             lock.withLock { _ = entries.removeValue(forKey: signature) }
             throw error
         }
@@ -126,8 +138,13 @@ package final class GraphExecutor: @unchecked Sendable {
         }
         // The first call is answered from the new plan too (the recording run's result is discarded), so
         // every call of a signature gives bit-identical results (folding moves the last bits) and one-shot
-        // runs go through the graph.
-        return try plan.run(arguments)
+        // runs go through the graph. A kernel error is reported by the interpreter, with its traceback (with
+        // placeholders, the recording run may not have met it).
+        do {
+            return try plan.run(arguments)
+        } catch {
+            return try interpret(arguments)
+        }
     }
 }
 

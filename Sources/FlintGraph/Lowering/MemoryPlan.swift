@@ -8,7 +8,7 @@ import FlintTensor
 /// tensor result. Its buffer stays busy from that step to the last step reading the value *or any value
 /// that may alias it*: an operator without a writer form may return a view of its argument or the argument
 /// itself (`reshape`, `flatten`, `contiguous`, `relu_`), so its results are taken to alias all its tensor
-/// arguments. Values that outlive a run (the method's results, everything aliasing them or an input) are
+/// arguments. Values that outlive a run (the method's results, everything aliasing them, an input or a constant) are
 /// never placed in the arena: their steps write into buffers of their own (``Placement/buffer`` nil), which a
 /// run context hands out again only once nothing else holds them (the caller let the last result go).
 struct MemoryPlan {

@@ -139,7 +139,7 @@ extension FunctionCompiler {
         case "print":
             let values = try arguments.map { try compileExpression($0).evaluate }
             return Typed(evaluate: { frame in
-                TraceRecorder.noteUntraceable("the method prints")
+                try TraceRecorder.noteUntraceable("the method prints")
                 let line = try values.map { try $0(frame).pythonString(quoted: false) }.joined(separator: " ")
                 print(line)
                 return .none

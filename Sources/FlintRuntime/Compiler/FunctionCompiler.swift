@@ -374,7 +374,7 @@ struct FunctionCompiler {
             case .string(let s): elements = s.utf8.map { .string(String(decoding: [$0], as: UTF8.self)) }
             case .tensor(let t):
                 guard t.rank > 0 else { throw ScriptError(kind: .operatorFailed(operation: "for"), message: "iteration over a 0-d tensor", frames: [trace]) }
-                TraceRecorder.noteUntraceable("the method iterates over a tensor")
+                try TraceRecorder.noteUntraceable("the method iterates over a tensor")
                 elements = try (0..<t.shape[0]).map { .tensor(try t.select(dim: 0, index: $0)) }
             case let other:
                 throw ScriptError(kind: .operatorFailed(operation: "for"), message: "'\(other.kindName)' object is not iterable", frames: [trace])
@@ -417,7 +417,7 @@ struct FunctionCompiler {
             let evaluate = object.evaluate
             let trace = traceFrame(target.location)
             return { frame, value in
-                TraceRecorder.noteUntraceable("the method writes attribute '\(name)'")
+                try TraceRecorder.noteUntraceable("the method writes attribute '\(name)'")
                 guard case .object(let o) = try evaluate(frame), let slot = o.type.slotIndex(of: name) else {
                     throw ScriptError(kind: .operatorFailed(operation: "setattr"), message: "object has no attribute '\(name)'", frames: [trace])
                 }

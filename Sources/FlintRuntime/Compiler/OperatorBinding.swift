@@ -207,7 +207,7 @@ final class DispatchCache: @unchecked Sendable {
 /// The implicit conversions of ``ArgumentConversion`` on values.
 enum Conversions {
     static func apply(_ conversion: ArgumentConversion, _ value: ScriptValue) throws -> ScriptValue {
-        if case .tensor(let t) = value, conversion.readsTensorData { TraceRecorder.noteDataRead(t, "a tensor is converted to a number") }
+        if case .tensor(let t) = value, conversion.readsTensorData { try TraceRecorder.noteDataRead(t, "a tensor is converted to a number") }
         switch conversion {
         case .tensorToInt, .toInt:
             if case .none = value { return value }

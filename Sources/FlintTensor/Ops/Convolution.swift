@@ -207,8 +207,9 @@ extension Tensor {
         if let failure { throw failure }
     }
 
-    /// The shape and dtype of `convolution(weight:bias:stride:padding:dilation:groups:)`'s result, after the same
-    /// checks (with ATen's messages), without computing it: what a recording run stands in for the result.
+    /// The shape of `convolution(weight:bias:stride:padding:dilation:groups:)`'s result (its dtype is the input's),
+    /// after the same checks (with ATen's messages), without computing it: what a recording run stands in for the
+    /// result.
     public func convolutionResultShape(weight: Tensor, bias: Tensor?, stride: [Int], padding: [Int], dilation: [Int], groups: Int) throws -> [Int] {
         let spatial = weight.rank - 2
         guard (1...3).contains(spatial) else { throw TensorError("convolution: weight must be 3-D, 4-D or 5-D, got \(weight.rank)-D") }
