@@ -27,7 +27,7 @@ extension Tensor {
 
     /// `add_(other, alpha)`. A contiguous float32 tensor plus a contiguous float32 tensor of its shape in
     /// other memory, with alpha 1 (a residual add), is summed where it lies, over the thread pool; anything
-    /// else goes through ``add(_:_:alpha:)`` and ``assign(inPlaceResult:)``.
+    /// else goes through ``add(_:_:alpha:into:)`` and ``assign(inPlaceResult:)``.
     public func addInPlace(_ other: Operand, alpha: Scalar = .int(1)) throws {
         guard dtype == .float32, isContiguous, case .tensor(let addend) = other, addend.dtype == .float32, addend.isContiguous,
             addend.shape == shape, addend.storage !== storage, alpha == .int(1) || alpha == .double(1)
