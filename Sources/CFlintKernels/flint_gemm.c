@@ -329,6 +329,28 @@ void flint_sgemm_pack_a_rows(int64_t m, int64_t k, int64_t row_begin, int64_t ro
     }
 }
 
+int flint_sgemm_pack_a_scaled(int64_t m, int64_t k, const float *a, int64_t a_row_stride, const double *row_scale,
+                              void *packed) {
+    if (!row_scale || m <= 0 || k <= 0) {
+        flint_sgemm_pack_a(m, k, a, a_row_stride, 1, packed);
+        return 0;
+    }
+    /* Blocks of whole micro-panels whose scaled rows fit in about 256 KB (L2). */
+    const int64_t panel = flint_sgemm_pack_a_row_block();
+    int64_t block = ((int64_t)1 << 16) / k / panel * panel;
+    if (block < panel) block = panel;
+    if (block > m) block = m;
+    float *scratch = (float *)malloc((size_t)(block * k) * sizeof(float));
+    if (!scratch) return -1;
+    for (int64_t r0 = 0; r0 < m; r0 += block) {
+        const int64_t rows = min64(block, m - r0);
+        flint_scale_rows(rows, k, a + r0 * a_row_stride, a_row_stride, row_scale + r0, scratch, k);
+        flint_sgemm_pack_a_rows(m, k, r0, rows, scratch, k, 1, packed);
+    }
+    free(scratch);
+    return 0;
+}
+
 /* Validates a packed buffer against the product and returns the kernel set that packed it. Calling with
  * a buffer that was not packed for these dimensions is a contract violation and aborts. */
 static const flint_gemm_kernel *packed_kernel(const void *packed, uint32_t magic, int64_t rows, int64_t cols,

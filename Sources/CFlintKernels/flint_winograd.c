@@ -40,7 +40,34 @@ size_t flint_winograd3x3_weights_size(int64_t out_channels, int64_t in_channels)
     return 16 * panel_bytes(out_channels, in_channels);
 }
 
+/* The 16 transformed planes u[e][o][c] (e = 4i + j, each plane rows x c_count) of `rows` output channels of
+ * 3x3 weights w[o][c][3][3]: t = G g (4x3), then U = t G^T (4x4), G = [[1,0,0],[1/2,1/2,1/2],[1/2,-1/2,1/2],[0,0,1]]. */
+static void transform_weights(const float *restrict w, int64_t rows, int64_t c_count, float *restrict u) {
+    const int64_t plane = rows * c_count;
+    for (int64_t o = 0; o < rows; ++o) {
+        for (int64_t c = 0; c < c_count; ++c) {
+            const float *g = w + (o * c_count + c) * 9;
+            float t[4][3];
+            for (int j = 0; j < 3; ++j) {
+                t[0][j] = g[j];
+                t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
+                t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
+                t[3][j] = g[6 + j];
+            }
+            for (int i = 0; i < 4; ++i) {
+                const float row[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
+                for (int j = 0; j < 4; ++j) u[(i * 4 + j) * plane + o * c_count + c] = row[j];
+            }
+        }
+    }
+}
+
 int flint_winograd3x3_pack_weights(int64_t out_channels, int64_t in_channels, const float *weight, void *packed) {
+    return flint_winograd3x3_pack_scaled_weights(out_channels, in_channels, weight, NULL, packed);
+}
+
+int flint_winograd3x3_pack_scaled_weights(int64_t out_channels, int64_t in_channels, const float *weight,
+                                          const double *out_scale, void *packed) {
     const int64_t o_count = out_channels, c_count = in_channels;
     const size_t bytes = panel_bytes(o_count, c_count);
     if (o_count <= 0) {
@@ -54,30 +81,23 @@ int flint_winograd3x3_pack_weights(int64_t out_channels, int64_t in_channels, co
     if (block < row_block) block = row_block;
     if (block > o_count) block = o_count;
     float *u = (float *)malloc((size_t)(16 * block * c_count) * sizeof(float) + 1);
-    if (!u) return -1;
+    /* With out_scale, each block's weights are first scaled (and rounded to float, as a separately scaled
+     * weight would be) into `scaled`, in one vectorised pass. */
+    float *scaled = out_scale ? (float *)malloc((size_t)(9 * block * c_count) * sizeof(float) + 1) : NULL;
+    if (!u || (out_scale && !scaled)) {
+        free(u);
+        free(scaled);
+        return -1;
+    }
     for (int64_t o0 = 0; o0 < o_count; o0 += block) {
         const int64_t rows = min64(block, o_count - o0), plane = rows * c_count;
-        for (int64_t o = o0; o < o0 + rows; ++o) {
-            for (int64_t c = 0; c < c_count; ++c) {
-                const float *g = weight + (o * c_count + c) * 9;
-                /* t = G g (4x3), then U = t G^T (4x4), G = [[1,0,0],[1/2,1/2,1/2],[1/2,-1/2,1/2],[0,0,1]]. */
-                float t[4][3];
-                for (int j = 0; j < 3; ++j) {
-                    t[0][j] = g[j];
-                    t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
-                    t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
-                    t[3][j] = g[6 + j];
-                }
-                for (int i = 0; i < 4; ++i) {
-                    const float row[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
-                    for (int j = 0; j < 4; ++j) u[(i * 4 + j) * plane + (o - o0) * c_count + c] = row[j];
-                }
-            }
-        }
+        if (scaled) flint_scale_rows(rows, c_count * 9, weight + o0 * c_count * 9, c_count * 9, out_scale + o0, scaled, c_count * 9);
+        transform_weights(scaled ? scaled : weight + o0 * c_count * 9, rows, c_count, u);
         for (int e = 0; e < 16; ++e)
             flint_sgemm_pack_a_rows(o_count, c_count, o0, rows, u + e * plane, c_count, 1, (char *)packed + (size_t)e * bytes);
     }
     free(u);
+    free(scaled);
     return 0;
 }
 

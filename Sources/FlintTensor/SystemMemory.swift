@@ -41,4 +41,48 @@ enum SystemMemory {
         #endif
         block.deallocate()
     }
+
+    /// Blocks from this size up come zero-filled from the system's page mapping (``zeroPages(_:)``).
+    static let mappedZeroBlockSize = 1 << 16
+
+    /// `byteCount` zero bytes the system maps on first touch (an anonymous private mapping, page-aligned):
+    /// nothing is written, and a page never written costs no memory. Nil when the mapping fails. Give it back
+    /// with ``unmapZeroPages(_:byteCount:)``.
+    static func zeroPages(_ byteCount: Int) -> UnsafeMutableRawPointer? {
+        let block = mmap(nil, Swift.max(byteCount, 1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let block, block != MAP_FAILED else { return nil }
+        return block
+    }
+
+    /// Unmaps a block from ``zeroPages(_:)`` of the same `byteCount`.
+    static func unmapZeroPages(_ block: UnsafeMutableRawPointer, byteCount: Int) {
+        _ = munmap(block, Swift.max(byteCount, 1))
+    }
+}
+
+/// Owns a mapping from ``SystemMemory/zeroPages(_:)`` for the storage that borrows it.
+private final class ZeroPages {
+    let base: UnsafeMutableRawPointer
+    let byteCount: Int
+
+    init?(_ byteCount: Int) {
+        guard let base = SystemMemory.zeroPages(byteCount) else { return nil }
+        (self.base, self.byteCount) = (base, byteCount)
+    }
+
+    deinit { SystemMemory.unmapZeroPages(base, byteCount: byteCount) }
+}
+
+extension Tensor {
+    /// A contiguous zero-filled tensor whose memory, from 64 KiB up, the system maps as it is first touched:
+    /// making it writes nothing, and reading it reads the shared zero page. For stand-ins whose values do not
+    /// matter until (unless) something writes them, such as a recording run's placeholders; anything else
+    /// should use ``init(zeros:dtype:)``, whose memory comes from the block cache.
+    public static func mappedZeros(_ shape: [Int], dtype: DType) -> Tensor {
+        let byteCount = shape.reduce(1, *) * dtype.itemSize
+        guard byteCount >= SystemMemory.mappedZeroBlockSize, let pages = ZeroPages(byteCount) else { return Tensor(zeros: shape, dtype: dtype) }
+        return Tensor(
+            unchecked: Storage(borrowing: pages.base, byteCount: byteCount, owner: pages), dtype: dtype, shape: shape,
+            strides: Tensor.contiguousStrides(for: shape), storageOffset: 0)
+    }
 }

@@ -51,4 +51,49 @@ import Testing
         #expect(throws: (any Error).self) { try recorder.watching { try linear(Arguments([.tensor(Self.input), .tensor(wrong), .none])) } }
         #expect(recorder.placeholderCount == 0)
     }
+
+    static func recorded(_ name: String) throws -> OperatorBody {
+        TraceRecorder.recording(
+            try #require(registry.body(named: name)), operation: name, writer: registry.writer(named: name), resultShape: registry.shapeFunction(named: name))
+    }
+
+    /// Elementwise operators after a placeholder are placeholders too: out of place, zeros of the broadcast
+    /// shape; in place, the target itself, left as it is. Every call is recorded all the same.
+    @Test func elementwiseOperatorsOnAPlaceholderAreSkipped() throws {
+        let recorder = TraceRecorder(arguments: [.tensor(Self.input)], allowingPlaceholders: true)
+        let (linear, add, relu) = (try Self.linear(), try Self.recorded("aten::add.Tensor"), try Self.recorded("aten::relu_"))
+        let row = try Tensor(shape: [4], scalars: [Float(1), 2, 3, 4])
+        let result = try recorder.watching { () throws -> ScriptValue in
+            let product = try linear(Arguments([.tensor(Self.input), .tensor(Self.weight), .none]))
+            let sum = try add(Arguments([product, .tensor(row), .int(1)]))
+            #expect(try #require(sum.tensor).shape == [2, 4])
+            #expect(try #require(sum.tensor).scalars(as: Float.self).allSatisfy { $0 == 0 }, "not computed")
+            let activated = try relu(Arguments([sum]))
+            #expect(try #require(activated.tensor).storage === sum.tensor?.storage, "in place: the target itself")
+            return activated
+        }
+        #expect(recorder.placeholderCount == 3)
+        let graph = try #require(recorder.finish(result: result))
+        #expect(graph.nodes.map(\.op) == ["aten::linear", "aten::add.Tensor", "aten::relu_"])
+    }
+
+    /// A batch norm in training updates its running statistics, so it always runs; in inference a placeholder
+    /// input gives a placeholder.
+    @Test func onlyAnInferenceBatchNormIsSkipped() throws {
+        let norm = try Self.recorded("aten::batch_norm")
+        let x = try Tensor(shape: [2, 3, 2, 2], scalars: (0..<24).map { Float($0) })
+        let (mean, variance) = (Tensor.zeros([3]), Tensor.ones([3]))
+        func call(training: Bool) throws -> (Tensor, Int) {
+            let recorder = TraceRecorder(arguments: [.tensor(x)], allowingPlaceholders: true)
+            let result = try recorder.watching {
+                try norm(Arguments([.tensor(x), .none, .none, .tensor(mean), .tensor(variance), .bool(training), .double(0.1), .double(1e-5), .bool(false)]))
+            }
+            return (try #require(result.tensor), recorder.placeholderCount)
+        }
+        let (inference, skipped) = try call(training: false)
+        #expect(skipped == 1 && inference.shape == [2, 3, 2, 2])
+        let (training, computed) = try call(training: true)
+        #expect(try computed == 0 && training.scalars(as: Float.self).contains { $0 != 0 })
+    }
 }
+

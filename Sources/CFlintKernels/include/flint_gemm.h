@@ -122,6 +122,18 @@ int64_t flint_sgemm_pack_a_row_block(void);
 void flint_sgemm_pack_a_rows(int64_t m, int64_t k, int64_t row_begin, int64_t row_count, const float *a,
                              int64_t a_row_stride, int64_t a_col_stride, void *packed);
 
+/// y[r * y_row_stride + i] = (float)((double)x[r * x_row_stride + i] * scale[r]) for r < rows, i < cols: rows
+/// scaled by float64 factors, each product rounded once (a batch norm folded into a weight, per output channel).
+void flint_scale_rows(int64_t rows, int64_t cols, const float *x, int64_t x_row_stride, const double *scale, float *y,
+                      int64_t y_row_stride);
+
+/// As `flint_sgemm_pack_a` for the contiguous-row matrix A (`a[i * a_row_stride + p]`) with row i scaled by
+/// `row_scale[i]`, each element rounded as `(float)((double)a * row_scale[i])`, without making that matrix:
+/// row blocks are scaled into a cache-sized scratch and packed from there. `row_scale` NULL: unscaled.
+/// Returns 0, or -1 when scratch memory is unavailable (`packed` then holds no usable form).
+int flint_sgemm_pack_a_scaled(int64_t m, int64_t k, const float *a, int64_t a_row_stride, const double *row_scale,
+                              void *packed);
+
 /// As `flint_sgemm` with A given as a buffer from `flint_sgemm_pack_a` for the same m and k.
 void flint_sgemm_packed_a(flint_pool *pool, int64_t m, int64_t n, int64_t k,
                           const void *packed_a,

@@ -46,6 +46,12 @@ size_t flint_winograd3x3_weights_size(int64_t out_channels, int64_t in_channels)
 /// private to this process and immutable afterwards. Returns 0, or -1 when scratch memory is unavailable.
 int flint_winograd3x3_pack_weights(int64_t out_channels, int64_t in_channels, const float *weight, void *packed);
 
+/// As `flint_winograd3x3_pack_weights` for the weight with output channel o scaled by `out_scale[o]` (each
+/// element rounded to float as `(float)((double)w * out_scale[o])`, then transformed), without making that
+/// weight: how a batch norm folded into a convolution reaches its packed form. `out_scale` NULL: unscaled.
+int flint_winograd3x3_pack_scaled_weights(int64_t out_channels, int64_t in_channels, const float *weight,
+                                          const double *out_scale, void *packed);
+
 /// Every image n: output[n, o, y, x] = act(bias[o] + residual[n, o, y, x] + sum_{c, i, j} weight[o, c, i, j] *
 /// input[n, c, y - pad_h + i, x - pad_w + j]) (input outside the image reads as 0), for contiguous `input`
 /// [images, in_channels, in_h, in_w] and contiguous `output` [images, out_channels, out_h, out_w].

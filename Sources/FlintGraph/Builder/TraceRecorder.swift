@@ -123,7 +123,9 @@ package final class TraceRecorder {
     /// A zero-filled stand-in for the result of an operator with this shape function on these arguments, or
     /// nil when it must run: placeholders not allowed, an argument fixed by the signature (a constant the
     /// graph may fold or read), or a shape the function cannot tell or refuses (the body then reports why).
-    private func placeholder(for resultShape: OperatorShapeFunction?, _ arguments: Arguments) -> ScriptValue? {
+    /// An in-place operator (`writesFirstArgument`) whose target varies with the inputs and has the result's
+    /// shape and dtype leaves the target as it is and returns it: the target's data is then a placeholder's.
+    private func placeholder(for resultShape: OperatorShapeFunction?, _ arguments: Arguments, writesFirstArgument: Bool) -> ScriptValue? {
         guard allowsPlaceholders, let resultShape else { return nil }
         var varies = false
         for argument in arguments.values {
@@ -131,8 +133,14 @@ package final class TraceRecorder {
             if !isStatic(tensor) { varies = true }
         }
         guard varies, let outline = try? resultShape(arguments) else { return nil }
+        if writesFirstArgument {
+            guard case .tensor(let target)? = arguments.values.first, !isStatic(target), target.shape == outline.shape, target.dtype == outline.dtype
+            else { return nil }
+            placeholderCount += 1
+            return .tensor(target)
+        }
         placeholderCount += 1
-        return .tensor(Tensor(zeros: outline.shape, dtype: outline.dtype))
+        return .tensor(Tensor.mappedZeros(outline.shape, dtype: outline.dtype))
     }
 
     package func noteUntraceable(_ reason: String) {
@@ -164,7 +172,7 @@ package final class TraceRecorder {
                 recorder.noteUntraceable("\(operation) writes into an input, a parameter or a buffer")
                 try recorder.abandonIfPlaceholders()
             }
-            let result = try recorder.placeholder(for: resultShape, arguments) ?? body(arguments)
+            let result = try recorder.placeholder(for: resultShape, arguments, writesFirstArgument: writesFirstArgument) ?? body(arguments)
             recorder.record(operation, body: body, writer: writer, arguments: arguments.values, result: result,
                             isShapeQuery: isShapeQuery, isDataDependent: isDataDependent)
             try recorder.abandonIfPlaceholders()

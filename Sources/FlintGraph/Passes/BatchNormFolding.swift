@@ -2,12 +2,13 @@ import FlintTensor
 import FlintValues
 
 /// Folds an inference-mode batch norm into the convolution before it, as `torch.jit.freeze` and ONNX
-/// Runtime do: with `s = γ / √(var + ε)`, the convolution's weight becomes `W·s` (per output channel) and
-/// its bias `(b − mean)·s + β`, and the batch norm disappears. The arithmetic is done in float64.
+/// Runtime do (``FoldableBatchNorm``): the convolution gets the folded weight and bias as new constants, and
+/// the batch norm disappears. Runs after ``EpilogueFusion``, which folds the batch norms of the float32
+/// convolutions it packs into their packed weights itself; this pass takes the rest (other dtypes, fusion
+/// skipped).
 ///
-/// Applies when the batch norm is not training, its statistics and affine parameters are constants, the
-/// convolution's weight and bias are constants of a floating-point dtype, and nothing else reads the
-/// convolution's output.
+/// Applies when the batch norm is foldable (``FoldableBatchNorm``) and the convolution's weight and bias are
+/// constants of a floating-point dtype.
 struct BatchNormFolding: GraphPass {
     let name = "batch norm folding"
 
@@ -16,32 +17,55 @@ struct BatchNormFolding: GraphPass {
         var users = graph.users()
         let outputs = Set(graph.output.values)
         for bn in graph.nodes {
-            guard let eps = Self.inferenceEpsilon(bn, users: users, outputs: outputs), let input = bn.tensorArgument(0), !outputs.contains(input),
-                users[input.index].count == 1, case .node(let conv) = graph.definition(of: input), ConvolutionLayout(conv) != nil,
-                let weight = conv.tensorArgument(1).flatMap(graph.constant), weight.dtype.isFloatingPoint,
-                let mean = bn.tensorArgument(3).flatMap(graph.constant), let variance = bn.tensorArgument(4).flatMap(graph.constant),
-                let output = bn.outputValues.first
+            guard let norm = FoldableBatchNorm(bn, graph, users: users, outputs: outputs),
+                let weight = norm.convolution.tensorArgument(1).flatMap(graph.constant), weight.dtype.isFloatingPoint
             else { continue }
-            let gamma = bn.tensorArgument(1).flatMap(graph.constant)
-            let beta = bn.tensorArgument(2).flatMap(graph.constant)
-            if bn.tensorArgument(1) != nil && gamma == nil || bn.tensorArgument(2) != nil && beta == nil { continue }
+            let conv = norm.convolution
             let bias = conv.tensorArgument(2).flatMap(graph.constant)
             if conv.tensorArgument(2) != nil && bias == nil { continue }
-            let make = { try Self.fold(weight: weight, bias: bias, mean: mean, variance: variance, gamma: gamma, beta: beta, eps: eps) }
-            guard let (newWeight, newBias) = try? (graph.derivedConstants.map {
-                try $0.folded(from: [weight, bias, mean, variance, gamma, beta], extra: [eps], make: make)
-            } ?? make())
-            else { continue }
+            guard let (newWeight, newBias) = try? norm.foldedConstants(weight: weight, bias: bias, graph) else { continue }
             // Rewrite: new constants into the convolution, the batch norm's readers onto the convolution's output.
             conv.arguments[1] = .tensor(graph.newConstant(newWeight))
             conv.arguments[2] = .tensor(graph.newConstant(newBias))
             conv.notes.append("batch norm folded")
-            graph.replaceUses(of: output, with: input)
+            graph.replaceUses(of: norm.output, with: norm.input)
             graph.nodes.removeAll { $0 === bn }
             users = graph.users()
             folded += 1
         }
         return folded
+    }
+}
+
+/// An inference-mode batch norm that alone reads a convolution's result, with constant statistics and affine
+/// parameters: everything folding it into the convolution needs. With `s = γ / √(var + ε)`, the convolution's
+/// weight becomes `W·s` (per output channel) and its bias `(b − mean)·s + β`; the arithmetic is done in
+/// float64. ``BatchNormFolding`` makes those constants; ``EpilogueFusion`` packs `W` with `s` applied on the
+/// way (`PackedConvolutionWeights(_:groups:offering:preparing:scalingOutputChannels:)`), never making `W·s`.
+struct FoldableBatchNorm {
+    let node: Node
+    /// The convolution whose result the batch norm reads (a ``ConvolutionLayout`` node).
+    let convolution: Node
+    /// The convolution's result, the batch norm's result.
+    let input: ValueID, output: ValueID
+    let mean: Tensor, variance: Tensor
+    let gamma: Tensor?, beta: Tensor?
+    let eps: Double
+
+    /// `node` as a foldable batch norm: not training, its input the result of a convolution that nothing else
+    /// reads and the method does not return, its statistics and affine parameters constants. `users`: the
+    /// graph's `users()`; `outputs`: the values the method returns.
+    init?(_ node: Node, _ graph: Graph, users: [[Node]], outputs: Set<ValueID>) {
+        guard let eps = Self.inferenceEpsilon(node, users: users, outputs: outputs), let input = node.tensorArgument(0), !outputs.contains(input),
+            users[input.index].count == 1, case .node(let conv) = graph.definition(of: input), ConvolutionLayout(conv) != nil,
+            let mean = node.tensorArgument(3).flatMap(graph.constant), let variance = node.tensorArgument(4).flatMap(graph.constant),
+            let output = node.outputValues.first
+        else { return nil }
+        let gamma = node.tensorArgument(1).flatMap(graph.constant)
+        let beta = node.tensorArgument(2).flatMap(graph.constant)
+        if node.tensorArgument(1) != nil && gamma == nil || node.tensorArgument(2) != nil && beta == nil { return nil }
+        (self.node, convolution, self.input, self.output) = (node, conv, input, output)
+        (self.mean, self.variance, self.gamma, self.beta, self.eps) = (mean, variance, gamma, beta, eps)
     }
 
     /// The epsilon of an inference-mode batch norm whose only result read is the normalised tensor:
@@ -62,8 +86,9 @@ struct BatchNormFolding: GraphPass {
         }
     }
 
-    static func fold(weight: Tensor, bias: Tensor?, mean: Tensor, variance: Tensor, gamma: Tensor?, beta: Tensor?, eps: Double) throws -> (Tensor, Tensor) {
-        let channels = weight.shape[0]
+    /// Each output channel's factor `s` and the folded bias `(b − mean)·s + β` in the weight's dtype, for a
+    /// convolution of `channels` output channels with bias `bias` (nil: none).
+    func factors(channels: Int, bias: Tensor?, dtype: DType) throws -> (scale: [Double], bias: Tensor) {
         guard mean.shape == [channels], variance.shape == [channels] else { throw TensorError("batch norm statistics do not match the weight") }
         let wide: (Tensor) throws -> Tensor = { try $0.to(.float64) }
         let epsilon = try Scalar.double(eps).tensor(.float64)
@@ -71,13 +96,27 @@ struct BatchNormFolding: GraphPass {
         if let gamma { scale = try scale.mul(wide(gamma)) }
         var shift = try Tensor(zeros: [channels], dtype: .float64).sub(wide(mean).mul(scale))
         if let beta { shift = try shift.add(wide(beta)) }
-        let newWeight = weight.dtype == .float32
-            ? try weight.scalingLeadingSlices(by: scale.scalars(as: Double.self))
-            : try wide(weight).mul(scale.reshape([channels] + Array(repeating: 1, count: weight.rank - 1))).to(weight.dtype).contiguous()
         var newBias = shift
         if let bias { newBias = try wide(bias).mul(scale).add(shift) }
-        return (newWeight, try newBias.to(weight.dtype).contiguous())
+        return (try scale.scalars(as: Double.self), try newBias.to(dtype).contiguous())
     }
+
+    /// The folded weight `W·s` and bias, through the graph's derived constants when it has them (so every plan
+    /// of the method shares one copy).
+    func foldedConstants(weight: Tensor, bias: Tensor?, _ graph: Graph) throws -> (weight: Tensor, bias: Tensor) {
+        let make = { () throws -> (Tensor, Tensor) in
+            let (scale, newBias) = try factors(channels: weight.shape[0], bias: bias, dtype: weight.dtype)
+            let channels = scale.count
+            let newWeight = weight.dtype == .float32
+                ? try weight.scalingLeadingSlices(by: scale)
+                : try weight.to(.float64).mul(Tensor(shape: [channels] + Array(repeating: 1, count: weight.rank - 1), scalars: scale)).to(weight.dtype).contiguous()
+            return (newWeight, newBias)
+        }
+        return try graph.derivedConstants.map { try $0.folded(from: sources(weight: weight, bias: bias), extra: [eps], make: make) } ?? make()
+    }
+
+    /// What the folded constants are made from, for keying derived constants (with `eps`).
+    func sources(weight: Tensor, bias: Tensor?) -> [Tensor?] { [weight, bias, mean, variance, gamma, beta] }
 }
 
 /// Where a convolution node keeps its settings: `aten::_convolution` (traced), `aten::convolution` (core

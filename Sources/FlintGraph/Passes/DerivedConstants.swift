@@ -12,7 +12,7 @@ import FlintValues
 package final class DerivedConstants: @unchecked Sendable {
     private let lock = Lock()
     private var folds: [[TensorIdentity]: Fold] = [:]
-    private var packs: [PackKey: (weight: Tensor, packed: AnyObject)] = [:]
+    private var packs: [PackKey: (sources: [Tensor], packed: AnyObject)] = [:]
 
     private struct Fold {
         let sources: [Tensor]
@@ -28,6 +28,8 @@ package final class DerivedConstants: @unchecked Sendable {
 
         let weight: TensorIdentity
         let form: Form
+        /// What scales the weight's output channels on the way (a folded batch norm's sources), or empty.
+        var scaledBy: [TensorIdentity] = []
     }
 
     package init() {}
@@ -46,10 +48,15 @@ package final class DerivedConstants: @unchecked Sendable {
     }
 
     /// The packed form of a convolution weight (with its Winograd form or not), made by `make` the first time.
+    /// `scaledBy`: what its output channels are scaled by on the way (a folded batch norm's source tensors and
+    /// epsilon, as for ``folded(from:extra:make:)``), or empty.
     func packed(
-        _ weight: Tensor, groups: Int, winograd: Bool, make: () throws -> PackedConvolutionWeights
+        _ weight: Tensor, groups: Int, winograd: Bool, scaledBy: (sources: [Tensor?], extra: [Double]) = ([], []),
+        make: () throws -> PackedConvolutionWeights
     ) rethrows -> PackedConvolutionWeights {
-        try packedForm(PackKey(weight: TensorIdentity(weight), form: .convolution(groups: groups, winograd: winograd)), of: weight, make: make)
+        var key = PackKey(weight: TensorIdentity(weight), form: .convolution(groups: groups, winograd: winograd))
+        key.scaledBy = scaledBy.sources.map { $0.map(TensorIdentity.init) ?? .absent } + scaledBy.extra.map(TensorIdentity.number)
+        return try packedForm(key, of: weight, holding: scaledBy.sources.compactMap { $0 }, make: make)
     }
 
     /// The packed form of a linear layer's weight, made by `make` the first time.
@@ -57,12 +64,13 @@ package final class DerivedConstants: @unchecked Sendable {
         try packedForm(PackKey(weight: TensorIdentity(weight), form: .linear), of: weight, make: make)
     }
 
-    private func packedForm<Packed: AnyObject>(_ key: PackKey, of weight: Tensor, make: () throws -> Packed) rethrows -> Packed {
+    /// `holding`: further tensors the key names, kept alive with the entry.
+    private func packedForm<Packed: AnyObject>(_ key: PackKey, of weight: Tensor, holding: [Tensor] = [], make: () throws -> Packed) rethrows -> Packed {
         if let known = lock.withLock({ packs[key]?.packed as? Packed }) { return known }
         let packed = try make()
         return lock.withLock {
             if let raced = packs[key]?.packed as? Packed { return raced }
-            packs[key] = (weight, packed)
+            packs[key] = ([weight] + holding, packed)
             return packed
         }
     }

@@ -7,6 +7,12 @@ import FlintValues
 /// are applied by the GEMM as it writes; SiLU, sigmoid, hardswish and GELU in one in-place pass right after.
 /// `relu(conv(x) + identity)` becomes one `flint::convolution` that reads `x` and `identity` and writes the
 /// result once. Applies when the weight is a constant and each intermediate has no other reader.
+///
+/// An inference-mode batch norm right after a convolution (``FoldableBatchNorm``) is folded in first: the
+/// kernel node gets the folded bias, and its packed weight is packed from the unscaled weight with each
+/// output channel's factor applied on the way, so the folded weight is never made (that copy of every
+/// convolution weight was a fifth of resnet50's load + first call). A depthwise convolution, whose kernel
+/// reads its weight unpacked, gets the folded weight.
 struct EpilogueFusion: GraphPass {
     let name = "epilogue fusion"
 
@@ -14,25 +20,34 @@ struct EpilogueFusion: GraphPass {
         packAhead(graph)
         var fused = 0
         var index = 0
+        // Who reads what, made again after each rewrite.
+        var readers = Readers(graph)
         while index < graph.nodes.count {
             let node = graph.nodes[index]
             index += 1
-            guard let layer = Layer(node, graph), let product = node.outputValues.first, node.outputValues.count == 1 else { continue }
-            guard let (epilogue, consumed, result) = follow(product, graph) else {
+            guard let layer = Layer(node, graph, readers), let product = node.outputValues.first, node.outputValues.count == 1 else { continue }
+            // The epilogue follows the folded batch norm's result when there is one.
+            let start = layer.batchNorm?.norm.output ?? product
+            let (epilogue, following, result) = follow(start, graph, readers) ?? (FusedEpilogueTemplate(), [], start)
+            let consumed = (layer.batchNorm.map { [$0.norm.node] } ?? []) + following
+            guard !consumed.isEmpty else {
                 // Nothing to fuse: the layer still becomes the kernel node, for its weights packed once.
-                if layer.packsWeight(graph), let position = graph.nodes.firstIndex(where: { $0 === node }) {
+                if layer.packsWeight(graph), let position = graph.nodes.firstIndex(where: { $0 === node }),
                     let packedNode = layer.fusedNode(epilogue: FusedEpilogueTemplate(), result: product, graph: graph)
+                {
                     graph.nodes[position] = packedNode
                     graph.redefine(product, as: .node(packedNode))
+                    readers = Readers(graph)
                 }
                 continue
             }
-            let fusedNode = layer.fusedNode(epilogue: epilogue, result: result, graph: graph)
+            guard let fusedNode = layer.fusedNode(epilogue: epilogue, result: result, graph: graph) else { continue }
             // Replace: the fused node takes the place of the last node it absorbs.
             guard let last = consumed.last, let position = graph.nodes.firstIndex(where: { $0 === last }) else { continue }
             graph.nodes[position] = fusedNode
             graph.nodes.removeAll { candidate in candidate === node || consumed.dropLast().contains { $0 === candidate } }
             graph.redefine(result, as: .node(fusedNode))
+            readers = Readers(graph)
             fused += 1
             // The convolution left its slot: the next node to look at moved into it. (Nodes before it are
             // done; the fused node is not a layer.)
@@ -47,7 +62,8 @@ struct EpilogueFusion: GraphPass {
     private func packAhead(_ graph: Graph) {
         let pool = ThreadPool.shared
         guard graph.derivedConstants != nil, pool.threadCount > 1 else { return }
-        let layers = graph.nodes.compactMap { Layer($0, graph) }.filter { $0.packsWeight(graph) }
+        let readers = Readers(graph)
+        let layers = graph.nodes.compactMap { Layer($0, graph, readers) }.filter { $0.packsWeight(graph) }
             .sorted { $0.weight.elementCount > $1.weight.elementCount }
         guard layers.count > 1 else { return }
         let threads = Swift.min(pool.threadCount, layers.count)
@@ -60,10 +76,8 @@ struct EpilogueFusion: GraphPass {
 
     /// What to fuse after `product`: the epilogue, the nodes it absorbs (in order) and the value the fused
     /// node defines. Nil when nothing follows that can be fused.
-    private func follow(_ product: ValueID, _ graph: Graph) -> (FusedEpilogueTemplate, [Node], ValueID)? {
-        let users = graph.users()
-        let uses = graph.useCounts()
-        let outputs = Set(graph.output.values)
+    private func follow(_ product: ValueID, _ graph: Graph, _ readers: Readers) -> (FusedEpilogueTemplate, [Node], ValueID)? {
+        let (users, uses, outputs) = (readers.users, readers.uses, readers.outputs)
         func soleUser(_ value: ValueID) -> Node? {
             guard !outputs.contains(value), users[value.index].count == 1, uses[value.index] == 1 else { return nil }
             return users[value.index][0]
@@ -138,6 +152,18 @@ struct EpilogueFusion: GraphPass {
     }
 }
 
+/// Who reads each value of a graph as it stands: its reading nodes, its use count, and whether the method
+/// returns it.
+private struct Readers {
+    let users: [[Node]]
+    let uses: [Int]
+    let outputs: Set<ValueID>
+
+    init(_ graph: Graph) {
+        (users, uses, outputs) = (graph.users(), graph.useCounts(), Set(graph.output.values))
+    }
+}
+
 /// An epilogue whose residual is a graph value.
 struct FusedEpilogueTemplate {
     var residual: ValueID?
@@ -153,10 +179,14 @@ private struct Layer {
 
     let kind: Kind
     let input: ValueID
+    /// The weight as the graph has it (unscaled when a batch norm is folded in).
     let weight: Tensor
+    /// The bias the kernel adds: the folded one when a batch norm is folded in.
     let bias: Tensor?
+    /// The batch norm after a convolution folded into this layer, with each output channel's factor.
+    let batchNorm: (norm: FoldableBatchNorm, scale: [Double])?
 
-    init?(_ node: Node, _ graph: Graph) {
+    init?(_ node: Node, _ graph: Graph, _ readers: Readers) {
         guard let input = node.tensorArgument(0), let weight = node.tensorArgument(1).flatMap(graph.constant), weight.dtype == .float32,
             graph.types[input]?.dtype == .float32
         else { return nil }
@@ -171,7 +201,24 @@ private struct Layer {
         }
         self.input = input
         self.weight = weight
-        self.bias = bias
+        // A batch norm that alone reads a convolution's result: its factors now (a mismatch leaves it out).
+        if case .convolution = kind, let norm = Self.batchNorm(after: node, graph, readers),
+            let (scale, foldedBias) = try? norm.factors(channels: weight.shape[0], bias: bias, dtype: weight.dtype)
+        {
+            batchNorm = (norm, scale)
+            self.bias = foldedBias
+        } else {
+            batchNorm = nil
+            self.bias = bias
+        }
+    }
+
+    /// The foldable batch norm that alone reads the convolution `node`'s result.
+    private static func batchNorm(after node: Node, _ graph: Graph, _ readers: Readers) -> FoldableBatchNorm? {
+        guard let product = node.outputValues.first, let reader = readers.users[product.index].first,
+            let norm = FoldableBatchNorm(reader, graph, users: readers.users, outputs: readers.outputs), norm.convolution === node
+        else { return nil }
+        return norm
     }
 
     /// Whether the kernel node packs the weight once: every convolution but a depthwise one (its kernel
@@ -211,11 +258,15 @@ private struct Layer {
                 if offering.isSuperset(of: form) { needed = form }
             }
             let preparing = needed
-            let make = { try PackedConvolutionWeights(weight, groups: layout.groups, offering: offering, preparing: preparing) }
+            let scale = batchNorm?.scale
+            let make = {
+                try PackedConvolutionWeights(weight, groups: layout.groups, offering: offering, preparing: preparing, scalingOutputChannels: scale)
+            }
             let packed: PackedConvolutionWeights
             do {
                 if let constants = graph.derivedConstants {
-                    packed = try constants.packed(weight, groups: layout.groups, winograd: offering.contains(.winograd), make: make)
+                    let scaledBy = batchNorm.map { ($0.norm.sources(weight: weight, bias: nil), [$0.norm.eps]) } ?? ([], [])
+                    packed = try constants.packed(weight, groups: layout.groups, winograd: offering.contains(.winograd), scaledBy: scaledBy, make: make)
                 } else {
                     packed = try make()
                 }
@@ -230,8 +281,11 @@ private struct Layer {
         }
     }
 
-    func fusedNode(epilogue: FusedEpilogueTemplate, result: ValueID, graph: Graph) -> Node {
-        let (weight, bias, activation) = (self.weight, self.bias, epilogue.activation)
+    /// The kernel node computing this layer, then `epilogue`, into `result`; nil when a folded batch norm's
+    /// weight cannot be made.
+    func fusedNode(epilogue: FusedEpilogueTemplate, result: ValueID, graph: Graph) -> Node? {
+        let (bias, activation) = (self.bias, epilogue.activation)
+        var weight = self.weight
         let hasResidual = epilogue.residual != nil
         var arguments: [ValueTemplate] = [.tensor(input)]
         if let residual = epilogue.residual { arguments.append(.tensor(residual)) }
@@ -243,15 +297,23 @@ private struct Layer {
             op = "flint::convolution"
             // Packed once, for every call of the plan (depthwise kernels read the weight directly).
             let packed = packedWeight(graph) as? PackedConvolutionWeights
+            // Unpacked (a depthwise convolution), the folded batch norm needs the scaled weight itself.
+            if packed == nil, let norm = batchNorm?.norm {
+                guard let folded = try? norm.foldedConstants(weight: weight, bias: norm.convolution.tensorArgument(2).flatMap(graph.constant), graph)
+                else { return nil }
+                weight = folded.weight
+            }
+            let kernelWeight = weight
             compute = { arguments, output in
                 let residual = hasResidual ? arguments.values[1].tensor : nil
                 return try arguments.values[0].tensor!.convolution(
-                    weight: weight, bias: bias, stride: layout.stride, padding: layout.padding, dilation: layout.dilation, groups: layout.groups,
+                    weight: kernelWeight, bias: bias, stride: layout.stride, padding: layout.padding, dilation: layout.dilation, groups: layout.groups,
                     epilogue: FusedEpilogue(residual: residual, activation: activation), packed: packed, into: output)
             }
         case .linear:
             op = "flint::linear"
             let packed = packedWeight(graph) as? PackedLinearWeight
+            let weight = weight
             compute = { arguments, output in
                 let residual = hasResidual ? arguments.values[1].tensor : nil
                 return try arguments.values[0].tensor!.linear(
@@ -262,7 +324,8 @@ private struct Layer {
         let node = Node(op: op, body: forms.body, arguments: arguments, result: .tensor(result))
         node.writer = forms.writer
         node.heldConstants = [weight] + (bias.map { [$0] } ?? [])
-        node.notes = ["weight \(weight.shape)"] + (bias == nil ? [] : ["bias"]) + (hasResidual ? ["+ residual"] : [])
+        node.notes = ["weight \(weight.shape)"] + (bias == nil ? [] : ["bias"]) + (batchNorm == nil ? [] : ["batch norm folded"])
+            + (hasResidual ? ["+ residual"] : [])
             + (activation == .none ? [] : [activation.description])
         return node
     }

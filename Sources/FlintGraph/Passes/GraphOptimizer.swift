@@ -24,7 +24,7 @@ package protocol GraphPass {
 package struct GraphOptimizer: Sendable {
     package static var standardPasses: [any GraphPass] {
         [
-            DeadCodeElimination(), NoOpElimination(), LinearRecognition(), BatchNormFolding(), EpilogueFusion(), AttentionWeightPacking(),
+            DeadCodeElimination(), NoOpElimination(), LinearRecognition(), EpilogueFusion(), BatchNormFolding(), AttentionWeightPacking(),
             RecurrentWeightPacking(), ConstantFolding(), DeadCodeElimination(),
         ]
     }

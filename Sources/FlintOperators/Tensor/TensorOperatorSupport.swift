@@ -36,6 +36,8 @@ extension OperatorDefinitions {
         defineQuantizedOperators()
         defineInPlaceArithmetic()
         defineInPlaceVariants()
+        declareElementwiseResultShapes()
+        declareInPlaceResultShapes()
     }
 
     /// Declares an operator whose result is one tensor.

@@ -1,3 +1,5 @@
+import CFlintKernels
+
 extension Tensor {
     /// `self[o, ...] · factors[o]` for a float32 tensor of `factors.count` leading slices (a convolution or
     /// linear weight scaled per output channel, as folding a batch norm does): each product formed in float64
@@ -15,10 +17,9 @@ extension Tensor {
         let output = result.baseAddress.assumingMemoryBound(to: Float.self)
         factors.withUnsafeBufferPointer { factors in
             ThreadPool.shared.parallelFor(factors.count, minimumPerThread: Swift.max(1, (1 << 16) / Swift.max(perSlice, 1))) { slices, _ in
-                for slice in slices {
-                    let factor = factors[slice]
-                    for i in (slice * perSlice)..<((slice + 1) * perSlice) { output[i] = Float(Double(input[i]) * factor) }
-                }
+                flint_scale_rows(
+                    Int64(slices.count), Int64(perSlice), input + slices.lowerBound * perSlice, Int64(perSlice), factors.baseAddress! + slices.lowerBound,
+                    output + slices.lowerBound * perSlice, Int64(perSlice))
             }
         }
         return result

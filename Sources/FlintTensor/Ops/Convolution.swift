@@ -7,6 +7,10 @@ extension Tensor {
     /// `conv{1,2,3}d(self, weight, bias, stride, padding, dilation, groups)`. The input is
     /// `[N, C, *spatial]` (or unbatched `[C, *spatial]`), the weight `[O, C / groups, *kernel]`.
     ///
+    /// `packed`, when given, is `weight` packed once (``PackedConvolutionWeights``); one made with
+    /// `scalingOutputChannels` stands for `weight` with its output channels so scaled, and the convolution
+    /// then computes with that scaled weight (a batch norm folded into the packing).
+    ///
     /// `output`, when given, receives the result and is returned (contiguous, of the result's shape and dtype, overlapping no operand).
     public func convolution(
         weight: Tensor, bias: Tensor?, stride: [Int], padding: [Int], dilation: [Int], groups: Int, epilogue: FusedEpilogue = .identity,
@@ -27,8 +31,14 @@ extension Tensor {
         if let residual = epilogue.residual, !geometry.isOutputShape(residual.shape, images: n, channels: outChannels) {
             throw TensorError("convolution: the fused residual has shape \(residual.shape), the output \(geometry.outputShape(images: n, channels: outChannels))")
         }
+        // A packed form that scales the output channels is the weight: every unpacked read goes through it.
+        let scaling = packed?.scalesOutputChannels == true ? packed : nil
+        if let scaling, scaling.weightShape != weight.shape || scaling.groups != groups {
+            throw TensorError("convolution: the packed weight was made for \(scaling.weightShape) in \(scaling.groups) groups, not \(weight.shape) in \(groups)")
+        }
+        func unpackedWeight() throws -> Tensor { try scaling?.weight() ?? weight.contiguous() }
         if Tensor.isDepthwise(input: self, weight: weight, groups: groups) {
-            return try depthwiseConvolution(weight: weight, bias: bias, geometry: geometry, epilogue: epilogue, into: output)
+            return try depthwiseConvolution(weight: unpackedWeight(), bias: bias, geometry: geometry, epilogue: epilogue, into: output)
         }
         // The epilogue goes into the float32 GEMMs' output write when the residual is laid out as the output
         // (contiguous: its first two strides then address it as `[n, outChannels, positions]`, like the output).
@@ -39,7 +49,6 @@ extension Tensor {
             ? try (packed.flatMap { $0.weightShape == weight.shape && $0.groups == groups ? $0 : nil } ?? (n > 1 ? PackedConvolutionWeights(weight, groups: groups) : nil))
             : nil
         let input = try contiguous()
-        let weights = try weight.contiguous()
         let result = try Tensor.destination(output, geometry: geometry, images: n, channels: outChannels, dtype: dtype, operation: "convolution")
         let channelsPerGroup = c / groups
         let outPerGroup = outChannels / groups
@@ -89,14 +98,14 @@ extension Tensor {
             Tensor.convolvesPerImage(panels: panels, geometry: geometry, channelsPerGroup: channelsPerGroup, positions: positions)
         {
             Tensor.convolvePerImage(
-                input: input, output: result, weight: weights, panels: panels, bias: biasTensor, geometry: geometry, groups: groups,
+                input: input, output: result, weight: positions <= Tensor.thinProductColumns ? try unpackedWeight() : nil, panels: panels, bias: biasTensor, geometry: geometry, groups: groups,
                 epilogue: FusedEpilogue(residual: residual, activation: epilogue.activation))
             return result
         }
         let flatInput = try input.reshape([n, c, inputSpatial.product])
         let flatOutput = try result.reshape([n, outChannels, positions])
         let flatResidual = try residual?.reshape([n, outChannels, positions])
-        let flatWeights = try weights.reshape([outChannels, patch])
+        let flatWeights = try unpackedWeight().reshape([outChannels, patch])
         for image in 0..<n {
             for g in 0..<groups {
                 let w = try flatWeights.narrow(dim: 0, start: g * outPerGroup, length: outPerGroup)

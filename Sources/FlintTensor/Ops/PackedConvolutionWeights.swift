@@ -19,6 +19,11 @@ import Darwin
 /// its first use, once: a plan that knows which kernel its input shape takes packs only that form, and a
 /// 3×3 layer that always runs through Winograd never holds GEMM panels it does not read (resnet18's
 /// weights are mostly such layers). Any number of threads may use it at once.
+///
+/// It may also stand for its weight with each output channel scaled (``init(_:groups:offering:preparing:scalingOutputChannels:)``),
+/// as a batch norm folded into the convolution makes it: the forms are packed from the unscaled weight,
+/// scaling rows on the way, so the scaled weight itself is made only if a product reads the weight
+/// unpacked (``weight()``).
 public final class PackedConvolutionWeights: @unchecked Sendable {
     /// Forms of the weight.
     public struct Forms: OptionSet, Sendable {
@@ -39,6 +44,10 @@ public final class PackedConvolutionWeights: @unchecked Sendable {
     let weightShape: [Int]
     /// The contiguous weight the forms are made from.
     private let source: Tensor
+    /// Each output channel's factor, when this stands for the source scaled so.
+    private let outputScale: [Double]?
+    /// The scaled weight, made on the first ``weight()`` call (under `lock`).
+    private var scaledSource: Tensor?
     /// Whether the Winograd form was asked for and the weight has its shape.
     private let offersWinograd: Bool
     private let lock: UnsafeMutablePointer<pthread_mutex_t>
@@ -58,11 +67,19 @@ public final class PackedConvolutionWeights: @unchecked Sendable {
     /// Offers the `offering` forms of `weight` (`[O, C / groups, *kernel]`, float32) for `groups` groups
     /// (the GEMM panels always; the Winograd form when asked for and the weight is `[O, C, 3, 3]` with one
     /// group) and makes the `preparing` ones now; the others are made on first use.
-    public init(_ weight: Tensor, groups: Int, offering: Forms, preparing: Forms) throws {
+    ///
+    /// With `scalingOutputChannels` (one factor per output channel), it stands for the weight with output
+    /// channel `o` scaled by `factors[o]`, each element rounded as `Float(Double(w) * factors[o])` (what
+    /// ``Tensor/scalingLeadingSlices(by:)`` makes): a convolution given it computes with that weight.
+    public init(_ weight: Tensor, groups: Int, offering: Forms, preparing: Forms, scalingOutputChannels factors: [Double]? = nil) throws {
         guard weight.dtype == .float32, weight.rank >= 3, groups > 0, weight.shape[0] % groups == 0 else {
             throw TensorError("PackedConvolutionWeights: expected a float32 convolution weight divisible into \(groups) groups, got \(weight.dtype.name) \(weight.shape)")
         }
+        if let factors, factors.count != weight.shape[0] {
+            throw TensorError("PackedConvolutionWeights: \(factors.count) output channel factors for a weight of \(weight.shape[0]) output channels")
+        }
         source = try weight.contiguous()
+        outputScale = factors
         self.groups = groups
         outPerGroup = weight.shape[0] / groups
         patch = weight.shape[1...].reduce(1, *)
@@ -96,20 +113,58 @@ public final class PackedConvolutionWeights: @unchecked Sendable {
             let bytes = storageSizes.panel
             panels = (0..<groups).map { g in
                 let panel = SystemMemory.allocate(bytes)
-                flint_sgemm_pack_a(Int64(outPerGroup), Int64(patch), base + g * outPerGroup * patch, Int64(patch), 1, panel)
+                let rows = base + g * outPerGroup * patch
+                if let outputScale {
+                    // Row blocks scaled into a small scratch on the way; should that scratch be unavailable, the
+                    // scaled weight made whole.
+                    let packed = outputScale.withUnsafeBufferPointer {
+                        flint_sgemm_pack_a_scaled(Int64(outPerGroup), Int64(patch), rows, Int64(patch), $0.baseAddress! + g * outPerGroup, panel)
+                    }
+                    if packed != 0 {
+                        let scaled = scaledWeightLocked().baseAddress.assumingMemoryBound(to: Float.self)
+                        flint_sgemm_pack_a(Int64(outPerGroup), Int64(patch), scaled + g * outPerGroup * patch, Int64(patch), 1, panel)
+                    }
+                } else {
+                    flint_sgemm_pack_a(Int64(outPerGroup), Int64(patch), rows, Int64(patch), 1, panel)
+                }
                 return panel
             }
         }
         if forms.contains(.winograd) && offersWinograd && transformed == nil && !winogradDeclined {
             let (o, c) = (Int64(weightShape[0]), Int64(weightShape[1]))
             let form = SystemMemory.allocate(storageSizes.transformed)
-            if flint_winograd3x3_pack_weights(o, c, source.baseAddress.assumingMemoryBound(to: Float.self), form) == 0 {
+            let weights = source.baseAddress.assumingMemoryBound(to: Float.self)
+            let status = outputScale.map { scale in scale.withUnsafeBufferPointer { flint_winograd3x3_pack_scaled_weights(o, c, weights, $0.baseAddress, form) } }
+                ?? flint_winograd3x3_pack_weights(o, c, weights, form)
+            if status == 0 {
                 transformed = form
             } else {
                 SystemMemory.deallocate(form, byteCount: storageSizes.transformed)
                 winogradDeclined = true
             }
         }
+    }
+
+    /// The weight the forms multiply with, contiguous: the one it was made from, or that weight with its
+    /// output channels scaled (made now, once, if it was not yet). For the products that read the weight
+    /// unpacked (at most 8 output positions).
+    public func weight() -> Tensor {
+        guard outputScale != nil else { return source }
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        return scaledWeightLocked()
+    }
+
+    /// Whether this stands for its source weight scaled per output channel.
+    public var scalesOutputChannels: Bool { outputScale != nil }
+
+    /// ``weight()`` with `lock` held.
+    private func scaledWeightLocked() -> Tensor {
+        if let scaledSource { return scaledSource }
+        // Cannot throw: the source is a contiguous float32 tensor with one factor per leading slice.
+        let scaled = try! source.scalingLeadingSlices(by: outputScale ?? [])
+        scaledSource = scaled
+        return scaled
     }
 
     /// The Winograd form, made now if it was not yet; nil where it is not offered.

@@ -20,10 +20,10 @@ extension Tensor {
 
     /// `output = epilogue(weight × patches(input) + bias)` for contiguous float32 `input` `[n, c, *inputSpatial]`,
     /// `output` and the epilogue's residual `[n, outChannels, *outputSpatial]` (contiguous), `weight` contiguous
-    /// `[outChannels, c / groups, *kernel]` with its packed `panels`, `bias` contiguous float32 of `outChannels`
+    /// `[outChannels, c / groups, *kernel]` (read, and needed, only by thin products) with its packed `panels`, `bias` contiguous float32 of `outChannels`
     /// or nil. Only for what ``convolvesPerImage(panels:geometry:channelsPerGroup:positions:)`` accepts.
     static func convolvePerImage(
-        input: Tensor, output: Tensor, weight: Tensor, panels: PackedConvolutionWeights?, bias: Tensor?, geometry: ConvolutionGeometry,
+        input: Tensor, output: Tensor, weight: Tensor?, panels: PackedConvolutionWeights?, bias: Tensor?, geometry: ConvolutionGeometry,
         groups: Int, epilogue fused: FusedEpilogue
     ) {
         let n = input.shape[0]
@@ -35,10 +35,11 @@ extension Tensor {
             convolvesPerImage(panels: panels, geometry: geometry, channelsPerGroup: channelsPerGroup, positions: positions),
             "convolvePerImage: not a pointwise convolution, or no packed weight or patch gather")
         let thin = positions <= thinProductColumns
+        precondition(!thin || weight != nil, "convolvePerImage: a thin product reads the unpacked weight")
         let gather = geometry.isPointwise || thin ? nil : PackedPatchGather(geometry: geometry, channels: channelsPerGroup)
         let inBase = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
         let outBase = output.baseAddress.assumingMemoryBound(to: Float.self)
-        let weightBase = UnsafePointer(weight.baseAddress.assumingMemoryBound(to: Float.self))
+        let weightBase = weight.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: Float.self)) }
         let biasBase = bias.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: Float.self)) }
         let (inputRows, outputRows) = (input.strides[1], output.strides[1])
         for image in 0..<n {
@@ -46,7 +47,7 @@ extension Tensor {
                 var epilogue = fused.gemmEpilogue(image: image, firstRow: g * m, rowBias: biasBase)
                 let source = inBase + image * input.strides[0] + g * channelsPerGroup * inputRows
                 let target = outBase + image * output.strides[0] + g * m * outputRows
-                if thin {
+                if thin, let weightBase {
                     flint_sgemm(
                         ThreadPool.shared.raw, Int64(m), Int64(positions), Int64(patch), weightBase + g * m * patch, Int64(patch), 1,
                         source, Int64(inputRows), 1, target, Int64(outputRows), &epilogue)
