@@ -22,7 +22,7 @@ extension Tensor {
     static func winogradPays(geometry: ConvolutionGeometry, images: Int) -> Bool {
         guard WinogradSwitch.enabled else { return false }
         let tiles = ((geometry.outputSpatial[0] + 1) / 2) * ((geometry.outputSpatial[1] + 1) / 2)
-        return tiles * images >= 16
+        return tiles * images > 16
     }
 
     /// Whether a convolution has the shape Winograd F(2×2, 3×3) computes.
