@@ -38,7 +38,10 @@ Correctness: `flint run ARCHIVE --input ... --output OUT.npz` once per model (at
 and ONNX Runtime's first run: the largest |output - torch.jit's output| over all outputs, against the
 archive's own output under torch.jit.load.
 Load time, per thread count, medians over --rounds (the page cache warm):
-  torch.jit    torch.jit.load(ARCHIVE) in this process, then its first call (the profiling executor's run)
+  torch.jit    torch.jit.load(ARCHIVE) in this process, then its first call (the profiling executor's run);
+               and torch.jit.load in a fresh Python process of its own (after `import torch`, untimed), which is
+               how Flint's figures are taken: a load in a process that has loaded before finds libtorch's
+               one-time set-up done
   onnxruntime  creating the InferenceSession (reading and optimising the graph), then its first run
   Flint        `load_ms` (read + compile) and `first_call_ms` from each round's fresh `flint bench` process;
                the first call records the method, optimises the graph and plans it for these inputs, then
@@ -264,6 +267,25 @@ def torch_load_times(fixture: bench_zoo.Fixture, count: int) -> tuple[list[float
     return loads, firsts
 
 
+FRESH_LOAD = '''
+import sys, time, torch
+torch.set_num_threads(int(sys.argv[2]))
+start = time.perf_counter()
+torch.jit.load(sys.argv[1])
+print((time.perf_counter() - start) * 1000)
+'''
+
+
+def torch_fresh_load_times(fixture: bench_zoo.Fixture, threads: int, count: int) -> list[float]:
+    """torch.jit.load's times, each in a fresh Python process (torch imported first, not timed)."""
+    times = []
+    for _ in range(count):
+        done = subprocess.run([sys.executable, '-W', 'ignore', '-c', FRESH_LOAD, str(fixture.archive), str(threads)],
+                              capture_output=True, text=True, check=True)
+        times.append(float(done.stdout.strip().splitlines()[-1]))
+    return times
+
+
 def ort_session_times(fixture: bench_zoo.Fixture, threads: int, count: int) -> tuple[list[float], list[float]]:
     """ONNX Runtime's session creation times (load + graph optimisation) and each session's first run's."""
     sessions, firsts = [], []
@@ -350,10 +372,10 @@ def load_table(loads: dict[str, dict[str, dict]]) -> list[str]:
     torch.jit.load (the issue's target) and the time to a first result against torch's and ORT's."""
     lines = ['### Load time', '',
              'Medians in ms. Flint load + optimise = load_ms + first_call_ms - the steady median (see the script\'s help).', '',
-             '| model | threads | torch.jit.load | torch first call | ORT session | ORT first run | Flint load_ms | '
-             'Flint first call | Flint load + optimise | Flint load + optimise / torch.jit.load | '
-             'first result, Flint / torch | first result, Flint / ORT |',
-             '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
+             '| model | threads | torch.jit.load | torch.jit.load, fresh process | torch first call | ORT session | ORT first run | '
+             'Flint load_ms | Flint first call | Flint load + optimise | Flint load + optimise / torch.jit.load | '
+             'Flint load + optimise / fresh torch.jit.load | first result, Flint / torch | first result, Flint / ORT |',
+             '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
     for threads, models in loads.items():
         for load in models.values():
             figure = {key: median(values) if values else None for key, values in load.items() if key != 'title'}
@@ -361,10 +383,12 @@ def load_table(loads: dict[str, dict[str, dict]]) -> list[str]:
                 return None if figure[first] is None or figure[second] is None else figure[first] + figure[second]
             torch_first, ort_first, flint_first = total('torch_ms', 'torch_first_ms'), total('ort_ms', 'ort_first_ms'), \
                 total('flint_ms', 'flint_first_ms')
-            lines.append(f'| {load["title"]} | {threads} | {fmt_ms(figure["torch_ms"])} | {fmt_ms(figure["torch_first_ms"])} | '
+            fresh = figure.get('torch_fresh_ms')
+            lines.append(f'| {load["title"]} | {threads} | {fmt_ms(figure["torch_ms"])} | {fmt_ms(fresh)} | {fmt_ms(figure["torch_first_ms"])} | '
                          f'{fmt_ms(figure["ort_ms"])} | {fmt_ms(figure["ort_first_ms"])} | {fmt_ms(figure["flint_ms"])} | '
                          f'{fmt_ms(figure["flint_first_ms"])} | {fmt_ms(figure["flint_optimise_ms"])} | '
-                         f'{fmt_ratio(figure["flint_optimise_ms"], figure["torch_ms"])} | {fmt_ratio(flint_first, torch_first)} | '
+                         f'{fmt_ratio(figure["flint_optimise_ms"], figure["torch_ms"])} | {fmt_ratio(figure["flint_optimise_ms"], fresh)} | '
+                         f'{fmt_ratio(flint_first, torch_first)} | '
                          f'{fmt_ratio(flint_first, ort_first)} |')
     return lines + ['']
 
@@ -453,6 +477,7 @@ def main():
                 row['flint_max_abs_diff'] = diffs[name]
             load = loads[str(threads)][name]
             load['torch_ms'], load['torch_first_ms'] = torch_load_times(fixture, args.rounds)
+            load['torch_fresh_ms'] = torch_fresh_load_times(fixture, threads, args.rounds)
             load['ort_ms'], load['ort_first_ms'] = ([], []) if 'ort' in row['errors'] or 'ort' not in row \
                 else ort_session_times(fixture, threads, args.rounds)
             flint = row.get('flint', {})

@@ -42,7 +42,8 @@ enum SystemMemory {
         block.deallocate()
     }
 
-    /// Blocks from this size up come zero-filled from the system's page mapping (``zeroPages(_:)``).
+    /// The size from which ``Tensor/mappedZeros(_:dtype:)`` maps its memory (``zeroPages(_:)``) rather than take a
+    /// zeroed block from the block cache.
     static let mappedZeroBlockSize = 1 << 16
 
     /// `byteCount` zero bytes the system maps on first touch (an anonymous private mapping, page-aligned):

@@ -42,6 +42,8 @@ import Testing
         #expect(graph.components(separatedBy: "\n").filter { $0.contains(" = ") }.count == 2, "two fused convolutions:\n\(graph)")
     }
 
+    /// The convolutions' weights (their batch norms folded into the packed forms, which `DerivedConstants` shares
+    /// between the plans too) are one copy for every plan.
     @Test func plansForDifferentShapesShareTheirFoldedWeights() throws {
         let module = try Flint.load(Self.directory.appendingPathComponent("residual_block.pt").path)
         let method = try #require(module.compiledModel).method("forward")

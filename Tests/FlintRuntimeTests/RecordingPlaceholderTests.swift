@@ -96,4 +96,3 @@ import Testing
         #expect(try computed == 0 && training.scalars(as: Float.self).contains { $0 != 0 })
     }
 }
-

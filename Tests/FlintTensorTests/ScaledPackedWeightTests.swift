@@ -26,6 +26,12 @@ import Testing
         Case(input: [1, 32, 2, 2], weight: [20, 32, 1, 1], stride: 1, padding: 0, groups: 1, winograd: false),
         Case(input: [1, 16, 5, 5], weight: [24, 16, 3, 3], stride: 1, padding: 0, groups: 1, winograd: false),
         Case(input: [2, 8, 12, 12], weight: [12, 4, 3, 3], stride: 1, padding: 1, groups: 2, winograd: false),
+        // Thin products that read the weight unpacked: a 3×3 convolution of 2×2 positions, and a 1-D one.
+        Case(input: [1, 16, 4, 4], weight: [24, 16, 3, 3], stride: 1, padding: 0, groups: 1, winograd: false),
+        Case(input: [1, 8, 30], weight: [12, 8, 3], stride: 1, padding: 1, groups: 1, winograd: false),
+        // The Winograd form made in several blocks of output channels, and a batch through the GEMM tiles.
+        Case(input: [1, 640, 10, 10], weight: [100, 640, 3, 3], stride: 1, padding: 1, groups: 1, winograd: true),
+        Case(input: [3, 12, 11, 11], weight: [20, 12, 3, 3], stride: 2, padding: 1, groups: 1, winograd: false),
     ]
 
     @Test(arguments: cases)
@@ -38,9 +44,11 @@ import Testing
         let forms: PackedConvolutionWeights.Forms = c.winograd ? [.gemm, .winograd] : .gemm
         let scaling = try PackedConvolutionWeights(weight, groups: c.groups, offering: forms, preparing: forms, scalingOutputChannels: factors)
         let plain = try PackedConvolutionWeights(scaledWeight, groups: c.groups, offering: forms, preparing: forms)
+        let spatial = c.weight.count - 2
         func run(_ weight: Tensor, _ packed: PackedConvolutionWeights) throws -> [Float] {
             try input.convolution(
-                weight: weight, bias: bias, stride: [c.stride, c.stride], padding: [c.padding, c.padding], dilation: [1, 1], groups: c.groups,
+                weight: weight, bias: bias, stride: Array(repeating: c.stride, count: spatial), padding: Array(repeating: c.padding, count: spatial),
+                dilation: Array(repeating: 1, count: spatial), groups: c.groups,
                 epilogue: FusedEpilogue(residual: nil, activation: .relu), packed: packed
             ).scalars(as: Float.self)
         }

@@ -134,7 +134,10 @@ package final class TraceRecorder {
         }
         guard varies, let outline = try? resultShape(arguments) else { return nil }
         if writesFirstArgument {
-            guard case .tensor(let target)? = arguments.values.first, !isStatic(target), target.shape == outline.shape, target.dtype == outline.dtype
+            // Never into an input's, a parameter's or a buffer's storage: that write must happen, once (before any
+            // placeholder the run goes on as an interpreted one; after one, it is abandoned before the write).
+            guard case .tensor(let target)? = arguments.values.first, !isStatic(target), !externalStorages.contains(ObjectIdentifier(target.storage)),
+                target.shape == outline.shape, target.dtype == outline.dtype
             else { return nil }
             placeholderCount += 1
             return .tensor(target)

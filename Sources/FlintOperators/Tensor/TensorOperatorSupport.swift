@@ -37,7 +37,6 @@ extension OperatorDefinitions {
         defineInPlaceArithmetic()
         defineInPlaceVariants()
         declareElementwiseResultShapes()
-        declareInPlaceResultShapes()
     }
 
     /// Declares an operator whose result is one tensor.
@@ -110,8 +109,7 @@ extension OperatorDefinitions {
     /// of place, then write into `self` (through any view) with ``Tensor/assign(inPlaceResult:)``.
     private mutating func defineInPlaceVariants() {
         for (name, implementation) in bodies {
-            let parts = name.split(separator: ".", maxSplits: 1)
-            let inplace = String(parts[0] + "_" + (parts.count > 1 ? "." + parts[1] : ""))
+            let inplace = Self.inPlaceName(name)
             guard self[inplace] == nil else { continue }
             define(inplace) { c in
                 let target = try c.tensor(0, "self")

@@ -98,17 +98,21 @@ extension Tensor {
             Tensor.convolvesPerImage(panels: panels, geometry: geometry, channelsPerGroup: channelsPerGroup, positions: positions)
         {
             Tensor.convolvePerImage(
-                input: input, output: result, weight: positions <= Tensor.thinProductColumns ? try unpackedWeight() : nil, panels: panels, bias: biasTensor, geometry: geometry, groups: groups,
-                epilogue: FusedEpilogue(residual: residual, activation: epilogue.activation))
+                input: input, output: result, weight: positions <= Tensor.thinProductColumns ? try unpackedWeight() : nil, panels: panels,
+                bias: biasTensor, geometry: geometry, groups: groups, epilogue: FusedEpilogue(residual: residual, activation: epilogue.activation))
             return result
         }
         let flatInput = try input.reshape([n, c, inputSpatial.product])
         let flatOutput = try result.reshape([n, outChannels, positions])
         let flatResidual = try residual?.reshape([n, outChannels, positions])
-        let flatWeights = try unpackedWeight().reshape([outChannels, patch])
+        // Made (a scaled packed weight's scaled copy) only if some product below reads the weight unpacked.
+        var flatWeights: Tensor?
         for image in 0..<n {
             for g in 0..<groups {
-                let w = try flatWeights.narrow(dim: 0, start: g * outPerGroup, length: outPerGroup)
+                func w() throws -> Tensor {
+                    if flatWeights == nil { flatWeights = try unpackedWeight().reshape([outChannels, patch]) }
+                    return try flatWeights!.narrow(dim: 0, start: g * outPerGroup, length: outPerGroup)
+                }
                 let x = try flatInput.select(dim: 0, index: image).narrow(dim: 0, start: g * channelsPerGroup, length: channelsPerGroup)
                 let y = try flatOutput.select(dim: 0, index: image).narrow(dim: 0, start: g * outPerGroup, length: outPerGroup)
                 let groupBias = try biasTensor?.narrow(dim: 0, start: g * outPerGroup, length: outPerGroup).contiguous()
@@ -123,7 +127,7 @@ extension Tensor {
                     if let panels, fusesEpilogue, b.shape[1] > 8 {
                         panels.multiply(group: g, b, into: y, rowBias: groupBias, fused: groupEpilogue)
                     } else {
-                        try Tensor.gemm(w, b, into: y, rowBias: groupBias, fused: groupEpilogue)
+                        try Tensor.gemm(w(), b, into: y, rowBias: groupBias, fused: groupEpilogue)
                     }
                 }
                 if geometry.isPointwise {
@@ -144,7 +148,7 @@ extension Tensor {
                     let count = Swift.min(tile, positions - start)
                     let columns = try slab.narrow(dim: 1, start: 0, length: count)
                     try Tensor.gatherPatches(input: x, geometry: geometry, start: start, count: count, into: slab)
-                    try Tensor.gemm(w, columns, into: try y.narrow(dim: 1, start: start, length: count), rowBias: groupBias)
+                    try Tensor.gemm(w(), columns, into: try y.narrow(dim: 1, start: start, length: count), rowBias: groupBias)
                     start += count
                 }
             }

@@ -15,7 +15,7 @@ import Darwin
 /// `WinogradConvolution.swift`). The packed forms are private to this process (they depend on the CPU's
 /// kernels).
 ///
-/// Each form is made when created with it (``init(_:groups:offering:preparing:)``), by ``prepare(_:)``, or on
+/// Each form is made when created with it (``init(_:groups:offering:preparing:scalingOutputChannels:)``), by ``prepare(_:)``, or on
 /// its first use, once: a plan that knows which kernel its input shape takes packs only that form, and a
 /// 3×3 layer that always runs through Winograd never holds GEMM panels it does not read (resnet18's
 /// weights are mostly such layers). Any number of threads may use it at once.
@@ -147,7 +147,7 @@ public final class PackedConvolutionWeights: @unchecked Sendable {
 
     /// The weight the forms multiply with, contiguous: the one it was made from, or that weight with its
     /// output channels scaled (made now, once, if it was not yet). For the products that read the weight
-    /// unpacked (at most 8 output positions).
+    /// unpacked (thin products of at most 8 output positions, a depthwise convolution, another dtype's path).
     public func weight() -> Tensor {
         guard outputScale != nil else { return source }
         pthread_mutex_lock(lock)
@@ -161,8 +161,14 @@ public final class PackedConvolutionWeights: @unchecked Sendable {
     /// ``weight()`` with `lock` held.
     private func scaledWeightLocked() -> Tensor {
         if let scaledSource { return scaledSource }
-        // Cannot throw: the source is a contiguous float32 tensor with one factor per leading slice.
-        let scaled = try! source.scalingLeadingSlices(by: outputScale ?? [])
+        // What `scalingLeadingSlices(by:)` makes, on one thread: the source is contiguous float32 with a factor per output channel.
+        let scaled = Tensor(uninitialized: weightShape, dtype: .float32)
+        let (channels, perChannel) = (Int64(weightShape[0]), Int64(patch))
+        (outputScale ?? []).withUnsafeBufferPointer { factors in
+            flint_scale_rows(
+                channels, perChannel, source.baseAddress.assumingMemoryBound(to: Float.self), perChannel, factors.baseAddress,
+                scaled.baseAddress.assumingMemoryBound(to: Float.self), perChannel)
+        }
         scaledSource = scaled
         return scaled
     }
