@@ -94,6 +94,14 @@ import Testing
         }
     }
 
+    /// A batch norm saved in training mode moves its running statistics once per call, as libtorch does (the
+    /// fixture's output carries them), and the method stays interpreted (module state changes in place).
+    @Test func aTrainingBatchNormMovesItsStatisticsOncePerCall() throws {
+        let method = try Self.runCalls("training_bn")
+        let graph = try method.graphText([.tensor(Tensor.ones([2, 3, 5, 5]))], optimized: true)
+        #expect(graph.contains("runs in the interpreter") && graph.contains("running statistics"), "\(graph)")
+    }
+
     @Test func shapeDependentBranchesReplanPerShape() throws {
         let method = try Self.runCalls("shape_branch")
         #expect(try method.graphText([.tensor(Tensor.ones([3, 4]))], optimized: true).contains("aten::relu"))

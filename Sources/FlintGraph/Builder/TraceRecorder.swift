@@ -161,11 +161,18 @@ package final class TraceRecorder {
         let isShapeQuery = shapeQueries.contains(baseName)
         let isDataDependent = dataDependentShapes.contains(baseName) || operation == "aten::where" || baseName.contains("nested")
         let writesFirstArgument = Node.isInPlace(operation)
+        let movesStatistics = runningStatisticsOperators.contains(operation)
         return { arguments in
             guard let recorder = current else { return try body(arguments) }
             guard recorder.failure == nil else {
                 try recorder.abandonIfPlaceholders()
                 return try body(arguments)
+            }
+            // A batch norm in training moves its running statistics (module state) in place: no graph, and never
+            // from placeholders.
+            if movesStatistics, Self.updatesRunningStatistics(arguments) {
+                recorder.noteUntraceable("\(operation) in training updates its running statistics")
+                try recorder.abandonIfPlaceholders()
             }
             // A write into an input, a parameter or a buffer is refused before it happens when values may be
             // placeholders (after the fact, as `record` notes it, is too late).
@@ -311,6 +318,21 @@ package final class TraceRecorder {
     }
 
     /// Operators that read only a tensor's metadata (fixed by the input signature).
+    /// Batch norms whose `training` flag (argument 5, or always for `_batch_norm_with_update`) makes them move the
+    /// running statistics they are given (arguments 3 and 4) in place.
+    static let runningStatisticsOperators: Set<String> = [
+        "aten::batch_norm", "aten::native_batch_norm", "aten::_native_batch_norm_legit", "aten::_batch_norm_with_update",
+    ]
+
+    /// Whether a call of one of ``runningStatisticsOperators`` moves running statistics: one is given, in training.
+    static func updatesRunningStatistics(_ arguments: Arguments) -> Bool {
+        let values = arguments.values
+        let hasStatistics = values.count > 4 && [values[3], values[4]].contains { if case .tensor = $0 { true } else { false } }
+        guard hasStatistics, values.count > 5 else { return false }
+        if case .bool(let training) = values[5] { return training }
+        return true  // `_batch_norm_with_update`: argument 5 is the momentum
+    }
+
     static let shapeQueries: Set<String> = [
         "aten::size", "aten::sym_size", "aten::dim", "aten::numel", "aten::sym_numel", "aten::len", "aten::stride", "aten::sym_stride",
         "aten::storage_offset", "aten::is_contiguous", "aten::is_floating_point", "aten::is_complex", "aten::is_signed",

@@ -6,10 +6,16 @@ extension OperatorDefinitions {
     /// embedding.
     mutating func defineNormalizationOperators() {
         // Normalization
+        // In training with running statistics, the batch's statistics also move them in place (by `momentum`), as
+        // `native_batch_norm` does.
         tensorOp("aten::batch_norm") { c in
-            try c.tensor(0, "input").batchNorm(
-                weight: c.optionalTensor(1, "weight"), bias: c.optionalTensor(2, "bias"), runningMean: c.optionalTensor(3, "running_mean"),
-                runningVar: c.optionalTensor(4, "running_var"), training: c.bool(5, "training"), epsilon: c.double(7, "eps"))
+            let (runningMean, runningVar, training) = (try c.optionalTensor(3, "running_mean"), try c.optionalTensor(4, "running_var"), try c.bool(5, "training"))
+            if training && (runningMean != nil || runningVar != nil) {
+                return try Self.nativeBatchNorm(c, runningMean: runningMean, runningVar: runningVar, flagIndex: 5).output
+            }
+            return try c.tensor(0, "input").batchNorm(
+                weight: c.optionalTensor(1, "weight"), bias: c.optionalTensor(2, "bias"), runningMean: runningMean, runningVar: runningVar,
+                training: training, epsilon: c.double(7, "eps"))
         }
         // Core ATen's inference batch norm (what run_decompositions() leaves): the output, and empty saved statistics.
         define("aten::_native_batch_norm_legit_no_training") { c in
