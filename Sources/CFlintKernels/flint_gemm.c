@@ -188,8 +188,17 @@ static void gemm_run(flint_pool *pool, gemm_ctx *g) {
             if (nt % tm) continue;
             const int64_t tn = nt / tm;
             if (tm > g->mpanels || tn > g->npanels) continue;
-            const double rows = (double)((g->mpanels + tm - 1) / tm * MR);
-            const double cols = (double)((g->npanels + tn - 1) / tn * NR);
+            /* The largest block's real rows and columns, as gemm_thread cuts them (a partial last panel is
+             * not padded work: the edge and column micro-kernels take it). */
+            double rows = 0, cols = 0;
+            for (int64_t ti = 0; ti < tm; ++ti) {
+                const int64_t i0 = g->mpanels * ti / tm * MR, i1 = min64(g->m, g->mpanels * (ti + 1) / tm * MR);
+                if ((double)(i1 - i0) > rows) rows = (double)(i1 - i0);
+            }
+            for (int64_t tj = 0; tj < tn; ++tj) {
+                const int64_t j0 = g->npanels * tj / tn * NR, j1 = min64(g->n, g->npanels * (tj + 1) / tn * NR);
+                if ((double)(j1 - j0) > cols) cols = (double)(j1 - j0);
+            }
             /* Work of the largest block plus the cost of packing its operands (~8 MACs per element). */
             const double cost = rows * cols + 8.0 * (rows + cols);
             if (best == 0 || cost < best) {
