@@ -9,6 +9,27 @@ import Testing
         try Tensor(shape: shape, scalars: SeededValues.uniform(shape.reduce(1, *), seed: seed).map { $0 * 4 - 2 })
     }
 
+    /// ReLU keeps NaN and -0 as ATen's does, on the float32 kernel path (contiguous), the element-wise path (a
+    /// strided view, float64) and in place.
+    @Test func reluKeepsNaNAndNegativeZeroOnEveryPath() throws {
+        let pattern: [Float] = [-0.0, .nan, -1, 2, -.infinity, .infinity, 0, -3.5]
+        let scalars = (0..<64).flatMap { _ in pattern }
+        let contiguous = try Tensor(shape: [scalars.count], scalars: scalars)
+        let strided = try Tensor(shape: [scalars.count / 2, 2], scalars: scalars).transpose(0, 1)
+        func check(_ result: [Float], _ inputs: [Float], _ path: String) {
+            for (y, x) in zip(result, inputs) {
+                let want: Float = x < 0 ? 0 : x
+                #expect(y.isNaN ? x.isNaN : (y == want && y.sign == want.sign), "\(path): relu(\(x)) gave \(y)")
+            }
+        }
+        check(try contiguous.relu().scalars(as: Float.self), scalars, "contiguous")
+        check(try strided.relu().scalars(as: Float.self), try strided.scalars(as: Float.self), "strided")
+        check(try contiguous.to(.float64).relu().to(.float32).scalars(as: Float.self), scalars, "float64")
+        let inPlace = try contiguous.clone()
+        try inPlace.reluInPlace()
+        check(try inPlace.scalars(as: Float.self), scalars, "in place")
+    }
+
     @Test func reluInPlaceMatchesRelu() throws {
         let contiguous = try Self.values([64, 1024], seed: 1)           // fast path, split over the threads
         let want = try contiguous.relu().scalars(as: Float.self)

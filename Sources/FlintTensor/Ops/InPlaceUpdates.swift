@@ -1,3 +1,4 @@
+import CFlintKernels
 /// ATen's in-place variants (`relu_`, `add_`, …): the operation's result written into `self`.
 extension Tensor {
     /// Writes `result`, the out-of-place result of an operation on this tensor, into this tensor, as ATen's
@@ -20,8 +21,7 @@ extension Tensor {
         guard dtype == .float32, isContiguous else { return try assign(inPlaceResult: relu()) }
         let x = baseAddress.assumingMemoryBound(to: Float.self)
         ThreadPool.shared.parallelFor(elementCount, minimumPerThread: 1 << 15) { range, _ in
-            // `v < 0 ? 0 : v` keeps NaN, as ATen's relu does.
-            for i in range { x[i] = x[i] < 0 ? 0 : x[i] }
+            flint_relu_f32(x + range.lowerBound, x + range.lowerBound, Int64(range.count))
         }
     }
 

@@ -1,3 +1,4 @@
+import CFlintKernels
 import RealModule
 
 /// A pointwise function defined for every numeric dtype, keeping the dtype.
@@ -8,16 +9,26 @@ public protocol NumericPointwiseFunction: Sendable {
     func integer<I: FixedWidthInteger>(_ x: I) -> I
     /// The bool form, or nil when the operation rejects bool tensors.
     func bool(_ x: Bool) -> Bool?
+    /// A vector kernel for contiguous float32 runs (`x`, `y`, count), giving what ``float(_:)`` gives; nil: none.
+    var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { get }
 }
 
 extension NumericPointwiseFunction {
     public func bool(_ x: Bool) -> Bool? { nil }
+    public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { nil }
 }
 
 extension Tensor {
     /// Applies a dtype-preserving function to every element.
     public func pointwise<F: NumericPointwiseFunction>(_ function: F, operation: String) throws -> Tensor {
         let result = Tensor.output(shape, dtype)
+        if dtype == .float32, isContiguous, let kernel = function.float32Kernel {
+            let (source, target) = (UnsafePointer(baseAddress.assumingMemoryBound(to: Float.self)), result.baseAddress.assumingMemoryBound(to: Float.self))
+            ThreadPool.shared.parallelFor(elementCount, minimumPerThread: 1 << 15) { range, _ in
+                kernel(source + range.lowerBound, target + range.lowerBound, Int64(range.count))
+            }
+            return result
+        }
         try dtype.dispatchNumeric(NumericMap(function: function, input: self, output: result, operation: operation), operation: operation)
         return result
     }
@@ -166,8 +177,9 @@ struct Sign: NumericPointwiseFunction {
 }
 
 struct ReLU: NumericPointwiseFunction {
-    func float<C: Real & BinaryFloatingPoint>(_ x: C) -> C { x.isNaN ? x : Swift.max(x, 0) }
+    func float<C: Real & BinaryFloatingPoint>(_ x: C) -> C { x < 0 ? 0 : x }  // NaN and -0 stay, as ATen's relu
     func integer<I: FixedWidthInteger>(_ x: I) -> I { Swift.max(x, 0) }
+    var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { { flint_relu_f32($0, $1, $2) } }
 }
 
 struct Rounding: NumericPointwiseFunction {
