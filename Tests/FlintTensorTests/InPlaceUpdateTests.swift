@@ -30,6 +30,34 @@ import Testing
         check(try inPlace.scalars(as: Float.self), scalars, "in place")
     }
 
+    /// `abs`, `neg`, `clamp` with number bounds and `leaky_relu` give the same bits on the float32 kernel path
+    /// (contiguous) as on the element-wise one (a strided view), NaN, infinities and -0 included; clamp with
+    /// bounds out of order keeps ATen's `min(max(x, lo), hi)`.
+    @Test func vectorPathsMatchTheElementWisePaths() throws {
+        let pattern: [Float] = [-0.0, .nan, -1, 2, -.infinity, .infinity, 0, -3.5, 0.25, 7]
+        let scalars = (0..<64).flatMap { _ in pattern }
+        let contiguous = try Tensor(shape: [scalars.count], scalars: scalars)
+        let strided = try Tensor(shape: [scalars.count / 2, 2], scalars: scalars).transpose(0, 1).contiguous().transpose(0, 1)
+        #expect(!strided.isContiguous)
+        let operations: [(String, (Tensor) throws -> Tensor)] = [
+            ("abs", { try $0.abs() }), ("neg", { try $0.neg() }), ("clamp", { try $0.clamp(min: .double(-1.5), max: .int(3)) }),
+            ("clamp_min", { try $0.clamp(min: .int(0), max: nil) }), ("clamp_max", { try $0.clamp(min: nil, max: .double(0.5)) }),
+            ("clamp out of order", { try $0.clamp(min: .int(2), max: .int(1)) }), ("leaky_relu", { try $0.leakyRelu(negativeSlope: 0.1) }),
+        ]
+        for (name, operation) in operations {
+            let fast = try operation(contiguous).scalars(as: Float.self)
+            let slow = try operation(strided).contiguous().scalars(as: Float.self)
+            let input = try strided.contiguous().scalars(as: Float.self)
+            // The strided view holds the same values in another order: compare each with its own input's result.
+            let expected = Dictionary(zip(input.map(\.bitPattern), slow.map(\.bitPattern)), uniquingKeysWith: { first, _ in first })
+            for (x, y) in zip(scalars, fast) {
+                #expect(expected[x.bitPattern] == y.bitPattern, "\(name)(\(x)): \(y) on the vector path")
+            }
+        }
+        let outOfOrder = try contiguous.clamp(min: .int(2), max: .int(1)).scalars(as: Float.self)
+        #expect(zip(scalars, outOfOrder).allSatisfy { x, y in x.isNaN ? y.isNaN : y == 1 }, "clamp(2, 1) is 1 everywhere but NaN")
+    }
+
     @Test func reluInPlaceMatchesRelu() throws {
         let contiguous = try Self.values([64, 1024], seed: 1)           // fast path, split over the threads
         let want = try contiguous.relu().scalars(as: Float.self)

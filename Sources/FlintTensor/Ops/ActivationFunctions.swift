@@ -83,7 +83,7 @@ extension Tensor {
     /// `F.leaky_relu`: x above 0, else `negativeSlope` · x; throws for integer and bool tensors.
     public func leakyRelu(negativeSlope: Double = 0.01) throws -> Tensor {
         guard dtype.isFloatingPoint else { throw TensorError("\"leaky_relu_cpu\" not implemented for '\(dtype.scalarTypeName)'") }
-        return try pointwise(Function { x in x > 0 ? x : x * negativeSlope }, operation: "leaky_relu", integersBecomeFloat: false)
+        return try pointwise(LeakyReLU(negativeSlope: negativeSlope), operation: "leaky_relu", integersBecomeFloat: false)
     }
 }
 
@@ -141,6 +141,22 @@ struct HardSigmoid: FloatPointwiseFunction {
             for i in 0..<Int(n) {
                 let t = x[i] + 3
                 y[i] = (t < 0 ? 0 : (t > 6 ? 6 : t)) / 6
+            }
+        }
+    }
+}
+
+/// `x > 0 ? x : x · slope` in the element's own float type, as ATen computes it (the slope converted to that
+/// type first); float32 runs a plain loop the compiler vectorizes.
+struct LeakyReLU: FloatPointwiseFunction {
+    let negativeSlope: Double
+    func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { x > 0 ? x : x * C(negativeSlope) }
+    var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? {
+        let slope = Float(negativeSlope)
+        return { x, y, n in
+            for i in 0..<Int(n) {
+                let v = x[i]
+                y[i] = v > 0 ? v : v * slope
             }
         }
     }

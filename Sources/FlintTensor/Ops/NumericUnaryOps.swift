@@ -163,11 +163,19 @@ struct Absolute: NumericPointwiseFunction {
     func float<C: Real & BinaryFloatingPoint>(_ x: C) -> C { Swift.abs(x) }
     func integer<I: FixedWidthInteger>(_ x: I) -> I { x < 0 ? 0 &- x : x }
     func bool(_ x: Bool) -> Bool? { x }
+    /// A plain loop the compiler vectorizes (the sign bit cleared, NaN stays NaN).
+    var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? {
+        { x, y, n in for i in 0..<Int(n) { y[i] = Swift.abs(x[i]) } }
+    }
 }
 
 struct Negate: NumericPointwiseFunction {
     func float<C: Real & BinaryFloatingPoint>(_ x: C) -> C { -x }
     func integer<I: FixedWidthInteger>(_ x: I) -> I { 0 &- x }
+    /// A plain loop the compiler vectorizes (the sign bit flipped).
+    var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? {
+        { x, y, n in for i in 0..<Int(n) { y[i] = -x[i] } }
+    }
 }
 
 struct Sign: NumericPointwiseFunction {

@@ -40,6 +40,12 @@ extension Tensor {
             let high = upper.map { if case .int(let i) = $0 { i } else { Int64.max } } ?? Int64.max
             return try to(common).pointwise(IntegerClamp(lower: low, upper: high), operation: "clamp")
         }
+        // A float32 tensor between real bounds in order: one vectorised pass (`HardTanh`, NaN kept), the bounds
+        // converted to float32 as ATen converts them.
+        let (low, high) = (lower?.doubleValue ?? -.infinity, upper?.doubleValue ?? .infinity)
+        if common == .float32, dtype == .float32, !low.isNaN, !high.isNaN, low <= high {
+            return try pointwise(HardTanh(lower: low, upper: high), operation: "clamp")
+        }
         var result = try to(common)
         if let lower { result = try Tensor.binary(ClampLower(), .tensor(result), .scalar(lower), operation: "clamp") }
         if let upper { result = try Tensor.binary(ClampUpper(), .tensor(result), .scalar(upper), operation: "clamp") }
