@@ -214,11 +214,10 @@ static void dw_channels(const flint_dwconv2d_desc *p, const float *input, const 
         plane = (plane + 15) / 16 * 16;
         const int64_t need = plane + q_n + 48;
         _Alignas(64) float stack_plane[CD_STACK_FLOATS];
-        float *buf = need <= CD_STACK_FLOATS ? stack_plane : aligned_alloc(64, (size_t)((need + 15) / 16 * 16) * sizeof(float));
+        float *buf = need <= CD_STACK_FLOATS ? stack_plane : (float *)flint__scratch(9, (size_t)((need + 15) / 16 * 16) * sizeof(float));
         if (buf) {
             memset(buf, 0, (size_t)plane * sizeof(float));
             small(p, in_b, weight, bias, out_b, oc_begin, oc_end, buf, plane, lo, hi);
-            if (buf != stack_plane) free(buf);
             return;
         }
     }
@@ -236,8 +235,8 @@ static void dw_channels(const flint_dwconv2d_desc *p, const float *input, const 
     const int64_t need = (nslot + 2) * bw;
     _Alignas(64) float stack_buf[CD_STACK_FLOATS];
     int64_t stack_tags[CD_STACK_TAGS];
-    float *buf = need <= CD_STACK_FLOATS ? stack_buf : aligned_alloc(64, (size_t)need * sizeof(float));
-    int64_t *tags = nslot <= CD_STACK_TAGS ? stack_tags : malloc((size_t)nslot * sizeof(int64_t));
+    float *buf = need <= CD_STACK_FLOATS ? stack_buf : (float *)flint__scratch(9, (size_t)need * sizeof(float));
+    int64_t *tags = nslot <= CD_STACK_TAGS ? stack_tags : (int64_t *)flint__scratch(10, (size_t)nslot * sizeof(int64_t));
     if (!buf || !tags) {
         dw_direct(p, in_b, weight, bias, out_b, oc_begin, oc_end, lo, hi, OH, OW);
     } else {
@@ -276,8 +275,6 @@ static void dw_channels(const flint_dwconv2d_desc *p, const float *input, const 
             }
         }
     }
-    if (buf && buf != stack_buf) free(buf);
-    if (tags && tags != stack_tags) free(tags);
 }
 
 /* Output floats a chunk of channels covers before its function activation runs (64 KB: still in L2). */

@@ -44,16 +44,17 @@ typedef struct plan {
 } plan;
 
 /* Plans up to this many bytes live in the caller's stack buffer (a tile's plan: a few hundred bytes to a
- * few KiB); larger ones are allocated, so a steady run of convolutions allocates nothing here. */
+ * few KiB); larger ones (a whole wide image as one tile) use the thread's scratch slot 8, so a steady run of
+ * convolutions allocates nothing here. */
 #define PLAN_STACK_BYTES 8192
 
-/* `stack` is PLAN_STACK_BYTES, 8-byte aligned; the caller frees `pl->memory` when it is not `stack`. */
+/* `stack` is PLAN_STACK_BYTES, 8-byte aligned; `pl->memory` is `stack` or the thread's scratch, never freed. */
 static int make_plan(const flint_im2col2d_desc *desc, int64_t oy_begin, int64_t rows, int64_t column, int64_t nr,
                      plan *pl, void *stack) {
     const int64_t kh = desc->kernel_h, kw = desc->kernel_w, out_w = desc->out_w, sw = desc->stride_w;
     const int64_t max_pieces = rows * (out_w / nr + 2);
     const size_t bytes = (size_t)(3 * kw + kh * rows) * sizeof(int64_t) + (size_t)max_pieces * sizeof(piece);
-    pl->memory = bytes <= PLAN_STACK_BYTES ? stack : malloc(bytes);
+    pl->memory = bytes <= PLAN_STACK_BYTES ? stack : flint__scratch(8, bytes);
     if (!pl->memory) return 0;
     pl->shift = (int64_t *)pl->memory;
     pl->first = pl->shift + kw;
@@ -237,5 +238,4 @@ void flint_im2col2d_packed(const flint_im2col2d_desc *desc, const float *input, 
 #else
     im2col_generic(desc, input, rows, b, &pl);
 #endif
-    if (pl.memory != (void *)stack) free(pl.memory);
 }

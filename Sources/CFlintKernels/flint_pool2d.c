@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flint_internal.h"
+
 typedef void (*pool_max_row_fn)(float *out, int64_t ow_n, const float *const *rows, int kh, int kw, int s,
                                 int64_t d);
 typedef void (*pool_avg_row_fn)(float *out, int64_t ow_n, const float *const *rows, int kh, int kw, int s,
@@ -97,14 +99,14 @@ typedef struct pool_ring {
     int64_t tags[POOL_MAX_KH];
 } pool_ring;
 
-/* Sets up a ring of nslot padded rows (+ one all-fill row) in `stack` or malloc'ed memory; returns 0
+/* Sets up a ring of nslot padded rows (+ one all-fill row) in `stack` or the thread's scratch slot 11; returns 0
  * if it cannot (then the caller runs the direct loops). */
 static int pool_ring_init(pool_ring *r, float *stack, int64_t nslot, int64_t ow_n, int64_t s, int64_t kw, int64_t d,
                           int64_t pad_w, int64_t in_w, float fill) {
     if (nslot > POOL_MAX_KH) return 0;
     r->bw = ((ow_n + 15) / 16) * 16 * s + (kw - 1) * d + 2 * 16 + 1;
     const int64_t need = (nslot + 1) * r->bw;
-    r->buf = need <= POOL_STACK_FLOATS ? stack : malloc((size_t)need * sizeof(float));
+    r->buf = need <= POOL_STACK_FLOATS ? stack : (float *)flint__scratch(11, (size_t)need * sizeof(float));
     if (!r->buf) return 0;
     for (int64_t i = 0; i < need; ++i) r->buf[i] = fill;
     r->fill_row = r->buf + nslot * r->bw;
@@ -129,9 +131,6 @@ static const float *pool_ring_row(pool_ring *r, const float *plane, int64_t ih, 
     return slot;
 }
 
-static void pool_ring_free(pool_ring *r, float *stack) {
-    if (r->buf != stack) free(r->buf);
-}
 
 /* ------------------------------------------------------------------ max pooling */
 
@@ -193,7 +192,6 @@ void flint_max_pool2d_f32(const flint_pool2d_desc *p, const float *input, float 
                 p->dilation_w);
         }
     }
-    pool_ring_free(&ring, stack);
 }
 
 /* ------------------------------------------------------------------ average pooling */
@@ -241,12 +239,11 @@ void flint_avg_pool2d_f32(const flint_pool2d_desc *p, const float *input, float 
     const pool_avg_row_fn row = pool_avg_row();
     float stack[POOL_STACK_FLOATS];
     pool_ring ring;
-    float *div = (row && (p->stride_w == 1 || p->stride_w == 2)) ? malloc((size_t)(OH * (OW + 16)) * sizeof(float))
+    float *div = (row && (p->stride_w == 1 || p->stride_w == 2)) ? (float *)flint__scratch(10, (size_t)(OH * (OW + 16)) * sizeof(float))
                                                                    : NULL;
     if (!div || p->kernel_h > POOL_MAX_KH ||
         !pool_ring_init(&ring, stack, p->kernel_h, OW, p->stride_w, p->kernel_w, 1, p->pad_w, W, 0.0f)) {
         for (int64_t c = c_begin; c < c_end; ++c) avg_plane_direct(p, in_b + c * H * W, out_b + c * OH * OW, OH, OW);
-        free(div);
         return;
     }
     /* divisors of every output position (1 for empty windows, whose zero sum gives ATen's 0) */
@@ -266,8 +263,6 @@ void flint_avg_pool2d_f32(const flint_pool2d_desc *p, const float *input, float 
                 div + oh * (OW + 16));
         }
     }
-    pool_ring_free(&ring, stack);
-    free(div);
 }
 
 /* ------------------------------------------------------------------ adaptive average pooling

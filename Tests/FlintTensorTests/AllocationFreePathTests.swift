@@ -70,6 +70,8 @@ import Testing
             Case(input: [1, 8, 2, 2], weight: [16, 8, 1, 1], stride: 1, padding: 0, groups: 1),  // thin: four positions
             Case(input: [1, 8, 7, 7], weight: [16, 8, 3, 3], stride: 2, padding: 1, groups: 1),  // few positions: gathered
             Case(input: [1, 8, 5, 5], weight: [8, 4, 3, 3], stride: 1, padding: 1, groups: 2),  // few positions, grouped
+            Case(input: [3, 8, 5, 5], weight: [16, 8, 3, 3], stride: 1, padding: 1, groups: 1),  // images folded into one product
+            Case(input: [8, 4, 10, 10], weight: [8, 2, 3, 3], stride: 1, padding: 1, groups: 2),  // folded: two products a group
         ]
         for (index, test) in cases.enumerated() {
             let seed = UInt64(10 * index)
@@ -104,6 +106,34 @@ import Testing
                     weight: weight, bias: bias, stride: [test.stride], padding: [test.padding], dilation: [1], groups: test.groups)
                 let worst = zip(try unpacked.scalars(as: Float.self), try plain.scalars(as: Float.self)).map { abs($0 - $1) }.max() ?? 0
                 #expect(worst <= 1e-5, "case \(index): the packed and unpacked paths differ by \(worst)")
+            }
+        }
+    }
+
+    /// A parallel loop body passed as a value: every iteration runs exactly once, each chunk with a thread
+    /// index below the pool's thread count, whatever the split.
+    @Test func parallelLoopBodiesRunEveryIterationOnce() {
+        struct Marks: ParallelLoopBody {
+            let counts: UnsafeMutablePointer<Int>
+            let threads: UnsafeMutablePointer<Int>
+            func run(_ range: Range<Int>, thread: Int) {
+                for i in range {
+                    counts[i] += 1
+                    threads[i] = thread
+                }
+            }
+        }
+        let pool = ThreadPool.shared
+        for (count, minimum) in [(0, 1), (1, 1), (7, 1), (1000, 16), (1000, 600), (4097, 1)] {
+            let counts = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(count, 1))
+            let threads = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(count, 1))
+            defer { counts.deallocate(); threads.deallocate() }
+            counts.initialize(repeating: 0, count: Swift.max(count, 1))
+            threads.initialize(repeating: -1, count: Swift.max(count, 1))
+            pool.parallelFor(count, minimumPerThread: minimum, Marks(counts: counts, threads: threads))
+            for i in 0..<count {
+                #expect(counts[i] == 1, "\(count) iterations, minimum \(minimum): iteration \(i) ran \(counts[i]) times")
+                #expect((0..<pool.threadCount).contains(threads[i]))
             }
         }
     }

@@ -143,29 +143,45 @@ extension Tensor {
         let pa = UnsafePointer(a.baseAddress.assumingMemoryBound(to: Float.self))
         let pb = UnsafePointer(b.baseAddress.assumingMemoryBound(to: Float.self))
         let pool = ThreadPool.shared
+        let body: BinaryFloatRuns
         switch (left, right) {
         case (.elementwise, .elementwise):
-            pool.parallelFor(total, minimumPerThread: 1 << 14) { range, _ in
-                let first = range.lowerBound
-                flint_binary_f32(kernel, pa + first, 1, pb + first, 1, out + first, Int64(range.count))
-            }
+            body = BinaryFloatRuns(kernel: kernel, a: pa, b: pb, out: out, runLength: 1, aPerRun: false, bPerRun: false)
         case (.elementwise, .perRun(let runLength)):
-            pool.parallelFor(total / runLength, minimumPerThread: Swift.max(1, (1 << 14) / runLength)) { runs, _ in
-                for run in runs {
-                    let first = run * runLength
-                    flint_binary_f32(kernel, pa + first, 1, pb + run, 0, out + first, Int64(runLength))
-                }
-            }
+            body = BinaryFloatRuns(kernel: kernel, a: pa, b: pb, out: out, runLength: runLength, aPerRun: false, bPerRun: true)
         case (.perRun(let runLength), .elementwise):
-            pool.parallelFor(total / runLength, minimumPerThread: Swift.max(1, (1 << 14) / runLength)) { runs, _ in
-                for run in runs {
-                    let first = run * runLength
-                    flint_binary_f32(kernel, pa + run, 0, pb + first, 1, out + first, Int64(runLength))
-                }
-            }
+            body = BinaryFloatRuns(kernel: kernel, a: pa, b: pb, out: out, runLength: runLength, aPerRun: true, bPerRun: false)
         case (.perRun, .perRun):
             return false
         }
+        pool.parallelFor(total / body.runLength, minimumPerThread: Swift.max(1, (1 << 14) / body.runLength), body)
         return withExtendedLifetime((a, b)) { true }
+    }
+}
+
+/// `out = kernel(a, b)` over runs of `runLength` elements: an operand either lines up with the output element
+/// for element or supplies one value per run (`aPerRun`, `bPerRun`). Elementwise on both sides, a run is one
+/// element and a chunk is one kernel call.
+private struct BinaryFloatRuns: ParallelLoopBody {
+    let kernel: Int32
+    let a: UnsafePointer<Float>
+    let b: UnsafePointer<Float>
+    let out: UnsafeMutablePointer<Float>
+    let runLength: Int
+    let aPerRun: Bool
+    let bPerRun: Bool
+
+    func run(_ runs: Range<Int>, thread: Int) {
+        guard aPerRun || bPerRun else {
+            let first = runs.lowerBound
+            flint_binary_f32(kernel, a + first, 1, b + first, 1, out + first, Int64(runs.count))
+            return
+        }
+        for run in runs {
+            let first = run * runLength
+            flint_binary_f32(
+                kernel, aPerRun ? a + run : a + first, aPerRun ? 0 : 1, bPerRun ? b + run : b + first, bPerRun ? 0 : 1, out + first,
+                Int64(runLength))
+        }
     }
 }

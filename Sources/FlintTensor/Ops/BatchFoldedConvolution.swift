@@ -24,8 +24,60 @@ extension Tensor {
 
     /// `output[image, group rows] = panels(g) × patches(image) + bias` for every image and group, several
     /// images per product. `input` is `[n, c, *spatial]` contiguous float32, `output` `[n, outChannels,
-    /// positions]` contiguous; the caller applies any residual and activation afterwards.
+    /// *outputSpatial]` contiguous; the caller applies any residual and activation afterwards. 1-D and 2-D
+    /// convolutions go through raw pointers, the product into a cached block: nothing is allocated per call.
     static func convolveFoldedImages(
+        input: Tensor, output: Tensor, panels: PackedConvolutionWeights, bias: Tensor?, geometry: ConvolutionGeometry,
+        imagesPerProduct: Int
+    ) throws {
+        let (n, groups) = (input.shape[0], panels.groups)
+        let channelsPerGroup = input.shape[1] / groups
+        let outPerGroup = panels.outPerGroup
+        let positions = geometry.outputSpatial.reduce(1, *)
+        guard let packedGather = PackedPatchGather(geometry: geometry, channels: channelsPerGroup) else {
+            return try convolveFoldedImagesThroughSlab(
+                input: input, output: try output.reshape([n, output.shape[1], positions]), panels: panels, bias: bias, geometry: geometry,
+                imagesPerProduct: imagesPerProduct)
+        }
+        let biasBase = bias.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: Float.self)) }
+        let productBytes = outPerGroup * imagesPerProduct * positions * MemoryLayout<Float>.stride
+        let productBlock = BlockCache.allocate(productBytes)
+        defer { BlockCache.release(productBlock, byteCount: productBytes) }
+        let product = productBlock.assumingMemoryBound(to: Float.self)
+        let inBase = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
+        let outBase = output.baseAddress.assumingMemoryBound(to: Float.self)
+        let (inImageStride, outImageStride) = (input.strides[0], output.strides[0])
+        let inGroupStride = channelsPerGroup * input.strides[1]
+        for g in 0..<groups {
+            var first = 0
+            while first < n {
+                let count = Swift.min(imagesPerProduct, n - first)
+                let columns = count * positions
+                // Each image's patches into its own column block, the images spread over the threads.
+                let layout = flint_sgemm_pack_b_begin_scratch(Int64(panels.patch), Int64(columns))
+                ThreadPool.shared.parallelFor(
+                    count, minimumPerThread: 1,
+                    FoldedPatchGather(
+                        gather: packedGather, layout: layout, images: inBase + first * inImageStride + g * inGroupStride, imageStride: inImageStride,
+                        positions: positions))
+                var epilogue = FusedEpilogue.identity.gemmEpilogue(image: 0, firstRow: g * outPerGroup, rowBias: biasBase)
+                panels.multiply(group: g, packedColumns: layout.packed!, count: columns, into: product, ldc: columns, epilogue: &epilogue)
+                // [outPerGroup, count × positions] → output[first ..< first + count, group rows, :].
+                for k in 0..<count {
+                    let image = outBase + (first + k) * outImageStride + g * outPerGroup * positions
+                    for row in 0..<outPerGroup {
+                        (image + row * positions).update(from: product + row * columns + k * positions, count: positions)
+                    }
+                }
+                first += count
+            }
+        }
+        withExtendedLifetime((input, bias)) {}
+    }
+
+    /// ``convolveFoldedImages(input:output:panels:bias:geometry:imagesPerProduct:)`` for 3-D convolutions:
+    /// patches gathered into a plain slab, through tensor views. `output` is `[n, outChannels, positions]`.
+    private static func convolveFoldedImagesThroughSlab(
         input: Tensor, output: Tensor, panels: PackedConvolutionWeights, bias: Tensor?, geometry: ConvolutionGeometry,
         imagesPerProduct: Int
     ) throws {
@@ -34,10 +86,8 @@ extension Tensor {
         let outPerGroup = panels.outPerGroup
         let positions = output.shape[2]
         let flatInput = try input.reshape([n, input.shape[1], geometry.inputSpatial.reduce(1, *)])
-        let packedGather = PackedPatchGather(geometry: geometry, channels: channelsPerGroup)
-        let slab = packedGather == nil ? Tensor(uninitialized: [panels.patch, imagesPerProduct * positions], dtype: .float32) : nil
+        let slab = Tensor(uninitialized: [panels.patch, imagesPerProduct * positions], dtype: .float32)
         let product = Tensor(uninitialized: [outPerGroup, imagesPerProduct * positions], dtype: .float32)
-        let inBase = UnsafePointer(flatInput.baseAddress.assumingMemoryBound(to: Float.self))
         for g in 0..<groups {
             let groupBias = try bias?.narrow(dim: 0, start: g * outPerGroup, length: outPerGroup).contiguous()
             var first = 0
@@ -45,41 +95,45 @@ extension Tensor {
                 let count = Swift.min(imagesPerProduct, n - first)
                 let columns = count * positions
                 let productColumns = try product.narrow(dim: 1, start: 0, length: columns)
-                // Each image's patches into its own column block, the images spread over the threads.
-                if let packedGather {
-                    let layout = flint_sgemm_pack_b_begin_scratch(Int64(panels.patch), Int64(columns))
-                    ThreadPool.shared.parallelFor(count, minimumPerThread: 1) { range, _ in
-                        var imageLayout = layout
-                        for k in range {
-                            let image = inBase + (first + k) * flatInput.strides[0] + g * channelsPerGroup * flatInput.strides[1]
-                            packedGather.gather(image: image, start: 0, count: positions, column: k * positions, into: &imageLayout)
+                var failure: Error?
+                ThreadPool.shared.parallelFor(count, minimumPerThread: 1) { range, _ in
+                    for k in range {
+                        do {
+                            let image = try flatInput.select(dim: 0, index: first + k)
+                                .narrow(dim: 0, start: g * channelsPerGroup, length: channelsPerGroup)
+                            let block = try slab.narrow(dim: 1, start: k * positions, length: positions)
+                            try gatherPatches(input: image, geometry: geometry, start: 0, count: positions, into: block)
+                        } catch {
+                            failure = error
                         }
                     }
-                    panels.multiply(group: g, packedColumns: layout.packed!, count: columns, into: productColumns, rowBias: groupBias)
-                } else {
-                    var failure: Error?
-                    ThreadPool.shared.parallelFor(count, minimumPerThread: 1) { range, _ in
-                        for k in range {
-                            do {
-                                let image = try flatInput.select(dim: 0, index: first + k)
-                                    .narrow(dim: 0, start: g * channelsPerGroup, length: channelsPerGroup)
-                                let block = try slab!.narrow(dim: 1, start: k * positions, length: positions)
-                                try gatherPatches(input: image, geometry: geometry, start: 0, count: positions, into: block)
-                            } catch {
-                                failure = error
-                            }
-                        }
-                    }
-                    if let failure { throw failure }
-                    panels.multiply(
-                        group: g, try slab!.narrow(dim: 1, start: 0, length: columns), into: productColumns, rowBias: groupBias, fused: .identity)
                 }
+                if let failure { throw failure }
+                panels.multiply(
+                    group: g, try slab.narrow(dim: 1, start: 0, length: columns), into: productColumns, rowBias: groupBias, fused: .identity)
                 // [outPerGroup, count × positions] → output[first ..< first + count, group rows, :].
                 let destination = try output.narrow(dim: 0, start: first, length: count)
                     .narrow(dim: 1, start: g * outPerGroup, length: outPerGroup)
                 try destination.copy(from: try productColumns.reshape([outPerGroup, count, positions]).permute([1, 0, 2]))
                 first += count
             }
+        }
+    }
+}
+
+/// Gathers the patches of images `range` (of a folded product's images, `imageStride` apart from `images`)
+/// into their column blocks of the packed right operand, `positions` columns each.
+private struct FoldedPatchGather: ParallelLoopBody {
+    let gather: PackedPatchGather
+    let layout: flint_packed_b_layout
+    let images: UnsafePointer<Float>
+    let imageStride: Int
+    let positions: Int
+
+    func run(_ range: Range<Int>, thread: Int) {
+        var layout = layout
+        for k in range {
+            gather.gather(image: images + k * imageStride, start: 0, count: positions, column: k * positions, into: &layout)
         }
     }
 }

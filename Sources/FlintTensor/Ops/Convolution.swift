@@ -67,8 +67,7 @@ extension Tensor {
         panels?.prepare(.gemm)
         if let panels, let imagesPerProduct = Tensor.foldedImageCount(images: n, positions: positions, patch: patch) {
             try Tensor.convolveFoldedImages(
-                input: input, output: try result.reshape([n, outChannels, positions]), panels: panels, bias: biasTensor, geometry: geometry,
-                imagesPerProduct: imagesPerProduct)
+                input: input, output: result, panels: panels, bias: biasTensor, geometry: geometry, imagesPerProduct: imagesPerProduct)
             try epilogue.apply(to: result)
             return result
         }
@@ -186,34 +185,34 @@ extension Tensor {
         let packedGather = PackedPatchGather(geometry: geometry, channels: channelsPerGroup)
         let inBase = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
         let (inImageStride, inChannelStride) = (input.strides[0], input.strides[1])
+        if let packedGather {
+            ThreadPool.shared.parallelFor(
+                n * groups * tiles, minimumPerThread: 1,
+                PackedConvolutionTiles(
+                    gather: packedGather, panels: panels, epilogue: fused, input: inBase, inImageStride: inImageStride,
+                    inChannelStride: inChannelStride, channelsPerGroup: channelsPerGroup, output: outBase, outImageStride: outImageStride,
+                    outRowStride: outRowStride, bias: biasBase, groups: groups, tiles: tiles, tile: tile, positions: positions))
+            return
+        }
+        // 3-D convolutions: patches gathered into a plain slab per thread.
         var failure: Error?
         ThreadPool.shared.parallelFor(n * groups * tiles, minimumPerThread: 1) { range, _ in
-            let slab = packedGather == nil ? Tensor(uninitialized: [patch, tile], dtype: .float32) : nil
+            let slab = Tensor(uninitialized: [patch, tile], dtype: .float32)
             for item in range {
                 let (image, g, t) = (item / (groups * tiles), (item / tiles) % groups, item % tiles)
                 let start = t * tile
                 let count = Swift.min(tile, positions - start)
                 let rowOffset = image * outImageStride + g * m * Int(outRowStride)
                 var epilogue = fused.gemmEpilogue(image: image, firstRow: g * m, column: start, rowBias: biasBase)
-                if let packedGather {
-                    var layout = flint_sgemm_pack_b_begin_scratch(Int64(patch), Int64(count))
-                    packedGather.gather(
-                        image: inBase + image * inImageStride + g * channelsPerGroup * inChannelStride, start: start, count: count, column: 0,
-                        into: &layout)
-                    flint_sgemm_packed_ab(
-                        nil, Int64(m), Int64(count), Int64(patch), panels.panel(g), layout.packed, outBase + rowOffset + start, outRowStride,
-                        &epilogue)
-                    continue
-                }
                 do {
                     let x = try input.select(dim: 0, index: image).narrow(dim: 0, start: g * channelsPerGroup, length: channelsPerGroup)
-                    try gatherPatches(input: x, geometry: geometry, start: start, count: count, into: slab!)
+                    try gatherPatches(input: x, geometry: geometry, start: start, count: count, into: slab)
                 } catch {
                     failure = error
                     return
                 }
                 flint_sgemm_packed_a(
-                    nil, Int64(m), Int64(count), Int64(patch), panels.panel(g), slab!.baseAddress.assumingMemoryBound(to: Float.self), Int64(tile),
+                    nil, Int64(m), Int64(count), Int64(patch), panels.panel(g), slab.baseAddress.assumingMemoryBound(to: Float.self), Int64(tile),
                     1, outBase + rowOffset + start, outRowStride, &epilogue)
             }
         }
@@ -472,6 +471,44 @@ private struct GatherPatches: DTypeVisitor {
                     }
                 }
             }
+        }
+    }
+}
+
+/// The work items `range` of ``Tensor/convolveTilesFloat(input:output:panels:bias:geometry:tile:epilogue:)``
+/// for 1-D and 2-D convolutions: each `(image, group, output tile)` gathers its patches straight into the
+/// packed right operand (the thread's scratch) and multiplies them by the group's packed weights, with the
+/// epilogue fused into the output write.
+private struct PackedConvolutionTiles: ParallelLoopBody {
+    let gather: PackedPatchGather
+    let panels: PackedConvolutionWeights
+    let epilogue: FusedEpilogue
+    let input: UnsafePointer<Float>
+    let inImageStride: Int
+    let inChannelStride: Int
+    let channelsPerGroup: Int
+    let output: UnsafeMutablePointer<Float>
+    let outImageStride: Int
+    let outRowStride: Int64
+    let bias: UnsafePointer<Float>?
+    let groups: Int
+    let tiles: Int
+    let tile: Int
+    let positions: Int
+
+    func run(_ range: Range<Int>, thread: Int) {
+        let (m, patch) = (panels.outPerGroup, panels.patch)
+        for item in range {
+            let (image, g, t) = (item / (groups * tiles), (item / tiles) % groups, item % tiles)
+            let start = t * tile
+            let count = Swift.min(tile, positions - start)
+            let rowOffset = image * outImageStride + g * m * Int(outRowStride)
+            var gemmEpilogue = epilogue.gemmEpilogue(image: image, firstRow: g * m, column: start, rowBias: bias)
+            var layout = flint_sgemm_pack_b_begin_scratch(Int64(patch), Int64(count))
+            gather.gather(
+                image: input + image * inImageStride + g * channelsPerGroup * inChannelStride, start: start, count: count, column: 0, into: &layout)
+            flint_sgemm_packed_ab(
+                nil, Int64(m), Int64(count), Int64(patch), panels.panel(g), layout.packed, output + rowOffset + start, outRowStride, &gemmEpilogue)
         }
     }
 }

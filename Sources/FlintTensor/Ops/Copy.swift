@@ -116,42 +116,57 @@ extension Tensor {
             return
         }
         let inner = shape[rank - 1]
-        let innerStride = source.strides[rank - 1]
         let rows = elementCount / inner
         // Rows over the thread pool (one thread when the tensors share storage, so an overlapping copy reads
         // in the order the serial loop does); each piece finds its first row's source offset, then steps the odometer.
         let minimumRows = source.storage === storage ? rows : Swift.max(1, (1 << 15) / inner)
-        ThreadPool.shared.parallelFor(rows, minimumPerThread: minimumRows) { range, _ in
-            withUnsafeTemporaryAllocation(of: Int.self, capacity: Self.stridedCopyMaximumRank) { index in
-                var row = range.lowerBound
-                var offset = 0
-                for dim in stride(from: rank - 2, through: 0, by: -1) {
-                    index[dim] = row % shape[dim]
-                    row /= shape[dim]
-                    offset += index[dim] * source.strides[dim]
+        ThreadPool.shared.parallelFor(
+            rows, minimumPerThread: minimumRows, StridedRowCopy(source: input, target: out, shape: shape, sourceStrides: source.strides))
+        withExtendedLifetime(source) {}
+    }
+}
+
+/// Copies the rows `range` of a strided source (rank ≤ ``Tensor/stridedCopyMaximumRank``, elements of
+/// `Element`'s size) into the contiguous target: each chunk finds its first row's source offset, then steps
+/// an odometer over the leading dimensions.
+private struct StridedRowCopy<Element>: ParallelLoopBody {
+    let source: UnsafePointer<Element>
+    let target: UnsafeMutablePointer<Element>
+    let shape: [Int]
+    let sourceStrides: [Int]
+
+    func run(_ range: Range<Int>, thread: Int) {
+        let rank = shape.count
+        let inner = shape[rank - 1]
+        let innerStride = sourceStrides[rank - 1]
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: Tensor.stridedCopyMaximumRank) { index in
+            var row = range.lowerBound
+            var offset = 0
+            for dim in stride(from: rank - 2, through: 0, by: -1) {
+                index[dim] = row % shape[dim]
+                row /= shape[dim]
+                offset += index[dim] * sourceStrides[dim]
+            }
+            var target = target + range.lowerBound * inner
+            for _ in range {
+                let from = source + offset
+                if innerStride == 1 {
+                    target.update(from: from, count: inner)
+                } else {
+                    for i in 0..<inner { target[i] = from[i * innerStride] }
                 }
-                var target = out + range.lowerBound * inner
-                for _ in range {
-                    let from = input + offset
-                    if innerStride == 1 {
-                        target.update(from: from, count: inner)
-                    } else {
-                        for i in 0..<inner { target[i] = from[i * innerStride] }
-                    }
-                    target += inner
-                    // Next row: the odometer over the leading dimensions.
-                    var dim = rank - 2
-                    while dim >= 0 {
-                        index[dim] += 1
-                        offset += source.strides[dim]
-                        if index[dim] < shape[dim] { break }
-                        offset -= index[dim] * source.strides[dim]
-                        index[dim] = 0
-                        dim -= 1
-                    }
+                target += inner
+                // Next row: the odometer over the leading dimensions.
+                var dim = rank - 2
+                while dim >= 0 {
+                    index[dim] += 1
+                    offset += sourceStrides[dim]
+                    if index[dim] < shape[dim] { break }
+                    offset -= index[dim] * sourceStrides[dim]
+                    index[dim] = 0
+                    dim -= 1
                 }
             }
         }
-        withExtendedLifetime(source) {}
     }
 }

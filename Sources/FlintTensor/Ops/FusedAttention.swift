@@ -63,61 +63,85 @@ extension Tensor {
         } else {
             output = try Tensor.destination(destination, shape: Array(prefix) + [l, ev], dtype: .float32, operation: "scaled_dot_product_attention")
         }
+        ThreadPool.shared.parallelFor(
+            heads, minimumPerThread: 1,
+            AttentionHeads(
+                query: query, key: key, value: value, mask: maskTensor, maskIsBool: maskIsBool, output: output.baseAddress.assumingMemoryBound(to: Float.self),
+                scale: scale, causal: causal))
+        return output
+    }
+}
+
+/// The heads `range` of a fused attention: per head, the scores `q · kᵀ` into the thread's block, scaled,
+/// masked (a bool mask keeps, a float mask adds; a broadcast mask dimension is read with stride 0), made
+/// causal, soft-maxed, then multiplied by `v` into the head's rows of the contiguous output. The operands
+/// are float32 of one rank, read through their strides.
+private struct AttentionHeads: ParallelLoopBody {
+    let query: Tensor
+    let key: Tensor
+    let value: Tensor
+    let mask: Tensor?
+    let maskIsBool: Bool
+    let output: UnsafeMutablePointer<Float>
+    let scale: Float
+    let causal: Bool
+
+    /// The stride of the mask along the scores' dimension `d` (0 where the mask broadcasts).
+    private func maskStride(_ mask: Tensor, scoresDimension d: Int) -> Int {
+        let own = d - (query.rank - mask.rank)
+        return own < 0 || mask.shape[own] == 1 ? 0 : mask.strides[own]
+    }
+
+    func run(_ range: Range<Int>, thread: Int) {
+        let batchRank = query.rank - 2
+        let (l, e) = (query.shape[query.rank - 2], query.shape[query.rank - 1])
+        let (s, ev) = (key.shape[key.rank - 2], value.shape[value.rank - 1])
         let (q, k, v) = (
             UnsafePointer(query.baseAddress.assumingMemoryBound(to: Float.self)), UnsafePointer(key.baseAddress.assumingMemoryBound(to: Float.self)),
             UnsafePointer(value.baseAddress.assumingMemoryBound(to: Float.self))
         )
-        let out = output.baseAddress.assumingMemoryBound(to: Float.self)
         let (qRow, qColumn) = (Int64(query.strides[query.rank - 2]), Int64(query.strides[query.rank - 1]))
         let (kRow, kColumn) = (Int64(key.strides[key.rank - 2]), Int64(key.strides[key.rank - 1]))
         let (vRow, vColumn) = (Int64(value.strides[value.rank - 2]), Int64(value.strides[value.rank - 1]))
-        // A broadcast mask dimension (size 1 against a larger scores size) is read with stride 0.
-        func maskStride(_ mask: Tensor, scoresDimension d: Int) -> Int {
-            let own = d - (query.rank - mask.rank)
-            return own < 0 || mask.shape[own] == 1 ? 0 : mask.strides[own]
-        }
-        let maskRow = maskTensor.map { maskStride($0, scoresDimension: query.rank - 2) } ?? 0
-        let maskColumn = maskTensor.map { maskStride($0, scoresDimension: query.rank - 1) } ?? 0
-        ThreadPool.shared.parallelFor(heads, minimumPerThread: 1) { range, _ in
-            let scoresBytes = l * s * MemoryLayout<Float>.stride
-            let block = BlockCache.allocate(scoresBytes)
-            defer { BlockCache.release(block, byteCount: scoresBytes) }
-            let scores = block.assumingMemoryBound(to: Float.self)
-            for head in range {
-                // The head's element offset in each operand (its batch index in row-major order, through the strides).
-                var (qAt, kAt, vAt, maskAt) = (0, 0, 0, 0)
-                var rest = head
-                for d in stride(from: batchRank - 1, through: 0, by: -1) {
-                    let index = rest % query.shape[d]
-                    rest /= query.shape[d]
-                    qAt += index * query.strides[d]
-                    kAt += index * key.strides[d]
-                    vAt += index * value.strides[d]
-                    if let maskTensor { maskAt += index * maskStride(maskTensor, scoresDimension: d) }
-                }
-                // scores = q · kᵀ (kᵀ read through k's strides, no copy)
-                flint_sgemm(nil, Int64(l), Int64(s), Int64(e), q + qAt, qRow, qColumn, k + kAt, kColumn, kRow, scores, Int64(s), nil)
-                for i in 0..<l {
-                    let row = scores + i * s
-                    for j in 0..<s { row[j] *= scale }
-                    if let maskTensor {
-                        let at = maskAt + i * maskRow
-                        if maskIsBool {
-                            let keep = UnsafePointer(maskTensor.baseAddress.assumingMemoryBound(to: Bool.self)) + at
-                            for j in 0..<s where !keep[j * maskColumn] { row[j] = -.infinity }
-                        } else {
-                            let add = UnsafePointer(maskTensor.baseAddress.assumingMemoryBound(to: Float.self)) + at
-                            for j in 0..<s { row[j] += add[j * maskColumn] }
-                        }
-                    }
-                    if causal && i + 1 < s {
-                        for j in (i + 1)..<s { row[j] = -.infinity }
-                    }
-                }
-                flint_softmax_rows(scores, scores, Int64(l), Int64(s), Int64(s), Int64(s), 0)
-                flint_sgemm(nil, Int64(l), Int64(ev), Int64(s), scores, Int64(s), 1, v + vAt, vRow, vColumn, out + head * l * ev, Int64(ev), nil)
+        let maskRow = mask.map { maskStride($0, scoresDimension: query.rank - 2) } ?? 0
+        let maskColumn = mask.map { maskStride($0, scoresDimension: query.rank - 1) } ?? 0
+        let scoresBytes = l * s * MemoryLayout<Float>.stride
+        let block = BlockCache.allocate(scoresBytes)
+        defer { BlockCache.release(block, byteCount: scoresBytes) }
+        let scores = block.assumingMemoryBound(to: Float.self)
+        for head in range {
+            // The head's element offset in each operand (its batch index in row-major order, through the strides).
+            var (qAt, kAt, vAt, maskAt) = (0, 0, 0, 0)
+            var rest = head
+            for d in stride(from: batchRank - 1, through: 0, by: -1) {
+                let index = rest % query.shape[d]
+                rest /= query.shape[d]
+                qAt += index * query.strides[d]
+                kAt += index * key.strides[d]
+                vAt += index * value.strides[d]
+                if let mask { maskAt += index * maskStride(mask, scoresDimension: d) }
             }
+            // scores = q · kᵀ (kᵀ read through k's strides, no copy)
+            flint_sgemm(nil, Int64(l), Int64(s), Int64(e), q + qAt, qRow, qColumn, k + kAt, kColumn, kRow, scores, Int64(s), nil)
+            for i in 0..<l {
+                let row = scores + i * s
+                for j in 0..<s { row[j] *= scale }
+                if let mask {
+                    let at = maskAt + i * maskRow
+                    if maskIsBool {
+                        let keep = UnsafePointer(mask.baseAddress.assumingMemoryBound(to: Bool.self)) + at
+                        for j in 0..<s where !keep[j * maskColumn] { row[j] = -.infinity }
+                    } else {
+                        let add = UnsafePointer(mask.baseAddress.assumingMemoryBound(to: Float.self)) + at
+                        for j in 0..<s { row[j] += add[j * maskColumn] }
+                    }
+                }
+                if causal && i + 1 < s {
+                    for j in (i + 1)..<s { row[j] = -.infinity }
+                }
+            }
+            flint_softmax_rows(scores, scores, Int64(l), Int64(s), Int64(s), Int64(s), 0)
+            flint_sgemm(nil, Int64(l), Int64(ev), Int64(s), scores, Int64(s), 1, v + vAt, vRow, vColumn, output + head * l * ev, Int64(ev), nil)
         }
-        return withExtendedLifetime((query, key, value, maskTensor)) { output }
     }
 }

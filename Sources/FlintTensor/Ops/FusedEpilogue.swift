@@ -119,9 +119,7 @@ public struct FusedEpilogue: Sendable {
         guard let function = activation.pointwiseFunction else { return }
         if output.dtype == .float32, output.isContiguous, let kernel = function.float32Kernel {
             let values = output.baseAddress.assumingMemoryBound(to: Float.self)
-            ThreadPool.shared.parallelFor(output.elementCount, minimumPerThread: 1 << 14) { range, _ in
-                kernel(UnsafePointer(values + range.lowerBound), values + range.lowerBound, Int64(range.count))
-            }
+            ThreadPool.shared.parallelFor(output.elementCount, minimumPerThread: 1 << 14, FloatKernelChunks(kernel: kernel, source: values, target: values))
             return
         }
         // The operators themselves (specialised for their function), then written back.
@@ -152,9 +150,7 @@ public struct FusedEpilogue: Sendable {
             case .clamp(let low, let high): (low, high)
             default: (-.infinity, .infinity)
             }
-            ThreadPool.shared.parallelFor(output.elementCount, minimumPerThread: 1 << 15) { range, _ in
-                flint_residual_clamp_f32(out + range.lowerBound, add.map { $0 + range.lowerBound }, Int64(range.count), low, high)
-            }
+            ThreadPool.shared.parallelFor(output.elementCount, minimumPerThread: 1 << 15, ResidualClampChunks(output: out, residual: add, low: low, high: high))
             return
         }
         if let residual { try output.copy(from: output.add(residual)) }
@@ -163,5 +159,18 @@ public struct FusedEpilogue: Sendable {
         case .clamp(let low, let high): try output.copy(from: output.clamp(min: .double(Double(low)), max: .double(Double(high))))
         default: break
         }
+    }
+}
+
+/// `output = clamp(output + residual, low, high)` (no residual: just the clamp) over chunks of a contiguous
+/// float32 output, in place.
+private struct ResidualClampChunks: ParallelLoopBody {
+    let output: UnsafeMutablePointer<Float>
+    let residual: UnsafePointer<Float>?
+    let low: Float
+    let high: Float
+
+    func run(_ range: Range<Int>, thread: Int) {
+        flint_residual_clamp_f32(output + range.lowerBound, residual.map { $0 + range.lowerBound }, Int64(range.count), low, high)
     }
 }

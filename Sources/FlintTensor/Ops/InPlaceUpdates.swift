@@ -20,9 +20,8 @@ extension Tensor {
     public func reluInPlace() throws {
         guard dtype == .float32, isContiguous else { return try assign(inPlaceResult: relu()) }
         let x = baseAddress.assumingMemoryBound(to: Float.self)
-        ThreadPool.shared.parallelFor(elementCount, minimumPerThread: 1 << 15) { range, _ in
-            flint_relu_f32(x + range.lowerBound, x + range.lowerBound, Int64(range.count))
-        }
+        ThreadPool.shared.parallelFor(
+            elementCount, minimumPerThread: 1 << 15, FloatKernelChunks(kernel: { flint_relu_f32($0, $1, $2) }, source: x, target: x))
     }
 
     /// `add_(other, alpha)`. A contiguous float32 tensor plus a contiguous float32 tensor of its shape in
@@ -33,9 +32,7 @@ extension Tensor {
             addend.shape == shape, addend.storage !== storage, alpha == .int(1) || alpha == .double(1)
         else { return try assign(inPlaceResult: Tensor.add(.tensor(self), other, alpha: alpha)) }
         let (x, y) = (baseAddress.assumingMemoryBound(to: Float.self), UnsafePointer(addend.baseAddress.assumingMemoryBound(to: Float.self)))
-        ThreadPool.shared.parallelFor(elementCount, minimumPerThread: 1 << 15) { range, _ in
-            for i in range { x[i] += y[i] }
-        }
+        ThreadPool.shared.parallelFor(elementCount, minimumPerThread: 1 << 15, InPlaceAddChunks(target: x, addend: y))
     }
 }
 
@@ -46,5 +43,15 @@ extension DType {
         if isFloatingPoint && !target.isFloatingPoint { return false }
         if self != .bool && target == .bool { return false }
         return true
+    }
+}
+
+/// `target += addend` over chunks of two contiguous float32 buffers of one length.
+private struct InPlaceAddChunks: ParallelLoopBody {
+    let target: UnsafeMutablePointer<Float>
+    let addend: UnsafePointer<Float>
+
+    func run(_ range: Range<Int>, thread: Int) {
+        for i in range { target[i] += addend[i] }
     }
 }

@@ -103,12 +103,9 @@ extension Tensor {
         let rstdOut = rstd?.baseAddress.assumingMemoryBound(to: Float.self)
         let g = gamma.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: Float.self)) }
         let b = beta.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: Float.self)) }
-        ThreadPool.shared.parallelFor(rows, minimumPerThread: Swift.max(1, (1 << 14) / Swift.max(n, 1))) { range, _ in
-            let offset = range.lowerBound * n
-            flint_layer_norm_rows(
-                source + offset, target + offset, Int64(range.count), Int64(n), Int64(n), Int64(n), g, b, Float(epsilon),
-                meanOut.map { $0 + range.lowerBound }, rstdOut.map { $0 + range.lowerBound })
-        }
+        ThreadPool.shared.parallelFor(
+            rows, minimumPerThread: Swift.max(1, (1 << 14) / Swift.max(n, 1)),
+            LayerNormRows(source: source, target: target, length: n, weight: g, bias: b, epsilon: Float(epsilon), mean: meanOut, rstd: rstdOut))
         // The kernel read the contiguous input and affine parameters through raw pointers.
         return withExtendedLifetime((x, gamma, beta)) { (output, mean, rstd) }
     }
@@ -226,5 +223,25 @@ extension Tensor {
         if let weight { result = try result.mul(weight.to(.float64)) }
         if let bias { result = try result.add(bias.to(.float64)) }
         return try result.to(dtype)
+    }
+}
+
+/// Layer norm of the contiguous float32 rows `range`, each `length` long, with the optional affine
+/// parameters, writing each row's mean and reciprocal standard deviation where asked.
+private struct LayerNormRows: ParallelLoopBody {
+    let source: UnsafePointer<Float>
+    let target: UnsafeMutablePointer<Float>
+    let length: Int
+    let weight: UnsafePointer<Float>?
+    let bias: UnsafePointer<Float>?
+    let epsilon: Float
+    let mean: UnsafeMutablePointer<Float>?
+    let rstd: UnsafeMutablePointer<Float>?
+
+    func run(_ range: Range<Int>, thread: Int) {
+        let (n, offset) = (length, range.lowerBound * length)
+        flint_layer_norm_rows(
+            source + offset, target + offset, Int64(range.count), Int64(n), Int64(n), Int64(n), weight, bias, epsilon,
+            mean.map { $0 + range.lowerBound }, rstd.map { $0 + range.lowerBound })
     }
 }

@@ -24,9 +24,7 @@ extension Tensor {
         let result = Tensor.output(shape, dtype)
         if dtype == .float32, isContiguous, let kernel = function.float32Kernel {
             let (source, target) = (UnsafePointer(baseAddress.assumingMemoryBound(to: Float.self)), result.baseAddress.assumingMemoryBound(to: Float.self))
-            ThreadPool.shared.parallelFor(elementCount, minimumPerThread: 1 << 15) { range, _ in
-                kernel(source + range.lowerBound, target + range.lowerBound, Int64(range.count))
-            }
+            ThreadPool.shared.parallelFor(elementCount, minimumPerThread: 1 << 15, FloatKernelChunks(kernel: kernel, source: source, target: target))
             return result
         }
         try dtype.dispatchNumeric(NumericMap(function: function, input: self, output: result, operation: operation), operation: operation)

@@ -80,7 +80,7 @@ extension Tensor {
         let input = try contiguous()
         let channels = rank == 4 ? shape[1] : shape[0]
         guard channels > 0, window.planes > 0, output.elementCount > 0 else { return }
-        var desc = flint_pool2d_desc(
+        let desc = flint_pool2d_desc(
             channels: Int64(channels), in_h: Int64(window.input[0]), in_w: Int64(window.input[1]),
             kernel_h: Int64(window.kernel[0]), kernel_w: Int64(window.kernel[1]), stride_h: Int64(window.stride[0]),
             stride_w: Int64(window.stride[1]), pad_h: Int64(window.padding[0]), pad_w: Int64(window.padding[1]),
@@ -89,24 +89,10 @@ extension Tensor {
         let src = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
         let dst = output.baseAddress.assumingMemoryBound(to: Float.self)
         let index = indices?.baseAddress.assumingMemoryBound(to: Int64.self)
-        let work = window.planes * window.planeSize
-        withUnsafePointer(to: &desc) { descriptor in
-            ThreadPool.shared.parallelFor(window.planes, minimumPerThread: Swift.max(1, (1 << 16) / Swift.max(window.planeSize, 1))) { range, _ in
-                _ = work
-                var plane = range.lowerBound
-                while plane < range.upperBound {
-                    let n = plane / channels
-                    let end = Swift.min(range.upperBound, (n + 1) * channels)
-                    let (c0, c1) = (Int64(plane - n * channels), Int64(end - n * channels))
-                    if average {
-                        flint_avg_pool2d_f32(descriptor, src, dst, Int64(n), c0, c1)
-                    } else {
-                        flint_max_pool2d_f32(descriptor, src, dst, index, Int64(n), c0, c1)
-                    }
-                    plane = end
-                }
-            }
-        }
+        ThreadPool.shared.parallelFor(
+            window.planes, minimumPerThread: Swift.max(1, (1 << 16) / Swift.max(window.planeSize, 1)),
+            Pool2DPlanes(descriptor: desc, source: src, target: dst, indices: index, channels: channels, average: average))
+        withExtendedLifetime(input) {}
     }
 
     /// Average pooling.
@@ -220,11 +206,11 @@ extension Tensor {
             }
             let src = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
             let dst = result.baseAddress.assumingMemoryBound(to: Float.self)
-            ThreadPool.shared.parallelFor(planes, minimumPerThread: Swift.max(1, (1 << 16) / Swift.max(planeSize, 1))) { range, _ in
-                flint_adaptive_avg_pool2d_f32(
-                    src, dst, Int64(planes), Int64(inputSpatial[0]), Int64(inputSpatial[1]), Int64(outputSize[0]), Int64(outputSize[1]), 0,
-                    Int64(range.lowerBound), Int64(range.upperBound))
-            }
+            ThreadPool.shared.parallelFor(
+                planes, minimumPerThread: Swift.max(1, (1 << 16) / Swift.max(planeSize, 1)),
+                AdaptiveAveragePlanes(
+                    source: src, target: dst, planes: planes, inputHeight: inputSpatial[0], inputWidth: inputSpatial[1], outputHeight: outputSize[0],
+                    outputWidth: outputSize[1]))
             return withExtendedLifetime(input) { (result, nil) }
         }
         let input = try to(.float64).contiguous()
@@ -428,5 +414,49 @@ private struct MaxPoolKernel: NumericDTypeVisitor {
             if let best { out[outIndex] = best }
             index[outIndex] = Int64(bestIndex)
         }
+    }
+}
+
+/// float32 2-d max or average pooling of the planes `range` (image-major `(image, channel)` pairs), one
+/// kernel call per image the range touches.
+private struct Pool2DPlanes: ParallelLoopBody {
+    let descriptor: flint_pool2d_desc
+    let source: UnsafePointer<Float>
+    let target: UnsafeMutablePointer<Float>
+    let indices: UnsafeMutablePointer<Int64>?
+    let channels: Int
+    let average: Bool
+
+    func run(_ range: Range<Int>, thread: Int) {
+        var descriptor = descriptor
+        var plane = range.lowerBound
+        while plane < range.upperBound {
+            let n = plane / channels
+            let end = Swift.min(range.upperBound, (n + 1) * channels)
+            let (c0, c1) = (Int64(plane - n * channels), Int64(end - n * channels))
+            if average {
+                flint_avg_pool2d_f32(&descriptor, source, target, Int64(n), c0, c1)
+            } else {
+                flint_max_pool2d_f32(&descriptor, source, target, indices, Int64(n), c0, c1)
+            }
+            plane = end
+        }
+    }
+}
+
+/// float32 2-d adaptive average pooling of the planes `range`.
+private struct AdaptiveAveragePlanes: ParallelLoopBody {
+    let source: UnsafePointer<Float>
+    let target: UnsafeMutablePointer<Float>
+    let planes: Int
+    let inputHeight: Int
+    let inputWidth: Int
+    let outputHeight: Int
+    let outputWidth: Int
+
+    func run(_ range: Range<Int>, thread: Int) {
+        flint_adaptive_avg_pool2d_f32(
+            source, target, Int64(planes), Int64(inputHeight), Int64(inputWidth), Int64(outputHeight), Int64(outputWidth), 0,
+            Int64(range.lowerBound), Int64(range.upperBound))
     }
 }

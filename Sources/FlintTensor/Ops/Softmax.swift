@@ -48,9 +48,7 @@ extension Tensor {
         let result = Tensor(uninitialized: rows.shape, dtype: .float32)
         let source = UnsafePointer(rows.baseAddress.assumingMemoryBound(to: Float.self))
         let target = result.baseAddress.assumingMemoryBound(to: Float.self)
-        ThreadPool.shared.parallelFor(count, minimumPerThread: Swift.max(1, (1 << 14) / Swift.max(n, 1))) { range, _ in
-            flint_softmax_rows(source + range.lowerBound * n, target + range.lowerBound * n, Int64(range.count), Int64(n), Int64(n), Int64(n), log ? 1 : 0)
-        }
+        ThreadPool.shared.parallelFor(count, minimumPerThread: Swift.max(1, (1 << 14) / Swift.max(n, 1)), SoftmaxRows(source: source, target: target, length: n, log: log))
         return try (inverse.isEmpty ? result.reshape(shape) : result.permute(inverse)).contiguous()
     }
 
@@ -103,4 +101,17 @@ extension Tensor {
 private struct SelectFinite: BinaryArithmetic {
     func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a.isInfinite ? b : a }
     func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { a }
+}
+
+/// (Log-)softmax of the contiguous float32 rows `range`, each `length` long.
+private struct SoftmaxRows: ParallelLoopBody {
+    let source: UnsafePointer<Float>
+    let target: UnsafeMutablePointer<Float>
+    let length: Int
+    let log: Bool
+
+    func run(_ range: Range<Int>, thread: Int) {
+        let n = length
+        flint_softmax_rows(source + range.lowerBound * n, target + range.lowerBound * n, Int64(range.count), Int64(n), Int64(n), Int64(n), log ? 1 : 0)
+    }
 }

@@ -29,9 +29,7 @@ extension Tensor {
         if input.dtype == .float32, input.isContiguous, let kernel = function.float32Kernel {
             let source = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
             let target = result.baseAddress.assumingMemoryBound(to: Float.self)
-            ThreadPool.shared.parallelFor(input.elementCount, minimumPerThread: 1 << 14) { range, _ in
-                kernel(source + range.lowerBound, target + range.lowerBound, Int64(range.count))
-            }
+            ThreadPool.shared.parallelFor(input.elementCount, minimumPerThread: 1 << 14, FloatKernelChunks(kernel: kernel, source: source, target: target))
             return result
         }
         try input.dtype.dispatchFloating(FloatMap(function: function, input: input, output: result), operation: operation)

@@ -52,8 +52,32 @@ public final class ThreadPool: @unchecked Sendable {
         pthread_mutex_unlock(lock)
     }
 
-    /// Runs `body(range, threadIndex)` over `0..<count` split into at most ``threadCount`` chunks of at
-    /// least `minimumPerThread` iterations; the first chunk runs on the calling thread.
+    /// Runs `body.run(range, thread:)` over `0..<count` split into at most ``threadCount`` chunks of at least
+    /// `minimumPerThread` iterations; the first chunk runs on the calling thread. Allocates nothing: the body
+    /// stays on the caller's stack and the workers reach it through a pointer.
+    public func parallelFor<Body: ParallelLoopBody>(_ count: Int, minimumPerThread: Int, _ body: Body) {
+        guard count > 0 else { return }
+        if threadCount == 1 || count < 2 * Swift.max(minimumPerThread, 1) {
+            body.run(0..<count, thread: 0)
+            return
+        }
+        withUnsafePointer(to: body) { pointer in
+            // The body's type travels as an existential metatype (two words), so the C callback, which cannot be
+            // generic, opens it and calls the body's own `run`.
+            var job = ParallelJob(body: UnsafeRawPointer(pointer), type: Body.self)
+            withUnsafeMutablePointer(to: &job) { job in
+                flint_parallel_for(raw, Int64(count), Int64(minimumPerThread), { context, begin, end, thread in
+                    let job = context!.assumingMemoryBound(to: ParallelJob.self)
+                    runChunk(job.pointee.type, job.pointee.body, Int(begin)..<Int(end), Int(thread))
+                }, job)
+            }
+        }
+    }
+
+    /// Runs `body(range, threadIndex)` over `0..<count` as ``parallelFor(_:minimumPerThread:_:)-(_,_,Body)``
+    /// does. Handing a closure to other threads costs one small heap allocation per call that uses more than
+    /// one thread (Swift boxes it to check it did not escape); a kernel on a model's steady path passes a
+    /// ``ParallelLoopBody`` struct instead.
     public func parallelFor(_ count: Int, minimumPerThread: Int, _ body: (Range<Int>, Int) -> Void) {
         guard count > 0 else { return }
         if threadCount == 1 || count < 2 * Swift.max(minimumPerThread, 1) {
@@ -61,19 +85,31 @@ public final class ThreadPool: @unchecked Sendable {
             return
         }
         withoutActuallyEscaping(body) { escapable in
-            // Held in a struct field, the closure keeps its own representation (no reabstraction thunk, which
-            // would be allocated on every call).
-            var job = ParallelJob(body: escapable)
-            withUnsafeMutablePointer(to: &job) { pointer in
-                flint_parallel_for(raw, Int64(count), Int64(minimumPerThread), { context, begin, end, thread in
-                    context!.assumingMemoryBound(to: ParallelJob.self).pointee.body(Int(begin)..<Int(end), Int(thread))
-                }, pointer)
-            }
+            parallelFor(count, minimumPerThread: minimumPerThread, ClosureLoopBody(body: escapable))
         }
     }
 }
 
-/// One parallel loop's body, as the C pool's callback finds it through its context pointer.
-private struct ParallelJob {
+/// A parallel loop's body as a value: ``ThreadPool/parallelFor(_:minimumPerThread:_:)-(_,_,Body)`` calls
+/// `run(_:thread:)` once per chunk, on the calling thread and on workers at the same time, each with its own
+/// range of iterations and thread index (`0 ..< threadCount`, 0 on the calling thread). A struct holding the
+/// loop's pointers and sizes runs with no heap allocation.
+public protocol ParallelLoopBody {
+    func run(_ range: Range<Int>, thread: Int)
+}
+
+private struct ClosureLoopBody: ParallelLoopBody {
     let body: (Range<Int>, Int) -> Void
+    func run(_ range: Range<Int>, thread: Int) { body(range, thread) }
+}
+
+/// One parallel loop, as the C pool's callback finds it through its context pointer.
+private struct ParallelJob {
+    let body: UnsafeRawPointer
+    let type: any ParallelLoopBody.Type
+}
+
+/// Calls the body at `body` (a `Body`) for one chunk; `type` is opened to `Body`.
+private func runChunk<Body: ParallelLoopBody>(_ type: Body.Type, _ body: UnsafeRawPointer, _ range: Range<Int>, _ thread: Int) {
+    body.assumingMemoryBound(to: Body.self).pointee.run(range, thread: thread)
 }
