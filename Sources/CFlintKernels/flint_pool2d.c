@@ -239,10 +239,12 @@ void flint_avg_pool2d_f32(const flint_pool2d_desc *p, const float *input, float 
     const pool_avg_row_fn row = pool_avg_row();
     float stack[POOL_STACK_FLOATS];
     pool_ring ring;
-    float *div = (row && (p->stride_w == 1 || p->stride_w == 2)) ? (float *)flint__scratch(10, (size_t)(OH * (OW + 16)) * sizeof(float))
-                                                                   : NULL;
-    if (!div || p->kernel_h > POOL_MAX_KH ||
-        !pool_ring_init(&ring, stack, p->kernel_h, OW, p->stride_w, p->kernel_w, 1, p->pad_w, W, 0.0f)) {
+    /* the divisors of a whole output plane, taken only once the ring is set up */
+    float *div = NULL;
+    if (row && (p->stride_w == 1 || p->stride_w == 2) && p->kernel_h <= POOL_MAX_KH &&
+        pool_ring_init(&ring, stack, p->kernel_h, OW, p->stride_w, p->kernel_w, 1, p->pad_w, W, 0.0f))
+        div = (float *)flint__scratch(10, (size_t)(OH * (OW + 16)) * sizeof(float));
+    if (!div) {
         for (int64_t c = c_begin; c < c_end; ++c) avg_plane_direct(p, in_b + c * H * W, out_b + c * OH * OW, OH, OW);
         return;
     }

@@ -43,8 +43,9 @@ typedef struct flint_dwconv2d_desc {
 /// or NULL; output: [N, C * multiplier, OH, OW] with OH/OW from flint_conv_out_size (ceil_mode 0).
 /// `input` and `output` point at element 0 of the whole tensors, `n` selects the batch item.
 /// Stride 1 and 2 (any kernel size, dilation or padding) run vectorized along W, with 3x3 and 5x5
-/// unrolled; other strides use a scalar loop. Uses a small scratch buffer (stack, or malloc for very
-/// wide rows; if that malloc fails a slower scalar path is used).
+/// unrolled; other strides use a scalar loop. Uses a small scratch buffer (the stack, or for very wide
+/// rows the calling thread's scratch, which it keeps for the next call; if that cannot be had a slower
+/// scalar path is used).
 void flint_depthwise_conv2d_f32(const flint_dwconv2d_desc *desc, const float *input, const float *weight,
                                 const float *bias, float *output, int64_t n, int64_t oc_begin,
                                 int64_t oc_end);
@@ -68,13 +69,16 @@ typedef struct flint_pool2d_desc {
 /// indices; ties keep the first, an all -inf window gives its first in-range element).
 /// input: [N, C, in_h, in_w]; output and indices: [N, C, OH, OW] with OH/OW =
 /// flint_conv_out_size(in, kernel, stride, pad, dilation, ceil_mode). Channels [c_begin, c_end) of
-/// batch item n. Without indices, stride 1 and 2 run vectorized.
+/// batch item n. Without indices, stride 1 and 2 run vectorized, over a ring of padded rows in the
+/// stack or, for wide rows, the calling thread's scratch (kept for the next call).
 void flint_max_pool2d_f32(const flint_pool2d_desc *desc, const float *input, float *output, int64_t *indices,
                           int64_t n, int64_t c_begin, int64_t c_end);
 
 /// Average pooling like ATen (NCHW): sum over the window clipped to the input, divided by
 /// divisor_override if > 0, else by the window size clipped to the padded input (count_include_pad)
 /// or to the input (otherwise). Dilation fields are ignored (must be 1). Shapes as for max pooling.
+/// The vector path keeps its row ring and a plane of divisors in the calling thread's scratch (reused by
+/// the next call, never freed before the thread ends).
 void flint_avg_pool2d_f32(const flint_pool2d_desc *desc, const float *input, float *output, int64_t n,
                           int64_t c_begin, int64_t c_end);
 

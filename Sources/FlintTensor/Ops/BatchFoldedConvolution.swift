@@ -25,7 +25,8 @@ extension Tensor {
     /// `output[image, group rows] = panels(g) × patches(image) + bias` for every image and group, several
     /// images per product. `input` is `[n, c, *spatial]` contiguous float32, `output` `[n, outChannels,
     /// *outputSpatial]` contiguous; the caller applies any residual and activation afterwards. 1-D and 2-D
-    /// convolutions go through raw pointers, the product into a cached block: nothing is allocated per call.
+    /// convolutions go through raw pointers, no views; the product goes into a ``BlockCache`` block, which is
+    /// reused from call to call from 64 KiB up (a smaller product is a system allocation per call).
     static func convolveFoldedImages(
         input: Tensor, output: Tensor, panels: PackedConvolutionWeights, bias: Tensor?, geometry: ConvolutionGeometry,
         imagesPerProduct: Int

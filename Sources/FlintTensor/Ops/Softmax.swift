@@ -49,6 +49,7 @@ extension Tensor {
         let source = UnsafePointer(rows.baseAddress.assumingMemoryBound(to: Float.self))
         let target = result.baseAddress.assumingMemoryBound(to: Float.self)
         ThreadPool.shared.parallelFor(count, minimumPerThread: Swift.max(1, (1 << 14) / Swift.max(n, 1)), SoftmaxRows(source: source, target: target, length: n, log: log))
+        withExtendedLifetime(rows) {}
         return try (inverse.isEmpty ? result.reshape(shape) : result.permute(inverse)).contiguous()
     }
 
