@@ -70,6 +70,7 @@ import Testing
             Case(input: [1, 8, 2, 2], weight: [16, 8, 1, 1], stride: 1, padding: 0, groups: 1),  // thin: four positions
             Case(input: [1, 8, 7, 7], weight: [16, 8, 3, 3], stride: 2, padding: 1, groups: 1),  // few positions: gathered
             Case(input: [1, 8, 5, 5], weight: [8, 4, 3, 3], stride: 1, padding: 1, groups: 2),  // few positions, grouped
+            Case(input: [1, 64, 24, 24], weight: [16, 64, 3, 3], stride: 2, padding: 1, groups: 1),  // rows gathered over the threads
             Case(input: [3, 8, 5, 5], weight: [16, 8, 3, 3], stride: 1, padding: 1, groups: 1),  // images folded into one product
             Case(input: [8, 4, 10, 10], weight: [8, 2, 3, 3], stride: 1, padding: 1, groups: 2),  // folded: two products a group
         ]
@@ -134,6 +135,26 @@ import Testing
             for i in 0..<count {
                 #expect(counts[i] == 1, "\(count) iterations, minimum \(minimum): iteration \(i) ran \(counts[i]) times")
                 #expect((0..<pool.threadCount).contains(threads[i]))
+            }
+        }
+    }
+
+    /// Convolution tiles go round the threads evenly when there are few of them.
+    @Test func tileRowsGoRoundTheThreadsEvenly() {
+        // 56 rows at most 8 a tile: 7 tiles would split 4 against 3; 8 tiles of 7 rows split evenly.
+        #expect(Tensor.evenTileRows(rows: 56, atMost: 8, workItemsPerTile: 1, threads: 2) == 7)
+        // 28 rows: 8, 8, 8 and 4 become four tiles of 7.
+        #expect(Tensor.evenTileRows(rows: 28, atMost: 8, workItemsPerTile: 1, threads: 2) == 7)
+        // A stem of 112 rows, 15 a tile: eight tiles of 14.
+        #expect(Tensor.evenTileRows(rows: 112, atMost: 15, workItemsPerTile: 1, threads: 2) == 14)
+        // Two images already give an even count; one thread, or many items, keep the limit.
+        #expect(Tensor.evenTileRows(rows: 56, atMost: 8, workItemsPerTile: 2, threads: 2) == 8)
+        #expect(Tensor.evenTileRows(rows: 56, atMost: 8, workItemsPerTile: 1, threads: 1) == 8)
+        #expect(Tensor.evenTileRows(rows: 560, atMost: 8, workItemsPerTile: 1, threads: 2) == 8)
+        // Never more rows than the limit.
+        for rows in 1...64 {
+            for limit in 1...20 {
+                #expect(Tensor.evenTileRows(rows: rows, atMost: limit, workItemsPerTile: 1, threads: 2) <= limit)
             }
         }
     }

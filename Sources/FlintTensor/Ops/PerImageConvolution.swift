@@ -52,9 +52,13 @@ extension Tensor {
                         ThreadPool.shared.raw, Int64(m), Int64(positions), Int64(patch), weightBase + g * m * patch, Int64(patch), 1,
                         source, Int64(inputRows), 1, target, Int64(outputRows), &epilogue)
                 } else if let gather, let panels {
-                    // The calling thread's scratch: reused by its next gather, never freed per call.
-                    var layout = flint_sgemm_pack_b_begin_scratch(Int64(patch), Int64(positions))
-                    gather.gather(image: source, start: 0, count: positions, column: 0, into: &layout)
+                    // The calling thread's scratch: reused by its next gather, never freed per call. The output
+                    // rows' patches are gathered over the threads (each writes its own columns), then multiplied.
+                    let layout = flint_sgemm_pack_b_begin_scratch(Int64(patch), Int64(positions))
+                    let rows = positions / gather.rowLength
+                    ThreadPool.shared.parallelFor(
+                        rows, minimumPerThread: Swift.max(1, (1 << 15) / Swift.max(patch * gather.rowLength, 1)),
+                        PatchRowGather(gather: gather, layout: layout, image: source))
                     panels.multiply(group: g, packedColumns: layout.packed!, count: positions, into: target, ldc: outputRows, epilogue: &epilogue)
                 } else if let panels {
                     panels.multiply(group: g, b: source, ldb: inputRows, columns: positions, into: target, ldc: outputRows, epilogue: &epilogue)
@@ -62,5 +66,19 @@ extension Tensor {
             }
         }
         withExtendedLifetime((input, output, weight, bias, fused)) {}
+    }
+}
+
+/// Gathers the patches of one image's output rows `range` into their columns of the packed right operand
+/// (row `r`'s positions are columns `r · rowLength ..< (r + 1) · rowLength`).
+private struct PatchRowGather: ParallelLoopBody {
+    let gather: PackedPatchGather
+    let layout: flint_packed_b_layout
+    let image: UnsafePointer<Float>
+
+    func run(_ range: Range<Int>, thread: Int) {
+        var layout = layout
+        let (start, count) = (range.lowerBound * gather.rowLength, range.count * gather.rowLength)
+        gather.gather(image: image, start: start, count: count, column: start, into: &layout)
     }
 }
