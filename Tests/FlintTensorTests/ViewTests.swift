@@ -80,10 +80,17 @@ import Testing
     @Test func threadCountDoesNotChangeResults() throws {
         let a = try random([200, 300], seed: 4)
         let b = try random([300, 150], seed: 5)
+        // A projection's shape (few output channels by 49 positions, deep): at 2 threads the GEMM splits only
+        // its rows and packs B once for both threads.
+        let w = try random([192, 1152], seed: 6)
+        let x = try random([1152, 49], seed: 7)
         ThreadPool.setThreadCount(1)
         let one = try a.mm(b).scalars(as: Float.self)
+        let projectionOne = try w.mm(x).scalars(as: Float.self)
         ThreadPool.setThreadCount(2)
         let two = try a.mm(b).scalars(as: Float.self)
+        let projectionTwo = try w.mm(x).scalars(as: Float.self)
         #expect(one == two)
+        #expect(projectionOne == projectionTwo)
     }
 }
