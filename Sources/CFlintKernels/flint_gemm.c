@@ -102,11 +102,6 @@ static void macro_kernel(const gemm_ctx *g, const float *ap, const float *bp, in
     }
 }
 
-/* Whether gemm_block reads an unpacked B where it lies (see there). */
-static int reads_b_directly(const gemm_ctx *g) {
-    return !g->pb && g->csb == 1 && g->rsb >= g->n && g->n >= FLINT_DIRECT_MIN_COLUMNS && g->K->ukernel_direct;
-}
-
 /* The whole loop nest on rows [i0, i1) x columns [j0, j1) of C; i0 and j0 are MR / NR aligned. */
 static void gemm_block(const gemm_ctx *g, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
     const flint_gemm_kernel *K = g->K;
@@ -116,7 +111,7 @@ static void gemm_block(const gemm_ctx *g, int64_t i0, int64_t i1, int64_t j0, in
     /* A wide B lying row-major in memory (unit column stride) is read where it lies instead of packed: packing
      * a 1x1 convolution's input costs a pass over it and a copy as large, which in a model (input just out of
      * cache) cost mobilenet_v2 4-6% at 1 thread. Narrower ones (attention's 64 columns) stay packed. */
-    const int direct = reads_b_directly(g);
+    const int direct = !g->pb && g->csb == 1 && g->rsb >= g->n && g->n >= FLINT_DIRECT_MIN_COLUMNS && K->ukernel_direct;
     if (!g->pb && !direct) {
         size_t floats = (size_t)(min64(kc, k) * round_up(min64(nc, j1 - j0), NR) + FLINT_PACK_SLACK);
         bufb = (float *)flint__scratch(0, floats * sizeof(float));
@@ -170,25 +165,6 @@ static void gemm_thread(void *ctx, int64_t begin, int64_t end, int thread_index)
     }
 }
 
-/* Packs items [i0, i1) of (kc block, column panel) of B into the packed layout at `dest` (block pc at
- * pc * n_pad, its panels NR * kcur floats apart), as flint_sgemm_pack_b lays it out. */
-typedef struct pack_b_job {
-    const gemm_ctx *g;
-    float *dest;
-} pack_b_job;
-
-static void pack_b_items(void *ctx, int64_t i0, int64_t i1, int thread_index) {
-    (void)thread_index;
-    const pack_b_job *job = (const pack_b_job *)ctx;
-    const gemm_ctx *g = job->g;
-    const int NR = g->K->nr;
-    for (int64_t item = i0; item < i1; ++item) {
-        const int64_t pc = item / g->npanels * g->kc, j0 = item % g->npanels * NR;
-        const int64_t kcur = min64(g->kc, g->k - pc), cols = min64(NR, g->n - j0);
-        g->K->pack_b(kcur, cols, g->b + pc * g->rsb + j0 * g->csb, g->rsb, g->csb, NR, job->dest + pc * g->n_pad + j0 * kcur);
-    }
-}
-
 /* Picks the thread count and the tm x tn grid, then runs. */
 static void gemm_run(flint_pool *pool, gemm_ctx *g) {
     const int MR = g->K->mr, NR = g->K->nr;
@@ -233,18 +209,6 @@ static void gemm_run(flint_pool *pool, gemm_ctx *g) {
         }
     }
     nt = (int64_t)g->tm * g->tn;
-    /* A grid of row blocks only (a projection's few output channels by few positions: every thread needs all
-     * of B) would have each thread pack the whole of B for itself, which at 49 columns costs about as much as
-     * its half of the product: B is packed once instead, its panels shared out, into the caller's scratch. */
-    if (nt > 1 && g->tn == 1 && !g->pb && !reads_b_directly(g)) {
-        g->n_pad = round_up(g->n, NR);
-        float *packed = (float *)flint__scratch(12, (size_t)(g->k * g->n_pad + FLINT_PACK_SLACK) * sizeof(float));
-        if (packed) {
-            pack_b_job job = {g, packed};
-            flint_parallel_for(pool, (g->k + g->kc - 1) / g->kc * g->npanels, 1, pack_b_items, &job);
-            g->pb = packed;
-        }
-    }
     if (nt == 1) {
         gemm_block(g, 0, g->m, 0, g->n);
     } else {

@@ -81,15 +81,23 @@ package final class Graph {
     /// How many times each value is read (by nodes and by the graph's output).
     package func useCounts() -> [Int] {
         var counts = [Int](repeating: 0, count: definitions.count)
-        for node in nodes { for value in node.inputValues { counts[value.index] += 1 } }
-        for value in output.values { counts[value.index] += 1 }
+        // Visited in place: passes ask after every rewrite (epilogue fusion, dozens of times a model), and
+        // collecting each node's values into arrays was most of their cost.
+        for node in nodes { node.forEachInputValue { counts[$0.index] += 1 } }
+        output.forEachValue { counts[$0.index] += 1 }
         return counts
     }
 
     /// The nodes reading each value.
     package func users() -> [[Node]] {
         var users = [[Node]](repeating: [], count: definitions.count)
-        for node in nodes { for value in Set(node.inputValues) { users[value.index].append(node) } }
+        for node in nodes {
+            // Once per reading node: nodes are visited in turn, so a node that already read this value is
+            // the last one in its list.
+            node.forEachInputValue { value in
+                if users[value.index].last !== node { users[value.index].append(node) }
+            }
+        }
         return users
     }
 }
@@ -130,6 +138,15 @@ package indirect enum ValueTemplate {
         case .tensor(let value): [value]
         case .literal: []
         case .list(let items, _), .tuple(let items): items.flatMap(\.values)
+        }
+    }
+
+    /// Calls `body` with each graph value it mentions, in order, without collecting them into an array.
+    package func forEachValue(_ body: (ValueID) -> Void) {
+        switch self {
+        case .tensor(let value): body(value)
+        case .literal: break
+        case .list(let items, _), .tuple(let items): for item in items { item.forEachValue(body) }
         }
     }
 
@@ -175,6 +192,11 @@ package final class Node {
     }
 
     package var inputValues: [ValueID] { arguments.flatMap(\.values) }
+
+    /// Calls `body` with each value the node reads, in argument order (a value read twice comes twice).
+    package func forEachInputValue(_ body: (ValueID) -> Void) {
+        for argument in arguments { argument.forEachValue(body) }
+    }
     package var outputValues: [ValueID] { result.values }
 
     /// The literal argument at `index`, if it is one.
