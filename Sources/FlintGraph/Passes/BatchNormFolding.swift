@@ -102,10 +102,12 @@ struct FoldableBatchNorm {
     }
 
     /// The folded weight `W·s` and bias, through the graph's derived constants when it has them (so every plan
-    /// of the method shares one copy).
-    func foldedConstants(weight: Tensor, bias: Tensor?, _ graph: Graph) throws -> (weight: Tensor, bias: Tensor) {
+    /// of the method shares one copy). `known`: the ``factors(channels:bias:dtype:)`` the caller already has.
+    func foldedConstants(
+        weight: Tensor, bias: Tensor?, _ graph: Graph, known: (scale: [Double], bias: Tensor)? = nil
+    ) throws -> (weight: Tensor, bias: Tensor) {
         let make = { () throws -> (Tensor, Tensor) in
-            let (scale, newBias) = try factors(channels: weight.shape[0], bias: bias, dtype: weight.dtype)
+            let (scale, newBias) = try known ?? factors(channels: weight.shape[0], bias: bias, dtype: weight.dtype)
             let channels = scale.count
             let newWeight = weight.dtype == .float32
                 ? try weight.scalingLeadingSlices(by: scale)

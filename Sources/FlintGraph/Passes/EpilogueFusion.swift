@@ -298,8 +298,10 @@ private struct Layer {
             // Packed once, for every call of the plan (depthwise kernels read the weight directly).
             let packed = packedWeight(graph) as? PackedConvolutionWeights
             // Unpacked (a depthwise convolution), the folded batch norm needs the scaled weight itself.
-            if packed == nil, let norm = batchNorm?.norm {
-                guard let folded = try? norm.foldedConstants(weight: weight, bias: norm.convolution.tensorArgument(2).flatMap(graph.constant), graph)
+            if packed == nil, let (norm, scale) = batchNorm, let bias {
+                guard
+                    let folded = try? norm.foldedConstants(
+                        weight: weight, bias: norm.convolution.tensorArgument(2).flatMap(graph.constant), graph, known: (scale, bias))
                 else { return nil }
                 weight = folded.weight
             }

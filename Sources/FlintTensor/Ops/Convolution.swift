@@ -214,9 +214,7 @@ extension Tensor {
         ThreadPool.shared.parallelFor(n * groups * tiles, minimumPerThread: 1) { range, _ in
             let slab = Tensor(uninitialized: [patch, tile], dtype: .float32)
             for item in range {
-                let (image, g, t) = (item / (groups * tiles), (item / tiles) % groups, item % tiles)
-                let start = t * tile
-                let count = Swift.min(tile, positions - start)
+                let (image, g, start, count) = ConvolutionTile(item, groups: groups, tiles: tiles, tile: tile, positions: positions).parts
                 let rowOffset = image * outImageStride + g * m * Int(outRowStride)
                 var epilogue = fused.gemmEpilogue(image: image, firstRow: g * m, column: start, rowBias: biasBase)
                 do {
@@ -490,6 +488,17 @@ private struct GatherPatches: DTypeVisitor {
     }
 }
 
+/// Work item `item` of the tiled convolution, image-major then group then tile: which image and group, and
+/// which output positions (`count` from `start`; the last tile may be short).
+private struct ConvolutionTile {
+    let parts: (image: Int, group: Int, start: Int, count: Int)
+
+    init(_ item: Int, groups: Int, tiles: Int, tile: Int, positions: Int) {
+        let start = item % tiles * tile
+        parts = (item / (groups * tiles), item / tiles % groups, start, Swift.min(tile, positions - start))
+    }
+}
+
 /// The work items `range` of ``Tensor/convolveTilesFloat(input:output:panels:bias:geometry:tile:epilogue:)``
 /// for 1-D and 2-D convolutions: each `(image, group, output tile)` gathers its patches straight into the
 /// packed right operand (the thread's scratch) and multiplies them by the group's packed weights, with the
@@ -514,9 +523,7 @@ private struct PackedConvolutionTiles: ParallelLoopBody {
     func run(_ range: Range<Int>, thread: Int) {
         let (m, patch) = (panels.outPerGroup, panels.patch)
         for item in range {
-            let (image, g, t) = (item / (groups * tiles), (item / tiles) % groups, item % tiles)
-            let start = t * tile
-            let count = Swift.min(tile, positions - start)
+            let (image, g, start, count) = ConvolutionTile(item, groups: groups, tiles: tiles, tile: tile, positions: positions).parts
             let rowOffset = image * outImageStride + g * m * Int(outRowStride)
             var gemmEpilogue = epilogue.gemmEpilogue(image: image, firstRow: g * m, column: start, rowBias: bias)
             var layout = flint_sgemm_pack_b_begin_scratch(Int64(patch), Int64(count))

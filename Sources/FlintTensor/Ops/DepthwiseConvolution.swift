@@ -76,13 +76,8 @@ private struct DepthwisePlanesFloat: ParallelLoopBody {
 
     func run(_ range: Range<Int>, thread: Int) {
         var descriptor = descriptor
-        var plane = range.lowerBound
-        while plane < range.upperBound {
-            let image = plane / outChannels
-            let begin = plane % outChannels
-            let end = Swift.min(outChannels, begin + (range.upperBound - plane))
-            flint_depthwise_conv2d_f32(&descriptor, source, weights, bias, target, Int64(image), Int64(begin), Int64(end))
-            plane += end - begin
+        range.forEachImageSpan(channels: outChannels) { image, span in
+            flint_depthwise_conv2d_f32(&descriptor, source, weights, bias, target, Int64(image), Int64(span.lowerBound), Int64(span.upperBound))
         }
     }
 }

@@ -429,17 +429,13 @@ private struct Pool2DPlanes: ParallelLoopBody {
 
     func run(_ range: Range<Int>, thread: Int) {
         var descriptor = descriptor
-        var plane = range.lowerBound
-        while plane < range.upperBound {
-            let n = plane / channels
-            let end = Swift.min(range.upperBound, (n + 1) * channels)
-            let (c0, c1) = (Int64(plane - n * channels), Int64(end - n * channels))
+        range.forEachImageSpan(channels: channels) { n, span in
+            let (c0, c1) = (Int64(span.lowerBound), Int64(span.upperBound))
             if average {
                 flint_avg_pool2d_f32(&descriptor, source, target, Int64(n), c0, c1)
             } else {
                 flint_max_pool2d_f32(&descriptor, source, target, indices, Int64(n), c0, c1)
             }
-            plane = end
         }
     }
 }
