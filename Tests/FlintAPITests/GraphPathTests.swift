@@ -86,6 +86,19 @@ import Testing
         #expect(!rows4.contains("flint::lstm") && !rows4.contains("flint::gru"), "4 rows keep the unpacked weights:\n\(rows4)")
     }
 
+    /// BERT's attention-mask prologue and pooler in small: the mask's cast, its indexing by index tensors and
+    /// its `&` with a constant write into the plan's buffers like every other step, and `to` the dtype a tensor
+    /// has is that tensor (an in-place add through it shows in the original, as in libtorch), while `to`
+    /// another dtype is a new one.
+    @Test func attentionMaskProloguesRunFromThePlan() throws {
+        let method = try Self.runCalls("mask_prologue")
+        let graph = try method.graphText([.tensor(Tensor.ones([2, 6, 8]))], optimized: true)
+        #expect(!graph.contains("interpreter"), "\(graph)")
+        #expect(graph.contains("aten::index.Tensor") && graph.contains("aten::__and__.Tensor"), "\(graph)")
+        #expect(graph.components(separatedBy: "= aten::to.").count - 1 == 4, "the cast to float32 of a float32 tensor is gone:\n\(graph)")
+        #expect(graph.contains("# arena: 6 of 27 steps"), "\(graph)")
+    }
+
     @Test func methodsThatWriteTheirOwnStateAreNotFrozen() throws {
         for name in ["mutates_parameter", "counts_calls"] {
             let method = try Self.runCalls(name)

@@ -196,6 +196,64 @@ import Testing
         }
     }
 
+    /// Advanced indexing by integer index tensors (the gather that reads its indices in place): libtorch's
+    /// results (`x[idx]` in torch 2.15 on `arange(24).reshape(2, 3, 4)`) for adjacent and separated index
+    /// tensors that broadcast, `:` entries, negative and int32 indices, a 0-dim index and a transposed source,
+    /// into a new tensor and into a given output; an index out of range is ATen's error.
+    @Test func indexTensorsGatherLikeLibtorch() throws {
+        let x = try Tensor(shape: [2, 3, 4], scalars: (0..<24).map(Float.init))
+        func ints(_ shape: [Int], _ values: [Int64]) throws -> Tensor { try Tensor(shape: shape, scalars: values) }
+        let cases: [(source: Tensor, indices: [Tensor?], shape: [Int], values: [Float])] = [
+            (x, [try ints([2, 1], [0, 1]), try ints([3], [0, 2, -1])], [2, 3, 4],
+             [0, 1, 2, 3, 8, 9, 10, 11, 8, 9, 10, 11, 12, 13, 14, 15, 20, 21, 22, 23, 20, 21, 22, 23]),
+            (x, [nil, try ints([2], [2, 0])], [2, 2, 4], [8, 9, 10, 11, 0, 1, 2, 3, 20, 21, 22, 23, 12, 13, 14, 15]),
+            (x, [try ints([2], [1, 0]), nil, try ints([2], [3, -4])], [2, 3], [15, 19, 23, 0, 4, 8]),
+            (x, [nil, nil, try ints([2, 1], [1, 2]).to(.int32)], [2, 3, 2, 1], [1, 2, 5, 6, 9, 10, 13, 14, 17, 18, 21, 22]),
+            (x, [try ints([], [1])], [3, 4], [12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]),
+            (try x.transpose(0, 2), [try ints([2], [3, 0]), nil, try ints([1], [1])], [2, 3], [15, 19, 23, 12, 16, 20]),
+        ]
+        for (number, test) in cases.enumerated() {
+            let made = try test.source.index(test.indices)
+            #expect(made.shape == test.shape, "case \(number)")
+            #expect(try made.scalars(as: Float.self) == test.values, "case \(number)")
+            let output = try Tensor(shape: test.shape, scalars: [Float](repeating: .nan, count: test.values.count))
+            let written = try test.source.index(test.indices, into: output)
+            #expect(written.storage === output.storage, "case \(number)")
+            #expect(try output.scalars(as: Float.self) == test.values, "case \(number) into an output")
+        }
+        #expect(throws: TensorError.self) { try x.index([try ints([1], [2])]) }
+        do {
+            _ = try x.index([nil, try ints([2], [0, 3])])
+            Issue.record("index 3 of a dimension of size 3 was taken")
+        } catch let error as TensorError {
+            #expect(error.description.contains("index 3 is out of bounds for dimension 0 with size 3"), "\(error)")
+        }
+    }
+
+    /// Copies and casts read a broadcast source in place (stride 0): `expand`'s values, and its error for a
+    /// source that does not broadcast.
+    @Test func copiesBroadcastTheirSourceInPlace() throws {
+        let row = try Tensor(shape: [1, 3], scalars: [Float(1), 2, 3])
+        let target = try Tensor(shape: [2, 3], scalars: [Int64](repeating: 0, count: 6))
+        try target.copy(from: row)
+        #expect(try target.scalars(as: Int64.self) == [1, 2, 3, 1, 2, 3])
+        let floats = try Tensor(shape: [2, 2, 3], scalars: [Float](repeating: 0, count: 12))
+        try floats.transpose(0, 1).copy(from: row)
+        #expect(try floats.scalars(as: Float.self) == [1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3])
+        let mask = try Tensor(shape: [3, 1], scalars: [Float(1), 0, 1]).to(.bool)
+        let keep = try Tensor(shape: [1, 4], scalars: [Float(1), 1, 0, 1]).to(.bool)
+        let both = try Tensor(shape: [3, 4], scalars: [Float](repeating: 0, count: 12)).to(.bool)
+        let written = try Tensor.bitwise(.and, .tensor(mask), .tensor(keep), operation: "bitwise_and", into: both)
+        #expect(written.storage === both.storage)
+        #expect(try both.to(.float32).scalars(as: Float.self) == [1, 1, 0, 1, 0, 0, 0, 0, 1, 1, 0, 1])
+        do {
+            try target.copy(from: try Tensor(shape: [4], scalars: [Float(1), 2, 3, 4]))
+            Issue.record("a [4] source copied into [2, 3]")
+        } catch let error as TensorError {
+            #expect(error.description.contains("must match the existing size (4) at non-singleton dimension 1"), "\(error)")
+        }
+    }
+
     /// `contiguous()` of permuted, sliced and strided views (the odometer copy): each element where its index says.
     @Test func stridedCopyPutsEveryElementInPlace() throws {
         let base = try Tensor(shape: [2, 3, 4, 5], scalars: (0..<120).map(Float.init))

@@ -217,7 +217,13 @@ package final class TraceRecorder {
         }
         let argumentTemplates = arguments.map { template($0, defining: nil) }
         let node = Node(op: operation, body: body, arguments: argumentTemplates, result: .literal(.none))
-        node.writer = writer
+        // A writer makes a new tensor; a call that returned an argument's memory (`to` to the dtype it has)
+        // keeps its body, so the plan's value stays that argument, as the interpreter's would.
+        node.writer = writer.flatMap { writer in
+            guard case .tensor(let made) = result else { return writer }
+            let shared = arguments.contains { Self.tensors(in: $0).contains { $0.storage === made.storage } }
+            return shared ? nil : writer
+        }
         if node.isInPlace, case .tensor(let target)? = arguments.first, externalStorages.contains(ObjectIdentifier(target.storage)) {
             return noteUntraceable("\(operation) writes into an input, a parameter or a buffer")
         }

@@ -17,31 +17,55 @@ package final class ExecutionPlan: @unchecked Sendable {
         /// The writer form, when the step's result has a place: in the arena, or a buffer of the step's own.
         let writer: OperatorWriter?
         let arguments: [ValueTemplate]
-        /// Where each tensor argument comes from, when every argument is a tensor or a literal: (position
-        /// in the argument list, slot). Nil when a list or tuple holds tensors (built on each call).
+        /// Where each tensor argument comes from, when every argument is a tensor, a literal, or a list or
+        /// tuple of literals and constants (built once per context): (position in the argument list, slot).
+        /// Nil when a list or tuple holds values computed by the run (built on each call).
         let tensorArguments: [(position: Int, slot: Int)]?
         let result: ValueTemplate
         /// Slots no later step reads.
         let releases: [Int]
-        /// Whether a result that views the arena may be kept for the next run (see ``RunContext/views``): a
-        /// view operator (``viewOperators``) that does not write into the arena itself.
+        /// Whether the layout of its result may be kept for the next run (see ``RunContext/views``): a view
+        /// operator (``viewOperators``) that does not write into the arena itself.
         let mayKeepView: Bool
     }
 
-    /// A step's result that views an arena buffer, with the tensor arguments it was made from (kept alive
-    /// as long as the context keeps the view: until a run with other arguments replaces it, or the plan goes).
-    struct ArenaView {
-        let arguments: [Tensor]
-        let result: ScriptValue
+    /// Where a tensor's elements lie in its storage: what a view's result depends on.
+    struct Layout {
+        let dtype: DType
+        let shape: [Int]
+        let strides: [Int]
+        let storageOffset: Int
 
-        /// Whether the argument list holds exactly these tensors (same storage, offset, dtype, shape and strides).
-        func matches(_ list: [ScriptValue], _ positions: [(position: Int, slot: Int)]) -> Bool {
+        init(_ tensor: Tensor) {
+            dtype = tensor.dtype
+            shape = tensor.shape
+            strides = tensor.strides
+            storageOffset = tensor.storageOffset
+        }
+
+        /// Whether `tensor` lies the same way (in any storage). Compares in place: nothing is allocated.
+        func describes(_ tensor: Tensor) -> Bool {
+            tensor.dtype == dtype && tensor.storageOffset == storageOffset && tensor.shape == shape && tensor.strides == strides
+        }
+    }
+
+    /// A view step's result as the layout it had over its first tensor argument's storage, with the layouts
+    /// of the tensor arguments it was made from. A view depends on its arguments' layouts and literals alone,
+    /// so the next run whose arguments lie the same way takes the same layout over its own first argument's
+    /// storage instead of making the view again (which allocates its shape and strides). Storages are not
+    /// kept: a result buffer of the plan's own is handed out again only once nothing holds it.
+    struct KeptView {
+        let arguments: [Layout]
+        let result: Layout
+
+        /// The view over `list`'s first tensor argument, when every tensor argument lies as they did.
+        func view(of list: [ScriptValue], _ positions: [(position: Int, slot: Int)]) -> Tensor? {
+            guard arguments.count == positions.count else { return nil }
             for (kept, (position, _)) in zip(arguments, positions) {
-                guard case .tensor(let tensor) = list[position], tensor.storage === kept.storage, tensor.storageOffset == kept.storageOffset,
-                    tensor.dtype == kept.dtype, tensor.shape == kept.shape, tensor.strides == kept.strides
-                else { return false }
+                guard case .tensor(let tensor) = list[position], kept.describes(tensor) else { return nil }
             }
-            return true
+            guard let (first, _) = positions.first, case .tensor(let base) = list[first] else { return nil }
+            return try? Tensor(storage: base.storage, dtype: result.dtype, shape: result.shape, strides: result.strides, storageOffset: result.storageOffset)
         }
     }
 
@@ -51,20 +75,25 @@ package final class ExecutionPlan: @unchecked Sendable {
         var slots: [ScriptValue]
         var argumentLists: [[ScriptValue]]
         let destinations: [Tensor?]
-        /// The arena's buffers.
-        let arenaStorages: Set<ObjectIdentifier>
-        /// Per step, the view of the arena it returned last (`view`, `transpose`, `reshape` of an arena value):
-        /// a view depends on its arguments' metadata alone, and the arena's are the same on every run, so the
-        /// next run with the same arguments takes it instead of making it again (which allocates).
-        var views: [ArenaView?]
+        /// Per view step, the layout of the view it returned last (``KeptView``).
+        var views: [KeptView?]
         /// Per step that writes a value outliving the run (the method's result), the buffer it wrote last.
         private var ownStorages: [Storage?]
+        /// The items of the tuple the last run returned: the next run empties them (in place once the caller
+        /// let that tuple go, so its result buffers are free again) and fills them, instead of a new array.
+        var resultItems: [ScriptValue] = []
 
         init(_ plan: ExecutionPlan) {
             slots = plan.initialSlots
-            argumentLists = plan.steps.map { step in step.arguments.map { $0.literal.map(ExecutionPlan.decodedOnce) ?? .none } }
+            argumentLists = plan.steps.map { step in
+                step.arguments.map { argument in
+                    if let literal = argument.literal { return ExecutionPlan.decodedOnce(literal) }
+                    // A list or tuple of literals and constants is the same on every run: built once here.
+                    if case .tensor = argument { return .none }
+                    return step.tensorArguments == nil ? .none : ExecutionPlan.load(argument, plan.initialSlots)
+                }
+            }
             destinations = plan.memory.makeDestinations()
-            arenaStorages = Set(destinations.compactMap { $0.map { ObjectIdentifier($0.storage) } })
             views = Array(repeating: nil, count: plan.steps.count)
             ownStorages = Array(repeating: nil, count: plan.steps.count)
         }
@@ -128,7 +157,12 @@ package final class ExecutionPlan: @unchecked Sendable {
                 switch argument {
                 case .tensor(let value): tensorArguments?.append((index, value.index))
                 case .literal: break
-                case .list, .tuple: tensorArguments = nil
+                case .list, .tuple:
+                    var fixed = true
+                    argument.forEachValue { value in
+                        if case .constant = graph.definition(of: value) {} else { fixed = false }
+                    }
+                    if !fixed { tensorArguments = nil }
                 }
             }
             let writer = placements[position] == nil ? nil : node.writer
@@ -142,7 +176,7 @@ package final class ExecutionPlan: @unchecked Sendable {
     }
 
     /// Operators whose result is a view of their first argument (or that argument), made from its metadata
-    /// and their literal arguments alone: the only steps whose arena views a context keeps. A list, not a
+    /// and their literal arguments alone: the only steps whose views a context keeps (``KeptView``). A list, not a
     /// rule on names: an operator that writes into an argument (`relu_`, `__ior__`, an `.out` overload) must
     /// run every time.
     static let viewOperators: Set<String> = [
@@ -183,6 +217,7 @@ package final class ExecutionPlan: @unchecked Sendable {
         var finished = false
         defer { giveBack(context, clearingArgumentLists: !finished) }
         for (template, argument) in zip(inputs, arguments) { Self.store(argument, into: template, &context.slots) }
+        for index in context.resultItems.indices { context.resultItems[index] = .none }
         let profiling = OperatorProfiler.isEnabled
         for (position, step) in steps.enumerated() {
             if let tensorArguments = step.tensorArguments {
@@ -197,7 +232,10 @@ package final class ExecutionPlan: @unchecked Sendable {
             for index in step.releases { context.slots[index] = .none }
         }
         finished = true
-        return Self.load(output, context.slots)
+        guard case .tuple(let items) = output else { return Self.load(output, context.slots) }
+        if context.resultItems.count != items.count { context.resultItems = Array(repeating: .none, count: items.count) }
+        for (index, item) in items.enumerated() { context.resultItems[index] = Self.load(item, context.slots) }
+        return .tuple(context.resultItems)
     }
 
     /// One step: its writer into the arena, the view it kept from the last run, or its body.
@@ -208,18 +246,16 @@ package final class ExecutionPlan: @unchecked Sendable {
             let destination = context.destinations[position] ?? context.ownDestination(at: position, placement)
             try writer(Arguments(values), destination)
             context.slots[value.index] = .tensor(destination)
-        } else if step.mayKeepView, let tensorArguments = step.tensorArguments, let view = context.views[position],
-            view.matches(values, tensorArguments)
-        {
-            Self.store(view.result, into: step.result, &context.slots)
+        } else if step.mayKeepView, let tensorArguments = step.tensorArguments, let view = context.views[position]?.view(of: values, tensorArguments) {
+            Self.store(.tensor(view), into: step.result, &context.slots)
         } else {
             let result = try step.body(Arguments(values))
             Self.store(result, into: step.result, &context.slots)
-            if step.mayKeepView, let tensorArguments = step.tensorArguments, case .tensor(let tensor) = result,
-                context.arenaStorages.contains(ObjectIdentifier(tensor.storage))
+            if step.mayKeepView, let tensorArguments = step.tensorArguments, let (first, _) = tensorArguments.first, case .tensor(let made) = result,
+                let base = values[first].tensor, made.storage === base.storage, made.quantizer == nil, base.quantizer == nil
             {
-                let arguments = tensorArguments.compactMap { values[$0.position].tensor }
-                if arguments.count == tensorArguments.count { context.views[position] = ArenaView(arguments: arguments, result: result) }
+                let arguments = tensorArguments.compactMap { values[$0.position].tensor.map(Layout.init) }
+                if arguments.count == tensorArguments.count { context.views[position] = KeptView(arguments: arguments, result: Layout(made)) }
             }
         }
         if profiling {
@@ -264,7 +300,7 @@ package final class ExecutionPlan: @unchecked Sendable {
         return .list(ScriptList(integers: integers, elementType: list.elementType))
     }
 
-    private static func load(_ template: ValueTemplate, _ slots: [ScriptValue]) -> ScriptValue {
+    fileprivate static func load(_ template: ValueTemplate, _ slots: [ScriptValue]) -> ScriptValue {
         switch template {
         case .tensor(let value): slots[value.index]
         case .literal(let value): value

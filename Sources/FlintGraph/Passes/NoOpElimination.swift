@@ -28,8 +28,19 @@ struct NoOpElimination: GraphPass {
             return true
         case "aten::contiguous":
             return inputType.isContiguous
+        case "aten::type_as":
+            return true
         default:
-            return false
+            // `to` to the dtype the input has, without `copy=True`, returns the input.
+            guard let copyIndex = Self.copyArgumentOfTo[node.op] else { return false }
+            guard case .bool(false)? = node.literal(copyIndex) else { return false }
+            return true
         }
     }
+
+    /// The position of the `copy` argument of each `to` overload.
+    private static let copyArgumentOfTo: [String: Int] = [
+        "aten::to.dtype": 3, "aten::to.prim_dtype": 3, "aten::to.other": 3, "aten::to.device": 4, "aten::to.prim_Device": 4,
+        "aten::to.dtype_layout": 6,
+    ]
 }

@@ -151,26 +151,23 @@ extension OperatorDefinitions {
             try target.copy(from: value)
             return .tensor(target)
         }
-        define(["aten::to.dtype", "aten::to.prim_dtype"]) { c in
-            let t = try c.tensor(0, "self")
-            let dtype = try c.optionalDType(1, "dtype") ?? t.dtype
-            let copy = try c.bool(3, "copy", default: false)
+        // `to` returns its input when the dtype is the one asked for and no copy is asked for; otherwise a new
+        // tensor, which the writer form writes into a given destination (a recorded graph drops the writer
+        // where the recorded call returned its input, and its no-op elimination removes such calls).
+        define(["aten::to.dtype", "aten::to.prim_dtype"], { c in
+            let (t, dtype, copy) = try Self.conversion(c)
             return .tensor(dtype == t.dtype && !copy ? t : try t.to(dtype).contiguousCopy(always: copy))
-        }
-        define(["aten::to.device", "aten::to.dtype_layout", "aten::to.prim_Device", "aten::to.other"]) { c in
-            let t = try c.tensor(0, "self")
-            let dtype: DType
-            var copyIndex = 3
-            switch c.values.count {
-            case 5 where c[1].tensor != nil: dtype = try c.tensor(1, "other").dtype  // to.other(self, other, non_blocking, copy, memory_format)
-            case 6: dtype = try c.optionalDType(2, "dtype") ?? t.dtype; copyIndex = 4  // to.device(self, device, dtype, non_blocking, copy, mf)
-            case 8: dtype = try c.optionalDType(1, "dtype") ?? t.dtype; copyIndex = 6  // to.dtype_layout
-            default: dtype = try c.optionalDType(2, "dtype") ?? t.dtype  // to.prim_Device(self, device, dtype, non_blocking, copy)
-            }
-            if case .device(let d) = c[1], d.type != "cpu" { throw OperatorError("Flint runs on the CPU; cannot move a tensor to \(d)") }
-            let copy = try c.bool(copyIndex, "copy", default: false)
+        }, writer: { c, destination in
+            let (t, dtype, _) = try Self.conversion(c)
+            try Self.convert(t, to: dtype, into: destination)
+        })
+        define(["aten::to.device", "aten::to.dtype_layout", "aten::to.prim_Device", "aten::to.other"], { c in
+            let (t, dtype, copy) = try Self.deviceConversion(c)
             return .tensor(dtype == t.dtype && !copy ? t : try t.to(dtype).contiguousCopy(always: copy))
-        }
+        }, writer: { c, destination in
+            let (t, dtype, _) = try Self.deviceConversion(c)
+            try Self.convert(t, to: dtype, into: destination)
+        })
         define("aten::type_as") { c in .tensor(try c.tensor(0, "self").to(c.tensor(1, "other").dtype)) }
         define(["aten::device.with_index", "aten::device"]) { c in
             let text = try c.string(0, "type") + (c.values.count > 1 ? ":\(try c.int(1, "index"))" : "")
@@ -208,6 +205,38 @@ extension OperatorDefinitions {
         define(schema: "prim::tolist(Tensor self, int dim, int elem_type) -> Any") { c in
             try TensorLiteral.list(c.tensor(0, "self"))
         }
+    }
+}
+
+extension OperatorDefinitions {
+    /// `to.dtype`/`to.prim_dtype`'s tensor, target dtype and `copy` flag.
+    fileprivate static func conversion(_ c: Arguments) throws -> (Tensor, DType, copy: Bool) {
+        let t = try c.tensor(0, "self")
+        return (t, try c.optionalDType(1, "dtype") ?? t.dtype, try c.bool(3, "copy", default: false))
+    }
+
+    /// The tensor, target dtype and `copy` flag of the `to` overloads that take a device (or another tensor);
+    /// refuses a device other than the CPU.
+    fileprivate static func deviceConversion(_ c: Arguments) throws -> (Tensor, DType, copy: Bool) {
+        let t = try c.tensor(0, "self")
+        let dtype: DType
+        var copyIndex = 3
+        switch c.values.count {
+        case 5 where c[1].tensor != nil: dtype = try c.tensor(1, "other").dtype  // to.other(self, other, non_blocking, copy, memory_format)
+        case 6: dtype = try c.optionalDType(2, "dtype") ?? t.dtype; copyIndex = 4  // to.device(self, device, dtype, non_blocking, copy, mf)
+        case 8: dtype = try c.optionalDType(1, "dtype") ?? t.dtype; copyIndex = 6  // to.dtype_layout
+        default: dtype = try c.optionalDType(2, "dtype") ?? t.dtype  // to.prim_Device(self, device, dtype, non_blocking, copy)
+        }
+        if case .device(let d) = c[1], d.type != "cpu" { throw OperatorError("Flint runs on the CPU; cannot move a tensor to \(d)") }
+        return (t, dtype, try c.bool(copyIndex, "copy", default: false))
+    }
+
+    /// `t` converted to `dtype`, written into `destination` (of that dtype and `t`'s shape).
+    fileprivate static func convert(_ t: Tensor, to dtype: DType, into destination: Tensor) throws {
+        guard destination.dtype == dtype, destination.shape == t.shape else {
+            throw OperatorError("to: the given output is \(destination.dtype)\(destination.shape), the result \(dtype)\(t.shape)")
+        }
+        try destination.copy(from: t)
     }
 }
 

@@ -47,6 +47,18 @@ package struct Arguments {
         }
     }
 
+    /// A `List[Optional[Tensor]]` argument read in place: its elements, checked, as optional tensors (no new array).
+    package func optionalTensorElements(_ index: Int, _ name: String) throws -> LazyMapCollection<[ScriptValue], Tensor?> {
+        guard let elements = self[index].sequence else { throw mismatch(index, name, "List[Optional[Tensor]]") }
+        for element in elements {
+            switch element {
+            case .none, .tensor: continue
+            default: throw mismatch(index, name, "List[Optional[Tensor]]")
+            }
+        }
+        return elements.lazy.map(\.tensor)
+    }
+
     package func scalar(_ index: Int, _ name: String, default fallback: Scalar? = nil) throws -> Scalar {
         switch self[index] {
         case .int(let i): return .int(i)

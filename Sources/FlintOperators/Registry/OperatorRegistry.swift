@@ -9,7 +9,8 @@ package typealias OperatorBody = @Sendable (Arguments) throws -> ScriptValue
 /// An operator's form that writes its one tensor result into a given destination instead of returning a
 /// new tensor: an execution plan's arena buffer. The destination is contiguous, has the result's dtype and
 /// shape (fixed by the plan's input signature), and overlaps no argument. Declared beside the body for the
-/// operators whose result is always a new tensor (never a view of or the same tensor as an argument).
+/// operators whose result is a new tensor (never a view of an argument). `to` returns its argument when
+/// it already has the dtype asked for: a recorded graph keeps the body of a call that returned an argument.
 package typealias OperatorWriter = @Sendable (Arguments, Tensor) throws -> Void
 
 /// An operator's result shape and dtype from its arguments alone, without computing the result; nil where
@@ -213,6 +214,15 @@ package struct OperatorDefinitions {
         writers[qualifiedName] = writer
     }
 
+    /// Declares `alias` as another name of the operator `original` (declared before): its body, and its
+    /// writer form and result shape function where it has them.
+    package mutating func defineAlias(_ alias: String, of original: String) {
+        guard let body = bodies[original] else { preconditionFailure("an alias of \(original), which has no body") }
+        define(alias, body)
+        if let writer = writers[original] { writers[alias] = writer }
+        if let shape = shapeFunctions[original] { shapeFunctions[alias] = shape }
+    }
+
     /// Declares the result shape function of operators declared with their bodies, once each.
     package mutating func declareResultShape(_ qualifiedNames: [String], _ function: @escaping OperatorShapeFunction) {
         for name in qualifiedNames {
@@ -224,6 +234,11 @@ package struct OperatorDefinitions {
     /// Declares one implementation shared by several overloads.
     package mutating func define(_ qualifiedNames: [String], _ body: @escaping OperatorBody) {
         for name in qualifiedNames { define(name, body) }
+    }
+
+    /// Declares one implementation, with its writer form, shared by several overloads.
+    package mutating func define(_ qualifiedNames: [String], _ body: @escaping OperatorBody, writer: @escaping OperatorWriter) {
+        for name in qualifiedNames { define(name, body, writer: writer) }
     }
 
     /// Declares an operator together with its schema text, for operators torch's table lacks.

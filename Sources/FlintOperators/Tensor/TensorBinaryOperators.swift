@@ -52,7 +52,9 @@ extension OperatorDefinitions {
                                      ("__lshift__", .leftShift, "lshift"), ("__rshift__", .rightShift, "rshift")] {
             for overload in ["", ".Tensor", ".Scalar", ".Scalar_Tensor", ".Tensor_Scalar"] {
                 guard TorchSchemaTable.textByQualifiedName["aten::\(name)\(overload)"] != nil else { continue }
-                tensorOp("aten::\(name)\(overload)") { try Tensor.bitwise(kind, $0.operand(0, "self"), $0.operand(1, "other"), operation: kernel) }
+                tensorOp("aten::\(name)\(overload)", writing: {
+                    try Tensor.bitwise(kind, $0.operand(0, "self"), $0.operand(1, "other"), operation: kernel, into: $1)
+                })
             }
         }
         for overload in ["Scalar", "Tensor"] {
@@ -135,7 +137,7 @@ extension OperatorDefinitions {
         for (dunder, bitwise) in [("__and__", "bitwise_and"), ("__or__", "bitwise_or"), ("__xor__", "bitwise_xor"),
                                   ("__iand__", "bitwise_and_"), ("__ior__", "bitwise_or_"), ("__ixor__", "bitwise_xor_")] {
             for overload in ["Tensor", "Scalar"] {
-                if let body = self["aten::\(bitwise).\(overload)"] { define("aten::\(dunder).\(overload)", body) }
+                if self["aten::\(bitwise).\(overload)"] != nil { defineAlias("aten::\(dunder).\(overload)", of: "aten::\(bitwise).\(overload)") }
             }
         }
     }

@@ -57,6 +57,12 @@ extension OperatorDefinitions {
         tensorOp("aten::\(name)") { try body($0.tensor(0, "self")) }
     }
 
+    /// Declares `aten::name(Tensor self) -> Tensor` with its writer form: `compute` writes into the
+    /// destination it is given (nil: it makes the result).
+    mutating func unary(_ name: String, writing compute: @escaping @Sendable (Tensor, Tensor?) throws -> Tensor) {
+        tensorOp("aten::\(name)", writing: { try compute($0.tensor(0, "self"), $1) })
+    }
+
     /// `relu_` and `add_.Tensor`, the in-place operators on the hot path of convolutional networks: the
     /// tensor library writes a contiguous float32 tensor where it lies (``Tensor/reluInPlace()``,
     /// ``Tensor/addInPlace(_:alpha:)``) and takes the general route otherwise.

@@ -4,31 +4,31 @@ import FlintValues
 extension OperatorDefinitions {
     /// Elementwise math, activations, clamps and casts.
     mutating func definePointwiseOperators() {
-        unary("exp") { try $0.exp() }
+        unary("exp", writing: { try $0.exp(into: $1) })
         unary("exp2") { try $0.exp2() }
-        unary("log") { try $0.log() }
+        unary("log", writing: { try $0.log(into: $1) })
         unary("log2") { try $0.log2() }
         unary("log10") { try $0.log10() }
         unary("log1p") { try $0.log1p() }
         unary("expm1") { try $0.expm1() }
-        unary("sqrt") { try $0.sqrt() }
-        unary("rsqrt") { try $0.rsqrt() }
-        unary("sin") { try $0.sin() }
-        unary("cos") { try $0.cos() }
+        unary("sqrt", writing: { try $0.sqrt(into: $1) })
+        unary("rsqrt", writing: { try $0.rsqrt(into: $1) })
+        unary("sin", writing: { try $0.sin(into: $1) })
+        unary("cos", writing: { try $0.cos(into: $1) })
         unary("tan") { try $0.tan() }
         unary("asin") { try $0.asin() }
         unary("acos") { try $0.acos() }
         unary("atan") { try $0.atan() }
         unary("sinh") { try $0.sinh() }
         unary("cosh") { try $0.cosh() }
-        unary("tanh") { try $0.tanh() }
+        unary("tanh", writing: { try $0.tanh(into: $1) })
         unary("asinh") { try $0.asinh() }
         unary("acosh") { try $0.acosh() }
         unary("atanh") { try $0.atanh() }
         unary("sigmoid") { try $0.sigmoid() }
-        unary("erf") { try $0.erf() }
+        unary("erf", writing: { try $0.erf(into: $1) })
         unary("erfc") { try $0.erfc() }
-        unary("reciprocal") { try $0.reciprocal() }
+        unary("reciprocal", writing: { try $0.reciprocal(into: $1) })
         unary("silu") { try $0.silu() }
         unary("mish") { try $0.mish() }
         unary("hardswish") { try $0.hardswish() }

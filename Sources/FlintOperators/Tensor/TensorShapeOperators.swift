@@ -7,7 +7,7 @@ extension OperatorDefinitions {
         // Indexing and shape
         tensorOp("aten::index_select") { try $0.tensor(0, "self").indexSelect(dim: $0.int(1, "dim"), index: $0.tensor(2, "index")) }
         tensorOp("aten::gather") { try $0.tensor(0, "self").gather(dim: $0.int(1, "dim"), index: $0.tensor(2, "index")) }
-        tensorOp("aten::index.Tensor") { try $0.tensor(0, "self").index($0.optionalTensors(1, "indices")) }
+        tensorOp("aten::index.Tensor", writing: { try $0.tensor(0, "self").index($0.optionalTensorElements(1, "indices"), into: $1) })
         tensorOp("aten::index_put") { c in
             try c.tensor(0, "self").indexPut(c.optionalTensors(1, "indices"), values: c.tensor(2, "values"), accumulate: c.bool(3, "accumulate", default: false))
         }

@@ -19,4 +19,16 @@ extension Tensor {
     public static func broadcastShape(_ shapes: [[Int]]) throws -> [Int] {
         try shapes.reduce([]) { try broadcastShape($0, $1) }
     }
+
+    /// Whether shapes `a` and `b` broadcast to exactly `shape`: a given output's shape, checked in place
+    /// (``broadcastShape(_:_:)`` builds a new array).
+    static func broadcast(_ a: [Int], _ b: [Int], isExactly shape: [Int]) -> Bool {
+        guard a.count <= shape.count, b.count <= shape.count, a.count == shape.count || b.count == shape.count else { return false }
+        for dim in shape.indices {
+            let x = dim < shape.count - a.count ? 1 : a[dim - (shape.count - a.count)]
+            let y = dim < shape.count - b.count ? 1 : b[dim - (shape.count - b.count)]
+            guard x == y || x == 1 || y == 1, shape[dim] == (x == 1 ? y : x) else { return false }
+        }
+        return true
+    }
 }

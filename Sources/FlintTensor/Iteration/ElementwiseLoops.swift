@@ -6,19 +6,18 @@ extension Tensor {
     /// `out[i] = f(input[i])`; `input` must broadcast to `out`'s shape.
     @inlinable
     func mapElements<In, Out>(from input: Tensor, as _: In.Type, _ f: (In) -> Out) throws {
-        let source = try input.expand(shape)
-        let loop = StridedLoop(shape: shape, strides: [strides, source.strides])
         let o = baseAddress.assumingMemoryBound(to: Out.self)
-        let a = UnsafeRawPointer(source.baseAddress).assumingMemoryBound(to: In.self)
-        let inner = loop.innerStrides
-        let (so, sa) = (inner[0], inner[1])
-        loop.forEachRunInParallel { offsets, count in
-            let po = o + offsets[0]
-            let pa = a + offsets[1]
-            if so == 1 && sa == 1 {
-                for i in 0..<count { po[i] = f(pa[i]) }
-            } else {
-                for i in 0..<count { po[i * so] = f(pa[i * sa]) }
+        let a = UnsafeRawPointer(input.baseAddress).assumingMemoryBound(to: In.self)
+        try StridedLoop.over(shape, LoopOperand(self), LoopOperand(input)) { loop in
+            let (so, sa) = (loop.innerStride(0), loop.innerStride(1))
+            loop.forEachRunInParallel { offsets, count in
+                let po = o + offsets[0]
+                let pa = a + offsets[1]
+                if so == 1 && sa == 1 {
+                    for i in 0..<count { po[i] = f(pa[i]) }
+                } else {
+                    for i in 0..<count { po[i * so] = f(pa[i * sa]) }
+                }
             }
         }
     }
@@ -26,29 +25,27 @@ extension Tensor {
     /// `out[i] = f(a[i], b[i])`; `a` and `b` must broadcast to `out`'s shape.
     @inlinable
     func mapElements<A, B, Out>(from a: Tensor, _ b: Tensor, as _: (A.Type, B.Type), _ f: (A, B) -> Out) throws {
-        let x = try a.expand(shape)
-        let y = try b.expand(shape)
-        let loop = StridedLoop(shape: shape, strides: [strides, x.strides, y.strides])
         let o = baseAddress.assumingMemoryBound(to: Out.self)
-        let pa = UnsafeRawPointer(x.baseAddress).assumingMemoryBound(to: A.self)
-        let pb = UnsafeRawPointer(y.baseAddress).assumingMemoryBound(to: B.self)
-        let inner = loop.innerStrides
-        let (so, sa, sb) = (inner[0], inner[1], inner[2])
-        loop.forEachRunInParallel { offsets, count in
-            let ro = o + offsets[0]
-            let ra = pa + offsets[1]
-            let rb = pb + offsets[2]
-            if so == 1 && sa == 1 && sb == 1 {
-                for i in 0..<count { ro[i] = f(ra[i], rb[i]) }
-            } else if so == 1 && sa == 1 && sb == 0 {
-                let scalar = rb[0]
-                for i in 0..<count { ro[i] = f(ra[i], scalar) }
-            } else if so == 1 && sa == 0 && sb == 1 {
-                // A broadcast left operand (`scale * x` in squeeze-excite): constant over the run.
-                let scalar = ra[0]
-                for i in 0..<count { ro[i] = f(scalar, rb[i]) }
-            } else {
-                for i in 0..<count { ro[i * so] = f(ra[i * sa], rb[i * sb]) }
+        let pa = UnsafeRawPointer(a.baseAddress).assumingMemoryBound(to: A.self)
+        let pb = UnsafeRawPointer(b.baseAddress).assumingMemoryBound(to: B.self)
+        try StridedLoop.over(shape, LoopOperand(self), LoopOperand(a), LoopOperand(b)) { loop in
+            let (so, sa, sb) = (loop.innerStride(0), loop.innerStride(1), loop.innerStride(2))
+            loop.forEachRunInParallel { offsets, count in
+                let ro = o + offsets[0]
+                let ra = pa + offsets[1]
+                let rb = pb + offsets[2]
+                if so == 1 && sa == 1 && sb == 1 {
+                    for i in 0..<count { ro[i] = f(ra[i], rb[i]) }
+                } else if so == 1 && sa == 1 && sb == 0 {
+                    let scalar = rb[0]
+                    for i in 0..<count { ro[i] = f(ra[i], scalar) }
+                } else if so == 1 && sa == 0 && sb == 1 {
+                    // A broadcast left operand (`scale * x` in squeeze-excite): constant over the run.
+                    let scalar = ra[0]
+                    for i in 0..<count { ro[i] = f(scalar, rb[i]) }
+                } else {
+                    for i in 0..<count { ro[i * so] = f(ra[i * sa], rb[i * sb]) }
+                }
             }
         }
     }
@@ -56,18 +53,16 @@ extension Tensor {
     /// `out[i] = f(a[i], b[i], c[i])`; all must broadcast to `out`'s shape.
     @inlinable
     func mapElements<A, B, C, Out>(from a: Tensor, _ b: Tensor, _ c: Tensor, as _: (A.Type, B.Type, C.Type), _ f: (A, B, C) -> Out) throws {
-        let x = try a.expand(shape)
-        let y = try b.expand(shape)
-        let z = try c.expand(shape)
-        let loop = StridedLoop(shape: shape, strides: [strides, x.strides, y.strides, z.strides])
         let o = baseAddress.assumingMemoryBound(to: Out.self)
-        let pa = UnsafeRawPointer(x.baseAddress).assumingMemoryBound(to: A.self)
-        let pb = UnsafeRawPointer(y.baseAddress).assumingMemoryBound(to: B.self)
-        let pc = UnsafeRawPointer(z.baseAddress).assumingMemoryBound(to: C.self)
-        let inner = loop.innerStrides
-        loop.forEachRun { offsets, count in
-            for i in 0..<count {
-                o[offsets[0] + i * inner[0]] = f(pa[offsets[1] + i * inner[1]], pb[offsets[2] + i * inner[2]], pc[offsets[3] + i * inner[3]])
+        let pa = UnsafeRawPointer(a.baseAddress).assumingMemoryBound(to: A.self)
+        let pb = UnsafeRawPointer(b.baseAddress).assumingMemoryBound(to: B.self)
+        let pc = UnsafeRawPointer(c.baseAddress).assumingMemoryBound(to: C.self)
+        try StridedLoop.over(shape, LoopOperand(self), LoopOperand(a), LoopOperand(b), LoopOperand(c)) { loop in
+            let (so, sa, sb, sc) = (loop.innerStride(0), loop.innerStride(1), loop.innerStride(2), loop.innerStride(3))
+            loop.forEachRun { offsets, count in
+                for i in 0..<count {
+                    o[offsets[0] + i * so] = f(pa[offsets[1] + i * sa], pb[offsets[2] + i * sb], pc[offsets[3] + i * sc])
+                }
             }
         }
     }
@@ -80,23 +75,21 @@ extension Tensor {
     /// `out = a OP b` for float32 operands through the vectorised `flint_binary_f32` (runs where an
     /// operand is contiguous or constant), split over the thread pool when large.
     func mapFloatRuns(_ a: Tensor, _ b: Tensor, kernel: Int32) throws {
-        let x = try a.expand(shape)
-        let y = try b.expand(shape)
-        let loop = StridedLoop(shape: shape, strides: [strides, x.strides, y.strides])
         let o = baseAddress.assumingMemoryBound(to: Float.self)
-        let pa = UnsafeRawPointer(x.baseAddress).assumingMemoryBound(to: Float.self)
-        let pb = UnsafeRawPointer(y.baseAddress).assumingMemoryBound(to: Float.self)
-        let inner = loop.innerStrides
-        let (so, sa, sb) = (inner[0], inner[1], inner[2])
-        let vectorised = so == 1 && (sa == 0 || sa == 1) && (sb == 0 || sb == 1)
-        loop.forEachRunInParallel { offsets, count in
-            let ro = o + offsets[0]
-            let ra = pa + offsets[1]
-            let rb = pb + offsets[2]
-            if vectorised {
-                flint_binary_f32(kernel, ra, Int64(sa), rb, Int64(sb), ro, Int64(count))
-            } else {
-                for i in 0..<count { flint_binary_f32(kernel, ra + i * sa, 0, rb + i * sb, 0, ro + i * so, 1) }
+        let pa = UnsafeRawPointer(a.baseAddress).assumingMemoryBound(to: Float.self)
+        let pb = UnsafeRawPointer(b.baseAddress).assumingMemoryBound(to: Float.self)
+        try StridedLoop.over(shape, LoopOperand(self), LoopOperand(a), LoopOperand(b)) { loop in
+            let (so, sa, sb) = (loop.innerStride(0), loop.innerStride(1), loop.innerStride(2))
+            let vectorised = so == 1 && (sa == 0 || sa == 1) && (sb == 0 || sb == 1)
+            loop.forEachRunInParallel { offsets, count in
+                let ro = o + offsets[0]
+                let ra = pa + offsets[1]
+                let rb = pb + offsets[2]
+                if vectorised {
+                    flint_binary_f32(kernel, ra, Int64(sa), rb, Int64(sb), ro, Int64(count))
+                } else {
+                    for i in 0..<count { flint_binary_f32(kernel, ra + i * sa, 0, rb + i * sb, 0, ro + i * so, 1) }
+                }
             }
         }
     }

@@ -89,7 +89,8 @@ extension Tensor {
         {
             return output
         }
-        let shape = try broadcastShape(x.shape, y.shape)
+        // A given output whose shape is the broadcast one lends that shape (building it would allocate).
+        let shape = if let output, broadcast(x.shape, y.shape, isExactly: output.shape) { output.shape } else { try broadcastShape(x.shape, y.shape) }
         let result = try output.map { try destination($0, shape: shape, dtype: common, operation: operation) } ?? Tensor.output(shape, common)
         if common == .float32 {
             if let kernel = op.float32Kernel {

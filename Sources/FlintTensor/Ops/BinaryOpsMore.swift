@@ -132,11 +132,12 @@ extension Tensor {
         return try binary(Power(scalarExponent: scalarExponent), base, exponent, operation: "pow")
     }
 
-    /// Bitwise and/or/xor/shifts; floating operands are rejected.
-    public static func bitwise(_ kind: Bitwise.Kind, _ a: Operand, _ b: Operand, operation: String) throws -> Tensor {
-        let common = try DType.resultType([a.promotion, b.promotion])
+    /// Bitwise and/or/xor/shifts; floating operands are rejected. With `output`, the result is written there
+    /// (contiguous, of the result's dtype and shape).
+    public static func bitwise(_ kind: Bitwise.Kind, _ a: Operand, _ b: Operand, operation: String, into output: Tensor? = nil) throws -> Tensor {
+        let common = try DType.resultType(a.promotion, b.promotion)
         guard !common.isFloatingPoint else { throw TensorError("\"\(operation)_cpu\" not implemented for '\(common.scalarTypeName)'") }
-        return try binary(Bitwise(kind), a, b, operation: operation)
+        return try binary(Bitwise(kind), a, b, operation: operation, into: output)
     }
 
     /// `logical_and/or/xor`: a bool tensor from the operands' truth values.

@@ -7,11 +7,11 @@ extension Tensor {
             throw TensorError("unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.")
         }
         if source.dtype == dtype, source.shape == shape, isContiguous, copyStridedIntoContiguous(from: source) { return }
-        let expanded = try source.expand(shape)
-        if expanded.dtype == dtype {
-            copyBytes(from: expanded)
+        // The source is read in place, broadcast by the loop (stride 0), not through an expanded view.
+        if source.dtype == dtype {
+            try copyBytes(from: source)
         } else {
-            try dtype.dispatch(CastCopy(destination: self, source: expanded))
+            try dtype.dispatch(CastCopy(destination: self, source: source))
         }
     }
 
@@ -24,37 +24,39 @@ extension Tensor {
     /// This tensor converted to `dtype` (itself when it already has that dtype).
     public func to(_ dtype: DType) throws -> Tensor {
         if dtype == self.dtype { return self }
-        let result = Tensor(zeros: shape, dtype: dtype)
+        // The copy writes every element.
+        let result = Tensor(uninitialized: shape, dtype: dtype)
         try result.copy(from: self)
         return result
     }
 
-    private func copyBytes(from source: Tensor) {
-        let loop = StridedLoop(shape: shape, strides: [strides, source.strides])
+    /// Copies `source` (this tensor's dtype, broadcasting to its shape) element by element.
+    private func copyBytes(from source: Tensor) throws {
         let size = dtype.itemSize
         let out = baseAddress
         let input = UnsafeRawPointer(source.baseAddress)
-        let inner = loop.innerStrides
-        switch size {
-        case 1: copyRuns(UInt8.self, loop, out, input, inner)
-        case 2: copyRuns(UInt16.self, loop, out, input, inner)
-        case 4: copyRuns(UInt32.self, loop, out, input, inner)
-        case 8: copyRuns(UInt64.self, loop, out, input, inner)
-        default:
-            loop.forEachRun { offsets, count in
-                for i in 0..<count {
-                    (out + (offsets[0] + i * inner[0]) * size)
-                        .copyMemory(from: input + (offsets[1] + i * inner[1]) * size, byteCount: size)
+        try StridedLoop.over(shape, LoopOperand(self), LoopOperand(source)) { loop in
+            switch size {
+            case 1: copyRuns(UInt8.self, loop, out, input)
+            case 2: copyRuns(UInt16.self, loop, out, input)
+            case 4: copyRuns(UInt32.self, loop, out, input)
+            case 8: copyRuns(UInt64.self, loop, out, input)
+            default:
+                let (so, sa) = (loop.innerStride(0), loop.innerStride(1))
+                loop.forEachRun { offsets, count in
+                    for i in 0..<count {
+                        (out + (offsets[0] + i * so) * size).copyMemory(from: input + (offsets[1] + i * sa) * size, byteCount: size)
+                    }
                 }
             }
         }
     }
 }
 
-private func copyRuns<T>(_ type: T.Type, _ loop: StridedLoop, _ out: UnsafeMutableRawPointer, _ input: UnsafeRawPointer, _ inner: [Int]) {
+private func copyRuns<T>(_ type: T.Type, _ loop: StridedLoop, _ out: UnsafeMutableRawPointer, _ input: UnsafeRawPointer) {
     let o = out.assumingMemoryBound(to: T.self)
     let a = input.assumingMemoryBound(to: T.self)
-    let (os, s) = (inner[0], inner[1])
+    let (os, s) = (loop.innerStride(0), loop.innerStride(1))
     loop.forEachRun { offsets, count in
         let po = o + offsets[0]
         let pa = a + offsets[1]
@@ -78,12 +80,13 @@ private struct CastCopyFrom<Out: TensorElement>: DTypeVisitor {
     let destination: Tensor
     let source: Tensor
     func visit<In: TensorElement>(_ type: In.Type) throws {
-        let loop = StridedLoop(shape: destination.shape, strides: [destination.strides, source.strides])
         let o = destination.baseAddress.assumingMemoryBound(to: Out.self)
         let a = UnsafeRawPointer(source.baseAddress).assumingMemoryBound(to: In.self)
-        let inner = loop.innerStrides
-        loop.forEachRun { offsets, count in
-            for i in 0..<count { o[offsets[0] + i * inner[0]] = Out(casting: a[offsets[1] + i * inner[1]]) }
+        try StridedLoop.over(destination.shape, LoopOperand(destination), LoopOperand(source)) { loop in
+            let (so, sa) = (loop.innerStride(0), loop.innerStride(1))
+            loop.forEachRun { offsets, count in
+                for i in 0..<count { o[offsets[0] + i * so] = Out(casting: a[offsets[1] + i * sa]) }
+            }
         }
     }
 }

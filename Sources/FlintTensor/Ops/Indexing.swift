@@ -26,21 +26,36 @@ extension Tensor {
         guard indices.dtype == .int64 || indices.dtype == .int32 else {
             throw TensorError("Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.\(indices.dtype.scalarTypeName)Tensor instead (while checking arguments for embedding)")
         }
-        var resultShape = indices.shape
-        resultShape.append(shape[1])
         guard quantizer == nil, strides[1] == 1 || shape[1] <= 1 else {
-            let flat = try indexSelect(dim: 0, index: indices.reshape([-1]))
-            let result = try flat.reshape(resultShape)
+            let result = try indexSelect(dim: 0, index: indices.reshape([-1])).reshape(indices.shape + [shape[1]])
             guard let output else { return result }
-            try Tensor.destination(output, shape: resultShape, dtype: dtype, operation: "embedding").copy(from: result)
+            try Tensor.destination(output, shape: result.shape, dtype: dtype, operation: "embedding").copy(from: result)
             return output
         }
-        let rows = try indices.indexValues(bound: shape[0], allowNegative: false, operation: "index_select", wording: .inSelf)
-        let result = try Tensor.destination(output, shape: resultShape, dtype: dtype, operation: "embedding")
+        // A given output of the result's shape is checked in place (the shape as an array would be a new one).
+        let result: Tensor
+        if let output, output.dtype == dtype, output.isContiguous, output.quantizer == nil, output.rank == indices.rank + 1,
+            output.shape[indices.rank] == shape[1], output.shape.prefix(indices.rank).elementsEqual(indices.shape)
+        {
+            result = output
+        } else {
+            result = try Tensor.destination(output, shape: indices.shape + [shape[1]], dtype: dtype, operation: "embedding")
+        }
         let rowBytes = shape[1] * dtype.itemSize
         let (source, target) = (baseAddress, result.baseAddress)
-        for (i, row) in rows.enumerated() {
-            (target + i * rowBytes).copyMemory(from: source + row * strides[0] * dtype.itemSize, byteCount: rowBytes)
+        let rowStride = strides[0] * dtype.itemSize
+        guard indices.isContiguous else {
+            let rows = try indices.indexValues(bound: shape[0], allowNegative: false, operation: "index_select", wording: .inSelf)
+            for (i, row) in rows.enumerated() { (target + i * rowBytes).copyMemory(from: source + row * rowStride, byteCount: rowBytes) }
+            return result
+        }
+        // Contiguous indices are read where they lie.
+        let values = UnsafeRawPointer(indices.baseAddress)
+        let isInt32 = indices.dtype == .int32
+        for i in 0..<indices.elementCount {
+            let row = isInt32 ? Int(values.assumingMemoryBound(to: Int32.self)[i]) : Int(values.assumingMemoryBound(to: Int64.self)[i])
+            guard row >= 0 && row < shape[0] else { throw TensorError("index out of range in self") }
+            (target + i * rowBytes).copyMemory(from: source + row * rowStride, byteCount: rowBytes)
         }
         return result
     }

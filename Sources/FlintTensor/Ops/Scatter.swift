@@ -49,9 +49,23 @@ extension Tensor {
 
     /// Advanced indexing `self[indices]`: one entry per leading dimension, nil for `:`; index tensors are
     /// int64 (broadcast together) or bool masks. Follows NumPy's placement rule for the result dimensions.
-    public func index(_ indices: [Tensor?]) throws -> Tensor {
-        let (resultShape, offsets) = try advancedIndexOffsets(indices)
-        let result = Tensor(zeros: resultShape, dtype: dtype)
+    /// With `output`, the result is written there (contiguous, of the result's dtype and shape).
+    @inlinable
+    public func index(_ indices: some Collection<Tensor?>, into output: Tensor? = nil) throws -> Tensor {
+        // Specialised where it is called, the indices are laid out on the stack for the kernel: no array.
+        try withUnsafeTemporaryAllocation(of: Tensor?.self, capacity: indices.count) { buffer in
+            for (position, index) in indices.enumerated() { buffer.initializeElement(at: position, to: index) }
+            defer { _ = buffer.deinitialize() }
+            return try index(UnsafeBufferPointer(buffer), into: output)
+        }
+    }
+
+    /// ``index(_:into:)`` over indices laid out in memory.
+    @usableFromInline
+    func index(_ indices: UnsafeBufferPointer<Tensor?>, into output: Tensor?) throws -> Tensor {
+        if let result = try gatherByIntegerIndices(indices, into: output) { return result }
+        let (resultShape, offsets) = try advancedIndexOffsets(Array(indices))
+        let result = try Tensor.destination(output, shape: resultShape, dtype: dtype, operation: "index")
         let size = dtype.itemSize
         for (i, offset) in offsets.enumerated() {
             (result.storage.base + i * size).copyMemory(from: storage.base + offset * size, byteCount: size)

@@ -19,13 +19,16 @@ extension FloatPointwiseFunction {
 extension Tensor {
     /// Applies `function` to every element. `operation` names the op in errors. Integer and bool inputs
     /// are converted to float32 when `integersBecomeFloat` (ATen's math functions), else rejected (ATen's
-    /// activation functions).
-    public func pointwise<F: FloatPointwiseFunction>(_ function: F, operation: String, integersBecomeFloat: Bool = true) throws -> Tensor {
+    /// activation functions). With `output`, the result is written there (contiguous, of the result's dtype
+    /// and shape).
+    public func pointwise<F: FloatPointwiseFunction>(
+        _ function: F, operation: String, integersBecomeFloat: Bool = true, into output: Tensor? = nil
+    ) throws -> Tensor {
         guard dtype.isFloatingPoint || integersBecomeFloat else {
             throw TensorError("\"\(operation)\" not implemented for '\(dtype.scalarTypeName)'")
         }
         let input = dtype.isFloatingPoint ? self : try to(.float32)
-        let result = Tensor.output(shape, input.dtype)
+        let result = try Tensor.destination(output, shape: shape, dtype: input.dtype, operation: operation)
         if input.dtype == .float32, input.isContiguous, let kernel = function.float32Kernel {
             let source = UnsafePointer(input.baseAddress.assumingMemoryBound(to: Float.self))
             let target = result.baseAddress.assumingMemoryBound(to: Float.self)
@@ -37,28 +40,28 @@ extension Tensor {
     }
 
     /// `torch.exp`: eˣ elementwise; integer and bool inputs give float32.
-    public func exp() throws -> Tensor { try pointwise(Exp(), operation: "exp") }
+    public func exp(into output: Tensor? = nil) throws -> Tensor { try pointwise(Exp(), operation: "exp", into: output) }
     /// `torch.log`: the natural logarithm elementwise (NaN below 0, -inf at 0); integer and bool inputs give float32.
-    public func log() throws -> Tensor { try pointwise(Log(), operation: "log") }
+    public func log(into output: Tensor? = nil) throws -> Tensor { try pointwise(Log(), operation: "log", into: output) }
     /// `torch.sqrt`: √x elementwise (NaN below 0); integer and bool inputs give float32.
-    public func sqrt() throws -> Tensor { try pointwise(Sqrt(), operation: "sqrt") }
+    public func sqrt(into output: Tensor? = nil) throws -> Tensor { try pointwise(Sqrt(), operation: "sqrt", into: output) }
     /// `torch.rsqrt`: 1/√x elementwise; integer and bool inputs give float32.
-    public func rsqrt() throws -> Tensor { try pointwise(Rsqrt(), operation: "rsqrt") }
+    public func rsqrt(into output: Tensor? = nil) throws -> Tensor { try pointwise(Rsqrt(), operation: "rsqrt", into: output) }
     /// `torch.tanh`: the hyperbolic tangent elementwise; integer and bool inputs give float32.
-    public func tanh() throws -> Tensor { try pointwise(Tanh(), operation: "tanh") }
+    public func tanh(into output: Tensor? = nil) throws -> Tensor { try pointwise(Tanh(), operation: "tanh", into: output) }
     /// `torch.sigmoid`: 1 / (1 + e⁻ˣ) elementwise; integer and bool inputs give float32.
     public func sigmoid() throws -> Tensor {
         if quantizer != nil { return try throughReal(unitIntervalQuantizer()) { try $0.sigmoid() } }
         return try pointwise(Sigmoid(), operation: "sigmoid")
     }
     /// `torch.erf`: the error function elementwise; integer and bool inputs give float32.
-    public func erf() throws -> Tensor { try pointwise(Erf(), operation: "erf") }
+    public func erf(into output: Tensor? = nil) throws -> Tensor { try pointwise(Erf(), operation: "erf", into: output) }
     /// `torch.sin`: the sine of radians elementwise; integer and bool inputs give float32.
-    public func sin() throws -> Tensor { try pointwise(Sin(), operation: "sin") }
+    public func sin(into output: Tensor? = nil) throws -> Tensor { try pointwise(Sin(), operation: "sin", into: output) }
     /// `torch.cos`: the cosine of radians elementwise; integer and bool inputs give float32.
-    public func cos() throws -> Tensor { try pointwise(Cos(), operation: "cos") }
+    public func cos(into output: Tensor? = nil) throws -> Tensor { try pointwise(Cos(), operation: "cos", into: output) }
     /// `torch.reciprocal`: 1/x elementwise; integer and bool inputs give float32.
-    public func reciprocal() throws -> Tensor { try pointwise(Reciprocal(), operation: "reciprocal") }
+    public func reciprocal(into output: Tensor? = nil) throws -> Tensor { try pointwise(Reciprocal(), operation: "reciprocal", into: output) }
     /// `F.silu`: x · sigmoid(x) elementwise; throws for integer and bool inputs.
     public func silu() throws -> Tensor { try pointwise(SiLU(), operation: "silu", integersBecomeFloat: false) }
     /// GELU, exact (`approximate="none"`) or with the tanh approximation.
