@@ -62,16 +62,22 @@ extension OperatorDefinitions {
         }
         tensorOp("aten::addcmul") { c in
             guard try c.tensor(0, "self").dtype != .bool else { throw TensorError("\"addcmul_cpu_out\" not implemented for 'Bool'") }
-            let product = try Tensor.binary(Mul(), .tensor(c.tensor(1, "tensor1")), .tensor(c.tensor(2, "tensor2")), operation: "addcmul")
-            return try Tensor.add(.tensor(c.tensor(0, "self")), .tensor(product), alpha: c.scalar(3, "value", default: .int(1)))
+            let value = try c.scalar(3, "value", default: .int(1))
+            return try TensorOperatorSupport.inFloat32ForHalves(c.tensor(0, "self"), c.tensor(1, "tensor1"), c.tensor(2, "tensor2")) { x, a, b in
+                let product = try Tensor.binary(Mul(), .tensor(a), .tensor(b), operation: "addcmul")
+                return try Tensor.add(.tensor(x), .tensor(product), alpha: value)
+            }
         }
         tensorOp("aten::addcdiv") { c in
             let (a, b) = (try c.tensor(1, "tensor1"), try c.tensor(2, "tensor2"))
             guard a.dtype.isFloatingPoint || b.dtype.isFloatingPoint else {
                 throw TensorError("Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), for all dtypes.")
             }
-            let quotient = try Tensor.binary(Div(), .tensor(a), .tensor(b), operation: "addcdiv", promoteIntegersToFloat: true)
-            return try Tensor.add(.tensor(c.tensor(0, "self")), .tensor(quotient), alpha: c.scalar(3, "value", default: .int(1)))
+            let value = try c.scalar(3, "value", default: .int(1))
+            return try TensorOperatorSupport.inFloat32ForHalves(c.tensor(0, "self"), a, b) { x, a, b in
+                let quotient = try Tensor.binary(Div(), .tensor(a), .tensor(b), operation: "addcdiv", promoteIntegersToFloat: true)
+                return try Tensor.add(.tensor(x), .tensor(quotient), alpha: value)
+            }
         }
         tensorOp("aten::masked_fill.Tensor") { c in
             let value = try c.tensor(2, "value")

@@ -75,6 +75,12 @@ extension OperatorDefinitions {
                 runningVar: c.optionalTensor(4, "running_var"), useInputStatistics: c.bool(5, "use_input_stats"), epsilon: c.double(7, "eps"))
         }
         tensorOp("aten::embedding", writing: { try $0.tensor(0, "weight").embedding($0.tensor(1, "indices"), into: $1) })
+        // `F.embedding(max_norm=)` first scales, in place, each looked-up row whose norm exceeds max_norm.
+        define("aten::embedding_renorm_") { c in
+            let weight = try c.tensor(0, "self")
+            try weight.renormalizeRows(c.tensor(1, "indices"), maxNorm: c.double(2, "max_norm"), normType: c.double(3, "norm_type"))
+            return .tensor(weight)
+        }
 
     }
 

@@ -129,6 +129,18 @@ extension OperatorDefinitions {
 
 /// Helpers shared by the tensor operator declarations.
 enum TensorOperatorSupport {
+    /// `compute` over three operands whose common dtype is float16 or bfloat16 done in float32, with its
+    /// result rounded once to that dtype: ATen's CPU kernels compute a chain such as `self + value · a · b`
+    /// in float32 ("opmath") for the half types, where rounding each step to half would differ. Other dtypes
+    /// go to `compute` as they are.
+    static func inFloat32ForHalves(
+        _ x: Tensor, _ a: Tensor, _ b: Tensor, _ compute: (Tensor, Tensor, Tensor) throws -> Tensor
+    ) throws -> Tensor {
+        let common = try DType.resultType([.tensor(x.dtype, rank: x.rank), .tensor(a.dtype, rank: a.rank), .tensor(b.dtype, rank: b.rank)])
+        guard common == .float16 || common == .bfloat16 else { return try compute(x, a, b) }
+        return try compute(x.to(.float32), a.to(.float32), b.to(.float32)).to(common)
+    }
+
     /// A list of tensors as TorchScript's `Tensor[]`.
     static func list(_ tensors: [Tensor]) -> ScriptValue {
         .list(tensors.map { .tensor($0) }, elementType: "Tensor")

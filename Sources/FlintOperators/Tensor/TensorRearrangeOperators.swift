@@ -151,7 +151,11 @@ extension OperatorDefinitions {
             var xSizes = x.shape, indexSizes = indices.shape
             xSizes[d] = indices.shape[d]
             indexSizes[d] = x.shape[d]
-            let broadcastIndices = try indices.expand(try Tensor.broadcastShape(xSizes, indices.shape))
+            // Along a dimension, indices wrap around its size (Python's modulo: -1 is the last, 7 of 5 is 2), as
+            // torch 2.15 takes them.
+            let wrapped = x.shape[d] > 0
+                ? try Tensor.binary(Remainder(), .tensor(indices), .scalar(.int(Int64(x.shape[d]))), operation: "remainder") : indices
+            let broadcastIndices = try wrapped.expand(try Tensor.broadcastShape(xSizes, indices.shape))
             let broadcastInput = try x.expand(try Tensor.broadcastShape(indexSizes, x.shape))
             return try broadcastInput.gather(dim: d, index: broadcastIndices)
         }

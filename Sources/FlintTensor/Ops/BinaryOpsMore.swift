@@ -156,6 +156,11 @@ extension Tensor {
             if case .scalar = weight { kernel = "lerp_kernel_scalar" } else { kernel = "lerp_kernel_tensor" }
             throw TensorError("\"\(kernel)\" not implemented for '\(start.dtype.scalarTypeName)'")
         }
+        // The half types compute in float32 with the weight as given (ATen's opmath), rounded once at the end.
+        if start.dtype == .float16 || start.dtype == .bfloat16 {
+            let floatWeight: Operand = if case .tensor(let w) = weight { .tensor(try w.to(.float32)) } else { weight }
+            return try lerp(start.to(.float32), end.to(.float32), weight: floatWeight).to(start.dtype)
+        }
         let w = try weight.tensor(as: start.dtype)
         let shape = try broadcastShape([start.shape, end.shape, w.shape])
         let result = Tensor.output(shape, start.dtype)

@@ -60,6 +60,21 @@ extension Tensor {
         return result
     }
 
+    /// `embedding_renorm_`: each row of this `[num, dim]` float weight that `indices` names (once however often
+    /// named) whose `normType`-norm exceeds `maxNorm` is scaled in place by maxNorm / (norm + 1e-7), as ATen does
+    /// for `F.embedding(max_norm=)`.
+    public func renormalizeRows(_ indices: Tensor, maxNorm: Double, normType: Double) throws {
+        guard rank == 2 else { throw TensorError("embedding_renorm_: 'self' must be 2-D") }
+        guard dtype.isFloatingPoint else { throw TensorError("\"embedding_renorm_cpu_\" not implemented for '\(dtype.scalarTypeName)'") }
+        let rows = try indices.indexValues(bound: shape[0], allowNegative: false, operation: "embedding_renorm_", wording: .inSelf)
+        for row in Set(rows).sorted() {
+            let values = try select(dim: 0, index: row)
+            let norm = try values.to(.float64).norm(p: normType, dims: nil, keepDim: false).item()
+            guard norm > maxNorm else { continue }
+            try values.copy(from: Tensor.binary(Mul(), .tensor(values), .scalar(.double(maxNorm / (norm + 1e-7))), operation: "embedding_renorm_"))
+        }
+    }
+
     /// `gather(dim, index)`: out[i][j] = self[index[i][j]][j] (for dim 0), index of the same rank.
     public func gather(dim: Int, index: Tensor) throws -> Tensor {
         let d = try wrapDimension(dim)

@@ -17,11 +17,9 @@ extension Tensor {
         guard mask.dtype == .bool else {
             throw TensorError("masked_fill_ only supports boolean masks, but got mask with dtype \(mask.dtype.cppName)")
         }
-        let filled = try Tensor.where(mask, .tensor(try value.tensor(dtype)), .tensor(self))
-        guard filled.shape == shape else {
-            throw TensorError("masked_fill: the mask of shape \(mask.shape) does not broadcast to the input's shape \(shape)")
-        }
-        return filled
+        // Out of place, the input and the mask broadcast together (ATen's `expand_outplace`); the in-place form
+        // refuses a result larger than its input when it writes the result back.
+        return try Tensor.where(mask, .tensor(try value.tensor(dtype)), .tensor(self))
     }
 
     /// `clamp(min, max)`: NaN stays NaN; a bound that is NaN makes every result NaN, as in ATen.
