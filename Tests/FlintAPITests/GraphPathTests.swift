@@ -99,6 +99,14 @@ import Testing
         #expect(graph.contains("# arena: 6 of 27 steps"), "\(graph)")
     }
 
+    /// A method that appends to a list (an operator that writes into its list argument, whose lists the plan
+    /// builds anew on every call) runs from its plan with libtorch's results on every call.
+    @Test func listAppendsRunFromThePlan() throws {
+        let method = try Self.runCalls("list_append")
+        let graph = try method.graphText([.tensor(Tensor.ones([3, 4]))], optimized: true)
+        #expect(graph.contains("aten::append.t") && !graph.contains("interpreter"), "\(graph)")
+    }
+
     @Test func methodsThatWriteTheirOwnStateAreNotFrozen() throws {
         for name in ["mutates_parameter", "counts_calls"] {
             let method = try Self.runCalls(name)

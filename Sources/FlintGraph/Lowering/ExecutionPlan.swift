@@ -27,6 +27,10 @@ package final class ExecutionPlan: @unchecked Sendable {
         /// Whether the layout of its result may be kept for the next run (see ``RunContext/views``): a view
         /// operator (``viewOperators``) that does not write into the arena itself.
         let mayKeepView: Bool
+        /// Whether the operator writes into a list argument (`append`, `extend`, `+=` on a list: its schema marks
+        /// the argument `(a!)`): every run then builds its lists anew, literals copied, so that no run sees what
+        /// another appended.
+        let writesAList: Bool
     }
 
     /// Where a tensor's elements lie in its storage: what a view's result depends on.
@@ -81,6 +85,7 @@ package final class ExecutionPlan: @unchecked Sendable {
         private var ownStorages: [Storage?]
         /// The items of the tuple the last run returned: the next run empties them (in place once the caller
         /// let that tuple go, so its result buffers are free again) and fills them, instead of a new array.
+        /// An idle context so keeps its last results alive (at most ``idleContextLimit`` contexts).
         var resultItems: [ScriptValue] = []
 
         init(_ plan: ExecutionPlan) {
@@ -153,10 +158,15 @@ package final class ExecutionPlan: @unchecked Sendable {
         let placements = memory.placements
         steps = graph.nodes.enumerated().map { position, node in
             var tensorArguments: [(position: Int, slot: Int)]? = []
+            let written = Self.writtenArguments(of: node.op)
+            var writesAList = false
             for (index, argument) in node.arguments.enumerated() {
                 switch argument {
                 case .tensor(let value): tensorArguments?.append((index, value.index))
-                case .literal: break
+                case .literal(let value):
+                    if written.contains(index), case .list = value { writesAList = true }
+                case .list, .tuple where written.contains(index):
+                    writesAList = true
                 case .list, .tuple:
                     var fixed = true
                     argument.forEachValue { value in
@@ -165,13 +175,14 @@ package final class ExecutionPlan: @unchecked Sendable {
                     if !fixed { tensorArguments = nil }
                 }
             }
+            if writesAList { tensorArguments = nil }
             let writer = placements[position] == nil ? nil : node.writer
             var returnsTensor = false
             if case .tensor = node.result { returnsTensor = true }
             return Step(
                 op: node.op, body: node.body, writer: writer, arguments: node.arguments,
                 tensorArguments: tensorArguments, result: node.result, releases: releasesAt[position],
-                mayKeepView: writer == nil && Self.isViewOperator(node.op) && returnsTensor && tensorArguments != nil)
+                mayKeepView: writer == nil && Self.isViewOperator(node.op) && returnsTensor && tensorArguments != nil, writesAList: writesAList)
         }
     }
 
@@ -191,6 +202,14 @@ package final class ExecutionPlan: @unchecked Sendable {
         guard op.hasPrefix("aten::") else { return false }
         let name = op.dropFirst(6).prefix { $0 != "." }
         return viewOperators.contains(String(name))
+    }
+
+    /// The positions of the arguments `op`'s schema marks as written (`Tensor(a!) self`, `t[](a!) self`); none
+    /// for an operator without a schema in the registry (a fused `flint::` node).
+    static func writtenArguments(of op: String) -> Set<Int> {
+        let base = String(op.prefix { $0 != "." })
+        guard let schema = OperatorRegistry.standard.overloads(of: base).first(where: { $0.qualifiedName == op }) else { return [] }
+        return Set(schema.arguments.indices.filter { schema.arguments[$0].alias?.isWrite == true })
     }
 
     /// Bytes of one run's arena (the intermediates placed in shared buffers).
@@ -240,7 +259,8 @@ package final class ExecutionPlan: @unchecked Sendable {
 
     /// One step: its writer into the arena, the view it kept from the last run, or its body.
     private func run(_ step: Step, at position: Int, in context: RunContext, profiling: Bool) throws {
-        let values = step.tensorArguments == nil ? step.arguments.map { Self.load($0, context.slots) } : context.argumentLists[position]
+        let values = step.tensorArguments == nil
+            ? step.arguments.map { Self.load($0, context.slots, copyingLiteralLists: step.writesAList) } : context.argumentLists[position]
         let start = profiling ? OperatorProfiler.now() : 0
         if let writer = step.writer, case .tensor(let value) = step.result, let placement = memory.placements[position] {
             let destination = context.destinations[position] ?? context.ownDestination(at: position, placement)
@@ -300,9 +320,12 @@ package final class ExecutionPlan: @unchecked Sendable {
         return .list(ScriptList(integers: integers, elementType: list.elementType))
     }
 
-    fileprivate static func load(_ template: ValueTemplate, _ slots: [ScriptValue]) -> ScriptValue {
+    /// The value `template` stands for in `slots`; with `copyingLiteralLists`, a literal list is a new list
+    /// with its elements (for an operator that writes into it).
+    fileprivate static func load(_ template: ValueTemplate, _ slots: [ScriptValue], copyingLiteralLists: Bool = false) -> ScriptValue {
         switch template {
         case .tensor(let value): slots[value.index]
+        case .literal(.list(let list)) where copyingLiteralLists: .list(list.elements, elementType: list.elementType)
         case .literal(let value): value
         case .list(let items, let type): .list(items.map { load($0, slots) }, elementType: type)
         case .tuple(let items): .tuple(items.map { load($0, slots) })

@@ -1,6 +1,8 @@
+import FlintOperators
+
 /// Removes operators that return their input unchanged at inference: `dropout` (and its feature and alpha
-/// variants) not training, `detach`, `contiguous` of a contiguous tensor, `to`/`type_as` to the same dtype
-/// returning the input (checked against the recorded types). Their readers then read the input directly,
+/// variants) not training, `detach`, `contiguous` of a contiguous tensor, `type_as` and `to` (with a literal
+/// `copy=False`) to the dtype the input has (checked against the recorded types). Their readers then read the input directly,
 /// which lets the patterns around them fuse (`linear → dropout → + residual`).
 struct NoOpElimination: GraphPass {
     let name = "no-op elimination"
@@ -31,16 +33,10 @@ struct NoOpElimination: GraphPass {
         case "aten::type_as":
             return true
         default:
-            // `to` to the dtype the input has, without `copy=True`, returns the input.
-            guard let copyIndex = Self.copyArgumentOfTo[node.op] else { return false }
+            // `to` to the dtype the input has, with a literal `copy=False`, returns the input.
+            guard let copyIndex = OperatorDefinitions.copyArgumentOfTo[node.op] else { return false }
             guard case .bool(false)? = node.literal(copyIndex) else { return false }
             return true
         }
     }
-
-    /// The position of the `copy` argument of each `to` overload.
-    private static let copyArgumentOfTo: [String: Int] = [
-        "aten::to.dtype": 3, "aten::to.prim_dtype": 3, "aten::to.other": 3, "aten::to.device": 4, "aten::to.prim_Device": 4,
-        "aten::to.dtype_layout": 6,
-    ]
 }

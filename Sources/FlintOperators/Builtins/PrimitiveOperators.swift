@@ -209,10 +209,16 @@ extension OperatorDefinitions {
 }
 
 extension OperatorDefinitions {
+    /// The position of the `copy` argument in each `to` overload's schema.
+    package static let copyArgumentOfTo: [String: Int] = [
+        "aten::to.dtype": 3, "aten::to.prim_dtype": 3, "aten::to.other": 3, "aten::to.device": 4, "aten::to.prim_Device": 4,
+        "aten::to.dtype_layout": 6,
+    ]
+
     /// `to.dtype`/`to.prim_dtype`'s tensor, target dtype and `copy` flag.
     fileprivate static func conversion(_ c: Arguments) throws -> (Tensor, DType, copy: Bool) {
         let t = try c.tensor(0, "self")
-        return (t, try c.optionalDType(1, "dtype") ?? t.dtype, try c.bool(3, "copy", default: false))
+        return (t, try c.optionalDType(1, "dtype") ?? t.dtype, try c.bool(copyArgumentOfTo["aten::to.dtype"]!, "copy", default: false))
     }
 
     /// The tensor, target dtype and `copy` flag of the `to` overloads that take a device (or another tensor);
@@ -220,23 +226,24 @@ extension OperatorDefinitions {
     fileprivate static func deviceConversion(_ c: Arguments) throws -> (Tensor, DType, copy: Bool) {
         let t = try c.tensor(0, "self")
         let dtype: DType
-        var copyIndex = 3
+        let copyIndex: Int
         switch c.values.count {
-        case 5 where c[1].tensor != nil: dtype = try c.tensor(1, "other").dtype  // to.other(self, other, non_blocking, copy, memory_format)
-        case 6: dtype = try c.optionalDType(2, "dtype") ?? t.dtype; copyIndex = 4  // to.device(self, device, dtype, non_blocking, copy, mf)
-        case 8: dtype = try c.optionalDType(1, "dtype") ?? t.dtype; copyIndex = 6  // to.dtype_layout
-        default: dtype = try c.optionalDType(2, "dtype") ?? t.dtype  // to.prim_Device(self, device, dtype, non_blocking, copy)
+        case 5 where c[1].tensor != nil:  // to.other(self, other, non_blocking, copy, memory_format)
+            (dtype, copyIndex) = (try c.tensor(1, "other").dtype, copyArgumentOfTo["aten::to.other"]!)
+        case 6:  // to.device(self, device, dtype, non_blocking, copy, memory_format)
+            (dtype, copyIndex) = (try c.optionalDType(2, "dtype") ?? t.dtype, copyArgumentOfTo["aten::to.device"]!)
+        case 8:  // to.dtype_layout(self, dtype, layout, device, pin_memory, non_blocking, copy, memory_format)
+            (dtype, copyIndex) = (try c.optionalDType(1, "dtype") ?? t.dtype, copyArgumentOfTo["aten::to.dtype_layout"]!)
+        default:  // to.prim_Device(self, device, dtype, non_blocking, copy)
+            (dtype, copyIndex) = (try c.optionalDType(2, "dtype") ?? t.dtype, copyArgumentOfTo["aten::to.prim_Device"]!)
         }
         if case .device(let d) = c[1], d.type != "cpu" { throw OperatorError("Flint runs on the CPU; cannot move a tensor to \(d)") }
         return (t, dtype, try c.bool(copyIndex, "copy", default: false))
     }
 
-    /// `t` converted to `dtype`, written into `destination` (of that dtype and `t`'s shape).
+    /// `t` converted to `dtype`, written into `destination` (contiguous, of that dtype and `t`'s shape).
     fileprivate static func convert(_ t: Tensor, to dtype: DType, into destination: Tensor) throws {
-        guard destination.dtype == dtype, destination.shape == t.shape else {
-            throw OperatorError("to: the given output is \(destination.dtype)\(destination.shape), the result \(dtype)\(t.shape)")
-        }
-        try destination.copy(from: t)
+        try Tensor.destination(destination, shape: t.shape, dtype: dtype, operation: "to").copy(from: t)
     }
 }
 

@@ -37,14 +37,7 @@ package struct Arguments {
     }
 
     package func optionalTensors(_ index: Int, _ name: String) throws -> [Tensor?] {
-        guard let elements = self[index].sequence else { throw mismatch(index, name, "List[Optional[Tensor]]") }
-        return try elements.map {
-            switch $0 {
-            case .none: return nil
-            case .tensor(let t): return t
-            default: throw mismatch(index, name, "List[Optional[Tensor]]")
-            }
-        }
+        Array(try optionalTensorElements(index, name))
     }
 
     /// A `List[Optional[Tensor]]` argument read in place: its elements, checked, as optional tensors (no new array).

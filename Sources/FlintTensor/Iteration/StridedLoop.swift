@@ -1,3 +1,15 @@
+extension TensorError {
+    /// ATen's `expand` error for `sizes` fewer than the tensor's `rank` dimensions.
+    static func expandRank(_ sizes: [Int], rank: Int) -> TensorError {
+        TensorError("expand(\(sizes)): the number of sizes provided (\(sizes.count)) must be greater or equal to the number of dimensions in the tensor (\(rank))")
+    }
+
+    /// ATen's `expand` error for a size `wanted` at `dimension` where the tensor's is `existing` (not 1).
+    static func expandSize(_ wanted: Int, existing: Int, dimension: Int, target: [Int], shape: [Int]) -> TensorError {
+        TensorError("The expanded size of the tensor (\(wanted)) must match the existing size (\(existing)) at non-singleton dimension \(dimension).  Target sizes: \(target).  Tensor sizes: \(shape)")
+    }
+}
+
 /// One operand of a ``StridedLoop``: its shape and element strides, aligned with the loop's shape from the
 /// right as broadcasting aligns them. A dimension of size 1 (or a leading one the operand lacks) is repeated
 /// with stride 0, so a loop reads a broadcast operand in place, without an expanded view.
@@ -80,10 +92,7 @@ struct StridedLoop {
     @usableFromInline
     static func place(_ operand: LoopOperand, row: UnsafeMutablePointer<Int>, _ shape: [Int]) throws {
         let lead = shape.count - operand.shape.count
-        guard lead >= 0 else {
-            throw TensorError(
-                "expand(\(shape)): the number of sizes provided (\(shape.count)) must be greater or equal to the number of dimensions in the tensor (\(operand.shape.count))")
-        }
+        guard lead >= 0 else { throw TensorError.expandRank(shape, rank: operand.shape.count) }
         for dim in shape.indices {
             let own = dim - lead
             if own < 0 || operand.shape[own] == 1 && shape[dim] != 1 {
@@ -91,8 +100,7 @@ struct StridedLoop {
             } else if operand.shape[own] == shape[dim] {
                 row[dim] = operand.strides[own]
             } else {
-                throw TensorError(
-                    "The expanded size of the tensor (\(shape[dim])) must match the existing size (\(operand.shape[own])) at non-singleton dimension \(dim).  Target sizes: \(shape).  Tensor sizes: \(operand.shape)")
+                throw TensorError.expandSize(shape[dim], existing: operand.shape[own], dimension: dim, target: shape, shape: operand.shape)
             }
         }
     }

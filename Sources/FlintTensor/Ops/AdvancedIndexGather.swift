@@ -6,19 +6,18 @@ extension Tensor {
     private struct GatherIndex {
         let values: UnsafeRawPointer
         let isInt32: Bool
-        /// The indexed tensor's dimension, its size and its stride.
-        let dimension: Int
+        /// The size and the stride of the indexed tensor's dimension it picks in.
         let bound: Int
         let stride: Int
     }
 
     /// `self[indices]` written into `output` (or a new tensor), for index tensors of int64 or int32 that
-    /// broadcast together, when the result has elements. Returns nil, having written nothing that counts,
-    /// for everything else (masks, a broadcast or bounds error, an empty result): the general path then runs
-    /// and reports any error with ATen's words.
+    /// broadcast together, when the result has elements and `self` is not quantized. Returns nil for
+    /// everything else (masks, a broadcast error, an empty result), and at the first index out of range (with
+    /// `output` partly written): the general path then runs and reports any error with ATen's words.
     func gatherByIntegerIndices(_ indices: UnsafeBufferPointer<Tensor?>, into output: Tensor?) throws -> Tensor? {
         let count = indices.count
-        guard count <= rank else { return nil }
+        guard count <= rank, quantizer == nil else { return nil }
         var indexCount = 0
         var broadcastRank = 0
         var first = -1, last = -1
@@ -72,22 +71,11 @@ extension Tensor {
                     let lead = broadcastRank - index.rank
                     for d in 0..<index.rank where index.shape[d] != 1 { row[insertAt + lead + d] = index.strides[d] }
                     gathers.initializeElement(
-                        at: k,
-                        to: GatherIndex(
-                            values: UnsafeRawPointer(index.baseAddress), isInt32: index.dtype == .int32, dimension: dim, bound: shape[dim],
-                            stride: strides[dim]))
+                        at: k, to: GatherIndex(values: UnsafeRawPointer(index.baseAddress), isInt32: index.dtype == .int32, bound: shape[dim], stride: strides[dim]))
                     k += 1
                 }
                 defer { _ = gathers.deinitialize() }
-                let result: Tensor
-                if let output {
-                    guard output.dtype == dtype, output.isContiguous, output.quantizer == nil, output.rank == resultRank,
-                        (0..<resultRank).allSatisfy({ output.shape[$0] == sizes[$0] })
-                    else { return nil }
-                    result = output
-                } else {
-                    result = Tensor(uninitialized: (0..<resultRank).map { sizes[$0] }, dtype: dtype)
-                }
+                let result = try Tensor.destination(output, rank: resultRank, size: { sizes[$0] }, dtype: dtype, operation: "index")
                 let completed: Bool
                 switch dtype.itemSize {
                 case 1: completed = gather(UInt8.self, into: result, words: words, width: width, resultRank: resultRank, gathers, coordinates)

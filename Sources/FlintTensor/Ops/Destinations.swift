@@ -6,13 +6,25 @@
 extension Tensor {
     /// `output` after checking that it can hold the result (contiguous, this shape and dtype), or a new
     /// uninitialised tensor when none is given.
-    static func destination(_ output: Tensor?, shape: [Int], dtype: DType, operation: String) throws -> Tensor {
+    package static func destination(_ output: Tensor?, shape: [Int], dtype: DType, operation: String) throws -> Tensor {
         guard let output else { return Tensor(uninitialized: shape, dtype: dtype) }
         guard output.dtype == dtype, output.shape == shape, output.isContiguous, output.quantizer == nil else {
             throw TensorError(
                 "\(operation): the given output is \(output.dtype)\(output.shape)\(output.isContiguous ? "" : " (not contiguous)"), the result \(dtype)\(shape)")
         }
         return output
+    }
+
+    /// As ``destination(_:shape:dtype:operation:)`` for a result of `rank` dimensions of sizes `size(0)`,
+    /// `size(1)`, ...: a given output is compared in place, and the shape array is made only for a new tensor
+    /// (or the error), so writing into a plan's arena allocates nothing.
+    static func destination(_ output: Tensor?, rank: Int, size: (Int) -> Int, dtype: DType, operation: String) throws -> Tensor {
+        if let output, output.dtype == dtype, output.rank == rank, (0..<rank).allSatisfy({ output.shape[$0] == size($0) }), output.isContiguous,
+            output.quantizer == nil
+        {
+            return output
+        }
+        return try destination(output, shape: (0..<rank).map(size), dtype: dtype, operation: operation)
     }
 
     /// As ``destination(_:shape:dtype:operation:)`` for a convolution's result `[images, channels,

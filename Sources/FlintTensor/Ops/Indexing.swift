@@ -32,15 +32,8 @@ extension Tensor {
             try Tensor.destination(output, shape: result.shape, dtype: dtype, operation: "embedding").copy(from: result)
             return output
         }
-        // A given output of the result's shape is checked in place (the shape as an array would be a new one).
-        let result: Tensor
-        if let output, output.dtype == dtype, output.isContiguous, output.quantizer == nil, output.rank == indices.rank + 1,
-            output.shape[indices.rank] == shape[1], output.shape.prefix(indices.rank).elementsEqual(indices.shape)
-        {
-            result = output
-        } else {
-            result = try Tensor.destination(output, shape: indices.shape + [shape[1]], dtype: dtype, operation: "embedding")
-        }
+        let result = try Tensor.destination(
+            output, rank: indices.rank + 1, size: { $0 < indices.rank ? indices.shape[$0] : shape[1] }, dtype: dtype, operation: "embedding")
         let rowBytes = shape[1] * dtype.itemSize
         let (source, target) = (baseAddress, result.baseAddress)
         let rowStride = strides[0] * dtype.itemSize
@@ -49,14 +42,15 @@ extension Tensor {
             for (i, row) in rows.enumerated() { (target + i * rowBytes).copyMemory(from: source + row * rowStride, byteCount: rowBytes) }
             return result
         }
-        // Contiguous indices are read where they lie.
+        // Contiguous indices are read where they lie: all checked first (an error leaves the output as it was),
+        // then the rows copied.
         let values = UnsafeRawPointer(indices.baseAddress)
         let isInt32 = indices.dtype == .int32
-        for i in 0..<indices.elementCount {
-            let row = isInt32 ? Int(values.assumingMemoryBound(to: Int32.self)[i]) : Int(values.assumingMemoryBound(to: Int64.self)[i])
-            guard row >= 0 && row < shape[0] else { throw TensorError("index out of range in self") }
-            (target + i * rowBytes).copyMemory(from: source + row * rowStride, byteCount: rowBytes)
+        func row(_ i: Int) -> Int { isInt32 ? Int(values.assumingMemoryBound(to: Int32.self)[i]) : Int(values.assumingMemoryBound(to: Int64.self)[i]) }
+        for i in 0..<indices.elementCount where row(i) < 0 || row(i) >= shape[0] {
+            throw TensorError(IndexBoundsWording.inSelf.message(index: Int64(row(i)), bound: shape[0]))
         }
+        for i in 0..<indices.elementCount { (target + i * rowBytes).copyMemory(from: source + row(i) * rowStride, byteCount: rowBytes) }
         return result
     }
 
@@ -150,16 +144,7 @@ extension Tensor {
         return try raw.map { value in
             var v = Int(value)
             if allowNegative && v < 0 { v += bound }
-            guard v >= 0 && v < bound else {
-                switch wording {
-                case .dimension(let dim): throw TensorError("index \(value) is out of bounds for dimension \(dim) with size \(bound)")
-                case .prefixedDimension(let prefix, let dim):
-                    throw TensorError("\(prefix)index \(value) is out of bounds for dimension \(dim) with size \(bound)")
-                case .inSelf: throw TensorError("index out of range in self")
-                case .flatElements: throw TensorError("out of range: tried to access index \(value) on a tensor of \(bound) elements.")
-                case .withoutDimension: throw TensorError("index \(value) is out of bounds for dimension with size \(bound)")
-                }
-            }
+            guard v >= 0 && v < bound else { throw TensorError(wording.message(index: value, bound: bound)) }
             return v
         }
     }
@@ -192,4 +177,15 @@ enum IndexBoundsWording {
     case inSelf
     /// `out of range: tried to access index 12 on a tensor of 12 elements.` (take).
     case flatElements
+
+    /// The message for `index` outside `0..<bound`.
+    func message(index: Int64, bound: Int) -> String {
+        switch self {
+        case .dimension(let dim): "index \(index) is out of bounds for dimension \(dim) with size \(bound)"
+        case .prefixedDimension(let prefix, let dim): "\(prefix)index \(index) is out of bounds for dimension \(dim) with size \(bound)"
+        case .inSelf: "index out of range in self"
+        case .flatElements: "out of range: tried to access index \(index) on a tensor of \(bound) elements."
+        case .withoutDimension: "index \(index) is out of bounds for dimension with size \(bound)"
+        }
+    }
 }

@@ -152,9 +152,7 @@ extension Tensor {
 
     /// A view repeating size-1 dimensions (and new leading ones) to `sizes` with stride 0; -1 keeps a size.
     public func expand(_ sizes: [Int]) throws -> Tensor {
-        guard sizes.count >= rank else {
-            throw TensorError("expand(\(sizes)): the number of sizes provided (\(sizes.count)) must be greater or equal to the number of dimensions in the tensor (\(rank))")
-        }
+        guard sizes.count >= rank else { throw TensorError.expandRank(sizes, rank: rank) }
         var newShape = sizes
         var newStrides = [Int](repeating: 0, count: sizes.count)
         let lead = sizes.count - rank
@@ -174,7 +172,7 @@ extension Tensor {
                 newShape[i] = want
                 newStrides[i] = 0
             } else {
-                throw TensorError("The expanded size of the tensor (\(want)) must match the existing size (\(shape[old])) at non-singleton dimension \(i).  Target sizes: \(sizes).  Tensor sizes: \(shape)")
+                throw TensorError.expandSize(want, existing: shape[old], dimension: i, target: sizes, shape: shape)
             }
         }
         return Tensor(unchecked: storage, dtype: dtype, shape: newShape, strides: newStrides, storageOffset: storageOffset, quantizer: viewQuantizer)
