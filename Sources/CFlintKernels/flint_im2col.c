@@ -228,9 +228,9 @@ void flint_im2col2d_packed(const flint_im2col2d_desc *desc, const float *input, 
     int64_t stack[PLAN_STACK_BYTES / sizeof(int64_t)];
     if (!make_plan(desc, oy_begin, rows, column, b->nr, &pl, stack)) abort();
 #if defined(FLINT_X86)
-    if (desc->stride_w == 1 && flint__kernel()->id == FLINT_KERNEL_AVX512) {
+    if (desc->stride_w == 1 && flint__is_avx512(flint__kernel()->id)) {
         im2col_avx512(desc, input, rows, b, &pl);
-    } else if (desc->stride_w == 2 && flint__kernel()->id == FLINT_KERNEL_AVX512) {
+    } else if (desc->stride_w == 2 && flint__is_avx512(flint__kernel()->id)) {
         im2col_s2_avx512(desc, input, rows, b, &pl);
     } else {
         im2col_generic(desc, input, rows, b, &pl);

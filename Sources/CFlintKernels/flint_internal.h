@@ -108,7 +108,10 @@ typedef struct flint_gemm_kernel {
     flint_ukernel_edge_direct_fn ukernel_edge_direct;
 } flint_gemm_kernel;
 
-enum { FLINT_KERNEL_SCALAR = 0, FLINT_KERNEL_AVX2 = 1, FLINT_KERNEL_AVX512 = 2, FLINT_KERNEL_NEON = 3 };
+enum { FLINT_KERNEL_SCALAR = 0, FLINT_KERNEL_AVX2 = 1, FLINT_KERNEL_AVX512 = 2, FLINT_KERNEL_NEON = 3, FLINT_KERNEL_AVX512_8X48 = 4 };
+
+/* Whether kernel set `id` runs AVX-512 (either of its tiles): the other AVX-512 kernels may be used with it. */
+static inline int flint__is_avx512(int id) { return id == FLINT_KERNEL_AVX512 || id == FLINT_KERNEL_AVX512_8X48; }
 #define FLINT_MAX_MR 16
 #define FLINT_MAX_NR 64
 
@@ -223,6 +226,7 @@ extern const flint_gemm_kernel flint__kernel_scalar;
 #if defined(FLINT_X86)
 extern const flint_gemm_kernel flint__kernel_avx2;
 extern const flint_gemm_kernel flint__kernel_avx512;
+extern const flint_gemm_kernel flint__kernel_avx512_8x48;
 #endif
 #if defined(__aarch64__)
 extern const flint_gemm_kernel flint__kernel_neon;

@@ -6,7 +6,16 @@
 
 /* AVX-512 kernel set. The micro-kernel keeps an MR x (16 * NV) tile in zmm registers; the tile shape is
  * a compile-time choice below (see Tools/kernel-bench for the measurements behind it). Packing reuses
- * the AVX2 packers (8 x 8 transposes), whose output format only depends on MR and NR. */
+ * the AVX2 packers (8 x 8 transposes), whose output format only depends on MR and NR.
+ *
+ * This file makes the 12 x 32 set (`flint__kernel_avx512`, measured best on Zen 5);
+ * flint_kernels_avx512_8x48.c includes it again with an 8 x 48 tile (`flint__kernel_avx512_8x48`, measured
+ * best on Intel Xeon). flint_isa.c picks one by the CPU's vendor. */
+
+#ifndef FLINT_AVX512_KERNEL
+#define FLINT_AVX512_KERNEL flint__kernel_avx512
+#define FLINT_AVX512_KERNEL_ID FLINT_KERNEL_AVX512
+#endif
 
 #ifndef FLINT_AVX512_MR
 #define FLINT_AVX512_MR 12
@@ -379,8 +388,8 @@ FLINT_TARGET_AVX512 static void gemv_packed_avx512(int64_t kc, int64_t panels, c
     for (; q < panels; ++q) gemv_panels_avx512(kc, x, pb + q * NR * kc, y + q * NR, accumulate, 1);
 }
 
-const flint_gemm_kernel flint__kernel_avx512 = {
-    "avx512", FLINT_KERNEL_AVX512, MR, NR, FLINT_AVX512_KC, FLINT_AVX512_MC / MR * MR, 4096 - 4096 % NR,
+const flint_gemm_kernel FLINT_AVX512_KERNEL = {
+    "avx512", FLINT_AVX512_KERNEL_ID, MR, NR, FLINT_AVX512_KC, FLINT_AVX512_MC / MR * MR, 4096 - 4096 % NR,
     ukernel_avx512, ukernel_edge_avx512, flint__pack_a_avx2, flint__pack_b_avx2, gemm_dot_avx512, gemv_axpy_avx512,
     gemv_packed_avx512, ukernel_columns_avx512, ukernel_direct_avx512, ukernel_edge_direct_avx512,
 };

@@ -441,11 +441,11 @@ int main(int argc, char **argv) {
     const int quick = argc > 1 && strcmp(argv[1], "quick") == 0;
     test_pool();
     flint_pool *pools[4] = {NULL, NULL, flint_pool_create(2), flint_pool_create(3)};
-    const char *isas[] = {"scalar", "avx2", "avx512", "neon"};
+    const char *isas[] = {"scalar", "avx2", "avx512-12x32", "avx512-8x48", "neon"};
     const int64_t gemm_default = flint__gemm_macs_per_thread, gemv_default = flint__gemv_macs_per_thread;
     for (size_t i = 0; i < sizeof(isas) / sizeof(isas[0]); ++i) {
         if (flint_kernels_force_isa(isas[i]) != 0) {
-            printf("%-7s not available on this machine, skipped\n", isas[i]);
+            printf("%-12s not available on this machine, skipped\n", isas[i]);
             continue;
         }
         const long f0 = failures, c0 = checks;
@@ -461,7 +461,7 @@ int main(int argc, char **argv) {
         flint__gemm_macs_per_thread = gemm_default;
         flint__gemv_macs_per_thread = gemv_default;
         test_nan();
-        printf("%-7s %6ld products checked, %ld failed\n", isas[i], checks - c0, failures - f0);
+        printf("%-12s %6ld products checked, %ld failed\n", isas[i], checks - c0, failures - f0);
     }
     flint_kernels_force_isa(NULL);
     flint_pool_destroy(pools[2]);

@@ -178,7 +178,8 @@ void flint_sgemm_packed_ab(flint_pool *pool, int64_t m, int64_t n, int64_t k,
 /// The name of the kernel set in use: "avx512", "avx2", "neon" or "scalar".
 const char *flint_kernels_isa(void);
 
-/// For tests and benchmarks: forces a kernel set ("scalar", "avx2", "avx512", "neon"), or restores
+/// For tests and benchmarks: forces a kernel set ("scalar", "avx2", "avx512", "neon"; "avx512" is the tile
+/// chosen for this CPU, "avx512-12x32" and "avx512-8x48" name one), or restores
 /// automatic selection with NULL or "auto". Returns 0 on success, -1 if that set is not compiled in or
 /// the CPU lacks it (the selection is then unchanged). Automatic selection can also be overridden at
 /// start-up with the environment variable FLINT_KERNELS_ISA. Not to be called while GEMMs run on other
