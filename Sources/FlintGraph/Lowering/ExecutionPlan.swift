@@ -165,9 +165,12 @@ package final class ExecutionPlan: @unchecked Sendable {
                 case .tensor(let value): tensorArguments?.append((index, value.index))
                 case .literal(let value):
                     if written.contains(index), case .list = value { writesAList = true }
-                case .list, .tuple where written.contains(index):
-                    writesAList = true
                 case .list, .tuple:
+                    // (A `where` clause after `case .list, .tuple` would apply to `.tuple` alone.)
+                    if written.contains(index) {
+                        writesAList = true
+                        continue
+                    }
                     var fixed = true
                     argument.forEachValue { value in
                         if case .constant = graph.definition(of: value) {} else { fixed = false }
