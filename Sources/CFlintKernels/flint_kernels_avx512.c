@@ -15,6 +15,7 @@
 #ifndef FLINT_AVX512_KERNEL
 #define FLINT_AVX512_KERNEL flint__kernel_avx512
 #define FLINT_AVX512_KERNEL_ID FLINT_KERNEL_AVX512
+#define FLINT_AVX512_KERNEL_NAME "avx512"
 #endif
 
 #ifndef FLINT_AVX512_MR
@@ -389,7 +390,7 @@ FLINT_TARGET_AVX512 static void gemv_packed_avx512(int64_t kc, int64_t panels, c
 }
 
 const flint_gemm_kernel FLINT_AVX512_KERNEL = {
-    "avx512", FLINT_AVX512_KERNEL_ID, MR, NR, FLINT_AVX512_KC, FLINT_AVX512_MC / MR * MR, 4096 - 4096 % NR,
+    FLINT_AVX512_KERNEL_NAME, FLINT_AVX512_KERNEL_ID, MR, NR, FLINT_AVX512_KC, FLINT_AVX512_MC / MR * MR, 4096 - 4096 % NR,
     ukernel_avx512, ukernel_edge_avx512, flint__pack_a_avx2, flint__pack_b_avx2, gemm_dot_avx512, gemv_axpy_avx512,
     gemv_packed_avx512, ukernel_columns_avx512, ukernel_direct_avx512, ukernel_edge_direct_avx512,
 };

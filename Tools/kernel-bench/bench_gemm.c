@@ -1,7 +1,7 @@
 // SGEMM benchmark of CFlintKernels. Build exactly as SwiftPM compiles the target (no -m flags):
 //   cc -std=c11 -O2 -pthread Sources/CFlintKernels/*.c Tools/kernel-bench/bench_gemm.c
 //      -ISources/CFlintKernels/include -lm -o bench_gemm
-// Usage: bench_gemm [--isa scalar|avx2|avx512] [--runs N] [--no-naive] [--only NAME] [--thresholds]
+// Usage: bench_gemm [--isa scalar|avx2|avx512|avx512-12x32|avx512-8x48] [--runs N] [--no-naive] [--only NAME] [--thresholds]
 // Prints GFLOP/s (2*m*n*k / time): median and best of N runs (default 9), one and two threads, beside
 // the naive triple loop. GEMV rows also give GB/s of weights streamed, cold (caches flushed before every
 // call, pool workers awake) and warm.

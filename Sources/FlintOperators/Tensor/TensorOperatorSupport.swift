@@ -138,7 +138,9 @@ enum TensorOperatorSupport {
     ) throws -> Tensor {
         let common = try DType.resultType([.tensor(x.dtype, rank: x.rank), .tensor(a.dtype, rank: a.rank), .tensor(b.dtype, rank: b.rank)])
         guard common == .float16 || common == .bfloat16 else { return try compute(x, a, b) }
-        return try compute(x.to(.float32), a.to(.float32), b.to(.float32)).to(common)
+        // Each operand first takes the common dtype (as TensorIterator casts it), then widens exactly.
+        func widened(_ t: Tensor) throws -> Tensor { try (t.dtype == common ? t : t.to(common)).to(.float32) }
+        return try compute(widened(x), widened(a), widened(b)).to(common)
     }
 
     /// A list of tensors as TorchScript's `Tensor[]`.

@@ -147,6 +147,7 @@ extension OperatorDefinitions {
             guard x.rank == indices.rank else {
                 throw OperatorError("torch.take_along_dim(): input and indices should have the same number of dimensions, but got \(x.rank) dimensions for input, and \(indices.rank) dimensions for indices")
             }
+            guard x.rank > 0 else { throw OperatorError("Dimension specified as \(dim) but tensor has no dimensions") }
             let d = try x.wrapDimension(dim)
             var xSizes = x.shape, indexSizes = indices.shape
             xSizes[d] = indices.shape[d]

@@ -151,6 +151,9 @@ extension Tensor {
         guard start.dtype == end.dtype else {
             throw TensorError("expected dtype \(start.dtype.cppName) for `end` but got dtype \(end.dtype.cppName)")
         }
+        if case .tensor(let w) = weight, w.dtype != start.dtype {
+            throw TensorError("expected dtype \(start.dtype.cppName) for `weight` but got dtype \(w.dtype.cppName)")
+        }
         guard start.dtype.isFloatingPoint else {
             let kernel: String
             if case .scalar = weight { kernel = "lerp_kernel_scalar" } else { kernel = "lerp_kernel_tensor" }

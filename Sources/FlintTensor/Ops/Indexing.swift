@@ -60,10 +60,12 @@ extension Tensor {
     public func renormalizeRows(_ indices: Tensor, maxNorm: Double, normType: Double) throws {
         guard rank == 2 else { throw TensorError("embedding_renorm_: 'self' must be 2-D") }
         guard dtype.isFloatingPoint else { throw TensorError("\"embedding_renorm_cpu_\" not implemented for '\(dtype.scalarTypeName)'") }
-        let rows = try indices.indexValues(bound: shape[0], allowNegative: false, operation: "embedding_renorm_", wording: .inSelf)
+        // Rows are taken as `self[index]` takes them: negative ones from the end.
+        let rows = try indices.indexValues(bound: shape[0], allowNegative: true, operation: "embedding_renorm_", wording: .dimension(0))
         for row in Set(rows).sorted() {
             let values = try select(dim: 0, index: row)
-            let norm = try values.to(.float64).norm(p: normType, dims: nil, keepDim: false).item()
+            // The norm in the weight's dtype (rounded as ATen's is, for half types) decides and scales.
+            let norm = try values.norm(p: normType, dims: nil, keepDim: false).item()
             guard norm > maxNorm else { continue }
             try values.copy(from: Tensor.binary(Mul(), .tensor(values), .scalar(.double(maxNorm / (norm + 1e-7))), operation: "embedding_renorm_"))
         }
