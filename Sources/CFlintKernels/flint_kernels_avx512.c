@@ -34,6 +34,9 @@
 #define MR FLINT_AVX512_MR
 #define NV FLINT_AVX512_NV
 #define NR (16 * NV)
+/* How far ahead ukernel_body fetches its operands: rows of a B read in place, floats of the packed A. */
+#define B_PREFETCH_ROWS 4
+#define A_PREFETCH_FLOATS 256
 
 #define UNROLL_MR _Pragma("GCC unroll 16")
 #define UNROLL_NV _Pragma("GCC unroll 4")
@@ -57,9 +60,27 @@ ukernel_body(int64_t kc, const float *pa, const float *pb, const int64_t ldb, fl
         UNROLL_MR for (int i = 0; i < MR; ++i) {
             UNROLL_NV for (int v = 0; v < nv; ++v) _mm_prefetch((const char *)(c + i * ldc + 16 * v), _MM_HINT_T0);
         }
+        /* The residual's lines, fetched while the tile is computed (rows a plane apart, out of the
+         * prefetchers' reach; +8-12% on a 1x1 convolution with its residual at 56x56). */
+        if ((e->flags & FLINT_EPI_RESIDUAL) && e->res != c) {
+            UNROLL_MR for (int i = 0; i < MR; ++i) {
+                UNROLL_NV for (int v = 0; v < nv; ++v) _mm_prefetch((const char *)(e->res + i * e->ldr + 16 * v), _MM_HINT_T0);
+            }
+        }
     }
     for (int64_t p = 0; p < kc; ++p) {
         __m512 b[NV];
+        /* The packed A panel ahead: in a product of few columns (a late layer's 7x7 positions) each weight is
+         * used for one tile only and comes from memory, page after page, where the prefetchers stop at page
+         * edges (+14-24% at 49 columns with the weights out of cache, none lost elsewhere; tenth session). */
+        _mm_prefetch((const char *)(pa + A_PREFETCH_FLOATS), _MM_HINT_T0);
+        /* B read in place (a 1x1 convolution's input): its rows lie a plane apart, a stride the hardware's
+         * prefetchers do not follow, so each row's lines are fetched a few rows ahead (+5-7% on such
+         * products, Intel Xeon; BENCHMARKS.md, tenth session). A packed panel is sequential and needs none. */
+        if (ldb != NR) {
+            UNROLL_NV for (int v = 0; v < nv; ++v)
+                _mm_prefetch((const char *)(pb + B_PREFETCH_ROWS * ldb + 16 * v), _MM_HINT_T0);
+        }
         UNROLL_NV for (int v = 0; v < nv; ++v)
             b[v] = masked_b && v == nv - 1 ? _mm512_maskz_loadu_ps(last, pb + 16 * v) : _mm512_loadu_ps(pb + 16 * v);
         UNROLL_MR for (int i = 0; i < rows; ++i) {

@@ -4,6 +4,7 @@
 #   Tools/kernel-bench/run.sh            test + benchmark + numpy
 #   Tools/kernel-bench/run.sh test       self-test only (also at -O0, as a debug build compiles it)
 #   Tools/kernel-bench/run.sh bench      benchmark + numpy only
+#   Tools/kernel-bench/run.sh cold       resnet50's convolution products with operands out of cache, 1 and 2 threads
 # Environment: CC (default cc), RUNS (benchmark runs per number, default 9), OUT (build folder,
 # default .build-kernel-bench). Extra benchmark flags go in BENCH_FLAGS (e.g. "--isa avx2").
 set -euo pipefail
@@ -42,4 +43,12 @@ if [[ "$what" == all || "$what" == bench ]]; then
   else
     echo "(numpy not installed: no OpenBLAS reference numbers)"
   fi
+fi
+
+if [[ "$what" == cold ]]; then
+  echo "== build bench_gemm_cold (-O2) with $cc"
+  "$cc" "${flags[@]}" -O2 "${srcs[@]}" Tools/kernel-bench/bench_gemm_cold.c -lm -o "$out/bench_gemm_cold"
+  echo "== load: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime)"
+  "$out/bench_gemm_cold" 1
+  "$out/bench_gemm_cold" 2
 fi
