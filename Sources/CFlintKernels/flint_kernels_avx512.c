@@ -183,7 +183,11 @@ FLINT_TARGET_AVX512 static void ukernel_edge_direct_avx512(int64_t kc, const flo
     ukernel_edge_body(kc, pa, b, ldb, c, ldc, mr, nr, e, 1);
 }
 
-/* The last `cols` (1 to FLINT_COLUMNS_MAX) columns of a tile: a vector over the panel's MR rows per column. */
+/* The last `cols` (1 to FLINT_COLUMNS_MAX) columns of a tile: a vector over the panel's MR rows per column.
+ * One accumulator per column would make each step wait for the previous multiply-add (a chain as long as k:
+ * a 7x7 layer's 49th column cost a third of its 48-column tile); `u` accumulators per column, over k steps
+ * taken u at a time and summed at the end, keep 6-8 multiply-adds in flight. */
+#define COLUMNS_UNROLL(cols) ((cols) == 1 ? 8 : (cols) == 2 ? 4 : 2)
 FLINT_TARGET_AVX512 static void ukernel_columns_avx512(int64_t kc, const float *pa, const float *pb, int64_t ldb,
                                                        int64_t cols, float *c, int64_t ldc, int64_t mr,
                                                        const flint_tile_epi *e) {
@@ -192,13 +196,29 @@ FLINT_TARGET_AVX512 static void ukernel_columns_avx512(int64_t kc, const float *
     for (int j = 0; j < FLINT_COLUMNS_MAX; ++j) acc[j] = _mm512_setzero_ps();
     switch (cols) {
 #define COLUMNS_CASE(n)                                                                                     \
-    case n:                                                                                                 \
-        for (int64_t p = 0; p < kc; ++p) {                                                                  \
+    case n: {                                                                                               \
+        enum { U = COLUMNS_UNROLL(n) };                                                                     \
+        __m512 part[U][n];                                                                                  \
+        _Pragma("GCC unroll 8") for (int u = 0; u < U; ++u)                                                 \
+            _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j) part[u][j] = _mm512_setzero_ps();          \
+        int64_t p = 0;                                                                                      \
+        for (; p + U <= kc; p += U) {                                                                       \
+            _Pragma("GCC unroll 8") for (int u = 0; u < U; ++u) {                                           \
+                const __m512 a = _mm512_maskz_loadu_ps(rows, pa + (p + u) * MR);                           \
+                _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j)                                         \
+                    part[u][j] = _mm512_fmadd_ps(a, _mm512_set1_ps(pb[(p + u) * ldb + j]), part[u][j]);    \
+            }                                                                                               \
+        }                                                                                                   \
+        for (; p < kc; ++p) {                                                                               \
             const __m512 a = _mm512_maskz_loadu_ps(rows, pa + p * MR);                                      \
             _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j)                                             \
-                acc[j] = _mm512_fmadd_ps(a, _mm512_set1_ps(pb[p * ldb + j]), acc[j]);                       \
+                part[0][j] = _mm512_fmadd_ps(a, _mm512_set1_ps(pb[p * ldb + j]), part[0][j]);              \
         }                                                                                                   \
-        break;
+        _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j) {                                               \
+            _Pragma("GCC unroll 8") for (int u = 0; u < U; ++u) acc[j] = _mm512_add_ps(acc[j], part[u][j]); \
+        }                                                                                                   \
+        break;                                                                                              \
+    }
         COLUMNS_CASE(1)
         COLUMNS_CASE(2)
         COLUMNS_CASE(3)
