@@ -107,6 +107,19 @@ import Testing
         #expect(graph.contains("aten::append.t") && !graph.contains("interpreter"), "\(graph)")
     }
 
+    /// Residual blocks in a row: the closing convolution of each block but the last writes its result over its
+    /// residual (the previous block's result, which it reads last), at batch 1 and at batch 4 (whose 1x1 products
+    /// fold the images together and add the residual as the product moves to each image), with libtorch's
+    /// results; the last block's depthwise convolution reads its residual as its input too, and does not.
+    @Test func convolutionsWriteOverTheResidualTheyReadLast() throws {
+        let method = try Self.runCalls("residual_chain")
+        for shape in [[1, 8, 10, 10], [4, 8, 6, 6]] {
+            let graph = try method.graphText([.tensor(Self.inputs(shape, seed: 1))], optimized: true)
+            #expect(graph.components(separatedBy: "+ residual").count - 1 == 4, "\(shape):\n\(graph)")
+            #expect(graph.contains("# in place: 3 steps write over the residual they read last"), "\(shape):\n\(graph)")
+        }
+    }
+
     @Test func methodsThatWriteTheirOwnStateAreNotFrozen() throws {
         for name in ["mutates_parameter", "counts_calls"] {
             let method = try Self.runCalls(name)

@@ -183,6 +183,12 @@ package final class Node {
     package var notes: [String] = []
     /// Constant tensors a fused kernel holds itself rather than reads from an argument (its weight and bias).
     package var heldConstants: [Tensor] = []
+    /// A tensor argument (by position) of the result's shape and dtype that the writer may be given as its
+    /// destination (a fused residual): the kernel reads each of its elements just before writing the result's
+    /// element at that place (a kernel that could not copies it first, at a cost, so a pass sets this only where
+    /// the kernel reads in place). The memory plan then lets the result take over that argument's buffer when
+    /// no later step reads the argument.
+    package var resultMayReplaceArgument: Int?
 
     package init(op: String, body: @escaping OperatorBody, arguments: [ValueTemplate], result: ValueTemplate) {
         self.op = op

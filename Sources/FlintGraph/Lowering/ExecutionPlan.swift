@@ -229,6 +229,7 @@ package final class ExecutionPlan: @unchecked Sendable {
         GraphPrinter.text(graph)
             + "# arena: \(placedStepCount) of \(steps.count) steps write into \(arenaBufferCount) shared buffers, \(arenaBytes) bytes per run\n"
             + (memory.ownBufferCount == 0 ? "" : "# results: \(memory.ownBufferCount) steps write into buffers of their own, reused once the caller lets go\n")
+            + (memory.replacingStepCount == 0 ? "" : "# in place: \(memory.replacingStepCount) steps write over the residual they read last\n")
     }
 
     /// Runs the plan on the method's arguments (after `self`), which must have the signature it was built

@@ -11,6 +11,10 @@ import FlintTensor
 /// arguments. Values that outlive a run (the method's results, everything aliasing them, an input or a constant) are
 /// never placed in the arena: their steps write into buffers of their own (``Placement/buffer`` nil), which a
 /// run context hands out again only once nothing else holds them (the caller let the last result go).
+///
+/// A step whose kernel may write over an argument (``Node/resultMayReplaceArgument``: a convolution's fused
+/// residual) takes that argument's buffer when this step is the argument's last reader, so the result is
+/// written where the residual was read (one stream through memory instead of two).
 struct MemoryPlan {
     /// A placed value: which arena buffer (nil: a buffer of the step's own), and the tensor type written there,
     /// with its contiguous strides.
@@ -27,6 +31,8 @@ struct MemoryPlan {
     let placements: [Placement?]
     /// Each buffer's size in bytes.
     let bufferSizes: [Int]
+    /// How many steps write their result over an argument (``Node/resultMayReplaceArgument``).
+    let replacingStepCount: Int
 
     init(_ graph: Graph) {
         let count = graph.valueCount
@@ -74,6 +80,21 @@ struct MemoryPlan {
         var placements = [Placement?](repeating: nil, count: graph.nodes.count)
         var sizes: [Int] = []
         var busyUntil: [Int] = []
+        // The arena buffer each placed value was written into.
+        var bufferOfValue = [Int: Int]()
+        var replacing = 0
+        // The buffer of the argument a step's result may replace (``Node/resultMayReplaceArgument``), when that
+        // argument has the result's type, lies alone in an arena buffer, and neither it nor anything aliasing it
+        // is read after this step or by this step through another argument.
+        func bufferToReplace(_ node: Node, at position: Int, type: TensorType) -> Int? {
+            guard let index = node.resultMayReplaceArgument, let argument = node.tensorArgument(index),
+                let buffer = bufferOfValue[argument.index], busyUntil[buffer] == position,
+                let argumentType = graph.types[argument], argumentType.shape == type.shape, argumentType.dtype == type.dtype,
+                classEnd[root(argument.index)] == position,
+                node.inputValues.count(where: { root($0.index) == root(argument.index) }) == 1
+            else { return nil }
+            return buffer
+        }
         for (position, node) in graph.nodes.enumerated() where isPlaceable(node) {
             guard case .tensor(let value) = node.result, let type = graph.types[value] else { continue }
             let end = classEnd[root(value.index)]
@@ -84,7 +105,10 @@ struct MemoryPlan {
             let bytes = type.shape.reduce(1, *) * type.dtype.itemSize
             let free = busyUntil.indices.filter { busyUntil[$0] < position }
             let buffer: Int
-            if let fitting = free.filter({ sizes[$0] >= bytes }).min(by: { sizes[$0] < sizes[$1] }) {
+            if let replaced = bufferToReplace(node, at: position, type: type) {
+                buffer = replaced
+                replacing += 1
+            } else if let fitting = free.filter({ sizes[$0] >= bytes }).min(by: { sizes[$0] < sizes[$1] }) {
                 buffer = fitting
             } else if let largest = free.max(by: { sizes[$0] < sizes[$1] }) {
                 buffer = largest
@@ -95,10 +119,12 @@ struct MemoryPlan {
                 busyUntil.append(0)
             }
             busyUntil[buffer] = Swift.max(end, position)
+            bufferOfValue[value.index] = buffer
             placements[position] = Placement(buffer: buffer, type: type, strides: Tensor.contiguousStrides(for: type.shape))
         }
         self.placements = placements
         bufferSizes = sizes
+        replacingStepCount = replacing
     }
 
     private static let quantizedTypes: Set<DType> = [.qint8, .quint8, .qint32, .quint4x2, .quint2x4]

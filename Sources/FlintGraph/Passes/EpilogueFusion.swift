@@ -326,6 +326,10 @@ private struct Layer {
         let node = Node(op: op, body: forms.body, arguments: arguments, result: .tensor(result))
         node.writer = forms.writer
         node.heldConstants = [weight] + (bias.map { [$0] } ?? [])
+        // The float32 kernels read the residual element by element just before writing over it; depthwise
+        // convolutions and other dtypes add it in a pass afterwards (from a copy, were it the destination).
+        let isDepthwise = if case .convolution(let layout) = kind { layout.groups > 1 && weight.shape[1] == 1 } else { false }
+        if hasResidual, graph.types[result]?.dtype == .float32, !isDepthwise { node.resultMayReplaceArgument = 1 }
         node.notes = ["weight \(weight.shape)"] + (bias == nil ? [] : ["bias"]) + (batchNorm == nil ? [] : ["batch norm folded"])
             + (hasResidual ? ["+ residual"] : [])
             + (activation == .none ? [] : [activation.description])

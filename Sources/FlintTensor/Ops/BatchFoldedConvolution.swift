@@ -22,24 +22,33 @@ extension Tensor {
         return count > 1 ? count : nil
     }
 
-    /// `output[image, group rows] = panels(g) × patches(image) + bias` for every image and group, several
-    /// images per product. `input` is `[n, c, *spatial]` contiguous float32, `output` `[n, outChannels,
-    /// *outputSpatial]` contiguous; the caller applies any residual and activation afterwards. 1-D and 2-D
-    /// convolutions go through raw pointers, no views; the product goes into a ``BlockCache`` block, which is
-    /// reused from call to call from 64 KiB up (a smaller product is a system allocation per call).
+    /// `output[image, group rows] = epilogue(panels(g) × patches(image) + bias)` for every image and group,
+    /// several images per product. `input` is `[n, c, *spatial]` contiguous float32, `output` `[n, outChannels,
+    /// *outputSpatial]` contiguous, the epilogue's residual laid out as `output` (or `output` itself). 1-D and
+    /// 2-D convolutions go through raw pointers, no views, and add the residual (and a ReLU or clamp) as each
+    /// product row moves to its image, reading the residual before writing over it; the product goes into a
+    /// ``BlockCache`` block, which is reused from call to call from 64 KiB up (a smaller product is a system
+    /// allocation per call).
     static func convolveFoldedImages(
         input: Tensor, output: Tensor, panels: PackedConvolutionWeights, bias: Tensor?, geometry: ConvolutionGeometry,
-        imagesPerProduct: Int
+        imagesPerProduct: Int, epilogue fused: FusedEpilogue
     ) throws {
         let (n, groups) = (input.shape[0], panels.groups)
         let channelsPerGroup = input.shape[1] / groups
         let outPerGroup = panels.outPerGroup
         let positions = geometry.outputSpatial.reduce(1, *)
         guard let packedGather = PackedPatchGather(geometry: geometry, channels: channelsPerGroup) else {
-            return try convolveFoldedImagesThroughSlab(
+            // The epilogue as a pass afterwards: a residual in the output's memory is copied first.
+            let fused = try fused.residualKeptApart(from: output)
+            try convolveFoldedImagesThroughSlab(
                 input: input, output: try output.reshape([n, output.shape[1], positions]), panels: panels, bias: bias, geometry: geometry,
                 imagesPerProduct: imagesPerProduct)
+            try fused.apply(to: output)
+            return
         }
+        let residualBase = fused.residual.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: Float.self)) }
+        let (low, high) = fused.clampBounds
+        let clamps = residualBase != nil || low > -.infinity || high < .infinity
         let biasBase = bias.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: Float.self)) }
         let productBytes = outPerGroup * imagesPerProduct * positions * MemoryLayout<Float>.stride
         let productBlock = BlockCache.allocate(productBytes)
@@ -65,15 +74,19 @@ extension Tensor {
                 panels.multiply(group: g, packedColumns: layout.packed!, count: columns, into: product, ldc: columns, epilogue: &epilogue)
                 // [outPerGroup, count × positions] → output[first ..< first + count, group rows, :].
                 for k in 0..<count {
-                    let image = outBase + (first + k) * outImageStride + g * outPerGroup * positions
+                    let offset = (first + k) * outImageStride + g * outPerGroup * positions
                     for row in 0..<outPerGroup {
-                        (image + row * positions).update(from: product + row * columns + k * positions, count: positions)
+                        let source = product + row * columns + k * positions
+                        if clamps { flint_residual_clamp_f32(source, residualBase.map { $0 + offset + row * positions }, Int64(positions), low, high) }
+                        (outBase + offset + row * positions).update(from: source, count: positions)
                     }
                 }
                 first += count
             }
         }
-        withExtendedLifetime((input, bias)) {}
+        // A function activation (SiLU, ...) is a pass of its own.
+        if fused.activation.pointwiseFunction != nil { try FusedEpilogue(activation: fused.activation).apply(to: output) }
+        withExtendedLifetime((input, bias, fused)) {}
     }
 
     /// ``convolveFoldedImages(input:output:panels:bias:geometry:imagesPerProduct:)`` for 3-D convolutions:

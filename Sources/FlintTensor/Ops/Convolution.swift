@@ -11,7 +11,8 @@ extension Tensor {
     /// `scalingOutputChannels` stands for `weight` with its output channels so scaled, and the convolution
     /// then computes with that scaled weight (a batch norm folded into the packing).
     ///
-    /// `output`, when given, receives the result and is returned (contiguous, of the result's shape and dtype, overlapping no operand).
+    /// `output`, when given, receives the result and is returned (contiguous, of the result's shape and dtype, overlapping no
+    /// operand but the epilogue's residual, which may be `output` itself: the result then replaces it).
     public func convolution(
         weight: Tensor, bias: Tensor?, stride: [Int], padding: [Int], dilation: [Int], groups: Int, epilogue: FusedEpilogue = .identity,
         packed: PackedConvolutionWeights? = nil, into output: Tensor? = nil
@@ -43,13 +44,17 @@ extension Tensor {
         // The epilogue goes into the float32 GEMMs' output write when the residual is laid out as the output
         // (contiguous: its first two strides then address it as `[n, outChannels, positions]`, like the output).
         let fusesEpilogue = dtype == .float32 && (epilogue.residual.map { $0.dtype == .float32 && $0.isContiguous } ?? true)
-        let residual = fusesEpilogue ? epilogue.residual : nil
         // float32 weights are packed once per call (not per image), or once for good by the caller.
         let panels: PackedConvolutionWeights? = dtype == .float32
             ? try (packed.flatMap { $0.weightShape == weight.shape && $0.groups == groups ? $0 : nil } ?? (n > 1 ? PackedConvolutionWeights(weight, groups: groups) : nil))
             : nil
         let input = try contiguous()
         let result = try Tensor.destination(output, geometry: geometry, images: n, channels: outChannels, dtype: dtype, operation: "convolution")
+        // Fused, each residual element is read just before the output element at its place is written (a residual
+        // that is the result itself stays); unfused, the epilogue is a pass after the product, so a residual in
+        // the result's memory is copied first.
+        let epilogue = fusesEpilogue ? try epilogue.residualExactlyOrApart(from: result) : try epilogue.residualKeptApart(from: result)
+        let residual = fusesEpilogue ? epilogue.residual : nil
         let channelsPerGroup = c / groups
         let outPerGroup = outChannels / groups
         let positions = outputSpatial.product
@@ -67,8 +72,9 @@ extension Tensor {
         panels?.prepare(.gemm)
         if let panels, let imagesPerProduct = Tensor.foldedImageCount(images: n, positions: positions, patch: patch) {
             try Tensor.convolveFoldedImages(
-                input: input, output: result, panels: panels, bias: biasTensor, geometry: geometry, imagesPerProduct: imagesPerProduct)
-            try epilogue.apply(to: result)
+                input: input, output: result, panels: panels, bias: biasTensor, geometry: geometry, imagesPerProduct: imagesPerProduct,
+                epilogue: fusesEpilogue ? FusedEpilogue(residual: residual, activation: epilogue.activation) : .identity)
+            if !fusesEpilogue { try epilogue.apply(to: result) }
             return result
         }
         // Whole output rows per tile, sized so the slab stays in L2.

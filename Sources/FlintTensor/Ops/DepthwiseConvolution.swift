@@ -16,6 +16,8 @@ extension Tensor {
         let (n, channels) = (shape[0], shape[1])
         let multiplier = weight.shape[0] / channels
         let result = try Tensor.destination(output, geometry: geometry, images: n, channels: channels * multiplier, dtype: dtype, operation: "convolution")
+        // The residual is added in a pass afterwards: one in the result's memory is copied first.
+        let epilogue = try epilogue.residualKeptApart(from: result)
         let input = try contiguous()
         let filters = try weight.contiguous()
         let biasValues = try bias.map { try $0.to(dtype).contiguous() }

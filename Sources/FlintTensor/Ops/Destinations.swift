@@ -2,7 +2,8 @@
 ///
 /// Operators that take `into output: Tensor?` write their result into `output` when one is given (an
 /// execution plan's arena slot) and return it, instead of allocating: the form "writes into a given buffer"
-/// of issue #10's operator facets. The caller promises that `output` overlaps none of the operands.
+/// of issue #10's operator facets. The caller promises that `output` overlaps none of the operands (except
+/// where an operator says otherwise: a convolution's or linear layer's fused residual may be `output` itself).
 extension Tensor {
     /// `output` after checking that it can hold the result (contiguous, this shape and dtype), or a new
     /// uninitialised tensor when none is given.

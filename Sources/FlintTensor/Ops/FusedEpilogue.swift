@@ -57,6 +57,34 @@ public struct FusedEpilogue: Sendable {
     /// No residual, no activation.
     public static let identity = FusedEpilogue()
 
+    /// This epilogue for a path that adds the residual in a pass after writing `output`: with a residual in
+    /// `output`'s own memory (a plan writing a layer's result over its residual, which nothing reads later),
+    /// the residual is copied first, before the product overwrites it. The fused float32 kernels need no
+    /// copy: they read each residual element before writing the output element at its place.
+    func residualKeptApart(from output: Tensor) throws -> FusedEpilogue {
+        guard let residual, residual.storage === output.storage else { return self }
+        return FusedEpilogue(residual: try residual.clone(), activation: activation)
+    }
+
+    /// This epilogue for a kernel that reads each residual element just before writing the output element at
+    /// its place: a residual that is `output` itself stays, one elsewhere in `output`'s memory (another offset
+    /// or layout, which the kernel would overwrite before reading) is copied first.
+    func residualExactlyOrApart(from output: Tensor) throws -> FusedEpilogue {
+        guard let residual, residual.storage === output.storage,
+            residual.storageOffset != output.storageOffset || residual.shape != output.shape || residual.strides != output.strides
+        else { return self }
+        return FusedEpilogue(residual: try residual.clone(), activation: activation)
+    }
+
+    /// The bounds of a ReLU or clamp activation (`-inf ... inf` for the others, which need a pass of their own).
+    var clampBounds: (low: Float, high: Float) {
+        switch activation {
+        case .relu: (0, .infinity)
+        case .clamp(let low, let high): (low, high)
+        default: (-.infinity, .infinity)
+        }
+    }
+
     public var isIdentity: Bool { residual == nil && activation == .none }
 
     /// The C GEMM epilogue for this epilogue plus a bias (per output row or column): beta 0, the bias, the
@@ -145,11 +173,7 @@ public struct FusedEpilogue: Sendable {
         if output.dtype == .float32, output.isContiguous, residual.map({ $0.dtype == .float32 && $0.isContiguous && $0.shape == output.shape }) ?? true {
             let out = output.baseAddress.assumingMemoryBound(to: Float.self)
             let add = residual.map { UnsafePointer($0.baseAddress.assumingMemoryBound(to: Float.self)) }
-            let (low, high): (Float, Float) = switch activation {
-            case .relu: (0, .infinity)
-            case .clamp(let low, let high): (low, high)
-            default: (-.infinity, .infinity)
-            }
+            let (low, high) = clampBounds
             ThreadPool.shared.parallelFor(output.elementCount, minimumPerThread: 1 << 15, ResidualClampChunks(output: out, residual: add, low: low, high: high))
             return
         }

@@ -129,7 +129,7 @@ extension Tensor {
     ///
     /// `packed`, the same weight packed once (``PackedLinearWeight``), replaces the per-call packing of the
     /// weight in float32 products. `output`, when given, receives the result and is returned (contiguous, of the
-    /// result's shape and dtype, overlapping no operand).
+    /// result's shape and dtype, overlapping no operand but the epilogue's residual, which may be `output` itself).
     public func linear(
         weight: Tensor, bias: Tensor?, epilogue: FusedEpilogue = .identity, packed: PackedLinearWeight? = nil, into output: Tensor? = nil
     ) throws -> Tensor {
@@ -154,6 +154,13 @@ extension Tensor {
             outputShape[rank - 1] = outFeatures
             destination = try Tensor.destination(output, shape: outputShape, dtype: dtype, operation: "linear")
         }
+        // The float32 GEMM paths below (a bias fused, or none) read each residual element just before writing the
+        // output's element at its place (a residual that is the output itself stays); every other path writes the
+        // output first, so a residual in its memory is copied.
+        let fusesBias = bias.map { dtype == .float32 && $0.dtype == .float32 && $0.rank == 1 && $0.shape[0] == outFeatures } ?? false
+        let readsResidualInGemm = dtype == .float32 && inFeatures > 0 && (fusesBias || bias == nil)
+            && epilogue.residual.map { $0.dtype == .float32 && $0.isContiguous } ?? true
+        let epilogue = readsResidualInGemm ? try epilogue.residualExactlyOrApart(from: destination) : try epilogue.residualKeptApart(from: destination)
         if !(dtype == .float32 && inFeatures > 0) {
             // The portable products accumulate into their output (and an empty sum is zero).
             destination.baseAddress.initializeMemory(as: UInt8.self, repeating: 0, count: destination.elementCount * dtype.itemSize)
@@ -161,7 +168,6 @@ extension Tensor {
         if let residual = epilogue.residual, !isOutputShape(residual.shape) {
             throw TensorError("linear: the fused residual has shape \(residual.shape), the output \(destination.shape)")
         }
-        let fusesBias = bias.map { dtype == .float32 && $0.dtype == .float32 && $0.rank == 1 && $0.shape[0] == outFeatures } ?? false
         // The packed product reads rows through one row stride: a matrix, or leading dimensions that collapse
         // (a contiguous input), as they are, with no [rows, features] view (which allocates); any other
         // input through that view (or a copy where the strides do not allow one).
@@ -191,7 +197,7 @@ extension Tensor {
         }
         let rows = rank == 2 ? self : try reshape([rowCount, inFeatures])
         let result = rank == 2 ? destination : try destination.reshape([rowCount, outFeatures])
-        if fusesBias || (bias == nil && packed != nil && dtype == .float32) {
+        if fusesBias || (bias == nil && dtype == .float32) {
             let b = try bias?.contiguous()
             let fused = FusedEpilogue(residual: try epilogue.residual.map { rank == 2 ? $0 : try $0.reshape(result.shape) }, activation: epilogue.activation)
             try Tensor.gemm(rows, weight, transposingB: true, into: result, columnBias: b, fused: fused)
