@@ -63,6 +63,8 @@ static void macro_kernel(const gemm_ctx *g, const float *ap, const float *bp, in
     const flint_gemm_kernel *K = g->K;
     const int MR = K->mr, NR = K->nr;
     _Alignas(64) float tmp[FLINT_MAX_MR * FLINT_MAX_NR];
+    /* The raw sums of the column kernel for a group of row panels. */
+    float columns[FLINT_COLUMNS_TILES * FLINT_MAX_MR * FLINT_COLUMNS_MAX];
     flint_tile_epi raw;
     memset(&raw, 0, sizeof(raw));
     for (int64_t jr = 0; jr < ncur; jr += NR) {
@@ -75,6 +77,12 @@ static void macro_kernel(const gemm_ctx *g, const float *ap, const float *bp, in
         const int64_t head = tail > 0 && tail <= FLINT_COLUMNS_MAX ? nr - tail : nr;
         for (int64_t ir = 0; ir < mcur; ir += MR) {
             const int64_t mr = min64(MR, mcur - ir);
+            /* The tail columns of the next FLINT_COLUMNS_TILES row panels, computed together (see the kernel). */
+            const int64_t tile_in_group = (ir / MR) % FLINT_COLUMNS_TILES;
+            if (head < nr && tile_in_group == 0) {
+                const int64_t tiles = min64(FLINT_COLUMNS_TILES, (mcur - ir + MR - 1) / MR);
+                K->ukernel_columns(kcur, ap + ir * kcur, tiles, bpp + head, panel_stride, nr - head, columns);
+            }
             const int64_t row = ic + ir, col = jc + jr;
             const float *pa = ap + ir * kcur;
             float *cp = g->c + row * g->ldc + col;
@@ -91,7 +99,7 @@ static void macro_kernel(const gemm_ctx *g, const float *ap, const float *bp, in
                     K->ukernel_edge(kcur, pa, bpp, cp, g->ldc, mr, head, &te);
                 if (head < nr) {
                     flint_tile_epi tail_epi = flint__epi_at(&g->epi, row, col + head, first, last);
-                    K->ukernel_columns(kcur, pa, bpp + head, panel_stride, nr - head, cp + head, g->ldc, mr, &tail_epi);
+                    flint__epilogue_tile(columns + tile_in_group * MR * (nr - head), nr - head, cp + head, g->ldc, mr, nr - head, &tail_epi);
                 }
             } else {
                 K->ukernel(kcur, pa, bpp, tmp, NR, &raw);

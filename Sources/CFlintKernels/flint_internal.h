@@ -55,14 +55,17 @@ typedef void (*flint_ukernel_fn)(int64_t kc, const float *pa, const float *pb, f
 typedef void (*flint_ukernel_edge_fn)(int64_t kc, const float *pa, const float *pb, float *c, int64_t ldc,
                                       int64_t mr, int64_t nr, const flint_tile_epi *e);
 
-/* Micro-kernel for the last few columns of a tile (cols <= FLINT_COLUMNS_MAX, rows [0, mr)): columns
- * [0, cols) of the packed B panel `pb` (row stride ldb = NR) against the MR-row panel `pa`, written to C through
- * the epilogue. It multiplies a column of A's panel (one vector of MR rows) by each B value, so a product whose
- * width leaves a column or a few past the last 16-column vector (a 7x7 plane has 49 positions) does not pay
- * for a whole vector per row for them. */
-typedef void (*flint_ukernel_columns_fn)(int64_t kc, const float *pa, const float *pb, int64_t ldb, int64_t cols,
-                                         float *c, int64_t ldc, int64_t mr, const flint_tile_epi *e);
+/* Micro-kernel for the last few columns of a panel of B (cols <= FLINT_COLUMNS_MAX): columns [0, cols) of B
+ * (`pb`, row stride ldb) against `tiles` (at most FLINT_COLUMNS_TILES) consecutive MR-row panels of A (`pa`,
+ * MR * kc floats each), the raw sums into acc[(t * MR + i) * cols + j] for tile t, row i (all MR), column j;
+ * the caller applies the epilogue. It multiplies a column of A's panel (one vector of MR rows) by each B value,
+ * so a product whose width leaves a column or a few past the last 16-column vector (a 7x7 plane has 49
+ * positions) does not pay for a whole vector per row for them. Each sum adds its k terms in order, as the
+ * full-tile kernels do, so a column's values do not depend on which kernel computed it. */
+typedef void (*flint_ukernel_columns_fn)(int64_t kc, const float *pa, int64_t tiles, const float *pb, int64_t ldb,
+                                         int64_t cols, float *acc);
 #define FLINT_COLUMNS_MAX 4
+#define FLINT_COLUMNS_TILES 8
 
 /* Micro-kernels reading B where it lies (row-major, row stride ldb, columns contiguous) instead of from a
  * packed panel: a full MR x NR tile, and a partial one (rows [0, mr), columns [0, nr), never reading past

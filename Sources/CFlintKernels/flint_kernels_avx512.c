@@ -183,39 +183,44 @@ FLINT_TARGET_AVX512 static void ukernel_edge_direct_avx512(int64_t kc, const flo
     ukernel_edge_body(kc, pa, b, ldb, c, ldc, mr, nr, e, 1);
 }
 
-/* The last `cols` (1 to FLINT_COLUMNS_MAX) columns of a tile: a vector over the panel's MR rows per column.
- * One accumulator per column would make each step wait for the previous multiply-add (a chain as long as k:
- * a 7x7 layer's 49th column cost a third of its 48-column tile); `u` accumulators per column, over k steps
- * taken u at a time and summed at the end, keep 6-8 multiply-adds in flight. */
-#define COLUMNS_UNROLL(cols) ((cols) == 1 ? 8 : (cols) == 2 ? 4 : 2)
-FLINT_TARGET_AVX512 static void ukernel_columns_avx512(int64_t kc, const float *pa, const float *pb, int64_t ldb,
-                                                       int64_t cols, float *c, int64_t ldc, int64_t mr,
-                                                       const flint_tile_epi *e) {
+/* The last `cols` (1 to FLINT_COLUMNS_MAX) columns of `tiles` (1 to FLINT_COLUMNS_TILES) consecutive row
+ * panels of A (`pa`, MR x kc floats each): a vector over a panel's MR rows per column, the raw sums into `acc`
+ * (tile t's row i, column j at acc[(t * MR + i) * cols + j]). One tile at a time would leave a single chain of
+ * dependent multiply-adds per column (a 7x7 layer's 49th column cost a third of its 48-column tile); eight
+ * tiles keep eight in flight. Each sum still adds its k terms in order, as the full tile does, so a column
+ * comes out the same whichever kernel computes it (results do not depend on how threads cut the columns). */
+#define COLUMNS_TILE_VECTORS 24
+FLINT_TARGET_AVX512 static void ukernel_columns_avx512(int64_t kc, const float *pa, int64_t tiles, const float *pb,
+                                                       int64_t ldb, int64_t cols, float *acc) {
     const __mmask16 rows = (__mmask16)((1u << MR) - 1u);
-    __m512 acc[FLINT_COLUMNS_MAX];
-    for (int j = 0; j < FLINT_COLUMNS_MAX; ++j) acc[j] = _mm512_setzero_ps();
     switch (cols) {
 #define COLUMNS_CASE(n)                                                                                     \
     case n: {                                                                                               \
-        enum { U = COLUMNS_UNROLL(n) };                                                                     \
-        __m512 part[U][n];                                                                                  \
-        _Pragma("GCC unroll 8") for (int u = 0; u < U; ++u)                                                 \
-            _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j) part[u][j] = _mm512_setzero_ps();          \
-        int64_t p = 0;                                                                                      \
-        for (; p + U <= kc; p += U) {                                                                       \
-            _Pragma("GCC unroll 8") for (int u = 0; u < U; ++u) {                                           \
-                const __m512 a = _mm512_maskz_loadu_ps(rows, pa + (p + u) * MR);                           \
-                _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j)                                         \
-                    part[u][j] = _mm512_fmadd_ps(a, _mm512_set1_ps(pb[(p + u) * ldb + j]), part[u][j]);    \
+        enum { T = COLUMNS_TILE_VECTORS / n < FLINT_COLUMNS_TILES ? COLUMNS_TILE_VECTORS / n : FLINT_COLUMNS_TILES }; \
+        for (int64_t t0 = 0; t0 < tiles; t0 += T) {                                                         \
+            /* Tiles past the last recompute the last one (never read out of bounds); their sums are dropped. */ \
+            const float *panel[T];                                                                          \
+            __m512 sum[T][n];                                                                               \
+            _Pragma("GCC unroll 8") for (int t = 0; t < T; ++t) {                                           \
+                panel[t] = pa + (t0 + t < tiles ? t0 + t : tiles - 1) * MR * kc;                            \
+                _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j) sum[t][j] = _mm512_setzero_ps();       \
             }                                                                                               \
-        }                                                                                                   \
-        for (; p < kc; ++p) {                                                                               \
-            const __m512 a = _mm512_maskz_loadu_ps(rows, pa + p * MR);                                      \
-            _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j)                                             \
-                part[0][j] = _mm512_fmadd_ps(a, _mm512_set1_ps(pb[p * ldb + j]), part[0][j]);              \
-        }                                                                                                   \
-        _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j) {                                               \
-            _Pragma("GCC unroll 8") for (int u = 0; u < U; ++u) acc[j] = _mm512_add_ps(acc[j], part[u][j]); \
+            for (int64_t p = 0; p < kc; ++p) {                                                              \
+                __m512 b[n];                                                                                \
+                _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j) b[j] = _mm512_set1_ps(pb[p * ldb + j]); \
+                _Pragma("GCC unroll 8") for (int t = 0; t < T; ++t) {                                       \
+                    const __m512 a = _mm512_maskz_loadu_ps(rows, panel[t] + p * MR);                        \
+                    _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j) sum[t][j] = _mm512_fmadd_ps(a, b[j], sum[t][j]); \
+                }                                                                                           \
+            }                                                                                               \
+            _Pragma("GCC unroll 8") for (int t = 0; t < T; ++t) {                                           \
+                if (t0 + t >= tiles) break;                                                                 \
+                _Alignas(64) float lanes[n][16];                                                            \
+                _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j) _mm512_store_ps(lanes[j], sum[t][j]);  \
+                float *out = acc + (t0 + t) * MR * n;                                                       \
+                for (int i = 0; i < MR; ++i)                                                                \
+                    for (int j = 0; j < n; ++j) out[i * n + j] = lanes[j][i];                              \
+            }                                                                                               \
         }                                                                                                   \
         break;                                                                                              \
     }
@@ -225,14 +230,8 @@ FLINT_TARGET_AVX512 static void ukernel_columns_avx512(int64_t kc, const float *
         COLUMNS_CASE(4)
 #undef COLUMNS_CASE
     default:
-        return;
+        break;
     }
-    _Alignas(64) float lanes[FLINT_COLUMNS_MAX][16];
-    float tile[MR * FLINT_COLUMNS_MAX];
-    for (int64_t j = 0; j < cols; ++j) _mm512_store_ps(lanes[j], acc[j]);
-    for (int64_t i = 0; i < mr; ++i)
-        for (int64_t j = 0; j < cols; ++j) tile[i * cols + j] = lanes[j][i];
-    flint__epilogue_tile(tile, cols, c, ldc, mr, cols, e);
 }
 
 /* ---- GEMV ------------------------------------------------------------------------------------- */
