@@ -61,7 +61,7 @@ typedef void (*flint_ukernel_edge_fn)(int64_t kc, const float *pa, const float *
  * the caller applies the epilogue. It multiplies a column of A's panel (one vector of MR rows) by each B value,
  * so a product whose width leaves a column or a few past the last 16-column vector (a 7x7 plane has 49
  * positions) does not pay for a whole vector per row for them. Each sum adds its k terms in order, as the
- * full-tile kernels do, so a column's values do not depend on which kernel computed it. */
+ * full-tile kernels do, so (with beta 0 or 1) a column's values do not depend on which kernel computed it. */
 typedef void (*flint_ukernel_columns_fn)(int64_t kc, const float *pa, int64_t tiles, const float *pb, int64_t ldb,
                                          int64_t cols, float *acc);
 #define FLINT_COLUMNS_MAX 4

@@ -76,7 +76,8 @@ ukernel_body(int64_t kc, const float *pa, const float *pb, const int64_t ldb, fl
         _mm_prefetch((const char *)(pa + A_PREFETCH_FLOATS), _MM_HINT_T0);
         /* B read in place (a 1x1 convolution's input): its rows lie a plane apart, a stride the hardware's
          * prefetchers do not follow, so each row's lines are fetched a few rows ahead (+5-7% on such
-         * products, Intel Xeon; BENCHMARKS.md, tenth session). A packed panel is sequential and needs none. */
+         * products, Intel Xeon; BENCHMARKS.md, tenth session). A packed panel's own rows are sequential and need
+         * none (the next panel's are fetched below). */
         if (ldb != NR) {
             UNROLL_NV for (int v = 0; v < nv; ++v)
                 _mm_prefetch((const char *)(pb + B_PREFETCH_ROWS * ldb + 16 * v), _MM_HINT_T0);
@@ -190,54 +191,66 @@ FLINT_TARGET_AVX512 static void ukernel_edge_direct_avx512(int64_t kc, const flo
     ukernel_edge_body(kc, pa, b, ldb, c, ldc, mr, nr, e, 1);
 }
 
+/* Columns [0, n) of B against `count` consecutive row panels of A from `pa` (n and count constants after
+ * inlining, so the n * count sums stay in registers), the raw sums into `acc` (panel t's row i, column j at
+ * acc[(t * MR + i) * n + j]). */
+FLINT_TARGET_AVX512 static inline __attribute__((always_inline)) void
+columns_group(int64_t kc, const float *pa, const float *pb, int64_t ldb, float *acc, const int n, const int count) {
+    const __mmask16 rows = (__mmask16)((1u << MR) - 1u);
+    __m512 sum[FLINT_COLUMNS_TILES][FLINT_COLUMNS_MAX];
+    _Pragma("GCC unroll 8") for (int t = 0; t < count; ++t) {
+        _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j) sum[t][j] = _mm512_setzero_ps();
+    }
+    for (int64_t p = 0; p < kc; ++p) {
+        __m512 b[FLINT_COLUMNS_MAX];
+        _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j) b[j] = _mm512_set1_ps(pb[p * ldb + j]);
+        _Pragma("GCC unroll 8") for (int t = 0; t < count; ++t) {
+            const __m512 a = _mm512_maskz_loadu_ps(rows, pa + t * MR * kc + p * MR);
+            _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j) sum[t][j] = _mm512_fmadd_ps(a, b[j], sum[t][j]);
+        }
+    }
+    _Pragma("GCC unroll 8") for (int t = 0; t < count; ++t) {
+        _Alignas(64) float lanes[FLINT_COLUMNS_MAX][16];
+        _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j) _mm512_store_ps(lanes[j], sum[t][j]);
+        float *out = acc + t * MR * n;
+        for (int i = 0; i < MR; ++i)
+            for (int j = 0; j < n; ++j) out[i * n + j] = lanes[j][i];
+    }
+}
+
 /* The last `cols` (1 to FLINT_COLUMNS_MAX) columns of `tiles` (1 to FLINT_COLUMNS_TILES) consecutive row
  * panels of A (`pa`, MR x kc floats each): a vector over a panel's MR rows per column, the raw sums into `acc`
- * (tile t's row i, column j at acc[(t * MR + i) * cols + j]). One tile at a time would leave a single chain of
- * dependent multiply-adds per column (a 7x7 layer's 49th column cost a third of its 48-column tile); eight
- * tiles keep eight in flight. Each sum still adds its k terms in order, as the full tile does, so a column
- * comes out the same whichever kernel computes it (results do not depend on how threads cut the columns). */
-#define COLUMNS_TILE_VECTORS 24
+ * (panel t's row i, column j at acc[(t * MR + i) * cols + j]). One panel at a time would leave a single chain
+ * of dependent multiply-adds per column (a 7x7 layer's 49th column cost a third of its 48-column tile); panels
+ * taken 8, 4, 2 or 1 at a time (4 at most for 4 columns: 16 sums, with the A vector and 4 B values, in the 32
+ * registers) keep up to 16 chains in flight. Each sum still adds its k terms in order, as the full tile does,
+ * so with beta 0 or 1 a column comes out the same whichever kernel computes it (results do not depend on how
+ * threads cut the columns). */
 FLINT_TARGET_AVX512 static void ukernel_columns_avx512(int64_t kc, const float *pa, int64_t tiles, const float *pb,
                                                        int64_t ldb, int64_t cols, float *acc) {
-    const __mmask16 rows = (__mmask16)((1u << MR) - 1u);
-    switch (cols) {
-#define COLUMNS_CASE(n)                                                                                     \
-    case n: {                                                                                               \
-        enum { T = COLUMNS_TILE_VECTORS / n < FLINT_COLUMNS_TILES ? COLUMNS_TILE_VECTORS / n : FLINT_COLUMNS_TILES }; \
-        for (int64_t t0 = 0; t0 < tiles; t0 += T) {                                                         \
-            /* Tiles past the last recompute the last one (never read out of bounds); their sums are dropped. */ \
-            const float *panel[T];                                                                          \
-            __m512 sum[T][n];                                                                               \
-            _Pragma("GCC unroll 8") for (int t = 0; t < T; ++t) {                                           \
-                panel[t] = pa + (t0 + t < tiles ? t0 + t : tiles - 1) * MR * kc;                            \
-                _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j) sum[t][j] = _mm512_setzero_ps();       \
-            }                                                                                               \
-            for (int64_t p = 0; p < kc; ++p) {                                                              \
-                __m512 b[n];                                                                                \
-                _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j) b[j] = _mm512_set1_ps(pb[p * ldb + j]); \
-                _Pragma("GCC unroll 8") for (int t = 0; t < T; ++t) {                                       \
-                    const __m512 a = _mm512_maskz_loadu_ps(rows, panel[t] + p * MR);                        \
-                    _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j) sum[t][j] = _mm512_fmadd_ps(a, b[j], sum[t][j]); \
-                }                                                                                           \
-            }                                                                                               \
-            _Pragma("GCC unroll 8") for (int t = 0; t < T; ++t) {                                           \
-                if (t0 + t >= tiles) break;                                                                 \
-                _Alignas(64) float lanes[n][16];                                                            \
-                _Pragma("GCC unroll 4") for (int j = 0; j < n; ++j) _mm512_store_ps(lanes[j], sum[t][j]);  \
-                float *out = acc + (t0 + t) * MR * n;                                                       \
-                for (int i = 0; i < MR; ++i)                                                                \
-                    for (int j = 0; j < n; ++j) out[i * n + j] = lanes[j][i];                              \
-            }                                                                                               \
-        }                                                                                                   \
-        break;                                                                                              \
-    }
-        COLUMNS_CASE(1)
-        COLUMNS_CASE(2)
-        COLUMNS_CASE(3)
-        COLUMNS_CASE(4)
-#undef COLUMNS_CASE
-    default:
+    for (int64_t t = 0; t < tiles;) {
+        const int64_t left = tiles - t, most = cols == 4 ? 4 : 8;
+        const int count = left >= 8 && most >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+        const float *panels = pa + t * MR * kc;
+        float *out = acc + t * MR * cols;
+        switch (cols * 16 + count) {
+#define COLUMNS_CASE(n, count)                                                                              \
+    case n * 16 + count:                                                                                    \
+        columns_group(kc, panels, pb, ldb, out, n, count);                                                  \
         break;
+#define COLUMNS_CASES(n) COLUMNS_CASE(n, 1) COLUMNS_CASE(n, 2) COLUMNS_CASE(n, 4) COLUMNS_CASE(n, 8)
+            COLUMNS_CASES(1)
+            COLUMNS_CASES(2)
+            COLUMNS_CASES(3)
+            COLUMNS_CASE(4, 1)
+            COLUMNS_CASE(4, 2)
+            COLUMNS_CASE(4, 4)
+#undef COLUMNS_CASES
+#undef COLUMNS_CASE
+        default:
+            return;
+        }
+        t += count;
     }
 }
 

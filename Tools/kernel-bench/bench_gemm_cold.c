@@ -2,7 +2,7 @@
  * in place as B), with the bias, ReLU and the residual the model fuses, and each call on the next of `copies`
  * sets of operands, so that weights and activations come from memory as they do in a whole model rather
  * than from the cache of the previous call (bench_gemm measures the warm case).
- *   bench_gemm_cold [threads] [copies]      (defaults 1 and 48: 48 sets of the largest shape take 450 MB)
+ *   bench_gemm_cold [threads] [copies]      (defaults 1 and 48: 48 sets of the largest shape take about 480 MiB)
  * Prints GFLOP/s, the median of 15 timed batches of calls. */
 #define _GNU_SOURCE
 #include "CFlintKernels.h"
@@ -37,6 +37,10 @@ int main(int argc, char **argv) {
     };
     const int threads = argc > 1 ? atoi(argv[1]) : 1;
     const int copies = argc > 2 ? atoi(argv[2]) : 48;
+    if (threads < 1 || copies < 1) {
+        fprintf(stderr, "usage: bench_gemm_cold [threads >= 1] [copies >= 1]\n");
+        return 2;
+    }
     flint_pool *pool = threads > 1 ? flint_pool_create(threads) : NULL;
     printf("kernels %s, %d thread(s), %d operand sets\n", flint_kernels_isa(), threads, copies);
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {

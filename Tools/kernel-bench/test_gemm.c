@@ -313,8 +313,8 @@ static void test_nan(void) {
 /* A column's values do not depend on the width of the product it is computed in: with 49 columns the last
  * goes to the column kernel, with 64 to the full-width kernels, and both add the k terms in the same order
  * (so a convolution cut into tiles differently for another thread count gives the same bits). */
-static void test_column_order(const char *isa) {
-    const int64_t m = 40, k = 300, widths[] = {49, 50, 51, 52, 64};
+static void test_column_order(const char *isa, flint_pool *pool, int64_t m) {
+    const int64_t k = 300, widths[] = {49, 50, 51, 52, 64};
     float *a = (float *)malloc(sizeof(float) * m * k), *b = (float *)malloc(sizeof(float) * k * 64);
     float *c = (float *)malloc(sizeof(float) * m * 64), *wide = (float *)malloc(sizeof(float) * m * 64);
     for (int64_t i = 0; i < m * k; ++i) a[i] = frand();
@@ -324,12 +324,12 @@ static void test_column_order(const char *isa) {
     flint_sgemm_packed_a(NULL, m, 64, k, packed, b, 64, 1, wide, 64, NULL);
     for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); ++w) {
         const int64_t n = widths[w];
-        flint_sgemm_packed_a(NULL, m, n, k, packed, b, 64, 1, c, n, NULL);
+        flint_sgemm_packed_a(pool, m, n, k, packed, b, 64, 1, c, n, NULL);
         ++checks;
         for (int64_t i = 0; i < m; ++i) {
             if (memcmp(c + i * n, wide + i * 64, sizeof(float) * (size_t)n) != 0) {
-                fprintf(stderr, "%s: row %lld of a %lld-column product differs from the 64-column product's\n", isa, (long long)i,
-                        (long long)n);
+                fprintf(stderr, "%s: row %lld of a %lld x %lld product (%d threads) differs from the 64-column product's\n", isa,
+                        (long long)i, (long long)m, (long long)n, flint_pool_threads(pool));
                 ++failures;
                 break;
             }
@@ -493,7 +493,13 @@ int main(int argc, char **argv) {
         flint__gemm_macs_per_thread = gemm_default;
         flint__gemv_macs_per_thread = gemv_default;
         test_nan();
-        test_column_order(isas[i]);
+        /* 40 rows: one group of row panels; 150: several groups, a partial last panel; threaded: the rows and
+         * columns cut between threads (thresholds forced down). */
+        test_column_order(isas[i], NULL, 40);
+        test_column_order(isas[i], NULL, 150);
+        flint__gemm_macs_per_thread = 1;
+        test_column_order(isas[i], pools[3], 150);
+        flint__gemm_macs_per_thread = gemm_default;
         printf("%-12s %6ld products checked, %ld failed\n", isas[i], checks - c0, failures - f0);
     }
     flint_kernels_force_isa(NULL);

@@ -12,7 +12,7 @@ import FlintTensor
 /// never placed in the arena: their steps write into buffers of their own (``Placement/buffer`` nil), which a
 /// run context hands out again only once nothing else holds them (the caller let the last result go).
 ///
-/// A step whose kernel may write over an argument (``Node/resultMayReplaceArgument``: a convolution's fused
+/// A step whose kernel may write over an argument (``Node/resultMayReplaceArgument``: a convolution's or linear layer's fused
 /// residual) takes that argument's buffer when this step is the argument's last reader, so the result is
 /// written where the residual was read (one stream through memory instead of two).
 struct MemoryPlan {

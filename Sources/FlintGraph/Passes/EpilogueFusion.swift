@@ -326,10 +326,14 @@ private struct Layer {
         let node = Node(op: op, body: forms.body, arguments: arguments, result: .tensor(result))
         node.writer = forms.writer
         node.heldConstants = [weight] + (bias.map { [$0] } ?? [])
-        // The float32 kernels read the residual element by element just before writing over it; depthwise
-        // convolutions and other dtypes add it in a pass afterwards (from a copy, were it the destination).
-        let isDepthwise = if case .convolution(let layout) = kind { layout.groups > 1 && weight.shape[1] == 1 } else { false }
-        if hasResidual, graph.types[result]?.dtype == .float32, !isDepthwise { node.resultMayReplaceArgument = 1 }
+        // The float32 kernels read the residual element by element just before writing over it. Depthwise and
+        // 3-D convolutions (whose batch-folded path adds it afterwards), linear layers with a bias the GEMM does
+        // not fuse, and other dtypes add it in a pass afterwards (from a copy, were it the destination).
+        let readsResidualInPlace = switch kind {
+        case .convolution(let layout): !(layout.groups > 1 && weight.shape[1] == 1) && weight.rank <= 4
+        case .linear: bias.map { $0.dtype == .float32 && $0.rank == 1 } ?? true
+        }
+        if hasResidual, graph.types[result]?.dtype == .float32, readsResidualInPlace { node.resultMayReplaceArgument = 1 }
         node.notes = ["weight \(weight.shape)"] + (bias == nil ? [] : ["bias"]) + (batchNorm == nil ? [] : ["batch norm folded"])
             + (hasResidual ? ["+ residual"] : [])
             + (activation == .none ? [] : [activation.description])

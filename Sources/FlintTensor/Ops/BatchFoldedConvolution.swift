@@ -89,7 +89,7 @@ extension Tensor {
         withExtendedLifetime((input, bias, fused)) {}
     }
 
-    /// ``convolveFoldedImages(input:output:panels:bias:geometry:imagesPerProduct:)`` for 3-D convolutions:
+    /// ``convolveFoldedImages(input:output:panels:bias:geometry:imagesPerProduct:epilogue:)`` for 3-D convolutions:
     /// patches gathered into a plain slab, through tensor views. `output` is `[n, outChannels, positions]`.
     private static func convolveFoldedImagesThroughSlab(
         input: Tensor, output: Tensor, panels: PackedConvolutionWeights, bias: Tensor?, geometry: ConvolutionGeometry,
