@@ -55,6 +55,8 @@ extension Tensor {
         // the result's memory is copied first.
         let epilogue = fusesEpilogue ? try epilogue.residualExactlyOrApart(from: result) : try epilogue.residualKeptApart(from: result)
         let residual = fusesEpilogue ? epilogue.residual : nil
+        // What the float32 kernels fuse into their output write (nothing when the epilogue runs as a pass after).
+        let kernelEpilogue = fusesEpilogue ? epilogue : .identity
         let channelsPerGroup = c / groups
         let outPerGroup = outChannels / groups
         let positions = outputSpatial.product
@@ -64,7 +66,7 @@ extension Tensor {
             Tensor.winogradPays(geometry: geometry, images: n), let transformed = panels?.winogradForm(),
             Tensor.convolveWinograd(
                 input: input, output: result, transformedWeight: transformed, bias: biasTensor, geometry: geometry,
-                epilogue: FusedEpilogue(residual: residual, activation: epilogue.activation))
+                epilogue: kernelEpilogue)
         {
             return result
         }
@@ -73,7 +75,7 @@ extension Tensor {
         if let panels, let imagesPerProduct = Tensor.foldedImageCount(images: n, positions: positions, patch: patch) {
             try Tensor.convolveFoldedImages(
                 input: input, output: result, panels: panels, bias: biasTensor, geometry: geometry, imagesPerProduct: imagesPerProduct,
-                epilogue: fusesEpilogue ? FusedEpilogue(residual: residual, activation: epilogue.activation) : .identity)
+                epilogue: kernelEpilogue)
             if !fusesEpilogue { try epilogue.apply(to: result) }
             return result
         }
@@ -95,7 +97,7 @@ extension Tensor {
             try Tensor.convolveTilesFloat(
                 input: input, output: result, panels: try panels ?? PackedConvolutionWeights(weight, groups: groups), bias: biasTensor,
                 geometry: geometry, tile: tile,
-                epilogue: fusesEpilogue ? FusedEpilogue(residual: residual, activation: epilogue.activation) : .identity)
+                epilogue: kernelEpilogue)
             if !fusesEpilogue { try epilogue.apply(to: result) }
             return result
         }
@@ -106,7 +108,7 @@ extension Tensor {
         {
             Tensor.convolvePerImage(
                 input: input, output: result, weight: positions <= Tensor.thinProductColumns ? try unpackedWeight() : nil, panels: panels,
-                bias: biasTensor, geometry: geometry, groups: groups, epilogue: FusedEpilogue(residual: residual, activation: epilogue.activation))
+                bias: biasTensor, geometry: geometry, groups: groups, epilogue: kernelEpilogue)
             return result
         }
         let flatInput = try input.reshape([n, c, inputSpatial.product])

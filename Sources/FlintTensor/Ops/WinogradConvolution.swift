@@ -75,9 +75,9 @@ extension Tensor {
     }
 
     /// The convolution of contiguous float32 `input` `[n, C, H, W]` into contiguous `output` `[n, O, OH, OW]` with the
-    /// packed Winograd weight, the bias and the epilogue's residual and ReLU/clamp fused into the output
-    /// write (other activations are left to the caller). Returns false, having written nothing, when the
-    /// kernel declines the geometry.
+    /// packed Winograd weight, the bias and the epilogue's residual and activation fused into the output
+    /// write (ReLU/clamp as each element is stored, the others over each finished output row). Returns false,
+    /// having written nothing, when the kernel declines the geometry.
     static func convolveWinograd(
         input: Tensor, output: Tensor, transformedWeight: UnsafeRawPointer, bias: Tensor?, geometry: ConvolutionGeometry,
         epilogue fused: FusedEpilogue
