@@ -134,6 +134,15 @@ static void im2col_generic(const flint_im2col2d_desc *desc, const float *input, 
  * they come out zero) and a masked store. */
 FLINT_TARGET_AVX512 static inline void fill_piece_avx512(float *d, const float *line, int inside, int64_t from,
                                                          int64_t to, int64_t first, int64_t last) {
+    if (inside && first <= from && to <= last) { /* the whole piece inside the image: no per-lane bounds */
+        int64_t x = from;
+        for (; x + 16 <= to; x += 16) _mm512_storeu_ps(d + (x - from), _mm512_loadu_ps(line + x));
+        if (x < to) {
+            const __mmask16 tail = (__mmask16)((1u << (to - x)) - 1u);
+            _mm512_mask_storeu_ps(d + (x - from), tail, _mm512_maskz_loadu_ps(tail, line + x));
+        }
+        return;
+    }
     for (int64_t x = from; x < to; x += 16) {
         const int64_t n = min64(16, to - x);
         __mmask16 valid = 0;
@@ -162,6 +171,22 @@ static inline __mmask16 bit_range16(int64_t lo, int64_t hi) {
 FLINT_TARGET_AVX512 static inline void fill_piece_s2_avx512(float *d, const float *line, int inside, int64_t from,
                                                             int64_t to, int64_t first, int64_t last) {
     const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    if (inside && first <= from && to <= last) {
+        /* The whole piece inside the image: 16 lanes read inputs 0 .. 30 of their 32 (never the 32nd, which
+         * may lie past the plane), with constant masks; a short tail reads only its own span. */
+        int64_t x = from;
+        for (; x + 16 <= to; x += 16) {
+            const __m512 a = _mm512_loadu_ps(line + 2 * x), b = _mm512_maskz_loadu_ps(0x7fff, line + 2 * x + 16);
+            _mm512_storeu_ps(d + (x - from), _mm512_permutex2var_ps(a, evens, b));
+        }
+        if (x < to) {
+            const int64_t n = to - x, in_hi = 2 * (n - 1) + 1;
+            const __m512 a = _mm512_maskz_loadu_ps(bit_range16(0, in_hi), line + 2 * x);
+            const __m512 b = _mm512_maskz_loadu_ps(bit_range16(-16, in_hi - 16), line + 2 * x + 16);
+            _mm512_mask_storeu_ps(d + (x - from), (__mmask16)((1u << n) - 1u), _mm512_permutex2var_ps(a, evens, b));
+        }
+        return;
+    }
     for (int64_t x = from; x < to; x += 16) {
         const int64_t n = min64(16, to - x);
         __m512 v = _mm512_setzero_ps();

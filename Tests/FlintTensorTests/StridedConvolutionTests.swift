@@ -34,6 +34,10 @@ import Testing
         Case(channels: 5, size: (height: 8, width: 19), kernel: 5, stride: 3, padding: 2),
         Case(size: (height: 6, width: 5), kernel: 3, padding: 4),
         Case(size: (height: 10, width: 47), stride: 1),
+        // A stem (7x7, stride 2, over 3 channels), and a stride-1 row wider than a packed panel: pieces of
+        // rows wholly inside the image take the gathers' unmasked loops.
+        Case(outChannels: 16, size: (height: 64, width: 224), kernel: 7, padding: 3),
+        Case(channels: 4, size: (height: 9, width: 70), stride: 1),
         Case(batch: 8, channels: 64, size: (height: 2, width: 2), stride: 1),
         Case(batch: 3, channels: 5, size: (height: 3, width: 3), stride: 1),
         Case(batch: 5, channels: 7, size: (height: 5, width: 7)),

@@ -60,6 +60,8 @@ import Testing
         // A late layer of a batch: 4 tiles per image, 32 as the products' columns.
         Case(batch: 8, inChannels: 32, outChannels: 24, height: 4, width: 4, residual: true, activation: .relu),
         Case(batch: 5, inChannels: 9, outChannels: 20, height: 3, width: 5, padding: 2, residual: true),
+        // 33 tile rows of 245 KB of V and M each: two bands of 17 and 16 rows, which begin and end inside images.
+        Case(batch: 3, inChannels: 64, outChannels: 64, height: 22, width: 60, residual: true, activation: .relu),
     ])
     func matchesTheFloat64Convolution(_ c: Case) throws {
         let (winograd, reference) = try Self.run(c)
