@@ -201,10 +201,11 @@ const flint_gemm_kernel *flint__kernel(void);
 /* The kernel set with this id, or NULL if it is not available on this CPU. */
 const flint_gemm_kernel *flint__kernel_by_id(int id);
 
-/* A per-thread, 64-byte aligned scratch buffer of at least `bytes` bytes; slot 0..11 are independent
+/* A per-thread, 64-byte aligned scratch buffer of at least `bytes` bytes; slot 0..12 are independent
  * (0, 1: the GEMM's packing; 2, 3: thin products; 4: flint_sgemm_pack_b_begin_scratch; 5, 6: Winograd's
  * transformed input and products; 7: the LSTM's gates; 8: a large im2col plan; 9, 10: the depthwise
- * convolution's rows and row tags, the average pool's divisors (10); 11: the pooling row ring).
+ * convolution's rows and row tags, the average pool's divisors (10); 11: the pooling row ring; 12: the
+ * narrow convolution's weights and split input).
  * Kernels use it instead of malloc so that a steady run of inferences allocates nothing.
  * Valid until the next call with the same slot on the same thread. NULL on allocation failure. */
 void *flint__scratch(int slot, size_t bytes);

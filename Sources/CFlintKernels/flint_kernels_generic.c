@@ -10,7 +10,7 @@
 
 /* ---- per-thread scratch ------------------------------------------------------------------------- */
 
-#define FLINT_SCRATCH_SLOTS 12
+#define FLINT_SCRATCH_SLOTS 13
 
 typedef struct scratch_set {
     void *ptr[FLINT_SCRATCH_SLOTS];

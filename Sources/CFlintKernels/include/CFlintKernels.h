@@ -6,6 +6,7 @@
 #include "flint_pointwise.h"
 #include "flint_conv_direct.h"
 #include "flint_im2col.h"
+#include "flint_conv_narrow.h"
 #include "flint_qgemm.h"
 #include "flint_quantized.h"
 #include "flint_winograd.h"

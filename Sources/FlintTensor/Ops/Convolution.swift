@@ -62,6 +62,12 @@ extension Tensor {
         let positions = outputSpatial.product
         let patch = channelsPerGroup * kernel.product
         let biasTensor = try bias.map { try $0.contiguous() }
+        if fusesEpilogue, Tensor.isNarrowShape(inChannels: c, groups: groups, geometry: geometry),
+            Tensor.convolveNarrow(
+                input: input, weight: try unpackedWeight(), output: result, bias: biasTensor, geometry: geometry, epilogue: kernelEpilogue)
+        {
+            return result
+        }
         if fusesEpilogue, Tensor.isWinogradShape(weight: weight, groups: groups, geometry: geometry),
             Tensor.winogradPays(geometry: geometry, images: n), let transformed = panels?.winogradForm(),
             Tensor.convolveWinograd(
