@@ -28,7 +28,9 @@ int flint_conv2d_narrow_supported(const flint_conv2d_narrow_desc *d) {
     if (!flint__is_avx512(flint__kernel()->id)) return 0;
     if (d->images < 1 || d->in_channels < 1 || d->out_channels < 1 || d->kernel_h < 1 || d->kernel_w < 1) return 0;
     if ((d->stride != 1 && d->stride != 2) || d->pad_h < 0 || d->pad_w < 0) return 0;
-    if (d->in_channels > NARROW_MAX_CHANNELS || d->in_channels * d->kernel_h * d->kernel_w > NARROW_MAX_TAPS) return 0;
+    /* Within one k-block of the GEMM (kc), whose single pass of sums from zero these bits repeat. */
+    const int64_t taps = d->in_channels * d->kernel_h * d->kernel_w;
+    if (d->in_channels > NARROW_MAX_CHANNELS || taps > NARROW_MAX_TAPS || taps > flint__kernel()->kc) return 0;
     const int64_t out_h = (d->in_h + 2 * d->pad_h - d->kernel_h) / d->stride + 1;
     const int64_t out_w = (d->in_w + 2 * d->pad_w - d->kernel_w) / d->stride + 1;
     return d->in_h + 2 * d->pad_h >= d->kernel_h && d->in_w + 2 * d->pad_w >= d->kernel_w && out_h >= 1 && out_w >= 16;

@@ -296,7 +296,7 @@ int flint_winograd3x3_conv2d(flint_pool *pool, const flint_winograd3x3_desc *des
     g.tile_rows = (g.out_h + 1) / 2;
     const int64_t tile_rows = g.tile_rows * (desc->images > 0 ? desc->images : 1); /* over all images */
     const int64_t row_bytes = 16 * (c_count + o_count) * g.tile_cols * (int64_t)sizeof(float);
-    /* Bands of equal size (4 + 4 + 4 tile rows rather than 5 + 5 + 2), none over WG_BAND_BYTES. */
+    /* As few bands as WG_BAND_BYTES allows, of near-equal size (4 + 4 + 4 tile rows, not 5 + 5 + 2). */
     const int64_t most = row_bytes >= WG_BAND_BYTES ? 1 : min64(tile_rows, WG_BAND_BYTES / row_bytes);
     const int64_t bands = (tile_rows + most - 1) / most, band = (tile_rows + bands - 1) / bands;
     g.input = input;

@@ -6,7 +6,8 @@ import Testing
 /// kernel row, kernel column) with one fused multiply-add each from zero, then add the bias (plus zero),
 /// then the residual, then clamp: a scalar model of exactly that must match every bit. Strides 1 and 2,
 /// output rows that end mid-vector, channel counts that are not a multiple of 16, padding beyond the kernel's
-/// reach, batches, residuals (also written over in place) and each kind of activation.
+/// reach, input rows narrower than a vector, batches, residuals (also written over in place) and each kind of
+/// activation.
 @Suite struct NarrowConvolutionTests {
     struct Case: CustomStringConvertible {
         var batch = 1
@@ -72,6 +73,9 @@ import Testing
         Case(channels: 1, outChannels: 5, size: (height: 9, width: 33), stride: 1, residual: true),
         Case(batch: 3, channels: 4, outChannels: 18, size: (height: 8, width: 35), kernel: 5, stride: 1, padding: 4, residual: true, activation: .relu),
         Case(batch: 2, channels: 2, outChannels: 40, size: (height: 12, width: 47), kernel: 4, stride: 2, padding: 0, bias: false),
+        // Padding beyond the kernel's reach (whole output rows and columns in it), input rows narrower than a vector.
+        Case(channels: 2, size: (height: 6, width: 10), stride: 1, padding: 4, residual: true),
+        Case(size: (height: 7, width: 25), padding: 5, activation: .relu),
     ])
     func matchesTheKernelsArithmeticBitForBit(_ c: Case) throws {
         let inputValues = SeededValues.uniform(c.batch * c.channels * c.size.height * c.size.width, seed: 11)

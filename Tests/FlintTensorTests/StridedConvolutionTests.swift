@@ -6,11 +6,12 @@ import Testing
 /// widths that end mid-vector, padding wider than the kernel's reach, dilation, and the weight packed once
 /// (as the graph layer packs it) or not; and batches of small planes (rows of at most 4 outputs), which take
 /// the table-driven gather, with images whose columns straddle the packed panels and patches longer than one
-/// block of B's rows.
+/// block of B's rows. Every case has more than 4 input channels or output rows under 16, or dilation: a stem's
+/// few channels take the narrow kernel instead where the CPU has AVX-512 (NarrowConvolutionTests).
 @Suite struct StridedConvolutionTests {
     struct Case: CustomStringConvertible {
         var batch = 1
-        var channels = 3
+        var channels = 5
         var outChannels = 8
         var size = (height: 17, width: 37)
         var kernel = 3
@@ -28,16 +29,16 @@ import Testing
     @Test(arguments: [
         Case(),
         Case(size: (height: 224, width: 224)),
-        Case(channels: 2, size: (height: 9, width: 70), kernel: 7, padding: 3),
-        Case(channels: 4, outChannels: 5, size: (height: 12, width: 33), kernel: 1, padding: 0),
+        Case(size: (height: 9, width: 70), kernel: 7, padding: 3),
+        Case(channels: 6, outChannels: 5, size: (height: 12, width: 33), kernel: 1, padding: 0),
         Case(size: (height: 11, width: 40), padding: 2, dilation: 2),
         Case(channels: 5, size: (height: 8, width: 19), kernel: 5, stride: 3, padding: 2),
         Case(size: (height: 6, width: 5), kernel: 3, padding: 4),
         Case(size: (height: 10, width: 47), stride: 1),
-        // A stem (7x7, stride 2, over 3 channels), and a stride-1 row wider than a packed panel: pieces of
-        // rows wholly inside the image take the gathers' unmasked loops.
+        // A stem's geometry (7x7, stride 2, over a wide image), and a stride-1 row wider than a packed panel:
+        // pieces of rows wholly inside the image take the gathers' unmasked loops.
         Case(outChannels: 16, size: (height: 64, width: 224), kernel: 7, padding: 3),
-        Case(channels: 4, size: (height: 9, width: 70), stride: 1),
+        Case(channels: 6, size: (height: 9, width: 70), stride: 1),
         Case(batch: 8, channels: 64, size: (height: 2, width: 2), stride: 1),
         Case(batch: 3, channels: 5, size: (height: 3, width: 3), stride: 1),
         Case(batch: 5, channels: 7, size: (height: 5, width: 7)),

@@ -63,8 +63,8 @@ extension Tensor {
         let patch = channelsPerGroup * kernel.product
         let biasTensor = try bias.map { try $0.contiguous() }
         if fusesEpilogue, Tensor.isNarrowShape(inChannels: c, groups: groups, geometry: geometry),
-            Tensor.convolveNarrow(
-                input: input, weight: try unpackedWeight(), output: result, bias: biasTensor, geometry: geometry, epilogue: kernelEpilogue)
+            try Tensor.convolveNarrow(
+                input: input, weight: unpackedWeight, output: result, bias: biasTensor, geometry: geometry, epilogue: kernelEpilogue)
         {
             return result
         }

@@ -15,12 +15,13 @@ extension Tensor {
             && inChannels * geometry.kernel.product <= 160
     }
 
-    /// The convolution of contiguous float32 `input` `[n, C, H, W]` by the contiguous float32 `weight` into
-    /// contiguous `output` `[n, O, OH, OW]`, with the bias and the epilogue's residual and activation fused
-    /// into the output write. Returns false, having written nothing, when the kernel declines the geometry.
+    /// The convolution of contiguous float32 `input` `[n, C, H, W]` by the contiguous float32 weight (`weight()`,
+    /// asked for only once the kernel has accepted the geometry) into contiguous `output` `[n, O, OH, OW]`, with the
+    /// bias and the epilogue's residual and activation fused into the output write. Returns false, having written
+    /// nothing, when the kernel declines the geometry.
     static func convolveNarrow(
-        input: Tensor, weight: Tensor, output: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, epilogue fused: FusedEpilogue
-    ) -> Bool {
+        input: Tensor, weight: () throws -> Tensor, output: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, epilogue fused: FusedEpilogue
+    ) throws -> Bool {
         var descriptor = flint_conv2d_narrow_desc()
         descriptor.images = Int64(input.shape[0])
         descriptor.in_channels = Int64(input.shape[1])
@@ -33,6 +34,7 @@ extension Tensor {
         descriptor.pad_h = Int64(geometry.padding[0])
         descriptor.pad_w = Int64(geometry.padding[1])
         guard flint_conv2d_narrow_supported(&descriptor) != 0 else { return false }
+        let weight = try weight()
         var epilogue = fused.gemmEpilogue(rowBias: bias)
         if let residual = fused.residual {
             epilogue.residual = UnsafePointer(residual.baseAddress.assumingMemoryBound(to: Float.self))

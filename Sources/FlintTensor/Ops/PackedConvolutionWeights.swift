@@ -147,7 +147,8 @@ public final class PackedConvolutionWeights: @unchecked Sendable {
 
     /// The weight the forms multiply with, contiguous: the one it was made from, or that weight with its
     /// output channels scaled (made now, once, if it was not yet). For the products that read the weight
-    /// unpacked (thin products of at most 8 output positions, a depthwise convolution, another dtype's path).
+    /// unpacked (thin products of at most 8 output positions, a depthwise convolution, a stem's narrow kernel,
+    /// another dtype's path).
     public func weight() -> Tensor {
         guard outputScale != nil else { return source }
         pthread_mutex_lock(lock)
