@@ -388,39 +388,48 @@ CD_TGT void CD_FN(dw_channels)(const flint_dwconv2d_desc *p, const float *in_b, 
     }
 }
 
-/* The flat result of one channel of dw_small: every q in [0, q_n), two vectors at a time (independent
- * accumulator chains), taps in pairs; TAP is TAP1 (stride 1) or TAP2 (stride 2). */
+/* Vectors [v0, v0 + G) of the flat result of one channel of dw_small: each sums its even taps on one chain
+ * (from the bias) and its odd taps on another, then adds the two; TAP is TAP1 (stride 1) or TAP2 (stride 2). */
+#define DW_SMALL_GROUP(TAP, G)                                                                     \
+    do {                                                                                           \
+        V a[G], b[G];                                                                              \
+        const float *x = buf + S * v0 * VW;                                                        \
+        _Pragma("GCC unroll 8") for (int i = 0; i < (G); ++i) {                                    \
+            a[i] = vb;                                                                             \
+            b[i] = VSET1(0.0f);                                                                    \
+        }                                                                                          \
+        int64_t t = 0;                                                                             \
+        for (; t + 1 < taps; t += 2) {                                                             \
+            const V w0 = VSET1(w[t]), w1 = VSET1(w[t + 1]);                                        \
+            _Pragma("GCC unroll 8") for (int i = 0; i < (G); ++i) {                                \
+                a[i] = VFMA(TAP(x + S * i * VW, off[t]), w0, a[i]);                                \
+                b[i] = VFMA(TAP(x + S * i * VW, off[t + 1]), w1, b[i]);                            \
+            }                                                                                      \
+        }                                                                                          \
+        if (t < taps) {                                                                            \
+            const V w0 = VSET1(w[t]);                                                              \
+            _Pragma("GCC unroll 8") for (int i = 0; i < (G); ++i) a[i] = VFMA(TAP(x + S * i * VW, off[t]), w0, a[i]); \
+        }                                                                                          \
+        _Pragma("GCC unroll 8") for (int i = 0; i < (G); ++i)                                      \
+            VSTORE(result + (v0 + i) * VW, VMIN(vhi, VMAX(vlo, VADD(a[i], b[i]))));                \
+    } while (0)
+
+/* The flat result of one channel of dw_small: every q in [0, q_n), in groups of up to 6 vectors (12
+ * independent chains, enough to keep the multiply-adds issuing: a 7x7 plane is 5 vectors, which two at a time
+ * waited on the chains' latency for half their time), the groups of near-equal size. */
 #define DW_SMALL_PLANE(TAP)                                                                        \
     do {                                                                                           \
-        int64_t q = 0;                                                                             \
-        for (; q + VW < q_n; q += 2 * VW) {                                                        \
-            V a = vb, b = VSET1(0.0f), c = vb, d = VSET1(0.0f);                                    \
-            const float *x = buf + S * q, *y = buf + S * (q + VW);                                 \
-            int64_t t = 0;                                                                         \
-            for (; t + 1 < taps; t += 2) {                                                         \
-                const V w0 = VSET1(w[t]), w1 = VSET1(w[t + 1]);                                    \
-                a = VFMA(TAP(x, off[t]), w0, a);                                                   \
-                c = VFMA(TAP(y, off[t]), w0, c);                                                   \
-                b = VFMA(TAP(x, off[t + 1]), w1, b);                                               \
-                d = VFMA(TAP(y, off[t + 1]), w1, d);                                               \
+        const int64_t vectors = (q_n + VW - 1) / VW, groups = (vectors + 5) / 6;                   \
+        const int64_t size = (vectors + groups - 1) / groups;                                      \
+        for (int64_t v0 = 0; v0 < vectors; v0 += size) {                                           \
+            switch (vectors - v0 < size ? vectors - v0 : size) {                                   \
+            case 1: DW_SMALL_GROUP(TAP, 1); break;                                                 \
+            case 2: DW_SMALL_GROUP(TAP, 2); break;                                                 \
+            case 3: DW_SMALL_GROUP(TAP, 3); break;                                                 \
+            case 4: DW_SMALL_GROUP(TAP, 4); break;                                                 \
+            case 5: DW_SMALL_GROUP(TAP, 5); break;                                                 \
+            default: DW_SMALL_GROUP(TAP, 6); break;                                                \
             }                                                                                      \
-            if (t < taps) {                                                                        \
-                a = VFMA(TAP(x, off[t]), VSET1(w[t]), a);                                          \
-                c = VFMA(TAP(y, off[t]), VSET1(w[t]), c);                                          \
-            }                                                                                      \
-            VSTORE(result + q, VMIN(vhi, VMAX(vlo, VADD(a, b))));                                  \
-            VSTORE(result + q + VW, VMIN(vhi, VMAX(vlo, VADD(c, d))));                             \
-        }                                                                                          \
-        for (; q < q_n; q += VW) {                                                                 \
-            V a = vb, b = VSET1(0.0f);                                                             \
-            const float *x = buf + S * q;                                                          \
-            int64_t t = 0;                                                                         \
-            for (; t + 1 < taps; t += 2) {                                                         \
-                a = VFMA(TAP(x, off[t]), VSET1(w[t]), a);                                          \
-                b = VFMA(TAP(x, off[t + 1]), VSET1(w[t + 1]), b);                                  \
-            }                                                                                      \
-            if (t < taps) a = VFMA(TAP(x, off[t]), VSET1(w[t]), a);                                \
-            VSTORE(result + q, VMIN(vhi, VMAX(vlo, VADD(a, b))));                                  \
         }                                                                                          \
     } while (0)
 
