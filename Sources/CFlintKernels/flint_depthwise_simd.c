@@ -414,12 +414,13 @@ CD_TGT void CD_FN(dw_channels)(const flint_dwconv2d_desc *p, const float *in_b, 
             VSTORE(result + (v0 + i) * VW, VMIN(vhi, VMAX(vlo, VADD(a[i], b[i]))));                \
     } while (0)
 
-/* The flat result of one channel of dw_small: every q in [0, q_n), in groups of up to 6 vectors (12
+/* The flat result of one channel of dw_small: every q in [0, q_n), in groups of up to 6 vectors (4 with AVX2) (12
  * independent chains, enough to keep the multiply-adds issuing: a 7x7 plane is 5 vectors, which two at a time
  * waited on the chains' latency for half their time), the groups of near-equal size. */
 #define DW_SMALL_PLANE(TAP)                                                                        \
     do {                                                                                           \
-        const int64_t vectors = (q_n + VW - 1) / VW, groups = (vectors + 5) / 6;                   \
+        const int64_t most = VW == 8 ? 4 : 6; /* AVX2's 16 registers: 8 accumulators */            \
+        const int64_t vectors = (q_n + VW - 1) / VW, groups = (vectors + most - 1) / most;          \
         const int64_t size = (vectors + groups - 1) / groups;                                      \
         for (int64_t v0 = 0; v0 < vectors; v0 += size) {                                           \
             switch (vectors - v0 < size ? vectors - v0 : size) {                                   \
@@ -568,6 +569,7 @@ CD_TGT float CD_FN(sum)(const float *x, int64_t n) {
 #undef DW5
 #undef DWN
 #undef DW_SMALL_PLANE
+#undef DW_SMALL_GROUP
 #undef MAXP
 #undef AVGP
 

@@ -2,8 +2,8 @@ import FlintTensor
 import Testing
 
 /// float32 depthwise convolutions against the same convolution in float64 (which takes the generic path),
-/// small planes above all: at most 16 output columns run the flat whole-plane kernel (taps as loads over the
-/// zero-padded plane laid out flat), wider ones the row kernels. Strides 1 and 2, 3×3 and 5×5 kernels,
+/// small planes above all: at most 32 output columns (16 at stride 2) run the flat whole-plane kernel (taps as
+/// loads over the zero-padded plane laid out flat, in groups of up to 6 vectors), wider ones the row kernels. Strides 1 and 2, 3×3 and 5×5 kernels,
 /// dilation, channel multipliers, and the fused ReLU/clamp.
 @Suite struct DepthwiseConvolutionTests {
     struct Case: CustomStringConvertible {
@@ -34,6 +34,9 @@ import Testing
         Case(channels: 3, size: (height: 1, width: 1), kernel: 3, padding: 1),
         Case(channels: 4, size: (height: 20, width: 33), stride: 2, activation: .relu),
         Case(channels: 2, size: (height: 9, width: 40), kernel: 5, padding: 2),
+        // The flat kernel's groups of vectors: 53 of them at 28x28 (eight groups of 6 and one of 5), 2 at 4x4.
+        Case(channels: 3, size: (height: 28, width: 28)),
+        Case(channels: 3, size: (height: 4, width: 4), activation: .relu),
     ])
     func matchesTheFloat64Convolution(_ c: Case) throws {
         let (h, w) = c.size
