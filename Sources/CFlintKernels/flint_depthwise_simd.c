@@ -414,9 +414,9 @@ CD_TGT void CD_FN(dw_channels)(const flint_dwconv2d_desc *p, const float *in_b, 
             VSTORE(result + (v0 + i) * VW, VMIN(vhi, VMAX(vlo, VADD(a[i], b[i]))));                \
     } while (0)
 
-/* The flat result of one channel of dw_small: every q in [0, q_n), in groups of up to 6 vectors (4 with AVX2) (12
- * independent chains, enough to keep the multiply-adds issuing: a 7x7 plane is 5 vectors, which two at a time
- * waited on the chains' latency for half their time), the groups of near-equal size. */
+/* The flat result of one channel of dw_small: every q in [0, q_n), in groups of near-equal size of up to 6
+ * vectors (12 independent chains, enough to keep the multiply-adds issuing: a 7x7 plane is 5 vectors, which
+ * two at a time waited on the chains' latency) or, with AVX2's 16 registers, 4 vectors (8 chains). */
 #define DW_SMALL_PLANE(TAP)                                                                        \
     do {                                                                                           \
         const int64_t most = VW == 8 ? 4 : 6; /* AVX2's 16 registers: 8 accumulators */            \

@@ -17,9 +17,9 @@
 
 enum {
     WG_MAX_TILE_COLS = 512,            /* out_w <= 1024: the row buffers below stay on the stack */
-    /* V + M of one band. V is written, then read by the products that write M, then M is read: with both in
-     * the L2 caches (2 MiB a core on the Xeon of BENCHMARKS.md) rather than L3, resnet18 runs 3-4% faster
-     * than with 8 MiB bands (a 64-channel 56x56 layer's V and M are 3.2 MB each). */
+    /* V + M of one band. V is written, then read by the products that write M, then M is read: in bands of at
+     * most 4 MiB (a 64-channel 56x56 layer: two bands of 3.2 MB, within the two cores' L2 of the Xeon of
+     * BENCHMARKS.md, 2 MiB each, rather than one of 6.4 MB in L3) resnet18 ran 3-4% faster than with 8 MiB. */
     WG_BAND_BYTES = 4 * 1024 * 1024
 };
 

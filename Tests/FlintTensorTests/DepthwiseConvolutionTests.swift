@@ -34,7 +34,7 @@ import Testing
         Case(channels: 3, size: (height: 1, width: 1), kernel: 3, padding: 1),
         Case(channels: 4, size: (height: 20, width: 33), stride: 2, activation: .relu),
         Case(channels: 2, size: (height: 9, width: 40), kernel: 5, padding: 2),
-        // The flat kernel's groups of vectors: 53 of them at 28x28 (eight groups of 6 and one of 5), 2 at 4x4.
+        // The flat kernel's groups of vectors: with AVX-512, 53 of them at 28x28 (eight groups of 6 and one of 5), 2 at 4x4.
         Case(channels: 3, size: (height: 28, width: 28)),
         Case(channels: 3, size: (height: 4, width: 4), activation: .relu),
     ])

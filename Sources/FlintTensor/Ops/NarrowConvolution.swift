@@ -2,7 +2,7 @@ import CFlintKernels
 
 /// 2-D convolutions over few input channels (a network's stem: 3 channels under a 3×3 or 7×7 kernel), computed
 /// directly by `flint_conv2d_narrow` instead of as a GEMM over gathered patches. With a patch of 27 or 147
-/// taps, the gather cost as much as a third of the product (resnet18's 7×7 stem: 0.4 of 1.7 ms); the direct
+/// taps, the gather cost about a quarter of the layer (resnet18's 7×7 stem: 0.4 of 1.7 ms); the direct
 /// kernel multiplies each input vector by 16 output channels' weights at once and gathers nothing. Each
 /// output sums its taps in the GEMM's order with the GEMM's epilogue: the bits are the GEMM path's.
 extension Tensor {
