@@ -44,10 +44,6 @@ extension Tensor {
         // The epilogue goes into the float32 GEMMs' output write when the residual is laid out as the output
         // (contiguous: its first two strides then address it as `[n, outChannels, positions]`, like the output).
         let fusesEpilogue = dtype == .float32 && (epilogue.residual.map { $0.dtype == .float32 && $0.isContiguous } ?? true)
-        // float32 weights are packed once per call (not per image), or once for good by the caller.
-        let panels: PackedConvolutionWeights? = dtype == .float32
-            ? try (packed.flatMap { $0.weightShape == weight.shape && $0.groups == groups ? $0 : nil } ?? (n > 1 ? PackedConvolutionWeights(weight, groups: groups) : nil))
-            : nil
         let input = try contiguous()
         let result = try Tensor.destination(output, geometry: geometry, images: n, channels: outChannels, dtype: dtype, operation: "convolution")
         // Fused, each residual element is read just before the output element at its place is written (a residual
@@ -68,6 +64,11 @@ extension Tensor {
         {
             return result
         }
+        // Every path below reads packed weights (a stem taken above reads the weight as it is): float32 weights are
+        // packed once per call (not per image), or once for good by the caller.
+        let panels: PackedConvolutionWeights? = dtype == .float32
+            ? try (packed.flatMap { $0.weightShape == weight.shape && $0.groups == groups ? $0 : nil } ?? (n > 1 ? PackedConvolutionWeights(weight, groups: groups) : nil))
+            : nil
         if fusesEpilogue, Tensor.isWinogradShape(weight: weight, groups: groups, geometry: geometry),
             Tensor.winogradPays(geometry: geometry, images: n), let transformed = panels?.winogradForm(),
             Tensor.convolveWinograd(
