@@ -16,6 +16,7 @@ let package = Package(
     platforms: [.macOS(.v15), .iOS(.v18)],
     products: [
         .library(name: "Flint", targets: ["Flint"]),
+        .library(name: "FlintServe", targets: ["FlintServe"]),
         .executable(name: "flint", targets: ["FlintCLI"]),
         .executable(name: "flint-fuzz", targets: ["FlintFuzz"]),
     ],
@@ -90,8 +91,9 @@ let package = Package(
         .executableTarget(
             name: "FlintCLI",
             dependencies: [
-                "Flint", "FlintNumPy", "FlintValues", "FlintServe",
+                "Flint", "FlintServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "FlintFuzz", dependencies: ["FlintLoader"]),

@@ -218,6 +218,16 @@ package enum ArgumentTree {
         return bytes
     }
 
+    /// The items of a JSON array as text (strings as they are, anything else as JSON writes it), or nil when
+    /// `text` is not a JSON array (`flint run --labels` files).
+    package static func jsonArrayItems(_ text: String) -> [String]? {
+        guard case .array(let items)? = try? JSONText.parse(text) else { return nil }
+        return items.map { item in
+            if case .string(let s) = item { return s }
+            return "\(item)"
+        }
+    }
+
     // MARK: Encoding
 
     /// A result flattened from root `out`. None leaves are omitted; class objects give their attributes.

@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         if profile { OperatorTiming.enable() }
         let loadStart = monotonicSeconds()
-        let (method, arguments) = try invocation.prepare(for: Self.self)
+        let call = try invocation.prepare(for: Self.self)
         let loadMilliseconds = (monotonicSeconds() - loadStart) * 1000
         var times: [Double] = []
         // Room for every time up front: the timed loop allocates nothing of its own (allocation counts per inference).
@@ -41,7 +41,7 @@ struct BenchCommand: ParsableCommand {
             for i in 0..<warmup {
                 if i == 0 || i % 16 == 0 { Progress.shared.update("warm-up \(i + 1)/\(warmup)", restart: i == 0) }
                 let start = monotonicSeconds()
-                _ = try method(arguments)
+                try call.runDiscardingResult()
                 if i == 0 { firstCallMilliseconds = (monotonicSeconds() - start) * 1000 }
             }
             OperatorTiming.reset()
@@ -53,7 +53,7 @@ struct BenchCommand: ParsableCommand {
                     lastStatus = monotonicSeconds()
                 }
                 let start = monotonicSeconds()
-                _ = try method(arguments)
+                try call.runDiscardingResult()
                 times.append((monotonicSeconds() - start) * 1000)
                 if warmup == 0 && i == 0 { firstCallMilliseconds = times[0] }
             }

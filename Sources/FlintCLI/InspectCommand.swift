@@ -114,9 +114,9 @@ struct InspectCommand: ParsableCommand {
         if let inputArchive { arguments += ["--inputs", inputArchive] }
         if quiet { arguments.append("--quiet") }
         let invocation = try ModelInvocation.parse(arguments)
-        let (compiled, values) = try invocation.prepare(for: Self.self)
+        let call = try invocation.prepare(for: Self.self)
         do {
-            print(try compiled.graphText(values, optimized: optimized), terminator: "")
+            print(try call.graphText(optimized: optimized), terminator: "")
         } catch let error as FlintError {
             throw CommandFailure(message: error.message)
         }

@@ -1,7 +1,5 @@
 import ArgumentParser
 import Flint
-import FlintNumPy
-import FlintValues
 
 /// The options `run` and `bench` share: which model and method, its inputs, and the thread count.
 struct ModelInvocation: ParsableArguments {
@@ -35,7 +33,7 @@ struct ModelInvocation: ParsableArguments {
     }
 
     /// Loads and compiles the model, resolves the method and decodes the inputs.
-    func prepare(for command: ParsableCommand.Type) throws -> (method: CompiledModel.Method, arguments: [ScriptValue]) {
+    func prepare(for command: ParsableCommand.Type) throws -> MethodCall {
         Progress.shared.enable(quiet: quiet)
         if let threads {
             let cores = KernelISA.defaultThreadCount
@@ -58,38 +56,21 @@ struct ModelInvocation: ParsableArguments {
                 throw error
             }
             let method = try compiled.method(self.method)
-            let parameters = method.parameters
-            var arguments: [ScriptValue] = []
             if let inputArchive {
                 Progress.shared.update("reading \(inputArchive)")
-                var arrays: [(key: String, value: NumPyArray.Value)]
+                let arrays = Self.renamingPositionalArrays(try loadNPZ(inputArchive), archive: inputArchive)
                 do {
-                    arrays = try NumPyArray.readArchive(path: inputArchive)
-                } catch let error as NumPyError {
-                    throw CommandFailure(message: error.description)
-                }
-                arrays = Self.renamingPositionalArrays(arrays, archive: inputArchive)
-                do {
-                    arguments = try ArgumentTree.arguments(from: arrays, parameters: parameters)
+                    return try MethodCall(method, arrays: arrays)
                 } catch let error as FlintError where error.message.hasPrefix("missing input") {
                     let keys = arrays.map(\.key)
                     throw CommandFailure(message: error.message + " (\(inputArchive) has " + (keys.isEmpty ? "no arrays" : "keys: " + keys.joined(separator: ", ")) + ")")
                 }
-            } else {
-                guard inputs.count <= parameters.count else {
-                    throw CommandFailure(message: "\(self.method) takes \(parameters.count) argument(s) but \(inputs.count) were given")
-                }
-                for (spec, parameter) in zip(inputs, parameters) {
-                    do {
-                        arguments.append(try ArgumentTree.argument(spec: spec, type: parameter.type))
-                    } catch let error as ArgumentTreeUsageError {
-                        throw UsageError(message: error.message, command: command)
-                    } catch let error as NumPyError {
-                        throw CommandFailure(message: error.description)
-                    }
-                }
             }
-            return (method, arguments)
+            do {
+                return try MethodCall(method, specs: inputs)
+            } catch let error as ArgumentTreeUsageError {
+                throw UsageError(message: error.message, command: command)
+            }
         } catch let error as FlintError {
             throw CommandFailure(message: error.description)
         }
@@ -97,8 +78,8 @@ struct ModelInvocation: ParsableArguments {
 
     /// `np.savez(f, x, y)` names its arrays `arr_0`, `arr_1`: with no `argN` key present, they are taken as
     /// the positional arguments, with a note.
-    private static func renamingPositionalArrays(_ arrays: [(key: String, value: NumPyArray.Value)], archive: String)
-        -> [(key: String, value: NumPyArray.Value)]
+    private static func renamingPositionalArrays(_ arrays: [(key: String, value: IValue)], archive: String)
+        -> [(key: String, value: IValue)]
     {
         guard !arrays.isEmpty, !arrays.contains(where: { $0.key.hasPrefix("arg") }),
             arrays.allSatisfy({ $0.key.hasPrefix("arr_") && Int($0.key.dropFirst(4)) != nil })

@@ -1,4 +1,4 @@
-import FlintValues
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +15,7 @@ final class Progress: @unchecked Sendable {
     /// The process's status line (disabled until ``enable(quiet:)``).
     static let shared = Progress()
 
-    private let lock = Lock()
+    private let lock = Mutex(())
     private var enabled = false
     private var phase: String?
     private var phaseStart = 0.0
@@ -26,13 +26,13 @@ final class Progress: @unchecked Sendable {
 
     /// Turns the line on when stderr is a terminal, unless `quiet`.
     func enable(quiet: Bool) {
-        lock.withLock { enabled = !quiet && isatty(2) == 1 }
+        lock.withLock { _ in enabled = !quiet && isatty(2) == 1 }
     }
 
     /// Starts a new step (`loading model.pt`), or updates the text of the current one with `restart: false`.
     /// The text is made only when the line is shown (a quiet bench loop allocates nothing for it).
     func update(_ text: @autoclosure () -> String, restart: Bool = true) {
-        lock.withLock {
+        lock.withLock { _ in
             guard enabled else { return }
             if restart || phase == nil { phaseStart = monotonicSeconds() }
             phase = text()
@@ -42,7 +42,7 @@ final class Progress: @unchecked Sendable {
 
     /// Ends the current step and erases the line.
     func finish() {
-        lock.withLock {
+        lock.withLock { _ in
             phase = nil
             eraseIfDrawn()
         }
@@ -65,7 +65,7 @@ final class Progress: @unchecked Sendable {
     private func tick() {
         while true {
             usleep(250_000)
-            lock.withLock {
+            lock.withLock { _ in
                 guard let phase else { return }
                 let elapsed = monotonicSeconds() - phaseStart
                 guard elapsed >= delay else { return }

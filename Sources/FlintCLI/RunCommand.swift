@@ -1,7 +1,5 @@
 import ArgumentParser
 import Flint
-import FlintNumPy
-import FlintValues
 
 /// `flint run MODEL [--method NAME] [--input SPEC]... [--inputs IN.npz] [--output OUT.npz|OUT.npy] [--full]
 /// [--topk K [--labels FILE]] [--threads N] [--quiet]`.
@@ -41,17 +39,17 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (method, arguments) = try invocation.prepare(for: Self.self)
+        let call = try invocation.prepare(for: Self.self)
         let writesSingleArray = output?.lowercased().hasSuffix(".npy") == true
-        if writesSingleArray, method.returnsContainer {
-            throw UsageError(message: "\(invocation.method) returns \(method.returnType): write it to an .npz file, not '\(output!)'", command: Self.self)
+        if writesSingleArray, call.method.returnsContainer {
+            throw UsageError(message: "\(invocation.method) returns \(call.method.returnType): write it to an .npz file, not '\(output!)'", command: Self.self)
         }
         let labelNames = try labels.map(TopClasses.readLabels)
-        let result: ScriptValue
+        let result: MethodResult
         do {
             Progress.shared.update("running \(invocation.method)")
             defer { Progress.shared.finish() }
-            result = try method(arguments)
+            result = try call()
         } catch let error as FlintError {
             throw CommandFailure(message: error.message)
         }
@@ -60,24 +58,22 @@ struct RunCommand: ParsableCommand {
         } else if let topk {
             print(try TopClasses(k: topk, labels: labelNames).text(result), terminator: "")
         } else {
-            print(ResultPrinter(format: full ? .full : PythonTensorFormat()).text(result))
+            print(result.printed(full ? .full : PythonTensorFormat()))
         }
     }
 
-    private func write(_ result: ScriptValue, to path: String, single: Bool) throws {
-        let arrays: [(key: String, value: NumPyArray.Value)]
+    private func write(_ result: MethodResult, to path: String, single: Bool) throws {
+        let arrays: [(key: String, value: IValue)]
         do {
-            arrays = try ArgumentTree.flatten(result)
+            arrays = try result.flattened()
             if single {
                 guard arrays.count == 1 else {
                     throw CommandFailure(message: "the result holds \(arrays.count) arrays (\(arrays.map(\.key).joined(separator: ", "))): write it to an .npz file, not '\(path)'")
                 }
-                try NumPyWriter.writeArray(path: path, arrays[0].value)
+                try saveNPY(arrays[0].value, to: path)
             } else {
-                try NumPyWriter.writeArchive(path: path, arrays: arrays)
+                try saveNPZ(arrays, to: path)
             }
-        } catch let error as NumPyError {
-            throw CommandFailure(message: error.description)
         } catch let error as FlintError {
             throw CommandFailure(message: error.message)
         }
@@ -85,9 +81,9 @@ struct RunCommand: ParsableCommand {
             switch value {
             case .tensor(let t): return "\(single ? "" : key + " ")\(t.dtype == .bfloat16 ? "float32" : t.dtype.name) \(t.shape)"
             case .string(let s): return "\(single ? "" : key + " ")str (\(s.count) characters)"
+            default: return "\(single ? "" : key + " ")\(value.kindName)"
             }
         }
         print("wrote \(path): " + (described.isEmpty ? "no arrays (the result is None)" : described.joined(separator: ", ")))
     }
-
 }

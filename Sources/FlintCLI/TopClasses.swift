@@ -1,35 +1,4 @@
 import Flint
-import FlintValues
-
-/// How `flint run` shows a result: tensors as Python's `print(tensor)` does with torch's default print
-/// options (summarised past 1000 elements unless `--full`), other values as TorchScript prints them, and
-/// containers of tensors as Python writes tuples, lists and dicts.
-struct ResultPrinter {
-    let format: PythonTensorFormat
-
-    func text(_ value: ScriptValue) -> String {
-        switch value {
-        case .tensor(let tensor): return format.string(tensor)
-        case .tuple(let items) where containsTensor(value):
-            return "(" + items.map(text).joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
-        case .list(let list) where containsTensor(value):
-            return "[" + list.elements.map(text).joined(separator: ", ") + "]"
-        case .dict(let dict) where containsTensor(value):
-            return "{" + zip(dict.keys, dict.values).map { "\($0.pythonString(quoted: true)): \(text($1))" }.joined(separator: ", ") + "}"
-        default: return value.pythonString(quoted: false)
-        }
-    }
-
-    private func containsTensor(_ value: ScriptValue) -> Bool {
-        switch value {
-        case .tensor: return true
-        case .tuple(let items): return items.contains(where: containsTensor)
-        case .list(let list): return list.elements.contains(where: containsTensor)
-        case .dict(let dict): return dict.values.contains(where: containsTensor)
-        default: return false
-        }
-    }
-}
 
 /// `flint run --topk K`: the K most probable classes of a classifier's output, by softmax over its last
 /// dimension, one block per row of a `[N, classes]` output.
@@ -37,8 +6,8 @@ struct TopClasses {
     let k: Int
     let labels: [String]?
 
-    func text(_ result: ScriptValue) throws -> String {
-        guard let tensor = Self.firstTensor(result) else { throw CommandFailure(message: "--topk needs a tensor result; the method returned \(result.pythonString(quoted: true).prefix(80))") }
+    func text(_ result: MethodResult) throws -> String {
+        guard let tensor = Self.firstTensor(result.value) else { throw CommandFailure(message: "--topk needs a tensor result; the method returned \(result.quoted(limit: 80))") }
         guard tensor.rank == 1 || tensor.rank == 2, tensor.dtype.isFloatingPoint, let classes = tensor.shape.last, classes > 0 else {
             throw CommandFailure(message: "--topk needs a floating-point [classes] or [batch, classes] output; the result is \(tensor.dtype.name) \(tensor.shape)")
         }
@@ -70,11 +39,11 @@ struct TopClasses {
         return out
     }
 
-    private static func firstTensor(_ value: ScriptValue) -> Tensor? {
+    private static func firstTensor(_ value: IValue) -> Tensor? {
         switch value {
         case .tensor(let t): return t
         case .tuple(let items): return items.lazy.compactMap(firstTensor).first
-        case .list(let list): return list.elements.lazy.compactMap(firstTensor).first
+        case .list(let items): return items.lazy.compactMap(firstTensor).first
         default: return nil
         }
     }
@@ -89,11 +58,8 @@ struct TopClasses {
             throw CommandFailure(message: "cannot open labels file '\(path)'")
         }
         let text = String(decoding: bytes, as: UTF8.self)
-        if text.drop(while: { $0 == " " || $0 == "\n" }).hasPrefix("["), case .array(let items)? = try? JSONText.parse(text) {
-            return items.map { item in
-                if case .string(let s) = item { return s }
-                return "\(item)"
-            }
+        if text.drop(while: { $0 == " " || $0 == "\n" }).hasPrefix("["), let items = ArgumentTree.jsonArrayItems(text) {
+            return items
         }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
             String($0.hasSuffix("\r") ? $0.dropLast() : $0)
