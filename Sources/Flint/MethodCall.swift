@@ -6,7 +6,7 @@ import FlintValues
 /// `inspect --graph`): the arguments come from `--input` specs or a flattened `.npz` tree (``ArgumentTree``'s
 /// layouts), are checked against the method's declared parameter types, and stay in the runtime's own form, so
 /// calling again converts nothing (`bench` allocates nothing of its own per call).
-package struct MethodCall: @unchecked Sendable {
+package struct MethodCall {
     /// The method called.
     package let method: CompiledModel.Method
     private let arguments: [ScriptValue]
@@ -16,8 +16,10 @@ package struct MethodCall: @unchecked Sendable {
     }
 
     /// Arguments from `--input` specs, one per leading parameter (`x.npy`, `int:3`, `json:[...]`, ...).
-    /// Throws ``ArgumentTreeUsageError`` for a spec of unknown form, ``FlintError`` (`.invalidInput`) for one
-    /// that does not fit its parameter or a file that cannot be read.
+    /// Throws ``ArgumentTreeUsageError`` for a spec that is malformed (`int:x`, invalid JSON) or names an `.npz`
+    /// archive; ``FlintError`` (`.invalidInput`) for more specs than parameters, a spec that does not fit its
+    /// parameter's type, or an `.npy` file that cannot be read. The arguments are shared by every call: a
+    /// method that changes a list or dict argument sees its change on the next call.
     package init(_ method: CompiledModel.Method, specs: [String]) throws {
         let parameters = method.parameters
         guard specs.count <= parameters.count else {
@@ -35,15 +37,13 @@ package struct MethodCall: @unchecked Sendable {
     }
 
     /// Arguments from a flattened tree of arrays (`arg0`, `arg1.0`, `arg2.key`, ...), as ``loadNPZ(_:)``
-    /// reads them. Throws ``FlintError`` (`.invalidInput`; its message begins `missing input` when a
+    /// reads them. Throws ``FlintError``: `.invalidValue` for a value that is neither a tensor nor a string,
+    /// `.invalidInput` for arrays that do not fit the parameters (the message begins `missing input` when a
     /// parameter without a default has no key).
     package init(_ method: CompiledModel.Method, arrays: [(key: String, value: IValue)]) throws {
         let values = try arrays.map { key, value in (key: key, value: try NumPyArray.Value(value, key: key)) }
         self.init(method: method, arguments: try ArgumentTree.arguments(from: values, parameters: method.parameters))
     }
-
-    /// The method's parameter count.
-    package var parameterCount: Int { method.parameters.count }
 
     /// Runs the method. Throws ``FlintError`` of kind `.scriptError` (with the TorchScript traceback) or
     /// `.invalidInput`.
@@ -57,7 +57,7 @@ package struct MethodCall: @unchecked Sendable {
 }
 
 /// What a method returned, as `flint run` prints and saves it.
-package struct MethodResult: @unchecked Sendable {
+package struct MethodResult {
     private let result: ScriptValue
 
     init(_ result: ScriptValue) { self.result = result }

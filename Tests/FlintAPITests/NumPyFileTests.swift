@@ -39,14 +39,21 @@ import Testing
         #expect(try read.contiguous().scalars(as: Float.self) == [1, 4, 2, 5, 3, 6])
     }
 
-    @Test func filesNumPyWroteAreRead() throws {
-        let array = try loadNPY(Self.language.appendingPathComponent("model_mlp_traced.arg0.npy").path).toTensor()
-        #expect(array.dtype == .float32 && array.rank >= 1)
+    @Test func filesNumPyWroteAreReadAndWrittenBackByteForByte() throws {
+        let fixture = Self.language.appendingPathComponent("model_mlp_traced.arg0.npy").path
+        let array = try loadNPY(fixture).toTensor()
+        #expect(array.dtype == .float32 && array.shape == [2, 8])
+        // Version 1.0, the header padded to a 64-byte boundary: what numpy.save wrote.
+        let path = scratch("copy.npy")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try saveNPY(.tensor(array), to: path)
+        #expect(FileManager.default.contents(atPath: path) == FileManager.default.contents(atPath: fixture))
         let calls = try loadNPZ(Fixtures.packageRoot.appendingPathComponent("Tests/Fixtures/graph/list_append.calls.npz").path)
         #expect(!calls.isEmpty)
+        #expect(calls.allSatisfy { $0.value.isTensor })
     }
 
-    @Test func whatIsNotAnArrayIsRefusedWithItsKey() throws {
+    @Test func whatNumPyCannotHoldIsRefusedWithItsKind() throws {
         let path = scratch("refused.npz")
         defer { try? FileManager.default.removeItem(atPath: path) }
         do {
@@ -56,7 +63,23 @@ import Testing
             #expect(error.kind == .invalidValue)
             #expect(error.message.contains("out.0") && error.message.contains("int"))
         }
-        #expect(throws: FlintError.self) { try loadNPZ(scratch("missing.npz")) }
-        #expect(throws: FlintError.self) { try loadNPY(Self.language.appendingPathComponent("model_mlp_traced.pt").path) }
+        do {
+            try saveNPY(.tensor(Tensor(zeros: [2], dtype: .complex32)), to: path)
+            Issue.record("a complex32 tensor was written")
+        } catch let error as FlintError {
+            #expect(error.kind == .unsupported)
+        }
+        do {
+            _ = try loadNPZ(scratch("missing.npz"))
+            Issue.record("a missing archive was read")
+        } catch let error as FlintError {
+            #expect(error.kind == .io)
+        }
+        do {
+            _ = try loadNPY(Self.language.appendingPathComponent("model_mlp_traced.pt").path)
+            Issue.record("a TorchScript archive was read as an array")
+        } catch let error as FlintError {
+            #expect(error.kind == .invalidInput)
+        }
     }
 }
