@@ -201,18 +201,31 @@ static void dw_channels(const flint_dwconv2d_desc *p, const float *input, const 
         dw_direct(p, in_b, weight, bias, out_b, oc_begin, oc_end, lo, hi, OH, OW);
         return;
     }
-    /* Small planes (the same stride both ways; at most 32 output columns at stride 1, 16 at stride 2, whose
-     * flat rows are half junk): the flat whole-plane kernel (dw_small in flint_depthwise_simd.c), 1.2-2.3x
-     * the row kernels' speed on a late layer's 7x7 to 28x28 planes. Its scratch: the padded plane with room
-     * for the reads of the last vectors (16 lanes, stride 2 reading 32), then the flat result. */
+    /* Small planes (the same stride both ways; at most 32 output columns at stride 1, 16 at stride 2): the flat
+     * whole-plane kernel (dw_small in flint_depthwise_simd.c), 1.2-2.3x the row kernels' speed on a late layer's
+     * 7x7 to 28x28 planes. Its scratch: the padded plane (and at stride 2 its four phases) with room for the
+     * reads of the last vectors, then the flat result. */
     const int small_plane = SH == SW && ((SW == 1 && OW <= 32) || (SW == 2 && OW <= 16)) && KH * KW <= 64;
     const cd_dw_small_fn small = small_plane ? dw_kernels_for(flint__cd_isa()).small : NULL;
     if (small) {
-        const int64_t P = W + 2 * PW, q_n = (OH - 1) * P + OW;
-        int64_t plane = SW * (q_n + 32) + (KH - 1) * DH * P + (KW - 1) * DW + 48;
-        if (plane < P * (H + 2 * PH)) plane = P * (H + 2 * PH);
+        /* plane: the floats before the flat result, zeroed once here: the padded plane with room for the last
+         * vector's reads or, phased, the padded plane then its four phases, the last with room for the last
+         * vector's reads (16 floats bounds any vector width). */
+        const int64_t P = W + 2 * PW, HP = H + 2 * PH, P2 = (P + 1) / 2;
+        const int phased = flint__dw_small_phased(SW, KH * KW);
+        const int64_t q_n = phased ? (OH - 1) * P2 + OW : (OH - 1) * P + OW, q_end = (q_n + 15) / 16 * 16;
+        int64_t plane;
+        if (!phased) { /* stride 2 reads 32 floats for the last vector */
+            plane = SW * (q_n + 32) + (KH - 1) * DH * P + (KW - 1) * DW + 48;
+            if (plane < P * HP) plane = P * HP;
+        } else {
+            const int64_t phase = flint__dw_s2_phase_floats(P, HP);
+            int64_t last = q_end + ((KH - 1) * DH >> 1) * P2 + ((KW - 1) * DW >> 1) + 16;
+            if (last < phase) last = phase;
+            plane = flint__dw_s2_padded_floats(P, HP) + 3 * phase + last;
+        }
         plane = (plane + 15) / 16 * 16;
-        const int64_t need = plane + q_n + 48;
+        const int64_t need = plane + q_end + 48;
         _Alignas(64) float stack_plane[CD_STACK_FLOATS];
         float *buf = need <= CD_STACK_FLOATS ? stack_plane : (float *)flint__scratch(9, (size_t)((need + 15) / 16 * 16) * sizeof(float));
         if (buf) {

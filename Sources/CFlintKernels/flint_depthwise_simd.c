@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "flint_conv_direct.h"
+#include "flint_internal.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -321,6 +322,24 @@ static inline CD_TGT void CD_CAT(cd_copy, CD_SUFFIX)(float *dst, const float *sr
 #endif
 }
 
+/* Copies n floats to dst whose VW floats past n may be overwritten with zeros (a padded plane written row after
+ * row, with slack after its last row): the tail is a zero-filling masked load and a whole-vector store, since a
+ * masked store costs several times a plain one on some cores (AMD Zen 4). */
+static inline CD_TGT void CD_CAT(cd_copy_zfill, CD_SUFFIX)(float *dst, const float *src, int64_t n) {
+    int64_t i = 0;
+    for (; i + VW <= n; i += VW) VSTORE(dst + i, VLOAD(src + i));
+#if FLINT_CD_PASS == 2
+    if (i < n) VSTORE(dst + i, _mm512_maskz_loadu_ps((__mmask16)((1u << (n - i)) - 1u), src + i));
+#elif FLINT_CD_PASS == 1
+    if (i < n) {
+        const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - i)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        VSTORE(dst + i, _mm256_maskload_ps(src + i, m));
+    }
+#else
+    for (; i < n; ++i) dst[i] = src[i];
+#endif
+}
+
 /* Ring of padded input rows (see dw_channels): input row ih lives in slot ih & (nslot - 1). */
 typedef struct CD_CAT(cd_ring, CD_SUFFIX) {
     float *buf;
@@ -389,11 +408,12 @@ CD_TGT void CD_FN(dw_channels)(const flint_dwconv2d_desc *p, const float *in_b, 
 }
 
 /* Vectors [v0, v0 + G) of the flat result of one channel of dw_small: each sums its even taps on one chain
- * (from the bias) and its odd taps on another, then adds the two; TAP is TAP1 (stride 1) or TAP2 (stride 2). */
+ * (from the bias) and its odd taps on another, then adds the two; tap t of output q reads TAP(src + step * q,
+ * off[t]): TAP1 (one vector load) or TAP2 (the even elements of two). */
 #define DW_SMALL_GROUP(TAP, G)                                                                     \
     do {                                                                                           \
         V a[G], b[G];                                                                              \
-        const float *x = buf + S * v0 * VW;                                                        \
+        const float *x = src + step * v0 * VW;                                                     \
         _Pragma("GCC unroll 8") for (int i = 0; i < (G); ++i) {                                    \
             a[i] = vb;                                                                             \
             b[i] = VSET1(0.0f);                                                                    \
@@ -402,13 +422,13 @@ CD_TGT void CD_FN(dw_channels)(const flint_dwconv2d_desc *p, const float *in_b, 
         for (; t + 1 < taps; t += 2) {                                                             \
             const V w0 = VSET1(w[t]), w1 = VSET1(w[t + 1]);                                        \
             _Pragma("GCC unroll 8") for (int i = 0; i < (G); ++i) {                                \
-                a[i] = VFMA(TAP(x + S * i * VW, off[t]), w0, a[i]);                                \
-                b[i] = VFMA(TAP(x + S * i * VW, off[t + 1]), w1, b[i]);                            \
+                a[i] = VFMA(TAP(x + step * i * VW, off[t]), w0, a[i]);                             \
+                b[i] = VFMA(TAP(x + step * i * VW, off[t + 1]), w1, b[i]);                         \
             }                                                                                      \
         }                                                                                          \
         if (t < taps) {                                                                            \
             const V w0 = VSET1(w[t]);                                                              \
-            _Pragma("GCC unroll 8") for (int i = 0; i < (G); ++i) a[i] = VFMA(TAP(x + S * i * VW, off[t]), w0, a[i]); \
+            _Pragma("GCC unroll 8") for (int i = 0; i < (G); ++i) a[i] = VFMA(TAP(x + step * i * VW, off[t]), w0, a[i]); \
         }                                                                                          \
         _Pragma("GCC unroll 8") for (int i = 0; i < (G); ++i)                                      \
             VSTORE(result + (v0 + i) * VW, VMIN(vhi, VMAX(vlo, VADD(a[i], b[i]))));                \
@@ -434,41 +454,81 @@ CD_TGT void CD_FN(dw_channels)(const flint_dwconv2d_desc *p, const float *in_b, 
         }                                                                                          \
     } while (0)
 
+/* Outputs of one channel of dw_small that are packed on the stack before they are copied out. */
+#define CD_SMALL_PACKED 1024
+
 /* Small planes (a late layer's 7x7 or 14x14): per channel, the zero-padded input plane is laid out flat with
- * row pitch P = pad_w + in_w + pad_w, so output q = oh * P + ow reads input element S * q + i * dh * P + j * dw
- * for tap (i, j) (stride S in both directions): every tap of a run of consecutive q is one vector load (stride
- * 1) or one even-element gather (stride 2), over the whole plane at once instead of row by row. Outputs
- * with ow >= OW are computed into the flat result and dropped. `buf` holds the padded plane (borders zeroed by
- * the caller, never written here) then the flat result; its sizes are worked out in flint_depthwise.c. */
+ * row pitch P = pad_w + in_w + pad_w, so output q = oh * P + ow reads input element q + i * dh * P + j * dw for
+ * tap (i, j) at stride 1: every tap of a run of consecutive q is one vector load, over the whole plane at once
+ * instead of row by row. At stride 2 the padded plane is then split into its four phases (even/odd rows x
+ * even/odd columns, row pitch P2 = ceil(P / 2)), so output q = oh * P2 + ow reads phase ((i * dh) & 1,
+ * (j * dw) & 1) at q + ((i * dh) >> 1) * P2 + ((j * dw) >> 1): one vector load per tap again, with no shuffles
+ * and a flat row of P2 instead of P holding OW outputs. Outputs with ow >= OW are computed into the flat result
+ * and dropped. The taps are summed in the same order either way. `buf` holds the padded plane (borders zeroed
+ * by the caller, never written here), at stride 2 the phases after it (flint__dw_s2_padded_floats and
+ * flint__dw_s2_phase_floats; zeroed by the caller too), then from `plane_floats` on the flat result; the driver
+ * in flint_depthwise.c sizes it. */
 CD_TGT void CD_FN(dw_small)(const flint_dwconv2d_desc *p, const float *in_b, const float *weight, const float *bias,
                             float *out_b, int64_t oc_begin, int64_t oc_end, float *buf, int64_t plane_floats,
                             float lo, float hi) {
     const int64_t M = p->multiplier, H = p->in_h, W = p->in_w, KH = p->kernel_h, KW = p->kernel_w;
     const int64_t S = p->stride_w, PH = p->pad_h, PW = p->pad_w, DH = p->dilation_h, DW = p->dilation_w;
     const int64_t OH = flint_conv_out_size(H, KH, S, PH, DH, 0), OW = flint_conv_out_size(W, KW, S, PW, DW, 0);
-    const int64_t P = W + 2 * PW, taps = KH * KW;
-    const int64_t q_n = (OH - 1) * P + OW;
+    const int64_t P = W + 2 * PW, HP = H + 2 * PH, taps = KH * KW;
+    /* The flat source the taps read (the padded plane, or at stride 2 with many taps its phases), how far apart
+     * consecutive outputs read it, and its row pitch. */
+    const int phased = flint__dw_small_phased(S, taps);
+    const int64_t P2 = (P + 1) / 2, phase = flint__dw_s2_phase_floats(P, HP);
+    float *phases = buf + flint__dw_s2_padded_floats(P, HP);
+    const float *src = phased ? phases : buf;
+    const int64_t step = phased ? 1 : S, pitch = phased ? P2 : P;
+    const int64_t q_n = (OH - 1) * pitch + OW;
     float *result = buf + plane_floats;
     const V vlo = VSET1(lo), vhi = VSET1(hi);
+    _Alignas(64) float packed[CD_SMALL_PACKED + 16];
     int64_t off[64];
     for (int64_t i = 0; i < KH; ++i)
-        for (int64_t j = 0; j < KW; ++j) off[i * KW + j] = i * DH * P + j * DW;
+        for (int64_t j = 0; j < KW; ++j)
+            off[i * KW + j] = !phased ? i * DH * P + j * DW
+                                      : (((i * DH) & 1) * 2 + ((j * DW) & 1)) * phase + ((i * DH) >> 1) * P2 + ((j * DW) >> 1);
     int64_t cur_ic = -1;
     for (int64_t oc = oc_begin; oc < oc_end; ++oc) {
         const int64_t ic = oc / M;
         if (ic != cur_ic) {
+            /* Rows in order, each zero-filling its tail vector: what a row's tail overwrites past the row is
+             * border (zeros) or the next row (written next); the caller left slack after the last row. */
             const float *plane = in_b + ic * H * W;
-            for (int64_t r = 0; r < H; ++r) CD_CAT(cd_copy, CD_SUFFIX)(buf + (r + PH) * P + PW, plane + r * W, W);
+            if (!phased)
+                for (int64_t r = 0; r < H; ++r) CD_CAT(cd_copy, CD_SUFFIX)(buf + (r + PH) * P + PW, plane + r * W, W);
+            else
+                for (int64_t r = 0; r < H; ++r) CD_CAT(cd_copy_zfill, CD_SUFFIX)(buf + (r + PH) * P + PW, plane + r * W, W);
+            /* Stride 2, padded row pr: its even columns become row pr >> 1 of phase (pr & 1, 0), its odd ones of
+             * phase (pr & 1, 1). Whole vectors: past P2 they write the phase's next row (written later) or, after
+             * its last row, the phase's slack; the columns read past the padded row only reach junk outputs. */
+            if (phased)
+                for (int64_t pr = 0; pr < HP; ++pr) {
+                    const float *row = buf + pr * P;
+                    float *even = phases + (pr & 1) * 2 * phase + (pr >> 1) * P2, *odd = even + phase;
+                    for (int64_t c = 0; c < P2; c += VW) {
+                        VSTORE(even + c, VLOAD_EVEN(row + 2 * c));
+                        VSTORE(odd + c, VLOAD_EVEN(row + 2 * c + 1));
+                    }
+                }
             cur_ic = ic;
         }
         const float *w = weight + oc * taps;
         const V vb = VSET1(bias ? bias[oc] : 0.0f);
-        if (S == 1)
+        if (step == 1)
             DW_SMALL_PLANE(TAP1);
         else
             DW_SMALL_PLANE(TAP2);
         float *out = out_b + oc * OH * OW;
-        for (int64_t oh = 0; oh < OH; ++oh) CD_CAT(cd_copy, CD_SUFFIX)(out + oh * OW, result + oh * P, OW);
+        if (phased && OH * OW <= CD_SMALL_PACKED) { /* rows packed on the stack, then one copy with one partial vector */
+            for (int64_t oh = 0; oh < OH; ++oh) CD_CAT(cd_copy_zfill, CD_SUFFIX)(packed + oh * OW, result + oh * pitch, OW);
+            CD_CAT(cd_copy, CD_SUFFIX)(out, packed, OH * OW);
+        } else {
+            for (int64_t oh = 0; oh < OH; ++oh) CD_CAT(cd_copy, CD_SUFFIX)(out + oh * OW, result + oh * pitch, OW);
+        }
     }
 }
 
@@ -569,6 +629,7 @@ CD_TGT float CD_FN(sum)(const float *x, int64_t n) {
 #undef DW5
 #undef DWN
 #undef DW_SMALL_PLANE
+#undef CD_SMALL_PACKED
 #undef DW_SMALL_GROUP
 #undef MAXP
 #undef AVGP

@@ -37,6 +37,14 @@ import Testing
         // The flat kernel's groups of vectors: with AVX-512, 53 of them at 28x28 (eight groups of 6 and one of 5), 2 at 4x4.
         Case(channels: 3, size: (height: 28, width: 28)),
         Case(channels: 3, size: (height: 4, width: 4), activation: .relu),
+        // Stride 2 with more taps than 3x3 reads the padded plane's four phases: odd pitches and heights, channels
+        // sharing an input (multiplier 2), 7x7, dilation (one phase only), no padding (the odd phase's last
+        // column holds the next row's first element), more channels than a group.
+        Case(channels: 3, multiplier: 2, size: (height: 13, width: 13), kernel: 5, stride: 2, padding: 2),
+        Case(channels: 2, size: (height: 9, width: 12), kernel: 7, stride: 2, padding: 3, activation: .relu),
+        Case(channels: 2, size: (height: 15, width: 15), kernel: 5, stride: 2, padding: 4, dilation: 2),
+        Case(channels: 3, size: (height: 11, width: 11), kernel: 5, stride: 2, padding: 0),
+        Case(channels: 17, size: (height: 7, width: 7), kernel: 5, stride: 2, padding: 2, activation: .clamp(low: 0, high: 6)),
     ])
     func matchesTheFloat64Convolution(_ c: Case) throws {
         let (h, w) = c.size
