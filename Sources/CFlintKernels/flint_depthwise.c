@@ -210,7 +210,7 @@ static void dw_channels(const flint_dwconv2d_desc *p, const float *input, const 
     if (small) {
         /* plane: the floats before the flat result, zeroed once here: the padded plane with room for the last
          * vector's reads or, phased, the padded plane then its four phases, the last with room for the last
-         * vector's reads (16 floats bounds any vector width). */
+         * vector's reads (q_end, a multiple of 16, covers every vector width). */
         const int64_t P = W + 2 * PW, HP = H + 2 * PH, P2 = (P + 1) / 2;
         const int phased = flint__dw_small_phased(SW, KH * KW);
         const int64_t q_n = phased ? (OH - 1) * P2 + OW : (OH - 1) * P + OW, q_end = (q_n + 15) / 16 * 16;
@@ -220,12 +220,12 @@ static void dw_channels(const flint_dwconv2d_desc *p, const float *input, const 
             if (plane < P * HP) plane = P * HP;
         } else {
             const int64_t phase = flint__dw_s2_phase_floats(P, HP);
-            int64_t last = q_end + ((KH - 1) * DH >> 1) * P2 + ((KW - 1) * DW >> 1) + 16;
+            int64_t last = q_end + ((KH - 1) * DH >> 1) * P2 + ((KW - 1) * DW >> 1);
             if (last < phase) last = phase;
             plane = flint__dw_s2_padded_floats(P, HP) + 3 * phase + last;
         }
         plane = (plane + 15) / 16 * 16;
-        const int64_t need = plane + q_end + 48;
+        const int64_t need = plane + (phased ? q_end : q_n) + 48;
         _Alignas(64) float stack_plane[CD_STACK_FLOATS];
         float *buf = need <= CD_STACK_FLOATS ? stack_plane : (float *)flint__scratch(9, (size_t)((need + 15) / 16 * 16) * sizeof(float));
         if (buf) {

@@ -460,14 +460,14 @@ CD_TGT void CD_FN(dw_channels)(const flint_dwconv2d_desc *p, const float *in_b, 
 /* Small planes (a late layer's 7x7 or 14x14): per channel, the zero-padded input plane is laid out flat with
  * row pitch P = pad_w + in_w + pad_w, so output q = oh * P + ow reads input element q + i * dh * P + j * dw for
  * tap (i, j) at stride 1: every tap of a run of consecutive q is one vector load, over the whole plane at once
- * instead of row by row. At stride 2 the padded plane is then split into its four phases (even/odd rows x
+ * instead of row by row. At stride 2 with more taps than 3x3 (phased) the padded plane is then split into its four phases (even/odd rows x
  * even/odd columns, row pitch P2 = ceil(P / 2)), so output q = oh * P2 + ow reads phase ((i * dh) & 1,
  * (j * dw) & 1) at q + ((i * dh) >> 1) * P2 + ((j * dw) >> 1): one vector load per tap again, with no shuffles
  * and a flat row of P2 instead of P holding OW outputs. Outputs with ow >= OW are computed into the flat result
  * and dropped. The taps are summed in the same order either way. `buf` holds the padded plane (borders zeroed
- * by the caller, never written here), at stride 2 the phases after it (flint__dw_s2_padded_floats and
- * flint__dw_s2_phase_floats; zeroed by the caller too), then from `plane_floats` on the flat result; the driver
- * in flint_depthwise.c sizes it. */
+ * by the caller and written only with zeros here), when phased the phases after it (flint__dw_s2_padded_floats
+ * and flint__dw_s2_phase_floats; zeroed by the caller too), then from `plane_floats` on the flat result; the
+ * driver in flint_depthwise.c sizes it. */
 CD_TGT void CD_FN(dw_small)(const flint_dwconv2d_desc *p, const float *in_b, const float *weight, const float *bias,
                             float *out_b, int64_t oc_begin, int64_t oc_end, float *buf, int64_t plane_floats,
                             float lo, float hi) {
@@ -495,16 +495,17 @@ CD_TGT void CD_FN(dw_small)(const flint_dwconv2d_desc *p, const float *in_b, con
     for (int64_t oc = oc_begin; oc < oc_end; ++oc) {
         const int64_t ic = oc / M;
         if (ic != cur_ic) {
-            /* Rows in order, each zero-filling its tail vector: what a row's tail overwrites past the row is
-             * border (zeros) or the next row (written next); the caller left slack after the last row. */
+            /* Phased, rows in order, each zero-filling its tail vector: what a row's tail overwrites past the
+             * row is border (zeros) or the following rows (written later); there is slack after the last row. */
             const float *plane = in_b + ic * H * W;
             if (!phased)
                 for (int64_t r = 0; r < H; ++r) CD_CAT(cd_copy, CD_SUFFIX)(buf + (r + PH) * P + PW, plane + r * W, W);
             else
                 for (int64_t r = 0; r < H; ++r) CD_CAT(cd_copy_zfill, CD_SUFFIX)(buf + (r + PH) * P + PW, plane + r * W, W);
-            /* Stride 2, padded row pr: its even columns become row pr >> 1 of phase (pr & 1, 0), its odd ones of
-             * phase (pr & 1, 1). Whole vectors: past P2 they write the phase's next row (written later) or, after
-             * its last row, the phase's slack; the columns read past the padded row only reach junk outputs. */
+            /* Padded row pr: its even columns become row pr >> 1 of phase (pr & 1, 0), its odd ones of phase
+             * (pr & 1, 1). Whole vectors: past P2 they write the phase's following rows (written later) or, after
+             * its last written row, a row never written or the phase's slack, which only junk outputs read, as
+             * they do the columns read past the padded row. */
             if (phased)
                 for (int64_t pr = 0; pr < HP; ++pr) {
                     const float *row = buf + pr * P;

@@ -45,6 +45,9 @@ import Testing
         Case(channels: 2, size: (height: 15, width: 15), kernel: 5, stride: 2, padding: 4, dilation: 2),
         Case(channels: 3, size: (height: 11, width: 11), kernel: 5, stride: 2, padding: 0),
         Case(channels: 17, size: (height: 7, width: 7), kernel: 5, stride: 2, padding: 2, activation: .clamp(low: 0, high: 6)),
+        // A padded row shorter than a vector (a row's tail covers the next ones); over 1024 outputs per channel.
+        Case(channels: 2, size: (height: 12, width: 3), kernel: 5, stride: 2, padding: 2),
+        Case(channels: 2, size: (height: 300, width: 20), kernel: 5, stride: 2, padding: 2),
     ])
     func matchesTheFloat64Convolution(_ c: Case) throws {
         let (h, w) = c.size
