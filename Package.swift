@@ -3,14 +3,12 @@ import PackageDescription
 
 /// Flint: a pure-Swift runtime for PyTorch's TorchScript archives.
 ///
-/// Targets form a one-way stack (see README "Layout"):
-///   CZlib ─ FlintZip ─┐
-///   FlintPickle ──────┼─ FlintLoader ─ Flint ─ flint (CLI)
-///   FlintTensor ──────┤
-///   FlintScript ──────┘
-///   FlintServingProtocol (generated protobuf/gRPC) ─ FlintServe (uses Flint) ─ flint (CLI)
-/// FlintTensor knows nothing of archives or scripts; FlintScript knows nothing of tensors;
-/// FlintPickle knows nothing of tensors or TorchScript.
+/// Targets form a one-way stack (README "Layout" has every target and what it depends on): archive readers
+/// (FlintZip, FlintPickle), the tensor library (FlintTensor), the language (FlintScript), runtime values
+/// (FlintValues), operators (FlintOperators), the loader, the graph compiler and runtime, then `Flint`, the public
+/// API. Two library products: `Flint`, and `FlintServe` (the KServe v2 / Triton server, built on Flint's public
+/// API). The `flint` CLI imports those two only. FlintTensor knows nothing of archives or scripts; FlintScript
+/// knows nothing of tensors; FlintPickle knows nothing of tensors or TorchScript.
 let package = Package(
     name: "Flint",
     platforms: [.macOS(.v15), .iOS(.v18)],

@@ -203,8 +203,8 @@ static void dw_channels(const flint_dwconv2d_desc *p, const float *input, const 
     }
     /* Small planes (the same stride both ways; at most 32 output columns at stride 1, 16 at stride 2): the flat
      * whole-plane kernel (dw_small in flint_depthwise_simd.c), 1.2-2.3x the row kernels' speed on a late layer's
-     * 7x7 to 28x28 planes. Its scratch: the padded plane (and at stride 2 its four phases) with room for the
-     * reads of the last vectors, then the flat result. */
+     * 7x7 to 28x28 planes. Its scratch: the padded plane (and, at stride 2 with more taps than 3x3, its four
+     * phases) with room for the reads of the last vectors, then the flat result. */
     const int small_plane = SH == SW && ((SW == 1 && OW <= 32) || (SW == 2 && OW <= 16)) && KH * KW <= 64;
     const cd_dw_small_fn small = small_plane ? dw_kernels_for(flint__cd_isa()).small : NULL;
     if (small) {

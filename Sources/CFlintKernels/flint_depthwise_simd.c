@@ -324,7 +324,7 @@ static inline CD_TGT void CD_CAT(cd_copy, CD_SUFFIX)(float *dst, const float *sr
 
 /* Copies n floats to dst whose VW floats past n may be overwritten with zeros (a padded plane written row after
  * row, with slack after its last row): the tail is a zero-filling masked load and a whole-vector store, since a
- * masked store costs several times a plain one on some cores (AMD Zen 4). */
+ * masked store costs several times a plain one on some cores (AMD Zen 4); scalar on NEON, writing nothing past n. */
 static inline CD_TGT void CD_CAT(cd_copy_zfill, CD_SUFFIX)(float *dst, const float *src, int64_t n) {
     int64_t i = 0;
     for (; i + VW <= n; i += VW) VSTORE(dst + i, VLOAD(src + i));
@@ -460,10 +460,10 @@ CD_TGT void CD_FN(dw_channels)(const flint_dwconv2d_desc *p, const float *in_b, 
 /* Small planes (a late layer's 7x7 or 14x14): per channel, the zero-padded input plane is laid out flat with
  * row pitch P = pad_w + in_w + pad_w, so output q = oh * P + ow reads input element q + i * dh * P + j * dw for
  * tap (i, j) at stride 1: every tap of a run of consecutive q is one vector load, over the whole plane at once
- * instead of row by row. At stride 2 with more taps than 3x3 (phased) the padded plane is then split into its four phases (even/odd rows x
- * even/odd columns, row pitch P2 = ceil(P / 2)), so output q = oh * P2 + ow reads phase ((i * dh) & 1,
- * (j * dw) & 1) at q + ((i * dh) >> 1) * P2 + ((j * dw) >> 1): one vector load per tap again, with no shuffles
- * and a flat row of P2 instead of P holding OW outputs. Outputs with ow >= OW are computed into the flat result
+ * instead of row by row. At stride 2 with more taps than 3x3 (phased) the padded plane is then split into its
+ * four phases (even/odd rows x even/odd columns, row pitch P2 = ceil(P / 2)), so output q = oh * P2 + ow reads
+ * phase ((i * dh) & 1, (j * dw) & 1) at q + ((i * dh) >> 1) * P2 + ((j * dw) >> 1): one vector load per tap
+ * again, with no shuffles and a flat row of P2 instead of P holding OW outputs. Outputs with ow >= OW are computed into the flat result
  * and dropped. The taps are summed in the same order either way. `buf` holds the padded plane (borders zeroed
  * by the caller and written only with zeros here), when phased the phases after it (flint__dw_s2_padded_floats
  * and flint__dw_s2_phase_floats; zeroed by the caller too), then from `plane_floats` on the flat result; the

@@ -213,9 +213,9 @@ void *flint__scratch(int slot, size_t bytes);
 /* Depthwise convolution of a small plane at stride 2 with more taps than 3x3 (dw_small in flint_depthwise_simd.c,
  * sized by its driver in flint_depthwise.c; with 3x3 the split costs what it saves): the zero-padded plane of P
  * columns and HP rows is followed by its four phases (even/odd rows x even/odd columns, each (P + 1) / 2 columns
- * by (HP + 1) / 2 rows). These are the floats the padded plane
- * takes (with slack for the even/odd reads of its last row and a whole vector written past it) and the floats
- * between one phase and the next (with slack for a whole vector written past its last row). */
+ * by (HP + 1) / 2 rows). These are the floats the padded plane takes (with slack for the even/odd reads of its
+ * last row and a whole vector written past it) and the floats between one phase and the next (with slack for a
+ * whole vector written past its last row). */
 static inline int flint__dw_small_phased(int64_t stride, int64_t taps) { return stride == 2 && taps > 9; }
 static inline int64_t flint__dw_s2_padded_floats(int64_t P, int64_t HP) { return (P * HP + 33 + 15) / 16 * 16; }
 static inline int64_t flint__dw_s2_phase_floats(int64_t P, int64_t HP) {

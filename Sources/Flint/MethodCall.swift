@@ -4,8 +4,10 @@ import FlintValues
 
 /// One method with its arguments decoded once, as the `flint` command line runs it (`run`, `bench`,
 /// `inspect --graph`): the arguments come from `--input` specs or a flattened `.npz` tree (``ArgumentTree``'s
-/// layouts), are checked against the method's declared parameter types, and stay in the runtime's own form, so
-/// calling again converts nothing (`bench` allocates nothing of its own per call).
+/// layouts), are converted by the method's declared parameter types (the full check of the signature runs when
+/// the method is called), and stay in the runtime's own form, so calling again converts nothing (`bench`
+/// allocates nothing of its own per call). The arguments are shared by every call: a method that changes a list
+/// or dict argument sees its change on the next call.
 package struct MethodCall {
     /// The method called.
     package let method: CompiledModel.Method
@@ -18,8 +20,7 @@ package struct MethodCall {
     /// Arguments from `--input` specs, one per leading parameter (`x.npy`, `int:3`, `json:[...]`, ...).
     /// Throws ``ArgumentTreeUsageError`` for a spec that is malformed (`int:x`, invalid JSON) or names an `.npz`
     /// archive; ``FlintError`` (`.invalidInput`) for more specs than parameters, a spec that does not fit its
-    /// parameter's type, or an `.npy` file that cannot be read. The arguments are shared by every call: a
-    /// method that changes a list or dict argument sees its change on the next call.
+    /// parameter's type, or an `.npy` file that cannot be read.
     package init(_ method: CompiledModel.Method, specs: [String]) throws {
         let parameters = method.parameters
         guard specs.count <= parameters.count else {
@@ -38,7 +39,7 @@ package struct MethodCall {
 
     /// Arguments from a flattened tree of arrays (`arg0`, `arg1.0`, `arg2.key`, ...), as ``loadNPZ(_:)``
     /// reads them. Throws ``FlintError``: `.invalidValue` for a value that is neither a tensor nor a string,
-    /// `.invalidInput` for arrays that do not fit the parameters (the message begins `missing input` when a
+    /// `.unsupported` for a tensor NumPy has no type for, `.invalidInput` for arrays that do not fit the parameters (the message begins `missing input` when a
     /// parameter without a default has no key).
     package init(_ method: CompiledModel.Method, arrays: [(key: String, value: IValue)]) throws {
         let values = try arrays.map { key, value in (key: key, value: try NumPyArray.Value(value, key: key)) }

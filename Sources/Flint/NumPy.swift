@@ -11,8 +11,9 @@ import Darwin
 
 /// Reads one `.npy` file (`numpy.save`): a `.tensor` of the array's dtype and shape (a Fortran-ordered array
 /// becomes a transposed view), or a `.string` for a 0-d unicode array (what `numpy.save` writes for a `str`).
-/// Little-endian numeric and bool arrays are read. Throws ``FlintError``: `.io` when the file cannot be opened,
-/// `.invalidInput` when it is not an array Flint reads (a bad header, big-endian or object arrays).
+/// Little-endian numeric and bool arrays are read. Throws ``FlintError``: `.io` when the file cannot be opened or
+/// read, `.invalidInput` when its bytes are not an array Flint reads (a bad header, big-endian or object arrays;
+/// a directory reads as no array).
 public func loadNPY(_ path: String) throws -> IValue {
     let bytes = try readNumPyFile(path)
     do {
@@ -48,13 +49,14 @@ public func saveNPY(_ value: IValue, to path: String) throws {
 
 /// Writes `arrays` (each a tensor or a string, as ``saveNPY(_:to:)`` writes one) to an uncompressed `.npz`
 /// archive in this order, named by their keys, as `numpy.savez` does. Throws ``FlintError`` as
-/// ``saveNPY(_:to:)`` does.
+/// ``saveNPY(_:to:)`` does, and `.unsupported` for an archive over 4 GiB (no zip64).
 public func saveNPZ(_ arrays: [(key: String, value: IValue)], to path: String) throws {
     let values = try arrays.map { key, value in (key: key, value: try NumPyArray.Value(value, key: key)) }
     do {
         try NumPyWriter.writeArchive(path: path, arrays: values)
     } catch let error as NumPyError {
-        throw FlintError(kind: .io, file: nil, record: nil, message: error.description)
+        let tooLarge = error.description.hasSuffix("archives over 4 GiB are not supported")
+        throw FlintError(kind: tooLarge ? .unsupported : .io, file: nil, record: nil, message: error.description)
     }
 }
 
