@@ -306,36 +306,29 @@ static inline CD_TGT void CD_CAT(cd_dw3s1_rows4, CD_SUFFIX)(float *const *o, int
     }
 }
 
-/* Copies n floats (vector loop; masked tail on x86, scalar on NEON). */
-static inline CD_TGT void CD_CAT(cd_copy, CD_SUFFIX)(float *dst, const float *src, int64_t n) {
+/* Copies n floats (vector loop; masked tail on x86, scalar on NEON). With zero_fill, dst's VW floats past n may be
+ * overwritten with zeros (a plane written row after row, with slack after its last row): the tail is then a
+ * zero-filling masked load and a whole-vector store, since a masked store costs several times a plain one on some
+ * cores (AMD Zen 4). */
+static inline CD_TGT void CD_CAT(cd_copy, CD_SUFFIX)(float *dst, const float *src, int64_t n, int zero_fill) {
     int64_t i = 0;
     for (; i + VW <= n; i += VW) VSTORE(dst + i, VLOAD(src + i));
+    if (i == n) return;
 #if FLINT_CD_PASS == 2
-    if (i < n) VSTOREN(dst + i, _mm512_maskz_loadu_ps((__mmask16)((1u << (n - i)) - 1u), src + i), n - i);
+    const V tail = _mm512_maskz_loadu_ps((__mmask16)((1u << (n - i)) - 1u), src + i);
+    if (zero_fill)
+        VSTORE(dst + i, tail);
+    else
+        VSTOREN(dst + i, tail, n - i);
 #elif FLINT_CD_PASS == 1
-    if (i < n) {
-        const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - i)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-        _mm256_maskstore_ps(dst + i, m, _mm256_maskload_ps(src + i, m));
-    }
+    const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - i)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const V tail = _mm256_maskload_ps(src + i, m);
+    if (zero_fill)
+        VSTORE(dst + i, tail);
+    else
+        _mm256_maskstore_ps(dst + i, m, tail);
 #else
-    for (; i < n; ++i) dst[i] = src[i];
-#endif
-}
-
-/* Copies n floats to dst whose VW floats past n may be overwritten with zeros (a padded plane written row after
- * row, with slack after its last row): the tail is a zero-filling masked load and a whole-vector store, since a
- * masked store costs several times a plain one on some cores (AMD Zen 4); scalar on NEON, writing nothing past n. */
-static inline CD_TGT void CD_CAT(cd_copy_zfill, CD_SUFFIX)(float *dst, const float *src, int64_t n) {
-    int64_t i = 0;
-    for (; i + VW <= n; i += VW) VSTORE(dst + i, VLOAD(src + i));
-#if FLINT_CD_PASS == 2
-    if (i < n) VSTORE(dst + i, _mm512_maskz_loadu_ps((__mmask16)((1u << (n - i)) - 1u), src + i));
-#elif FLINT_CD_PASS == 1
-    if (i < n) {
-        const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - i)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-        VSTORE(dst + i, _mm256_maskload_ps(src + i, m));
-    }
-#else
+    (void)zero_fill;
     for (; i < n; ++i) dst[i] = src[i];
 #endif
 }
@@ -354,7 +347,7 @@ static inline CD_TGT const float *CD_CAT(cd_ring_row, CD_SUFFIX)(CD_CAT(cd_ring,
     const int64_t slot = ih & (g->nslot - 1);
     float *row = g->buf + slot * g->bw;
     if (g->tags[slot] != ih) {
-        CD_CAT(cd_copy, CD_SUFFIX)(row + g->pad_w, plane + ih * g->in_w, g->copy_n);
+        CD_CAT(cd_copy, CD_SUFFIX)(row + g->pad_w, plane + ih * g->in_w, g->copy_n, 0);
         g->tags[slot] = ih;
     }
     return row;
@@ -498,10 +491,7 @@ CD_TGT void CD_FN(dw_small)(const flint_dwconv2d_desc *p, const float *in_b, con
             /* Phased, rows in order, each zero-filling its tail vector: what a row's tail overwrites past the
              * row is border (zeros) or the following rows (written later); there is slack after the last row. */
             const float *plane = in_b + ic * H * W;
-            if (!phased)
-                for (int64_t r = 0; r < H; ++r) CD_CAT(cd_copy, CD_SUFFIX)(buf + (r + PH) * P + PW, plane + r * W, W);
-            else
-                for (int64_t r = 0; r < H; ++r) CD_CAT(cd_copy_zfill, CD_SUFFIX)(buf + (r + PH) * P + PW, plane + r * W, W);
+            for (int64_t r = 0; r < H; ++r) CD_CAT(cd_copy, CD_SUFFIX)(buf + (r + PH) * P + PW, plane + r * W, W, phased);
             /* Padded row pr: its even columns become row pr >> 1 of phase (pr & 1, 0), its odd ones of phase
              * (pr & 1, 1). Whole vectors: past P2 they write the phase's following rows (written later) or, after
              * its last written row, a row never written or the phase's slack, which only junk outputs read, as
@@ -525,10 +515,10 @@ CD_TGT void CD_FN(dw_small)(const flint_dwconv2d_desc *p, const float *in_b, con
             DW_SMALL_PLANE(TAP2);
         float *out = out_b + oc * OH * OW;
         if (phased && OH * OW <= CD_SMALL_PACKED) { /* rows packed on the stack, then one copy with one partial vector */
-            for (int64_t oh = 0; oh < OH; ++oh) CD_CAT(cd_copy_zfill, CD_SUFFIX)(packed + oh * OW, result + oh * pitch, OW);
-            CD_CAT(cd_copy, CD_SUFFIX)(out, packed, OH * OW);
+            for (int64_t oh = 0; oh < OH; ++oh) CD_CAT(cd_copy, CD_SUFFIX)(packed + oh * OW, result + oh * pitch, OW, 1);
+            CD_CAT(cd_copy, CD_SUFFIX)(out, packed, OH * OW, 0);
         } else {
-            for (int64_t oh = 0; oh < OH; ++oh) CD_CAT(cd_copy, CD_SUFFIX)(out + oh * OW, result + oh * pitch, OW);
+            for (int64_t oh = 0; oh < OH; ++oh) CD_CAT(cd_copy, CD_SUFFIX)(out + oh * OW, result + oh * pitch, OW, 0);
         }
     }
 }
