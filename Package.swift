@@ -44,6 +44,17 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
+        // The system's LAPACK and BLAS: Debian's reference liblapack-dev / libblas-dev on Linux, Accelerate on Apple.
+        .target(
+            name: "CLapack",
+            linkerSettings: [
+                .linkedLibrary("lapack", .when(platforms: [.linux])),
+                .linkedLibrary("blas", .when(platforms: [.linux])),
+                // Reference LAPACK is Fortran: its runtime, named for static links (the shared liblapack brings it).
+                .linkedLibrary("gfortran", .when(platforms: [.linux])),
+                .linkedFramework("Accelerate", .when(platforms: [.macOS, .iOS, .tvOS, .visionOS])),
+            ]
+        ),
         .target(name: "FlintZip", dependencies: ["CZlib"]),
         .target(name: "FlintPickle"),
         .target(name: "CFlintKernels"),
@@ -53,7 +64,8 @@ let package = Package(
         ),
         .target(name: "FlintScript"),
         .target(name: "FlintValues", dependencies: ["FlintTensor", "FlintScript"]),
-        .target(name: "FlintOperators", dependencies: ["FlintValues", "FlintTensor", "FlintScript"]),
+        .target(name: "FlintLinearAlgebra", dependencies: ["FlintTensor", "CLapack", .product(name: "RealModule", package: "swift-numerics")]),
+        .target(name: "FlintOperators", dependencies: ["FlintValues", "FlintTensor", "FlintLinearAlgebra", "FlintScript"]),
         .target(name: "FlintGraph", dependencies: ["FlintOperators", "FlintValues", "FlintTensor"]),
         .target(name: "FlintRuntime", dependencies: ["FlintGraph", "FlintOperators", "FlintLoader", "FlintValues", "FlintScript", "FlintTensor"]),
         .target(name: "FlintNumPy", dependencies: ["FlintZip", "FlintTensor"]),

@@ -2,7 +2,9 @@ import Foundation
 import Testing
 
 /// The shippable binary (Tools/release/build-static.sh; `.ci/run` builds it and points FLINT_STATIC_BINARY at
-/// it): no shared-library dependencies beyond libc, libm and libz, at most 45 MB (the size grew from 19.5 MB when `flint serve` brought SwiftNIO, gRPC and BoringSSL), and it runs a model.
+/// it): no shared-library dependencies beyond libc, libm and libz, at most 48 MB (the size grew from 19.5 MB when
+/// `flint serve` brought SwiftNIO, gRPC and BoringSSL, and by 1.4 MB with LAPACK and its Fortran runtime), and it
+/// runs a model.
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["FLINT_STATIC_BINARY"] != nil))
 struct StaticBinaryTests {
     static let binary = ProcessInfo.processInfo.environment["FLINT_STATIC_BINARY"] ?? ""
@@ -33,9 +35,9 @@ struct StaticBinaryTests {
         }
     }
 
-    @Test func isAtMost45MB() throws {
+    @Test func isAtMost48MB() throws {
         let size = try #require(try FileManager.default.attributesOfItem(atPath: Self.binary)[.size] as? Int)
-        #expect(size <= 45 * 1024 * 1024, "\(size) bytes")
+        #expect(size <= 48 * 1024 * 1024, "\(size) bytes")
     }
 
     @Test func runsAModel() throws {

@@ -10,7 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out="${1:-.build/flint-static/flint}"
-flags=(-c release --product flint --static-swift-stdlib -Xswiftc -static-executable -Xlinker -s --scratch-path .build-static)
+# libquadmath and libm after them: what the static liblapack and libgfortran (reference LAPACK's Fortran runtime) need,
+# named last so the static link resolves them; the shared libraries bring their own.
+flags=(-c release --product flint --static-swift-stdlib -Xswiftc -static-executable -Xlinker -s -Xlinker -lquadmath -Xlinker -lm --scratch-path .build-static)
 swift build "${flags[@]}"
 mkdir -p "$(dirname "$out")"
 cp "$(swift build "${flags[@]}" --show-bin-path)/flint" "$out"

@@ -151,6 +151,17 @@ extension OperatorDefinitions {
             try target.copy(from: value)
             return .tensor(target)
         }
+        // fill_'s functional form (declared here with it, after the in-place variants are derived from the tensor
+        // operators): a new tensor like self filled with the value (a number, or a 0-d tensor's).
+        tensorOp("aten::fill.Scalar") { c in
+            let x = try c.tensor(0, "self")
+            return try Tensor.full(x.shape, value: c.scalar(1, "value").doubleValue, dtype: x.dtype)
+        }
+        tensorOp("aten::fill.Tensor") { c in
+            let (x, value) = (try c.tensor(0, "self"), try c.tensor(1, "value"))
+            guard value.rank == 0 else { throw OperatorError("fill only supports 0-dimension value tensor but got tensor with \(value.rank) dimensions.") }
+            return try value.to(x.dtype).expand(x.shape).contiguous()
+        }
         // `to` returns its input when the dtype is the one asked for and no copy is asked for; otherwise a new
         // tensor, which the writer form writes into a given destination (a recorded graph drops the writer
         // where the recorded call returned its input, and its no-op elimination removes such calls).

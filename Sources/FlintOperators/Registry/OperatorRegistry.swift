@@ -65,8 +65,11 @@ package final class OperatorRegistry: @unchecked Sendable {
         TorchSchemaTable.overloads(of: name) + (extraOverloads[name] ?? [])
     }
 
-    /// The implementation of one overload, or nil when Flint has none.
-    package func body(for schema: OperatorSchema) -> OperatorBody? { bodies[schema.qualifiedName] }
+    /// The implementation of one overload, or nil when Flint has none. Out overloads (`aten::add.out`) run their
+    /// functional sibling's body (``OutVariant``).
+    package func body(for schema: OperatorSchema) -> OperatorBody? {
+        bodies[schema.qualifiedName] ?? OutVariant.body(for: schema, overloads: overloads(of: schema.name), bodies: bodies)
+    }
 
     /// The form of an overload that writes into a given destination, where it has one.
     package func writer(for schema: OperatorSchema) -> OperatorWriter? { writers[schema.qualifiedName] }
@@ -83,8 +86,17 @@ package final class OperatorRegistry: @unchecked Sendable {
     /// Qualified names of the operators declared here with their own schema (not in torch's table).
     package var extraSchemaNames: Set<String> { Set(extraOverloads.values.joined().map(\.qualifiedName)) }
 
-    /// Qualified names with an implementation.
-    package var implementedNames: [String] { Array(bodies.keys) }
+    /// Qualified names with an implementation: those declared, and the out overloads derived from them (found by
+    /// parsing torch's table: for tools and tests, not for loading).
+    package var implementedNames: [String] {
+        let derived = TorchSchemaTable.textByQualifiedName.keys.filter { name in
+            guard bodies[name] == nil, name.contains(".") else { return false }
+            let base = String(name.prefix { $0 != "." })
+            guard let schema = overloads(of: base).first(where: { $0.qualifiedName == name }) else { return false }
+            return body(for: schema) != nil
+        }
+        return Array(bodies.keys) + derived
+    }
 
 }
 

@@ -14,6 +14,8 @@ extension OperatorDefinitions {
         }
         tensorOp("aten::_upsample_bilinear2d_aa.vec") { try TensorOperatorSupport.interpolate($0, mode: "bilinear-antialias", alignCornersIndex: 2) }
         tensorOp("aten::_upsample_bicubic2d_aa.vec") { try TensorOperatorSupport.interpolate($0, mode: "bicubic-antialias", alignCornersIndex: 2) }
+        tensorOp("aten::_upsample_bilinear2d_aa") { try TensorOperatorSupport.interpolateExplicit($0, mode: "bilinear-antialias", hasAlignCorners: true) }
+        tensorOp("aten::_upsample_bicubic2d_aa") { try TensorOperatorSupport.interpolateExplicit($0, mode: "bicubic-antialias", hasAlignCorners: true) }
         for (name, mode) in [("upsample_linear1d", "linear"), ("upsample_bilinear2d", "bilinear"), ("upsample_trilinear3d", "trilinear"), ("upsample_bicubic2d", "bicubic")] {
             tensorOp("aten::\(name).vec") { try TensorOperatorSupport.interpolate($0, mode: mode, alignCornersIndex: 2) }
             tensorOp("aten::\(name)") { try TensorOperatorSupport.interpolateExplicit($0, mode: mode, hasAlignCorners: true) }

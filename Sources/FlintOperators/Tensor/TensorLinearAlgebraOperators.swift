@@ -1,3 +1,4 @@
+import FlintLinearAlgebra
 import FlintTensor
 import FlintValues
 
@@ -116,19 +117,29 @@ extension OperatorDefinitions {
         switch order {
         case .name(let name):
             guard name == "fro" || name == "nuc" else { throw OperatorError("linalg.matrix_norm: Order \(name) not supported.") }
-            guard name == "fro" else { throw OperatorError("linalg.matrix_norm: the nuclear norm needs singular values, which Flint does not compute yet") }
+            guard name == "fro" else { return try singularValueNorm(x, .nuclear, dims: (first, second), keepDim: keepDim) }
             return try x.norm(p: 2, dims: [first, second], keepDim: keepDim)
         case .number(let value):
             let magnitude = Swift.abs(value)
             guard magnitude == 1 || magnitude == 2 || magnitude == .infinity else {
                 throw OperatorError("linalg.matrix_norm: Order \(Self.formatOrder(value)) not supported.")
             }
-            guard magnitude != 2 else { throw OperatorError("linalg.matrix_norm: the spectral norm (ord \(Self.formatOrder(value))) needs singular values, which Flint does not compute yet") }
+            guard magnitude != 2 else { return try singularValueNorm(x, value > 0 ? .largest : .smallest, dims: (first, second), keepDim: keepDim) }
             if magnitude == .infinity { swap(&first, &second) }
             if !keepDim && first < second { second -= 1 }
             let sums = try x.norm(p: 1, dims: [first], keepDim: keepDim)
             return value > 0 ? try sums.amax(dims: [second], keepDim: keepDim) : try sums.amin(dims: [second], keepDim: keepDim)
         }
+    }
+
+    /// A norm of the singular values of the matrices over `dims` (moved last first).
+    private static func singularValueNorm(_ x: Tensor, _ norm: Tensor.SingularValueNorm, dims: (Int, Int), keepDim: Bool) throws -> Tensor {
+        let others = (0..<x.rank).filter { $0 != dims.0 && $0 != dims.1 }
+        var result = try x.permute(others + [dims.0, dims.1]).singularValueNorm(norm)
+        if keepDim {
+            for dim in [dims.0, dims.1].sorted() { result = try result.unsqueeze(dim) }
+        }
+        return result
     }
 
     /// ATen prints an order as a double (`3`, `inf`, `-0.5`).

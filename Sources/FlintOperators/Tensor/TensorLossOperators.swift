@@ -5,6 +5,17 @@ extension OperatorDefinitions {
     /// Loss functions (`reduction`: 0 none, 1 mean, 2 sum). Detection models compute them in their
     /// training branches; they are here so such archives load, and they compute what ATen computes.
     mutating func defineLossOperators() {
+        // CTC: lengths as int lists or as tensors.
+        for overload in ["IntList", "Tensor"] {
+            tensorOp("aten::ctc_loss.\(overload)") { c in
+                func lengths(_ index: Int, _ name: String) throws -> [Int] {
+                    overload == "IntList" ? try c.ints(index, name, single: false) : try c.tensor(index, name).to(.int64).contiguous().scalars(as: Int64.self).map { Int($0) }
+                }
+                return try c.tensor(0, "log_probs").ctcLoss(
+                    targets: c.tensor(1, "targets"), inputLengths: lengths(2, "input_lengths"), targetLengths: lengths(3, "target_lengths"),
+                    blank: c.int(4, "blank", default: 0), reduction: c.int(5, "reduction", default: 1), zeroInfinity: c.bool(6, "zero_infinity", default: false))
+            }
+        }
         tensorOp("aten::l1_loss") { c in
             try Self.reduce(try Tensor.sub(.tensor(c.tensor(0, "self")), .tensor(c.tensor(1, "target"))).abs(), c.int(2, "reduction"))
         }

@@ -10,7 +10,9 @@ extension OperatorDefinitions {
         // `native_batch_norm` does.
         tensorOp("aten::batch_norm") { c in
             let (runningMean, runningVar, training) = (try c.optionalTensor(3, "running_mean"), try c.optionalTensor(4, "running_var"), try c.bool(5, "training"))
-            if training && (runningMean != nil || runningVar != nil) {
+            // (An empty input takes batchNorm's early return, as in ATen's batch_norm, before any check.)
+            let empty = try c.tensor(0, "input").elementCount == 0
+            if training && (runningMean != nil || runningVar != nil) && !empty {
                 return try Self.nativeBatchNorm(c, runningMean: runningMean, runningVar: runningVar, flagIndex: 5).output
             }
             return try c.tensor(0, "input").batchNorm(
@@ -113,7 +115,7 @@ extension OperatorDefinitions {
             let empty = Tensor(zeros: [0], dtype: input.dtype)
             return BatchNormResult(output: output, mean: empty, inverseDeviation: empty)
         }
-        let dims = [0] + Array(2..<input.rank)
+        let dims = [0] + Array(2..<Swift.max(2, input.rank))
         let wide = try input.to(.float64)
         let mean = try wide.mean(dims: dims)
         let variance = try wide.variance(dims: dims, correction: 0)

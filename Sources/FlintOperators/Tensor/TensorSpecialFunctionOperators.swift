@@ -2,7 +2,7 @@ import FlintTensor
 import FlintValues
 
 extension OperatorDefinitions {
-    /// Special functions (`digamma`, `polygamma`, `erfinv`, `special_entr`, `special_zeta`, the modified Bessel functions
+    /// Special functions (`digamma`, `polygamma`, `erfinv`, `special_entr`, `special_zeta`, `igamma` / `igammac`, the Bessel functions
     /// `i0`, `special_i0e`, `special_i1`, `special_i1e`), integer and float bit
     /// functions (`gcd`, `lcm`, `nextafter`, `frexp`), the orthogonal polynomials of `torch.special`, and the `torch.special`
     /// names ATen keeps as aliases of ordinary operators: each alias runs the body of the operator it names, so
@@ -41,6 +41,18 @@ extension OperatorDefinitions {
         define("aten::frexp.Tensor") { c in
             let (mantissa, exponent) = try c.tensor(0, "self").fractionAndExponent()
             return .tuple([.tensor(mantissa), .tensor(exponent)])
+        }
+        // The regularized incomplete gamma functions P(a, x) and Q(a, x).
+        for (name, upper) in [("igamma", false), ("igammac", true), ("special_gammainc", false), ("special_gammaincc", true)] {
+            tensorOp("aten::\(name)") { c in
+                let (a, x) = (try c.operand(0, "self"), try c.operand(1, "other"))
+                return upper ? try Tensor.igammac(a, x) : try Tensor.igamma(a, x)
+            }
+        }
+        // The Bessel functions of torch.special beyond I₀ / I₁ (J, Y, modified I / K and their scaled forms, the
+        // spherical J₀, Airy Ai).
+        for kind in CylindricalBesselFunction.Kind.allCases {
+            unary("special_\(kind.rawValue)") { try $0.pointwise(CylindricalBesselFunction(kind), operation: kind.rawValue) }
         }
         let aliases: [(alias: String, target: String)] = [
             ("special_psi", "digamma"), ("special_digamma", "digamma"), ("special_erfinv", "erfinv"), ("special_i0", "i0"),

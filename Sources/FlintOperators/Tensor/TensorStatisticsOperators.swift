@@ -69,6 +69,32 @@ extension OperatorDefinitions {
         tensorOp("aten::histc") { c in
             try c.tensor(0, "self").histogramCounts(bins: c.int(1, "bins", default: 100), min: c.double(2, "min", default: 0), max: c.double(3, "max", default: 0))
         }
+        // histogram: self flattened as one-dimensional points; histogramdd: self's last dimension the coordinates.
+        define("aten::histogram.bin_ct") { c in
+            let x = try c.tensor(0, "self")
+            let r = try x.reshape([-1, 1]).histogramDD(bins: [.count(c.int(1, "bins", default: 100))], range: c.optionalDoubles(2, "range"),
+                                                       weight: c.optionalTensor(3, "weight").map { try $0.reshape([-1]) }, density: c.bool(4, "density", default: false))
+            return .tuple([.tensor(r.histogram), .tensor(r.edges[0])])
+        }
+        define("aten::histogram.bins_tensor") { c in
+            let x = try c.tensor(0, "self")
+            let r = try x.reshape([-1, 1]).histogramDD(bins: [.edges(c.tensor(1, "bins"))], range: nil,
+                                                       weight: c.optionalTensor(2, "weight").map { try $0.reshape([-1]) }, density: c.bool(3, "density", default: false))
+            return .tuple([.tensor(r.histogram), .tensor(r.edges[0])])
+        }
+        for overload in ["", ".int_bins", ".TensorList_bins"] {
+            define("aten::histogramdd\(overload)") { c in
+                let x = try c.tensor(0, "self")
+                let dims = x.rank >= 1 ? x.shape[x.rank - 1] : 0
+                let bins: [Tensor.HistogramBins] = switch overload {
+                case ".int_bins": Array(repeating: .count(try c.int(1, "bins")), count: dims)
+                case ".TensorList_bins": try c.tensors(1, "bins").map { .edges($0) }
+                default: try c.ints(1, "bins", single: false).map { .count($0) }
+                }
+                let r = try x.histogramDD(bins: bins, range: c.optionalDoubles(2, "range"), weight: c.optionalTensor(3, "weight"), density: c.bool(4, "density", default: false))
+                return .tuple([.tensor(r.histogram), TensorOperatorSupport.list(r.edges)])
+            }
+        }
         tensorOp("aten::bincount") { c in
             try c.tensor(0, "self").binCounts(weights: c.optionalTensor(1, "weights"), minimumLength: c.int(2, "minlength", default: 0))
         }

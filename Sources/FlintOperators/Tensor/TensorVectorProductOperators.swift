@@ -1,3 +1,4 @@
+import FlintLinearAlgebra
 import FlintTensor
 import FlintValues
 
@@ -85,7 +86,9 @@ extension OperatorDefinitions {
             return try c.bool(2, "increasing", default: false) ? powers : powers.flip([1])
         }
         tensorOp("aten::linalg_vander") { c in
-            let x = try c.tensor(0, "x")
+            var x = try c.tensor(0, "x")
+            // A 0-d x is one point when N is given.
+            if x.rank == 0, try c.optionalInt(1, "N") != nil { x = try x.reshape([1]) }
             guard x.rank >= 1 else { throw OperatorError("linalg.vander: x must have at least one dimension.") }
             let columns = try c.optionalInt(1, "N") ?? x.shape[x.rank - 1]
             guard columns > 1 else { throw OperatorError("N must be greater than 1.") }
@@ -118,13 +121,22 @@ extension OperatorDefinitions {
         return try Tensor.stack([c0, c1, c2], dim: axis)
     }
 
-    /// `tensordot`: contracts `dimsA` of `a` with `dimsB` of `b` (same count, equal sizes): the free dimensions of
-    /// `a` then those of `b`.
+    /// `tensordot`: contracts `dimsA` of `a` with `dimsB` of `b` (same count, equal sizes or one of them 1): the
+    /// free dimensions of `a` then those of `b`.
     private static func tensordot(_ a: Tensor, _ b: Tensor, _ dimsA: [Int], _ dimsB: [Int]) throws -> Tensor {
         guard dimsA.count == dimsB.count else { throw OperatorError("both dimension lists should have same length") }
         let contractA = try dimsA.map { try a.wrapDimension($0) }, contractB = try dimsB.map { try b.wrapDimension($0) }
-        for (da, db) in zip(contractA, contractB) where a.shape[da] != b.shape[db] {
-            throw OperatorError("contracted dimensions need to match, but first has size \(a.shape[da]) in dim \(da) and second has size \(b.shape[db]) in dim \(db)")
+        // A contracted dimension of size 1 on one side broadcasts: the other side is summed over it first.
+        var (a, b) = (a, b)
+        for (da, db) in zip(contractA, contractB) {
+            let (sizeA, sizeB) = (a.shape[da], b.shape[db])
+            if sizeB == 1 {
+                a = try a.sum(dims: [da], keepDim: true)
+            } else if sizeA == 1 {
+                b = try b.sum(dims: [db], keepDim: true)
+            } else if sizeA != sizeB {
+                throw OperatorError("contracted dimensions need to match, but first has size \(sizeA) in dim \(da) and second has size \(sizeB) in dim \(db)")
+            }
         }
         let freeA = (0..<a.rank).filter { !contractA.contains($0) }, freeB = (0..<b.rank).filter { !contractB.contains($0) }
         let inner = contractA.map { a.shape[$0] }.reduce(1, *)
@@ -167,12 +179,12 @@ extension OperatorDefinitions {
         return result
     }
 
-    /// Aⁿ for square matrices (batched) by repeated squaring; n = 0 the identity, n < 0 needs an inverse (refused).
+    /// Aⁿ for square matrices (batched) by repeated squaring; n = 0 the identity, n < 0 powers of the inverse.
     private static func matrixPower(_ a: Tensor, _ n: Int) throws -> Tensor {
         guard a.rank >= 2, a.shape[a.rank - 1] == a.shape[a.rank - 2] else {
             throw OperatorError("linalg.matrix_power: A must be batches of square matrices, but they are \(a.rank >= 2 ? a.shape[a.rank - 2] : 0) by \(a.rank >= 1 ? a.shape[a.rank - 1] : 0) matrices")
         }
-        guard n >= 0 else { throw OperatorError("linalg.matrix_power: negative powers need a matrix inverse, which Flint does not have yet") }
+        if n < 0 { return try matrixPower(a.linalgInv(), -n) }
         let size = a.shape[a.rank - 1]
         if n == 0 {
             let identity = try Tensor.eye(size, dtype: a.dtype)

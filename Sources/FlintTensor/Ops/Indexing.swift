@@ -80,6 +80,8 @@ extension Tensor {
         for k in 0..<index.rank where k != d && rank > 0 && index.shape[k] > shape[k] {
             throw TensorError("Size does not match at dimension \(k) expected index \(index.shape) to be no larger than self \(shape) apart from dimension \(d)")
         }
+        // ATen returns an empty index's empty result before checking the index's dtype.
+        if index.elementCount == 0 { return Tensor(zeros: index.shape, dtype: dtype) }
         let values = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "gather", wording: .dimension(d))
         let result = Tensor(zeros: index.shape, dtype: dtype)
         let size = dtype.itemSize

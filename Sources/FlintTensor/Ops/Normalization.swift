@@ -7,6 +7,14 @@ extension Tensor {
     public func batchNorm(
         weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVar: Tensor?, training: Bool, epsilon: Double
     ) throws -> Tensor {
+        if elementCount == 0 {
+            // ATen's early return for an empty input (before any shape check): the input scaled and shifted by the
+            // first weight and bias.
+            var result = try clone()
+            if let weight, weight.elementCount > 0 { result = try result.mul(weight.reshape([-1]).select(dim: 0, index: 0)) }
+            if let bias, bias.elementCount > 0 { result = try Tensor.add(.tensor(result), .tensor(bias.reshape([-1]).select(dim: 0, index: 0))) }
+            return result
+        }
         guard rank >= 2 else { throw TensorError("batch_norm: expected at least 2-D input, got \(rank)-D") }
         guard dtype.isFloatingPoint else { throw TensorError("\"batch_norm\" not implemented for '\(dtype.scalarTypeName)'") }
         if !training && (runningMean == nil || runningVar == nil) {

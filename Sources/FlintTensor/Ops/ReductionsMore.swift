@@ -72,3 +72,23 @@ extension Tensor {
         return dtype == .uint8 ? try result.to(.uint8) : result
     }
 }
+
+extension Tensor {
+    /// `torch.hash_tensor` (mode 0): the XOR of the elements' bit patterns as uint64 over `dims` (all when nil):
+    /// floating elements widened to float64 first, integers and bools converted to uint64 (negative values in
+    /// two's complement). Returns uint64; the XOR of nothing is 0.
+    public func xorHash(dims: [Int]?, keepDim: Bool) throws -> Tensor {
+        if rank == 0 { return try reshape([1]).xorHash(dims: dims.map { _ in [0] }, keepDim: false) }
+        let reduced = try Set((dims ?? Array(0..<rank)).map { try wrapDimension($0) })
+        let kept = (0..<rank).filter { !reduced.contains($0) }
+        let ordered = try permute(kept + reduced.sorted())
+        let bits: [UInt64] = dtype.isFloatingPoint
+            ? try ordered.to(.float64).scalars(as: Double.self).map(\.bitPattern)
+            : try ordered.to(.int64).scalars(as: Int64.self).map { UInt64(bitPattern: $0) }
+        let groups = kept.map { shape[$0] }.reduce(1, *)
+        let width = reduced.map { shape[$0] }.reduce(1, *)
+        let hashes = (0..<groups).map { g in bits[(g * width)..<((g + 1) * width)].reduce(0, ^) }
+        let resultShape = keepDim ? (0..<rank).map { reduced.contains($0) ? 1 : shape[$0] } : kept.map { shape[$0] }
+        return try Tensor(shape: resultShape, scalars: hashes)
+    }
+}
