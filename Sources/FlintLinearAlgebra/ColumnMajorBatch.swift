@@ -18,9 +18,13 @@ struct ColumnMajorBatch<T: LapackScalar> {
 
     /// The matrices of `tensor`, `[*, rows, columns]` holding `T`.
     init(_ tensor: Tensor) throws {
-        precondition(tensor.rank >= 2 && tensor.dtype == T.dtype)
+        guard tensor.rank >= 2, tensor.dtype == T.dtype else { throw TensorError("expected a batch of \(T.dtype.scalarTypeName) matrices") }
         batchShape = Array(tensor.shape.dropLast(2))
         (rows, columns) = (tensor.shape[tensor.rank - 2], tensor.shape[tensor.rank - 1])
+        // LAPACK's sizes are 32-bit.
+        guard rows <= Int(Int32.max), columns <= Int(Int32.max) else {
+            throw TensorError("matrices of \(rows) by \(columns) exceed LAPACK's 32-bit sizes")
+        }
         elements = try tensor.transpose(tensor.rank - 2, tensor.rank - 1).contiguous().scalars(as: T.self)
     }
 

@@ -26,7 +26,36 @@ extension Tensor {
             throw TensorError("\(name): Expected LD.shape[:-1] and pivots.shape to be the same, but got pivots with shape \(pivots.shape) instead")
         }
         guard pivots.dtype.isIntegral else { throw TensorError("\(name): Expected pivots to be integers. Got \(pivots.dtype.scalarTypeName)") }
+        try Self.checkLDLPivots(pivots.to(.int64).contiguous().scalars(as: Int64.self), size: shape[rank - 1])
         return try runLapack(LDLSolve(ld: self, pivots: pivots.to(.int32), rhs: b), on: dtype, name: name, kernel: "ldl_factor_kernel_cpu")
+    }
+}
+
+extension Tensor {
+    /// `sytrf`'s pivot format, checked before `sytrs` reads rows by it: each |pivot| within 1...n, and a negative one
+    /// (a 2x2 block) paired with the same value in the next row.
+    fileprivate static func checkLDLPivots(_ pivots: [Int64], size n: Int) throws {
+        guard n > 0 else { return }
+        for start in stride(from: 0, to: pivots.count, by: n) {
+            var k = 0
+            while k < n {
+                let p = pivots[start + k]
+                guard p != 0, p != Int64.min, Swift.abs(p) >= 1 else {
+                    throw TensorError("Pivots given to ldl_solve must all satisfy |pivot| >= 1. Did you properly pass the result of ldl_factor?")
+                }
+                guard Swift.abs(p) <= Int64(n) else {
+                    throw TensorError("Pivots given to ldl_solve must all satisfy |pivot| <= LD.size(-2). Did you properly pass the result of ldl_factor?")
+                }
+                if p < 0 {
+                    guard k + 1 < n, pivots[start + k + 1] == p else {
+                        throw TensorError("Pivots given to ldl_solve must pair each negative pivot (a 2x2 block) with the same value in the next row. Did you properly pass the result of ldl_factor?")
+                    }
+                    k += 2
+                } else {
+                    k += 1
+                }
+            }
+        }
     }
 }
 

@@ -8,8 +8,7 @@ extension Tensor {
     /// is zero). Only pivoted LU exists on the CPU.
     public func linalgLUFactorEx(pivot: Bool = true, checkErrors: Bool = false, name: String = "torch.linalg.lu_factor_ex") throws -> (lu: Tensor, pivots: Tensor, info: Tensor) {
         guard rank >= 2 else {
-            let caller = name.hasSuffix("linalg.lu") ? "linalg.lu" : "torch.lu_factor"
-            throw TensorError("\(caller): Expected tensor with 2 or more dimensions. Got size: \(shape) instead")
+            throw TensorError("\(name == "linalg.lu" ? "linalg.lu" : "torch.lu_factor"): Expected tensor with 2 or more dimensions. Got size: \(shape) instead")
         }
         try LinalgCheck.floating(self, name)
         guard pivot else { throw TensorError("linalg.lu_factor: LU without pivoting is not implemented on the CPU") }
@@ -116,8 +115,9 @@ extension Tensor {
 
     /// `torch.linalg.inv_ex`: the inverse and info (k > 0: U[k, k] of A's LU is zero).
     public func linalgInvEx(checkErrors: Bool = false, name: String = "linalg.inv_ex") throws -> (inverse: Tensor, info: Tensor) {
-        try LinalgCheck.square(self, name)
-        try LinalgCheck.fullPrecision(dtype, name)
+        try LinalgCheck.square(self, "linalg.inv")
+        try LinalgCheck.fullPrecision(dtype, "linalg.inv")
+        if elementCount == 0 { return (Tensor.zeros(shape, dtype: dtype), Tensor.zeros(Array(shape.dropLast(2)), dtype: .int32)) }
         let n = shape[rank - 1]
         let identity = try Tensor.eye(n, dtype: dtype).expand(shape)
         let (lu, pivots, info) = try linalgLUFactorEx(name: name)

@@ -136,7 +136,8 @@ extension Float: LapackScalar {
         var info: Int32 = 0
         var (m, n, nrhs, lda, ldb, rcond, r) = (m, n, nrhs, lda, ldb, rcond, Int32(0))
         defer { rank = r }
-        var iwork = [Int32](repeating: 0, count: Swift.max(1, 12 * Int(Swift.min(m, n)) * 32 + 11 * Int(Swift.min(m, n)) * 8))
+        // LAPACK's bound: 3·minmn·nlvl + 11·minmn, nlvl = ⌊log₂(minmn / 26)⌋ + 1 (26: its SMLSIZ + 1); 64 covers nlvl.
+        var iwork = [Int32](repeating: 0, count: Swift.max(1, Int(Swift.min(m, n)) * (3 * 64 + 11)))
         return withWorkspace { work, lwork in sgelsd_(&m, &n, &nrhs, a, &lda, b, &ldb, s, &rcond, &r, work, &lwork, &iwork, &info)
         return info }
     }
@@ -262,7 +263,8 @@ extension Double: LapackScalar {
         var info: Int32 = 0
         var (m, n, nrhs, lda, ldb, rcond, r) = (m, n, nrhs, lda, ldb, rcond, Int32(0))
         defer { rank = r }
-        var iwork = [Int32](repeating: 0, count: Swift.max(1, 12 * Int(Swift.min(m, n)) * 32 + 11 * Int(Swift.min(m, n)) * 8))
+        // LAPACK's bound: 3·minmn·nlvl + 11·minmn, nlvl = ⌊log₂(minmn / 26)⌋ + 1 (26: its SMLSIZ + 1); 64 covers nlvl.
+        var iwork = [Int32](repeating: 0, count: Swift.max(1, Int(Swift.min(m, n)) * (3 * 64 + 11)))
         return withWorkspace { work, lwork in dgelsd_(&m, &n, &nrhs, a, &lda, b, &ldb, s, &rcond, &r, work, &lwork, &iwork, &info)
         return info }
     }

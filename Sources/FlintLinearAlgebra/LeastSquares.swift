@@ -33,6 +33,13 @@ extension Tensor {
 }
 
 private struct LeastSquaresSolve: LapackOperation {
+    /// Row-major strides of `shape`, in elements.
+    static func rowMajorStrides(_ shape: [Int]) -> [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        for d in stride(from: shape.count - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * shape[d + 1] }
+        return strides
+    }
+
     let a: Tensor
     let b: Tensor
     let rcond: Double?
@@ -81,8 +88,30 @@ private struct LeastSquaresSolve: LapackOperation {
             let tail = try full.narrow(dim: full.rank - 2, start: n, length: m - n)
             residuals = try tail.mul(tail).sum(dims: [tail.rank - 2])
         }
-        let rankTensor = driver == "gels" ? Tensor.zeros([0], dtype: .int64) : try Tensor(shape: batchShape, scalars: ranks)
-        let values = driver == "gelsd" || driver == "gelss" ? try Tensor(shape: batchShape + [k], scalars: singular) : Tensor.zeros([0], dtype: T.dtype)
+        // rank and the singular values depend on A alone: ATen shapes them by A's own batch, not the broadcast one.
+        let ownBatch = Array(a.shape.dropLast(2))
+        let ownCount = ownBatch.reduce(1, *)
+        func own<E: TensorElement>(_ values: [E], per width: Int) -> [E] {
+            // The broadcast batch repeats each of A's matrices; its first ownCount·… entries in A's order are
+            // found by walking A's batch through the broadcast one.
+            let broadcastStrides = Self.rowMajorStrides(batchShape)
+            var result: [E] = []
+            result.reserveCapacity(ownCount * width)
+            var index = [Int](repeating: 0, count: ownBatch.count)
+            for _ in 0..<ownCount {
+                var flat = 0
+                for d in 0..<ownBatch.count { flat += index[d] * broadcastStrides[batchShape.count - ownBatch.count + d] }
+                result.append(contentsOf: values[(flat * width)..<((flat + 1) * width)])
+                for d in stride(from: ownBatch.count - 1, through: 0, by: -1) {
+                    index[d] += 1
+                    if index[d] < ownBatch[d] { break }
+                    index[d] = 0
+                }
+            }
+            return result
+        }
+        let rankTensor = driver == "gels" ? Tensor.zeros([0], dtype: .int64) : try Tensor(shape: ownBatch, scalars: own(ranks, per: 1))
+        let values = driver == "gelsd" || driver == "gelss" ? try Tensor(shape: ownBatch + [k], scalars: own(singular, per: k)) : Tensor.zeros([0], dtype: T.dtype)
         return (solution, residuals, rankTensor, values)
     }
 }

@@ -19,10 +19,10 @@ extension Tensor {
         }
 
         /// ATen's `get_atol_rtol` for tensors: the same defaults, decided per element where atol is a tensor.
-        public init(for input: Tensor, atol: Tensor?, rtol: Tensor?) throws {
+        public init(for input: Tensor, atol: Tensor?, rtol: Tensor?, function: String = "torch.linalg.pinv") throws {
             for (name, value) in [("atol", atol), ("rtol", rtol)] {
-                if let value, !(value.dtype.isFloatingPoint || value.dtype == .bool || value.dtype.isIntegral) {
-                    throw TensorError("torch.linalg.pinv: \(name) tensor of complex type is not supported. Got \(value.dtype.scalarTypeName)")
+                if let value, value.dtype.isComplex {
+                    throw TensorError("\(function): \(name) tensor of complex type is not supported. Got \(value.dtype.scalarTypeName)")
                 }
             }
             absolute = try (atol ?? Tensor(scalar: 0.0)).to(.float64)

@@ -25,7 +25,33 @@ import Testing
         (`Tools/fixtures/check_model_zoo.py`); small models of the language suite (`Tests/Fixtures/language`);
         libtorch's tutorial program on six archives (`Tests/Fixtures/api`).
 
+        PyTorch's own operator database (OpInfo, `Tools/fixtures/make_opinfo_fixtures.py` and `check_opinfo.py`,
+        torch 2.15, AMD EPYC Zen 4): float32 samples pass at 99.7% traced (2,172 of 2,178) and 99.7% scripted (1,792
+        of 1,798); every CPU dtype at 98.7% traced (16,380 of 16,589; float16 96.4%, bfloat16 96.5%, the integer
+        types 98.7-100%). What still differs, and why:
+        - `linalg.eigh`, one sample per float type: eigenvectors are defined up to sign, and Debian's reference
+          LAPACK picks other signs than the MKL inside torch's wheels for two of them (the eigenvalues agree).
+        - `matrix_exp`, float32: ATen's float32 polynomial loses 0.2% to cancellation on one matrix; Flint computes in
+          double and is closer to the exact value than libtorch.
+        - `addbmm`, `_upsample_bilinear2d_aa`, the CPU flash-attention entry, and half / bfloat16 samples of some
+          reductions, normalizations and transposed convolutions: a few elements differ by the summation order
+          (or the last bit of a half result), beyond torch.testing's tolerance.
+        - `sort`, `argsort`, `topk`, `kthvalue` on integer types: the order of equal elements (ATen's unstable sort).
+        - `stft`, `fft.fft`, `fft.rfft` and the other transforms with complex results, `complex`, `polar`: Flint has
+          no complex dtype.
+
+        Excluded from the coverage goal: autograd's `*_backward` operators, CUDA/cuDNN/MIOpen/MPS/XPU-only ones,
+        distributed (`c10d`), sparse layouts, and quantized tensors (issue #13). Out overloads (`aten::add.out`,
+        `aten::sort.values`) run their functional overload and write its results into the given tensors, which
+        must have the result's shape (Flint cannot resize them).
+
         """
+
+    /// The number of implemented overloads: it must not drop (raise it when operators are added).
+    @Test func coverageDoesNotDrop() {
+        let implemented = OperatorRegistry.standard.implementedNames.count
+        #expect(implemented >= 2150, "\(implemented) overloads implemented")
+    }
 
     @Test func tableMatchesTheRegistry() throws {
         let generated = OperatorRegistry.standard.supportTable(header: Self.header)

@@ -37,7 +37,7 @@ extension OperatorDefinitions {
             let lead = x.rank - size.count
             let dims = (0..<x.rank).filter { $0 < lead || (size[$0 - lead] == 1 && x.shape[$0] != 1) }
             guard !dims.isEmpty else { return x }
-            let summed = try x.sum(dims: dims, keepDim: true)
+            let summed = try x.sum(dims: dims, keepDim: true, dtype: x.dtype.isIntegral || x.dtype == .bool ? .int64 : nil)
             return lead > 0 ? try summed.reshape(size) : summed
         }
         // The XOR of the elements' bits as uint64 (floats widened to double first), over `dim` (all when empty).
@@ -82,6 +82,7 @@ extension OperatorDefinitions {
         for name in ["aten::matrix_H", "aten::matrix_H.a"] {
             tensorOp(name) { c in
                 let x = try c.tensor(0, "self")
+                if x.rank == 0 { return x }
                 guard x.rank == 2 else {
                     throw OperatorError("tensor.H is only supported on matrices (2-D tensors). Got \(x.rank)-D tensor.\(x.rank > 2 ? " For batches of matrices, consider using tensor.mH" : "")")
                 }
@@ -91,7 +92,14 @@ extension OperatorDefinitions {
         tensorOp("aten::narrow.Tensor") { c in
             let start = try c.tensor(2, "start")
             guard start.rank == 0, start.dtype.isIntegral else { throw OperatorError("start must be an 0-dim integral Tensor.") }
-            return try c.tensor(0, "self").narrow(dim: c.int(1, "dim"), start: Int(start.item()), length: c.int(3, "length"))
+            let x = try c.tensor(0, "self")
+            let value = try start.to(.int64).scalars(as: Int64.self)[0]
+            let dim = try x.wrapDimension(c.int(1, "dim"))
+            let size = x.rank == 0 ? 1 : x.shape[dim]
+            guard value >= -Int64(size) && value <= Int64(size) else {
+                throw OperatorError("start out of range (expected to be in range of [\(-size), \(size)], but got \(value))")
+            }
+            return try x.narrow(dim: dim, start: Int(value), length: c.int(3, "length"))
         }
         // One index tensor per dimension (a 0-d input counts as 1-d).
         define("aten::nonzero_numpy") { c in

@@ -190,7 +190,8 @@ extension OperatorDefinitions {
         }
         tensorOp("aten::linalg_matrix_rank.atol_rtol_tensor") { c in
             let x = try c.tensor(0, "input")
-            return try x.linalgMatrixRank(tolerance: .init(for: x, atol: c.optionalTensor(1, "atol"), rtol: c.optionalTensor(2, "rtol")), hermitian: c.bool(3, "hermitian", default: false))
+            let tolerance = try Tensor.SpectralTolerance(for: x, atol: c.optionalTensor(1, "atol"), rtol: c.optionalTensor(2, "rtol"), function: "torch.linalg.matrix_rank")
+            return try x.linalgMatrixRank(tolerance: tolerance, hermitian: c.bool(3, "hermitian", default: false))
         }
         tensorOp("aten::linalg_cond") { c in
             let x = try c.tensor(0, "self")

@@ -30,6 +30,7 @@ extension OperatorDefinitions {
     /// A real input as the transforms read it (integers as float32); complex inputs are refused.
     private static func realFourierInput(_ x: Tensor, _ family: String) throws -> Tensor {
         guard !x.dtype.isComplex else { throw OperatorError("fft_\(family): complex tensors are not supported (Flint has no complex dtype)") }
+        guard x.dtype != .float16 && x.dtype != .bfloat16 else { throw OperatorError("Unsupported dtype \(x.dtype.scalarTypeName)") }
         return x.dtype.isFloatingPoint ? x : try x.to(.float32)
     }
 

@@ -90,21 +90,32 @@ extension OperatorDefinitions {
     }
 
     /// beta · base + alpha · product, base expanded to the product's shape (ATen's check) and left out when beta is 0.
-    private static func scaledSum(_ base: Tensor, _ product: Tensor, beta: Scalar, alpha: Scalar, operation: String) throws -> Tensor {
+    private static func scaledSum(_ base: Tensor, _ product: Tensor, beta originalBeta: Scalar, alpha originalAlpha: Scalar, operation: String) throws -> Tensor {
         let expanded = try base.expand(product.shape)
+        // ATen's kernels take alpha and beta in the element type: for integer tensors a float scalar is truncated
+        // first (and never promotes the result to float).
+        let integral = product.dtype.isIntegral || product.dtype == .bool
+        func inElementType(_ s: Scalar) throws -> Scalar {
+            guard integral, case .double(let value) = s else { return s }
+            guard value.isFinite, Swift.abs(value) < 9.2e18 else { throw OperatorError("value cannot be converted to type int64_t without overflow") }
+            return .int(Int64(value.rounded(.towardZero)))
+        }
+        let (alpha, beta) = (try inElementType(originalAlpha), try inElementType(originalBeta))
+        if originalBeta == .int(0) || originalBeta == .double(0) || originalBeta == .bool(false) {
+            return try Tensor.binary(Mul(), .tensor(product), .scalar(alpha), operation: operation)
+        }
         let scaled = try Tensor.binary(Mul(), .tensor(product), .scalar(alpha), operation: operation)
-        if beta == .int(0) || beta == .double(0) || beta == .bool(false) { return scaled }
         return try Tensor.add(.tensor(scaled), .tensor(Tensor.binary(Mul(), .tensor(expanded), .scalar(beta), operation: operation)))
     }
 
-    /// A matrix norm's order: a number (±1, ±∞; ±2 need singular values) or a name ("fro"; "nuc" needs them too).
+    /// A matrix norm's order: a number (±1, ±2, ±∞) or a name ("fro", "nuc").
     enum MatrixNormOrder {
         case number(Double)
         case name(String)
     }
 
     /// `linalg.matrix_norm` over the two dimensions `dims`: Frobenius as the vector 2-norm, ±1 / ±∞ as the largest
-    /// (smallest) absolute column / row sum. Orders that need singular values are refused by name.
+    /// (smallest) absolute column / row sum, ±2 and "nuc" from the singular values (FlintLinearAlgebra).
     static func matrixNorm(_ input: Tensor, order: MatrixNormOrder, dims: [Int], keepDim: Bool, dtype: DType?) throws -> Tensor {
         guard input.rank >= 2 else { throw OperatorError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.") }
         guard input.dtype.isFloatingPoint else {

@@ -31,7 +31,8 @@ extension OperatorDefinitions {
             let lead = Array(x1.shape.dropLast())
             let rows = lead.reduce(1, *)
             let left = try x1.reshape([rows, in1]).matmul(weight.permute([1, 0, 2]).reshape([in1, out * in2]))
-            var result = try left.reshape([rows, out, in2]).mul(x2.reshape([rows, 1, in2])).sum(dims: [2])
+            let terms = try left.reshape([rows, out, in2]).mul(x2.reshape([rows, 1, in2]))
+            var result = try terms.sum(dims: [2], dtype: terms.dtype)
             if let bias { result = try result.add(bias) }
             return try result.reshape(lead + [out])
         }
@@ -87,7 +88,11 @@ extension OperatorDefinitions {
         }
         tensorOp("aten::linalg_vander") { c in
             var x = try c.tensor(0, "x")
-            // A 0-d x is one point when N is given.
+            guard x.dtype != .bool else {
+                throw OperatorError("linalg.vander supports floating point, complex, and integer tensors, but got Bool")
+            }
+            // Integers are widened to int64; a 0-d x is one point when N is given.
+            if x.dtype.isIntegral { x = try x.to(.int64) }
             if x.rank == 0, try c.optionalInt(1, "N") != nil { x = try x.reshape([1]) }
             guard x.rank >= 1 else { throw OperatorError("linalg.vander: x must have at least one dimension.") }
             let columns = try c.optionalInt(1, "N") ?? x.shape[x.rank - 1]
@@ -131,9 +136,9 @@ extension OperatorDefinitions {
         for (da, db) in zip(contractA, contractB) {
             let (sizeA, sizeB) = (a.shape[da], b.shape[db])
             if sizeB == 1 {
-                a = try a.sum(dims: [da], keepDim: true)
+                a = try a.sum(dims: [da], keepDim: true, dtype: a.dtype)
             } else if sizeA == 1 {
-                b = try b.sum(dims: [db], keepDim: true)
+                b = try b.sum(dims: [db], keepDim: true, dtype: b.dtype)
             } else if sizeA != sizeB {
                 throw OperatorError("contracted dimensions need to match, but first has size \(sizeA) in dim \(da) and second has size \(sizeB) in dim \(db)")
             }
@@ -184,7 +189,10 @@ extension OperatorDefinitions {
         guard a.rank >= 2, a.shape[a.rank - 1] == a.shape[a.rank - 2] else {
             throw OperatorError("linalg.matrix_power: A must be batches of square matrices, but they are \(a.rank >= 2 ? a.shape[a.rank - 2] : 0) by \(a.rank >= 1 ? a.shape[a.rank - 1] : 0) matrices")
         }
-        if n < 0 { return try matrixPower(a.linalgInv(), -n) }
+        if n < 0 {
+            guard n != Int.min else { throw OperatorError("linalg.matrix_power: the power \(n) cannot be negated") }
+            return try matrixPower(a.linalgInv(), -n)
+        }
         let size = a.shape[a.rank - 1]
         if n == 0 {
             let identity = try Tensor.eye(size, dtype: a.dtype)

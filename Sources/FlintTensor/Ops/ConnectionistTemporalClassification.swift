@@ -19,7 +19,13 @@ extension Tensor {
         guard blank >= 0 && blank < classes else { throw TensorError("blank must be in label range") }
         guard inputLengths.count == batch else { throw TensorError("input_lengths must be of size batch_size") }
         guard targetLengths.count == batch else { throw TensorError("target_lengths must be of size batch_size") }
+        if let negative = targetLengths.first(where: { $0 < 0 }) {
+            throw TensorError("Expected target_lengths to have value at least 0, but got value \(negative) \(context)")
+        }
         let padded = targetTensor.rank == 2
+        if padded && targetTensor.shape[0] < batch {
+            throw TensorError("Expected tensor to have size \(batch) at dimension 0, but got size \(targetTensor.shape[0]) for argument #2 'targets' \(context)")
+        }
         let labels = try targetTensor.to(.int64).contiguous().scalars(as: Int64.self)
         var offsets = [Int](repeating: 0, count: batch)
         if padded {
@@ -44,7 +50,6 @@ extension Tensor {
             guard length >= 0 && length <= steps else {
                 throw TensorError("Expected input_lengths to have value at most \(steps), but got value \(length) \(context)")
             }
-            guard labelCount >= 0 else { throw TensorError("target_lengths must be non-negative") }
             for s in 0..<labelCount where labels[offsets[b] + s] < 0 || labels[offsets[b] + s] >= Int64(classes) {
                 throw TensorError("ctc_loss: target \(labels[offsets[b] + s]) is out of range for \(classes) classes")
             }

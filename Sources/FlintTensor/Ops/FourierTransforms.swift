@@ -2,8 +2,8 @@ import RealModule
 
 /// The discrete Fourier transform of complex sequences of any length, in double precision: mixed radix (the
 /// length's prime factors, each stage a DFT of that radix over the sub-transforms, as pocketfft and FFTPACK
-/// recurse) with Bluestein's chirp-z algorithm for prime factors above 31, which turns a prime length into a
-/// circular convolution of power-of-two length. `inverse` uses e^(+2πi·jk/n) and does not scale.
+/// recurse), and Bluestein's chirp-z algorithm for a prime length above 31, which turns it into a circular
+/// convolution of power-of-two length. `inverse` uses e^(+2πi·jk/n) and does not scale.
 struct ComplexSequence {
     var real: [Double]
     var imaginary: [Double]
@@ -188,7 +188,7 @@ extension Tensor {
                     }
                     if last {
                         // The Hermitian extension of the half spectrum.
-                        for k in (points / 2 + 1)..<Swift.max(points, points / 2 + 1) where points - k < length {
+                        for k in (points / 2 + 1)..<Swift.max(points, points / 2 + 1) {
                             (line.real[k], line.imaginary[k]) = (line.real[points - k], -line.imaginary[points - k])
                         }
                     }

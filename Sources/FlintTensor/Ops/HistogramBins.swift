@@ -21,6 +21,9 @@ extension Tensor {
         guard bins.count == dims else {
             throw TensorError("\(name): expected \(dims) sequences of bin edges for each of the \(dims) dimensions of the input, but got \(bins.count)")
         }
+        if let weight, weight.dtype != dtype {
+            throw TensorError("\(name): if weight tensor is provided, input tensor and weight tensor should have the same dtype, but got input(\(dtype.scalarTypeName)), and weight(\(weight.dtype.scalarTypeName))")
+        }
         if let weight, weight.shape != Array(shape.dropLast()) {
             throw TensorError("\(name): if weight tensor is provided it should have the same shape as the input tensor excluding its innermost dimension, but got input with shape \(shape) and weight with shape \(weight.shape)")
         }
@@ -37,6 +40,7 @@ extension Tensor {
                 guard given.rank == 1, given.elementCount > 0 else {
                     throw TensorError("\(name): bins tensor should have one dimension and at least 1 element, but got \(given.rank) dimensions and \(given.elementCount) elements")
                 }
+                guard given.elementCount >= 2 else { throw TensorError("torch.histogram(): bins must be > 0, but got 0 for dimension \(d)") }
                 guard given.dtype == dtype else {
                     throw TensorError("\(name): input tensor and bins tensors should have the same dtype, but got input \(dtype.scalarTypeName) and bins \(given.dtype.scalarTypeName)")
                 }
@@ -48,7 +52,8 @@ extension Tensor {
                     (low, high) = (range[2 * d], range[2 * d + 1])
                 } else if count > 0 {
                     let column = stride(from: d, to: points.count, by: dims).map { points[$0] }
-                    (low, high) = (column.min()!, column.max()!)
+                    // A NaN makes the range NaN (and refused below), as ATen's min/max do.
+                    (low, high) = column.contains(where: \.isNaN) ? (.nan, .nan) : (column.min()!, column.max()!)
                 }
                 guard low.isFinite && high.isFinite else {
                     throw TensorError("\(name): dimension \(d)'s range [\(low), \(high)] is not finite")
