@@ -102,6 +102,38 @@ extension OperatorDefinitions {
             let list = try c.list(0)
             return .list(list.elements, elementType: list.elementType)
         }
+        // Tensor lists compare as TorchScript's do: each comparison is a one-element tensor's truth value
+        // (`a.lt(b)`, `a.eq(b)`), so tensors of several elements are refused, as libtorch refuses them.
+        define("aten::sorted.Tensor") { c in
+            let list = try c.list(0)
+            return .list(try Self.sortedTensors(list.elements, descending: false), elementType: list.elementType)
+        }
+        define("aten::sort.Tensor") { c in
+            let list = try c.list(0)
+            list.elements = try Self.sortedTensors(list.elements, descending: c.bool(1, "reverse", default: false))
+            return .none
+        }
+        define("aten::count.Tensor") { c in
+            let target = try c.tensor(1, "el")
+            return .int(Int64(try c.list(0).elements.reduce(0) { count, element in
+                guard case .tensor(let t) = element else { return count }
+                return count + (try Self.tensorTruth(Tensor.compare(Equal(), .tensor(t), .tensor(target), operation: "eq")) ? 1 : 0)
+            }))
+        }
+        define("aten::eq.Tensor_list") { c in
+            let (a, b) = (try c.list(0).elements, try c.list(1).elements)
+            guard a.count == b.count else { return .bool(false) }
+            for (x, y) in zip(a, b) {
+                guard case .tensor(let s) = x, case .tensor(let t) = y else { return .bool(false) }
+                if s.isSameView(as: t) { continue }
+                if try !Self.tensorTruth(Tensor.compare(Equal(), .tensor(s), .tensor(t), operation: "eq")) { return .bool(false) }
+            }
+            return .bool(true)
+        }
+        // any() of a str list: whether some string is non-empty.
+        define("aten::any.str") { c in
+            .bool(try c.list(0).elements.contains { if case .string(let s) = $0 { !s.isEmpty } else { false } })
+        }
         everyOverload(of: "aten::sort") { c in
             let list = try c.list(0)
             list.elements = try Self.sorted(list.elements, descending: c.bool(1, "reverse", default: false))
@@ -277,6 +309,33 @@ extension OperatorDefinitions {
         let i = index < 0 ? index + count : index
         guard i >= 0 && i < count else { throw OperatorError(what) }
         return i
+    }
+
+    /// A one-element tensor's truth value (`bool(t)`); more elements are ambiguous, as in Python.
+    static func tensorTruth(_ t: Tensor) throws -> Bool {
+        guard t.elementCount == 1 else {
+            throw OperatorError(t.elementCount == 0 ? "Boolean value of Tensor with no values is ambiguous" : "Boolean value of Tensor with more than one value is ambiguous")
+        }
+        return try t.item() != 0
+    }
+
+    /// Tensors ordered by `a.lt(b)` (`b.lt(a)` descending), equal ones in their order.
+    static func sortedTensors(_ elements: [ScriptValue], descending: Bool) throws -> [ScriptValue] {
+        var failure: Error?
+        let result = elements.enumerated().sorted { a, b in
+            guard failure == nil, case .tensor(let x) = a.element, case .tensor(let y) = b.element else { return a.offset < b.offset }
+            do {
+                let (first, second) = descending ? (y, x) : (x, y)
+                if try tensorTruth(Tensor.compare(Less(), .tensor(first), .tensor(second), operation: "lt")) { return true }
+                if try tensorTruth(Tensor.compare(Less(), .tensor(second), .tensor(first), operation: "lt")) { return false }
+                return a.offset < b.offset
+            } catch {
+                failure = error
+                return false
+            }
+        }.map(\.element)
+        if let failure { throw failure }
+        return result
     }
 
     static func sorted(_ elements: [ScriptValue], descending: Bool) throws -> [ScriptValue] {

@@ -199,6 +199,19 @@ extension OperatorDefinitions {
             }
         }
         define("aten::isnan.float") { c in .bool(try c.double(0, "a").isNaN) }
+        // math.modf: (fractional part, integral part), both with x's sign (C's modf: ±0 and ±inf for infinities).
+        define("aten::modf") { c in
+            let x = try c.double(0, "a")
+            if x.isInfinite { return .tuple([.double(x < 0 ? -0.0 : 0.0), .double(x)]) }
+            let whole = x.rounded(.towardZero)
+            return .tuple([.double(x.isNaN ? x : x - whole), .double(whole)])
+        }
+        // math.frexp: (m, e) with x = m·2^e and 0.5 ≤ |m| < 1; zeros, infinities and NaN give (x, 0) (C's frexp).
+        define("aten::frexp") { c in
+            let x = try c.double(0, "a")
+            guard x.isFinite && x != 0 else { return .tuple([.double(x), .int(0)]) }
+            return .tuple([.double(x.significand / 2 * (x < 0 ? -1 : 1)), .int(Int64(x.exponent) + 1)])
+        }
         define("aten::isfinite.float") { c in .bool(try c.double(0, "a").isFinite) }
         define(["aten::log.int_int", "aten::log.float_float", "aten::log.int_float", "aten::log.float_int", "aten::log.Scalar_Scalar"]) { c in
             .double(Double.log(try Number(c[0], "math.log").double) / Double.log(try Number(c[1], "math.log").double))

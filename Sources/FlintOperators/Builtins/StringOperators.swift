@@ -1,4 +1,5 @@
 import FlintScript
+import FlintTensor
 import FlintValues
 
 extension OperatorDefinitions {
@@ -9,6 +10,28 @@ extension OperatorDefinitions {
         define("aten::add.str") { c in .string(try c.string(0, "a") + c.string(1, "b")) }
         define("aten::str") { c in .string(c[0].pythonString(quoted: false)) }
         define("aten::format") { c in try B.format(c) }
+        define("aten::percentFormat") { c in try B.percentFormat(c) }
+        // TorchScript's byte-wise versions: a tab advances to the next multiple of tabsize (counted over the whole
+        // string, newlines included); isidentifier is Python 2's (letters and digits, no leading digit, no
+        // underscore); isprintable accepts ASCII letters, digits, punctuation and spaces (true when empty).
+        define("aten::expandtabs") { c in
+            let (text, size) = (try c.string(0, "self"), try c.int(1, "tabsize", default: 8))
+            var out: [UInt8] = []
+            for byte in text.utf8 {
+                guard byte == 0x09 else { out.append(byte); continue }
+                guard size > 0 else { continue }
+                repeat { out.append(0x20) } while out.count % size != 0
+            }
+            return .string(String(decoding: out, as: UTF8.self))
+        }
+        define("aten::isidentifier") { c in
+            let bytes = Array(try c.string(0, "self").utf8)
+            guard let first = bytes.first, !B.isDigit(first) else { return .bool(false) }
+            return .bool(bytes.allSatisfy { B.isDigit($0) || B.isLetter($0) })
+        }
+        define("aten::isprintable") { c in
+            .bool(try c.string(0, "self").utf8.allSatisfy { (0x20...0x7E).contains($0) })
+        }
         define("aten::join") { c in
             let parts = try c.list(1).elements.map { value -> String in
                 guard case .string(let s) = value else { throw OperatorError("join() expects a list of str") }
@@ -185,6 +208,8 @@ extension OperatorDefinitions {
 enum StringBuiltins {
     static func isUpper(_ b: UInt8) -> Bool { (0x41...0x5A).contains(b) }
     static func isLower(_ b: UInt8) -> Bool { (0x61...0x7A).contains(b) }
+    static func isLetter(_ b: UInt8) -> Bool { isUpper(b) || isLower(b) }
+    static func isDigit(_ b: UInt8) -> Bool { (0x30...0x39).contains(b) }
     static func upper(_ b: UInt8) -> UInt8 { isLower(b) ? b - 32 : b }
     static func lower(_ b: UInt8) -> UInt8 { isUpper(b) ? b + 32 : b }
 
@@ -275,6 +300,59 @@ enum StringBuiltins {
     }
 
     /// `"{} and {}".format(a, b)`: each `{}` takes the next argument's `str()`.
+    /// `fmt % args` (`aten::percentFormat`): %s (a string as it is, else as `str()` prints it), %d / %i (an int, a
+    /// float truncated to a 32-bit int), %f / %F and %e / %E (the number as a float, six decimals), %c (an int's
+    /// byte or a one-character string), %% a percent sign. `args` is one value or a tuple of them, used up exactly.
+    static func percentFormat(_ c: Arguments) throws -> ScriptValue {
+        let pattern = Array(try c.string(0, "self").utf8)
+        let arguments: [ScriptValue] = if case .tuple(let items) = c[1] { items } else { [c[1]] }
+        var out: [UInt8] = []
+        var (used, position) = (0, 0)
+        while position < pattern.count {
+            guard pattern[position] == UInt8(ascii: "%") else { out.append(pattern[position]); position += 1; continue }
+            guard position + 1 < pattern.count else { throw OperatorError("Incomplete format specifier") }
+            let key = pattern[position + 1]
+            position += 2
+            if key == UInt8(ascii: "%") { out.append(key); continue }
+            guard used < arguments.count else { throw OperatorError("Too few arguments for format string") }
+            out += Array(try formatted(arguments[used], key: key).utf8)
+            used += 1
+        }
+        guard used == arguments.count else { throw OperatorError("Too many arguments for format string") }
+        return .string(String(decoding: out, as: UTF8.self))
+    }
+
+    /// One `%` conversion of `value` (libtorch's `addFormattedArg`).
+    private static func formatted(_ value: ScriptValue, key: UInt8) throws -> String {
+        let specifier = String(UnicodeScalar(key))
+        func number() throws -> Double {
+            switch value {
+            case .int(let i): return Double(i)
+            case .double(let d): return d
+            case .bool(let b): return b ? 1 : 0
+            default: throw OperatorError("%\(specifier) requires a number for formatting, but got \(value.kindName)")
+            }
+        }
+        switch specifier {
+        case "d", "i":
+            if case .int(let i) = value { return String(i) }
+            let d = try number()
+            guard d.isFinite, Swift.abs(d) < 2_147_483_648 else { throw OperatorError("%\(specifier): \(d) does not fit a 32-bit int") }
+            return String(Int32(d.rounded(.towardZero)))
+        case "e", "E", "f", "F":
+            return CFormat.string("%\(specifier)", Double(Float(try number())))
+        case "c":
+            if case .int(let i) = value { return String(decoding: [UInt8(truncatingIfNeeded: i)], as: UTF8.self) }
+            if case .string(let s) = value, s.utf8.count == 1 { return s }
+            throw OperatorError("%c requires an int or char for formatting, but got \(value.kindName)")
+        case "s":
+            if case .string(let s) = value { return s }
+            return value.pythonString(quoted: false)
+        default:
+            throw OperatorError("The specifier %\(specifier) is not supported in TorchScript format strings")
+        }
+    }
+
     static func format(_ c: Arguments) throws -> ScriptValue {
         let pattern = try c.string(0, "self")
         var out = ""

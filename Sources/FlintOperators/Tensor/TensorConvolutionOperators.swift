@@ -115,14 +115,20 @@ extension OperatorDefinitions {
     /// im2col (`fold` nil) or col2im (`fold` = the output's spatial size). Block (ki, kj) of every position reads (or
     /// adds into) the padded image at (oh·sh + ki·dh, ow·sw + kj·dw); col2im adds overlapping blocks.
     private static func slidingBlocks(_ input: Tensor, kernel: [Int], dilation: [Int], padding: [Int], stride: [Int], fold: [Int]?) throws -> Tensor {
-        func pair(_ values: [Int]) -> (Int, Int) { values.count == 1 ? (values[0], values[0]) : (values[0], values[1]) }
-        let (kh, kw) = pair(kernel), (dh, dw) = pair(dilation), (ph, pw) = pair(padding), (sh, sw) = pair(stride)
+        func pair(_ values: [Int], _ name: String) throws -> (Int, Int) {
+            guard values.count == 2 || values.count == 1 else {
+                throw OperatorError("It is expected \(name) equals to 2, but got size \(values.count)")
+            }
+            return values.count == 1 ? (values[0], values[0]) : (values[0], values[1])
+        }
+        let (kh, kw) = try pair(kernel, "kernel_size"), (dh, dw) = try pair(dilation, "dilation")
+        let (ph, pw) = try pair(padding, "padding"), (sh, sw) = try pair(stride, "stride")
         guard kh > 0 && kw > 0 else { throw OperatorError("kernel size should be greater than zero, but got kernel_height: \(kh) kernel_width: \(kw)") }
         guard sh > 0 && sw > 0 else { throw OperatorError("stride should be greater than zero, but got stride_height: \(sh) stride_width: \(sw)") }
         guard dh > 0 && dw > 0 else { throw OperatorError("dilation should be greater than zero, but got dilation_height: \(dh) dilation_width: \(dw)") }
         guard ph >= 0 && pw >= 0 else { throw OperatorError("padding should be non-negative, but got pad_height: \(ph) pad_width: \(pw)") }
         if let fold {
-            let (height, width) = pair(fold)
+            let (height, width) = try pair(fold, "output_size")
             guard input.rank == 2 || input.rank == 3, input.elementCount > 0 || input.shape.dropFirst().allSatisfy({ $0 > 0 }) else {
                 throw OperatorError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions for input, but got: \(input.shape)")
             }

@@ -200,7 +200,7 @@ extension OperatorDefinitions {
             let label = p.map { p -> String in
                 if case .int(let i) = p { return String(i) }
                 let value = p.doubleValue
-                return value.isInfinite ? (value > 0 ? "inf" : "-inf") : String(format6: value)
+                return CFormat.string("%f", value)
             }
             return try Self.conditionNumber(x, order: .number(p?.doubleValue ?? 2), label: label ?? "2")
         }
@@ -263,13 +263,3 @@ extension OperatorDefinitions {
     }
 }
 
-private extension String {
-    /// A double as C++'s `std::to_string` writes it: fixed, six decimals (NaN, infinities and huge values as Swift prints them).
-    init(format6 value: Double) {
-        guard value.isFinite, Swift.abs(value) < 1e15 else { self = value.isNaN ? "nan" : String(value); return }
-        let scaled = (Swift.abs(value) * 1_000_000).rounded()
-        let whole = (scaled / 1_000_000).rounded(.down)
-        let fraction = String(Int(scaled - whole * 1_000_000))
-        self = (value < 0 ? "-" : "") + String(Int(whole)) + "." + String(repeating: "0", count: 6 - fraction.count) + fraction
-    }
-}
