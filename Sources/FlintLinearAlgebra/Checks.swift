@@ -98,3 +98,11 @@ enum LinalgCheck {
         if let b = infos.firstIndex(where: { $0 != 0 }) { throw failure(name, info: infos[b], batch: batched ? b : nil) }
     }
 }
+
+/// ATen's `_linalg_check_errors` for callers outside this module: throws the failure the first non-zero LAPACK
+/// info code means for `api` (`linalg.inv`, `linalg.cholesky`, ...), naming the batch element when `batched`.
+public enum LapackInfo {
+    public static func check(_ infos: [Int32], api: String, batched: Bool) throws {
+        try LinalgCheck.infos(infos, api, batched: batched)
+    }
+}

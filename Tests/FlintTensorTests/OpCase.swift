@@ -21,6 +21,8 @@ enum OpArgument {
     case tensor(Tensor, base: Tensor)
     case int(Int64)
     case double(Double)
+    /// A complex number, `{"complex": [re, im]}`.
+    case complex(Double, Double)
     case bool(Bool)
     case none
     case ints([Int])
@@ -109,6 +111,7 @@ struct CaseDecoder {
         if let v = spec["int"] as? Int { return .int(Int64(v)) }
         if let v = spec["bool"] as? Bool { return .bool(v) }
         if let v = spec["float"] { return .double(try double(v)) }
+        if let v = spec["complex"] as? [Any], v.count == 2 { return .complex(try double(v[0]), try double(v[1])) }
         if spec["none"] != nil { return .none }
         if let v = spec["ints"] as? [Int] { return .ints(v) }
         if let v = spec["floats"] as? [Any] { return .doubles(try v.map(double)) }

@@ -45,6 +45,7 @@ extension OpArgument {
         case .tensor(let t, _): .tensor(t)
         case .int(let i): .int(i)
         case .double(let d): .double(d)
+        case .complex(let re, let im): .complex(real: re, imaginary: im)
         case .bool(let b): .bool(b)
         case .none: .none
         case .ints(let list): .list(list.map { .int(Int64($0)) }, elementType: "int")
@@ -65,6 +66,8 @@ extension OpOutput {
         case .double(let d): self = .double(d)
         case .bool(let b): self = .bool(b)
         case .tuple(let items): self = .tuple(try items.map(OpOutput.init))
+        // A complex number compares as the pair (real, imaginary) its fixture records.
+        case .complex(let re, let im): self = .tuple([.double(re), .double(im)])
         case .list(let list): self = .tuple(try list.elements.map(OpOutput.init))
         default: throw TensorError("unexpected result \(value.kindName)")
         }

@@ -194,6 +194,9 @@ package final class TraceRecorder {
 
     private func record(_ operation: String, body: @escaping OperatorBody, writer: OperatorWriter?, arguments: [ScriptValue], result: ScriptValue,
                         isShapeQuery: Bool, isDataDependent: Bool) {
+        // Seeding the random generator changes what every later draw returns; a graph would replay the draws
+        // without it, so a method that seeds runs in the interpreter.
+        if Self.setsGeneratorState(operation) { return noteUntraceable("\(operation) sets the random generator's state") }
         let takesTensors = arguments.contains(where: Self.containsTensor)
         let returnsTensors = Self.containsTensor(result)
         guard takesTensors || returnsTensors else { return }
@@ -300,6 +303,11 @@ package final class TraceRecorder {
     private static func isNondeterministic(_ operation: String) -> Bool {
         ["rand", "bernoulli", "dropout", "normal", "multinomial", "uniform", "exponential", "poisson", "cauchy", "geometric", "log_normal"]
             .contains { operation.contains($0) }
+    }
+
+    /// Operators that set the random generator's state (`torch.manual_seed`).
+    private static func setsGeneratorState(_ operation: String) -> Bool {
+        operation == "aten::manual_seed" || operation.hasPrefix("aten::manual_seed.")
     }
 
     private static func containsTensor(_ value: ScriptValue) -> Bool {

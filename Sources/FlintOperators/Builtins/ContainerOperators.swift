@@ -291,6 +291,18 @@ extension OperatorDefinitions {
         }
         // Every overload, `dict() -> Dict(str, Tensor)` included.
         for schema in TorchSchemaTable.overloads(of: "aten::dict") { define(schema.qualifiedName, makeDict) }
+        // Tensor-keyed dicts (keys matched by identity, as TorchScript hashes a tensor key) run the int-keyed bodies.
+        let tensorKeyed: [(String, String)] = [
+            ("Delete.Dict_Tensor", "Delete.Dict_int"), ("__contains__.Tensor", "__contains__.int"), ("__getitem__.Dict_Tensor", "__getitem__.Dict_int"),
+            ("_set_item.Tensor", "_set_item.int"), ("clear.Tensor", "clear.int"), ("copy.Dict_Tensor", "copy.Dict_int"), ("get.Tensor", "get.int"),
+            ("get.default_Tensor", "get.default_int"), ("items.Tensor", "items.int"), ("keys.Tensor", "keys.int"), ("len.Dict_Tensor", "len.Dict_int"),
+            ("pop.Dict_Tensor", "pop.Dict_int"), ("pop.Dict_default_Tensor", "pop.Dict_default_int"), ("popitem.Tensor", "popitem.int"),
+            ("setdefault.Tensor", "setdefault.int"), ("update.Tensor", "update.int"), ("values.Tensor", "values.int"),
+        ]
+        for (name, counterpart) in tensorKeyed where self["aten::" + name] == nil {
+            guard let body = self["aten::" + counterpart] else { preconditionFailure("aten::\(counterpart) is not declared") }
+            define("aten::" + name, body)
+        }
     }
 
     /// Declares one body for every non-tensor overload of `name` (optionally filtered).

@@ -133,12 +133,18 @@ extension OperatorDefinitions {
         define("aten::is_complex") { c in .bool(try c.tensor(0, "self").dtype.isComplex) }
         define("aten::element_size") { c in .int(Int64(try c.tensor(0, "self").dtype.itemSize)) }
         define("aten::get_device") { _ in .int(-1) }
-        define(["aten::dropout", "aten::feature_dropout", "aten::alpha_dropout", "aten::feature_alpha_dropout",
-                "aten::dropout_", "aten::feature_dropout_", "aten::alpha_dropout_", "aten::feature_alpha_dropout_"]) { c in
-            guard try !c.bool(2, "train") || c.double(1, "p") == 0 else {
-                throw OperatorError("dropout in training mode is not supported (call model.eval() before saving)")
+        // Dropout: the input outside training (or with p = 0); in training, libtorch's noise drawn from its generator.
+        for name in ["dropout", "feature_dropout", "alpha_dropout", "feature_alpha_dropout"] {
+            for inPlace in [false, true] {
+                define("aten::\(name)\(inPlace ? "_" : "")") { c in
+                    let input = try c.tensor(0, "input")
+                    let p = try c.double(1, "p")
+                    guard try c.bool(2, "train"), p != 0 else { return .tensor(input) }
+                    let result = try input.trainingDropout(p: p, featureWise: name.hasPrefix("feature"), alpha: name.contains("alpha"))
+                    if inPlace { try input.copy(from: result) }
+                    return .tensor(inPlace ? input : result)
+                }
             }
-            return .tensor(try c.tensor(0, "input"))
         }
         define("aten::copy_") { c in
             let target = try c.tensor(0, "self")
@@ -150,6 +156,18 @@ extension OperatorDefinitions {
             let value: Tensor = c.values.count > 1 ? (try c[1].tensor ?? c.scalar(1, "value").tensor(target.dtype)) : try Scalar.int(0).tensor(target.dtype)
             try target.copy(from: value)
             return .tensor(target)
+        }
+        // copy_ and zero_'s functional forms (declared after the in-place variants are derived, as fill's): self's
+        // shape and dtype, src's values or zeros.
+        tensorOp("aten::copy") { c in
+            let (x, source) = (try c.tensor(0, "self"), try c.tensor(1, "src"))
+            let result = Tensor.zeros(x.shape, dtype: x.dtype)
+            try result.copy(from: source)
+            return result
+        }
+        tensorOp("aten::zero") { c in
+            let x = try c.tensor(0, "self")
+            return Tensor.zeros(x.shape, dtype: x.dtype)
         }
         // fill_'s functional form (declared here with it, after the in-place variants are derived from the tensor
         // operators): a new tensor like self filled with the value (a number, or a 0-d tensor's).
@@ -193,7 +211,10 @@ extension OperatorDefinitions {
         }
         define("aten::__derive_index") { c in .int(try c.int64(1, "start") &+ c.int64(0, "index") &* c.int64(2, "step")) }
         define("aten::warn") { _ in .none }
-        define("aten::manual_seed") { _ in .none }
+        define("aten::manual_seed") { c in
+            CPUGenerator.default.seed(UInt64(bitPattern: try c.int64(0, "seed")))
+            return .none
+        }
         define("aten::is_grad_enabled") { _ in .bool(false) }
         define(["aten::is_autocast_enabled", "aten::is_autocast_cpu_enabled"]) { _ in .bool(false) }
         // Flint never records gradients: `torch.no_grad()` and friends change nothing.
@@ -202,12 +223,10 @@ extension OperatorDefinitions {
             guard case .device(let device) = c[0] else { throw OperatorError("Device.type of \(c[0].kindName)") }
             return .string(device.type)
         }
-        // Random sampling only happens in training-mode code paths (stochastic depth, dropout); their outputs
-        // could never match libtorch's generator, so a call is refused when it actually runs.
-        define(["aten::bernoulli_.float", "aten::bernoulli_.Tensor", "aten::bernoulli", "aten::bernoulli.p", "aten::rand", "aten::randn",
-                "aten::rand_like", "aten::randn_like", "aten::normal_", "aten::uniform_", "aten::randperm", "aten::randperm.generator",
-                "aten::randint", "aten::randint.low", "aten::multinomial"]) { _ in
-            throw OperatorError("random sampling is not supported (it only runs in training mode; call model.eval() before saving)")
+        // Multinomial sampling (its alias tables and sampling without replacement) is not reproduced: a call is
+        // refused when it actually runs.
+        defineRefusal(["aten::multinomial"]) { _ in
+            throw OperatorError("multinomial sampling is not supported")
         }
         define("aten::tensor") { c in
             let tensor = try TensorLiteral.make(c[0], dtype: c.optionalDType(1, "dtype"))

@@ -146,6 +146,23 @@ extension OperatorDefinitions {
             let bytes = Array(try c.string(0, "self").utf8)
             return .bool(bytes.contains(where: B.isLower) && !bytes.contains(where: B.isUpper))
         }
+        // Title case, byte-wise: an upper-case letter only after an uncased byte, a lower-case one only after a cased
+        // one, and at least one cased letter.
+        define("aten::istitle") { c in
+            var (previousCased, foundCased) = (false, false)
+            for byte in try c.string(0, "self").utf8 {
+                if B.isUpper(byte) {
+                    if previousCased { return .bool(false) }
+                    (previousCased, foundCased) = (true, true)
+                } else if B.isLower(byte) {
+                    if !previousCased { return .bool(false) }
+                    (previousCased, foundCased) = (true, true)
+                } else {
+                    previousCased = false
+                }
+            }
+            return .bool(foundCased)
+        }
         define("aten::zfill") { c in
             let text = try c.string(0, "self")
             let width = try c.int(1, "width")

@@ -46,6 +46,8 @@ package final class OperatorRegistry: @unchecked Sendable {
     private let bodies: [String: OperatorBody]
     private let writers: [String: OperatorWriter]
     private let shapeFunctions: [String: OperatorShapeFunction]
+    /// The operators (`aten::rand`) some overload of which was declared as a refusal.
+    private let refusedOperators: Set<String>
 
     init(definitions: OperatorDefinitions) {
         precondition(definitions.duplicates.isEmpty, "operators declared more than once: \(definitions.duplicates.joined(separator: ", "))")
@@ -58,6 +60,7 @@ package final class OperatorRegistry: @unchecked Sendable {
         bodies = definitions.bodies
         writers = definitions.writers
         shapeFunctions = definitions.shapeFunctions
+        refusedOperators = Set(definitions.refusals.map { String($0.prefix { $0 != "." }) })
     }
 
     /// All overloads of an operator (`aten::add`), in registration order.
@@ -82,6 +85,12 @@ package final class OperatorRegistry: @unchecked Sendable {
 
     /// The result shape function registered under a qualified name, if the operator has one.
     package func shapeFunction(named qualifiedName: String) -> OperatorShapeFunction? { shapeFunctions[qualifiedName] }
+
+    /// The implemented names that only refuse: every overload, out and in-place ones included, of an operator declared
+    /// with ``OperatorDefinitions/defineRefusal(_:_:)``.
+    package var refusedNames: Set<String> {
+        Set(implementedNames.filter { refusedOperators.contains(String($0.prefix { $0 != "." })) })
+    }
 
     /// Qualified names of the operators declared here with their own schema (not in torch's table).
     package var extraSchemaNames: Set<String> { Set(extraOverloads.values.joined().map(\.qualifiedName)) }
@@ -208,6 +217,8 @@ package struct OperatorDefinitions {
     /// Result shape functions (``OperatorShapeFunction``), by qualified name; each belongs to a declared body.
     private(set) var shapeFunctions: [String: OperatorShapeFunction] = [:]
     private(set) var extraSchemas: [String] = []
+    /// Names declared with a body that refuses every call (``defineRefusal(_:_:)``).
+    private(set) var refusals: Set<String> = []
     /// Names declared more than once, in order: an error (``OperatorRegistry`` refuses such definitions), since
     /// the later declaration would silently replace the earlier one.
     package private(set) var duplicates: [String] = []
@@ -243,6 +254,13 @@ package struct OperatorDefinitions {
         }
     }
 
+    /// Declares operators Flint knows but refuses to run, with a body that throws the reason: they load, and fail
+    /// only when called. The coverage figure does not count them as implemented (``SchemaCoverage``).
+    package mutating func defineRefusal(_ qualifiedNames: [String], _ body: @escaping OperatorBody) {
+        define(qualifiedNames, body)
+        refusals.formUnion(qualifiedNames)
+    }
+
     /// Declares one implementation shared by several overloads.
     package mutating func define(_ qualifiedNames: [String], _ body: @escaping OperatorBody) {
         for name in qualifiedNames { define(name, body) }
@@ -273,6 +291,11 @@ package struct OperatorDefinitions {
         definitions.defineContainerOperators()
         definitions.defineStringOperators()
         definitions.definePrimitiveOperators()
+        definitions.defineTensorPropertyOperators()
+        definitions.defineComplexScalarOperators()
+        definitions.defineInterpreterPrimitiveOperators()
+        definitions.defineHashOperators()
+        definitions.defineForeachOperators()
         return definitions
     }
 }

@@ -10,8 +10,17 @@ extension OperatorRegistry {
         }
         let namespaces = Set(byOperator.keys.map { String($0.prefix { $0 != ":" }) }).sorted()
         let overloadCount = byOperator.values.reduce(0) { $0 + $1.count }
+        let coverage = SchemaCoverage(of: self)
         var out = header
         out += "\n\(overloadCount) overloads of \(byOperator.count) operators.\n"
+        out += "\n**Coverage of torch \(TorchSchemaTable.torchVersion)'s schema table:** \(coverage.implemented) of \(coverage.considered) overloads"
+        let tenths = Int((coverage.percent * 10).rounded(.down))
+        out += " (\(tenths / 10).\(tenths % 10)%). Not counted: the \(coverage.refused.count) overloads of `multinomial`,"
+        out += " which load but refuse every call."
+        out += " Out of the count (\(coverage.excluded.values.reduce(0, +)) overloads, implemented or not):\n"
+        for exclusion in CoverageExclusion.allCases {
+            out += "- \(exclusion.reason) (\(coverage.excluded[exclusion] ?? 0)).\n"
+        }
         for namespace in namespaces {
             let names = byOperator.keys.filter { $0.hasPrefix(namespace + "::") }.sorted()
             out += "\n## \(namespace)\n\n| operator | overloads |\n| --- | --- |\n"

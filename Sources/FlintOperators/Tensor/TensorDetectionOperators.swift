@@ -99,6 +99,32 @@ extension OperatorDefinitions {
                 .tensor(returnCounts || dim != nil ? try Tensor(shape: [counts.count], scalars: counts) : Tensor.zeros([0], dtype: .int64)),
             ])
         }
+        // unique_dim_consecutive is unique_consecutive along a dimension; unique_dim sorts the slices along it
+        // lexicographically first (always: `sorted` changes nothing, as in ATen), and maps the inverse back.
+        if let consecutive = self["aten::unique_consecutive"] {
+            define("aten::unique_dim_consecutive") { c in try consecutive(Arguments([c[0], c[2], c[3], c[1]])) }
+            define("aten::unique_dim") { c in
+                let t = try c.tensor(0, "self")
+                guard t.rank > 0 else { throw OperatorError("unique_dim: a 0-dimensional tensor has no dimension \(try c.int(1, "dim"))") }
+                let dim = try t.wrapDimension(c.int(1, "dim"))
+                let source = try t.movedim([dim], [0])
+                let length = source.shape[0]
+                let rows = try source.reshape([length, -1]).to(.float64).contiguous()
+                let width = length == 0 ? 0 : rows.elementCount / length
+                let values = try rows.scalars(as: Double.self)
+                let order = (0..<length).sorted { a, b in
+                    for k in 0..<width where values[a * width + k] != values[b * width + k] { return values[a * width + k] < values[b * width + k] }
+                    return a < b
+                }
+                let sorted = try t.indexSelect(dim: dim, index: Tensor(shape: [length], scalars: order.map(Int64.init)))
+                guard case .tuple(let parts) = try consecutive(Arguments([.tensor(sorted), .bool(true), .bool(true), .int(Int64(dim))])), parts.count == 3,
+                      case .tensor(let sortedInverse) = parts[1] else { throw OperatorError("unique_dim: no result") }
+                let groups = try sortedInverse.scalars(as: Int64.self)
+                var inverse = [Int64](repeating: 0, count: length)
+                for (position, original) in order.enumerated() { inverse[original] = groups[position] }
+                return .tuple([parts[0], .tensor(try Tensor(shape: [length], scalars: inverse)), parts[2]])
+            }
+        }
         define("aten::as_tensor.list") { c in .tensor(try TensorLiteral.make(c[0], dtype: c.optionalDType(1, "dtype"))) }
         define("aten::as_tensor") { c in
             let t = try c.tensor(0, "data")

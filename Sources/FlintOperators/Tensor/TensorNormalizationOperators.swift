@@ -44,6 +44,7 @@ extension OperatorDefinitions {
         define("aten::_native_batch_norm_legit.no_stats") { c in
             try Self.nativeBatchNorm(c, runningMean: nil, runningVar: nil, flagIndex: 3).tuple
         }
+        defineBatchNormVariants()
         // native_group_norm(input, weight, bias, N, C, HxW, group, eps): the output and each (sample, group)'s mean and
         // 1/√(var + eps).
         define("aten::native_group_norm") { c in
@@ -120,18 +121,65 @@ extension OperatorDefinitions {
         let mean = try wide.mean(dims: dims)
         let variance = try wide.variance(dims: dims, correction: 0)
         let inverseDeviation = try Tensor.binary(Add(), .tensor(variance), .scalar(.double(eps)), operation: "add").rsqrt()
-        let count = input.elementCount / Swift.max(1, input.shape[1])
-        if let runningMean {
-            let moved = try Tensor.binary(Mul(), .tensor(runningMean.to(.float64)), .scalar(.double(1 - momentum)), operation: "mul")
-                .add(Tensor.binary(Mul(), .tensor(mean), .scalar(.double(momentum)), operation: "mul"))
-            try runningMean.copy(from: moved.to(runningMean.dtype))
+        try moveRunningStatistics(runningMean, runningVar, mean: mean, variance: variance, count: input.elementCount / Swift.max(1, input.shape[1]), momentum: momentum)
+        return BatchNormResult(output: output, mean: try mean.to(input.dtype), inverseDeviation: try inverseDeviation.to(input.dtype))
+    }
+
+    /// Moves the running statistics (where given) by `momentum` towards a batch's mean and variance (biased, over
+    /// `count` elements per channel; the running variance takes the unbiased one), in place as ATen writes them.
+    private static func moveRunningStatistics(
+        _ runningMean: Tensor?, _ runningVar: Tensor?, mean: Tensor, variance: Tensor, count: Int, momentum: Double
+    ) throws {
+        func moved(_ running: Tensor, towards batch: Tensor) throws -> Tensor {
+            try Tensor.binary(Mul(), .tensor(running.to(.float64)), .scalar(.double(1 - momentum)), operation: "mul")
+                .add(Tensor.binary(Mul(), .tensor(batch), .scalar(.double(momentum)), operation: "mul")).to(running.dtype)
         }
+        if let runningMean { try runningMean.copy(from: moved(runningMean, towards: mean)) }
         if let runningVar {
             let unbiased = try Tensor.binary(Mul(), .tensor(variance), .scalar(.double(Double(count) / Double(Swift.max(count - 1, 1)))), operation: "mul")
-            let moved = try Tensor.binary(Mul(), .tensor(runningVar.to(.float64)), .scalar(.double(1 - momentum)), operation: "mul")
-                .add(Tensor.binary(Mul(), .tensor(unbiased), .scalar(.double(momentum)), operation: "mul"))
-            try runningVar.copy(from: moved.to(runningVar.dtype))
+            try runningVar.copy(from: moved(runningVar, towards: unbiased))
         }
-        return BatchNormResult(output: output, mean: try mean.to(input.dtype), inverseDeviation: try inverseDeviation.to(input.dtype))
+    }
+
+    /// The other entries into batch normalisation that functionalised graphs and scripted library code call: the
+    /// functional forms that return the moved running statistics instead of writing them, the evaluation-only
+    /// `_batch_norm_no_update`, `_batch_norm_impl_index` (native, index 0, on a CPU), and SyncBatchNorm's
+    /// `batch_norm_update_stats`.
+    private mutating func defineBatchNormVariants() {
+        let uint8Empty: @Sendable () -> Tensor = { Tensor(zeros: [0], dtype: .uint8) }
+        define("aten::_batch_norm_no_update") { c in
+            guard let runningMean = try c.optionalTensor(3, "running_mean"), let runningVar = try c.optionalTensor(4, "running_var") else {
+                throw OperatorError("running_mean must be defined in evaluation mode")
+            }
+            let r = try Self.nativeBatchNorm(c, runningMean: runningMean, runningVar: runningVar, training: false, momentum: c.double(5, "momentum"), eps: c.double(6, "eps"))
+            return .tuple([.tensor(r.output), .tensor(r.mean), .tensor(r.inverseDeviation), .tensor(uint8Empty())])
+        }
+        define("aten::_batch_norm_with_update_functional") { c in
+            let (runningMean, runningVar) = (try c.tensor(3, "running_mean").clone(), try c.tensor(4, "running_var").clone())
+            let r = try Self.nativeBatchNorm(c, runningMean: runningMean, runningVar: runningVar, training: true, momentum: c.double(5, "momentum"), eps: c.double(6, "eps"))
+            return .tuple([.tensor(r.output), .tensor(r.mean), .tensor(r.inverseDeviation), .tensor(uint8Empty()), .tensor(runningMean), .tensor(runningVar)])
+        }
+        define("aten::_native_batch_norm_legit_functional") { c in
+            let (runningMean, runningVar) = (try c.tensor(3, "running_mean").clone(), try c.tensor(4, "running_var").clone())
+            let r = try Self.nativeBatchNorm(c, runningMean: runningMean, runningVar: runningVar, flagIndex: 5)
+            return .tuple([.tensor(r.output), .tensor(r.mean), .tensor(r.inverseDeviation), .tensor(runningMean), .tensor(runningVar)])
+        }
+        define("aten::_batch_norm_impl_index") { c in
+            let r = try Self.nativeBatchNorm(c, runningMean: c.optionalTensor(3, "running_mean"), runningVar: c.optionalTensor(4, "running_var"), flagIndex: 5)
+            return .tuple([.tensor(r.output), .tensor(r.mean), .tensor(r.inverseDeviation), .tensor(uint8Empty()), .int(0)])
+        }
+        // The batch's mean and biased variance per channel; the running statistics (when given) move towards them.
+        define("aten::batch_norm_update_stats") { c in
+            let input = try c.tensor(0, "input")
+            guard input.rank >= 2 else { throw OperatorError("batch_norm_update_stats: expected at least 2-D input, got \(input.rank)-D") }
+            let (runningMean, runningVar) = (try c.optionalTensor(1, "running_mean"), try c.optionalTensor(2, "running_var"))
+            let momentum = try c.double(3, "momentum")
+            let dims = [0] + Array(2..<input.rank)
+            let wide = try input.to(.float64)
+            let (mean, variance) = (try wide.mean(dims: dims), try wide.variance(dims: dims, correction: 0))
+            try Self.moveRunningStatistics(
+                runningMean, runningVar, mean: mean, variance: variance, count: input.elementCount / Swift.max(1, input.shape[1]), momentum: momentum)
+            return .tuple([.tensor(try mean.to(input.dtype)), .tensor(try variance.to(input.dtype))])
+        }
     }
 }

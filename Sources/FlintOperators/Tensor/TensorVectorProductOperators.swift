@@ -131,6 +131,9 @@ extension OperatorDefinitions {
     private static func tensordot(_ a: Tensor, _ b: Tensor, _ dimsA: [Int], _ dimsB: [Int]) throws -> Tensor {
         guard dimsA.count == dimsB.count else { throw OperatorError("both dimension lists should have same length") }
         let contractA = try dimsA.map { try a.wrapDimension($0) }, contractB = try dimsB.map { try b.wrapDimension($0) }
+        for (tensor, dims) in [(a, contractA), (b, contractB)] where tensor.rank == 0 && !dims.isEmpty {
+            throw OperatorError("Dimension specified as \(dims[0]) but tensor has no dimensions")
+        }
         // A contracted dimension of size 1 on one side broadcasts: the other side is summed over it first.
         var (a, b) = (a, b)
         for (da, db) in zip(contractA, contractB) {

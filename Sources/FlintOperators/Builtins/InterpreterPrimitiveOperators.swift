@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FlintTensor
+import FlintValues
+
+extension OperatorDefinitions {
+    /// The `prim::` operators TorchScript's own passes and printed IR use beside the language's syntax: tuple and string
+    /// indexing, casts and placeholders, the conditional expression, tensor byte sizes, reduction shapes, the
+    /// autograd helpers as inference sees them (no gradients: `prim::grad` is None), timing points and stat counters,
+    /// awaitables (the value itself: nothing runs asynchronously), and the two `onnx::` shape operators.
+    mutating func defineInterpreterPrimitiveOperators() {
+        if let abs = self["aten::abs"] { define("prim::abs", abs) }
+        define("prim::TupleIndex") { c in
+            guard case .tuple(let items) = c[0] else { throw OperatorError("prim::TupleIndex: expected a tuple, got \(c[0].kindName)") }
+            return items[try Self.normalize(c.int(1, "i"), count: items.count, what: "tuple index out of range")]
+        }
+        define("prim::StringIndex") { c in
+            let characters = Array(try c.string(0, "string"))
+            return .string(String(characters[try Self.normalize(c.int(1, "index"), count: characters.count, what: "string index out of range")]))
+        }
+        define("prim::unchecked_cast") { c in c[0] }
+        define("prim::Uninitialized") { _ in .none }
+        define("prim::IfThenElse") { c in try c.bool(0, "cond") ? c[1] : c[2] }
+        define("prim::rangelist") { c in .list((0..<Swift.max(0, try c.int(0, "n"))).map { .int(Int64($0)) }, elementType: "int") }
+        define("prim::nbytes") { c in
+            let t = try c.tensor(0, "a")
+            return .int(Int64(t.elementCount * t.dtype.itemSize))
+        }
+        define("prim::itemsize") { c in .int(Int64(try c.tensor(0, "a").dtype.itemSize)) }
+        define("prim::name") { c in _ = try c.tensor(0, "a"); return .none }
+        define("prim::index") { c in
+            guard case .device(let device) = c[0] else { throw OperatorError("Device.index of \(c[0].kindName)") }
+            return device.index.map { .int(Int64($0)) } ?? .none
+        }
+        define("prim::ModuleContainerIndex.list") { c in
+            guard case .list(let list) = c[0] else { throw OperatorError("ModuleList index of \(c[0].kindName)") }
+            return list.elements[try Self.normalize(c.int(1, "ind"), count: list.elements.count, what: "index \(try c.int(1, "ind")) is out of range")]
+        }
+        define("prim::ModuleContainerIndex.dict") { c in
+            let (dict, key) = (try c.dict(0), c[1])
+            guard let position = dict.index(of: key) else { throw OperatorError("KeyError: \(key.pythonString(quoted: true))") }
+            return dict.values[position]
+        }
+        // The sizes a reduction over `red_axes` leaves.
+        define("prim::ReductionSizes") { c in
+            let (size, axes, keep) = (try c.ints(0, "size", single: false), try c.ints(1, "red_axes", single: false), try c.bool(2, "keepdim", default: false))
+            let reduced = try Set(axes.map { axis -> Int in
+                let wrapped = axis < 0 ? axis + size.count : axis
+                guard (0..<Swift.max(size.count, 1)).contains(wrapped) else { throw OperatorError("Dimension out of range (got \(axis))") }
+                return wrapped
+            })
+            let result = size.indices.compactMap { reduced.contains($0) ? (keep ? 1 : nil) : size[$0] }
+            return .list(result.map { .int(Int64($0)) }, elementType: "int")
+        }
+        // Gradients are never recorded: an absent gradient is None, and adding one to another keeps the other.
+        let add = self["aten::add.Tensor"]
+        define("prim::AutogradAdd") { c in
+            if case .none = c[0] { return c[1] }
+            if case .none = c[1] { return c[0] }
+            guard let add else { throw OperatorError("prim::AutogradAdd: no add") }
+            return try add(Arguments([c[0], c[1], .int(1)]))
+        }
+        define("prim::AutogradZero") { _ in .none }
+        define("prim::grad") { c in _ = try c.tensor(0, "a"); return .none }
+        define("prim::Guard") { c in .tensor(try c.tensor(0, "t")) }
+        define("prim::TimePoint") { _ in
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            return .int(Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec))
+        }
+        define("prim::AddStatValue") { _ in .none }
+        // An awaitable is its value: the wait returns it.
+        define("prim::awaitable_nowait") { c in c[0] }
+        define("prim::awaitable_wait") { c in c[0] }
+        tensorOp("onnx::Shape") { c in
+            let t = try c.tensor(0, "t")
+            return try Tensor(shape: [t.rank], scalars: t.shape.map { Int64($0) })
+        }
+        tensorOp("onnx::Reshape") { c in
+            let shape = try c.tensor(1, "shape").to(.int64).contiguous().scalars(as: Int64.self).map { Int($0) }
+            return try c.tensor(0, "input").reshape(shape)
+        }
+    }
+}
