@@ -43,6 +43,20 @@ extension Tensor {
         }
     }
 
+    /// Throws ATen's errors for a shape no tensor can have: a negative size, or more bytes than a process can
+    /// allocate (2⁴⁰ here), before anything is allocated: for factories whose sizes come from the user.
+    public static func checkAllocatable(_ shape: [Int], dtype: DType) throws {
+        try checkShape(shape)
+        var bytes = dtype.itemSize
+        for size in shape {
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: size)
+            guard !overflow, product <= 1 << 40 else {
+                throw TensorError("DefaultCPUAllocator: not enough memory: you tried to allocate a tensor of shape \(shape) of \(dtype.name)")
+            }
+            bytes = product
+        }
+    }
+
     /// The elements in row-major order. Throws when `T` is not the tensor's element type.
     public func scalars<T: TensorElement>(as type: T.Type) throws -> [T] {
         guard T.dtype == dtype else { throw TensorError("tensor holds \(dtype), not \(T.dtype)") }

@@ -40,8 +40,13 @@ import Testing
         - `stft`, `fft.fft`, `fft.rfft` and the other transforms with complex results, `complex`, `polar`: Flint has
           no complex dtype.
 
-        Out overloads (`aten::add.out`, `aten::sort.values`) run their functional overload and write its results
-        into the given tensors, which must have the result's shape (Flint cannot resize them).
+        Random operators (`rand`, `randn`, `randint`, `randperm`, `normal`, `uniform_`, `bernoulli`, `dropout` and
+        `rrelu` in training, `exponential_`, ...) draw from libtorch's CPU generator (a Mersenne Twister seeded as
+        c10 seeds it): after `torch.manual_seed(s)`, or from a fresh process's default seed, they return libtorch's
+        numbers. Only the default generator exists: an explicit `torch.Generator` argument is refused.
+
+        Out overloads (`aten::add.out`, `aten::sort.values`, `aten::zeros.out`) run their functional overload and write
+        its results into the given tensors, which must have the result's shape (Flint cannot resize them).
 
         """
 

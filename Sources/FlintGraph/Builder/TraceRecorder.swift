@@ -300,10 +300,7 @@ package final class TraceRecorder {
     }
 
     /// Random operators: their results are never fixed by the signature.
-    private static func isNondeterministic(_ operation: String) -> Bool {
-        ["rand", "bernoulli", "dropout", "normal", "multinomial", "uniform", "exponential", "poisson", "cauchy", "geometric", "log_normal"]
-            .contains { operation.contains($0) }
-    }
+    private static func isNondeterministic(_ operation: String) -> Bool { RandomOperators.draws(operation) }
 
     /// Operators that set the random generator's state (`torch.manual_seed`).
     private static func setsGeneratorState(_ operation: String) -> Bool {

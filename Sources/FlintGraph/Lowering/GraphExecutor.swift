@@ -90,6 +90,13 @@ package final class GraphExecutor: @unchecked Sendable {
         // The recording run computes nothing costly (convolutions and products are placeholders): its result
         // is discarded when a graph comes of it, and recomputed without a recorder when none does.
         let recorder = TraceRecorder(arguments: arguments, allowingPlaceholders: allowingPlaceholders)
+        // A run that is discarded must not have drawn from the random generator: whatever computes this call's
+        // result again starts from the generator's state before it, so the caller gets libtorch's draws.
+        let generatorState = CPUGenerator.default.state
+        func again<T>(_ run: () throws -> T) rethrows -> T {
+            CPUGenerator.default.restore(generatorState)
+            return try run()
+        }
         let recorded: ScriptValue
         do {
             recorded = try recorder.watching { try interpret(arguments) }
@@ -97,7 +104,7 @@ package final class GraphExecutor: @unchecked Sendable {
             if recorder.placeholderCount > 0 {
                 guard recorder.failure != nil else {
                     // Errors are reported from real values: placeholders' zeros may fail where the inputs would not.
-                    return try build(signature, arguments, interpret: interpret, allowingPlaceholders: false)
+                    return try again { try build(signature, arguments, interpret: interpret, allowingPlaceholders: false) }
                 }
                 // Abandoned (``TraceRecorder/RecordingAbandoned``) before anything it would have done with its
                 // placeholders: the method is interpreted, this call too, from real values.
@@ -106,12 +113,12 @@ package final class GraphExecutor: @unchecked Sendable {
                     entries = [:]
                     lastPlan = nil
                 }
-                return try interpret(arguments)
+                return try again { try interpret(arguments) }
             }
             lock.withLock { _ = entries.removeValue(forKey: signature) }
             throw error
         }
-        func result() throws -> ScriptValue { recorder.placeholderCount > 0 ? try interpret(arguments) : recorded }
+        func result() throws -> ScriptValue { recorder.placeholderCount > 0 ? try again { try interpret(arguments) } : recorded }
         guard let graph = recorder.finish(result: recorded) else {
             lock.withLock {
                 interpretedBecause = recorder.failure
@@ -141,9 +148,9 @@ package final class GraphExecutor: @unchecked Sendable {
         // runs go through the graph. A kernel error is reported by the interpreter, with its traceback (with
         // placeholders, the recording run may not have met it).
         do {
-            return try plan.run(arguments)
+            return try again { try plan.run(arguments) }
         } catch {
-            return try interpret(arguments)
+            return try again { try interpret(arguments) }
         }
     }
 }

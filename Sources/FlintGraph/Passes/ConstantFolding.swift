@@ -19,8 +19,6 @@ struct ConstantFolding: GraphPass {
     /// The largest result folded, in bytes.
     static let largestFoldedBytes = 1 << 20
 
-    /// Words in the names of operators whose results differ from call to call.
-    static let randomWords = ["rand", "normal", "bernoulli", "multinomial", "poisson", "dropout", "uniform", "exponential", "cauchy", "geometric", "empty"]
 
     func run(on graph: Graph) -> Int {
         let writable = Self.mayBeWritten(graph)
@@ -65,9 +63,9 @@ struct ConstantFolding: GraphPass {
     /// that is contiguous after all): for aliasing they count as operators without one.
     static let bodiesThatMayReturnTheirArgument: Set<String> = ["aten::contiguous"]
 
+    /// Operators whose results differ from call to call: random ones, and `empty*` (uninitialised memory).
     static func isRandom(_ op: String) -> Bool {
-        let name = op.split(separator: "::").last.map(String.init) ?? op
-        return randomWords.contains { name.contains($0) }
+        RandomOperators.draws(op) || (op.split(separator: "::").last.map(String.init) ?? op).contains("empty")
     }
 
     /// Values something may write into once the method has run or while it runs: its results (the caller owns

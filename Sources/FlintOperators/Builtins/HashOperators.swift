@@ -9,6 +9,7 @@ extension OperatorDefinitions {
         define("aten::hash.generic") { c in .int(Int64(bitPattern: try Self.scriptHash(c[0]))) }
     }
 
+    /// libtorch's hash of a value (see ``defineHashOperators()``); unhashable kinds throw Python's TypeError.
     static func scriptHash(_ value: ScriptValue) throws -> UInt64 {
         switch value {
         case .none: return 0

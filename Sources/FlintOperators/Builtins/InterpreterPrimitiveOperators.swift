@@ -19,14 +19,16 @@ extension OperatorDefinitions {
             guard case .tuple(let items) = c[0] else { throw OperatorError("prim::TupleIndex: expected a tuple, got \(c[0].kindName)") }
             return items[try Self.normalize(c.int(1, "i"), count: items.count, what: "tuple index out of range")]
         }
-        define("prim::StringIndex") { c in
-            let characters = Array(try c.string(0, "string"))
-            return .string(String(characters[try Self.normalize(c.int(1, "index"), count: characters.count, what: "string index out of range")]))
-        }
+        // A str's byte, as `__getitem__.str` indexes it.
+        if let index = self["aten::__getitem__.str"] { define("prim::StringIndex", index) }
         define("prim::unchecked_cast") { c in c[0] }
         define("prim::Uninitialized") { _ in .none }
         define("prim::IfThenElse") { c in try c.bool(0, "cond") ? c[1] : c[2] }
-        define("prim::rangelist") { c in .list((0..<Swift.max(0, try c.int(0, "n"))).map { .int(Int64($0)) }, elementType: "int") }
+        define("prim::rangelist") { c in
+            let n = Swift.max(0, try c.int(0, "n"))
+            try Tensor.checkAllocatable([n], dtype: .int64)
+            return .list((0..<n).map { .int(Int64($0)) }, elementType: "int")
+        }
         define("prim::nbytes") { c in
             let t = try c.tensor(0, "a")
             return .int(Int64(t.elementCount * t.dtype.itemSize))
@@ -77,13 +79,10 @@ extension OperatorDefinitions {
         // An awaitable is its value: the wait returns it.
         define("prim::awaitable_nowait") { c in c[0] }
         define("prim::awaitable_wait") { c in c[0] }
-        tensorOp("onnx::Shape") { c in
-            let t = try c.tensor(0, "t")
-            return try Tensor(shape: [t.rank], scalars: t.shape.map { Int64($0) })
-        }
-        tensorOp("onnx::Reshape") { c in
-            let shape = try c.tensor(1, "shape").to(.int64).contiguous().scalars(as: Int64.self).map { Int($0) }
-            return try c.tensor(0, "input").reshape(shape)
+        // ONNX's spellings of `_shape_as_tensor` and `_reshape_from_tensor`.
+        if let shape = self["aten::_shape_as_tensor"], let reshape = self["aten::_reshape_from_tensor"] {
+            define("onnx::Shape", shape)
+            define("onnx::Reshape", reshape)
         }
     }
 }

@@ -96,6 +96,10 @@ extension OperatorDefinitions {
             return .tensor(try x.to(.float32))
         }
         if let item = self["aten::item"] { define("aten::_local_scalar_dense", item) }
+        // as_tensor of a number is tensor of it (made in its default dtype, then converted), as libtorch shares them.
+        for overload in ["bool", "int", "float"] {
+            if let make = self["aten::tensor.\(overload)"] { define("aten::as_tensor.\(overload)", make) }
+        }
         // nn.init's in-place fills.
         if let fill = self["aten::fill_.Scalar"], let zero = self["aten::zero_"] {
             define("aten::_no_grad_fill_", fill)
@@ -121,7 +125,7 @@ extension OperatorDefinitions {
     /// Whether `x` is contiguous in memory format `format` (ATen's `is_contiguous(memory_format)`).
     fileprivate static func isContiguous(_ x: Tensor, format: Int) throws -> Bool {
         switch format {
-        case 0, 1: return x.elementCount <= 1 || x.strides == Tensor.contiguousStrides(for: x.shape)
+        case 0, 1: return x.isContiguous
         case 2, 3:
             guard x.rank == format + 2 else { return false }
             // channels last: the channel dimension innermost, then the spatial ones, the batch outermost.

@@ -19,7 +19,7 @@ extension OperatorDefinitions {
             ("greater_equal.Scalar", "ge.Scalar"), ("less.Tensor", "lt.Tensor"), ("less.Scalar", "lt.Scalar"),
             ("less_equal.Tensor", "le.Tensor"), ("less_equal.Scalar", "le.Scalar"), ("not_equal.Tensor", "ne.Tensor"),
             ("not_equal.Scalar", "ne.Scalar"),
-            ("_prelu_kernel", "prelu"), ("_logcumsumexp", "logcumsumexp"),
+            ("_logcumsumexp", "logcumsumexp"),
             ("_unsafe_view", "view"), ("_reshape_copy", "reshape"), ("mT.a", "mT"), ("mH.a", "mH"),
             ("index.Tensor_hacked_twin", "index.Tensor"), ("_unsafe_index.Tensor", "index.Tensor"),
             ("_unsafe_index.Tensor_hacked_twin", "index.Tensor"), ("index_put.hacked_twin", "index_put"),

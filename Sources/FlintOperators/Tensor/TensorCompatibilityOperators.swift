@@ -31,9 +31,8 @@ extension OperatorDefinitions {
             guard try c.bool(trainingIndex, "training", default: false) else {
                 return (try leakyRelu(Arguments([c[0], .double((lower + upper) / 2)])), nil)
             }
-            guard case .none = c[trainingIndex + 1] else {
-                throw OperatorError("an explicit torch.Generator is not supported: seed the default one with torch.manual_seed")
-            }
+            guard lower <= upper else { throw OperatorError("Lower bound should be less than or equal to the upper bound") }
+            try Self.requireDefaultGenerator(c, trainingIndex + 1)
             let x = try c.tensor(0, "self")
             guard x.dtype.isFloatingPoint else { throw OperatorError("\"rrelu_with_noise_out_cpu\" not implemented for '\(x.dtype.scalarTypeName)'") }
             let values = try x.to(.float64).contiguous().scalars(as: Double.self)
@@ -51,6 +50,11 @@ extension OperatorDefinitions {
         define("aten::rrelu_with_noise_functional") { c in
             let (output, noise) = try rrelu(c, trainingIndex: 4)
             return .tuple([output, noise.map { .tensor($0) } ?? c[1]])
+        }
+        // PReLU's kernel: the weight already shaped to broadcast against self (export graphs pass it so).
+        let (multiply, greater, select) = (declared("aten::mul.Tensor"), declared("aten::gt.Scalar"), declared("aten::where.self"))
+        define("aten::_prelu_kernel") { c in
+            try select(Arguments([greater(Arguments([c[0], .int(0)])), c[0], multiply(Arguments([c[0], c[1]]))]))
         }
         // softmax with the masked (true) positions at −∞; a row masked everywhere is NaN, as ATen's CPU kernel gives.
         let softmax = declared("aten::softmax.int")
@@ -124,9 +128,10 @@ extension OperatorDefinitions {
             let x = try c.tensor(0, "input")
             let normalized = try c.ints(1, "normalized_shape", single: false)
             guard x.dtype.isFloatingPoint, normalized.count <= x.rank else { throw OperatorError("_fused_rms_norm: expected a floating input of rank at least \(normalized.count)") }
-            let output = try rmsNorm(Arguments([c[0], c[1], c[2], c[3]]))
-            // rstd = 1 / √(mean(x²) + eps) over the normalised dimensions, eps the dtype's machine epsilon by default.
-            let eps = try c.optionalDouble(3, "eps") ?? (x.dtype == .float64 ? Double.ulpOfOne : x.dtype == .float32 ? Double(Float.ulpOfOne) : x.dtype == .float16 ? 0.0009765625 : 0.0078125)
+            // rstd = 1 / √(mean(x²) + eps) over the normalised dimensions; eps defaults to the compute type's machine
+            // epsilon (float's for the half types too), and the output uses the same.
+            let eps = try c.optionalDouble(3, "eps") ?? (x.dtype == .float64 ? Double.ulpOfOne : Double(Float.ulpOfOne))
+            let output = try rmsNorm(Arguments([c[0], c[1], c[2], .double(eps)]))
             let dims = Array((x.rank - normalized.count)..<x.rank)
             let wide = try x.to(x.dtype == .float64 ? .float64 : .float32)
             let squares = try wide.mul(wide).mean(dims: dims, keepDim: true)
@@ -259,9 +264,6 @@ extension OperatorDefinitions {
         // range(start, end, step): end included, float32 unless a dtype is given.
         tensorOp("aten::range.step") { c in try Self.inclusiveRange(c, stepIndex: 2, dtypeIndex: 3) }
         tensorOp("aten::range") { c in try Self.inclusiveRange(c, stepIndex: nil, dtypeIndex: 2) }
-        for (overload, dtype) in [("bool", DType.bool), ("int", .int64), ("float", .float32)] {
-            tensorOp("aten::as_tensor.\(overload)") { c in try c.scalar(0, "t").tensor(c.optionalDType(1, "dtype") ?? dtype) }
-        }
         // int8 × int8 → int32.
         let mm = declared("aten::mm")
         tensorOp("aten::_int_mm") { c in
@@ -292,7 +294,9 @@ extension OperatorDefinitions {
             let (x, other) = (try c.tensor(0, "self"), try c.tensor(1, "other"))
             let batch = try c.int(2, "self_num_batch_dims", default: 0)
             guard (0...x.rank).contains(batch) else { throw OperatorError("self_num_batch_dims \(batch) out of range for a \(x.rank)-D tensor") }
-            return Tensor.zeros(Array(x.shape.prefix(batch)) + other.shape, dtype: other.dtype)
+            let shape = Array(x.shape.prefix(batch)) + other.shape
+            try Tensor.checkAllocatable(shape, dtype: other.dtype)
+            return Tensor.zeros(shape, dtype: other.dtype)
         }
         // ATen's test operators.
         for name in ["_test_optional_intlist", "_test_optional_filled_intlist", "_test_optional_floatlist"] {
@@ -311,11 +315,8 @@ extension OperatorDefinitions {
         tensorOp("aten::_test_parallel_materialize") { c in try c.tensor(0, "self") }
         let subtract = declared("aten::sub.Tensor")
         define("aten::_test_serialization_subcmul") { c in try subtract(Arguments([c[0], c[1], c[2]])) }
-        for (overload, a, b) in [("a", ScriptValue.int(1), ScriptValue.int(1)), ("b", .int(2), .string("2"))] {
-            tensorOp("aten::_test_ambiguous_defaults.\(overload)") { c in
-                _ = (a, b)
-                return try Scalar.int(overload == "a" ? 1 : 2).tensor(.int64)
-            }
+        for (overload, value) in [("a", 1), ("b", 2)] {
+            tensorOp("aten::_test_ambiguous_defaults.\(overload)") { _ in try Scalar.int(Int64(value)).tensor(.int64) }
         }
         tensorOp("aten::_test_string_default") { c in try c.tensor(0, "dummy") }
     }
@@ -331,7 +332,7 @@ extension OperatorDefinitions {
         let steps = ((end - start) / step).rounded(.down)
         guard steps < Double(1 << 40) else { throw OperatorError("range: the range \(start) to \(end) is too large") }
         let count = Int(steps) + 1
-        try checkAllocatable([count], dtype: dtype)
+        try Tensor.checkAllocatable([count], dtype: dtype)
         return try Tensor(shape: [count], scalars: (0..<count).map { start + Double($0) * step }).to(dtype)
     }
 }

@@ -30,7 +30,8 @@ extension OperatorDefinitions {
         let extents = Array(x.shape.suffix(spatial))
         let labels = spatial == 2 ? ["height", "width"] : ["time", "height", "width"]
         // ATen's 3-D check is strict where its 2-D one is not.
-        for d in 0..<spatial where outputSize[d] + pool[d] - 1 + (spatial == 3 ? 1 : 0) > extents[d] || pool[d] <= 0 || outputSize[d] <= 0 {
+        for d in 0..<spatial where pool[d] <= 0 || outputSize[d] <= 0 || pool[d] > extents[d] || outputSize[d] > extents[d]
+            || outputSize[d] + pool[d] - 1 + (spatial == 3 ? 1 : 0) > extents[d] {
             throw OperatorError("\(name)\(spatial == 3 ? "_out" : "")(): pool \(labels[d]) \(pool[d]) too large relative to input \(labels[d]) \(extents[d])")
         }
         guard samples.rank == 3, samples.shape[0] == batch, samples.shape[1] == planes, samples.shape[2] == spatial else {
@@ -68,10 +69,10 @@ extension OperatorDefinitions {
                     for d in (0..<spatial).reversed() { offset[d] = r % pool[d]; r /= pool[d] }
                     let index = (0..<spatial).reduce(0) { $0 + (origin[$1] + offset[$1]) * strides[$1] }
                     let value = values[plane * planeSize + index]
+                    // A NaN always takes over (the last one wins), as ATen compares.
                     if value > best || value.isNaN {
                         best = value
                         bestIndex = index
-                        if value.isNaN { break }
                     }
                 }
                 maxima[plane * outputPlane + o] = best

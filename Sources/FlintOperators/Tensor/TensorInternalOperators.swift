@@ -104,13 +104,14 @@ extension OperatorDefinitions {
             var classes = try c.int(1, "num_classes", default: -1)
             let values = try x.contiguous().scalars(as: Int64.self)
             if classes == -1 {
-                guard !values.isEmpty else { throw OperatorError("Can not infer total number of classes from empty tensor.") }
-                classes = Int(values.max()!) + 1
+                guard let largest = values.max() else { throw OperatorError("Can not infer total number of classes from empty tensor.") }
+                guard largest < Int64(Int32.max) else { throw OperatorError("one_hot: the largest class value \(largest) is too large") }
+                classes = Int(largest) + 1
             }
             guard classes >= 0 else { throw OperatorError("num_classes should be positive") }
             guard values.allSatisfy({ $0 >= 0 }) else { throw OperatorError("Class values must be non-negative.") }
             guard values.allSatisfy({ $0 < classes }) else { throw OperatorError("Class values must be smaller than num_classes.") }
-            try Self.checkAllocatable(x.shape + [classes], dtype: .int64)
+            try Tensor.checkAllocatable(x.shape + [classes], dtype: .int64)
             var result = [Int64](repeating: 0, count: values.count * classes)
             for (position, value) in values.enumerated() { result[position * classes + Int(value)] = 1 }
             return try Tensor(shape: x.shape + [classes], scalars: result)
@@ -145,7 +146,7 @@ extension OperatorDefinitions {
                 let scale = alignCorners ? 1 : Double(count - 1) / Double(count)
                 return (0..<count).map { (-1 + 2 * Double($0) / Double(count - 1)) * scale }
             }
-            try Self.checkAllocatable(size + [spatial + 1], dtype: theta.dtype)
+            try Tensor.checkAllocatable(size + [spatial + 1], dtype: theta.dtype)
             let extents = Array(size.suffix(spatial))  // [D,] H, W
             let axes = extents.map(steps)
             let points = extents.reduce(1, *)
@@ -254,7 +255,7 @@ extension OperatorDefinitions {
             let dtype = try c.optionalDType(dtypeIndex, "dtype") ?? .float32
             guard dtype.isFloatingPoint else { throw OperatorError("\(name) expects floating point dtypes, got: \(dtype.name)") }
             guard length >= 0 else { throw OperatorError("\(name) requires non-negative window_length, got window_length=\(length)") }
-            try Self.checkAllocatable([length], dtype: dtype)
+            try Tensor.checkAllocatable([length], dtype: dtype)
             if length == 0 { return Tensor.zeros([0], dtype: dtype) }
             if length == 1 { return Tensor.ones([1], dtype: dtype) }
             let periodic = c.values.count > 1 && dtypeIndex > 1 ? try c.bool(1, "periodic") : true
@@ -301,7 +302,7 @@ extension OperatorDefinitions {
                 guard n >= 0 else { throw OperatorError("\(name): n must be non-negative, got \(n)") }
                 let dtype = try c.optionalDType(2, "dtype") ?? .float32
                 let count = onesided ? n / 2 + 1 : n
-                try Self.checkAllocatable([count], dtype: dtype)
+                try Tensor.checkAllocatable([count], dtype: dtype)
                 let values = (0..<count).map { i in Double(onesided || i < (n + 1) / 2 ? i : i - n) * (1 / (Double(n) * spacing)) }
                 return try Tensor(shape: [count], scalars: values).to(dtype)
             }
@@ -329,7 +330,7 @@ extension OperatorDefinitions {
                         }
                     }
                     guard values.count == spatial else {
-                        throw OperatorError("Input and output must have the same number of spatial dimensions, but got input with spatial dimensions of \(Array(input.shape.dropFirst(2))) and output size of \(values.map { Int($0) }).")
+                        throw OperatorError("Input and output must have the same number of spatial dimensions, but got input with spatial dimensions of \(Array(input.shape.dropFirst(2))) and output size of \(values).")
                     }
                     return values
                 default: throw OperatorError("interpolate: a size or scale factor is not a number")
@@ -382,22 +383,9 @@ extension OperatorDefinitions {
         }
         tensorOp("aten::_efficientzerotensor") { c in
             let (shape, dtype) = (try c.ints(0, "size", single: false), try c.optionalDType(1, "dtype") ?? .float32)
-            try Self.checkAllocatable(shape, dtype: dtype)
+            try Tensor.checkAllocatable(shape, dtype: dtype)
             return Tensor.zeros(shape, dtype: dtype)
         }
     }
 
-    /// Throws ATen's errors for a shape no tensor can have: a negative size, or more bytes than a process can
-    /// allocate (2⁴⁰ here), before anything is allocated.
-    static func checkAllocatable(_ shape: [Int], dtype: DType) throws {
-        try Tensor.checkShape(shape)
-        var bytes = dtype.itemSize
-        for size in shape {
-            let (product, overflow) = bytes.multipliedReportingOverflow(by: size)
-            guard !overflow, product <= 1 << 40 else {
-                throw OperatorError("DefaultCPUAllocator: not enough memory: you tried to allocate a tensor of shape \(shape) of \(dtype.name)")
-            }
-            bytes = product
-        }
-    }
 }

@@ -171,7 +171,7 @@ extension OperatorDefinitions {
             define("prims::" + name) { c in
                 let shape = try c.ints(0, "shape", single: false)
                 let dtype = try c.requiredDType(name == "empty" ? 1 : 2, "dtype")
-                try Self.checkAllocatable(shape, dtype: dtype)
+                try Tensor.checkAllocatable(shape, dtype: dtype)
                 switch name {
                 case "empty_strided": return .tensor(try Self.zerosStrided(shape, strides: c.ints(1, "strides", single: false), dtype: dtype))
                 case "empty_permuted": return .tensor(try Self.zerosPermuted(shape, physicalLayout: c.ints(1, "physical_layout", single: false), dtype: dtype))
@@ -217,14 +217,14 @@ extension OperatorDefinitions {
         guard strides.count == shape.count, shape.allSatisfy({ $0 >= 0 }), strides.allSatisfy({ $0 >= 0 }) else {
             throw OperatorError("mismatch in length of strides and shape")
         }
-        try checkAllocatable(shape, dtype: dtype)
+        try Tensor.checkAllocatable(shape, dtype: dtype)
         var extent = shape.contains(0) ? 0 : 1
         for (size, stride) in zip(shape, strides) where extent > 0 {
             let (span, overflow) = (size - 1).multipliedReportingOverflow(by: stride)
             guard !overflow, span <= 1 << 40 else { throw OperatorError("empty_strided: the strides \(strides) reach past any storage") }
             extent += span
         }
-        try checkAllocatable([extent], dtype: dtype)
+        try Tensor.checkAllocatable([extent], dtype: dtype)
         return try Tensor(storage: Storage(byteCount: extent * dtype.itemSize), dtype: dtype, shape: shape, strides: strides, storageOffset: 0)
     }
 
@@ -233,7 +233,7 @@ extension OperatorDefinitions {
         guard physicalLayout.count == shape.count, physicalLayout.sorted() == Array(0..<shape.count) else {
             throw OperatorError("Number of dimensions in size does not match the length of the physical_layout; or physical_layout is not a permutation")
         }
-        try checkAllocatable(shape, dtype: dtype)
+        try Tensor.checkAllocatable(shape, dtype: dtype)
         var inverse = [Int](repeating: 0, count: shape.count)
         for (position, dim) in physicalLayout.enumerated() { inverse[dim] = position }
         return try Tensor.zeros(physicalLayout.map { shape[$0] }, dtype: dtype).permute(inverse)

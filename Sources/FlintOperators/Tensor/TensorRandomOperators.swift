@@ -46,7 +46,15 @@ extension OperatorDefinitions {
                 let x = try c.tensor(0, "self")
                 let low = hasLow ? try c.int64(1, "low") : 0
                 let highIndex = hasLow ? 2 : 1
-                let high: Int64 = if case .tensor(let t) = c[highIndex] { Int64(try t.item()) } else { try c.int64(highIndex, "high") }
+                let high: Int64
+                if case .tensor(let t) = c[highIndex] {
+                    guard t.rank == 0, let value = Int64(exactly: try t.item()) else {
+                        throw OperatorError("high must be a scalar tensor and on CPU, holding an integer")
+                    }
+                    high = value
+                } else {
+                    high = try c.int64(highIndex, "high")
+                }
                 let dtypeIndex = (generatorIndex ?? highIndex) + 1
                 return try Tensor.randomIntegers(x.shape, from: low, to: high, dtype: c.optionalDType(dtypeIndex, "dtype") ?? x.dtype)
             }
@@ -80,10 +88,10 @@ extension OperatorDefinitions {
             if let to = try toIndex.flatMap({ try c.optionalInt($0, "to").map(Int64.init) }) {
                 return try Tensor.randomIntegers(x.shape, from: from, to: to, dtype: x.dtype)
             }
-            // No upper bound: up to the dtype's largest exactly representable integer.
-            let range = try Self.randomRange(x.dtype)
-            guard from >= 0, UInt64(from) < range else { throw OperatorError("random_ expects 'from' to be less than 'to', but got from=\(from) >= to=\(range)") }
-            return try Tensor.randomIntegers(x.shape, from: from, range: range - UInt64(from), dtype: x.dtype)
+            // No upper bound: up to the dtype's largest exactly representable integer (inclusive).
+            let largest = try Self.largestRandomValue(x.dtype)
+            guard from <= largest else { throw OperatorError("random_ expects 'from' to be less than 'to', but got from=\(from) >= to=\(largest)") }
+            return try Tensor.randomIntegers(x.shape, from: from, range: UInt64(bitPattern: largest &- from) &+ 1, dtype: x.dtype)
         }
         // The distributions libtorch draws in double precision, one uniform (or normal) number per element.
         let exponential: @Sendable (Arguments) throws -> Tensor = { c in
@@ -187,27 +195,42 @@ extension OperatorDefinitions {
     }
 
     /// Refuses an explicit `torch.Generator` (only the default one exists).
-    fileprivate static func requireDefaultGenerator(_ c: Arguments, _ index: Int?) throws {
+    static func requireDefaultGenerator(_ c: Arguments, _ index: Int?) throws {
         guard let index, c.values.count > index else { return }
         if case .none = c[index] { return }
         throw OperatorError("an explicit torch.Generator is not supported: seed the default one with torch.manual_seed")
     }
 
-    /// How many values `random_()` draws from for a dtype: 2^digits + 1 for floats (0 through their largest exactly
-    /// representable run of integers), the type's largest value + 1 for integers, 2 for bool.
-    fileprivate static func randomRange(_ dtype: DType) throws -> UInt64 {
+    /// The largest value `random_()` draws for a dtype: 2^digits for floats (the end of their exactly representable
+    /// run of integers), the type's largest value for integers, 1 for bool.
+    fileprivate static func largestRandomValue(_ dtype: DType) throws -> Int64 {
         switch dtype {
-        case .float32: return (1 << 24) + 1
-        case .float64: return (1 << 53) + 1
-        case .float16: return (1 << 11) + 1
-        case .bfloat16: return (1 << 8) + 1
-        case .bool: return 2
-        case .uint8: return 256
-        case .int8: return 128
-        case .int16: return 32768
-        case .int32: return 1 << 31
-        case .int64: return 1 << 63
+        case .float32: return 1 << 24
+        case .float64: return 1 << 53
+        case .float16: return 1 << 11
+        case .bfloat16: return 1 << 8
+        case .bool: return 1
+        case .uint8: return 255
+        case .int8: return 127
+        case .int16: return 32767
+        case .int32: return (1 << 31) - 1
+        case .int64: return .max
         default: throw OperatorError("\"random_\" not implemented for '\(dtype.scalarTypeName)'")
         }
+    }
+}
+
+/// Which operators draw from the random generator: their results differ from call to call, so the graph layer
+/// never folds them and takes none as fixed by the signature. The one list of them.
+package enum RandomOperators {
+    private static let words = [
+        "rand", "normal", "bernoulli", "multinomial", "poisson", "dropout", "uniform", "exponential", "cauchy", "geometric",
+        "log_normal", "rrelu", "binomial", "_standard_gamma", "_sample_dirichlet",
+    ]
+
+    /// Whether the operator (`aten::randn`, `aten::dropout_`, ...) may draw from the generator.
+    package static func draws(_ operation: String) -> Bool {
+        let name = operation.split(separator: "::").last.map(String.init) ?? operation
+        return words.contains { name.contains($0) }
     }
 }

@@ -12,12 +12,13 @@ import Darwin
 /// or `torch.randperm` gives libtorch's tensors.
 ///
 /// One generator (``default``) serves the process, as libtorch's default CPU generator does, starting from its
-/// default seed (67280421310721): a fresh Flint process draws what a fresh libtorch process draws.
+/// default seed (67280421310721): a fresh Flint process draws what a fresh libtorch process draws. The
+/// distributions' cases that can differ are listed with ``Tensor/uniform(_:from:to:dtype:generator:)``'s family.
 public final class CPUGenerator: @unchecked Sendable {
     /// The process's default generator.
     public static let `default` = CPUGenerator(seed: 67_280_421_310_721)
 
-    private var state = [UInt32](repeating: 0, count: 624)
+    private var words = [UInt32](repeating: 0, count: 624)
     private var position = 624
     private var seedValue: UInt64
     private var cachedNormal: Double?
@@ -44,8 +45,31 @@ public final class CPUGenerator: @unchecked Sendable {
     /// Restarts the sequence from `seed` (`torch.manual_seed`), forgetting a cached normal sample.
     public func seed(_ seed: UInt64) { locked { reseed(seed) } }
 
-    /// Runs `body` with the generator to itself: a tensor's draws are one uninterrupted run of the sequence.
-    public func locked<T>(_ body: () throws -> T) rethrows -> T {
+    /// The generator's whole state, to put back with ``restore(_:)``: the graph executor draws again after a
+    /// recording run it discards, and must draw what that run drew.
+    public struct State: Sendable {
+        fileprivate let words: [UInt32]
+        fileprivate let position: Int
+        fileprivate let seed: UInt64
+        fileprivate let cachedNormal: Double?
+    }
+
+    /// The current state.
+    public var state: State { locked { State(words: words, position: position, seed: seedValue, cachedNormal: cachedNormal) } }
+
+    /// Puts back a state taken with ``state``.
+    public func restore(_ saved: State) {
+        locked {
+            words = saved.words
+            position = saved.position
+            seedValue = saved.seed
+            cachedNormal = saved.cachedNormal
+        }
+    }
+
+    /// Runs `body` with the generator to itself: a tensor's draws are one uninterrupted run of the sequence. The lock is
+    /// not re-entrant: `body` must not seed or draw through another entry.
+    package func locked<T>(_ body: () throws -> T) rethrows -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body()
@@ -54,17 +78,17 @@ public final class CPUGenerator: @unchecked Sendable {
     private func reseed(_ seed: UInt64) {
         seedValue = seed
         cachedNormal = nil
-        state[0] = UInt32(truncatingIfNeeded: seed)
+        words[0] = UInt32(truncatingIfNeeded: seed)
         for j in 1..<624 {
-            state[j] = 1_812_433_253 &* (state[j - 1] ^ (state[j - 1] >> 30)) &+ UInt32(j)
+            words[j] = 1_812_433_253 &* (words[j - 1] ^ (words[j - 1] >> 30)) &+ UInt32(j)
         }
         position = 624
     }
 
     private func twist() {
         for k in 0..<624 {
-            let y = (state[k] & 0x8000_0000) | (state[(k + 1) % 624] & 0x7fff_ffff)
-            state[k] = state[(k + 397) % 624] ^ (y >> 1) ^ (y & 1 == 1 ? 0x9908_b0df : 0)
+            let y = (words[k] & 0x8000_0000) | (words[(k + 1) % 624] & 0x7fff_ffff)
+            words[k] = words[(k + 397) % 624] ^ (y >> 1) ^ (y & 1 == 1 ? 0x9908_b0df : 0)
         }
         position = 0
     }
@@ -74,7 +98,7 @@ public final class CPUGenerator: @unchecked Sendable {
     /// The next 32 random bits (`random()`).
     func next32() -> UInt32 {
         if position >= 624 { twist() }
-        var y = state[position]
+        var y = words[position]
         position += 1
         y ^= y >> 11
         y ^= (y << 7) & 0x9d2c_5680

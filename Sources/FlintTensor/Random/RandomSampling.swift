@@ -8,7 +8,13 @@ import Darwin
 
 /// Random tensors drawn as libtorch's CPU kernels draw them from ``CPUGenerator``, element by element in row-major
 /// order: `uniform_`, `normal_` (libtorch's 16-at-a-time Box–Muller fill for tensors of 16 elements or more, one
-/// double sample per element below that), `random_(from, to)` and `randperm`.
+/// double sample per element below that), `random_(from, to)`, `randperm`, `bernoulli`, and the double-precision
+/// distributions (`exponential_`, ...).
+///
+/// Where the numbers can differ from libtorch's: a 16-or-more-element normal fill of float16 / bfloat16 (libtorch
+/// draws and computes it in the half type; Flint in float32, then rounds), libtorch builds whose CPU capability is
+/// AVX2 (their float32 normal fill is vectorised, with its own approximations: within float32 rounding of these),
+/// and in-place fills into non-contiguous tensors (libtorch draws in memory order, Flint in row-major order).
 extension Tensor {
     /// The significant bits of a uniform draw for `dtype` (its mantissa digits), as `uniform_real_distribution` takes.
     private static func uniformDigits(_ dtype: DType) throws -> Int {
@@ -23,7 +29,7 @@ extension Tensor {
 
     /// A tensor of `shape` uniform in [from, to).
     public static func uniform(_ shape: [Int], from: Double, to: Double, dtype: DType, generator: CPUGenerator = .default) throws -> Tensor {
-        try checkShape(shape)
+        try checkAllocatable(shape, dtype: .float64)
         let digits = try uniformDigits(dtype)
         let count = shape.reduce(1, *)
         let values: [Double] = generator.locked {
@@ -40,7 +46,7 @@ extension Tensor {
     public static func normal(
         _ shape: [Int], mean: Double, standardDeviation: Double, dtype: DType, generator: CPUGenerator = .default
     ) throws -> Tensor {
-        try checkShape(shape)
+        try checkAllocatable(shape, dtype: .float64)
         guard dtype.isFloatingPoint else { throw TensorError("\"normal_kernel_cpu\" not implemented for '\(dtype.scalarTypeName)'") }
         guard standardDeviation >= 0 else { throw TensorError("normal expects std >= 0.0, but found std \(standardDeviation)") }
         let count = shape.reduce(1, *)
@@ -58,8 +64,8 @@ extension Tensor {
     /// A tensor of `shape` whose elements are `draw`'s values in order, each made from the generator as libtorch's
     /// double-precision distributions make them (`exponential_`, `cauchy_`, `geometric_`, `log_normal_`), then
     /// rounded to `dtype`.
-    public static func sampled(_ shape: [Int], dtype: DType, generator: CPUGenerator = .default, _ draw: (RandomDraws) -> Double) throws -> Tensor {
-        try checkShape(shape)
+    package static func sampled(_ shape: [Int], dtype: DType, generator: CPUGenerator = .default, _ draw: (RandomDraws) -> Double) throws -> Tensor {
+        try checkAllocatable(shape, dtype: .float64)
         let count = shape.reduce(1, *)
         let values: [Double] = generator.locked { (0..<count).map { _ in draw(RandomDraws(generator: generator)) } }
         return try Tensor(shape: shape, scalars: values).to(dtype)
@@ -116,7 +122,7 @@ extension Tensor {
     /// A tensor of `shape` with integers uniform in [from, from + range): a 32-bit draw modulo the range, or a
     /// 64-bit one for ranges of 2³² and more.
     public static func randomIntegers(_ shape: [Int], from: Int64, range: UInt64, dtype: DType, generator: CPUGenerator = .default) throws -> Tensor {
-        try checkShape(shape)
+        try checkAllocatable(shape, dtype: .int64)
         guard range > 0 else { throw TensorError("random_: the range of values is empty") }
         let count = shape.reduce(1, *)
         let values: [Int64] = generator.locked {
@@ -131,6 +137,7 @@ extension Tensor {
     /// A random permutation of 0..<n (`randperm`): libtorch's Fisher–Yates from the front.
     public static func randomPermutation(_ n: Int, dtype: DType, generator: CPUGenerator = .default) throws -> Tensor {
         guard n >= 0 else { throw TensorError("n must be non-negative, got\(n)") }
+        try checkAllocatable([n], dtype: .int64)
         var values = (0..<n).map(Int64.init)
         generator.locked {
             for i in 0..<Swift.max(0, n - 1) {
@@ -167,19 +174,21 @@ private func normalFill<T: BinaryFloatingPoint>(_ count: Int, mean: T, deviation
 
 extension CPUGenerator {
     /// Runs `body` with the generator to itself, drawing through ``RandomDraws``: for samplers that draw only for
-    /// some elements (`rrelu` in training draws a slope for each non-positive one).
-    public func draws<T>(_ body: (RandomDraws) throws -> T) rethrows -> T {
+    /// some elements (`rrelu` in training draws a slope for each non-positive one). `body` must not reach the
+    /// generator another way (its lock is not re-entrant) nor keep the draws.
+    package func draws<T>(_ body: (RandomDraws) throws -> T) rethrows -> T {
         try locked { try body(RandomDraws(generator: self)) }
     }
 }
 
-/// The draws a ``Tensor/sampled(_:dtype:generator:_:)`` closure makes from the generator it holds.
-public struct RandomDraws {
+/// The draws a ``Tensor/sampled(_:dtype:generator:_:)`` closure makes from the generator it holds, valid only inside
+/// that closure.
+package struct RandomDraws {
     let generator: CPUGenerator
 
     /// A 53-bit uniform number in [0, 1).
-    public func uniform() -> Double { generator.unitUniform(digits: 53) }
+    package func uniform() -> Double { generator.unitUniform(digits: 53) }
 
     /// A normal number (libtorch's `normal_distribution<double>`, its cached second sample included).
-    public func normal(mean: Double, standardDeviation: Double) -> Double { generator.normalDouble(mean: mean, standardDeviation: standardDeviation) }
+    package func normal(mean: Double, standardDeviation: Double) -> Double { generator.normalDouble(mean: mean, standardDeviation: standardDeviation) }
 }
