@@ -40,6 +40,10 @@ import Testing
         - `stft`, `fft.fft`, `fft.rfft` and the other transforms with complex results, `complex`, `polar`: Flint has
           no complex dtype.
 
+        PyTorch's nn module database (ModuleInfo, `Tools/fixtures/make_moduleinfo_fixtures.py`, eval mode, float32):
+        748 of 748 samples pass (385 traced, 363 scripted) over 114 modules; 22 samples do not script in torch
+        itself.
+
         Random operators (`rand`, `randn`, `randint`, `randperm`, `normal`, `uniform_`, `bernoulli`, `dropout` and
         `rrelu` in training, `exponential_`, ...) draw from libtorch's CPU generator (a Mersenne Twister seeded as
         c10 seeds it): after `torch.manual_seed(s)`, or from a fresh process's default seed, they return libtorch's
@@ -57,8 +61,8 @@ import Testing
         if let path = ProcessInfo.processInfo.environment["FLINT_COVERAGE_MISSING"] {
             try coverage.missing.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
         }
-        #expect(coverage.implemented >= 2150, "\(coverage.implemented) of \(coverage.considered) overloads implemented")
-        #expect(coverage.percent >= 60, "coverage \(coverage.percent)%")
+        #expect(coverage.implemented >= 3070, "\(coverage.implemented) of \(coverage.considered) overloads implemented")
+        #expect(coverage.percent >= 91.5, "coverage \(coverage.percent)%")
     }
 
     /// The exclusions are classes of operators, not single ones that happen to be missing.
