@@ -26,10 +26,14 @@ extension OperatorDefinitions {
         arithmetic("fmod", int: nil, float: { fmod($0, $1) })
         arithmetic("mathremainder", int: nil, float: { $0.remainder(dividingBy: $1) })
         arithmetic("__round_to_zero_floordiv", int: { guard $1 != 0 else { throw OperatorError("ZeroDivisionError: integer division or modulo by zero") }; return $0 == .min && $1 == -1 ? .min : $0 / $1 }, float: { ($0 / $1).rounded(.towardZero) })
+        // int ** int is a float (pow.int); 0 to a negative power raises, as libtorch's builtin does.
         arithmetic("pow", int: { b, e in
             guard e >= 0 else { throw OperatorError("Integers to negative integer powers are not allowed.") }
             return Power().integer(b, e)
-        }, float: { Double.pow($0, $1) })
+        }, float: { base, exponent in
+            guard base != 0 || !(exponent < 0) else { throw OperatorError("0.0 cannot be raised to a negative power") }
+            return Double.pow(base, exponent)
+        })
         arithmetic("atan2", int: nil, float: { Double.atan2(y: $0, x: $1) })
         arithmetic("copysign", int: nil, float: { copysign($0, $1) })
         arithmetic("__and__", int: { $0 & $1 }, float: nil)

@@ -177,6 +177,7 @@ extension OperatorDefinitions {
                 let text = try c.string(0, "self")
                 let width = try c.int(1, "width")
                 let fill = try c.string(2, "fillchar", default: " ")
+                guard fill.utf8.count == 1 else { throw OperatorError("TypeError: The fill character must be exactly one character long") }
                 let missing = width - text.utf8.count
                 guard missing > 0 else { return .string(text) }
                 let left = align == 1 ? missing : align == 0 ? 0 : (missing / 2 + (missing & width & 1))

@@ -117,15 +117,25 @@ extension FunctionCompiler {
         case "isinstance":
             guard arguments.count == 2 else { throw fail("isinstance takes a value and a type", location) }
             let value = try compileExpression(arguments[0])
-            let types: [ScriptType] = if case .tuple(let items) = arguments[1].kind {
-                try items.map { try program.scriptType($0, record: record) }
-            } else {
-                [try program.scriptType(arguments[1], record: record)]
+            let typeExpressions = if case .tuple(let items) = arguments[1].kind { items } else { [arguments[1]] }
+            // The bare builtin names `list`, `dict` and `tuple` (printed for `isinstance(x, list)`) test the
+            // container kind alone; every other type is a TorchScript type.
+            let tests: [@Sendable (ScriptValue) -> Bool] = try typeExpressions.map { expression in
+                if case .name(let name) = expression.kind, ["list", "dict", "tuple"].contains(name) {
+                    return { value in
+                        switch (name, value) {
+                        case ("list", .list), ("dict", .dict), ("tuple", .tuple): true
+                        default: false
+                        }
+                    }
+                }
+                let type = try program.scriptType(expression, record: record)
+                return { TypeCheck.value($0, matches: type) }
             }
             let evaluate = value.evaluate
             return Typed(evaluate: { frame in
                 let v = try evaluate(frame)
-                return .bool(types.contains { TypeCheck.value(v, matches: $0) })
+                return .bool(tests.contains { $0(v) })
             }, type: .bool)
         case "getattr", "hasattr":
             guard arguments.count == 2, case .string(let bytes) = arguments[1].kind else { throw fail("\(name) needs a constant attribute name", location) }
