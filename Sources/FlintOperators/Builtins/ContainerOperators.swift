@@ -115,10 +115,7 @@ extension OperatorDefinitions {
         }
         define("aten::count.Tensor") { c in
             let target = try c.tensor(1, "el")
-            return .int(Int64(try c.list(0).elements.reduce(0) { count, element in
-                guard case .tensor(let t) = element else { return count }
-                return count + (try Self.tensorTruth(Tensor.compare(Equal(), .tensor(t), .tensor(target), operation: "eq")) ? 1 : 0)
-            }))
+            return .int(Int64(try c.list(0).elements.reduce(0) { count, element in count + (try Self.tensorMatches(element, target) ? 1 : 0) }))
         }
         define("aten::eq.Tensor_list") { c in
             let (a, b) = (try c.list(0).elements, try c.list(1).elements)
@@ -332,31 +329,39 @@ extension OperatorDefinitions {
     }
 
     /// Tensors ordered by `a.lt(b)` (`b.lt(a)` descending), equal ones in their order.
+    /// Whether a list element is a tensor `==` to `target` (a one-element result), as TorchScript's `count`, `index`
+    /// and `remove` of tensor lists compare.
+    static func tensorMatches(_ element: ScriptValue, _ target: Tensor) throws -> Bool {
+        guard case .tensor(let t) = element else { return false }
+        return try tensorTruth(Tensor.compare(Equal(), .tensor(t), .tensor(target), operation: "eq"))
+    }
+
     static func sortedTensors(_ elements: [ScriptValue], descending: Bool) throws -> [ScriptValue] {
-        var failure: Error?
-        let result = elements.enumerated().sorted { a, b in
-            guard failure == nil, case .tensor(let x) = a.element, case .tensor(let y) = b.element else { return a.offset < b.offset }
-            do {
-                let (first, second) = descending ? (y, x) : (x, y)
-                if try tensorTruth(Tensor.compare(Less(), .tensor(first), .tensor(second), operation: "lt")) { return true }
-                if try tensorTruth(Tensor.compare(Less(), .tensor(second), .tensor(first), operation: "lt")) { return false }
-                return a.offset < b.offset
-            } catch {
-                failure = error
-                return false
-            }
-        }.map(\.element)
-        if let failure { throw failure }
-        return result
+        try stableSorted(elements) { a, b in
+            guard case .tensor(let x) = a, case .tensor(let y) = b else { return nil }
+            let (first, second) = descending ? (y, x) : (x, y)
+            if try tensorTruth(Tensor.compare(Less(), .tensor(first), .tensor(second), operation: "lt")) { return true }
+            if try tensorTruth(Tensor.compare(Less(), .tensor(second), .tensor(first), operation: "lt")) { return false }
+            return nil
+        }
     }
 
     static func sorted(_ elements: [ScriptValue], descending: Bool) throws -> [ScriptValue] {
+        try stableSorted(elements) { a, b in
+            let order = try ScriptValue.compare(a, b, equalityOnly: false, operation: "sort")
+            if order == .equal || order == .unordered { return nil }
+            return descending ? order == .greater : order == .less
+        }
+    }
+
+    /// `elements` sorted by `precedes` (nil: neither goes first, so they keep their order); the first error it
+    /// throws is rethrown once the sort is done.
+    private static func stableSorted(_ elements: [ScriptValue], by precedes: (ScriptValue, ScriptValue) throws -> Bool?) throws -> [ScriptValue] {
         var failure: Error?
         let result = elements.enumerated().sorted { a, b in
+            guard failure == nil else { return a.offset < b.offset }
             do {
-                let order = try ScriptValue.compare(a.element, b.element, equalityOnly: false, operation: "sort")
-                if order == .equal || order == .unordered { return a.offset < b.offset }
-                return descending ? order == .greater : order == .less
+                return try precedes(a.element, b.element) ?? (a.offset < b.offset)
             } catch {
                 failure = error
                 return false

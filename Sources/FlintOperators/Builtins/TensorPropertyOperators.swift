@@ -105,13 +105,7 @@ extension OperatorDefinitions {
             define("aten::_no_grad_fill_", fill)
             define("aten::_no_grad_zero_", zero)
         }
-        define("aten::is_nonzero") { c in
-            let x = try c.tensor(0, "self")
-            guard x.elementCount == 1 else {
-                throw OperatorError(x.elementCount == 0 ? "Boolean value of Tensor with no values is ambiguous" : "Boolean value of Tensor with more than one value is ambiguous")
-            }
-            return .bool(try x.item() != 0)
-        }
+        define("aten::is_nonzero") { c in .bool(try Self.tensorTruth(c.tensor(0, "self"))) }
         for (name, any) in [("aten::_is_all_true", false), ("aten::_is_any_true", true)] {
             tensorOp(name) { c in
                 let x = try c.tensor(0, "self")
@@ -190,11 +184,7 @@ extension OperatorDefinitions {
     private mutating func defineFunctionalAssertions() {
         for name in ["aten::_assert_async", "aten::_assert_async.msg", "aten::_functional_assert_async.msg"] {
             define(name) { c in
-                let x = try c.tensor(0, "self")
-                guard x.elementCount == 1 else {
-                    throw OperatorError(x.elementCount == 0 ? "Boolean value of Tensor with no values is ambiguous" : "Boolean value of Tensor with more than one value is ambiguous")
-                }
-                guard try x.item() != 0 else {
+                guard try Self.tensorTruth(c.tensor(0, "self")) else {
                     throw OperatorError(name == "aten::_assert_async" ? "Expected Tensor with single nonzero value, but got zero" : try c.string(1, "assert_msg"))
                 }
                 return name.hasPrefix("aten::_functional") ? .tensor(try c.tensor(2, "dep_token").clone()) : .none
@@ -277,20 +267,16 @@ extension OperatorDefinitions {
     /// `list.index`, `list.remove` and `!=` of tensor lists: elements match where `==` of the two tensors is true
     /// (a one-element result), as TorchScript compares them.
     private mutating func defineTensorListBuiltins() {
-        @Sendable func matches(_ element: ScriptValue, _ target: Tensor) throws -> Bool {
-            guard case .tensor(let t) = element else { return false }
-            return try Self.tensorTruth(Tensor.compare(Equal(), .tensor(t), .tensor(target), operation: "eq"))
-        }
         define("aten::index.list_Tensor") { c in
             let (list, target) = (try c.list(0), try c.tensor(1, "el"))
-            guard let position = try list.elements.firstIndex(where: { try matches($0, target) }) else {
+            guard let position = try list.elements.firstIndex(where: { try Self.tensorMatches($0, target) }) else {
                 throw OperatorError("'\(c[1].pythonString(quoted: false))' is not in list")
             }
             return .int(Int64(position))
         }
         define("aten::remove.Tensor") { c in
             let (list, target) = (try c.list(0), try c.tensor(1, "el"))
-            guard let position = try list.elements.firstIndex(where: { try matches($0, target) }) else {
+            guard let position = try list.elements.firstIndex(where: { try Self.tensorMatches($0, target) }) else {
                 throw OperatorError("list.remove(x): x not in list")
             }
             list.elements.remove(at: position)
