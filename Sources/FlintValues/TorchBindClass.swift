@@ -13,6 +13,9 @@ package enum TorchBindClass: String, CaseIterable, Sendable {
     case convolution2DPackedParameters = "__torch__.torch.classes.quantized.Conv2dPackedParamsBase"
     /// A dynamically quantized LSTM/GRU layer-direction (`rnn.CellParamsBase`): ``DynamicRecurrentWeights``.
     case recurrentCellParameters = "__torch__.torch.classes.rnn.CellParamsBase"
+    /// An open `torch.autograd.profiler.record_function` range (`profiler._RecordFunction`), which
+    /// `profiler::_record_function_enter_new` makes; never pickled.
+    case recordFunction = "__torch__.torch.classes.profiler._RecordFunction"
 
     /// The class of this name, if Flint implements it.
     package init?(qualifiedName: String) {
@@ -66,6 +69,8 @@ package enum TorchBindClass: String, CaseIterable, Sendable {
                 object.native = try Self.convolutionWeights(from: state)
             case .recurrentCellParameters:
                 object.native = try Self.recurrentWeights(from: state)
+            case .recordFunction:
+                throw TensorError("a record_function range is made by running the model, not stored in an archive")
             }
         } catch let error as TensorError {
             throw TensorError("cannot restore \(rawValue) from its pickled state: \(error.message)")

@@ -62,7 +62,8 @@ struct OpFamily {
     }
 
     static func load(_ name: String) throws -> OpFamily {
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent(name + ".json"))) as! [String: Any]
+        let text = try Data(contentsOf: directory.appendingPathComponent(name + ".json"))
+        let json = try JSONDecoder().decode(ExactJSON.self, from: text).value as! [String: Any]
         var arrays: [String: Tensor] = [:]
         for (key, value) in try NumPyArray.readArchive(path: directory.appendingPathComponent(name + ".npz").path) {
             if case .tensor(let t) = value { arrays[key] = t }
@@ -172,5 +173,40 @@ struct CaseDecoder {
         case "as_strided": return try t.asStrided(step[1] as! [Int], step[2] as! [Int], storageOffset: step[3] as? Int)
         default: throw TensorError("unknown view op \(step)")
         }
+    }
+}
+
+/// A JSON document as `JSONSerialization` gives it (dictionaries, arrays, strings and `NSNumber`s), but with its numbers
+/// read by `JSONDecoder`, which rounds decimal text to the nearest double: Foundation's `JSONSerialization` on Linux
+/// can be an ulp or two off (`2.4311867472726125`), which an exactly compared case cannot absorb.
+private struct ExactJSON: Decodable {
+    let value: Any
+
+    init(from decoder: Decoder) throws {
+        if var array = try? decoder.unkeyedContainer() {
+            var items: [Any] = []
+            while !array.isAtEnd { items.append(try array.decode(ExactJSON.self).value) }
+            value = items
+            return
+        }
+        if let object = try? decoder.container(keyedBy: Key.self) {
+            var items: [String: Any] = [:]
+            for key in object.allKeys { items[key.stringValue] = try object.decode(ExactJSON.self, forKey: key).value }
+            value = items
+            return
+        }
+        let single = try decoder.singleValueContainer()
+        if single.decodeNil() { value = NSNull() }
+        else if let bool = try? single.decode(Bool.self) { value = NSNumber(value: bool) }
+        else if let int = try? single.decode(Int.self) { value = NSNumber(value: int) }
+        else if let double = try? single.decode(Double.self) { value = NSNumber(value: double) }
+        else { value = try single.decode(String.self) }
+    }
+
+    private struct Key: CodingKey {
+        let stringValue: String
+        init(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
     }
 }

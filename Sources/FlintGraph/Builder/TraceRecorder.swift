@@ -197,6 +197,12 @@ package final class TraceRecorder {
         // Seeding the random generator changes what every later draw returns; a graph would replay the draws
         // without it, so a method that seeds runs in the interpreter.
         if Self.setsGeneratorState(operation) { return noteUntraceable("\(operation) sets the random generator's state") }
+        // Printing is an effect a graph would not repeat.
+        if operation == "prim::Print" { return noteUntraceable("the method prints") }
+        // A graph would keep drawing from the generator object of the recorded call, not from the call's own.
+        if arguments.contains(where: { GeneratorObject.generator(in: $0) != nil }) {
+            return noteUntraceable("\(operation) draws from a torch.Generator the method makes")
+        }
         let takesTensors = arguments.contains(where: Self.containsTensor)
         let returnsTensors = Self.containsTensor(result)
         guard takesTensors || returnsTensors else { return }

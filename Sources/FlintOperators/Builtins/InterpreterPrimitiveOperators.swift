@@ -12,7 +12,9 @@ extension OperatorDefinitions {
     /// The `prim::` operators TorchScript's own passes and printed IR use beside the language's syntax: tuple and string
     /// indexing, casts and placeholders, the conditional expression, tensor byte sizes, reduction shapes, the
     /// autograd helpers as inference sees them (no gradients: `prim::grad` is None), timing points and stat counters,
-    /// awaitables (the value itself: nothing runs asynchronously), and the two `onnx::` shape operators.
+    /// awaitables and futures (the value itself: nothing runs asynchronously), the variadic nodes of libtorch's graph
+    /// passes (broadcast sizes, gradient checks, the fuser's cat / stack / product tree, print, object ids), and the two
+    /// `onnx::` shape operators.
     mutating func defineInterpreterPrimitiveOperators() {
         if let abs = self["aten::abs"] { define("prim::abs", abs) }
         define("prim::TupleIndex") { c in
@@ -79,6 +81,55 @@ extension OperatorDefinitions {
         // An awaitable is its value: the wait returns it.
         define("prim::awaitable_nowait") { c in c[0] }
         define("prim::awaitable_wait") { c in c[0] }
+        // So is a future: a forked closure has run by the time its future exists.
+        define("aten::wait") { c in c[0] }
+        // Whether any / all / none of the gradients given (tensors, or tensor lists for AnyNonZero) is defined.
+        @Sendable func defined(_ value: ScriptValue) -> [Bool] {
+            switch value {
+            case .tensor: [true]
+            case .list(let list): list.elements.map { if case .tensor = $0 { true } else { false } }
+            default: [false]
+            }
+        }
+        define("prim::AutogradAnyNonZero") { c in .bool(c.values.flatMap(defined).contains(true)) }
+        define("prim::AutogradAllZero") { c in .bool(!c.values.flatMap(defined).contains(true)) }
+        define("prim::AutogradAllNonZero") { c in .bool(!c.values.flatMap(defined).contains(false)) }
+        // The shape all the given sizes broadcast to.
+        define("prim::BroadcastSizes") { c in
+            let sizes = try c.values.indices.map { try c.ints($0, "sizes", single: false) }
+            return .list(try Tensor.broadcastShape(sizes).map { .int(Int64($0)) }, elementType: "int")
+        }
+        // The placeholder a profiling executor keeps at the front of a graph; libtorch's returns 1.
+        define("prim::BailoutTemplate") { _ in .int(1) }
+        // print() as an operator (graphs call prim::Print; printed code compiles `print` itself).
+        define("prim::Print") { c in
+            print(c.values.map { $0.pythonString(quoted: false) }.joined(separator: " "))
+            return .none
+        }
+        // An object's identity (0 for None), as libtorch gives its address.
+        define("prim::id") { c in
+            guard case .object(let object) = c[0] else { return .int(0) }
+            return .int(Int64(truncatingIfNeeded: UInt(bitPattern: ObjectIdentifier(object).hashValue)))
+        }
+        // The fuser's variadic cat and stack (the dimension last), and its tree of products: Σᵢ lhsᵢ·rhsᵢ, the inputs
+        // being all left factors and then all right ones.
+        define("prim::VarConcat") { c in
+            let count = c.values.count - 1
+            guard count >= 1 else { throw OperatorError("prim::VarConcat expects tensors followed by a dimension") }
+            return .tensor(try Tensor.cat((0..<count).map { try c.tensor($0, "inputs") }, dim: c.int(count, "dim")))
+        }
+        define("prim::VarStack") { c in
+            let count = c.values.count - 1
+            guard count >= 1 else { throw OperatorError("prim::VarStack expects tensors followed by a dimension") }
+            return .tensor(try Tensor.stack((0..<count).map { try c.tensor($0, "inputs") }, dim: c.int(count, "dim")))
+        }
+        define("prim::MMTreeReduce") { c in
+            let count = c.values.count / 2
+            guard count > 0, c.values.count == 2 * count else { throw OperatorError("prim::MMTreeReduce expects pairs of factors, got \(c.values.count) inputs") }
+            var sum = try c.tensor(0, "lhs").matmul(c.tensor(count, "rhs"))
+            for i in 1..<count { sum = try sum.add(c.tensor(i, "lhs").matmul(c.tensor(count + i, "rhs"))) }
+            return .tensor(sum)
+        }
         // ONNX's spellings of `_shape_as_tensor` and `_reshape_from_tensor`.
         if let shape = self["aten::_shape_as_tensor"], let reshape = self["aten::_reshape_from_tensor"] {
             define("onnx::Shape", shape)

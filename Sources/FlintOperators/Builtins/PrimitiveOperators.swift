@@ -223,11 +223,6 @@ extension OperatorDefinitions {
             guard case .device(let device) = c[0] else { throw OperatorError("Device.type of \(c[0].kindName)") }
             return .string(device.type)
         }
-        // Multinomial sampling (its alias tables and sampling without replacement) is not reproduced: a call is
-        // refused when it actually runs.
-        defineRefusal(["aten::multinomial"]) { _ in
-            throw OperatorError("multinomial sampling is not supported")
-        }
         define("aten::tensor") { c in
             let tensor = try TensorLiteral.make(c[0], dtype: c.optionalDType(1, "dtype"))
             return .tensor(tensor)

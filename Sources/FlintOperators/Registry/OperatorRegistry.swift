@@ -295,6 +295,7 @@ package struct OperatorDefinitions {
         definitions.defineComplexScalarOperators()
         definitions.defineInterpreterPrimitiveOperators()
         definitions.defineHashOperators()
+        definitions.defineRuntimeEnvironmentOperators()
         definitions.defineForeachOperators()
         return definitions
     }

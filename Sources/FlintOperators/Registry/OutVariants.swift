@@ -12,8 +12,9 @@ enum OutVariant {
     /// out overload (its trailing keyword-only arguments written tensors, one per return, or one written tensor
     /// list and no return) or has no sibling with a body.
     ///
-    /// The sibling is the overload with no written argument whose arguments include the out overload's inputs by
-    /// name and type (in order), and whose others all have defaults: a factory's `dtype`, `layout`, `device`. Those
+    /// The sibling is the overload whose arguments include the out overload's inputs by name and type (in order),
+    /// that writes the same of them as the out overload does (`_native_batch_norm_legit.out` and its sibling both
+    /// move `running_mean` and `running_var`; most write none), and whose others all have defaults: a factory's `dtype`, `layout`, `device`. Those
     /// take their defaults, except `dtype`, which takes the out tensor's, as ATen makes the result in it.
     static func body(for schema: OperatorSchema, overloads: [OperatorSchema], bodies: [String: OperatorBody]) -> OperatorBody? {
         let written = schema.arguments.reversed().prefix { $0.keywordOnly && $0.alias?.isWrite == true }
@@ -22,11 +23,11 @@ enum OutVariant {
         guard !written.isEmpty, listOutput || (tensorOutputs == written.count && tensorOutputs == schema.returns.count) else { return nil }
         let outputs = written.count
         let inputs = Array(schema.arguments.dropLast(outputs))
-        guard !inputs.contains(where: { $0.alias?.isWrite == true }) else { return nil }
+        let writtenInputs = inputs.filter { $0.alias?.isWrite == true }.map(\.name)
         for candidate in overloads where candidate.qualifiedName != schema.qualifiedName {
             guard let functional = bodies[candidate.qualifiedName],
                   candidate.returns.count == (listOutput ? 1 : outputs),
-                  !candidate.arguments.contains(where: { $0.alias?.isWrite == true }),
+                  candidate.arguments.filter({ $0.alias?.isWrite == true }).map(\.name) == writtenInputs,
                   let binding = binding(of: candidate, from: inputs) else { continue }
             return outBody(schema, functional: functional, binding: binding, inputCount: inputs.count, listOutput: listOutput)
         }

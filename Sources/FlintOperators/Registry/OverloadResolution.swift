@@ -142,8 +142,10 @@ package enum TypeMatcher {
             guard case .tuple(let actualItems) = actual, actualItems.count == items.count else { return nil }
             for (a, f) in zip(actualItems, items) where match(a, f, bindings: &bindings, allowConversions: false) == nil { return nil }
             return Outcome(conversion: nil)
-        case .wrapper:
-            return nil
+        case .wrapper(let name, let inner):
+            // `Future(t)` against `Future[int]`: the wrapped types match.
+            guard case .other(let text) = actual, let wrapped = wrappedType(text, of: name) else { return nil }
+            return match(wrapped, inner, bindings: &bindings, allowConversions: false).map { _ in Outcome(conversion: nil) }
         case .named(let name):
             return matchNamed(actual, name, bindings: &bindings, allowConversions: allowConversions)
         }
@@ -204,6 +206,12 @@ package enum TypeMatcher {
         }
     }
 
+    /// `T` of a wrapper type's spelling `Name[T]` (`Future[int]`), as ``ScriptType`` keeps it.
+    private static func wrappedType(_ text: String, of name: String) -> ScriptType? {
+        guard text.hasPrefix(name + "["), text.hasSuffix("]") else { return nil }
+        return try? ScriptType(parsing: String(text.dropFirst(name.count + 1).dropLast()))
+    }
+
     /// The static type a schema type denotes once its type variables are bound.
     package static func scriptType(_ formal: OperatorSchema.SchemaType, bindings: [String: ScriptType]) -> ScriptType {
         switch formal {
@@ -211,7 +219,7 @@ package enum TypeMatcher {
         case .list(let element, _): return .list(scriptType(element, bindings: bindings))
         case .dict(let key, let value): return .dict(scriptType(key, bindings: bindings), scriptType(value, bindings: bindings))
         case .tuple(let items): return .tuple(items.map { scriptType($0, bindings: bindings) })
-        case .wrapper(let name, _): return .other(name)
+        case .wrapper(let name, let inner): return .other("\(name)[\(scriptType(inner, bindings: bindings))]")
         case .named(let name):
             switch name {
             case "Tensor": return .tensor

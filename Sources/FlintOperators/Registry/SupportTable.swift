@@ -15,8 +15,10 @@ extension OperatorRegistry {
         out += "\n\(overloadCount) overloads of \(byOperator.count) operators.\n"
         out += "\n**Coverage of torch \(TorchSchemaTable.torchVersion)'s schema table:** \(coverage.implemented) of \(coverage.considered) overloads"
         let tenths = Int((coverage.percent * 10).rounded(.down))
-        out += " (\(tenths / 10).\(tenths % 10)%). Not counted: the \(coverage.refused.count) overloads of `multinomial`,"
-        out += " which load but refuse every call."
+        out += " (\(tenths / 10).\(tenths % 10)%)."
+        if !coverage.refused.isEmpty {
+            out += " Not counted: \(coverage.refused.map { "`\($0)`" }.joined(separator: ", ")), which load but refuse every call."
+        }
         out += " Out of the count (\(coverage.excluded.values.reduce(0, +)) overloads, implemented or not):\n"
         for exclusion in CoverageExclusion.allCases {
             out += "- \(exclusion.reason) (\(coverage.excluded[exclusion] ?? 0)).\n"

@@ -32,11 +32,11 @@ extension OperatorDefinitions {
                 return (try leakyRelu(Arguments([c[0], .double((lower + upper) / 2)])), nil)
             }
             guard lower <= upper else { throw OperatorError("Lower bound should be less than or equal to the upper bound") }
-            try Self.requireDefaultGenerator(c, trainingIndex + 1)
+            let generator = try Self.generator(c, trainingIndex + 1)
             let x = try c.tensor(0, "self")
             guard x.dtype.isFloatingPoint else { throw OperatorError("\"rrelu_with_noise_out_cpu\" not implemented for '\(x.dtype.scalarTypeName)'") }
             let values = try x.to(.float64).contiguous().scalars(as: Double.self)
-            let slopes = CPUGenerator.default.draws { draws in values.map { $0 <= 0 ? draws.uniform() * (upper - lower) + lower : 1 } }
+            let slopes = generator.draws { draws in values.map { $0 <= 0 ? draws.uniform() * (upper - lower) + lower : 1 } }
             let noise = try Tensor(shape: x.shape, scalars: slopes).to(x.dtype)
             return (.tensor(try x.mul(noise)), noise)
         }

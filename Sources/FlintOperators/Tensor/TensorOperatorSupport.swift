@@ -42,7 +42,13 @@ extension OperatorDefinitions {
         defineInternalOperators()
         defineFractionalPoolingOperators()
         defineCompatibilityOperators()
+        defineAuxiliaryOperators()
+        defineKernelEntryOperators()
+        defineOptimizerStepOperators()
         defineRandomOperators()
+        defineGeneratorOperators()
+        defineDistributionSamplingOperators()
+        defineCounterRandomOperators()
         defineQuantizedOperators()
         defineInPlaceArithmetic()
         defineInPlaceVariants()
@@ -124,7 +130,10 @@ extension OperatorDefinitions {
     /// In-place variants (`mul_.Tensor`, `sigmoid_`...) of every tensor operator that lacks its own: compute out
     /// of place, then write into `self` (through any view) with ``Tensor/assign(inPlaceResult:)``.
     private mutating func defineInPlaceVariants() {
-        for (name, implementation) in bodies {
+        // `resize_`, `resize_as_` and `set_` change what the tensor is (its shape, its storage), not its elements,
+        // which a Flint tensor cannot do.
+        let changeShape: Set<String> = ["aten::resize", "aten::resize_as", "aten::set", "aten::set.source_Tensor"]
+        for (name, implementation) in bodies where !changeShape.contains(name) {
             let inplace = Self.inPlaceName(name)
             guard self[inplace] == nil else { continue }
             define(inplace) { c in

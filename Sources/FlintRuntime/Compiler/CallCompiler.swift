@@ -146,6 +146,11 @@ extension FunctionCompiler {
                 return .constant(.bool(type.slotIndex(of: attribute) != nil || type.outline.methods.contains(attribute)), .bool)
             }
             return .constant(.bool(false), .bool)
+        case "fork":
+            guard arguments.count == 1, keywords.isEmpty, case .name(let closure) = arguments[0].kind, let definition = nestedFunctions[closure] else {
+                throw fail("fork() is supported on the closures TorchScript prints (`fork(__forked_function)`)", location)
+            }
+            return try compileForked(definition, at: location)
         case "print":
             let values = try arguments.map { try compileExpression($0).evaluate }
             return Typed(evaluate: { frame in

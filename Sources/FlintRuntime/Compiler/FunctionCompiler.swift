@@ -28,6 +28,11 @@ struct FunctionCompiler {
     /// set by assignments of constants, cleared by other assignments, merged where `if` branches join,
     /// cleared for names a loop assigns). Uses compile to the constant, so branches on them fold away.
     var constantValues: [String: ScriptValue] = [:]
+    /// The nested `def`s seen so far, by name: TorchScript prints one closure without parameters for each
+    /// `torch.jit.fork`, and `fork(name)` compiles it in place (``compileForked(_:at:)``).
+    var nestedFunctions: [String: FunctionDefinition] = [:]
+    /// While a forked closure's body compiles, the static types its `return`s give; nil elsewhere.
+    var forkedReturnTypes: [ScriptType]? = nil
 
     init(program: Program, function: CompiledFunction) {
         self.program = program
@@ -176,12 +181,15 @@ struct FunctionCompiler {
             return try compileFor(target, iterable, body, at: statement.location)
         case .returnStatement(let value):
             guard let value else {
+                forkedReturnTypes?.append(.none)
                 return { frame in
                     frame.result = .none
                     return .returned
                 }
             }
-            let evaluate = try compileExpression(value, expected: function.returnType).evaluate
+            let compiled = try compileExpression(value, expected: forkedReturnTypes == nil ? function.returnType : nil)
+            forkedReturnTypes?.append(compiled.type)
+            let evaluate = compiled.evaluate
             return { frame in
                 frame.result = try evaluate(frame)
                 return .returned
@@ -216,9 +224,38 @@ struct FunctionCompiler {
             }
         case .with(let items, let body):
             return try compileWith(items, body, at: statement.location)
-        case .function, .classDefinition:
-            throw fail("nested definitions are not supported", statement.location)
+        case .function(let definition):
+            guard definition.parameters.isEmpty else {
+                throw fail("nested function '\(definition.name)' takes parameters: only the closures TorchScript prints for torch.jit.fork are supported", statement.location)
+            }
+            nestedFunctions[definition.name] = definition
+            return { _ in .next }
+        case .classDefinition:
+            throw fail("nested class definitions are not supported", statement.location)
         }
+    }
+
+    /// `fork(closure)`: the closure's body runs at the fork, in this frame (it reads the variables as they are then),
+    /// and its result is the future's value; `torch.jit.wait` (`aten::wait`) returns it. The names the body assigns
+    /// are its own, as in Python. Running the closure at the fork rather than on another thread gives the same
+    /// results: TorchScript's forked functions share nothing they could race on but tensors they only read.
+    mutating func compileForked(_ definition: FunctionDefinition, at location: SourceLocation) throws -> Typed {
+        let (outerVariables, outerConstants, outerReturns) = (variables, constantValues, forkedReturnTypes)
+        for name in AssignmentCounter.counts(in: definition.body).keys {
+            variables[name] = nil
+            constantValues[name] = nil
+        }
+        forkedReturnTypes = []
+        let body = try compileBlock(definition.body)
+        let returned = forkedReturnTypes ?? []
+        (variables, constantValues, forkedReturnTypes) = (outerVariables, outerConstants, outerReturns)
+        let type = returned.dropFirst().reduce(returned.first ?? .none) { Self.join($0, $1) }
+        return Typed(evaluate: { frame in
+            frame.result = .none
+            _ = try body(frame)
+            defer { frame.result = .none }
+            return frame.result
+        }, type: .other("Future[\(type)]"))
     }
 
     /// A condition: a `bool` expression (a tensor is converted as `bool(tensor)`).

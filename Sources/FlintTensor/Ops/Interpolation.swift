@@ -1,7 +1,8 @@
 import RealModule
 
 /// `F.interpolate` modes over the trailing spatial dimensions: `nearest`, `nearest-exact`, `linear`/
-/// `bilinear`/`trilinear` and `bicubic`, with ATen's source-index rules (`align_corners`, scale factors).
+/// `bilinear`/`trilinear` and `bicubic`, with ATen's source-index rules (`align_corners`, scale factors), and the
+/// antialiased (PIL-style) `bilinear-antialias`, `bicubic-antialias` and `lanczos-antialias` of ATen's `_upsample_*_aa`.
 extension Tensor {
     /// ATen's `upsample_{1,2,3}d_common_check` message for an empty input or output size:
     /// `input (H: 4, W: 5) output (H: 0, W: 4)` (1-D: `input (W: 4) and output (W: 0)`).
@@ -21,15 +22,19 @@ extension Tensor {
             throw TensorError("interpolate: expected a \(spatial + 2)-D input for \(spatial) spatial dimensions, got \(rank)-D")
         }
         let antialias = mode.hasSuffix("-antialias")
+        let filtered = mode.hasPrefix("bilinear") || mode.hasPrefix("bicubic") || mode.hasPrefix("lanczos")
         guard (dtype.isFloatingPoint && !(antialias && (dtype == .float16 || dtype == .bfloat16)))
-            || (dtype == .uint8 && (mode.hasPrefix("nearest") || mode.hasPrefix("bilinear") || mode.hasPrefix("bicubic")))
+            || (dtype == .uint8 && (mode.hasPrefix("nearest") || filtered))
         else {
-            throw TensorError("\"upsample_\(mode)\" not implemented for '\(dtype.scalarTypeName)'")
+            // The antialiased kernels compute their weights in the input's dtype: float32, float64 (uint8 aside).
+            throw TensorError("\"\(antialias ? "compute_index_ranges_weights" : "upsample_\(mode)")\" not implemented for '\(dtype.scalarTypeName)'")
         }
         let inputSpatial = Array(shape.suffix(spatial))
         let scaleList = scales ?? Array(repeating: nil, count: spatial)
-        if dtype == .uint8 && (mode.hasPrefix("bilinear") || mode.hasPrefix("bicubic")) && alignCorners != true {
-            return try resampleBytes(outputSize: outputSize, mode: mode, scales: scaleList)
+        // uint8 resizing runs on fixed-point weights, as ATen's; plain (not antialiased) resizing with corners
+        // aligned goes through float64 and rounds.
+        if dtype == .uint8 && filtered && (antialias || alignCorners != true) {
+            return try resampleBytes(outputSize: outputSize, mode: mode, alignCorners: alignCorners == true, scales: scaleList)
         }
         guard scaleList.count == spatial, scaleList.allSatisfy({ $0 == nil || ($0!.isFinite && $0! > 0) }) else {
             throw TensorError("interpolate: scale factors must be positive and finite, got \(scaleList)")
@@ -70,24 +75,12 @@ extension Tensor {
                     let weights = Self.cubicWeights(t)
                     return (0..<4).map { (Swift.min(Swift.max(base - 1 + $0, 0), inSize - 1), weights[$0]) }
                 }
-            case "bilinear-antialias", "bicubic-antialias":
-                // PIL-style resampling (ATen's `_upsample_*_aa`): when shrinking, the filter widens to cover
-                // every input pixel of the output's footprint; weights are normalised per output.
-                let cubic = mode.hasPrefix("bicubic")
-                let support = (cubic ? 2.0 : 1.0) * Swift.max(scale, 1)
-                let inverse = scale >= 1 ? 1 / scale : 1
-                result = try result.resample(axis: axis, outSize: outSize) { o in
-                    let center = scale * (Double(o) + 0.5)
-                    let low = Swift.max(Int(center - support + 0.5), 0)
-                    let high = Swift.min(Int(center + support + 0.5), inSize)
-                    var taps: [(Int, Double)] = []
-                    for j in low..<Swift.max(high, low) {
-                        let x = (Double(j) - center + 0.5) * inverse
-                        taps.append((j, cubic ? Self.antialiasCubic(x) : Swift.max(0, 1 - Swift.abs(x))))
-                    }
-                    let total = taps.reduce(0) { $0 + $1.1 }
-                    return total == 0 ? taps : taps.map { ($0.0, $0.1 / total) }
-                }
+            case "bilinear-antialias", "bicubic-antialias", "lanczos-antialias":
+                // ATen's separable kernel leaves a dimension whose size does not change as it is.
+                guard outSize != inSize else { continue }
+                let filter = Self.antialiasFilter(mode)
+                let table = Self.antialiasTaps(inSize: inSize, outSize: outSize, scale: scale, interpolationSize: filter.size, filter: filter.weight)
+                result = try result.resample(axis: axis, outSize: outSize) { table[$0] }
             default:
                 throw TensorError("interpolate: unsupported mode '\(mode)'")
             }
@@ -105,27 +98,76 @@ extension Tensor {
         return Double(inSize) / Double(outSize)
     }
 
-    /// ATen's uint8 path for (antialiased) bilinear and bicubic resizing: separable passes, last dimension
-    /// first, each with PIL-style normalised taps turned into int16 fixed-point weights, rounded and clamped
-    /// to uint8 between passes.
-    private func resampleBytes(outputSize: [Int], mode: String, scales: [Double?]) throws -> Tensor {
+    /// The filter of an antialiased mode: its interpolation size (the taps it spans when not shrinking) and
+    /// its weight at a distance, as ATen's `HelperInterpLinear`, `HelperInterpCubic` and `HelperInterpLanczos`.
+    static func antialiasFilter(_ mode: String) -> (size: Int, weight: (Double) -> Double) {
+        if mode.hasPrefix("lanczos") { return (6, lanczos3) }
+        if mode.hasPrefix("bicubic") { return (4, antialiasCubic) }
+        return (2, { Swift.max(0, 1 - Swift.abs($0)) })
+    }
+
+    /// PIL-style antialiased taps (ATen's `_compute_indices_min_size_weights_aa`), one list per output index: the
+    /// filter centred on the output's footprint in the input, widened by the scale when shrinking so that it
+    /// covers every input pixel of that footprint, at most `2·⌈support⌉ + 1` taps, weights normalised to sum 1.
+    static func antialiasTaps(
+        inSize: Int, outSize: Int, scale: Double, interpolationSize: Int, filter: (Double) -> Double
+    ) -> [[(Int, Double)]] {
+        let support = Double(interpolationSize) * 0.5 * (scale >= 1 ? scale : 1)
+        let widest = Int(support.rounded(.up)) * 2 + 1
+        let inverse = scale >= 1 ? 1 / scale : 1
+        return (0..<outSize).map { o in
+            let center = scale * (Double(o) + 0.5)
+            let low = Swift.max(Int(center - support + 0.5), 0)
+            let count = Swift.min(Swift.max(Swift.min(Int(center + support + 0.5), inSize) - low, 0), widest)
+            var taps: [(Int, Double)] = []
+            for j in low..<(low + count) {
+                taps.append((j, filter((Double(j) - center + 0.5) * inverse)))
+            }
+            let total = taps.reduce(0) { $0 + $1.1 }
+            return total == 0 ? taps : taps.map { ($0.0, $0.1 / total) }
+        }
+    }
+
+    /// The Lanczos filter with a = 3, `sinc(x)·sinc(x/3)` for |x| < 3 (`sinc(x) = sin(πx)/(πx)`), as PIL's and ATen's.
+    static func lanczos3(_ x: Double) -> Double {
+        func sinc(_ v: Double) -> Double {
+            if v == 0 { return 1 }
+            let angle = v * Double.pi
+            return Double.sin(angle) / angle
+        }
+        let t = Swift.abs(x)
+        return t < 3 ? sinc(t) * sinc(t / 3) : 0
+    }
+
+    /// ATen's uint8 path for (antialiased) bilinear, bicubic and lanczos resizing: separable passes, last dimension
+    /// first (a dimension whose size does not change is left as it is), each with normalised taps turned into int16
+    /// fixed-point weights, rounded and clamped to uint8 between passes. `alignCorners` applies to the antialiased
+    /// modes (the plain ones reach here only without it).
+    private func resampleBytes(outputSize: [Int], mode: String, alignCorners: Bool, scales: [Double?]) throws -> Tensor {
         let spatial = outputSize.count
         let antialias = mode.hasSuffix("-antialias")
         let cubic = mode.hasPrefix("bicubic")
+        let filter = Self.antialiasFilter(mode)
         var result = self
         for d in (0..<spatial).reversed() {
             let axis = 2 + d
             let inSize = result.shape[axis]
             let outSize = outputSize[d]
-            let scale = Self.sourceScale(inSize: inSize, outSize: outSize, alignCorners: false, scale: scales[d])
+            guard outSize > 0, inSize > 0 else {
+                throw TensorError(Self.nonPositiveSizesMessage(input: Array(shape.suffix(spatial)), output: outputSize))
+            }
+            guard outSize != inSize else { continue }
+            let scale = Self.sourceScale(inSize: inSize, outSize: outSize, alignCorners: antialias && alignCorners, scale: scales[d])
             let support = (cubic ? 2.0 : 1.0) * (antialias ? Swift.max(scale, 1) : 1)
             let inverse = antialias && scale >= 1 ? 1 / scale : 1
             var table: [[(Int, Int32)]] = []
             var precision = 0
-            var floatTaps: [[(Int, Double)]] = []
-            var largest = 0.0
-            for o in 0..<outSize {
-                if cubic && !antialias {
+            var floatTaps: [[(Int, Double)]] = antialias
+                ? Self.antialiasTaps(inSize: inSize, outSize: outSize, scale: scale, interpolationSize: filter.size, filter: filter.weight) : []
+            // (ATen sizes the fixed-point precision by the largest antialiased weight, not the largest magnitude.)
+            var largest = Swift.max(floatTaps.joined().map { $0.1 }.max() ?? 0, 0)
+            for o in 0..<outSize where !antialias {
+                if cubic {
                     // Plain bicubic keeps Keys' weights on border-clamped indices.
                     let source = (Double(o) + 0.5) * scale - 0.5
                     let floor = source.rounded(.down)
@@ -135,19 +177,13 @@ extension Tensor {
                     floatTaps.append(taps)
                     continue
                 }
+                // Plain bilinear: the triangle filter, unwidened.
                 let center = scale * (Double(o) + 0.5)
                 let low = Swift.max(Int(center - support + 0.5), 0)
                 let high = Swift.min(Int(center + support + 0.5), inSize)
                 var taps: [(Int, Double)] = []
                 for j in low..<Swift.max(high, low) {
-                    let x = (Double(j) - center + 0.5) * inverse
-                    let w: Double
-                    if cubic {
-                        w = antialias ? Self.antialiasCubic(x) : Self.keysCubic(x)
-                    } else {
-                        w = Swift.max(0, 1 - Swift.abs(x))
-                    }
-                    taps.append((j, w))
+                    taps.append((j, Swift.max(0, 1 - Swift.abs((Double(j) - center + 0.5) * inverse))))
                 }
                 let total = taps.reduce(0) { $0 + $1.1 }
                 if total != 0 { taps = taps.map { ($0.0, $0.1 / total) } }

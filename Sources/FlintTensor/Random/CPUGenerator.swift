@@ -15,8 +15,11 @@ import Darwin
 /// default seed (67280421310721): a fresh Flint process draws what a fresh libtorch process draws. The
 /// distributions' cases that can differ are listed with ``Tensor/uniform(_:from:to:dtype:generator:)``'s family.
 public final class CPUGenerator: @unchecked Sendable {
+    /// c10's default seed: the default generator's, and a new `torch.Generator()`'s.
+    public static let defaultSeed: UInt64 = 67_280_421_310_721
+
     /// The process's default generator.
-    public static let `default` = CPUGenerator(seed: 67_280_421_310_721)
+    public static let `default` = CPUGenerator(seed: defaultSeed)
 
     private var words = [UInt32](repeating: 0, count: 624)
     private var position = 624

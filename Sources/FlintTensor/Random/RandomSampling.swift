@@ -16,27 +16,29 @@ import Darwin
 /// AVX2 (their float32 normal fill is vectorised, with its own approximations: within float32 rounding of these),
 /// and in-place fills into non-contiguous tensors (libtorch draws in memory order, Flint in row-major order).
 extension Tensor {
-    /// The significant bits of a uniform draw for `dtype` (its mantissa digits), as `uniform_real_distribution` takes.
-    private static func uniformDigits(_ dtype: DType) throws -> Int {
-        switch dtype {
-        case .float32: 24
-        case .float64: 53
-        case .float16: 11
-        case .bfloat16: 8
-        default: throw TensorError("\"uniform_kernel_cpu\" not implemented for '\(dtype.scalarTypeName)'")
-        }
-    }
-
-    /// A tensor of `shape` uniform in [from, to).
+    /// A tensor of `shape` uniform in [from, to), as libtorch's `uniform_kernel` makes it: a uniform number in the
+    /// kernel's arithmetic type (53 bits for double; 24 for float, half and bfloat16, whose arithmetic is float), then
+    /// x · (to − from) + from as one fused multiply-add (the kernel's compiled form on x86-64 builds with FMA), rounded
+    /// to `dtype`; a value that rounds up to `to` becomes `from`, as the kernel clamps it.
     public static func uniform(_ shape: [Int], from: Double, to: Double, dtype: DType, generator: CPUGenerator = .default) throws -> Tensor {
         try checkAllocatable(shape, dtype: .float64)
-        let digits = try uniformDigits(dtype)
+        let narrow: (Float) -> Double
+        switch dtype {
+        case .float64, .float32: narrow = { Double($0) }
+        case .float16: narrow = { Double(Half($0).floatValue) }
+        case .bfloat16: narrow = { Double(BFloat16($0).floatValue) }
+        default: throw TensorError("\"uniform_kernel_cpu\" not implemented for '\(dtype.scalarTypeName)'")
+        }
         let count = shape.reduce(1, *)
         let values: [Double] = generator.locked {
             (0..<count).map { _ in
-                let x = generator.unitUniform(digits: digits)
-                // float: (x · (to − from) + from) in float, as the kernel's float arithmetic rounds it.
-                return digits == 53 ? x * (to - from) + from : Double(Float(x) * (Float(to) - Float(from)) + Float(from))
+                if dtype == .float64 {
+                    let value = from.addingProduct(generator.unitUniform(digits: 53), to - from)
+                    return value == to ? from : value
+                }
+                let (low, high) = (Float(from), Float(to))
+                let value = narrow(low.addingProduct(Float(generator.unitUniform(digits: 24)), high - low))
+                return value == narrow(high) ? narrow(low) : value
             }
         }
         return try Tensor(shape: shape, scalars: values).to(dtype)
@@ -52,7 +54,7 @@ extension Tensor {
         let count = shape.reduce(1, *)
         let values: [Double] = generator.locked {
             guard count >= 16 else {
-                return (0..<count).map { _ in generator.normalDouble(mean: mean, standardDeviation: standardDeviation) }
+                return (0..<count).map { _ in RandomDraws(generator: generator).normal(mean: mean, standardDeviation: standardDeviation) }
             }
             return dtype == .float64
                 ? normalFill(count, mean: mean, deviation: standardDeviation, generator: generator)
@@ -160,8 +162,10 @@ private func normalFill<T: BinaryFloatingPoint>(_ count: Int, mean: T, deviation
             // float: logf and sqrtf, as the kernel's float arithmetic calls them.
             let radius = T.self == Float.self ? T(sqrtf(-2 * logf(Float(u1)))) : T((-2 * log(Double(u1))).squareRoot())
             let theta = 2 * Double.pi * Double(u2)
-            data[base + j] = T(Double(radius) * cos(theta) * Double(deviation) + Double(mean))
-            data[base + j + 8] = T(Double(radius) * sin(theta) * Double(deviation) + Double(mean))
+            let (c, s) = (Double(radius) * cos(theta), Double(radius) * sin(theta))
+            // double: one fused multiply-add, as libtorch's compiled `x * std + mean` is.
+            data[base + j] = T(T.self == Double.self ? Double(mean).addingProduct(c, Double(deviation)) : c * Double(deviation) + Double(mean))
+            data[base + j + 8] = T(T.self == Double.self ? Double(mean).addingProduct(s, Double(deviation)) : s * Double(deviation) + Double(mean))
         }
     }
     for base in stride(from: 0, to: count - 15, by: 16) { transform(base) }
@@ -189,6 +193,134 @@ package struct RandomDraws {
     /// A 53-bit uniform number in [0, 1).
     package func uniform() -> Double { generator.unitUniform(digits: 53) }
 
-    /// A normal number (libtorch's `normal_distribution<double>`, its cached second sample included).
-    package func normal(mean: Double, standardDeviation: Double) -> Double { generator.normalDouble(mean: mean, standardDeviation: standardDeviation) }
+    /// A normal number (libtorch's `normal_distribution<double>`, its cached second sample included), scaled and
+    /// shifted by one fused multiply-add, as libtorch's compiled `x * std + mean` is.
+    package func normal(mean: Double, standardDeviation: Double) -> Double {
+        mean.addingProduct(generator.normalDouble(mean: 0, standardDeviation: 1), standardDeviation)
+    }
+}
+
+/// libtorch's samplers of `Distributions.cpp` / `Distributions.h` (`poisson`, `binomial`, `_standard_gamma`,
+/// `_sample_dirichlet`), drawing what they draw: 53-bit uniforms and double normals, with `T` (float or double, the
+/// tensor's `scalar_t`) where the templates compute in it.
+extension RandomDraws {
+    /// A Poisson sample of rate `lambda` ≥ 0 (`sample_poisson`): below 10 the number of uniforms whose running product
+    /// stays above e^−λ; from 10 on Hörmann's transformed rejection, two uniforms a try. The `(int64_t)` cast goes as
+    /// x86 makes it: NaN and out-of-range values (an infinite rate's) give `Int64.min`.
+    package func poisson(_ lambda: Double) -> Int64 {
+        if lambda == 0 { return 0 }
+        if lambda < 10 {
+            let limit = exp(-lambda)
+            var (product, count): (Double, Int64) = (1, 0)
+            while true {
+                product *= uniform()
+                guard product > limit else { return count }
+                count += 1
+            }
+        }
+        let (root, logLambda) = (lambda.squareRoot(), log(lambda))
+        let b = 0.931 + 2.53 * root
+        let a = -0.059 + 0.02483 * b
+        let inverseAlpha = 1.1239 + 1.1328 / (b - 3.4)
+        let vr = 0.9277 - 3.6224 / (b - 2)
+        while true {
+            let u = uniform() - 0.5, v = uniform()
+            let us = 0.5 - abs(u)
+            let floored = ((2 * a / us + b) * u + lambda + 0.43).rounded(.down)
+            let k: Int64 = floored.isNaN || floored >= 0x1p63 || floored < -0x1p63 ? .min : Int64(floored)
+            if us >= 0.07 && v <= vr { return k }
+            if k < 0 || (us < 0.013 && v > us) { continue }
+            if log(v) + log(inverseAlpha) - log(a / (us * us) + b) <= -lambda + Double(k) * logLambda - lgamma(Double(k) + 1) { return k }
+        }
+    }
+
+    /// A binomial sample (`sample_binomial<T, double>`): p folded to ≤ 0.5, then geometric inversion while count·p < 10,
+    /// else BTRS. A NaN count with p in (0, 1) never returns, as in libtorch: callers refuse it.
+    package func binomial<T: BinaryFloatingPoint>(count: T, probability prob: T) -> T {
+        if count <= 0 || prob <= 0 { return 0 }
+        if prob >= 1 { return count }
+        if prob <= 0.5 { return count * prob >= 10 ? btrs(count, prob) : binomialInversion(count, prob) }
+        if prob > 0.5 {
+            let q = T(1 - Double(prob))
+            return count * q >= 10 ? count - btrs(count, q) : count - binomialInversion(count, q)
+        }
+        return .nan
+    }
+
+    private func binomialInversion<T: BinaryFloatingPoint>(_ count: T, _ prob: T) -> T {
+        // log1p in T's precision (log1pf for float), as the template calls it on scalar_t.
+        let logProb = T.self == Float.self ? Double(log1pf(-Float(prob))) : log1p(-Double(prob))
+        var (geometricSum, successes): (Double, T) = (0, 0)
+        while true {
+            geometricSum += (log(uniform()) / logProb).rounded(.up)
+            if geometricSum > Double(count) { return successes }
+            successes += 1
+        }
+    }
+
+    /// BTRS (Hörmann's transformed rejection with squeeze), as TensorFlow's kernel and libtorch's port of it write it.
+    private func btrs<T: BinaryFloatingPoint>(_ count: T, _ prob: T) -> T {
+        let deviation = Double((count * prob * (1 - prob)).squareRoot())
+        let b = 1.15 + 2.53 * deviation
+        let a = -0.0873 + 0.0248 * b + 0.01 * Double(prob)
+        let c = Double(count * prob) + 0.5
+        let vr = 0.92 - 4.2 / b
+        let r = Double(prob / (1 - prob))
+        let alpha = (2.83 + 5.1 / b) * deviation
+        let (m, n) = (Double(((count + 1) * prob).rounded(.down)), Double(count))
+        while true {
+            let u = uniform() - 0.5
+            var v = uniform()
+            let us = 0.5 - abs(u)
+            let k = T(((2 * a / us + b) * u + c).rounded(.down))
+            if k < 0 || k > count { continue }
+            if us >= 0.07 && v <= vr { return k }
+            v = log(v * alpha / (a / (us * us) + b))
+            let kd = Double(k)
+            // One left-to-right sum, as libtorch adds it.
+            var bound = (m + 0.5) * log((m + 1) / (r * (n - m + 1)))
+            bound += Double(count + 1) * log((n - m + 1) / Double(count - k + 1))
+            bound += (kd + 0.5) * log(r * Double(count - k + 1) / Double(k + 1))
+            bound += Self.stirlingTail(m)
+            bound += Self.stirlingTail(n - m)
+            bound -= Self.stirlingTail(kd)
+            bound -= Self.stirlingTail(Double(count - k))
+            if v <= bound { return k }
+        }
+    }
+
+    private static func stirlingTail(_ k: Double) -> Double {
+        let table = [
+            0.0810614667953272, 0.0413406959554092, 0.0276779256849983, 0.02079067210376509, 0.0166446911898211,
+            0.0138761288230707, 0.0118967099458917, 0.0104112652619720, 0.00925546218271273, 0.00833056343336287,
+        ]
+        if k > -1 && k < 10 { return table[Int(k)] }
+        let square = (k + 1) * (k + 1)
+        return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / square) / square) / (k + 1)
+    }
+
+    /// A standard gamma sample (`sample_gamma<T, double>`, Marsaglia–Tsang): α < 1 boosted by a uniform's power first,
+    /// α and its boost in `T`, the rest in double on double normals. α = 0 gives 0; callers clamp to the smallest normal.
+    package func gamma<T: BinaryFloatingPoint>(_ alphaIn: T) -> T {
+        var (alpha, scale) = (alphaIn, 1.0)
+        if alpha < 1 {
+            if alpha == 0 { return 0 }
+            scale *= pow(1 - uniform(), Double(1 / alpha))
+            alpha += 1
+        }
+        let shape = Double(alpha - T(Float(1) / 3))
+        let c = 1 / (9 * shape).squareRoot()
+        while true {
+            var x = 0.0, y = 0.0
+            repeat {
+                x = normal(mean: 0, standardDeviation: 1)
+                y = 1 + c * x
+            } while y <= 0
+            let v = y * y * y
+            let u = 1 - uniform()
+            let xx = x * x
+            if u < 1 - Double(Float(0.0331)) * xx * xx { return T(scale * shape * v) }
+            if log(u) < 0.5 * xx + shape * (1 - v + log(v)) { return T(scale * shape * v) }
+        }
+    }
 }
