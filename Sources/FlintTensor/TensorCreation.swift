@@ -18,7 +18,7 @@ extension Tensor {
 
     /// A tensor of the given shape filled with `value` converted to `dtype`.
     public static func full(_ shape: [Int], value: Double, dtype: DType = .float32) throws -> Tensor {
-        try checkShape(shape)
+        try checkAllocatable(shape, dtype: dtype)
         let result = Tensor(zeros: shape, dtype: dtype)
         try dtype.dispatch(Fill(tensor: result, value: value))
         return result

@@ -39,6 +39,30 @@ import Testing
         #expect("\(error)".contains("recursively"))
     }
 
+    /// A forked closure that assigns a name of the method's: the name is the closure's own local (Python's scoping), so
+    /// the method's variable keeps its value.
+    @Test func forkedClosureAssignsItsOwnLocals() throws {
+        let fixture = Fixtures.archivesDirectory.deletingLastPathComponent().appendingPathComponent("language/fork_wait.pt").path
+        var writer = try TestZipWriter(copying: fixture)
+        let index = try #require(writer.records.firstIndex { $0.name.hasSuffix("/control_flow.py") })
+        var text = String(decoding: writer.records[index].contents, as: UTF8.self)
+        let closure = "      return _0(x, k, )"
+        let tail = "total = torch.add(torch.wait(futures[0]), 10)"
+        try #require(text.contains(closure) && text.contains(tail))
+        text = text.replacingOccurrences(of: closure, with: "      k = 100\n" + closure)
+        text = text.replacingOccurrences(of: tail, with: "total = torch.add(torch.wait(futures[0]), k)")
+        writer.records[index].contents = Array(text.utf8)
+        let path = temporaryPath("fork-locals")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try writer.write(to: path)
+        let program = try Program(model: try ScriptModel(path: path))
+        let x = try Tensor(shape: [2, 3], scalars: [0.0, 1, 2, 3, 4, 5] as [Float])
+        let result = try program.run(method: "forward", arguments: [.tensor(x), .int(2)])
+        guard case .tuple(let items) = result, case .tensor(let total)? = items.first else { Issue.record("unexpected result \(result)"); return }
+        // The closure scales by its own k (100); the method adds its k (n + 1 = 3).
+        #expect(try total.to(.float64).contiguous().scalars(as: Double.self) == [3, 103, 203, 303, 403, 503])
+    }
+
     @Test(arguments: ["small_cnn_scripted.pt", "containers_scripted.pt", "enum_and_namedtuple_scripted.pt", "exported_methods_scripted.pt", "setstate_scripted.pt"])
     func mutatedCodeNeverCrashes(_ name: String) throws {
         var random = SeededGenerator(seed: 11)

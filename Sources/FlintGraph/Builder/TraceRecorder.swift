@@ -168,6 +168,11 @@ package final class TraceRecorder {
                 try recorder.abandonIfPlaceholders()
                 return try body(arguments)
             }
+            // Printing is an effect a graph would not repeat, and placeholders must not be printed.
+            if operation == "prim::Print" {
+                recorder.noteUntraceable("the method prints")
+                try recorder.abandonIfPlaceholders()
+            }
             // A batch norm in training moves its running statistics (module state) in place: no graph, and never
             // from placeholders.
             if movesStatistics, Self.updatesRunningStatistics(arguments) {
@@ -197,8 +202,6 @@ package final class TraceRecorder {
         // Seeding the random generator changes what every later draw returns; a graph would replay the draws
         // without it, so a method that seeds runs in the interpreter.
         if Self.setsGeneratorState(operation) { return noteUntraceable("\(operation) sets the random generator's state") }
-        // Printing is an effect a graph would not repeat.
-        if operation == "prim::Print" { return noteUntraceable("the method prints") }
         // A graph would keep drawing from the generator object of the recorded call, not from the call's own.
         if arguments.contains(where: { GeneratorObject.generator(in: $0) != nil }) {
             return noteUntraceable("\(operation) draws from a torch.Generator the method makes")

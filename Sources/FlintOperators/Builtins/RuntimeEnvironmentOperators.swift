@@ -29,7 +29,7 @@ extension OperatorDefinitions {
             .tensor(Tensor(scalar: Int64(RecordFunctionRange.open(name: try c.string(0, "name")))))
         }
         define("profiler::_record_function_exit") { c in
-            try RecordFunctionRange.close(handle: Int(try c.tensor(0, "handle").item()))
+            try RecordFunctionRange.close(handle: Self.recordFunctionHandle(c.tensor(0, "handle")))
             return .none
         }
         // Futures are their values here (nothing runs asynchronously): the range ends now, and the future is returned.
@@ -38,14 +38,21 @@ extension OperatorDefinitions {
             return c[1]
         }
         define("profiler::_call_end_callbacks_on_jit_fut") { c in
-            try RecordFunctionRange.close(handle: Int(try c.tensor(0, "x").item()))
+            try RecordFunctionRange.close(handle: Self.recordFunctionHandle(c.tensor(0, "x")))
             return c[1]
         }
         // DebugMode's annotations only mark its log; without it they do nothing.
         define("debug_mode_ops::annotate") { c in _ = try c.string(0, "tag"); return .none }
         // TorchScript has no __torch_function__ overrides.
         define("aten::has_torch_function") { _ in .bool(false) }
-        define("aten::_get_cpu_capability") { _ in .string(CPUCapability.current) }
+        define("aten::_get_cpu_capability") { _ in .string(KernelISA.atenCapability) }
+    }
+
+    private static func recordFunctionHandle(_ tensor: Tensor) throws -> Int {
+        guard tensor.elementCount == 1, let handle = Int(exactly: try tensor.item()) else {
+            throw OperatorError("expected a record_function handle (a one-element integer tensor), got a tensor of shape \(tensor.shape)")
+        }
+        return handle
     }
 
     private static func recordFunctionRange(_ value: ScriptValue) throws -> RecordFunctionRange {
@@ -61,6 +68,8 @@ final class RecordFunctionRange: @unchecked Sendable {
     let name: String
     private let start: Double?
     private var ended = false
+    /// The legacy forms' open ranges, by handle; a model that never closes its ranges keeps at most this many.
+    private static let openLimit = 4096
     private static let lock = Lock()
     nonisolated(unsafe) private static var openByHandle: [Int: RecordFunctionRange] = [:]
     nonisolated(unsafe) private static var nextHandle = 1
@@ -72,8 +81,10 @@ final class RecordFunctionRange: @unchecked Sendable {
 
     /// Ends the range (once; a second end does nothing, as libtorch's).
     func end() {
-        guard !ended else { return }
-        ended = true
+        guard Self.lock.withLock({ () -> Bool in
+            defer { ended = true }
+            return !ended
+        }) else { return }
         if let start { OperatorProfiler.record("record_function: \(name)", seconds: OperatorProfiler.now() - start) }
     }
 
@@ -82,6 +93,7 @@ final class RecordFunctionRange: @unchecked Sendable {
         let range = RecordFunctionRange(name: name)
         return lock.withLock {
             defer { nextHandle += 1 }
+            if openByHandle.count >= openLimit, let oldest = openByHandle.keys.min() { openByHandle[oldest] = nil }
             openByHandle[nextHandle] = range
             return nextHandle
         }
@@ -93,42 +105,4 @@ final class RecordFunctionRange: @unchecked Sendable {
         }
         range.end()
     }
-}
-
-/// The vector instruction set ATen's CPU kernels would dispatch to on this machine, by its names: `AVX512`
-/// (AVX-512 F, BW, VL and DQ), `AVX2` (with FMA), or `DEFAULT`. `ATEN_CPU_CAPABILITY` lowers it as it does libtorch's.
-enum CPUCapability {
-    static let current: String = {
-        let levels = ["DEFAULT", "AVX2", "AVX512"]
-        var level = 0
-        #if arch(x86_64) && os(Linux)
-        if let line = firstLine(of: "/proc/cpuinfo", startingWith: "flags") {
-            let flags = Set(line.split(separator: " ").map(String.init))
-            if flags.isSuperset(of: ["avx2", "fma"]) { level = 1 }
-            if level == 1, flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) { level = 2 }
-        }
-        #endif
-        if let requested = getenv("ATEN_CPU_CAPABILITY").map({ String(cString: $0).uppercased() }),
-            let wanted = levels.firstIndex(of: requested)
-        {
-            level = Swift.min(level, wanted)
-        }
-        return levels[level]
-    }()
-
-    #if os(Linux)
-    /// The first line of a text file that starts with `prefix`.
-    private static func firstLine(of path: String, startingWith prefix: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var line: UnsafeMutablePointer<CChar>?
-        var capacity = 0
-        defer { free(line) }
-        while getline(&line, &capacity, file) > 0, let text = line {
-            let string = String(cString: text)
-            if string.hasPrefix(prefix) { return String(string.split(separator: "\n").first ?? "") }
-        }
-        return nil
-    }
-    #endif
 }

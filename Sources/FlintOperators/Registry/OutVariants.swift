@@ -23,6 +23,8 @@ enum OutVariant {
         guard !written.isEmpty, listOutput || (tensorOutputs == written.count && tensorOutputs == schema.returns.count) else { return nil }
         let outputs = written.count
         let inputs = Array(schema.arguments.dropLast(outputs))
+        // Its generated kernel leaves the observer state it is given alone, which the functional overload updates.
+        guard schema.qualifiedName != "aten::_fused_moving_avg_obs_fq_helper.out" else { return nil }
         let writtenInputs = inputs.filter { $0.alias?.isWrite == true }.map(\.name)
         for candidate in overloads where candidate.qualifiedName != schema.qualifiedName {
             guard let functional = bodies[candidate.qualifiedName],
@@ -99,7 +101,12 @@ enum OutVariant {
 extension Tensor {
     /// Writes an out overload's result into this tensor (its `out=` argument): the same shape (Flint's tensors are
     /// values, so an out tensor cannot be resized as ATen resizes it), and a dtype the result can be cast to.
-    func assign(outResult result: Tensor, argument: String) throws {
+    /// With `exactDType`, the out tensor must have the result's dtype, as the kernels that check it require
+    /// (`_philox_uniform.out`, `normal.out`, the fused optimizers' out overloads).
+    func assign(outResult result: Tensor, argument: String, exactDType: Bool = false) throws {
+        guard !exactDType || result.dtype == dtype else {
+            throw TensorError("Expected out tensor to have dtype \(result.dtype.cppName), but got \(dtype.cppName) instead")
+        }
         guard result.shape == shape else {
             throw TensorError("the \(argument)= tensor has shape \(shape) but the result has shape \(result.shape): Flint cannot resize an out= tensor; pass one of the result's shape")
         }

@@ -183,8 +183,9 @@ extension OperatorDefinitions {
     private mutating func defineInductorHelpers() {
         tensorOp("inductor::_reinterpret_tensor") { c in
             let x = try c.tensor(0, "self")
-            return try x.asStrided(c.ints(1, "size", single: false), c.ints(2, "stride", single: false),
-                                   storageOffset: x.storageOffset + c.int(3, "offset_increment", default: 0))
+            let (offset, overflow) = x.storageOffset.addingReportingOverflow(try c.int(3, "offset_increment", default: 0))
+            guard !overflow else { throw OperatorError("_reinterpret_tensor: the storage offset overflows") }
+            return try x.asStrided(c.ints(1, "size", single: false), c.ints(2, "stride", single: false), storageOffset: offset)
         }
         tensorOp("inductor::_alloc_from_pool") { c in
             let pool = try c.tensor(0, "self")

@@ -36,7 +36,9 @@ extension OperatorDefinitions {
             let x = try c.tensor(0, "self")
             guard x.dtype.isFloatingPoint else { throw OperatorError("\"rrelu_with_noise_out_cpu\" not implemented for '\(x.dtype.scalarTypeName)'") }
             let values = try x.to(.float64).contiguous().scalars(as: Double.self)
-            let slopes = generator.draws { draws in values.map { $0 <= 0 ? draws.uniform() * (upper - lower) + lower : 1 } }
+            // The kernel's bounds are in its arithmetic type (float, but for double tensors), its step unfused.
+            let (low, high) = x.dtype == .float64 ? (lower, upper) : (Double(Float(lower)), Double(Float(upper)))
+            let slopes = generator.draws { draws in values.map { $0 <= 0 ? draws.uniform() * (high - low) + low : 1 } }
             let noise = try Tensor(shape: x.shape, scalars: slopes).to(x.dtype)
             return (.tensor(try x.mul(noise)), noise)
         }

@@ -37,7 +37,7 @@ extension OperatorDefinitions {
         tensorOp("aten::poisson") { c in
             let generator = try Self.generator(c, 1)
             let rates = try c.tensor(0, "self")
-            guard ([.float32, .float64, .float16, .bfloat16] as [DType]).contains(rates.dtype) else { throw Self.notImplemented("poisson_cpu", rates.dtype) }
+            try TensorOperatorSupport.requireFloating(rates, kernel: "poisson_cpu")
             let values = try Self.doubles(rates)
             guard values.allSatisfy({ $0 >= 0 }) else { throw OperatorError("invalid Poisson rate, expected rate to be non-negative") }
             let samples = generator.draws { d in values.map { Double(d.poisson($0)) } }
@@ -123,8 +123,7 @@ extension OperatorDefinitions {
             let generator = try Self.generator(c, 3)
             let (x, out) = (try c.tensor(0, "self"), try c.tensor(4, "out"))
             let drawn = try Tensor.normal(x.shape, mean: c.double(1, "mean", default: 0), standardDeviation: c.double(2, "std", default: 1), dtype: x.dtype, generator: generator)
-            guard out.dtype == x.dtype else { throw OperatorError("Expected out tensor to have dtype \(x.dtype.cppName), but got \(out.dtype.cppName) instead") }
-            try out.assign(outResult: drawn, argument: "out")
+            try out.assign(outResult: drawn, argument: "out", exactDType: true)
             return .tensor(out)
         }
         for (name, normal) in [("aten::_no_grad_normal_", true), ("aten::_no_grad_uniform_", false)] {
@@ -216,13 +215,10 @@ extension OperatorDefinitions {
         if let other = operands.first(where: { $0.dtype != dtype }) {
             throw OperatorError("Found dtype \(other.dtype.scalarTypeName) but expected \(dtype.scalarTypeName)")
         }
-        guard dtype == .float32 || dtype == .float64 else { throw notImplemented(kernel, dtype) }
+        guard dtype == .float32 || dtype == .float64 else { throw TensorOperatorSupport.notImplemented(kernel, dtype) }
         return (shape, dtype)
     }
 
-    private static func notImplemented(_ kernel: String, _ dtype: DType) -> OperatorError {
-        OperatorError("\"\(kernel)\" not implemented for '\(dtype.scalarTypeName)'")
-    }
 
     private static func doubles(_ t: Tensor) throws -> [Double] { try t.to(.float64).contiguous().scalars(as: Double.self) }
 

@@ -35,12 +35,7 @@ extension OperatorDefinitions {
         for overload in ["", ".Tensor"] {
             let tensorLengths = overload == ".Tensor"
             define("aten::_ctc_loss\(overload)") { c in
-                func lengths(_ index: Int, _ name: String) throws -> [Int] {
-                    guard tensorLengths else { return try c.ints(index, name, single: false) }
-                    let given = try c.tensor(index, name)
-                    guard given.dtype.isIntegral else { throw OperatorError("\(name) must be integral") }
-                    return try given.to(.int64).contiguous().scalars(as: Int64.self).map { Int(truncatingIfNeeded: $0) }
-                }
+                func lengths(_ index: Int, _ name: String) throws -> [Int] { try Self.ctcLengths(c, index, name, asTensor: tensorLengths) }
                 let (logProbabilities, targets) = (try c.tensor(0, "log_probs"), try c.tensor(1, "targets"))
                 let (inputLengths, targetLengths) = (try lengths(2, "input_lengths"), try lengths(3, "target_lengths"))
                 _ = try c.bool(5, "zero_infinity", default: false)
@@ -68,12 +63,11 @@ extension OperatorDefinitions {
                 let spatial = input.rank - 2
                 let (given, factors) = (try c.optionalInts(1, "output_size"), try c.optionalDoubles(3, "scale_factors"))
                 guard (given == nil) != (factors == nil) else { throw OperatorError("Must specify exactly one of output_size and scale_factors") }
-                let improvable = "to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)"
                 if let given, given.count != spatial {
-                    throw OperatorError("Expected static_cast<int64_t>(output_size->size()) == spatial_dimensions \(improvable)")
+                    throw TensorOperatorSupport.checkFailure("static_cast<int64_t>(output_size->size()) == spatial_dimensions")
                 }
                 if let factors, factors.count != spatial {
-                    throw OperatorError("Expected static_cast<int64_t>(scale_factors->size()) == spatial_dimensions \(improvable)")
+                    throw TensorOperatorSupport.checkFailure("static_cast<int64_t>(scale_factors->size()) == spatial_dimensions")
                 }
                 throw OperatorError("It is expected output_size equals to 2, but got size \(spatial)")
             }
@@ -122,8 +116,7 @@ extension OperatorDefinitions {
             guard finalOffset == total else { throw OperatorError("\(name): final offset should match total_L value") }
             guard padded.rank >= 2 else { throw OperatorError("\(name): expected padded dim >= 2, but padded.dim() == \(padded.rank)") }
             let shape = [total] + Array(padded.shape.dropFirst(2))
-            try Tensor.checkShape(shape)
-            let values = Tensor.zeros(shape, dtype: padded.dtype)
+            let values = try Tensor.full(shape, value: 0, dtype: padded.dtype)
             for i in 0..<Swift.max(bounds.count - 1, 0) {
                 let (start, end) = (bounds[i], bounds[i + 1])
                 let length = try Self.checkedDifference(end, start)
@@ -199,7 +192,7 @@ extension OperatorDefinitions {
             case (true, false):
                 // Row groups of `self`, each times its own matrix of `mat2`.
                 guard ends.count == b.shape[0] else { throw OperatorError("matrix batch sizes have to match") }
-                let result = Tensor.zeros([a.shape[0], b.shape[2]], dtype: a.dtype)
+                let result = try Tensor.full([a.shape[0], b.shape[2]], value: 0, dtype: a.dtype)
                 for (group, end) in ends.enumerated() {
                     let rows = try result.slice(dim: 0, start: start, end: end)
                     if rows.elementCount > 0 { try rows.copy(from: a.slice(dim: 0, start: start, end: end).mm(b.select(dim: 0, index: group))) }
@@ -209,7 +202,7 @@ extension OperatorDefinitions {
             case (false, true):
                 // Column groups of `mat2`, each times its own matrix of `self`.
                 guard ends.count == a.shape[0] else { throw OperatorError("matrix batch sizes have to match") }
-                let result = Tensor.zeros([a.shape[1], b.shape[1]], dtype: a.dtype)
+                let result = try Tensor.full([a.shape[1], b.shape[1]], value: 0, dtype: a.dtype)
                 for (group, end) in ends.enumerated() {
                     let columns = try result.slice(dim: 1, start: start, end: end)
                     if columns.elementCount > 0 { try columns.copy(from: a.select(dim: 0, index: group).mm(b.slice(dim: 1, start: start, end: end))) }
@@ -218,7 +211,7 @@ extension OperatorDefinitions {
                 return result
             default:
                 // Groups of the contraction dimension, one result matrix each (zeros for an empty group).
-                let result = Tensor.zeros([ends.count, a.shape[0], b.shape[1]], dtype: a.dtype)
+                let result = try Tensor.full([ends.count, a.shape[0], b.shape[1]], value: 0, dtype: a.dtype)
                 for (group, end) in ends.enumerated() {
                     let (left, right) = (try a.slice(dim: 1, start: start, end: end), try b.slice(dim: 0, start: start, end: end))
                     guard left.shape[1] == right.shape[0] else {

@@ -2,15 +2,21 @@ import FlintTensor
 import FlintValues
 
 extension OperatorDefinitions {
+    /// CTC's input or target lengths: an int list, or (`asTensor`) an integer tensor.
+    static func ctcLengths(_ c: Arguments, _ index: Int, _ name: String, asTensor: Bool) throws -> [Int] {
+        guard asTensor else { return try c.ints(index, name, single: false) }
+        let given = try c.tensor(index, name)
+        guard given.dtype.isIntegral else { throw OperatorError("\(name) must be integral") }
+        return try given.to(.int64).contiguous().scalars(as: Int64.self).map { Int(truncatingIfNeeded: $0) }
+    }
+
     /// Loss functions (`reduction`: 0 none, 1 mean, 2 sum). Detection models compute them in their
     /// training branches; they are here so such archives load, and they compute what ATen computes.
     mutating func defineLossOperators() {
         // CTC: lengths as int lists or as tensors.
         for overload in ["IntList", "Tensor"] {
             tensorOp("aten::ctc_loss.\(overload)") { c in
-                func lengths(_ index: Int, _ name: String) throws -> [Int] {
-                    overload == "IntList" ? try c.ints(index, name, single: false) : try c.tensor(index, name).to(.int64).contiguous().scalars(as: Int64.self).map { Int($0) }
-                }
+                func lengths(_ index: Int, _ name: String) throws -> [Int] { try Self.ctcLengths(c, index, name, asTensor: overload == "Tensor") }
                 return try c.tensor(0, "log_probs").ctcLoss(
                     targets: c.tensor(1, "targets"), inputLengths: lengths(2, "input_lengths"), targetLengths: lengths(3, "target_lengths"),
                     blank: c.int(4, "blank", default: 0), reduction: c.int(5, "reduction", default: 1), zeroInfinity: c.bool(6, "zero_infinity", default: false))

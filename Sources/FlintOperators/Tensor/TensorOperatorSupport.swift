@@ -162,6 +162,21 @@ enum TensorOperatorSupport {
         return try compute(widened(x), widened(a), widened(b)).to(common)
     }
 
+    /// `TORCH_CHECK(condition)`'s message, where ATen gives no other.
+    static func checkFailure(_ condition: String) -> OperatorError {
+        OperatorError("Expected \(condition) to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)")
+    }
+
+    /// ATen's dtype dispatch refusing `dtype` in `kernel`.
+    static func notImplemented(_ kernel: String, _ dtype: DType) -> OperatorError {
+        OperatorError("\"\(kernel)\" not implemented for '\(dtype.scalarTypeName)'")
+    }
+
+    /// The dispatch of kernels over float32, float64, float16 and bfloat16 (`AT_DISPATCH_FLOATING_TYPES_AND2`).
+    static func requireFloating(_ tensor: Tensor, kernel: String) throws {
+        guard [.float32, .float64, .float16, .bfloat16].contains(tensor.dtype) else { throw notImplemented(kernel, tensor.dtype) }
+    }
+
     /// A list of tensors as TorchScript's `Tensor[]`.
     static func list(_ tensors: [Tensor]) -> ScriptValue {
         .list(tensors.map { .tensor($0) }, elementType: "Tensor")
@@ -178,9 +193,7 @@ enum TensorOperatorSupport {
         let size: [Int]
         if let given = try c.optionalInts(1, "output_size") {
             guard factors == nil else { throw TensorError("Must specify exactly one of output_size and scale_factors") }
-            guard given.count == spatial else {
-                throw TensorError("Expected static_cast<int64_t>(output_size->size()) == spatial_dimensions to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)")
-            }
+            guard given.count == spatial else { throw checkFailure("static_cast<int64_t>(output_size->size()) == spatial_dimensions") }
             size = given
         } else if let factors {
             guard factors.allSatisfy({ $0.isFinite && $0 > 0 && $0 < 1e6 }), factors.count == 1 || factors.count == spatial else {

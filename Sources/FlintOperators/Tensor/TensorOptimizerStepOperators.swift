@@ -24,7 +24,8 @@ extension OperatorDefinitions {
     /// A functional overload clones the tensors it returns, runs the in-place form on the clones and returns them:
     /// its arguments are left as they were. An out overload writes only the functional form's first result (the
     /// updated parameters, or the new scale) into `out` and leaves its other written arguments as they were, as
-    /// torch's generated out= kernels do. (``OutVariant`` derives no out overload whose inputs are written to.)
+    /// torch's generated out= kernels do, so they are declared here rather than derived (``OutVariant`` would have the
+    /// functional sibling write them).
     mutating func defineOptimizerStepOperators() {
         for (name, decoupled) in [("_fused_adam", false), ("_fused_adamw", true)] {
             defineStateUpdate(name, returning: [0, 1, 2, 3, 4]) { c in try Self.adamStep(c, name: name, decoupled: decoupled) }
@@ -76,12 +77,7 @@ extension OperatorDefinitions {
     private static func writeFirstResult(_ result: ScriptValue, _ c: Arguments) throws -> ScriptValue {
         guard case .tuple(let results) = result, let first = results.first else { throw OperatorError("the functional form returned no results") }
         let outIndex = c.values.count - 1
-        func writeOut(_ value: Tensor, into target: Tensor) throws {
-            guard value.dtype == target.dtype else {
-                throw OperatorError("Expected out tensor to have dtype \(value.dtype.cppName), but got \(target.dtype.cppName) instead")
-            }
-            try target.assign(outResult: value, argument: "out")
-        }
+        func writeOut(_ value: Tensor, into target: Tensor) throws { try target.assign(outResult: value, argument: "out", exactDType: true) }
         if case .tensor(let value) = first {
             let target = try c.tensor(outIndex, "out")
             try writeOut(value, into: target)
@@ -123,7 +119,7 @@ extension OperatorDefinitions {
         try s.amsgrad ? expectCounts(params.count, ["max_exp_avg_sqs": maxExpAvgSqs]) : expectEmpty(maxExpAvgSqs, "max_exp_avg_sqs")
         try expectCounts(params.count, ["state_steps": steps])
         for (i, param) in params.enumerated() {
-            try checkFloating(param, kernel: "fused_adam_kernel")
+            try TensorOperatorSupport.requireFloating(param, kernel: "fused_adam_kernel")
             let step = try stepValue(steps[i])
             let maxima: [Tensor] = s.amsgrad ? [maxExpAvgSqs[i]] : []
             // ATen's order of reading them: param, exp_avg, exp_avg_sq, max_exp_avg_sq, grad.
@@ -146,7 +142,7 @@ extension OperatorDefinitions {
         try expectCounts(params.count, ["grads": grads])
         try s.momentum == 0 ? expectEmpty(buffers, "momentum_buffer_list") : expectCounts(params.count, ["momentum_buffer_list": buffers])
         for (i, param) in params.enumerated() {
-            try checkFloating(param, kernel: "fused_sgd_kernel")
+            try TensorOperatorSupport.requireFloating(param, kernel: "fused_sgd_kernel")
             let tensors: [Tensor] = s.momentum == 0 ? [param, grads[i]] : [param, grads[i], buffers[i]]
             try checkCompanions(param, Array(tensors.dropFirst()), position: i)
             if param.dtype == .float64 { try sgdUpdate(Double.self, tensors, s) } else { try sgdUpdate(Float.self, tensors, s) }
@@ -164,7 +160,7 @@ extension OperatorDefinitions {
         (s.lrDecay, s.weightDecay, s.eps, s.maximize) = (try c.double(5, "lr_decay"), try c.double(6, "weight_decay"), try c.double(7, "eps"), try c.bool(8, "maximize"))
         try expectCounts(params.count, ["grads": grads, "state_sums": sums, "state_steps": steps])
         for (i, param) in params.enumerated() {
-            try checkFloating(param, kernel: "fused_adagrad_kernel")
+            try TensorOperatorSupport.requireFloating(param, kernel: "fused_adagrad_kernel")
             try checkCompanions(param, [grads[i], sums[i]], position: i)
             let step = try stepValue(steps[i])
             let tensors = [param, grads[i], sums[i]]
@@ -362,18 +358,7 @@ extension OperatorDefinitions {
         guard list.isEmpty else { throw checkFailure("\(name).empty()") }
     }
 
-    /// `TORCH_CHECK(condition)`'s message.
-    private static func checkFailure(_ condition: String) -> OperatorError {
-        OperatorError("Expected \(condition) to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)")
-    }
-
-    /// The kernels' dtype dispatch on the parameter: float32, float64, float16 or bfloat16.
-    private static func checkFloating(_ param: Tensor, kernel: String) throws {
-        switch param.dtype {
-        case .float32, .float64, .float16, .bfloat16: return
-        default: throw OperatorError("\"\(kernel)\" not implemented for '\(param.dtype.scalarTypeName)'")
-        }
-    }
+    private static func checkFailure(_ condition: String) -> OperatorError { TensorOperatorSupport.checkFailure(condition) }
 
     /// The tensors updated with a parameter must have its dtype (ATen's `data_ptr<scalar_t>()` check) and, where
     /// ATen would read past their end, its number of elements (Flint's check).

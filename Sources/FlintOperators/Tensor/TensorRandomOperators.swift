@@ -103,7 +103,9 @@ extension OperatorDefinitions {
             let generator = try Self.generator(c, 3)
             let (x, median, sigma) = (try c.tensor(0, "self"), try c.double(1, "median", default: 0), try c.double(2, "sigma", default: 1))
             guard sigma > 0 else { throw OperatorError("cauchy_ expects sigma > 0.0, but found sigma=\(sigma)") }
-            return try Tensor.sampled(x.shape, dtype: Self.floatingDType(x, "cauchy"), generator: generator) { median + sigma * Double.tan(Double.pi * ($0.uniform() - 0.5)) }
+            return try Tensor.sampled(x.shape, dtype: Self.floatingDType(x, "cauchy"), generator: generator) {
+                RandomDraws.affine(Double.tan(Double.pi * ($0.uniform() - 0.5)), times: sigma, plus: median)
+            }
         }
         let geometric: @Sendable (Arguments) throws -> Tensor = { c in
             let generator = try Self.generator(c, 2)

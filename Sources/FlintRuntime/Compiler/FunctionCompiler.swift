@@ -240,7 +240,7 @@ struct FunctionCompiler {
     /// are its own, as in Python. Running the closure at the fork rather than on another thread gives the same
     /// results: TorchScript's forked functions share nothing they could race on but tensors they only read.
     mutating func compileForked(_ definition: FunctionDefinition, at location: SourceLocation) throws -> Typed {
-        let (outerVariables, outerConstants, outerReturns) = (variables, constantValues, forkedReturnTypes)
+        let (outerVariables, outerConstants, outerReturns, outerNested) = (variables, constantValues, forkedReturnTypes, nestedFunctions)
         for name in AssignmentCounter.counts(in: definition.body).keys {
             variables[name] = nil
             constantValues[name] = nil
@@ -248,7 +248,7 @@ struct FunctionCompiler {
         forkedReturnTypes = []
         let body = try compileBlock(definition.body)
         let returned = forkedReturnTypes ?? []
-        (variables, constantValues, forkedReturnTypes) = (outerVariables, outerConstants, outerReturns)
+        (variables, constantValues, forkedReturnTypes, nestedFunctions) = (outerVariables, outerConstants, outerReturns, outerNested)
         let type = returned.dropFirst().reduce(returned.first ?? .none) { Self.join($0, $1) }
         return Typed(evaluate: { frame in
             frame.result = .none

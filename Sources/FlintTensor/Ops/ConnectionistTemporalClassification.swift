@@ -76,7 +76,12 @@ extension Tensor {
         }
         if targets.rank == 1 {
             var position = 0
-            for (b, length) in targetLengths.enumerated() { offsets[b] = position; position += length }
+            for (b, length) in targetLengths.enumerated() {
+                offsets[b] = position
+                let (next, overflow) = position.addingReportingOverflow(length)
+                guard !overflow else { throw TensorError("target_lengths sum past int64 \(context)") }
+                position = next
+            }
             guard targets.shape[0] == position else {
                 throw TensorError("Expected tensor to have size \(position) at dimension 0, but got size \(targets.shape[0]) for argument #2 'targets' \(context)")
             }
@@ -102,6 +107,7 @@ extension Tensor {
         }
         let logProbabilities = try to(.float64).contiguous().scalars(as: Double.self)
         let states = 2 * maxTargetLength + 1
+        try Tensor.checkAllocatable([batch, steps, states], dtype: .float64)
         var alpha = [Double](repeating: -.infinity, count: batch * steps * states)
         var losses = [Double](repeating: 0, count: batch)
         for b in 0..<batch {

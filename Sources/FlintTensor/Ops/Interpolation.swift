@@ -33,11 +33,11 @@ extension Tensor {
         let scaleList = scales ?? Array(repeating: nil, count: spatial)
         // uint8 resizing runs on fixed-point weights, as ATen's; plain (not antialiased) resizing with corners
         // aligned goes through float64 and rounds.
-        if dtype == .uint8 && filtered && (antialias || alignCorners != true) {
-            return try resampleBytes(outputSize: outputSize, mode: mode, alignCorners: alignCorners == true, scales: scaleList)
-        }
         guard scaleList.count == spatial, scaleList.allSatisfy({ $0 == nil || ($0!.isFinite && $0! > 0) }) else {
             throw TensorError("interpolate: scale factors must be positive and finite, got \(scaleList)")
+        }
+        if dtype == .uint8 && filtered && (antialias || alignCorners != true) {
+            return try resampleBytes(outputSize: outputSize, mode: mode, alignCorners: alignCorners == true, scales: scaleList)
         }
         var result = try to(dtype.isFloatingPoint || !mode.hasPrefix("nearest") ? .float64 : dtype)
         // Separable: resample one dimension at a time (exact for nearest, linear and cubic kernels), the
@@ -106,6 +106,12 @@ extension Tensor {
         return (2, { Swift.max(0, 1 - Swift.abs($0)) })
     }
 
+    /// A filter bound as an input index: truncated toward zero as C's cast does, within [0, inSize] (an extreme scale
+    /// puts the bound far outside, where the conversion to Int would trap).
+    static func inputIndex(_ bound: Double, _ inSize: Int) -> Int {
+        bound.isNaN ? 0 : Int(Swift.min(Swift.max(bound, 0), Double(inSize)))
+    }
+
     /// PIL-style antialiased taps (ATen's `_compute_indices_min_size_weights_aa`), one list per output index: the
     /// filter centred on the output's footprint in the input, widened by the scale when shrinking so that it
     /// covers every input pixel of that footprint, at most `2·⌈support⌉ + 1` taps, weights normalised to sum 1.
@@ -113,12 +119,12 @@ extension Tensor {
         inSize: Int, outSize: Int, scale: Double, interpolationSize: Int, filter: (Double) -> Double
     ) -> [[(Int, Double)]] {
         let support = Double(interpolationSize) * 0.5 * (scale >= 1 ? scale : 1)
-        let widest = Int(support.rounded(.up)) * 2 + 1
+        let widest = inputIndex(support.rounded(.up), inSize) * 2 + 1
         let inverse = scale >= 1 ? 1 / scale : 1
         return (0..<outSize).map { o in
             let center = scale * (Double(o) + 0.5)
-            let low = Swift.max(Int(center - support + 0.5), 0)
-            let count = Swift.min(Swift.max(Swift.min(Int(center + support + 0.5), inSize) - low, 0), widest)
+            let low = inputIndex(center - support + 0.5, inSize)
+            let count = Swift.min(Swift.max(inputIndex(center + support + 0.5, inSize) - low, 0), widest)
             var taps: [(Int, Double)] = []
             for j in low..<(low + count) {
                 taps.append((j, filter((Double(j) - center + 0.5) * inverse)))
@@ -179,8 +185,8 @@ extension Tensor {
                 }
                 // Plain bilinear: the triangle filter, unwidened.
                 let center = scale * (Double(o) + 0.5)
-                let low = Swift.max(Int(center - support + 0.5), 0)
-                let high = Swift.min(Int(center + support + 0.5), inSize)
+                let low = Self.inputIndex(center - support + 0.5, inSize)
+                let high = Self.inputIndex(center + support + 0.5, inSize)
                 var taps: [(Int, Double)] = []
                 for j in low..<Swift.max(high, low) {
                     taps.append((j, Swift.max(0, 1 - Swift.abs((Double(j) - center + 0.5) * inverse))))

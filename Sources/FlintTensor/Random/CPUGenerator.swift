@@ -123,17 +123,17 @@ public final class CPUGenerator: @unchecked Sendable {
         return Double(bits & ((1 << UInt64(digits)) - 1)) * Double(sign: .plus, exponent: -digits, significand: 1)
     }
 
-    /// A normal sample in double precision (`normal_distribution<double>`): Box–Muller on two 53-bit uniforms,
-    /// the sine half kept for the next call.
-    func normalDouble(mean: Double, standardDeviation: Double) -> Double {
+    /// A standard normal sample in double precision (`normal_distribution<double>`): Box–Muller on two 53-bit
+    /// uniforms, the sine half kept for the next call. Callers scale it (``RandomDraws/normal(mean:standardDeviation:)``).
+    func standardNormal() -> Double {
         if let cached = cachedNormal {
             cachedNormal = nil
-            return cached * standardDeviation + mean
+            return cached
         }
         let u1 = unitUniform(digits: 53), u2 = unitUniform(digits: 53)
         let radius = (-2 * log1p(-u2)).squareRoot()
         let theta = 2 * Double.pi * u1
         cachedNormal = radius * sin(theta)
-        return radius * cos(theta) * standardDeviation + mean
+        return radius * cos(theta)
     }
 }

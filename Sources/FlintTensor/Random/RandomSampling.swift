@@ -33,11 +33,11 @@ extension Tensor {
         let values: [Double] = generator.locked {
             (0..<count).map { _ in
                 if dtype == .float64 {
-                    let value = from.addingProduct(generator.unitUniform(digits: 53), to - from)
+                    let value = RandomDraws.affine(generator.unitUniform(digits: 53), times: to - from, plus: from)
                     return value == to ? from : value
                 }
                 let (low, high) = (Float(from), Float(to))
-                let value = narrow(low.addingProduct(Float(generator.unitUniform(digits: 24)), high - low))
+                let value = narrow(RandomDraws.affine(Float(generator.unitUniform(digits: 24)), times: high - low, plus: low))
                 return value == narrow(high) ? narrow(low) : value
             }
         }
@@ -163,9 +163,9 @@ private func normalFill<T: BinaryFloatingPoint>(_ count: Int, mean: T, deviation
             let radius = T.self == Float.self ? T(sqrtf(-2 * logf(Float(u1)))) : T((-2 * log(Double(u1))).squareRoot())
             let theta = 2 * Double.pi * Double(u2)
             let (c, s) = (Double(radius) * cos(theta), Double(radius) * sin(theta))
-            // double: one fused multiply-add, as libtorch's compiled `x * std + mean` is.
-            data[base + j] = T(T.self == Double.self ? Double(mean).addingProduct(c, Double(deviation)) : c * Double(deviation) + Double(mean))
-            data[base + j + 8] = T(T.self == Double.self ? Double(mean).addingProduct(s, Double(deviation)) : s * Double(deviation) + Double(mean))
+            // double: `x * std + mean` as libtorch's kernel compiles it (``RandomDraws/affine(_:times:plus:)``).
+            data[base + j] = T(T.self == Double.self ? RandomDraws.affine(c, times: Double(deviation), plus: Double(mean)) : c * Double(deviation) + Double(mean))
+            data[base + j + 8] = T(T.self == Double.self ? RandomDraws.affine(s, times: Double(deviation), plus: Double(mean)) : s * Double(deviation) + Double(mean))
         }
     }
     for base in stride(from: 0, to: count - 15, by: 16) { transform(base) }
@@ -194,9 +194,15 @@ package struct RandomDraws {
     package func uniform() -> Double { generator.unitUniform(digits: 53) }
 
     /// A normal number (libtorch's `normal_distribution<double>`, its cached second sample included), scaled and
-    /// shifted by one fused multiply-add, as libtorch's compiled `x * std + mean` is.
+    /// shifted as libtorch's compiled `x * std + mean` is (``affine(_:times:plus:)``).
     package func normal(mean: Double, standardDeviation: Double) -> Double {
-        mean.addingProduct(generator.normalDouble(mean: 0, standardDeviation: 1), standardDeviation)
+        Self.affine(generator.standardNormal(), times: standardDeviation, plus: mean)
+    }
+
+    /// x · scale + shift as libtorch's distribution kernels compute it: one fused multiply-add where its AVX2 and
+    /// AVX-512 kernels run (``KernelISA/atenFusesMultiplyAdd``), a product and a sum under ATen's DEFAULT capability.
+    package static func affine<T: FloatingPoint>(_ x: T, times scale: T, plus shift: T) -> T {
+        KernelISA.atenFusesMultiplyAdd ? shift.addingProduct(x, scale) : x * scale + shift
     }
 }
 
