@@ -10,6 +10,9 @@ package enum OperatorTiming {
     package static func enable() { OperatorProfiler.enable() }
     /// Forgets what was recorded (after warm-up).
     package static func reset() { OperatorProfiler.reset() }
-    /// Totals per operator, longest first.
+    /// Totals per operator, longest first. `record_function` ranges are entries too (``isRange(_:)``).
     package static func report() -> [(operation: String, calls: Int, seconds: Double)] { OperatorProfiler.report() }
+    /// Whether an entry is a `record_function` range (`record_function: encoder`), whose time includes the operators
+    /// it encloses.
+    package static func isRange(_ operation: String) -> Bool { operation.hasPrefix(OperatorProfiler.rangePrefix) }
 }

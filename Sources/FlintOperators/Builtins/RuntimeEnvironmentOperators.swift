@@ -85,7 +85,7 @@ final class RecordFunctionRange: @unchecked Sendable {
             defer { ended = true }
             return !ended
         }) else { return }
-        if let start { OperatorProfiler.record("record_function: \(name)", seconds: OperatorProfiler.now() - start) }
+        if let start { OperatorProfiler.record(OperatorProfiler.rangePrefix + name, seconds: OperatorProfiler.now() - start) }
     }
 
     /// Opens a range the legacy operators refer to by a number.

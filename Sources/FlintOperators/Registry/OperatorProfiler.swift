@@ -19,6 +19,9 @@ package enum OperatorProfiler {
     /// Whether entries are split by the tensor arguments' shapes (`FLINT_PROFILE_SHAPES=1`).
     package static let withShapes = getenv("FLINT_PROFILE_SHAPES") != nil
 
+    /// The prefix of a `record_function` range's entry (`record_function: encoder`).
+    package static let rangePrefix = "record_function: "
+
     /// Turns profiling on for programs compiled from now on.
     package static func enable() { isEnabled = true }
 
