@@ -38,8 +38,10 @@ public struct Tensor: @unchecked Sendable {
                 last = sum
             }
             guard last < capacity else {
+                // ATen's message (`setStorage`), in bytes.
+                let (required, overflow) = (last + 1).multipliedReportingOverflow(by: dtype.itemSize)
                 throw TensorError(
-                    "view (shape \(shape), strides \(strides), offset \(storageOffset)) reaches element \(last) of a storage holding \(capacity) \(dtype) elements")
+                    "setStorage: sizes \(shape), strides \(strides), storage offset \(storageOffset), and itemsize \(dtype.itemSize) requiring a storage size of \(overflow ? "more than \(Int.max)" : String(required)) are out of bounds for storage of size \(storage.byteCount)")
             }
         }
         if let quantizer { try quantizer.check(dtype: dtype, shape: shape) }

@@ -31,14 +31,15 @@ extension OperatorDefinitions {
         tensorOp("aten::multilabel_margin_loss") { c in
             let (x, target) = (try c.tensor(0, "self"), try c.tensor(1, "target"))
             let reduction = try c.int(2, "reduction", default: 1)
-            guard x.rank <= 2, x.rank == 0 || x.shape.last! > 0 || x.rank == 2 else {
+            // ATen's order: the input's shape, the target's shape, then the dtypes.
+            guard x.rank == 0 || (x.rank <= 2 && x.shape.last! != 0) else {
                 throw OperatorError("Expected non-empty vector or matrix with optional 0-dim batch size, but got: \(x.shape)")
             }
-            guard target.dtype == .int64 else { throw OperatorError("expected scalar type Long but found \(target.dtype.scalarTypeName)") }
-            guard x.dtype.isFloatingPoint else { throw OperatorError("\"multilabel_margin_loss_forward_out_frame\" not implemented for '\(x.dtype.scalarTypeName)'") }
             guard target.shape == x.shape || (x.rank <= 1 && target.elementCount == x.elementCount && target.rank <= 1) else {
                 throw OperatorError("inconsistent target size: \(target.shape) for input of size: \(x.shape)")
             }
+            guard target.dtype == .int64 else { throw OperatorError("expected scalar type Long but found \(target.dtype.scalarTypeName)") }
+            guard x.dtype.isFloatingPoint else { throw OperatorError("\"multilabel_margin_loss_forward_out_frame\" not implemented for '\(x.dtype.scalarTypeName)'") }
             let classes = x.rank == 0 ? 1 : x.shape.last!
             let samples = x.rank == 2 ? x.shape[0] : 1
             let labels = try target.contiguous().scalars(as: Int64.self)

@@ -163,7 +163,14 @@ extension OperatorDefinitions {
             try c.tensor(0, "self").slice(dim: c.int(1, "dim", default: 0), start: c.optionalInt(2, "start"), end: c.optionalInt(3, "end"), step: c.int(4, "step", default: 1))
         }
         tensorOp("aten::narrow") { try $0.tensor(0, "self").narrow(dim: $0.int(1, "dim"), start: $0.int(2, "start"), length: $0.int(3, "length")) }
-        tensorOp("aten::narrow_copy") { try $0.tensor(0, "self").narrow(dim: $0.int(1, "dim"), start: $0.int(2, "start"), length: $0.int(3, "length")).clone() }
+        tensorOp("aten::narrow_copy") { c in
+            let x = try c.tensor(0, "self")
+            // narrow_copy's own kernel checks the dimension with a TORCH_CHECK of its own wording.
+            guard x.rank > 0 else { throw OperatorError("narrow() cannot be applied to a 0-dim tensor.") }
+            let dim = try c.int(1, "dim")
+            guard dim < x.rank else { throw TensorOperatorSupport.checkFailure("dim < static_cast<int64_t>(self_sizes.size())") }
+            return try x.narrow(dim: dim, start: c.int(2, "start"), length: c.int(3, "length")).clone()
+        }
         tensorOp("aten::movedim.int") { try $0.tensor(0, "self").movedim([$0.int(1, "source")], [$0.int(2, "destination")]) }
         tensorOp("aten::movedim.intlist") { try $0.tensor(0, "self").movedim($0.ints(1, "source"), $0.ints(2, "destination")) }
         tensorOp("aten::view.dtype") { try $0.tensor(0, "self").view(as: $0.requiredDType(1, "dtype")) }
@@ -177,8 +184,13 @@ extension OperatorDefinitions {
             guard let first = tensors.first else { throw OperatorError("_chunk_cat expects a non-empty input tensor list") }
             guard chunks > 0 else { throw OperatorError("_chunk_cat expects positive num_chunks") }
             guard tensors.allSatisfy({ $0.dtype == first.dtype }) else { throw OperatorError("_chunk_cat expects all input tensors with the same dtype") }
-            let d = try first.wrapDimension(c.int(1, "dim"))
-            guard tensors.allSatisfy({ $0.rank > d && Array($0.shape.prefix(d)) == Array(first.shape.prefix(d)) }) else {
+            let dim = try c.int(1, "dim")
+            if dim < 0, tensors.contains(where: { $0.rank != first.rank }) {
+                throw OperatorError("_chunk_cat expects non-negative dim when input tensors have different ndims")
+            }
+            let d = try first.wrapDimension(dim)
+            guard tensors.allSatisfy({ $0.rank > d }) else { throw OperatorError("_chunk_cat expects dim < ndim for all input tensors") }
+            guard tensors.allSatisfy({ Array($0.shape.prefix(d)) == Array(first.shape.prefix(d)) }) else {
                 throw OperatorError("_chunk_cat expects same sizes of 0,...,dim-1 dimensions for all tensors")
             }
             let rows = try tensors.map { t -> Tensor in

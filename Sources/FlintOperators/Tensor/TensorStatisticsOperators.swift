@@ -91,6 +91,10 @@ extension OperatorDefinitions {
                 case ".TensorList_bins": try c.tensors(1, "bins").map { .edges($0) }
                 default: try c.ints(1, "bins", single: false).map { .count($0) }
                 }
+                // A list of counts is checked against the dimensions by this overload itself, with its own message.
+                if overload.isEmpty, bins.count != dims {
+                    throw OperatorError("histogramdd: The size of bins must be equal to the innermost dimension of the input.")
+                }
                 let r = try x.histogramDD(bins: bins, range: c.optionalDoubles(2, "range"), weight: c.optionalTensor(3, "weight"), density: c.bool(4, "density", default: false))
                 return .tuple([.tensor(r.histogram), TensorOperatorSupport.list(r.edges)])
             }

@@ -269,6 +269,9 @@ extension Tensor {
         guard dtype == weight.dtype else {
             throw TensorError("Input type (\(dtype.libtorchTypeName)) and weight type (\(weight.dtype.libtorchTypeName)) should be the same")
         }
+        if let bias, bias.dtype != dtype {
+            throw TensorError("Input type (\(dtype.cppName)) and bias type (\(bias.dtype.cppName)) should be the same")
+        }
         guard dtype != .bool else { throw TensorError("\"slow_conv2d_cpu\" not implemented for 'Bool'") }
         let stride = try Self.expandParameter(stride, spatial, "stride")
         let padding = try Self.expandParameter(padding, spatial, "padding")

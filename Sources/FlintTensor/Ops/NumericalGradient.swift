@@ -14,6 +14,9 @@ extension Tensor {
     public func gradient(spacing: GradientSpacing?, dims requested: [Int]?, edgeOrder: Int) throws -> [Tensor] {
         guard edgeOrder == 1 || edgeOrder == 2 else { throw TensorError("torch.gradient only supports edge_order=1 and edge_order=2.") }
         let dims = try requested.map { try $0.map { try wrapDimension($0) } } ?? Array(0..<rank)
+        if let repeated = dims.enumerated().first(where: { dims[..<$0.offset].contains($0.element) })?.element {
+            throw TensorError("dim \(repeated) appears multiple times in the list of dims")
+        }
         let count: Int
         switch spacing {
         case .none: count = 1

@@ -4,6 +4,13 @@ extension Tensor {
     /// `accumulate` the values are added (`scatter_add`).
     public func scatter(dim: Int, index: Tensor, source: Operand, accumulate: Bool = false) throws -> Tensor {
         let d = try wrapDimension(dim)
+        // ATen's shape checks come before any index is read: self's rank, then src's.
+        guard index.rank == rank || (rank == 0 && index.rank <= 1) else {
+            throw TensorError("Index tensor must have the same number of dimensions as self tensor")
+        }
+        if case .tensor(let t) = source, index.rank != t.rank, !(index.rank <= 1 && t.rank <= 1) {
+            throw TensorError("Index tensor must have the same number of dimensions as src tensor")
+        }
         let result = try clone()
         let targets = try index.indexValues(bound: rank == 0 ? 1 : shape[d], allowNegative: false, operation: "scatter", wording: .dimension(d))
         let values: Tensor
@@ -14,9 +21,6 @@ extension Tensor {
             }
             values = t
         case .scalar(let s): values = try s.tensor(dtype).expand(index.shape)
-        }
-        guard index.rank == rank || (rank == 0 && index.rank <= 1) else {
-            throw TensorError("Index tensor must have the same number of dimensions as self tensor")
         }
         let size = dtype.itemSize
         var position = [Int](repeating: 0, count: index.rank)
