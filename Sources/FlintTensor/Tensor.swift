@@ -30,18 +30,23 @@ public struct Tensor: @unchecked Sendable {
         guard strides.allSatisfy({ $0 >= 0 }) else { throw TensorError("negative stride in \(strides)") }
         let capacity = storage.byteCount / dtype.itemSize
         if !shape.contains(0) {
+            // The bytes the view reaches, as ATen computes them (overflow and bounds refused with its messages).
             var last = storageOffset
+            var overflow = false
             for (size, stride) in zip(shape, strides) {
                 let (span, overflow1) = (size - 1).multipliedReportingOverflow(by: stride)
                 let (sum, overflow2) = last.addingReportingOverflow(span)
-                guard !overflow1, !overflow2 else { throw TensorError("view of shape \(shape), strides \(strides) overflows") }
+                overflow = overflow || overflow1 || overflow2
                 last = sum
             }
+            let (elements, overflow3) = last.addingReportingOverflow(1)
+            let (required, overflow4) = elements.multipliedReportingOverflow(by: dtype.itemSize)
+            guard !(overflow || overflow3 || overflow4) else {
+                throw TensorError("Storage size calculation overflowed with sizes=\(shape) and strides=\(strides)")
+            }
             guard last < capacity else {
-                // ATen's message (`setStorage`), in bytes.
-                let (required, overflow) = (last + 1).multipliedReportingOverflow(by: dtype.itemSize)
                 throw TensorError(
-                    "setStorage: sizes \(shape), strides \(strides), storage offset \(storageOffset), and itemsize \(dtype.itemSize) requiring a storage size of \(overflow ? "more than \(Int.max)" : String(required)) are out of bounds for storage of size \(storage.byteCount)")
+                    "setStorage: sizes \(shape), strides \(strides), storage offset \(storageOffset), and itemsize \(dtype.itemSize) requiring a storage size of \(required) are out of bounds for storage of size \(storage.byteCount)")
             }
         }
         if let quantizer { try quantizer.check(dtype: dtype, shape: shape) }
