@@ -60,7 +60,10 @@ let package = Package(
         .target(name: "CFlintKernels"),
         .target(
             name: "FlintTensor",
-            dependencies: ["CFlintKernels", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: [
+                "CFlintKernels", .product(name: "RealModule", package: "swift-numerics"),
+                .product(name: "ComplexModule", package: "swift-numerics"),
+            ]
         ),
         .target(name: "FlintScript"),
         .target(name: "FlintValues", dependencies: ["FlintTensor", "FlintScript"]),

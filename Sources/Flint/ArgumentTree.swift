@@ -240,7 +240,10 @@ package enum ArgumentTree {
         case .bool(let b): return [(key, .tensor(try Scalar.bool(b).tensor(.bool)))]
         case .string(let s): return [(key, .string(s))]
         case .device(let d): return [(key, .string(d.description))]
-        case .complex: throw invalid("complex results cannot be written to .npz yet")
+        case .complex(let re, let im):
+            // A complex number is a 0-dim complex128 array, as numpy saves Python's complex.
+            let parts = (try Scalar.double(re).tensor(.float64), try Scalar.double(im).tensor(.float64))
+            return [(key, .tensor(try Tensor.complex(real: parts.0, imaginary: parts.1)))]
         case .list(let list): return try list.elements.enumerated().flatMap { try flatten($0.element, key: "\(key).\($0.offset)") }
         case .tuple(let items): return try items.enumerated().flatMap { try flatten($0.element, key: "\(key).\($0.offset)") }
         case .dict(let dict):

@@ -67,8 +67,7 @@ package struct MethodResult {
     package var value: IValue { IValue(result) }
 
     /// The result flattened from root `key` (`out`, `out.0`, `out.1.boxes`, ...) into tensors and strings, as
-    /// ``saveNPZ(_:to:)`` writes them; None leaves are left out. Throws ``FlintError`` (`.invalidInput`) for a
-    /// leaf no array holds (a complex number).
+    /// ``saveNPZ(_:to:)`` writes them (a complex number as a 0-dim complex128 tensor); None leaves are left out.
     package func flattened(key: String = "out") throws -> [(key: String, value: IValue)] {
         try ArgumentTree.flatten(result, key: key).map { key, value in (key: key, value: value.ivalue) }
     }

@@ -27,6 +27,11 @@ public protocol LapackScalar: FloatingElement, BinaryFloatingPoint, Real where C
     static func gesdd(jobz: CChar, m: Int32, n: Int32, a: UnsafeMutablePointer<Self>, lda: Int32, s: UnsafeMutablePointer<Self>, u: UnsafeMutablePointer<Self>?, ldu: Int32, vt: UnsafeMutablePointer<Self>?, ldvt: Int32) -> Int32
     /// Eigenvalues (ascending), and with `jobz` V the eigenvectors in `a`, of a symmetric matrix by divide and conquer (`?syevd`).
     static func syevd(jobz: CChar, uplo: CChar, n: Int32, a: UnsafeMutablePointer<Self>, lda: Int32, w: UnsafeMutablePointer<Self>) -> Int32
+    /// Eigenvalues (real parts in `wr`, imaginary in `wi`, conjugate pairs adjacent, positive imaginary part first)
+    /// and, with `jobvr` V, the right eigenvectors of a general matrix (`?geev`); `a` is destroyed. A complex pair's
+    /// vectors are the columns j (real part) and j + 1 (imaginary part) of `vr`. Returns info (> 0: the QR
+    /// algorithm did not converge).
+    static func geev(jobvr: CChar, n: Int32, a: UnsafeMutablePointer<Self>, lda: Int32, wr: UnsafeMutablePointer<Self>, wi: UnsafeMutablePointer<Self>, vr: UnsafeMutablePointer<Self>?, ldvr: Int32) -> Int32
     /// Least squares or minimum norm for a full-rank matrix by QR / LQ (`?gels`).
     static func gels(trans: CChar, m: Int32, n: Int32, nrhs: Int32, a: UnsafeMutablePointer<Self>, lda: Int32, b: UnsafeMutablePointer<Self>, ldb: Int32) -> Int32
     /// Least squares by a complete orthogonal factorisation with column pivoting (`?gelsy`); `rank` is the effective rank at `rcond`.
@@ -44,6 +49,13 @@ public protocol LapackScalar: FloatingElement, BinaryFloatingPoint, Real where C
 }
 
 extension Float: LapackScalar {
+    public static func geev(jobvr: CChar, n: Int32, a: UnsafeMutablePointer<Self>, lda: Int32, wr: UnsafeMutablePointer<Self>, wi: UnsafeMutablePointer<Self>, vr: UnsafeMutablePointer<Self>?, ldvr: Int32) -> Int32 {
+        var info: Int32 = 0
+        var (jobvl, jobvr, n, lda, ldvl, ldvr) = (CChar(78), jobvr, n, lda, Int32(1), ldvr)
+        return withWorkspace { work, lwork in sgeev_(&jobvl, &jobvr, &n, a, &lda, wr, wi, nil, &ldvl, vr, &ldvr, work, &lwork, &info, 1, 1)
+        return info }
+    }
+
     public static func getrf(m: Int32, n: Int32, a: UnsafeMutablePointer<Self>, lda: Int32, ipiv: UnsafeMutablePointer<Int32>) -> Int32 {
         var info: Int32 = 0
         var (m, n, lda) = (m, n, lda)
@@ -171,6 +183,13 @@ extension Float: LapackScalar {
 }
 
 extension Double: LapackScalar {
+    public static func geev(jobvr: CChar, n: Int32, a: UnsafeMutablePointer<Self>, lda: Int32, wr: UnsafeMutablePointer<Self>, wi: UnsafeMutablePointer<Self>, vr: UnsafeMutablePointer<Self>?, ldvr: Int32) -> Int32 {
+        var info: Int32 = 0
+        var (jobvl, jobvr, n, lda, ldvl, ldvr) = (CChar(78), jobvr, n, lda, Int32(1), ldvr)
+        return withWorkspace { work, lwork in dgeev_(&jobvl, &jobvr, &n, a, &lda, wr, wi, nil, &ldvl, vr, &ldvr, work, &lwork, &info, 1, 1)
+        return info }
+    }
+
     public static func getrf(m: Int32, n: Int32, a: UnsafeMutablePointer<Self>, lda: Int32, ipiv: UnsafeMutablePointer<Int32>) -> Int32 {
         var info: Int32 = 0
         var (m, n, lda) = (m, n, lda)

@@ -18,6 +18,10 @@ public struct Tensor: @unchecked Sendable {
     /// The real positions of a nested tensor kept in padded form (see ``nested(validPositions:)``); nil for
     /// every other tensor. Views and results of operations do not keep it.
     let nestedPositions: NestedPositions?
+    /// Whether this 0-dim tensor is a traced model's constant (`CONSTANTS.cN`), which libtorch's graph
+    /// canonicalisation passes to `add`, `sub`, `mul` and `div` as the Python number it was (so
+    /// `int_tensor * CONSTANTS.c0` holding 0.5 is float32, not float64). Views and results do not keep it.
+    public let isWrappedNumber: Bool
 
     /// Creates a view after checking that every element it addresses lies inside `storage`.
     /// Throws ``TensorError`` for negative sizes or strides, overflow, or an out-of-bounds view.
@@ -57,7 +61,7 @@ public struct Tensor: @unchecked Sendable {
     @usableFromInline
     init(
         unchecked storage: Storage, dtype: DType, shape: [Int], strides: [Int], storageOffset: Int, quantizer: Quantizer? = nil,
-        nestedPositions: NestedPositions? = nil
+        nestedPositions: NestedPositions? = nil, wrappedNumber: Bool = false
     ) {
         self.storage = storage
         self.dtype = dtype
@@ -66,6 +70,13 @@ public struct Tensor: @unchecked Sendable {
         self.storageOffset = storageOffset
         self.quantizer = quantizer
         self.nestedPositions = nestedPositions
+        isWrappedNumber = wrappedNumber
+    }
+
+    /// This 0-dim tensor marked as a wrapped number (see ``isWrappedNumber``); other tensors unchanged.
+    public func asWrappedNumber() -> Tensor {
+        guard rank == 0, quantizer == nil else { return self }
+        return Tensor(unchecked: storage, dtype: dtype, shape: shape, strides: strides, storageOffset: storageOffset, wrappedNumber: true)
     }
 
     /// A new contiguous tensor of zeros.

@@ -20,6 +20,10 @@ extension Tensor {
     public static func full(_ shape: [Int], value: Double, dtype: DType = .float32) throws -> Tensor {
         try checkAllocatable(shape, dtype: dtype)
         let result = Tensor(zeros: shape, dtype: dtype)
+        if dtype.isComplex {
+            try result.realPart().copy(from: full([], value: value, dtype: dtype.complexComponent))
+            return result
+        }
         try dtype.dispatch(Fill(tensor: result, value: value))
         return result
     }

@@ -10,7 +10,9 @@ extension ScriptValue {
         case .bool(let b): return b ? "True" : "False"
         case .int(let i): return String(i)
         case .double(let d): return Self.formatDouble(d)
-        case .complex(let re, let im): return "\(Self.formatDouble(re))+\(Self.formatDouble(im))j"
+        case .complex(let re, let im):
+            // c10's form: the real part, the imaginary part's sign, its magnitude, `j`.
+            return "\(Self.formatDouble(re))\(im < 0 ? "-" : "+")\(Self.formatDouble(Swift.abs(im)))j"
         case .string(let s): return quoted ? "\"" + s + "\"" : s
         case .tensor(let t): return t.description
         case .device(let d): return d.description

@@ -94,6 +94,11 @@ import Testing
 
     /// Float results within 1e-5 relative / 1e-6 absolute (NaN equal to NaN); everything else exact.
     static func close(_ a: Tensor, _ b: Tensor) -> Bool {
+        // Complex tensors: their real and imaginary parts, each by the floating rule.
+        if a.dtype.isComplex || b.dtype.isComplex {
+            guard a.dtype == b.dtype, let x = try? a.viewAsReal(), let y = try? b.viewAsReal() else { return false }
+            return close(x, y)
+        }
         guard let x = try? a.to(.float64).scalars(as: Double.self), let y = try? b.to(.float64).scalars(as: Double.self) else { return false }
         if !a.dtype.isFloatingPoint { return x == y }
         return zip(x, y).allSatisfy { p, q in (p.isNaN && q.isNaN) || p == q || abs(p - q) <= 1e-6 + 1e-5 * abs(p) }

@@ -82,6 +82,11 @@ import Testing
         case (.tensor(let got), .tensor(let want)):
             guard got.dtype == want.dtype else { return "dtype \(got.dtype) != \(want.dtype)" }
             guard got.shape == want.shape else { return "shape \(got.shape) != \(want.shape)" }
+            if got.dtype.isComplex {
+                // Real and imaginary parts each within rtol/atol: compared as torch.view_as_real of both.
+                guard let gotParts = try? got.viewAsReal(), let wantParts = try? want.viewAsReal() else { return "values not comparable" }
+                return compare(.tensor(gotParts), .tensor(wantParts), rtol: rtol, atol: atol)
+            }
             guard let a = try? got.to(.float64).scalars(as: Double.self), let b = try? want.to(.float64).scalars(as: Double.self) else {
                 return got.dtype == want.dtype && got.dtype.isIntegral ? compareIntegers(got, want) : "values not comparable"
             }

@@ -12,4 +12,18 @@
 #include "flint_winograd.h"
 #include "flint_recurrent.h"
 
+// C99's complex exp, log, sqrt, sin, cos and tanh (Annex G special values), of (re, im) in double and float.
+void flint_cexp(double re, double im, double *out_re, double *out_im);
+void flint_clog(double re, double im, double *out_re, double *out_im);
+void flint_csqrt(double re, double im, double *out_re, double *out_im);
+void flint_csin(double re, double im, double *out_re, double *out_im);
+void flint_ccos(double re, double im, double *out_re, double *out_im);
+void flint_ctanh(double re, double im, double *out_re, double *out_im);
+void flint_cexpf(float re, float im, float *out_re, float *out_im);
+void flint_clogf(float re, float im, float *out_re, float *out_im);
+void flint_csqrtf(float re, float im, float *out_re, float *out_im);
+void flint_csinf(float re, float im, float *out_re, float *out_im);
+void flint_ccosf(float re, float im, float *out_re, float *out_im);
+void flint_ctanhf(float re, float im, float *out_re, float *out_im);
+
 #endif

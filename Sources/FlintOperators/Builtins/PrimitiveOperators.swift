@@ -16,25 +16,34 @@ package struct ScriptRaisedError: Error, CustomStringConvertible, Sendable {
 
 /// Converting between tensors and TorchScript numbers.
 package enum TensorScalars {
-    /// The single element of a tensor as an int, float or bool value (int64 exact).
+    /// The single element of a tensor as an int, float, complex or bool value (int64 exact).
     package static func item(_ t: Tensor) throws -> ScriptValue {
         guard t.elementCount == 1 else {
             throw OperatorError("a Tensor with \(t.elementCount) elements cannot be converted to Scalar")
         }
         if t.dtype == .bool { return .bool(try t.item() != 0) }
         if t.dtype.isFloatingPoint { return .double(try t.item()) }
-        if t.dtype.isComplex { throw OperatorError("complex tensors cannot be converted to a real Scalar") }
+        if t.dtype.isComplex {
+            let parts = try t.to(.complex128).viewAsReal().contiguous().scalars(as: Double.self)
+            return .complex(real: parts[0], imaginary: parts[1])
+        }
         return .int(try t.to(.int64).scalars(as: Int64.self)[0])
     }
 
-    /// A 0-dim tensor holding a number (`prim::NumToTensor`): int64, float64 or bool.
+    /// A 0-dim tensor holding a number (`prim::NumToTensor`): int64, float64, complex128 or bool.
     package static func tensor(_ value: ScriptValue) throws -> Tensor {
         switch value {
+        case .complex(let re, let im): return try complexTensor(re, im, dtype: .complex128)
         case .int(let i): return try Scalar.int(i).tensor(.int64)
         case .double(let d): return try Scalar.double(d).tensor(.float64)
         case .bool(let b): return try Scalar.bool(b).tensor(.bool)
         default: throw OperatorError("cannot make a tensor of \(value.kindName)")
         }
+    }
+
+    /// A 0-dim complex tensor of `dtype` holding re + im·i.
+    package static func complexTensor(_ re: Double, _ im: Double, dtype: DType) throws -> Tensor {
+        try Tensor.complex(real: Tensor.full([], value: re, dtype: .float64), imaginary: Tensor.full([], value: im, dtype: .float64)).to(dtype)
     }
 }
 
@@ -52,7 +61,11 @@ extension OperatorDefinitions {
                 "prim::is_meta", "prim::is_mps", "prim::is_vulkan", "prim::is_ipu", "prim::is_xla", "prim::is_maia",
                 "prim::is_mtia", "prim::requires_grad"]) { _ in .bool(false) }
         define("prim::is_cpu") { _ in .bool(true) }
-        define(["prim::data", "aten::detach"]) { c in .tensor(try c.tensor(0, "a")) }
+        // A new view, as ATen's: a wrapped number's is a plain 0-dim tensor.
+        define(["prim::data", "aten::detach"]) { c in
+            let t = try c.tensor(0, "a")
+            return .tensor(t.isWrappedNumber ? try t.asStrided(t.shape, t.strides) : t)
+        }
         define(["prim::NumToTensor.Scalar", "prim::NumToTensor.bool"]) { c in .tensor(try TensorScalars.tensor(c[0])) }
         define(["prim::unchecked_unwrap_optional", "aten::_unwrap_optional"]) { c in
             guard !c[0].isNone else { throw OperatorError("Unwrapping null optional") }
@@ -185,19 +198,19 @@ extension OperatorDefinitions {
         // where the recorded call returned its input, and its no-op elimination removes such calls).
         define(["aten::to.dtype", "aten::to.prim_dtype"], { c in
             let (t, dtype, copy) = try Self.conversion(c)
-            return .tensor(dtype == t.dtype && !copy ? t : try t.to(dtype).contiguousCopy(always: copy))
+            return .tensor(dtype == t.dtype && !copy ? t : try t.converted(to: dtype).contiguousCopy(always: copy))
         }, writer: { c, destination in
             let (t, dtype, _) = try Self.conversion(c)
             try Self.convert(t, to: dtype, into: destination)
         })
         define(["aten::to.device", "aten::to.dtype_layout", "aten::to.prim_Device", "aten::to.other"], { c in
             let (t, dtype, copy) = try Self.deviceConversion(c)
-            return .tensor(dtype == t.dtype && !copy ? t : try t.to(dtype).contiguousCopy(always: copy))
+            return .tensor(dtype == t.dtype && !copy ? t : try t.converted(to: dtype).contiguousCopy(always: copy))
         }, writer: { c, destination in
             let (t, dtype, _) = try Self.deviceConversion(c)
             try Self.convert(t, to: dtype, into: destination)
         })
-        define("aten::type_as") { c in .tensor(try c.tensor(0, "self").to(c.tensor(1, "other").dtype)) }
+        define("aten::type_as") { c in .tensor(try c.tensor(0, "self").converted(to: c.tensor(1, "other").dtype)) }
         define(["aten::device.with_index", "aten::device"]) { c in
             let text = try c.string(0, "type") + (c.values.count > 1 ? ":\(try c.int(1, "index"))" : "")
             guard let device = Device(text) else { throw OperatorError("Invalid device string: '\(text)'") }
@@ -300,12 +313,18 @@ package enum TensorLiteral {
             for item in items { try walk(item, depth: depth + 1) }
         }
         try walk(value, depth: 0)
-        let inferred: DType = flat.contains { if case .double = $0 { true } else { false } } ? .float32
+        let inferred: DType = flat.contains { if case .complex = $0 { true } else { false } } ? .complex64
+            : flat.contains { if case .double = $0 { true } else { false } } ? .float32
             : flat.allSatisfy { if case .bool = $0 { true } else { false } } && !flat.isEmpty ? .bool : (flat.isEmpty ? .float32 : .int64)
         let target = dtype ?? inferred
         let result = Tensor.zeros(shape, dtype: target)
         let rows = try result.reshape([-1])
         for (i, element) in flat.enumerated() {
+            if case .complex(let re, let im) = element {
+                guard target.isComplex else { throw OperatorError("torch.tensor: a complex value cannot be stored as \(target)") }
+                try rows.select(dim: 0, index: i).copy(from: TensorScalars.complexTensor(re, im, dtype: target))
+                continue
+            }
             let scalar: Scalar = switch element {
             case .int(let v): .int(v)
             case .double(let v): .double(v)

@@ -97,7 +97,7 @@ extension OperatorDefinitions {
         }
         if let item = self["aten::item"] { define("aten::_local_scalar_dense", item) }
         // as_tensor of a number is tensor of it (made in its default dtype, then converted), as libtorch shares them.
-        for overload in ["bool", "int", "float"] {
+        for overload in ["bool", "int", "float", "complex"] {
             if let make = self["aten::tensor.\(overload)"] { define("aten::as_tensor.\(overload)", make) }
         }
         // nn.init's in-place fills.
@@ -141,6 +141,7 @@ extension OperatorDefinitions {
             case .bool: return .scalar(.bool)
             case .int: return .scalar(.int)
             case .double: return .scalar(.float)
+            case .complex: return .scalar(.complex)
             default: throw OperatorError("result_type: expected a tensor or a number, got \(value.kindName)")
             }
         }
@@ -171,7 +172,7 @@ extension OperatorDefinitions {
         for (name, dtype) in casts {
             define("aten::_cast_\(name)") { c in
                 let x = try c.tensor(0, "self")
-                return .tensor(x.dtype == dtype ? x : try x.to(dtype))
+                return .tensor(x.dtype == dtype ? x : try x.converted(to: dtype))
             }
         }
         define("aten::to.prim_other") { c in

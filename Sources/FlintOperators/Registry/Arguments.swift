@@ -82,7 +82,21 @@ package struct Arguments {
     /// A `Tensor` or `Scalar` argument as a binary operand.
     package func operand(_ index: Int, _ name: String) throws -> Operand {
         if case .tensor(let t) = self[index] { return .tensor(t) }
+        if case .complex(let re, let im) = self[index] { return .complex(real: re, imaginary: im) }
         return .scalar(try scalar(index, name))
+    }
+
+    /// ``operand(_:_:)``, but a traced model's 0-dim constant (``Tensor/isWrappedNumber``) is the Python number it
+    /// was, as libtorch's graph canonicalisation (`CanonicalizeOps`) hands it to `add`, `sub`, `mul` and `div`.
+    package func numberOperand(_ index: Int, _ name: String) throws -> Operand {
+        guard case .tensor(let t) = self[index], t.isWrappedNumber else { return try operand(index, name) }
+        if t.dtype.isComplex {
+            let parts = try t.to(.complex128).viewAsReal().contiguous().scalars(as: Double.self)
+            return .complex(real: parts[0], imaginary: parts[1])
+        }
+        if t.dtype == .bool { return .scalar(.bool(try t.item() != 0)) }
+        if t.dtype.isFloatingPoint { return .scalar(.double(try t.item())) }
+        return .scalar(.int(try t.to(.int64).scalars(as: Int64.self)[0]))
     }
 
     package func int(_ index: Int, _ name: String, default fallback: Int? = nil) throws -> Int {

@@ -6,15 +6,16 @@ extension OperatorDefinitions {
     mutating func defineBinaryOperators() {
         // Binary
         for overload in ["Tensor", "Scalar"] {
+            // A traced constant as the second operand counts as a number (``Arguments/numberOperand(_:_:)``).
             tensorOp("aten::add.\(overload)", writing: {
-                try Tensor.add($0.operand(0, "self"), $0.operand(1, "other"), alpha: $0.scalar(2, "alpha", default: .int(1)), into: $1)
+                try Tensor.add($0.operand(0, "self"), $0.numberOperand(1, "other"), alpha: $0.scalar(2, "alpha", default: .int(1)), into: $1)
             })
             tensorOp("aten::sub.\(overload)", writing: {
-                try Tensor.sub($0.operand(0, "self"), $0.operand(1, "other"), alpha: $0.scalar(2, "alpha", default: .int(1)), into: $1)
+                try Tensor.sub($0.operand(0, "self"), $0.numberOperand(1, "other"), alpha: $0.scalar(2, "alpha", default: .int(1)), into: $1)
             })
-            tensorOp("aten::mul.\(overload)", writing: { try Tensor.binary(Mul(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "mul", into: $1) })
+            tensorOp("aten::mul.\(overload)", writing: { try Tensor.binary(Mul(), $0.operand(0, "self"), $0.numberOperand(1, "other"), operation: "mul", into: $1) })
             tensorOp("aten::div.\(overload)", writing: {
-                try Tensor.binary(Div(), $0.operand(0, "self"), $0.operand(1, "other"), operation: "div", promoteIntegersToFloat: true, into: $1)
+                try Tensor.binary(Div(), $0.operand(0, "self"), $0.numberOperand(1, "other"), operation: "div", promoteIntegersToFloat: true, into: $1)
             })
             tensorOp("aten::div.\(overload)_mode") { c in
                 let mode = try c.optionalString(2, "rounding_mode")
@@ -70,7 +71,7 @@ extension OperatorDefinitions {
         }
         tensorOp("aten::addcdiv") { c in
             let (a, b) = (try c.tensor(1, "tensor1"), try c.tensor(2, "tensor2"))
-            guard a.dtype.isFloatingPoint || b.dtype.isFloatingPoint else {
+            guard a.dtype.isFloatingPoint || b.dtype.isFloatingPoint || a.dtype.isComplex || b.dtype.isComplex else {
                 throw TensorError("Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), for all dtypes.")
             }
             let value = try c.scalar(3, "value", default: .int(1))

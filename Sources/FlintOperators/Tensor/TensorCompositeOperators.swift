@@ -4,7 +4,7 @@ import FlintValues
 extension OperatorDefinitions {
     /// Operators ATen defines by composing others, as decompositions and `torch.export` graphs record them:
     /// masked indexing (`_unsafe_masked_index`, `_unsafe_masked_index_put_accumulate`), `_safe_softmax`,
-    /// `sum_to_size`, `hash_tensor`, `vdot`, `angle`, `isposinf` / `isneginf`, `math.ldexp`, the `.T` / `.H` views,
+    /// `sum_to_size`, `hash_tensor`, `vdot`, `isposinf` / `isneginf`, `math.ldexp`, the `.T` / `.H` views,
     /// `narrow` with a tensor start, `nonzero_numpy`, `_convolution_mode`, `allclose`, `equal`, `nuclear_norm`,
     /// `broadcast_shapes`, and the CPU flash-attention entry.
     mutating func defineCompositeOperators() {
@@ -58,13 +58,6 @@ extension OperatorDefinitions {
             }
             return try x.dot(y)
         }
-        // The argument of a real number: π for negatives, NaN for NaN, else 0 (integers give floats).
-        unary("angle") { x in
-            let real = x.dtype.isFloatingPoint ? x : try x.to(.float32)
-            let negative = try Tensor.compare(Less(), .tensor(real), .scalar(.int(0)), operation: "angle")
-            let angles = try Tensor.where(negative, .scalar(.double(.pi)), .scalar(.double(0))).to(real.dtype)
-            return try Tensor.where(real.isNaN(), .tensor(real), .tensor(angles))
-        }
         unary("isposinf") { try Tensor.compare(Equal(), .tensor($0), .scalar(.double(.infinity)), operation: "isposinf") }
         unary("isneginf") { try Tensor.compare(Equal(), .tensor($0), .scalar(.double(-.infinity)), operation: "isneginf") }
         // math.ldexp(x, i) = x · 2^i.
@@ -72,7 +65,7 @@ extension OperatorDefinitions {
             let (x, exponent) = (try c.double(0, "x"), try c.int(1, "i"))
             return .double(Double(sign: .plus, exponent: Swift.max(Swift.min(exponent, 4096), -4096), significand: x))
         }
-        // `.T`: the dimensions reversed; `.H`: a matrix transposed (conjugated, a no-op for real tensors).
+        // `.T`: the dimensions reversed; `.H`: a matrix transposed and conjugated (a copy for complex tensors).
         for name in ["aten::numpy_T", "aten::numpy_T.a"] {
             tensorOp(name) { c in
                 let x = try c.tensor(0, "self")
@@ -86,7 +79,7 @@ extension OperatorDefinitions {
                 guard x.rank == 2 else {
                     throw OperatorError("tensor.H is only supported on matrices (2-D tensors). Got \(x.rank)-D tensor.\(x.rank > 2 ? " For batches of matrices, consider using tensor.mH" : "")")
                 }
-                return try x.transpose(0, 1)
+                return try x.transpose(0, 1).conjugated()
             }
         }
         tensorOp("aten::narrow.Tensor") { c in

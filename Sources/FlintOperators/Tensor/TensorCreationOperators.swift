@@ -46,6 +46,11 @@ extension OperatorDefinitions {
             // The value is first made in its default dtype, then converted (so a float passes through float32).
             tensorOp("aten::tensor.\(name)") { try $0.scalar(0, "t").tensor(fallback).to($0.optionalDType(1, "dtype") ?? fallback) }
         }
+        // A complex number is made in complex64, the default complex dtype, then converted.
+        tensorOp("aten::tensor.complex") { c in
+            guard case .complex(let re, let im) = c[0] else { throw OperatorError("torch.tensor: expected a complex number, got \(c[0].kindName)") }
+            return try TensorScalars.complexTensor(re, im, dtype: .complex64).to(c.optionalDType(1, "dtype") ?? .complex64)
+        }
         // The Tensor_Tensor / Tensor_Scalar / Scalar_Tensor overloads take 0-dim tensors for either endpoint.
         for overload in ["", ".Tensor_Tensor", ".Tensor_Scalar", ".Scalar_Tensor"] {
             tensorOp("aten::logspace\(overload)") { c in
@@ -89,6 +94,7 @@ extension OperatorDefinitions {
             switch operand {
             case .tensor(let t): try t.item()
             case .scalar(let s): s.doubleValue
+            case .complex: throw OperatorError("\(operation): complex endpoints are not supported")
             }
         }
         return (try value(start), try value(end))

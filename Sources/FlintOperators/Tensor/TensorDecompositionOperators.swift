@@ -149,6 +149,13 @@ extension OperatorDefinitions {
             let r = try c.tensor(0, "self").linalgEigh(uplo: c.string(1, "UPLO", default: "L"))
             return .tuple([.tensor(r.eigenvalues), .tensor(r.eigenvectors)])
         }
+        define("aten::linalg_eig") { c in
+            let r = try c.tensor(0, "self").linalgEig()
+            return .tuple([.tensor(r.eigenvalues), .tensor(r.eigenvectors)])
+        }
+        for name in ["aten::linalg_eigvals", "aten::_linalg_eigvals"] {
+            tensorOp(name) { try $0.tensor(0, "self").linalgEigvals() }
+        }
         define("aten::_linalg_eigh") { c in
             let a = try c.tensor(0, "A")
             let uplo = try c.string(1, "UPLO", default: "L")

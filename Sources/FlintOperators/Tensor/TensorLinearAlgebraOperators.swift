@@ -62,13 +62,13 @@ extension OperatorDefinitions {
             try Self.checkNormDims(x, dims: dims, orderGiven: true)
             return try Self.matrixNorm(x, order: .name(c.string(1, "ord")), dims: dims ?? [0, 1], keepDim: c.bool(3, "keepdim", default: false), dtype: c.optionalDType(4, "dtype"))
         }
-        // linalg.vecdot(x, y, dim): Σ x·y along dim (no conjugation needed for real dtypes), broadcast.
+        // linalg.vecdot(x, y, dim): Σ conj(x)·y along dim, broadcast.
         tensorOp("aten::linalg_vecdot") { c in
             let (x, y) = (try c.tensor(0, "x"), try c.tensor(1, "y"))
             guard x.dtype == y.dtype else {
                 throw OperatorError("linalg.vecdot: Expected x and y to have the same dtype, but found x of type \(x.dtype.scalarTypeName) and y of type \(y.dtype.scalarTypeName) instead")
             }
-            let product = try x.mul(y)
+            let product = try x.conjugated().mul(y)
             return try product.sum(dims: [product.wrapDimension(c.int(2, "dim", default: -1))])
         }
         tensorOp("aten::einsum") { try Tensor.einsum($0.string(0, "equation"), $0.tensors(1, "tensors")) }

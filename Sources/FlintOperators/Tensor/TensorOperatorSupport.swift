@@ -12,6 +12,7 @@ extension OperatorDefinitions {
         defineGradientOperators()
         defineCompositeOperators()
         defineFourierOperators()
+        defineComplexOperators()
         defineConvolutionOperators()
         defineNormalizationOperators()
         defineShapeOperators()
@@ -102,7 +103,7 @@ extension OperatorDefinitions {
         let views = [
             "alias", "as_strided", "detach", "diagonal", "expand", "narrow", "permute", "select.int", "slice.Tensor", "split.Tensor",
             "split_with_sizes", "squeeze", "squeeze.dim", "squeeze.dims", "t", "transpose.int", "unbind.int", "unfold", "unsqueeze",
-            "view.dtype",
+            "view.dtype", "view_as_real", "view_as_complex",
         ]
         // detach is declared with the builtins, after this; its copy is a plain clone.
         unary("detach_copy") { try $0.clone() }
@@ -168,6 +169,12 @@ enum TensorOperatorSupport {
     }
 
     /// ATen's dtype dispatch refusing `dtype` in `kernel`.
+    /// Throws ATen's "not implemented" error naming `kernel` when one of `tensors` is complex: for the operators
+    /// whose math Flint has only for real numbers.
+    static func refuseComplex(_ tensors: [Tensor], kernel: String) throws {
+        if let complex = tensors.first(where: \.dtype.isComplex) { throw notImplemented(kernel, complex.dtype) }
+    }
+
     static func notImplemented(_ kernel: String, _ dtype: DType) -> OperatorError {
         OperatorError("\"\(kernel)\" not implemented for '\(dtype.scalarTypeName)'")
     }

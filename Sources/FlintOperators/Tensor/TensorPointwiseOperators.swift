@@ -38,7 +38,7 @@ extension OperatorDefinitions {
         unary("abs") { try $0.abs() }
         unary("neg") { try $0.neg() }
         unary("sign") { try $0.sign() }
-        unary("sgn") { try $0.sign() }
+        unary("sgn") { try $0.sgn() }
         unary("relu") { try $0.relu() }
         unary("floor") { try $0.floor() }
         unary("ceil") { try $0.ceil() }

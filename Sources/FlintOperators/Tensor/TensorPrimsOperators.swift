@@ -38,9 +38,31 @@ extension OperatorDefinitions {
             guard x.dtype.isFloatingPoint else { throw OperatorError("\"cbrt_cpu\" not implemented for '\(x.dtype.scalarTypeName)'") }
             return try x.pointwise(CubeRoot(), operation: "cbrt")
         }
-        // real and imag exist for complex tensors only; Flint has none.
-        for part in ["real", "imag"] {
-            define("prims::" + part) { _ in throw OperatorError("Only complex dtype is supported") }
+        // real and imag of complex tensors only (views of their parts).
+        for (part, view) in [("real", 0), ("imag", 1)] {
+            tensorOp("prims::" + part) { c in
+                let x = try c.tensor(0, "self")
+                guard x.dtype.isComplex else { throw OperatorError("Only complex dtype is supported") }
+                return try x.viewAsReal().select(dim: -1, index: view)
+            }
+        }
+        // The unnormalised transforms.
+        tensorOp("prims::fft_r2c") { c in
+            let x = try c.tensor(0, "self")
+            let dims = try c.ints(1, "dim").map { try x.wrapDimension($0) }
+            return try x.fourierTransform(sizes: dims.map { $0 < x.rank ? x.shape[$0] : 1 }, dims: dims, inverse: false, scale: 1, onesided: c.bool(2, "onesided"))
+        }
+        tensorOp("prims::fft_c2c") { c in
+            let x = try c.tensor(0, "self")
+            let dims = try c.ints(1, "dim").map { try x.wrapDimension($0) }
+            return try x.fourierTransform(sizes: dims.map { $0 < x.rank ? x.shape[$0] : 1 }, dims: dims, inverse: !c.bool(2, "forward"), scale: 1)
+        }
+        tensorOp("prims::fft_c2r") { c in
+            let x = try c.tensor(0, "self")
+            let dims = try c.ints(1, "dim").map { try x.wrapDimension($0) }
+            guard !dims.isEmpty else { throw OperatorError("fft_c2r must transform at least one axis") }
+            let sizes = dims.dropLast().map { $0 < x.rank ? x.shape[$0] : 1 } + [try c.int(2, "last_dim_size")]
+            return try x.complexToRealFourierTransform(sizes: sizes, dims: dims, scale: 1)
         }
 
         let binary: [(prim: String, aten: String)] = [
@@ -196,7 +218,7 @@ extension OperatorDefinitions {
         for (name, largest) in [("maximum_value", true), ("minimum_value", false)] {
             define("prims::" + name) { c in try Self.extremeValue(of: c.requiredDType(0, "dtype"), largest: largest) }
         }
-        define("prims::convert_element_type") { c in .tensor(try c.tensor(0, "a").to(c.requiredDType(1, "dtype"))) }
+        define("prims::convert_element_type") { c in .tensor(try c.tensor(0, "a").converted(to: c.requiredDType(1, "dtype"))) }
         tensorOp("prims::fill") { c in
             let x = try c.tensor(0, "self")
             return try Tensor.full(x.shape, value: c.scalar(1, "value").doubleValue, dtype: x.dtype)

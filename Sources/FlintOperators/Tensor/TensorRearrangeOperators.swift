@@ -56,21 +56,12 @@ extension OperatorDefinitions {
                 return try x.roll(dims.map { inverse ? (x.shape[$0] + 1) / 2 : x.shape[$0] / 2 }, dims: dims)
             }
         }
-        // Complex views of real tensors: the tensor itself (Flint has no complex dtypes); imag has nothing to view.
-        for name in ["real", "conj", "resolve_conj", "resolve_neg", "conj_physical"] {
-            tensorOp("aten::\(name)") { try $0.tensor(0, "self") }
-        }
-        tensorOp("aten::imag") { _ in throw OperatorError("imag is not implemented for tensors with non-complex dtypes.") }
-        tensorOp("aten::isreal") { c in
-            let x = try c.tensor(0, "self")
-            return try Tensor.full(x.shape, value: 1, dtype: .bool)
-        }
-        // Matrix transposes (the conjugate ones equal for real tensors).
-        for (name, label) in [("mT", "tensor.mT"), ("mH", "tensor.mH"), ("adjoint", "tensor.adjoint()")] {
+        // Matrix transposes; the conjugate ones conjugate complex tensors (a copy: Flint has no conjugate views).
+        for (name, label, conjugate) in [("mT", "tensor.mT", false), ("mH", "tensor.mH", true), ("adjoint", "tensor.adjoint()", true)] {
             tensorOp("aten::\(name)") { c in
                 let x = try c.tensor(0, "self")
                 guard x.rank >= 2 else { throw OperatorError("\(label) is only supported on matrices or batches of matrices. Got \(x.rank)-D tensor.") }
-                return try x.transpose(-2, -1)
+                return try conjugate ? x.transpose(-2, -1).conjugated() : x.transpose(-2, -1)
             }
         }
         // channel_shuffle(x, g): channels viewed as [g, C/g], transposed, flattened back.

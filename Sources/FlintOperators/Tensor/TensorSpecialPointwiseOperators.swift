@@ -78,15 +78,18 @@ extension OperatorDefinitions {
             let zero = try Tensor.compare(Equal(), .tensor(x), .scalar(.int(0)), operation: "heaviside")
             return try Tensor.where(zero, .tensor(values), .tensor(positive))
         }
-        // float_power: both operands in double (ATen's rule), then pow.
+        // float_power: both operands in double (ATen's rule), then pow; complex ones (complex128) are not implemented.
         tensorOp("aten::float_power.Tensor_Tensor") { c in
-            try Tensor.binary(Power(), .tensor(c.tensor(0, "self").to(.float64)), .tensor(c.tensor(1, "exponent").to(.float64)), operation: "float_power")
+            try TensorOperatorSupport.refuseComplex([c.tensor(0, "self"), c.tensor(1, "exponent")], kernel: "float_power")
+            return try Tensor.binary(Power(), .tensor(c.tensor(0, "self").to(.float64)), .tensor(c.tensor(1, "exponent").to(.float64)), operation: "float_power")
         }
         tensorOp("aten::float_power.Tensor_Scalar") { c in
-            try Tensor.binary(Power(), .tensor(c.tensor(0, "self").to(.float64)), .scalar(.double(c.scalar(1, "exponent").doubleValue)), operation: "float_power")
+            try TensorOperatorSupport.refuseComplex([c.tensor(0, "self")], kernel: "float_power")
+            return try Tensor.binary(Power(), .tensor(c.tensor(0, "self").to(.float64)), .scalar(.double(c.scalar(1, "exponent").doubleValue)), operation: "float_power")
         }
         tensorOp("aten::float_power.Scalar") { c in
-            try Tensor.binary(Power(), .tensor(Scalar.double(c.scalar(0, "self").doubleValue).tensor(.float64)), .tensor(c.tensor(1, "exponent").to(.float64)), operation: "float_power")
+            try TensorOperatorSupport.refuseComplex([c.tensor(1, "exponent")], kernel: "float_power")
+            return try Tensor.binary(Power(), .tensor(Scalar.double(c.scalar(0, "self").doubleValue).tensor(.float64)), .tensor(c.tensor(1, "exponent").to(.float64)), operation: "float_power")
         }
         unary("lgamma") { try $0.pointwise(LogGamma(), operation: "lgamma") }
         // mvlgamma(x, p) = Σ_{j<p} lgamma(x − j/2) + p(p − 1)/4 · log π (torch 2.15 no longer checks x > (p − 1)/2).

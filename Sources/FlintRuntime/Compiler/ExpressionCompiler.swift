@@ -12,7 +12,7 @@ extension FunctionCompiler {
         case .bool(let b): return .constant(.bool(b), .bool)
         case .none: return .constant(.none, .none)
         case .string(let bytes): return .constant(.string(String(decoding: bytes, as: UTF8.self)), .string)
-        case .imaginary: throw fail("complex numbers are not supported", location)
+        case .imaginary(let value): return .constant(.complex(real: 0, imaginary: value), .complex)
         case .ellipsis: throw fail("`...` is only supported in tensor subscripts", location)
         case .name(let name):
             if let variable = variables[name] {
@@ -170,7 +170,9 @@ extension FunctionCompiler {
         if let dotted = Self.dottedName(base) {
             if dotted == "CONSTANTS", name.hasPrefix("c"), let index = Int(name.dropFirst()) {
                 guard index < program.model.constants.count else { throw fail("CONSTANTS.\(name) is not in the constant table", location) }
-                let value = program.model.constants[index]
+                var value = program.model.constants[index]
+                // A 0-dim constant is marked: add/sub/mul/div take it as a number, as libtorch's canonicalisation does.
+                if case .tensor(let t) = value, t.rank == 0 { value = .tensor(t.asWrappedNumber()) }
                 return Typed(evaluate: { _ in value }, type: Self.staticType(of: value))
             }
             if variables[dotted.split(separator: ".").first.map(String.init) ?? ""] == nil {

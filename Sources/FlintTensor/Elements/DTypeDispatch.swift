@@ -25,11 +25,30 @@ public protocol NumericDTypeVisitor {
     func visitInteger<T: IntegerElement>(_ type: T.Type) throws -> Result
     /// Runs the code for bool elements.
     func visitBool() throws -> Result
+    /// Runs the code for a complex element type (complex64 or complex128). By default complex dtypes are
+    /// refused: a visitor implements this when its operation is defined on complex numbers.
+    func visitComplex<C: ComplexElement>(_ type: C.Type) throws -> Result
+}
+
+extension NumericDTypeVisitor {
+    public func visitComplex<C: ComplexElement>(_ type: C.Type) throws -> Result { throw ComplexUnsupported() }
+}
+
+/// What a ``NumericDTypeVisitor`` without a complex form throws; ``DType/dispatchNumeric(_:operation:)``
+/// turns it into ATen's message naming the operation.
+struct ComplexUnsupported: Error {}
+
+/// Code that runs for complex element types only.
+public protocol ComplexDTypeVisitor {
+    /// What `visit(_:)` returns.
+    associatedtype Result
+    /// Runs the code with `C` as the complex element type (complex64 or complex128).
+    func visit<C: ComplexElement>(_ type: C.Type) throws -> Result
 }
 
 extension DType {
     /// Runs `visitor` with this dtype's element type. Throws ``TensorError`` for dtypes that can be stored
-    /// but not computed with (complex, quantized, float8).
+    /// but not computed with (quantized, float8) and for complex ones (see ``dispatchComplex(_:operation:)``).
     public func dispatch<V: DTypeVisitor>(_ visitor: V) throws -> V.Result {
         switch self {
         case .float32: try visitor.visit(Float.self)
@@ -45,7 +64,9 @@ extension DType {
         case .uint16: try visitor.visit(UInt16.self)
         case .uint32: try visitor.visit(UInt32.self)
         case .uint64: try visitor.visit(UInt64.self)
-        default: throw TensorError("dtype \(name) is not supported for computation")
+        default:
+            if isComplex { throw TensorError("not implemented for '\(scalarTypeName)': Flint has no complex kernel for this operation") }
+            throw TensorError("dtype \(name) is not supported for computation")
         }
     }
 
@@ -56,27 +77,47 @@ extension DType {
         case .float64: try visitor.visit(Double.self)
         case .float16: try visitor.visit(Half.self)
         case .bfloat16: try visitor.visit(BFloat16.self)
+        default:
+            if isComplex { throw TensorError("\"\(operation)\" not implemented for '\(scalarTypeName)'") }
+            throw TensorError("\(operation) does not support dtype \(name)")
+        }
+    }
+
+    /// Runs `visitor` for this dtype's category (complex64/complex128 through its `visitComplex`); throws for
+    /// non-computable dtypes, naming `operation`.
+    public func dispatchNumeric<V: NumericDTypeVisitor>(_ visitor: V, operation: String) throws -> V.Result {
+        if self == .complex64 || self == .complex128 {
+            do {
+                return try self == .complex64 ? visitor.visitComplex(Complex64.self) : visitor.visitComplex(Complex128.self)
+            } catch is ComplexUnsupported {
+                throw TensorError("\"\(operation)\" not implemented for '\(scalarTypeName)'")
+            }
+        }
+        switch self {
+        case .float32: return try visitor.visitFloating(Float.self)
+        case .float64: return try visitor.visitFloating(Double.self)
+        case .float16: return try visitor.visitFloating(Half.self)
+        case .bfloat16: return try visitor.visitFloating(BFloat16.self)
+        case .bool: return try visitor.visitBool()
+        case .uint8: return try visitor.visitInteger(UInt8.self)
+        case .int8: return try visitor.visitInteger(Int8.self)
+        case .int16: return try visitor.visitInteger(Int16.self)
+        case .int32: return try visitor.visitInteger(Int32.self)
+        case .int64: return try visitor.visitInteger(Int64.self)
+        case .uint16: return try visitor.visitInteger(UInt16.self)
+        case .uint32: return try visitor.visitInteger(UInt32.self)
+        case .uint64: return try visitor.visitInteger(UInt64.self)
         default: throw TensorError("\(operation) does not support dtype \(name)")
         }
     }
 
-    /// Runs `visitor` for this dtype's category; throws for non-computable dtypes, naming `operation`.
-    public func dispatchNumeric<V: NumericDTypeVisitor>(_ visitor: V, operation: String) throws -> V.Result {
+    /// Runs `visitor` with this complex dtype's element type; throws ATen's "not implemented" error naming
+    /// `operation` for other dtypes (complex32 included: it is stored, not computed with).
+    public func dispatchComplex<V: ComplexDTypeVisitor>(_ visitor: V, operation: String) throws -> V.Result {
         switch self {
-        case .float32: try visitor.visitFloating(Float.self)
-        case .float64: try visitor.visitFloating(Double.self)
-        case .float16: try visitor.visitFloating(Half.self)
-        case .bfloat16: try visitor.visitFloating(BFloat16.self)
-        case .bool: try visitor.visitBool()
-        case .uint8: try visitor.visitInteger(UInt8.self)
-        case .int8: try visitor.visitInteger(Int8.self)
-        case .int16: try visitor.visitInteger(Int16.self)
-        case .int32: try visitor.visitInteger(Int32.self)
-        case .int64: try visitor.visitInteger(Int64.self)
-        case .uint16: try visitor.visitInteger(UInt16.self)
-        case .uint32: try visitor.visitInteger(UInt32.self)
-        case .uint64: try visitor.visitInteger(UInt64.self)
-        default: throw TensorError("\(operation) does not support dtype \(name)")
+        case .complex64: try visitor.visit(Complex64.self)
+        case .complex128: try visitor.visit(Complex128.self)
+        default: throw TensorError("\"\(operation)\" not implemented for '\(scalarTypeName)'")
         }
     }
 

@@ -55,7 +55,7 @@ public enum Scalar: Sendable, Equatable, CustomStringConvertible {
     /// A 0-dim tensor holding the value converted to `dtype`.
     public func tensor(_ dtype: DType) throws -> Tensor {
         switch self {
-        case .int(let i) where !dtype.isFloatingPoint:
+        case .int(let i) where dtype.isIntegral || dtype == .bool:
             let t = Tensor(zeros: [], dtype: dtype)
             try dtype.dispatch(StoreInt(address: t.baseAddress, value: i))
             return t

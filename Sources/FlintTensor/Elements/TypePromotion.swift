@@ -1,13 +1,19 @@
 /// ATen's type promotion (`c10/core/ScalarType.h promoteTypes`, `ATen/native/TypeProperties.cpp`).
 extension DType {
     /// The smallest dtype both `a` and `b` convert to without losing their category, as `torch.promote_types`.
-    /// Throws for combinations ATen rejects (the unsigned 16/32/64-bit types with other integers, complex).
+    /// Throws for combinations ATen rejects (the unsigned 16/32/64-bit types with other integers).
     public static func promote(_ a: DType, _ b: DType) throws -> DType {
         if a == b { return a }
         if a == .bool { return b }
         if b == .bool { return a }
-        guard !a.isComplex, !b.isComplex else {
-            throw TensorError("type promotion between \(a) and \(b) is not supported")
+        if a.isComplex || b.isComplex {
+            // The complex type of the wider floating components (an integer operand has none).
+            let components = [a, b].map(\.complexComponent).filter(\.isFloatingPoint)
+            let component = try components.dropFirst().reduce(components[0]) { try promote($0, $1) }
+            guard let result = component.complexCounterpart ?? (component == .bfloat16 ? .complex64 : nil) else {
+                throw TensorError("type promotion between \(a) and \(b) is not supported")
+            }
+            return result
         }
         if a.isFloatingPoint || b.isFloatingPoint {
             guard a.isFloatingPoint, b.isFloatingPoint else { return a.isFloatingPoint ? a : b }
@@ -34,23 +40,23 @@ extension DType {
 }
 
 /// An operand's role in type promotion: ATen ranks tensors with dimensions above zero-dim tensors, and
-/// both above Python scalars ("wrapped numbers"), within each category (bool < integer < floating).
+/// both above Python scalars ("wrapped numbers"), within each category (bool < integer < floating < complex).
 public enum PromotionOperand: Sendable {
     /// A tensor of this dtype and rank; 0-dim tensors rank below those with dimensions.
     case tensor(DType, rank: Int)
-    /// A Python `bool`, `int` or `float` scalar.
+    /// A Python `bool`, `int`, `float` or `complex` scalar.
     case scalar(ScalarKind)
 
-    /// The category of a Python scalar, ordered bool < int < float.
+    /// The category of a Python scalar, ordered bool < int < float < complex.
     public enum ScalarKind: Sendable {
-        /// A Python `bool`, `int` or `float`.
-        case bool, int, float
+        /// A Python `bool`, `int`, `float` or `complex`.
+        case bool, int, float, complex
     }
 }
 
 extension DType {
     /// The result dtype of an operation on `operands`, as `torch.result_type` computes it. A float scalar
-    /// counts as the default dtype (float32), an int scalar as int64.
+    /// counts as the default dtype (float32), a complex one as complex64, an int scalar as int64.
     public static func resultType(_ operands: [PromotionOperand]) throws -> DType {
         try resultType(of: operands)
     }
@@ -75,6 +81,7 @@ extension DType {
             case .scalar(.bool): wrapped = try merge(wrapped, .bool)
             case .scalar(.int): wrapped = try merge(wrapped, .int64)
             case .scalar(.float): wrapped = try merge(wrapped, .float32)
+            case .scalar(.complex): wrapped = try merge(wrapped, .complex64)
             }
         }
         let lower = try combineCategories(zeroDim, wrapped)
@@ -88,6 +95,9 @@ extension DType {
     private static func combineCategories(_ higher: DType?, _ lower: DType?) throws -> DType? {
         guard let higher else { return lower }
         guard let lower else { return higher }
+        if higher.isComplex { return higher }
+        // A complex lower tier keeps a floating higher tier's precision (float64 · 0-dim complex64 = complex128).
+        if lower.isComplex { return higher.isFloatingPoint ? (higher.complexCounterpart ?? .complex64) : lower }
         if higher.isFloatingPoint { return higher }
         if higher == .bool || lower.isFloatingPoint { return try promote(higher, lower) }
         return higher

@@ -1,3 +1,4 @@
+import ComplexModule
 import RealModule
 
 /// A pointwise function of two values of one dtype, written once per category. Integer results wrap, as
@@ -13,10 +14,13 @@ public protocol BinaryArithmetic: Sendable {
     var rejectsIntegerZeroDivisor: Bool { get }
     /// The vectorised float32 kernel computing the same thing (`flint_binary_f32`'s operation code), if any.
     var float32Kernel: Int32? { get }
+    /// The result for complex operands, when the operation is defined on them (nil: it is not).
+    func complex<C: Real & BinaryFloatingPoint>(_ a: Complex<C>, _ b: Complex<C>) -> Complex<C>?
 }
 
 extension BinaryArithmetic {
     public var float32Kernel: Int32? { nil }
+    public func complex<C: Real & BinaryFloatingPoint>(_ a: Complex<C>, _ b: Complex<C>) -> Complex<C>? { nil }
     public func bool(_ a: Bool, _ b: Bool) -> Bool? { nil }
     public var rejectsIntegerZeroDivisor: Bool { false }
 }
@@ -33,11 +37,14 @@ public enum Operand: Sendable {
     case tensor(Tensor)
     /// A Python scalar operand (ranks below every tensor in type promotion).
     case scalar(Scalar)
+    /// A Python `complex` operand (ranks as a complex scalar: below every tensor, above the real categories).
+    case complex(real: Double, imaginary: Double)
 
     var promotion: PromotionOperand {
         switch self {
         case .tensor(let t): .tensor(t.dtype, rank: t.rank)
         case .scalar(let s): .scalar(s.promotionKind)
+        case .complex: .scalar(.complex)
         }
     }
 
@@ -45,6 +52,9 @@ public enum Operand: Sendable {
         switch self {
         case .tensor(let t): try t.to(dtype)
         case .scalar(let s): try s.tensor(dtype)
+        case .complex(let re, let im):
+            // Made in double precision, then rounded to `dtype` (its real part for a real dtype).
+            try Tensor.complex(real: Scalar.double(re).tensor(.float64), imaginary: Scalar.double(im).tensor(.float64)).to(dtype)
         }
     }
 
@@ -57,7 +67,7 @@ public enum Operand: Sendable {
         switch self {
         case .tensor(let t): t.dtype == .bool
         case .scalar(.bool): true
-        case .scalar: false
+        case .scalar, .complex: false
         }
     }
 }
@@ -79,7 +89,7 @@ extension Tensor {
         _ op: Op, _ a: Operand, _ b: Operand, operation: String, promoteIntegersToFloat: Bool = false, into output: Tensor? = nil
     ) throws -> Tensor {
         var common = try DType.resultType(a.promotion, b.promotion)
-        if promoteIntegersToFloat && !common.isFloatingPoint { common = .float32 }
+        if promoteIntegersToFloat && !common.isFloatingPoint && !common.isComplex { common = .float32 }
         let x = try a.tensor(as: common)
         let y = try b.tensor(as: common)
         // Into a given output (a plan's arena) with contiguous operands: its shape is the broadcast one when
@@ -135,6 +145,8 @@ public struct Add: BinaryArithmetic {
     public init() {}
     /// `a + b`.
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a + b }
+    /// `a + b`.
+    public func complex<C: Real & BinaryFloatingPoint>(_ a: Complex<C>, _ b: Complex<C>) -> Complex<C>? { a + b }
     /// `a + b`, wrapping on overflow.
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { a &+ b }
     public func bool(_ a: Bool, _ b: Bool) -> Bool? { a || b }
@@ -148,6 +160,8 @@ public struct Sub: BinaryArithmetic {
     public init() {}
     /// `a - b`.
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a - b }
+    /// `a - b`.
+    public func complex<C: Real & BinaryFloatingPoint>(_ a: Complex<C>, _ b: Complex<C>) -> Complex<C>? { a - b }
     /// `a - b`, wrapping on overflow.
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { a &- b }
 }
@@ -160,6 +174,11 @@ public struct Mul: BinaryArithmetic {
     public init() {}
     /// `a * b`.
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a * b }
+    /// `a * b` = (ac − bd) + (ad + bc)i.
+    public func complex<C: Real & BinaryFloatingPoint>(_ a: Complex<C>, _ b: Complex<C>) -> Complex<C>? {
+        let ((p, q), (r, s)) = (a.rawStorage, b.rawStorage)
+        return Complex(p * r - q * s, p * s + q * r)
+    }
     /// `a * b`, wrapping on overflow.
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { a &* b }
     public func bool(_ a: Bool, _ b: Bool) -> Bool? { a && b }
@@ -173,6 +192,8 @@ public struct Div: BinaryArithmetic {
     public init() {}
     /// `a / b` (IEEE: a zero divisor gives ±inf or NaN).
     public func float<C: Real & BinaryFloatingPoint>(_ a: C, _ b: C) -> C { a / b }
+    /// `a / b` by c10's scaled (Smith) division.
+    public func complex<C: Real & BinaryFloatingPoint>(_ a: Complex<C>, _ b: Complex<C>) -> Complex<C>? { complexQuotient(a, b) }
     /// The quotient truncated toward zero (`rounding_mode="trunc"`), wrapping on overflow; zero divisors are
     /// rejected before running.
     public func integer<I: FixedWidthInteger>(_ a: I, _ b: I) -> I { b == 0 ? 0 : a.dividedReportingOverflow(by: b).partialValue }
@@ -335,6 +356,13 @@ private struct BinaryMap<Op: BinaryArithmetic>: NumericDTypeVisitor {
         }
         try output.mapElements(from: a, b, as: (Bool.self, Bool.self)) { op.bool($0, $1)! }
     }
+
+    func visitComplex<C: ComplexElement>(_ type: C.Type) throws {
+        guard op.complex(Complex<C.Component>.zero, .zero) != nil else {
+            throw TensorError("\"\(operation)_cpu\" not implemented for '\(C.dtype.scalarTypeName)'")
+        }
+        try output.mapElements(from: a, b, as: (C.self, C.self)) { C(op.complex($0.value, $1.value)!) }
+    }
 }
 
 private struct CompareMap<Op: BinaryComparison>: NumericDTypeVisitor {
@@ -379,7 +407,7 @@ extension Tensor {
                 throw TensorError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
             }
         }
-        if case .double = alpha, !common.isFloatingPoint {
+        if case .double = alpha, !common.isFloatingPoint, !common.isComplex {
             throw TensorError("For integral input tensors, argument alpha must not be a floating point number.")
         }
         if case .bool = alpha, common != .bool {

@@ -10,6 +10,8 @@ extension Tensor {
         // The source is read in place, broadcast by the loop (stride 0), not through an expanded view.
         if source.dtype == dtype {
             try copyBytes(from: source)
+        } else if dtype.isComplex || source.dtype.isComplex {
+            try copyConvertingComplex(from: source)
         } else {
             try dtype.dispatch(CastCopy(destination: self, source: source))
         }
@@ -21,8 +23,22 @@ extension Tensor {
         zip(shape, strides).contains { $0 > 1 && $1 == 0 }
     }
 
-    /// This tensor converted to `dtype` (itself when it already has that dtype).
+    /// This tensor converted to `dtype` (itself when it already has that dtype), for computing in `dtype`. A
+    /// complex tensor is not converted to a real dtype (bool, whether non-zero, excepted): an operation that would
+    /// compute on its real parts only
+    /// has no complex kernel, and throws ATen's "not implemented" error instead of a wrong result. Explicit
+    /// casts (`aten::to`, `type_as`) use ``converted(to:)``.
     public func to(_ dtype: DType) throws -> Tensor {
+        if dtype == self.dtype { return self }
+        guard !self.dtype.isComplex || dtype.isComplex || dtype == .bool else {
+            throw TensorError("not implemented for '\(self.dtype.scalarTypeName)': Flint has no complex kernel for this operation")
+        }
+        return try converted(to: dtype)
+    }
+
+    /// This tensor cast to `dtype` as ATen's `to` casts (itself when it already has that dtype): complex to real
+    /// keeps the real parts (libtorch warns that the imaginary parts are discarded).
+    public func converted(to dtype: DType) throws -> Tensor {
         if dtype == self.dtype { return self }
         // The copy writes every element.
         let result = Tensor(uninitialized: shape, dtype: dtype)

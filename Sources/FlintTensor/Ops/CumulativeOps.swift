@@ -13,7 +13,14 @@ extension Tensor {
     }
 
     private func cumulative(dim: Int, dtype: DType?, product: Bool) throws -> Tensor {
-        let target = dtype ?? (self.dtype.isFloatingPoint ? self.dtype : .int64)
+        let target = dtype ?? (self.dtype.isFloatingPoint || self.dtype.isComplex ? self.dtype : .int64)
+        if target.isComplex {
+            // Running sums of the real and imaginary parts; running products of complex numbers are not implemented.
+            guard !product else { throw TensorError("\"cumprod\" not implemented for '\(target.scalarTypeName)'") }
+            let values = try to(target)
+            guard rank > 0 else { return try values.clone() }
+            return try values.viewAsReal().cumsum(dim: wrapDimension(dim)).contiguous().viewAsComplex()
+        }
         if target.isFloatingPoint {
             return try to(target).rowwise(dim: dim, dtype: nil, operation: product ? "cumprod" : "cumsum") { row, out, n in
                 var total = product ? 1.0 : 0.0

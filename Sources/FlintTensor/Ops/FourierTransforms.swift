@@ -146,7 +146,9 @@ extension Tensor {
             self = mode
         }
 
-        func scale(points: Int, inverse: Bool) -> Double {
+        /// The factor a transform over `points` signal points (the product of the transformed sizes) is
+        /// multiplied by, in direction `inverse`.
+        public func scale(points: Int, inverse: Bool) -> Double {
             switch self {
             case .backward: inverse ? 1 / Double(points) : 1
             case .forward: inverse ? 1 : 1 / Double(points)
@@ -155,63 +157,129 @@ extension Tensor {
         }
     }
 
-    /// `torch.fft.irfftn` of a real tensor (the half spectrum with zero imaginary parts): inverse complex
-    /// transforms over `dims` but the last, then the complex-to-real transform over the last, whose output has
-    /// `sizes.last` points (the input's half spectrum cut or zero-padded to sizes.last/2 + 1). The other
-    /// dimensions are cut or zero-padded to their `sizes`. `asForward` scales as the forward transform does
-    /// (`hfftn` of a real input is this transform with the normalization reversed). float32 / float64 results.
-    public func inverseRealFourierTransform(sizes: [Int], dims: [Int], normalization: FourierNormalization, asForward: Bool = false) throws -> Tensor {
-        precondition(sizes.count == dims.count && !dims.isEmpty)
-        let resultDType: DType = dtype == .float64 ? .float64 : .float32
-        var spectrum = try (dtype.isFloatingPoint ? self : to(.float32)).to(.float64)
-        // Cut or pad each transformed dimension to what the transform reads.
-        for (position, dim) in dims.enumerated() {
-            let wanted = position == dims.count - 1 ? sizes[position] / 2 + 1 : sizes[position]
-            spectrum = try spectrum.resized(dim: dim, to: wanted)
-        }
-        var real = try spectrum.contiguous().scalars(as: Double.self)
-        var imaginary = [Double](repeating: 0, count: real.count)
-        var shape = spectrum.shape
-        for (position, dim) in dims.enumerated() {
-            let last = position == dims.count - 1
-            let points = sizes[position]
-            let outer = shape[..<dim].reduce(1, *), inner = shape[(dim + 1)...].reduce(1, *), length = shape[dim]
-            var nextShape = shape
-            nextShape[dim] = points
-            var nextReal = [Double](repeating: 0, count: outer * points * inner)
-            var nextImaginary = last ? [] : [Double](repeating: 0, count: nextReal.count)
-            for o in 0..<outer {
-                for i in 0..<inner {
-                    var line = ComplexSequence(count: points)
-                    for k in 0..<Swift.min(length, points) {
-                        (line.real[k], line.imaginary[k]) = (real[(o * length + k) * inner + i], imaginary[(o * length + k) * inner + i])
-                    }
-                    if last {
-                        // The Hermitian extension of the half spectrum.
-                        for k in (points / 2 + 1)..<Swift.max(points, points / 2 + 1) {
-                            (line.real[k], line.imaginary[k]) = (line.real[points - k], -line.imaginary[points - k])
-                        }
-                    }
-                    let transformed = line.transformed(inverse: true)
-                    for k in 0..<points {
-                        nextReal[(o * points + k) * inner + i] = transformed.real[k]
-                        if !last { nextImaginary[(o * points + k) * inner + i] = transformed.imaginary[k] }
-                    }
-                }
-            }
-            (real, imaginary, shape) = (nextReal, nextImaginary, nextShape)
-        }
-        let scale = normalization.scale(points: sizes.reduce(1, *), inverse: !asForward)
-        return try Tensor(shape: shape, scalars: real.map { $0 * scale }).to(resultDType)
+    /// The discrete Fourier transform over `dims` (`torch.fft.fftn` and its relatives, ATen's `_fft_c2c` and
+    /// `_fft_r2c`): each dimension is first cut to its first `sizes[i]` entries or zero-padded to them, then
+    /// transformed, forward (e^(−2πi·jk/n)) or `inverse`, and the result multiplied by `scale`. A real input
+    /// counts as complex with zero imaginary parts (integers as float32). `onesided` keeps the first n/2 + 1
+    /// entries of the last transformed dimension (what a real input's Hermitian spectrum determines). The
+    /// result is complex128 for float64/complex128 inputs, complex64 otherwise; computed in double precision.
+    /// No dimensions: the input converted to the result's dtype.
+    public func fourierTransform(sizes: [Int], dims: [Int], inverse: Bool, scale: Double, onesided: Bool = false) throws -> Tensor {
+        try checkFourierArguments(sizes: sizes, dims: dims)
+        if dims.isEmpty { return try converted(to: fourierResultDType(complex: true)).clone() }
+        var signal = try FourierSignal(self)
+        for (dim, points) in zip(dims, sizes) { signal.transform(dim: dim, points: points, inverse: inverse) }
+        var result = try signal.tensor(scale: scale, dtype: fourierResultDType(complex: true))
+        if onesided, let last = dims.last { result = try result.narrow(dim: last, start: 0, length: sizes[sizes.count - 1] / 2 + 1).contiguous() }
+        return result
     }
 
-    /// Dimension `dim` cut to its first `length` entries or padded with zeros to `length`.
-    private func resized(dim: Int, to length: Int) throws -> Tensor {
-        let current = shape[dim]
-        if current == length { return self }
-        if current > length { return try narrow(dim: dim, start: 0, length: length) }
-        var padShape = shape
-        padShape[dim] = length - current
-        return try Tensor.cat([self, Tensor.zeros(padShape, dtype: dtype)], dim: dim)
+    /// The complex-to-real transform (`torch.fft.irfftn`, ATen's `_fft_c2r`): inverse complex transforms over
+    /// `dims` but the last, then the inverse transform of the Hermitian signal whose first half the last
+    /// dimension holds, giving `sizes.last` real points (the input's last dimension cut or zero-padded to
+    /// sizes.last/2 + 1; the imaginary parts of its zero and Nyquist entries do not count). The other
+    /// dimensions are cut or zero-padded to their `sizes`; the result is multiplied by `scale`. Real inputs
+    /// count as complex with zero imaginary parts. float64 for float64/complex128 inputs, float32 otherwise.
+    public func complexToRealFourierTransform(sizes: [Int], dims: [Int], scale: Double) throws -> Tensor {
+        try checkFourierArguments(sizes: sizes, dims: dims)
+        guard !dims.isEmpty else { throw TensorError("the complex-to-real transform needs at least one dimension") }
+        var signal = try FourierSignal(self)
+        for (position, (dim, points)) in zip(dims, sizes).enumerated() {
+            if position == dims.count - 1 {
+                signal.transformHermitian(dim: dim, points: points)
+            } else {
+                signal.transform(dim: dim, points: points, inverse: true)
+            }
+        }
+        return try signal.tensor(scale: scale, dtype: fourierResultDType(complex: false))
+    }
+
+    /// One size of at least 1 per dimension, each dimension this tensor's (wrapped) and given once.
+    private func checkFourierArguments(sizes: [Int], dims: [Int]) throws {
+        guard sizes.count == dims.count else { throw TensorError("FFT: \(sizes.count) sizes for \(dims.count) dimensions") }
+        if let bad = dims.first(where: { $0 < 0 || $0 >= rank }) {
+            throw TensorError("Dimension out of range (expected to be in range of [\(-Swift.max(rank, 1)), \(Swift.max(rank, 1) - 1)], but got \(bad))")
+        }
+        guard Set(dims).count == dims.count else { throw TensorError("FFT dims must be unique") }
+        if let bad = sizes.first(where: { $0 < 1 }) { throw TensorError("Invalid number of data points (\(bad)) specified") }
+    }
+
+    /// The transforms' result dtype: double precision for float64/complex128 inputs, single otherwise.
+    private func fourierResultDType(complex: Bool) -> DType {
+        let double = dtype == .float64 || dtype == .complex128
+        return complex ? (double ? .complex128 : .complex64) : (double ? .float64 : .float32)
+    }
+}
+
+/// A tensor's elements as double-precision complex numbers in row-major order, transformed one dimension at
+/// a time: every line along the dimension is cut or zero-padded to the transform's length, then transformed.
+private struct FourierSignal {
+    var real: [Double]
+    var imaginary: [Double]
+    var shape: [Int]
+
+    init(_ tensor: Tensor) throws {
+        shape = tensor.shape
+        if tensor.dtype.isComplex {
+            let parts = try tensor.to(.complex128).viewAsReal().contiguous().scalars(as: Double.self)
+            real = stride(from: 0, to: parts.count, by: 2).map { parts[$0] }
+            imaginary = stride(from: 1, to: parts.count, by: 2).map { parts[$0] }
+        } else {
+            real = try tensor.to(.float64).contiguous().scalars(as: Double.self)
+            imaginary = [Double](repeating: 0, count: real.count)
+        }
+    }
+
+    /// Every line along `dim`, cut or zero-padded to `points`, replaced by its transform.
+    mutating func transform(dim: Int, points: Int, inverse: Bool) {
+        transformLines(dim: dim, points: points) { line in
+            line.transformed(inverse: inverse)
+        }
+    }
+
+    /// Every line along `dim`, read as the first half (points/2 + 1 entries, cut or zero-padded) of a Hermitian
+    /// signal of `points` entries, replaced by that signal's inverse transform (real).
+    mutating func transformHermitian(dim: Int, points: Int) {
+        let half = points / 2 + 1
+        transformLines(dim: dim, points: points, reading: half) { line in
+            for k in half..<Swift.max(points, half) {
+                (line.real[k], line.imaginary[k]) = (line.real[points - k], -line.imaginary[points - k])
+            }
+            var result = line.transformed(inverse: true)
+            result.imaginary = [Double](repeating: 0, count: points)
+            return result
+        }
+    }
+
+    /// Replaces each line along `dim` (its first `reading` entries, default `points`, zero-padded to `points`)
+    /// by `body` of it; the dimension becomes `points` long.
+    private mutating func transformLines(dim: Int, points: Int, reading: Int? = nil, _ body: (inout ComplexSequence) -> ComplexSequence) {
+        let outer = shape[..<dim].reduce(1, *), inner = shape[(dim + 1)...].reduce(1, *), length = shape[dim]
+        let read = Swift.min(length, reading ?? points)
+        var nextReal = [Double](repeating: 0, count: outer * points * inner)
+        var nextImaginary = nextReal
+        for o in 0..<outer {
+            for i in 0..<inner {
+                var line = ComplexSequence(count: points)
+                for k in 0..<read {
+                    (line.real[k], line.imaginary[k]) = (real[(o * length + k) * inner + i], imaginary[(o * length + k) * inner + i])
+                }
+                let transformed = body(&line)
+                for k in 0..<points {
+                    nextReal[(o * points + k) * inner + i] = transformed.real[k]
+                    nextImaginary[(o * points + k) * inner + i] = transformed.imaginary[k]
+                }
+            }
+        }
+        shape[dim] = points
+        (real, imaginary) = (nextReal, nextImaginary)
+    }
+
+    /// The signal times `scale` as a tensor of `dtype`: complex, or real (the real parts).
+    func tensor(scale: Double, dtype: DType) throws -> Tensor {
+        if !dtype.isComplex { return try Tensor(shape: shape, scalars: real.map { $0 * scale }).to(dtype) }
+        var interleaved = [Double](repeating: 0, count: real.count * 2)
+        for i in 0..<real.count { (interleaved[2 * i], interleaved[2 * i + 1]) = (real[i] * scale, imaginary[i] * scale) }
+        return try Tensor(shape: shape + [2], scalars: interleaved).viewAsComplex().to(dtype)
     }
 }

@@ -40,7 +40,8 @@ extension DType {
     /// ATen's `canCast`, which in-place results and `out=` arguments obey: no narrowing across categories
     /// (floating point to an integer type, anything but bool to bool).
     public func canCast(to target: DType) -> Bool {
-        if isFloatingPoint && !target.isFloatingPoint { return false }
+        if isComplex && !target.isComplex { return false }
+        if isFloatingPoint && target.isIntegral { return false }
         if self != .bool && target == .bool { return false }
         return true
     }

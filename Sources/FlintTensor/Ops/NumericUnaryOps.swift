@@ -1,4 +1,5 @@
 import CFlintKernels
+import ComplexModule
 import RealModule
 
 /// A pointwise function defined for every numeric dtype, keeping the dtype.
@@ -11,10 +12,13 @@ public protocol NumericPointwiseFunction: Sendable {
     func bool(_ x: Bool) -> Bool?
     /// A vector kernel for contiguous float32 runs (`x`, `y`, count), giving what ``float(_:)`` gives; nil: none.
     var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { get }
+    /// The complex form, when the operation keeps complex numbers complex (nil: complex tensors are refused).
+    func complex<C: Real & BinaryFloatingPoint>(_ z: Complex<C>) -> Complex<C>?
 }
 
 extension NumericPointwiseFunction {
     public func bool(_ x: Bool) -> Bool? { nil }
+    public func complex<C: Real & BinaryFloatingPoint>(_ z: Complex<C>) -> Complex<C>? { nil }
     public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { nil }
 }
 
@@ -31,9 +35,11 @@ extension Tensor {
         return result
     }
 
-    /// `torch.abs`: |x| elementwise, keeping the dtype (integers wrap); throws for bool tensors.
+    /// `torch.abs`: |x| elementwise, keeping the dtype (integers wrap; complex tensors give their magnitudes in the
+    /// component dtype); throws for bool tensors.
     public func abs() throws -> Tensor {
         guard dtype != .bool else { throw TensorError("\"abs_cpu\" not implemented for 'Bool'") }
+        if dtype.isComplex { return try complexMagnitudes() }
         return try pointwise(Absolute(), operation: "abs")
     }
     /// `torch.neg`: -x elementwise, keeping the dtype (integers wrap); throws for bool tensors, as ATen does.
@@ -44,7 +50,14 @@ extension Tensor {
         return try pointwise(Negate(), operation: "neg")
     }
     /// `torch.sign`: -1, 0 or 1 elementwise, keeping the dtype (NaN gives 0; bools are unchanged).
-    public func sign() throws -> Tensor { try pointwise(Sign(), operation: "sign") }
+    public func sign() throws -> Tensor {
+        guard !dtype.isComplex else {
+            throw TensorError("Unlike NumPy, torch.sign is not intended to support complex numbers. Please use torch.sgn instead.")
+        }
+        return try pointwise(Sign(), operation: "sign")
+    }
+    /// `torch.sgn`: `sign` of a real tensor, z/|z| (0 at 0) of a complex one.
+    public func sgn() throws -> Tensor { try pointwise(Signum(), operation: "sgn") }
     /// `torch.relu`: max(x, 0) elementwise, keeping the dtype (NaN stays NaN); throws for bool tensors.
     public func relu() throws -> Tensor {
         if quantizer != nil { return try quantizedReLU() }
@@ -146,6 +159,13 @@ private struct NumericMap<F: NumericPointwiseFunction>: NumericDTypeVisitor {
         guard function.bool(false) != nil else { throw TensorError("\"\(operation)\" not implemented for 'Bool'") }
         try output.mapElements(from: input, as: Bool.self) { function.bool($0)! }
     }
+
+    func visitComplex<C: ComplexElement>(_ type: C.Type) throws {
+        guard function.complex(Complex<C.Component>.zero) != nil else {
+            throw TensorError("\"\(operation)\" not implemented for '\(C.dtype.scalarTypeName)'")
+        }
+        try output.mapElements(from: input, as: C.self) { C(function.complex($0.value)!) }
+    }
 }
 
 private struct Classify: DTypeVisitor {
@@ -169,6 +189,7 @@ struct Absolute: NumericPointwiseFunction {
 
 struct Negate: NumericPointwiseFunction {
     func float<C: Real & BinaryFloatingPoint>(_ x: C) -> C { -x }
+    func complex<C: Real & BinaryFloatingPoint>(_ z: Complex<C>) -> Complex<C>? { -z }
     func integer<I: FixedWidthInteger>(_ x: I) -> I { 0 &- x }
     /// A plain loop the compiler vectorizes (the sign bit flipped).
     var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? {

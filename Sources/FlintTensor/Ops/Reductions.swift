@@ -3,8 +3,10 @@
 extension Tensor {
     /// Sum over `dims` (all when nil or empty). Integer and bool inputs sum to int64 unless `dtype` is given.
     public func sum(dims: [Int]? = nil, keepDim: Bool = false, dtype: DType? = nil) throws -> Tensor {
-        let target = dtype ?? (self.dtype.isFloatingPoint ? self.dtype : .int64)
-        let layout = try ReductionRows(try to(target), dims: dims, keepDim: keepDim)
+        let target = dtype ?? (self.dtype.isFloatingPoint || self.dtype.isComplex ? self.dtype : .int64)
+        if target.isComplex { return try to(target).reducingComponents(dims: dims) { try $0.sum(dims: $1, keepDim: keepDim) } }
+        // A real `dtype` for a complex input: ATen casts first (the real parts).
+        let layout = try ReductionRows(try converted(to: target), dims: dims, keepDim: keepDim)
         return try target.dispatchNumeric(FoldRows(layout: layout, kind: .sum), operation: "sum")
     }
 
@@ -12,9 +14,10 @@ extension Tensor {
     public func mean(dims: [Int]? = nil, keepDim: Bool = false, dtype: DType? = nil) throws -> Tensor {
         if let quantizer, dtype == nil { return try throughReal(quantizer) { try $0.mean(dims: dims, keepDim: keepDim) } }
         let target = dtype ?? self.dtype
-        guard target.isFloatingPoint else {
+        guard target.isFloatingPoint || target.isComplex else {
             throw TensorError("mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: \(target.scalarTypeName)")
         }
+        if target.isComplex { return try to(target).reducingComponents(dims: dims) { try $0.mean(dims: $1, keepDim: keepDim) } }
         let layout = try ReductionRows(try to(target), dims: dims, keepDim: keepDim)
         return try target.dispatchNumeric(FoldRows(layout: layout, kind: .mean), operation: "mean")
     }

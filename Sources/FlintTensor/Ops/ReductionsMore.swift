@@ -2,7 +2,8 @@
 extension Tensor {
     /// Product over `dims`; integer and bool inputs give int64 unless `dtype` is given.
     public func prod(dims: [Int]? = nil, keepDim: Bool = false, dtype: DType? = nil) throws -> Tensor {
-        let target = dtype ?? (self.dtype.isFloatingPoint ? self.dtype : .int64)
+        let target = dtype ?? (self.dtype.isFloatingPoint || self.dtype.isComplex ? self.dtype : .int64)
+        guard !target.isComplex else { throw TensorError("\"prod\" not implemented for '\(target.scalarTypeName)'") }
         let layout = try ReductionRows(try to(target), dims: dims, keepDim: keepDim)
         return try target.dispatchNumeric(FoldRows(layout: layout, kind: .product), operation: "prod")
     }

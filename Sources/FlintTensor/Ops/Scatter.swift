@@ -20,7 +20,7 @@ extension Tensor {
                 throw TensorError("scatter(): Expected self.dtype to be equal to src.dtype")
             }
             values = t
-        case .scalar(let s): values = try s.tensor(dtype).expand(index.shape)
+        case .scalar, .complex: values = try source.tensor(as: dtype).expand(index.shape)
         }
         let size = dtype.itemSize
         var position = [Int](repeating: 0, count: index.rank)
@@ -190,6 +190,7 @@ extension Tensor {
     /// `scatter_reduce(dim, index, src, reduce, include_self)` with `sum`, `prod`, `mean`, `amax`, `amin`
     /// (and the legacy `add`/`multiply` of `scatter(reduce=)`). Computed in double, written in self's dtype.
     public func scatterReduce(dim: Int, index: Tensor, source: Operand, reduce: String, includeSelf: Bool = true) throws -> Tensor {
+        guard !dtype.isComplex else { throw TensorError("\"scatter_reduce\" not implemented for '\(dtype.scalarTypeName)'") }
         let d = try wrapDimension(dim)
         let mode: String
         switch reduce {
@@ -202,7 +203,7 @@ extension Tensor {
         let values: Tensor
         switch source {
         case .tensor(let t): values = try t.to(.float64)
-        case .scalar(let s): values = try s.tensor(.float64).expand(index.shape)
+        case .scalar, .complex: values = try source.tensor(as: .float64).expand(index.shape)
         }
         let base = try to(.float64).contiguous()
         var out = try base.scalars(as: Double.self)

@@ -5,6 +5,8 @@ import RealModule
 extension Tensor {
     /// `softmax(dim)`: exp(x - max) / sum, computed in float for half types. `dtype` converts the input first.
     public func softmax(dim: Int, dtype: DType? = nil) throws -> Tensor {
+        // The cast comes first, as ATen's (a complex input's real parts for a real `dtype`).
+        if let dtype, dtype != self.dtype { return try converted(to: dtype).softmax(dim: dim) }
         if (dtype ?? self.dtype) == .float32 { return try softmaxFloat(dim: dim, log: false) }
         return try rowwise(dim: dim, dtype: dtype, operation: softmaxKernelName("softmax", dim: dim)) { row, out, n in
             let m = row[0..<n].reduce(-Double.infinity) { Swift.max($0, $1) }
@@ -23,6 +25,7 @@ extension Tensor {
 
     /// `log_softmax(dim)`: x - max - log(sum(exp(x - max))).
     public func logSoftmax(dim: Int, dtype: DType? = nil) throws -> Tensor {
+        if let dtype, dtype != self.dtype { return try converted(to: dtype).logSoftmax(dim: dim) }
         if (dtype ?? self.dtype) == .float32 { return try softmaxFloat(dim: dim, log: true) }
         return try rowwise(dim: dim, dtype: dtype, operation: softmaxKernelName("log_softmax", dim: dim)) { row, out, n in
             let m = row[0..<n].reduce(-Double.infinity) { Swift.max($0, $1) }
@@ -55,6 +58,7 @@ extension Tensor {
 
     /// log(sum(exp(x))) over `dims`, stable for large inputs.
     public func logsumexp(dims: [Int], keepDim: Bool = false) throws -> Tensor {
+        guard !dtype.isComplex else { throw TensorError("\"logsumexp\" not implemented for '\(dtype.scalarTypeName)'") }
         let input = dtype.isFloatingPoint ? self : try to(.float32)
         let reducedSizes = rank == 0 ? [] : try dims.map { shape[try wrapDimension($0)] }
         if input.elementCount == 0 || reducedSizes.contains(0) {

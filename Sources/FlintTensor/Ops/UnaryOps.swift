@@ -1,4 +1,5 @@
 import CFlintKernels
+import ComplexModule
 import RealModule
 
 /// A pointwise function on floating-point values, written once for every float type (`Float`/`Double`;
@@ -8,10 +9,13 @@ public protocol FloatPointwiseFunction: Sendable {
     func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C
     /// A vectorised float32 kernel over contiguous arrays (`x`, `y`, count), when one exists.
     var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { get }
+    /// The function at a complex `z`, when it is defined on complex numbers (nil: complex tensors are refused).
+    func complex<C: Real & BinaryFloatingPoint>(_ z: Complex<C>) -> Complex<C>?
 }
 
 extension FloatPointwiseFunction {
     public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { nil }
+    public func complex<C: Real & BinaryFloatingPoint>(_ z: Complex<C>) -> Complex<C>? { nil }
 }
 
 /// Pointwise math on floats; integer and bool inputs are first converted to float32, as ATen's
@@ -24,6 +28,11 @@ extension Tensor {
     public func pointwise<F: FloatPointwiseFunction>(
         _ function: F, operation: String, integersBecomeFloat: Bool = true, into output: Tensor? = nil
     ) throws -> Tensor {
+        if dtype.isComplex {
+            let result = try Tensor.destination(output, shape: shape, dtype: dtype, operation: operation)
+            try dtype.dispatchComplex(ComplexFloatMap(function: function, input: self, output: result, operation: operation), operation: operation)
+            return result
+        }
         guard dtype.isFloatingPoint || integersBecomeFloat else {
             throw TensorError("\"\(operation)\" not implemented for '\(dtype.scalarTypeName)'")
         }
@@ -81,6 +90,8 @@ public struct Exp: FloatPointwiseFunction {
     public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { { flint_exp_f32($0, $1, $2) } }
     /// eˣ.
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { .exp(x) }
+    /// eᶻ.
+    public func complex<C: Real & BinaryFloatingPoint>(_ z: Complex<C>) -> Complex<C>? { ComplexElementaryFunction.exp(z) }
 }
 
 /// The natural logarithm (`torch.log`), with a vectorised float32 kernel.
@@ -90,6 +101,8 @@ public struct Log: FloatPointwiseFunction {
     public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { { flint_log_f32($0, $1, $2) } }
     /// ln x.
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { .log(x) }
+    /// The principal logarithm.
+    public func complex<C: Real & BinaryFloatingPoint>(_ z: Complex<C>) -> Complex<C>? { ComplexElementaryFunction.log(z) }
 }
 
 /// The square root (`torch.sqrt`).
@@ -98,6 +111,8 @@ public struct Sqrt: FloatPointwiseFunction {
     public init() {}
     /// √x (NaN below 0).
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { x.squareRoot() }
+    /// The principal square root.
+    public func complex<C: Real & BinaryFloatingPoint>(_ z: Complex<C>) -> Complex<C>? { ComplexElementaryFunction.squareRoot(z) }
 }
 
 /// The reciprocal square root (`torch.rsqrt`).
@@ -115,6 +130,8 @@ public struct Tanh: FloatPointwiseFunction {
     public var float32Kernel: (@Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void)? { { flint_tanh_f32($0, $1, $2) } }
     /// tanh x.
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { .tanh(x) }
+    /// tanh z.
+    public func complex<C: Real & BinaryFloatingPoint>(_ z: Complex<C>) -> Complex<C>? { ComplexElementaryFunction.tanh(z) }
 }
 
 /// The logistic sigmoid (`torch.sigmoid`), with a vectorised float32 kernel.
@@ -141,6 +158,8 @@ public struct Sin: FloatPointwiseFunction {
     public init() {}
     /// sin x.
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { .sin(x) }
+    /// sin z.
+    public func complex<C: Real & BinaryFloatingPoint>(_ z: Complex<C>) -> Complex<C>? { ComplexElementaryFunction.sin(z) }
 }
 
 /// The cosine of radians (`torch.cos`).
@@ -149,6 +168,8 @@ public struct Cos: FloatPointwiseFunction {
     public init() {}
     /// cos x.
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { .cos(x) }
+    /// cos z.
+    public func complex<C: Real & BinaryFloatingPoint>(_ z: Complex<C>) -> Complex<C>? { ComplexElementaryFunction.cos(z) }
 }
 
 /// 1/x (`torch.reciprocal`).
@@ -157,6 +178,8 @@ public struct Reciprocal: FloatPointwiseFunction {
     public init() {}
     /// 1/x (±inf at ±0).
     public func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { 1 / x }
+    /// 1/z by c10's division.
+    public func complex<C: Real & BinaryFloatingPoint>(_ z: Complex<C>) -> Complex<C>? { complexQuotient(.one, z) }
 }
 
 /// x · sigmoid(x) (`F.silu`), with a vectorised float32 kernel.
@@ -198,5 +221,18 @@ private struct FloatMap<F: FloatPointwiseFunction>: FloatingDTypeVisitor {
     let output: Tensor
     func visit<T: FloatingElement>(_ type: T.Type) throws {
         try output.mapElements(from: input, as: T.self) { T(computeValue: function.apply($0.computeValue)) }
+    }
+}
+
+private struct ComplexFloatMap<F: FloatPointwiseFunction>: ComplexDTypeVisitor {
+    let function: F
+    let input: Tensor
+    let output: Tensor
+    let operation: String
+    func visit<C: ComplexElement>(_ type: C.Type) throws {
+        guard function.complex(Complex<C.Component>.zero) != nil else {
+            throw TensorError("\"\(operation)\" not implemented for '\(C.dtype.scalarTypeName)'")
+        }
+        try output.mapElements(from: input, as: C.self) { C(function.complex($0.value)!) }
     }
 }

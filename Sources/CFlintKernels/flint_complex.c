@@ -1,0 +1,28 @@
+// The complex elementary functions of C99 (Annex G: their values at infinities, NaNs and signed zeros), which
+// libtorch's CPU kernels get through std::complex: exp, log, sqrt, sin, cos and tanh of one complex number, in
+// double and single precision. Each takes and returns the (real, imaginary) parts.
+#include <complex.h>
+#include "CFlintKernels.h"
+
+#define FLINT_COMPLEX_FUNCTION(NAME, FN, T, CT)                                         \
+    void NAME(T re, T im, T *out_re, T *out_im) {                                       \
+        CT z;                                                                           \
+        __real__ z = re;                                                                \
+        __imag__ z = im;                                                                \
+        CT r = FN(z);                                                                   \
+        *out_re = __real__ r;                                                           \
+        *out_im = __imag__ r;                                                           \
+    }
+
+FLINT_COMPLEX_FUNCTION(flint_cexp, cexp, double, double complex)
+FLINT_COMPLEX_FUNCTION(flint_clog, clog, double, double complex)
+FLINT_COMPLEX_FUNCTION(flint_csqrt, csqrt, double, double complex)
+FLINT_COMPLEX_FUNCTION(flint_csin, csin, double, double complex)
+FLINT_COMPLEX_FUNCTION(flint_ccos, ccos, double, double complex)
+FLINT_COMPLEX_FUNCTION(flint_ctanh, ctanh, double, double complex)
+FLINT_COMPLEX_FUNCTION(flint_cexpf, cexpf, float, float complex)
+FLINT_COMPLEX_FUNCTION(flint_clogf, clogf, float, float complex)
+FLINT_COMPLEX_FUNCTION(flint_csqrtf, csqrtf, float, float complex)
+FLINT_COMPLEX_FUNCTION(flint_csinf, csinf, float, float complex)
+FLINT_COMPLEX_FUNCTION(flint_ccosf, ccosf, float, float complex)
+FLINT_COMPLEX_FUNCTION(flint_ctanhf, ctanhf, float, float complex)
