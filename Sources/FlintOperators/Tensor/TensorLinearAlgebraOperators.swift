@@ -159,9 +159,9 @@ extension OperatorDefinitions {
         return value == value.rounded() ? String(Int(value)) : String(value)
     }
 
-    /// The vector p-norm over `dims` (all when nil), the input cast to `dtype` first; floating inputs only.
+    /// The vector p-norm over `dims` (all when nil), the input cast to `dtype` first; floating and complex inputs only.
     static func vectorNorm(_ input: Tensor, order: Double, dims: [Int]?, keepDim: Bool, dtype: DType?) throws -> Tensor {
-        guard input.dtype.isFloatingPoint else {
+        guard input.dtype.isFloatingPoint || input.dtype.isComplex else {
             throw OperatorError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got \(input.dtype.scalarTypeName)")
         }
         let x = try dtype.map { try input.to($0) } ?? input

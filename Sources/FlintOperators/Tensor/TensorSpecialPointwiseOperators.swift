@@ -25,7 +25,7 @@ extension OperatorDefinitions {
             guard maxnorm >= 0 else { throw OperatorError("renorm: expected maxnorm to be >= 0 but got \(maxnorm)") }
             guard x.rank > 1 else { throw OperatorError("renorm: input needs at least 2 dimensions, got \(x.rank) dimensions") }
             let axis = try x.wrapDimension(dim)
-            guard x.dtype.isFloatingPoint else {
+            guard x.dtype.isFloatingPoint || x.dtype.isComplex else {
                 throw OperatorError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got \(x.dtype.scalarTypeName)")
             }
             let norm = try x.norm(p: p, dims: (0..<x.rank).filter { $0 != axis }, keepDim: true)

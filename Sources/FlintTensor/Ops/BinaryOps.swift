@@ -29,6 +29,13 @@ extension BinaryArithmetic {
 public protocol BinaryComparison: Sendable {
     /// Whether `a` and `b` satisfy the comparison.
     func compare<T: Comparable>(_ a: T, _ b: T) -> Bool
+    /// The result for complex operands whose real and imaginary parts are (`equalParts`) or are not all equal;
+    /// nil for the orderings, which complex numbers do not have.
+    func complex(equalParts: Bool) -> Bool?
+}
+
+extension BinaryComparison {
+    public func complex(equalParts: Bool) -> Bool? { nil }
 }
 
 /// An operand of a binary operation: a tensor or a Python scalar (which ranks lowest in type promotion).
@@ -290,6 +297,8 @@ public struct Equal: BinaryComparison {
     public init() {}
     /// `a == b`.
     public func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a == b }
+    /// Both parts equal.
+    public func complex(equalParts: Bool) -> Bool? { equalParts }
 }
 
 /// Elementwise `!=` (`torch.ne`).
@@ -298,6 +307,8 @@ public struct NotEqual: BinaryComparison {
     public init() {}
     /// `a != b`.
     public func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a != b }
+    /// Either part differs.
+    public func complex(equalParts: Bool) -> Bool? { !equalParts }
 }
 
 /// Elementwise `<` (`torch.lt`).
@@ -381,6 +392,11 @@ private struct CompareMap<Op: BinaryComparison>: NumericDTypeVisitor {
 
     func visitBool() throws {
         try output.mapElements(from: a, b, as: (Bool.self, Bool.self)) { op.compare($0 ? 1 : 0, $1 ? 1 : 0) }
+    }
+
+    func visitComplex<C: ComplexElement>(_ type: C.Type) throws {
+        guard op.complex(equalParts: true) != nil else { throw ComplexUnsupported() }
+        try output.mapElements(from: a, b, as: (C.self, C.self)) { op.complex(equalParts: $0.real == $1.real && $0.imaginary == $1.imaginary)! }
     }
 }
 

@@ -112,11 +112,20 @@ extension Tensor {
     public func logicalNot() throws -> Tensor { try Tensor.compare(Equal(), .tensor(self), .scalar(.int(0)), operation: "logical_not") }
 
     /// `torch.isnan`: a bool tensor, true where the element is NaN (never for integers and bools).
-    public func isNaN() throws -> Tensor { try classify { $0.isNaN } }
+    public func isNaN() throws -> Tensor {
+        if dtype.isComplex { return try viewAsReal().isNaN().any(dims: [-1]) }
+        return try classify { $0.isNaN }
+    }
     /// `torch.isinf`: a bool tensor, true where the element is +inf or -inf.
-    public func isInfinite() throws -> Tensor { try classify { $0.isInfinite } }
+    public func isInfinite() throws -> Tensor {
+        if dtype.isComplex { return try viewAsReal().isInfinite().any(dims: [-1]) }
+        return try classify { $0.isInfinite }
+    }
     /// `torch.isfinite`: a bool tensor, true where the element is neither infinite nor NaN.
-    public func isFinite() throws -> Tensor { try classify { $0.isFinite } }
+    public func isFinite() throws -> Tensor {
+        if dtype.isComplex { return try viewAsReal().isFinite().all(dims: [-1]) }
+        return try classify { $0.isFinite }
+    }
 
     private func classify(_ test: @escaping (Double) -> Bool) throws -> Tensor {
         let result = Tensor.output(shape, .bool)

@@ -64,6 +64,7 @@ extension Tensor {
 
     /// Variance over `dims` with `correction` (1 = unbiased), as `torch.var`.
     public func variance(dims: [Int]? = nil, correction: Double = 1, keepDim: Bool = false) throws -> Tensor {
+        if dtype.isComplex { return try complexVariance(dims: dims, correction: correction, keepDim: keepDim) }
         guard dtype.isFloatingPoint else {
             throw TensorError("std and var only support floating point and complex dtypes")
         }
@@ -73,11 +74,22 @@ extension Tensor {
 
     /// Standard deviation over `dims` with `correction`, as `torch.std`.
     public func standardDeviation(dims: [Int]? = nil, correction: Double = 1, keepDim: Bool = false) throws -> Tensor {
+        if dtype.isComplex { return try complexVariance(dims: dims, correction: correction, keepDim: keepDim).sqrt() }
         guard dtype.isFloatingPoint else {
             throw TensorError("std and var only support floating point and complex dtypes")
         }
         let layout = try ReductionRows(self, dims: dims, keepDim: keepDim)
         return try dtype.dispatchFloating(VarianceRows(layout: layout, correction: correction, squareRoot: true), operation: "std")
+    }
+
+    /// The variance of complex values, Σ|z − mean|² / (n − correction): the variances of the real and imaginary
+    /// parts, added (a real tensor of the component dtype).
+    private func complexVariance(dims: [Int]?, correction: Double, keepDim: Bool) throws -> Tensor {
+        let wrapped = try (dims.flatMap { $0.isEmpty ? nil : $0 } ?? Array(0..<rank)).map { try wrapDimension($0) }
+        // A 0-dim tensor's parts get a dimension of their own to reduce.
+        let parts = rank == 0 ? try viewAsReal().unsqueeze(0) : try viewAsReal()
+        let reduced = rank == 0 ? [0] : wrapped
+        return try parts.variance(dims: reduced, correction: correction, keepDim: keepDim && rank > 0).sum(dims: [-1])
     }
 
     private func extremum(dims: [Int]?, keepDim: Bool, largest: Bool, name: String) throws -> (values: Tensor, indices: Tensor) {

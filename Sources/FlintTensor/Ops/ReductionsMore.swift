@@ -27,6 +27,8 @@ extension Tensor {
     /// `legacyNorm` words the dtype error as `aten::norm` and `aten::frobenius_norm` do rather than
     /// `linalg.vector_norm`.
     public func norm(p: Double = 2, dims: [Int]? = nil, keepDim: Bool = false, legacyNorm: Bool = false) throws -> Tensor {
+        // Of complex values, the norm of their magnitudes.
+        if dtype.isComplex { return try abs().norm(p: p, dims: dims, keepDim: keepDim, legacyNorm: legacyNorm) }
         guard dtype.isFloatingPoint else {
             if legacyNorm {
                 throw TensorError("norm(): input dtype should be either floating point or complex. Got \(dtype.scalarTypeName) instead.")

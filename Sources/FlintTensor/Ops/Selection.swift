@@ -6,6 +6,10 @@ extension Tensor {
         let x = try a.tensor(as: common)
         let y = try b.tensor(as: common)
         let mask = try condition.to(.bool)
+        if common.isComplex {
+            // Both parts of each element chosen together: the mask over the parts of the real views.
+            return try Tensor.where(mask.unsqueeze(-1), .tensor(x.viewAsReal()), .tensor(y.viewAsReal())).viewAsComplex()
+        }
         let shape = try broadcastShape([mask.shape, x.shape, y.shape])
         let result = Tensor.output(shape, common)
         try common.dispatch(WhereMap(mask: mask, a: x, b: y, output: result))
