@@ -1,4 +1,4 @@
-// The complex elementary functions of C99 (Annex G: their values at infinities, NaNs and signed zeros), which
+// The complex elementary functions of C99 (and cpow) (Annex G: their values at infinities, NaNs and signed zeros), which
 // libtorch's CPU kernels get through std::complex: exp, log, sqrt, sin, cos and tanh of one complex number, in
 // double and single precision. Each takes and returns the (real, imaginary) parts.
 #include <complex.h>
@@ -26,3 +26,26 @@ FLINT_COMPLEX_FUNCTION(flint_csqrtf, csqrtf, float, float complex)
 FLINT_COMPLEX_FUNCTION(flint_csinf, csinf, float, float complex)
 FLINT_COMPLEX_FUNCTION(flint_ccosf, ccosf, float, float complex)
 FLINT_COMPLEX_FUNCTION(flint_ctanhf, ctanhf, float, float complex)
+
+// z^w = exp(w · log z) (glibc's cpow, which libstdc++'s std::pow of two complex numbers calls).
+void flint_cpow(double re, double im, double wre, double wim, double *out_re, double *out_im) {
+    double complex z, w;
+    __real__ z = re;
+    __imag__ z = im;
+    __real__ w = wre;
+    __imag__ w = wim;
+    double complex r = cpow(z, w);
+    *out_re = __real__ r;
+    *out_im = __imag__ r;
+}
+
+void flint_cpowf(float re, float im, float wre, float wim, float *out_re, float *out_im) {
+    float complex z, w;
+    __real__ z = re;
+    __imag__ z = im;
+    __real__ w = wre;
+    __imag__ w = wim;
+    float complex r = cpowf(z, w);
+    *out_re = __real__ r;
+    *out_im = __imag__ r;
+}

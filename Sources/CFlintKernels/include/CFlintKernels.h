@@ -25,5 +25,8 @@ void flint_csqrtf(float re, float im, float *out_re, float *out_im);
 void flint_csinf(float re, float im, float *out_re, float *out_im);
 void flint_ccosf(float re, float im, float *out_re, float *out_im);
 void flint_ctanhf(float re, float im, float *out_re, float *out_im);
+// C99's cpow: (re, im) raised to (wre, wim).
+void flint_cpow(double re, double im, double wre, double wim, double *out_re, double *out_im);
+void flint_cpowf(float re, float im, float wre, float wim, float *out_re, float *out_im);
 
 #endif

@@ -125,3 +125,17 @@ enum ComplexElementaryFunction {
         return Complex(T(real), T(imaginary))
     }
 }
+
+/// `z` raised to `w` by C99's `cpow` (exp(w · log z), as libtorch's `std::pow` of two complex numbers), in `z`'s
+/// precision (double for every type but `Float`).
+func complexPower<T: Real & BinaryFloatingPoint>(_ z: Complex<T>, _ w: Complex<T>) -> Complex<T> {
+    let ((x, y), (u, v)) = (z.rawStorage, w.rawStorage)
+    if T.self == Float.self {
+        var (real, imaginary): (Float, Float) = (0, 0)
+        flint_cpowf(Float(x), Float(y), Float(u), Float(v), &real, &imaginary)
+        return Complex(T(real), T(imaginary))
+    }
+    var (real, imaginary): (Double, Double) = (0, 0)
+    flint_cpow(Double(x), Double(y), Double(u), Double(v), &real, &imaginary)
+    return Complex(T(real), T(imaginary))
+}

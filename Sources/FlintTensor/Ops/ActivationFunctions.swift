@@ -1,4 +1,5 @@
 import CFlintKernels
+import ComplexModule
 import RealModule
 
 /// The rest of ATen's float-only pointwise functions, each written once for every float type.
@@ -6,9 +7,13 @@ extension Tensor {
     /// `torch.exp2`: 2ˣ elementwise; integer and bool inputs give float32.
     public func exp2() throws -> Tensor { try pointwise(Function { Double.exp2($0) }, operation: "exp2") }
     /// `torch.log2`: the base-2 logarithm elementwise; integer and bool inputs give float32.
-    public func log2() throws -> Tensor { try pointwise(Function { Double.log2($0) }, operation: "log2") }
+    public func log2() throws -> Tensor {
+        try pointwise(Function({ Double.log2($0) }, complex: { complexLogarithm($0, base: 2) }), operation: "log2")
+    }
     /// `torch.log10`: the base-10 logarithm elementwise; integer and bool inputs give float32.
-    public func log10() throws -> Tensor { try pointwise(Function { Double.log10($0) }, operation: "log10") }
+    public func log10() throws -> Tensor {
+        try pointwise(Function({ Double.log10($0) }, complex: { complexLogarithm($0, base: 10) }), operation: "log10")
+    }
     /// `torch.log1p`: ln(1 + x) elementwise, accurate near 0; integer and bool inputs give float32.
     public func log1p() throws -> Tensor { try pointwise(Function { Double.log(onePlus: $0) }, operation: "log1p") }
     /// `torch.expm1`: eˣ - 1 elementwise, accurate near 0; integer and bool inputs give float32.
@@ -106,14 +111,30 @@ struct IntegerClamp: NumericPointwiseFunction {
 /// A float function given as a closure on `Double`: every float type is widened, computed and rounded
 /// back, which is exact to the last bit of float32 and float16 results. Hot functions (exp, tanh,
 /// sigmoid, GELU, SiLU) have dedicated types computing in their own precision instead.
+/// log z / log base, each part divided (c10's `log2` and `log10` of a complex number).
+private func complexLogarithm(_ z: Complex<Double>, base: Double) -> Complex<Double> {
+    let (x, y) = ComplexElementaryFunction.log(z).rawStorage
+    return Complex(x / Double.log(base), y / Double.log(base))
+}
+
 struct Function: FloatPointwiseFunction {
     private let body: @Sendable (Double) -> Double
+    /// The function of a complex number, in double precision (nil: complex tensors are refused).
+    private let complexBody: (@Sendable (Complex<Double>) -> Complex<Double>)?
 
-    init(_ body: @escaping @Sendable (Double) -> Double) {
+    init(_ body: @escaping @Sendable (Double) -> Double, complex: (@Sendable (Complex<Double>) -> Complex<Double>)? = nil) {
         self.body = body
+        complexBody = complex
     }
 
     func apply<C: Real & BinaryFloatingPoint>(_ x: C) -> C { C(body(Double(x))) }
+
+    func complex<C: Real & BinaryFloatingPoint>(_ z: Complex<C>) -> Complex<C>? {
+        guard let complexBody else { return nil }
+        let (x, y) = z.rawStorage
+        let (u, v) = complexBody(Complex(Double(x), Double(y))).rawStorage
+        return Complex(C(u), C(v))
+    }
 }
 
 /// `x * clamp(x + 3, 0, 6) / 6`, computed in the element's own float type as ATen does; float32 runs a

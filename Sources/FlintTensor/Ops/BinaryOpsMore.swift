@@ -1,3 +1,4 @@
+import ComplexModule
 import RealModule
 
 #if canImport(Glibc)
@@ -29,6 +30,19 @@ public struct Power: BinaryArithmetic {
             }
         }
         return C(Glibc_pow(Double(a), Double(b)))
+    }
+    /// Complex powers as ATen's kernel: a scalar exponent of 0.5, -0.5 or -1 is sqrt, 1/sqrt or the reciprocal;
+    /// every other exponent goes through C99's `cpow`.
+    public func complex<C: Real & BinaryFloatingPoint>(_ a: Complex<C>, _ b: Complex<C>) -> Complex<C>? {
+        if scalarExponent, b.rawStorage.y == 0 {
+            switch b.rawStorage.x {
+            case 0.5: return ComplexElementaryFunction.squareRoot(a)
+            case -0.5: return complexQuotient(.one, ComplexElementaryFunction.squareRoot(a))
+            case -1: return complexQuotient(.one, a)
+            default: break
+            }
+        }
+        return complexPower(a, b)
     }
     /// Integer powers by squaring; negative exponents give 0 except for bases ±1 (ATen rejects them
     /// beforehand for tensors).
