@@ -52,16 +52,26 @@ typedef struct pw_table {
     PW_UNARY_OPS(PW_DECLARE_UNARY_##isa)                                                           \
     PW_ROWS_OPS(PW_DECLARE_ROWS_##isa)                                                             \
     void flint__pw_softplus_##isa(const float *x, float *y, int64_t n, float beta, float threshold); \
-    void flint__pw_softmax_row_##isa(const float *x, float *y, int64_t cols, int logsm);               \
-    void flint__pw_layer_norm_row_##isa(const float *x, float *y, int64_t cols, const float *w,      \
-                                        const float *b, float eps, float *mean_out, float *rstd_out);
+    void flint__pw_softmax_row_##isa(const float *x, float *y, int64_t cols, int logsm);
 #define PW_TABLE(isa)                                                                              \
     {#isa,                                                                                         \
      {PW_UNARY_OPS(PW_TABLE_ENTRY_##isa)},                                                         \
      {PW_ROWS_OPS(PW_ROWS_ENTRY_##isa)},                                                           \
      flint__pw_softplus_##isa,                                                                     \
      flint__pw_softmax_row_##isa,                                                                  \
-     flint__pw_layer_norm_row_##isa}
+     PW_LAYER_NORM_##isa}
+
+/* Layer norm rows have one arithmetic everywhere, libtorch's (flint_layer_norm.c); x86 runs it compiled for AVX2. */
+void flint__layer_norm_row_portable(const float *x, float *y, int64_t cols, const float *w, const float *b, float eps,
+                                    float *mean_out, float *rstd_out);
+#define PW_LAYER_NORM_scalar flint__layer_norm_row_portable
+#define PW_LAYER_NORM_neon flint__layer_norm_row_portable
+#if defined(__x86_64__)
+void flint__layer_norm_row_avx2(const float *x, float *y, int64_t cols, const float *w, const float *b, float eps,
+                                float *mean_out, float *rstd_out);
+#define PW_LAYER_NORM_avx2 flint__layer_norm_row_avx2
+#define PW_LAYER_NORM_avx512 flint__layer_norm_row_avx2
+#endif
 
 #if defined(__x86_64__)
 #define PW_DECLARE_UNARY_avx2(op) void flint__pw_##op##_avx2(const float *x, float *y, int64_t n);
@@ -144,28 +154,6 @@ static void pw_softmax_row_scalar(const float *x, float *y, int64_t cols, int lo
     }
 }
 
-static void pw_layer_norm_row_scalar(const float *x, float *y, int64_t cols, const float *w, const float *b,
-                                     float eps, float *mean_out, float *rstd_out) {
-    double s = 0.0;
-    for (int64_t j = 0; j < cols; ++j) s += x[j];
-    const float mean = (float)(s / (double)cols);
-    double ss = 0.0;
-    for (int64_t j = 0; j < cols; ++j) {
-        const double d = (double)x[j] - mean;
-        ss += d * d;
-    }
-    const float var = (float)(ss / (double)cols);
-    const float rstd = 1.0f / sqrtf(var + eps);
-    if (mean_out) *mean_out = mean;
-    if (rstd_out) *rstd_out = rstd;
-    for (int64_t j = 0; j < cols; ++j) {
-        float v = (x[j] - mean) * rstd;
-        if (w) v *= w[j];
-        if (b) v += b[j];
-        y[j] = v;
-    }
-}
-
 #define PW_ROWS_SCALAR(op)                                                                         \
     static void pw_rows_##op##_scalar(float *c, int64_t ldc, int64_t rows, int64_t cols) {         \
         if (ldc == cols || rows == 1) {                                                            \
@@ -181,7 +169,7 @@ PW_ROWS_OPS(PW_ROWS_SCALAR)
 #define PW_ROWS_ENTRY_scalar(op) pw_rows_##op##_scalar,
 static const pw_table pw_table_scalar = {
     "scalar", {PW_UNARY_OPS(PW_TABLE_ENTRY_scalar)}, {PW_ROWS_OPS(PW_ROWS_ENTRY_scalar)}, pw_softplus_scalar,
-    pw_softmax_row_scalar, pw_layer_norm_row_scalar};
+    pw_softmax_row_scalar, PW_LAYER_NORM_scalar};
 
 /* ------------------------------------------------------------------ selection */
 

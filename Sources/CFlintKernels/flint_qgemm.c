@@ -83,8 +83,7 @@ static void finish_row_portable(const flint_qgemm_output *o, const int32_t *acc,
         if (o->weight_zero_points) x -= (uint32_t)o->weight_zero_points[j] * (uint32_t)row_sum;
         float v = (float)(int32_t)x;
         if (o->kind == FLINT_QGEMM_REAL) {
-            v = o->multiplier[j] * v;
-            if (o->offset) v = v + o->offset[j];
+            v = o->offset ? fmaf(o->multiplier[j], v, o->offset[j]) : o->multiplier[j] * v;
             if (o->relu) v = v > 0.0f ? v : 0.0f;
             ((float *)o->data)[row * o->stride + j] = v;
         } else {
@@ -153,8 +152,7 @@ vnni_finish(const flint_qgemm_output *o, const vnni_columns *k, __m512i acc, int
     if (o->weight_zero_points) acc = _mm512_sub_epi32(acc, _mm512_mullo_epi32(k->weight_zero_points, _mm512_set1_epi32(row_sum)));
     __m512 v = _mm512_cvtepi32_ps(acc);
     if (o->kind == FLINT_QGEMM_REAL) {
-        v = _mm512_mul_ps(k->multiplier, v);
-        if (o->offset) v = _mm512_add_ps(v, k->offset);
+        v = o->offset ? _mm512_fmadd_ps(k->multiplier, v, k->offset) : _mm512_mul_ps(k->multiplier, v);
         if (o->relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
         _mm512_mask_storeu_ps((float *)o->data + row * o->stride + column, mask, v);
     } else {

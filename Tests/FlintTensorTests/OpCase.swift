@@ -53,6 +53,8 @@ indirect enum OpOutput {
 struct OpFamily {
     let name: String
     let cases: [OpCase]
+    /// The ATen CPU capability the fixture was recorded with, where its JSON says (`cpu_capability`).
+    var cpuCapability: String? = nil
 
     static let directory = Fixtures.archivesDirectory.deletingLastPathComponent().appendingPathComponent("ops")
 
@@ -61,7 +63,7 @@ struct OpFamily {
         return files.filter { $0.hasSuffix(".json") && $0 != "MANIFEST.json" }.map { String($0.dropLast(5)) }.sorted()
     }
 
-    static func load(_ name: String) throws -> OpFamily {
+    static func load(_ name: String, from directory: URL = OpFamily.directory) throws -> OpFamily {
         let text = try Data(contentsOf: directory.appendingPathComponent(name + ".json"))
         let json = try JSONDecoder().decode(ExactJSON.self, from: text).value as! [String: Any]
         var arrays: [String: Tensor] = [:]
@@ -70,7 +72,7 @@ struct OpFamily {
         }
         let decoder = CaseDecoder(arrays: arrays)
         let cases = try (json["cases"] as! [[String: Any]]).map(decoder.decodeCase)
-        return OpFamily(name: name, cases: cases)
+        return OpFamily(name: name, cases: cases, cpuCapability: json["cpu_capability"] as? String)
     }
 }
 

@@ -26,7 +26,7 @@ import Testing
             if let reason = Self.knownDivergences[c.id] {
                 withKnownIssue("\(c.id): \(reason)") {
                     let output = try OpTable.operations[c.op]?(OpCall(args: c.args, kwargs: c.kwargs))
-                    if let output, let expected = c.expected, compare(output, expected, rtol: c.rtol, atol: c.atol) == nil { return }
+                    if let output, let expected = c.expected, Self.compare(output, expected, rtol: c.rtol, atol: c.atol) == nil { return }
                     Issue.record("differs from ATen")
                 }
                 continue
@@ -49,7 +49,7 @@ import Testing
             }
             do {
                 let output = try implementation(call)
-                if let expected = c.expected, let problem = compare(output, expected, rtol: c.rtol, atol: c.atol) {
+                if let expected = c.expected, let problem = Self.compare(output, expected, rtol: c.rtol, atol: c.atol) {
                     failures.append("\(c.id): \(problem)")
                 } else {
                     passed += 1
@@ -77,7 +77,8 @@ import Testing
         }
     }
 
-    private func compare(_ output: OpOutput, _ expected: ExpectedOutput, rtol: Double, atol: Double) -> String? {
+    /// Why `output` is not `expected` within rtol/atol (relative to the largest expected magnitude, at least 1), or nil.
+    static func compare(_ output: OpOutput, _ expected: ExpectedOutput, rtol: Double, atol: Double) -> String? {
         switch (output, expected) {
         case (.tensor(let got), .tensor(let want)):
             guard got.dtype == want.dtype else { return "dtype \(got.dtype) != \(want.dtype)" }
@@ -111,7 +112,7 @@ import Testing
         }
     }
 
-    private func compareIntegers(_ got: Tensor, _ want: Tensor) -> String? {
+    private static func compareIntegers(_ got: Tensor, _ want: Tensor) -> String? {
         guard let a = try? got.to(.int64).scalars(as: Int64.self), let b = try? want.to(.int64).scalars(as: Int64.self) else { return "values not comparable" }
         for i in 0..<a.count where a[i] != b[i] { return "element \(i): \(a[i]) != \(b[i])" }
         return nil

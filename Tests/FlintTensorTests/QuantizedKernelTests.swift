@@ -59,8 +59,8 @@ import Testing
         }
     }
 
-    /// The fused GEMM's float results are fbgemm's `ReQuantizeForFloat`: sa·sw·(Σ(a - za)(b - zb)) + bias, computed
-    /// here from the quantized integers in Swift.
+    /// The fused GEMM's float results are fbgemm's `ReQuantizeForFloat`: fma(sa·sw, Σ(a - za)(b - zb), bias) (one
+    /// rounding, as fbgemm's compiled vector code), computed here from the quantized integers in Swift.
     @Test func dynamicLinearIsTheDequantizedProduct() throws {
         let input = try Tensor(shape: [4, 19], scalars: Self.pseudoRandom(4 * 19, seed: 10, range: -1...2))
         let weight = try Tensor(shape: [21, 19], scalars: Self.pseudoRandom(21 * 19, seed: 11, range: -1...1))
@@ -77,7 +77,7 @@ import Testing
             for n in 0..<21 {
                 var sum: Int32 = 0
                 for k in 0..<19 { sum += (Int32(a[m * 19 + k]) - Int32(zeroPoint)) * (Int32(b[n * 19 + k]) - 4) }
-                let want = scale * Float(0.01) * Float(sum) + biasValues[n]
+                let want = biasValues[n].addingProduct(scale * Float(0.01), Float(sum))
                 #expect(got[m * 21 + n] == want, "[\(m), \(n)]")
             }
         }

@@ -19,8 +19,8 @@ what="${1:-all}"
 mkdir -p "$out"
 inc=(-ISources/CFlintKernels/include)
 flags=(-std=c11 -Wall -Wextra -pthread "${inc[@]}")
-pw_srcs=(Sources/CFlintKernels/flint_pointwise*.c)
-cd_srcs=(Sources/CFlintKernels/flint_depthwise*.c Sources/CFlintKernels/flint_pool2d*.c Sources/CFlintKernels/flint_pointwise*.c
+pw_srcs=(Sources/CFlintKernels/flint_pointwise*.c Sources/CFlintKernels/flint_layer_norm.c)
+cd_srcs=(Sources/CFlintKernels/flint_depthwise*.c Sources/CFlintKernels/flint_pool2d*.c Sources/CFlintKernels/flint_pointwise*.c Sources/CFlintKernels/flint_layer_norm.c
          Sources/CFlintKernels/flint_kernels_generic.c) # the last for flint__scratch
 
 if [[ "$what" == all || "$what" == test ]]; then

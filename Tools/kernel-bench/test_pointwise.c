@@ -94,6 +94,8 @@ typedef struct op_desc {
     double (*ref)(double);
     double max_ulp; /* allowed, SIMD variants */
     double atol;    /* errors below this absolute value are not counted (cancellation near zeros) */
+    double avx512_abs; /* > 0: the AVX-512 variant is libtorch's formula, held instead to this error, absolute
+                        * below 1 and relative above */
 } op_desc;
 
 static const op_desc g_ops[] = {
@@ -102,7 +104,7 @@ static const op_desc g_ops[] = {
     {"tanh", flint_tanh_f32, ref_tanh, 2, 0},
     {"sigmoid", flint_sigmoid_f32, ref_sigmoid, 2.5, 0},
     {"erf", flint_erf_f32, ref_erf, 2, 0},
-    {"gelu", flint_gelu_f32, ref_gelu, 8, 1e-37},
+    {"gelu", flint_gelu_f32, ref_gelu, 8, 1e-37, 1.2e-6}, /* AVX-512: oneDNN's polynomials, as libtorch */
     {"gelu_tanh", flint_gelu_tanh_f32, ref_gelu_tanh, 3.5, 1e-37},
     {"silu", flint_silu_f32, ref_silu, 3.5, 1e-37},
     {"relu", flint_relu_f32, ref_relu, 0, 0},
@@ -120,13 +122,20 @@ static const float g_edges[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, -NAN, FLT
                                 1e10f, -1e10f, 0.5f, 9.01f};
 #define NEDGES (sizeof(g_edges) / sizeof(g_edges[0]))
 
-/* Max error of op over inputs x[0..n) for the current variant; *worst gets the worst input. */
-static double measure(const op_desc *op, const float *x, const double *ref, float *y, int64_t n, float *worst) {
+/* Max error of op over inputs x[0..n) for the current variant (in ulp, or absolute where `absolute`); *worst gets
+ * the worst input. */
+static double measure(const op_desc *op, const float *x, const double *ref, float *y, int64_t n, float *worst,
+                      int absolute) {
     op->fn(x, y, n);
     double mx = 0;
     for (int64_t i = 0; i < n; ++i) {
         if (op->atol > 0 && fabs((double)y[i] - ref[i]) <= op->atol) continue;
-        double e = ulp_err(y[i], ref[i]);
+        /* libtorch's formula computes x * (1 + erf) first, which overflows for |x| > FLT_MAX / 2 as it does there */
+        if (absolute && fabsf(x[i]) > FLT_MAX / 2) continue;
+        double e = absolute ? (isnan(ref[i]) != isnan(y[i]) ? 1e9
+                               : isnan(ref[i])               ? 0
+                                                             : fabs((double)y[i] - ref[i]) / fmax(1.0, fabs(ref[i])))
+                            : ulp_err(y[i], ref[i]);
         if (e > mx) {
             mx = e;
             *worst = x[i];
@@ -191,7 +200,7 @@ static void test_accuracy(uint32_t stride) {
             for (int v = 0; v < NISAS; ++v) {
                 if (!flint_pointwise_force_isa(g_isas[v])) continue;
                 float w = 0;
-                const double e = measure(op, x, ref, y, n, &w);
+                const double e = measure(op, x, ref, y, n, &w, op->avx512_abs > 0 && strcmp(g_isas[v], "avx512") == 0);
                 if (e > err[v]) {
                     err[v] = e;
                     worst[v] = w;
@@ -201,10 +210,12 @@ static void test_accuracy(uint32_t stride) {
         if (!extra) printf("  %-12s", op->name);
         for (int v = 0; v < NISAS; ++v) {
             if (!flint_pointwise_force_isa(g_isas[v])) continue;
-            if (!extra) printf("   %9.3f (x=%-14.8g)", err[v], (double)worst[v]);
+            if (!extra) printf(op->avx512_abs > 0 && strcmp(g_isas[v], "avx512") == 0 ? "   %9.2g (x=%-14.8g)" : "   %9.3f (x=%-14.8g)",
+                               err[v], (double)worst[v]);
             /* the scalar variant is libm (glibc: <= 2 ulp for these); allow 4 for other libms */
             double lim = op->max_ulp == 0 ? 0 : v == 0 && op->max_ulp < 4 ? 4 : op->max_ulp;
-            CHECK(err[v] <= lim + 1e-9, "%s(beta=%g, thr=%g)[%s]: %.3f ulp at x=%.9g (limit %.1f)", op->name,
+            if (op->avx512_abs > 0 && strcmp(g_isas[v], "avx512") == 0) lim = op->avx512_abs;
+            CHECK(err[v] <= lim + 1e-12, "%s(beta=%g, thr=%g)[%s]: error %.3g at x=%.9g (limit %.3g)", op->name,
                   (double)g_beta, (double)g_thr, g_isas[v], err[v], (double)worst[v], lim);
         }
         if (!extra) printf("\n");
@@ -390,15 +401,19 @@ static void test_layer_norm(void) {
                     m /= (double)cols;
                     for (int64_t j = 0; j < cols; ++j) s += ((double)xr[j] - m) * ((double)xr[j] - m);
                     const double rs = 1.0 / sqrt(s / (double)cols + eps);
-                    int bad = !close_enough(mean[r], m, 1e-6, 1e-6) + !close_enough(rstd[r], rs, 1e-5, 1e-6);
+                    /* the statistics are ATen's float Welford sums (libtorch's results): with a large mean, each
+                     * update rounds at ulp(1000) / 2, which moves the deviations by that much against their size,
+                     * 1 / rstd */
+                    const double rstd_rtol = offset > 0 ? 1e-5 + 2.0 * 6.1e-5 * rs : 1e-5;
+                    int bad = !close_enough(mean[r], m, 1e-6, 1e-6) + !close_enough(rstd[r], rs, rstd_rtol, 1e-6);
                     for (int64_t j = 0; j < cols; ++j) {
                         double want = ((double)xr[j] - m) * rs * (wp ? wp[j] : 1.0) + (bp ? bp[j] : 0.0);
                         /* with a large mean, the float rounding of x and of the mean (ulp(1000) / 2 each) is
                          * amplified by rstd: inherent to float32 input, ATen has it too */
                         bad += !close_enough(out[r * ys + j], want, 1e-5, offset > 0 ? 2.0 * 6.1e-5 * rs * 1.5 : 2e-6);
                     }
-                    CHECK(bad == 0, "layer_norm[%s] cols=%lld mode=%d row %lld: %d mismatches", g_isas[v],
-                          (long long)cols, mode, (long long)r, bad);
+                    CHECK(bad == 0, "layer_norm[%s] cols=%lld mode=%d row %lld: %d mismatches (mean %.9g vs %.9g, rstd %.9g vs %.9g)", g_isas[v],
+                          (long long)cols, mode, (long long)r, bad, (double)mean[r], m, (double)rstd[r], rs);
                 }
                 free(xcopy);
             }

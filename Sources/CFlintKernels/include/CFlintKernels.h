@@ -11,6 +11,7 @@
 #include "flint_quantized.h"
 #include "flint_winograd.h"
 #include "flint_recurrent.h"
+#include "flint_attention.h"
 
 // C99's complex exp, log, sqrt, sin, cos and tanh (Annex G special values), of (re, im) in double and float.
 void flint_cexp(double re, double im, double *out_re, double *out_im);

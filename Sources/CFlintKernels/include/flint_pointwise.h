@@ -17,7 +17,7 @@ extern "C" {
 /// Accuracy: max error over every float32 input (exhaustive run of Tools/kernel-bench/test_pointwise.c
 /// `all` against double-precision libm, AVX2 and AVX-512 alike; NEON checked on a sparser sweep under
 /// qemu, within the same limits): exp 1.01 ulp, log 0.83, tanh 1.51, sigmoid 2.40, erf 1.42,
-/// gelu 6.95 (rel. 4e-7), gelu_tanh 3.37, silu 3.19, softplus 2.81,
+/// gelu 6.95 (rel. 4e-7; AVX-512: libtorch's, abs. 1.2e-6, see flint_gelu_f32), gelu_tanh 3.37, silu 3.19, softplus 2.81,
 /// hardswish / hardsigmoid 0.5 (same float operation order as torch), relu exact. (gelu_tanh is
 /// measured from its float-rounded tanh argument, as torch computes it; composite results below 1e-37
 /// are compared absolutely.) NaN in gives NaN out; exp(-inf) = 0, exp(inf) = inf,
@@ -38,9 +38,11 @@ void flint_tanh_f32(const float *x, float *y, int64_t n);
 void flint_sigmoid_f32(const float *x, float *y, int64_t n);
 /// y = erf(x).
 void flint_erf_f32(const float *x, float *y, int64_t n);
-/// y = 0.5 x (1 + erf(x / sqrt 2)) (torch's GELU, approximate='none'). Evaluated as
-/// 0.5 x erfc(-x / sqrt 2), so the negative tail keeps relative precision. gelu(-inf) and gelu(+inf) are
-/// NaN, as in torch 2.x.
+/// y = 0.5 x (1 + erf(x / sqrt 2)) (torch's GELU, approximate='none'). The AVX-512 variant computes what
+/// libtorch computes on AVX-512 CPUs, bit for bit: oneDNN's piecewise minimax polynomials (absolute error up
+/// to 1.2e-6, so little relative precision in the far negative tail). The other variants evaluate
+/// 0.5 x erfc(-x / sqrt 2), so the negative tail keeps relative precision (accuracy figures above).
+/// gelu(-inf) and gelu(+inf) are NaN, as in torch 2.x.
 void flint_gelu_f32(const float *x, float *y, int64_t n);
 /// y = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (torch's GELU, approximate='tanh'), evaluated as
 /// x * sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3)), which is the same function without the cancellation.
@@ -73,10 +75,15 @@ void flint_softplus_f32(const float *x, float *y, int64_t n, float beta, float t
 void flint_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols, int64_t x_row_stride,
                         int64_t y_row_stride, int log);
 
-/// Layer normalization of each row over its `cols` contiguous elements, like ATen's layer_norm:
+/// Layer normalization of each row over its `cols` contiguous elements, with libtorch's arithmetic on CPU:
 ///
-///     mean = sum(x) / cols;  var = sum((x - mean)^2) / cols  (biased);  rstd = 1 / sqrt(var + eps)
-///     y[j] = (x[j] - mean) * rstd * weight[j] + bias[j]
+///     mean, var = ATen's RowwiseMoments (Welford over 8 float lanes, chunks merged pairwise; biased)
+///     rstd = 1 / sqrt(var + eps);  y[j] = fma((x[j] - mean) * rstd, weight[j], bias[j])
+///     (without a weight: y[j] = fma(x[j] - mean, rstd, bias[j]), as ATen's compiled scalar loop)
+///
+/// The float operations and their order are ATen's (flint_layer_norm.c), so the output, mean and rstd are
+/// bit-identical to torch.nn.functional.layer_norm on the same input on x86 (where libtorch computes layer
+/// norm with its AVX2 kernel, AVX-512 machines included); elsewhere libtorch's vector width may differ.
 ///
 /// Rows and strides are as in flint_softmax_rows. `weight` and `bias` (each `cols` elements) may be
 /// NULL (then 1 and 0). If `mean_out` / `rstd_out` are not NULL, row r's mean and rstd are stored at

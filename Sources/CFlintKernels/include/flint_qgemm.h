@@ -29,7 +29,8 @@ void flint_qgemm_u8s8s32(int64_t m, int64_t n, int64_t k, const uint8_t *a, int6
 /// What `flint_qgemm_u8s8` makes of each 32-bit sum `acc[m][n]`. First the zero-point terms come off, exactly:
 /// `x = acc - correction[n] - weight_zero_points[n] * rowsum(A[m])` (the last term only with `weight_zero_points`),
 /// then, in float32 with `v = (float)x`:
-/// - `FLINT_QGEMM_REAL`: `v = multiplier[n] * v`, `+ offset[n]` when given, `max(v, 0)` (NaN to 0, as fbgemm's
+/// - `FLINT_QGEMM_REAL`: `v = multiplier[n] * v`, or `fma(multiplier[n], v, offset[n])` with an offset (one rounding:
+///   fbgemm's vector multiply and add, which its compiler fuses), `max(v, 0)` (NaN to 0, as fbgemm's
 ///   `std::max(0.0f, v)`) when `relu`; stored as float32 (fbgemm's `ReQuantizeForFloat`);
 /// - `FLINT_QGEMM_UINT8`: `v = (v + offset[n]) * multiplier[n]` (no addition without `offset`), then
 ///   `nearbyint(v) + zero_point` clamped to [low, 255] and stored as uint8 (fbgemm's `ReQuantizeOutput` with a

@@ -1,8 +1,10 @@
 extension Tensor {
     /// `softmax(query @ keyᵀ · scale + mask) @ value` over the last two dimensions, as
-    /// `torch.nn.functional.scaled_dot_product_attention` computes it on CPU (math path): a boolean mask
-    /// keeps positions where it is true, a float mask is added; `causal` keeps the lower triangle; with
-    /// `groupedQueries`, key/value heads are repeated to match the query's (dimension -3).
+    /// `torch.nn.functional.scaled_dot_product_attention` computes it on CPU: a boolean mask keeps positions
+    /// where it is true, a float mask is added; `causal` keeps the lower triangle; with `groupedQueries`,
+    /// key/value heads are repeated to match the query's (dimension -3). Where ATen runs its flash kernel
+    /// (``flashAttention(query:key:value:mask:causal:scale:into:)``: 4-D float32 inputs), so does Flint, with
+    /// libtorch's arithmetic; other inputs take the math path (scores, softmax, product).
     public static func scaledDotProductAttention(
         query: Tensor, key: Tensor, value: Tensor, mask: Tensor?, causal: Bool, scale: Double?, groupedQueries: Bool = false, into output: Tensor? = nil
     ) throws -> Tensor {
@@ -23,13 +25,17 @@ extension Tensor {
                 throw TensorError("Number of heads in key and value must divide the number of heads in query")
             }
         }
+        let factor = scale ?? 1 / Double(query.shape[query.rank - 1]).squareRoot()
+        let repeatsHeads = groupedQueries && query.rank >= 3 && key.rank >= 3 && query.shape[query.rank - 3] != key.shape[key.rank - 3]
+        if !repeatsHeads, let attended = try flashAttention(query: query, key: key, value: value, mask: mask, causal: causal, scale: Float(factor), into: output) {
+            return attended
+        }
         var (key, value) = (key, value)
-        if groupedQueries, query.rank >= 3, key.rank >= 3, query.shape[query.rank - 3] != key.shape[key.rank - 3] {
+        if repeatsHeads {
             let groups = query.shape[query.rank - 3] / Swift.max(key.shape[key.rank - 3], 1)
             key = try key.repeatInterleave([groups], dim: key.rank - 3)
             value = try value.repeatInterleave([groups], dim: value.rank - 3)
         }
-        let factor = scale ?? 1 / Double(query.shape[query.rank - 1]).squareRoot()
         let fusedMask = mask.map { $0.dtype == .bool ? AttentionMask.keep($0) : AttentionMask.add($0) }
         if let attended = try fusedAttention(query: query, key: key, value: value, scale: Float(factor), mask: fusedMask, causal: causal, into: output) {
             return attended

@@ -102,14 +102,29 @@ extension Quantizer {
         return (scales.count, shape[(axis + 1)...].reduce(1, *))
     }
 
-    /// fbgemm's `ChooseQuantizationParams` for an activation range, as dynamic quantization uses it: the range
-    /// is widened to include 0, the scale spreads it over `qmin...qmax`, and the zero point is the one whose
-    /// rounding error is smaller, nudged to an integer in range.
+    /// ATen's `quant_utils::ChooseQuantizationParams` for an activation range, as dynamic quantization uses it:
+    /// the range is widened to include 0, the scale spreads it over `qmin...qmax` (computed in double), a scale
+    /// under fp16's smallest normal (6.1e-5) is raised to it with the range scaled alike, and the zero point is
+    /// the one whose rounding error is smaller, nudged to an integer in range.
     public static func chooseParameters(minimum: Float, maximum: Float, qmin: Int64, qmax: Int64) -> (scale: Float, zeroPoint: Int64) {
-        let low = Swift.min(minimum, 0)
-        let high = Swift.max(maximum, 0)
-        var scale = Double(high - low) / Double(qmax - qmin)
+        var low = Swift.min(minimum, 0)
+        var high = Swift.max(maximum, 0)
+        var scale = (Double(high) - Double(low)) / Double(qmax - qmin)
         if Float(scale) == 0 || !scale.isFinite || (1 / Float(scale)).isInfinite { scale = 0.1 }
+        let smallestScale: Float = 6.1e-5
+        if scale < Double(smallestScale) {
+            let original = Float(scale)
+            scale = Double(smallestScale)
+            if low == 0 {
+                high = smallestScale * Float(qmax - qmin)
+            } else if high == 0 {
+                low = -smallestScale * Float(qmax - qmin)
+            } else {
+                let amplifier = smallestScale / original
+                low *= amplifier
+                high *= amplifier
+            }
+        }
         let fromMin = Double(qmin) - Double(low) / scale
         let fromMax = Double(qmax) - Double(high) / scale
         let errorMin = Double(qmin).magnitude - (Double(low) / scale).magnitude

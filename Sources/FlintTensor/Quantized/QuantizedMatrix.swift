@@ -39,7 +39,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
         /// Requantized to quint8 with this scale and zero point (ReLU clamps at the zero point), as fbgemm's
         /// `ReQuantizeOutput` with a float bias: `clamp(nearbyint((acc + bias / (sa·sw)) · (sa·sw / so)) + zo)`.
         case quantized(scale: Float, zeroPoint: Int32, relu: Bool, into: UnsafeMutablePointer<UInt8>, stride: Int)
-        /// Real float32 results `sa * sw * acc + bias` (fbgemm's `ReQuantizeForFloat`), ReLU optional.
+        /// Real float32 results `fma(sa * sw, acc, bias)` (fbgemm's `ReQuantizeForFloat`), ReLU optional.
         case real(relu: Bool, into: UnsafeMutablePointer<Float>, stride: Int)
     }
 
