@@ -51,6 +51,14 @@ void flint_gelu_tanh_f32(const float *x, float *y, int64_t n);
 void flint_silu_f32(const float *x, float *y, int64_t n);
 /// y = max(x, 0); NaN stays NaN, -0 stays -0 (like torch.relu).
 void flint_relu_f32(const float *x, float *y, int64_t n);
+/// σ(x) with the float operations of ATen's sigmoid kernel on one contiguous run of its iteration, so the results
+/// are libtorch's bit for bit: blocks of two vectors (2 · vector_lanes elements: 32 where ATen runs its AVX-512
+/// build, 16 for AVX2) as 1 / (exp(-x) + 1) with Sleef's expf (ATen's vector exp), the rest as 1 / (1 + expf(-x))
+/// (libm). 0 for x below about -88.7 (where exp(-x) overflows), as in libtorch. Scalar code.
+void flint_sigmoid_libtorch_f32(const float *x, float *y, int64_t n, int vector_lanes);
+/// tanh(x) rounded once from double: the correctly rounded value, which libtorch's MKL (vmsTanh, high-accuracy
+/// mode) returns for all but about 0.1% of inputs (it is within one ulp of it there). Scalar code.
+void flint_tanh_libtorch_f32(const float *x, float *y, int64_t n);
 /// Elementwise float32 arithmetic over one run: y[i] = a[i * sa] OP b[i * sb] with sa, sb in {0, 1} (0 holds an
 /// operand constant over the run: a broadcast). OP: 0 add, 1 sub, 2 mul, 3 div (IEEE, as Swift's operators).
 void flint_binary_f32(int op, const float *a, int64_t sa, const float *b, int64_t sb, float *y, int64_t n);

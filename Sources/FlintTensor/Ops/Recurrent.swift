@@ -187,11 +187,11 @@ extension Tensor {
                 c = newC
                 h = newH
             case .gru:
-                let r = try x.narrow(dim: 1, start: 0, length: hiddenSize).add(recurrentPart.narrow(dim: 1, start: 0, length: hiddenSize)).sigmoid()
+                let r = try x.narrow(dim: 1, start: 0, length: hiddenSize).add(recurrentPart.narrow(dim: 1, start: 0, length: hiddenSize)).gateActivation(.sigmoid)
                 let z = try x.narrow(dim: 1, start: hiddenSize, length: hiddenSize)
-                    .add(recurrentPart.narrow(dim: 1, start: hiddenSize, length: hiddenSize)).sigmoid()
+                    .add(recurrentPart.narrow(dim: 1, start: hiddenSize, length: hiddenSize)).gateActivation(.sigmoid)
                 let n = try x.narrow(dim: 1, start: 2 * hiddenSize, length: hiddenSize)
-                    .add(r.mul(recurrentPart.narrow(dim: 1, start: 2 * hiddenSize, length: hiddenSize))).tanh()
+                    .add(r.mul(recurrentPart.narrow(dim: 1, start: 2 * hiddenSize, length: hiddenSize))).gateActivation(.tanh)
                 // h' = (1 - z) * n + z * h = n + z * (h - n)
                 h = try n.add(z.mul(h.sub(n)))
             case .rnnTanh:
@@ -207,7 +207,9 @@ extension Tensor {
 
 extension Tensor {
     /// The LSTM cell's pointwise part in float32: gates = inputPart + recurrentPart (`[batch, 4·hidden]`,
-    /// blocks i, f, g, o), then c' = σ(f)·c + σ(i)·tanh(g) and h' = σ(o)·tanh(c').
+    /// blocks i, f, g, o), then c' = σ(f)·c + σ(i)·tanh(g) and h' = σ(o)·tanh(c'), each operation rounded as in
+    /// ATen's cell (its sigmoid kernel over each gate's row, MKL's tanh), so a dynamically quantized LSTM, whose
+    /// every step quantizes h, follows libtorch's.
     static func lstmCellFloat(inputPart: Tensor, recurrentPart: Tensor, c: Tensor, hiddenSize: Int) throws -> (h: Tensor, c: Tensor) {
         let (x, r, state) = (try inputPart.contiguous(), try recurrentPart.contiguous(), try c.contiguous())
         let batch = x.shape[0]
@@ -222,21 +224,45 @@ extension Tensor {
         let gates = UnsafeMutablePointer<Float>.allocate(capacity: width + hiddenSize)
         defer { gates.deallocate() }
         let squashed = gates + width
+        let lanes = Tensor.atenVectorLanes
         for b in 0..<batch {
             let row = b * width
             for j in 0..<width { gates[j] = px[row + j] + pr[row + j] }
-            // The transcendental parts on the vectorized C kernels: σ on i and f, tanh on g, σ on o.
-            flint_sigmoid_f32(gates, gates, Int64(2 * hiddenSize))
-            flint_tanh_f32(gates + 2 * hiddenSize, gates + 2 * hiddenSize, Int64(hiddenSize))
-            flint_sigmoid_f32(gates + 3 * hiddenSize, gates + 3 * hiddenSize, Int64(hiddenSize))
+            // σ on i, f and o, tanh on g: one run of the iteration per gate row, as ATen's in-place calls on its chunks.
+            for gate in [0, 1, 3] { flint_sigmoid_libtorch_f32(gates + gate * hiddenSize, gates + gate * hiddenSize, Int64(hiddenSize), lanes) }
+            flint_tanh_libtorch_f32(gates + 2 * hiddenSize, gates + 2 * hiddenSize, Int64(hiddenSize))
             let cellRow = oc + b * hiddenSize
             for j in 0..<hiddenSize {
                 cellRow[j] = gates[hiddenSize + j] * pc[b * hiddenSize + j] + gates[j] * gates[2 * hiddenSize + j]
             }
-            flint_tanh_f32(cellRow, squashed, Int64(hiddenSize))
+            flint_tanh_libtorch_f32(cellRow, squashed, Int64(hiddenSize))
             for j in 0..<hiddenSize { oh[b * hiddenSize + j] = gates[3 * hiddenSize + j] * squashed[j] }
         }
         return (newH, newC)
+    }
+
+    /// ATen's vector width where it runs its CPU kernels here (16 for its AVX-512 build, else 8).
+    static var atenVectorLanes: Int32 { KernelISA.atenCapability == "AVX512" ? 16 : 8 }
+
+    enum GateActivation { case sigmoid, tanh }
+
+    /// σ or tanh of a float32 `[batch, hidden]` gate as ATen's recurrent cells compute it (in place on a chunk of
+    /// the gates, so one run per row; see ``lstmCellFloat(inputPart:recurrentPart:c:hiddenSize:)``); other dtypes
+    /// and ranks through the ordinary kernels.
+    func gateActivation(_ activation: GateActivation) throws -> Tensor {
+        guard dtype == .float32, rank == 2 else { return try activation == .sigmoid ? sigmoid() : tanh() }
+        let source = try contiguous()
+        let result = Tensor(zeros: shape, dtype: .float32)
+        let (rows, columns) = (shape[0], shape[1])
+        let x = UnsafePointer(source.baseAddress.assumingMemoryBound(to: Float.self))
+        let y = result.baseAddress.assumingMemoryBound(to: Float.self)
+        for row in 0..<rows {
+            switch activation {
+            case .sigmoid: flint_sigmoid_libtorch_f32(x + row * columns, y + row * columns, Int64(columns), Tensor.atenVectorLanes)
+            case .tanh: flint_tanh_libtorch_f32(x + row * columns, y + row * columns, Int64(columns))
+            }
+        }
+        return result
     }
 }
 
