@@ -1,6 +1,5 @@
 /* Scaled dot-product attention with libtorch's arithmetic (flint_attention.h): ATen's cpu_flash_attention,
- * float by float. Floating-point contraction is off in this file; every fused multiply-add is an explicit
- * fmaf, so the compiled instruction set changes the speed, never the bits. */
+ * float by float (contraction off: flint_exact_fp.h). */
 #include "flint_attention.h"
 #include "flint_internal.h"
 #include "flint_pointwise.h"
@@ -8,12 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#pragma STDC FP_CONTRACT OFF
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+#include "flint_exact_fp.h"
 
 /* The contraction length up to which libtorch's BLAS sums a product in one sequence (MKL's blocking as
  * measured with torch 2.15 on an AMD EPYC Zen 4: see flint_attention.h). */
@@ -45,45 +39,30 @@ static inline int64_t attn_block_end(int64_t k, int64_t start) {
     return k - start > ATTN_BLAS_K_BLOCK ? start + ATTN_BLAS_K_BLOCK : k;
 }
 
-/* One block of the contraction, start ..< end, for a tile of ATTN_TILE_ROWS x ATTN_TILE_COLUMNS outputs held in
- * registers: t[r][j] = sum_p a[r][p] * b[p][j] by fused multiply-adds in p order from zero. */
-#if defined(__clang__) && __has_builtin(__builtin_elementwise_fma)
-typedef float attn_vector __attribute__((vector_size(64), aligned(4)));
-enum { ATTN_TILE_VECTORS = ATTN_TILE_COLUMNS / 16 };
-
+/* One block of the contraction, start ..< end, for a tile of ATTN_TILE_ROWS x ATTN_TILE_COLUMNS outputs (which
+ * the compiler keeps in vector registers): t[r][j] = sum_p a[r][p] * b[p][j] by fused multiply-adds in p order
+ * from zero. */
 static inline __attribute__((always_inline)) void attn_tile(int64_t start, int64_t end, const float *a, int64_t lda,
                                                             const float *b, int64_t ldb,
                                                             float t[ATTN_TILE_ROWS][ATTN_TILE_COLUMNS]) {
-    attn_vector c[ATTN_TILE_ROWS][ATTN_TILE_VECTORS];
+    float c[ATTN_TILE_ROWS][ATTN_TILE_COLUMNS];
     for (int r = 0; r < ATTN_TILE_ROWS; ++r)
-        for (int v = 0; v < ATTN_TILE_VECTORS; ++v) c[r][v] = (attn_vector){0};
+        for (int j = 0; j < ATTN_TILE_COLUMNS; ++j) c[r][j] = 0.0f;
     for (int64_t p = start; p < end; ++p) {
-        attn_vector bv[ATTN_TILE_VECTORS];
-        for (int v = 0; v < ATTN_TILE_VECTORS; ++v) memcpy(&bv[v], b + p * ldb + 16 * v, sizeof(attn_vector));
+        const float *bp = b + p * ldb;
         for (int r = 0; r < ATTN_TILE_ROWS; ++r) {
-            const attn_vector av = (attn_vector){0} + a[r * lda + p];
-            for (int v = 0; v < ATTN_TILE_VECTORS; ++v) c[r][v] = __builtin_elementwise_fma(av, bv[v], c[r][v]);
+            const float av = a[r * lda + p];
+            for (int j = 0; j < ATTN_TILE_COLUMNS; ++j) c[r][j] = fmaf(av, bp[j], c[r][j]);
         }
     }
     for (int r = 0; r < ATTN_TILE_ROWS; ++r)
-        for (int v = 0; v < ATTN_TILE_VECTORS; ++v) memcpy(&t[r][16 * v], &c[r][v], sizeof(attn_vector));
+        for (int j = 0; j < ATTN_TILE_COLUMNS; ++j) t[r][j] = c[r][j];
 }
-#else
-static inline __attribute__((always_inline)) void attn_tile(int64_t start, int64_t end, const float *a, int64_t lda,
-                                                            const float *b, int64_t ldb,
-                                                            float t[ATTN_TILE_ROWS][ATTN_TILE_COLUMNS]) {
-    for (int r = 0; r < ATTN_TILE_ROWS; ++r)
-        for (int j = 0; j < ATTN_TILE_COLUMNS; ++j) t[r][j] = 0.0f;
-    for (int64_t p = start; p < end; ++p)
-        for (int r = 0; r < ATTN_TILE_ROWS; ++r)
-            for (int j = 0; j < ATTN_TILE_COLUMNS; ++j) t[r][j] = fmaf(a[r * lda + p], b[p * ldb + j], t[r][j]);
-}
-#endif
 
 /* c[i][j] = (accumulate ? c[i][j] : 0) + sum_p a[i][p] * b[p][j] for i < rows, j < cols, in libtorch's BLAS
  * order: each block of the contraction summed from zero by fused multiply-adds, the block sums added to c in
  * order. a: row stride lda, b: row stride ldb (both contiguous along their rows), c: row stride ldc; `acc`
- * holds ATTN_TILE_ROWS * cols floats (for the edges that do not fill a tile). */
+ * holds cols floats (one row of the edges that do not fill a tile). */
 static inline __attribute__((always_inline)) void attn_gemm(int64_t rows, int64_t cols, int64_t k, const float *a,
                                                             int64_t lda, const float *b, int64_t ldb, float *c,
                                                             int64_t ldc, int accumulate, float *acc) {
@@ -255,35 +234,20 @@ static inline __attribute__((always_inline)) void attn_head(const float *q, int6
     }
 }
 
-static void attn_head_portable(const float *q, int64_t qs, const float *k, int64_t ks, const float *v, int64_t vs,
-                               float *out, int64_t os, int64_t queries, int64_t keys, int64_t d, float scale,
-                               const flint_attention_mask *mask, int causal, float *scratch, int lanes) {
-    if (lanes == 16)
-        attn_head(q, qs, k, ks, v, vs, out, os, queries, keys, d, scale, mask, causal, scratch, 16);
-    else
-        attn_head(q, qs, k, ks, v, vs, out, os, queries, keys, d, scale, mask, causal, scratch, 8);
-}
-
+/* One clone of attn_head per instruction set, each with the vector width ATen sums over as a constant. */
+#define ATTN_HEAD_CLONE(name, target)                                                                              \
+    target static void name(const float *q, int64_t qs, const float *k, int64_t ks, const float *v, int64_t vs,    \
+                            float *out, int64_t os, int64_t queries, int64_t keys, int64_t d, float scale,           \
+                            const flint_attention_mask *mask, int causal, float *scratch, int lanes) {               \
+        if (lanes == 16)                                                                                           \
+            attn_head(q, qs, k, ks, v, vs, out, os, queries, keys, d, scale, mask, causal, scratch, 16);            \
+        else                                                                                                       \
+            attn_head(q, qs, k, ks, v, vs, out, os, queries, keys, d, scale, mask, causal, scratch, 8);             \
+    }
+ATTN_HEAD_CLONE(attn_head_portable, )
 #if defined(FLINT_X86)
-FLINT_TARGET_AVX512 static void attn_head_avx512(const float *q, int64_t qs, const float *k, int64_t ks, const float *v,
-                                                 int64_t vs, float *out, int64_t os, int64_t queries, int64_t keys,
-                                                 int64_t d, float scale, const flint_attention_mask *mask, int causal,
-                                                 float *scratch, int lanes) {
-    if (lanes == 16)
-        attn_head(q, qs, k, ks, v, vs, out, os, queries, keys, d, scale, mask, causal, scratch, 16);
-    else
-        attn_head(q, qs, k, ks, v, vs, out, os, queries, keys, d, scale, mask, causal, scratch, 8);
-}
-
-FLINT_TARGET_AVX2 static void attn_head_avx2(const float *q, int64_t qs, const float *k, int64_t ks, const float *v,
-                                             int64_t vs, float *out, int64_t os, int64_t queries, int64_t keys,
-                                             int64_t d, float scale, const flint_attention_mask *mask, int causal,
-                                             float *scratch, int lanes) {
-    if (lanes == 16)
-        attn_head(q, qs, k, ks, v, vs, out, os, queries, keys, d, scale, mask, causal, scratch, 16);
-    else
-        attn_head(q, qs, k, ks, v, vs, out, os, queries, keys, d, scale, mask, causal, scratch, 8);
-}
+ATTN_HEAD_CLONE(attn_head_avx512, FLINT_TARGET_AVX512)
+ATTN_HEAD_CLONE(attn_head_avx2, FLINT_TARGET_AVX2)
 #endif
 
 void flint_flash_attention_f32(const float *q, int64_t q_row_stride, const float *k, int64_t k_row_stride,

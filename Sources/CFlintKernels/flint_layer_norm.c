@@ -15,20 +15,15 @@
  *   - var = m2 / N, rstd = 1 / sqrt(var + eps), y = fma((x + (-mean)) * rstd, weight, bias), or without a
  *     weight y = fma(x + (-mean), rstd, bias) (bias 0 when absent).
  *
- * Floating-point contraction is off in this file: every fused multiply-add is an explicit fmaf. The
- * x86 clone is compiled for AVX2+FMA so the lane loops become vector instructions; the portable one
+ * Floating-point contraction is off in this file (flint_exact_fp.h): every fused multiply-add is an explicit
+ * fmaf. The x86 clone is compiled for AVX2+FMA so the lane loops become vector instructions; the portable one
  * gives the same bits wherever fmaf is exact (everywhere C99 is honoured). */
 #include "flint_internal.h"
 
 #include <math.h>
 #include <stdint.h>
 
-#pragma STDC FP_CONTRACT OFF
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+#include "flint_exact_fp.h"
 
 enum { LN_LANES = 8, LN_CHUNK = 16, LN_MAX_DEPTH = 64 };
 

@@ -1,17 +1,12 @@
 /* Elementwise functions with libtorch's arithmetic (flint_pointwise.h): ATen's sigmoid kernel and the tanh that
- * libtorch's MKL gives. Floating-point contraction is off; fused multiply-adds are explicit. */
+ * libtorch's MKL gives. Floating-point contraction is off (flint_exact_fp.h); fused multiply-adds are explicit. */
 #include "flint_pointwise.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
-#pragma STDC FP_CONTRACT OFF
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+#include "flint_exact_fp.h"
 
 /* Sleef's expf (xexpf, 1-ulp), which ATen's Vectorized<float>::exp calls: n = rint(x / ln 2), the reduced
  * argument by a two-part ln 2, a degree-6 polynomial, then 2^n applied in two halves; 0 below -104, inf above 100. */

@@ -23,10 +23,13 @@ extension Tensor {
         else { return nil }
         if let mask {
             guard mask.dtype == .bool || mask.dtype == .float32, mask.rank == 2 || mask.rank == 4 else { return nil }
-            let target = [batch, heads, queries, keys].suffix(mask.rank)
-            guard zip(mask.shape, target).allSatisfy({ $0 == 1 || $0 == $1 }) else { return nil }
+            // Broadcastable to [B, H, L, S], aligned right.
+            let scores = { (d: Int) in d == 0 ? batch : d == 1 ? heads : d == 2 ? queries : keys }
+            guard (0..<mask.rank).allSatisfy({ mask.shape[$0] == 1 || mask.shape[$0] == scores($0 + 4 - mask.rank) }) else { return nil }
         }
-        let output = try Tensor.destination(destination, shape: [batch, heads, queries, headSize], dtype: .float32, operation: "scaled_dot_product_attention")
+        let output = try Tensor.destination(
+            destination, rank: 4, size: { $0 == 0 ? batch : $0 == 1 ? heads : $0 == 2 ? queries : headSize }, dtype: .float32,
+            operation: "scaled_dot_product_attention")
         ThreadPool.shared.parallelFor(
             batch * heads, minimumPerThread: 1,
             FlashAttentionHeads(query: query, key: key, value: value, mask: mask, output: output, scale: scale, causal: causal))
