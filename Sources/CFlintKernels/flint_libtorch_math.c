@@ -11,6 +11,10 @@
 /* Sleef's expf (xexpf, 1-ulp), which ATen's Vectorized<float>::exp calls: n = rint(x / ln 2), the reduced
  * argument by a two-part ln 2, a degree-6 polynomial, then 2^n applied in two halves; 0 below -104, inf above 100. */
 static inline float sleef_expf(float d) {
+    /* Sleef's masks give these; returned first so that the conversion below stays in int32's range. */
+    if (d != d) return d;
+    if (d < -104.0f) return 0.0f;
+    if (d > 100.0f) return INFINITY;
     const int32_t q = (int32_t)rintf(d * 1.442695040888963407359924681001892137f);
     const float qf = (float)q;
     float s = fmaf(qf, -0.693145751953125f, d);
@@ -27,10 +31,7 @@ static inline float sleef_expf(float d) {
     float pa, pb;
     memcpy(&pa, &a, sizeof pa);
     memcpy(&pb, &b, sizeof pb);
-    u = (u * pa) * pb;
-    if (d < -104.0f) u = 0.0f;
-    if (d > 100.0f) u = INFINITY;
-    return d != d ? d : u;
+    return (u * pa) * pb;
 }
 
 void flint_sigmoid_libtorch_f32(const float *x, float *y, int64_t n, int vector_lanes) {

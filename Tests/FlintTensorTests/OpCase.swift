@@ -55,6 +55,8 @@ struct OpFamily {
     let cases: [OpCase]
     /// The ATen CPU capability the fixture was recorded with, where its JSON says (`cpu_capability`).
     var cpuCapability: String? = nil
+    /// The CPU it was recorded on, where its JSON says (`cpu`: "VENDOR family F", as ``Fixtures/cpuFamily``).
+    var cpu: String? = nil
 
     static let directory = Fixtures.archivesDirectory.deletingLastPathComponent().appendingPathComponent("ops")
 
@@ -72,7 +74,7 @@ struct OpFamily {
         }
         let decoder = CaseDecoder(arrays: arrays)
         let cases = try (json["cases"] as! [[String: Any]]).map(decoder.decodeCase)
-        return OpFamily(name: name, cases: cases, cpuCapability: json["cpu_capability"] as? String)
+        return OpFamily(name: name, cases: cases, cpuCapability: json["cpu_capability"] as? String, cpu: json["cpu"] as? String)
     }
 }
 

@@ -25,6 +25,18 @@ public enum Fixtures {
     }()
 
     /// Extra fixture folders named by `FLINT_EXTRA_FIXTURES` (colon-separated), e.g. the generated zoo.
+    /// This machine's CPU as fixtures recorded with its own libtorch kernels name it: "VENDOR family F" from
+    /// /proc/cpuinfo (libtorch's MKL picks its kernels by vendor and family), "unknown" where there is none.
+    public static let cpuFamily: String = {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+        var fields: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, fields[parts[0]] == nil { fields[parts[0]] = parts[1] }
+        }
+        return "\(fields["vendor_id"] ?? "unknown") family \(fields["cpu family"] ?? "?")"
+    }()
+
     public static var extraDirectories: [URL] {
         (ProcessInfo.processInfo.environment["FLINT_EXTRA_FIXTURES"] ?? "")
             .split(separator: ":").map { URL(fileURLWithPath: String($0)) }

@@ -28,9 +28,11 @@ typedef struct flint_attention_mask {
 /// is masked out give 0. The two products accumulate in the order of libtorch's BLAS (MKL) as measured with
 /// torch 2.15 on an AMD EPYC (Zen 4): each output a sequence of fused multiply-adds over the contraction,
 /// split for a contraction over 192 into two halves (up to 384) or blocks of 192, whose sums are added in
-/// order. So on such a machine the result is libtorch's bit for bit, except the rows of a query block of a
-/// single row (query lengths 1, 33, 65, ...), which libtorch's BLAS computes as a matrix-vector product in
-/// an order not reproduced here (they differ in the last bits).
+/// order. So on such a machine the result is libtorch's bit for bit, except where MKL takes small-matrix paths
+/// whose order is not reproduced here (the results differ in the last bits): a query block of 1-3 rows (query
+/// lengths 1-3, and 33-35, 65-67, ... where the last block is that small), fewer than 12 keys, a head size below
+/// 12, and, when the heads are not interleaved in memory as a multi-head layer leaves them, other blocks of
+/// fewer than 12 rows.
 ///
 /// `q` is `queries` rows of `head_size` floats (row stride `q_row_stride`, elements contiguous), `k` and `v`
 /// are `keys` rows likewise, `out` receives `queries` rows (it must not overlap the inputs). `causal` keeps key

@@ -39,8 +39,9 @@ void flint_sigmoid_f32(const float *x, float *y, int64_t n);
 /// y = erf(x).
 void flint_erf_f32(const float *x, float *y, int64_t n);
 /// y = 0.5 x (1 + erf(x / sqrt 2)) (torch's GELU, approximate='none'). The AVX-512 variant computes what
-/// libtorch computes on AVX-512 CPUs, bit for bit: oneDNN's piecewise minimax polynomials (absolute error up
-/// to 1.2e-6, so little relative precision in the far negative tail). The other variants evaluate
+/// libtorch computes on AVX-512 CPUs for a contiguous float32 tensor of more than one element, bit for bit:
+/// oneDNN's piecewise minimax polynomials (absolute error up to 1.2e-6, so little relative precision in the far
+/// negative tail). (libtorch sends one element or a non-contiguous tensor to ATen's own erf-based kernel.) The other variants evaluate
 /// 0.5 x erfc(-x / sqrt 2), so the negative tail keeps relative precision (accuracy figures above).
 /// gelu(-inf) and gelu(+inf) are NaN, as in torch 2.x.
 void flint_gelu_f32(const float *x, float *y, int64_t n);

@@ -3,7 +3,7 @@ extension Tensor {
     /// `torch.nn.functional.scaled_dot_product_attention` computes it on CPU: a boolean mask keeps positions
     /// where it is true, a float mask is added; `causal` keeps the lower triangle; with `groupedQueries`,
     /// key/value heads are repeated to match the query's (dimension -3). Where ATen runs its flash kernel
-    /// (``flashAttention(query:key:value:mask:causal:scale:into:)``: 4-D float32 inputs), so does Flint, with
+    /// (`flashAttention(query:key:value:mask:causal:scale:groupedQueries:into:)`: float32 inputs of rank 3 or 4), so does Flint, with
     /// libtorch's arithmetic; other inputs take the math path (scores, softmax, product).
     public static func scaledDotProductAttention(
         query: Tensor, key: Tensor, value: Tensor, mask: Tensor?, causal: Bool, scale: Double?, groupedQueries: Bool = false, into output: Tensor? = nil
@@ -26,10 +26,12 @@ extension Tensor {
             }
         }
         let factor = scale ?? 1 / Double(query.shape[query.rank - 1]).squareRoot()
-        let repeatsHeads = groupedQueries && query.rank >= 3 && key.rank >= 3 && query.shape[query.rank - 3] != key.shape[key.rank - 3]
-        if !repeatsHeads, let attended = try flashAttention(query: query, key: key, value: value, mask: mask, causal: causal, scale: Float(factor), into: output) {
+        if let attended = try flashAttention(
+            query: query, key: key, value: value, mask: mask, causal: causal, scale: Float(factor), groupedQueries: groupedQueries, into: output)
+        {
             return attended
         }
+        let repeatsHeads = groupedQueries && query.rank >= 3 && key.rank >= 3 && query.shape[query.rank - 3] != key.shape[key.rank - 3]
         var (key, value) = (key, value)
         if repeatsHeads {
             let groups = query.shape[query.rank - 3] / Swift.max(key.shape[key.rank - 3], 1)

@@ -1,38 +1,45 @@
 import CFlintKernels
 
 /// libtorch's CPU flash-attention kernel (`flint_flash_attention_f32`), for the inputs ATen sends to it:
-/// `scaled_dot_product_attention` picks this kernel over its math path for 4-D float32 query, key and value of
-/// one batch size and head count, one head size, nonzero lengths, contiguous last dimensions, and a boolean or
-/// float32 mask of rank 2 or 4 (or none). Flint makes the same choice, so those calls give libtorch's results
-/// bit for bit (the kernel's contract says where they can differ in the last bits).
+/// `scaled_dot_product_attention` picks this kernel over its math path for float32 query, key and value of rank 4
+/// (or 3, read as one batch of heads) of one batch size and head size, key/value heads equal to the query's or,
+/// with `enable_gqa`, dividing them, nonzero lengths, contiguous last dimensions, and a boolean or float32 mask of
+/// rank 2 or 4 (2 for rank-3 inputs) or none. Flint makes the same choice, so those calls give libtorch's results
+/// bit for bit, with the exceptions the kernel's contract lists (small blocks and heads, other CPUs).
 extension Tensor {
-    /// The attention of `query` `[B, H, L, E]`, `key` and `value` `[B, H, S, E]`, or nil (nothing computed)
-    /// when libtorch would not use its flash kernel for these inputs. `mask` is boolean (keep where true) or
-    /// float32 (added), of rank 2 or 4, broadcastable to `[B, H, L, S]`. `output`, when given, receives the
-    /// result (contiguous `[B, H, L, E]` float32, overlapping no operand).
+    /// The attention of `query` `[B, H, L, E]`, `key` and `value` `[B, Hkv, S, E]` (`Hkv == H`, or with
+    /// `groupedQueries` any divisor of H: query head h reads key/value head h / (H / Hkv)), or `[H, L, E]` and
+    /// `[Hkv, S, E]`; nil (nothing computed) when libtorch would not use its flash kernel for these inputs. `mask` is
+    /// boolean (keep where true) or float32 (added), of rank 2 or 4, broadcastable to `[B, H, L, S]`. `output`, when
+    /// given, receives the result (contiguous, of the query's rank, float32, overlapping no operand).
     static func flashAttention(
-        query: Tensor, key: Tensor, value: Tensor, mask: Tensor?, causal: Bool, scale: Float, into destination: Tensor?
+        query: Tensor, key: Tensor, value: Tensor, mask: Tensor?, causal: Bool, scale: Float, groupedQueries: Bool, into destination: Tensor?
     ) throws -> Tensor? {
-        guard query.dtype == .float32, key.dtype == .float32, value.dtype == .float32, query.rank == 4, key.rank == 4, value.rank == 4
+        guard query.dtype == .float32, key.dtype == .float32, value.dtype == .float32, query.rank == 4 || query.rank == 3,
+            key.rank == query.rank, value.rank == query.rank, mask.map({ $0.rank == 2 || ($0.rank == 4 && query.rank == 4) }) ?? true
         else { return nil }
-        let (batch, heads, queries, headSize) = (query.shape[0], query.shape[1], query.shape[2], query.shape[3])
-        let keys = key.shape[2]
-        guard key.shape[0] == batch, value.shape[0] == batch, key.shape[1] == heads, value.shape[1] == heads, value.shape[2] == keys,
-            key.shape[3] == headSize, value.shape[3] == headSize, batch > 0, heads > 0, queries > 0, keys > 0, headSize > 0,
-            query.strides[3] == 1, key.strides[3] == 1, value.strides[3] == 1
+        // Rank 3 is one batch of heads: [H, L, E] as [1, H, L, E].
+        let lifted = query.rank == 3
+        let (q, k, v) = lifted ? (try query.unsqueeze(0), try key.unsqueeze(0), try value.unsqueeze(0)) : (query, key, value)
+        let (batch, heads, queries, headSize) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
+        let (keyHeads, keys) = (k.shape[1], k.shape[2])
+        guard k.shape[0] == batch, v.shape[0] == batch, v.shape[1] == keyHeads, v.shape[2] == keys, k.shape[3] == headSize, v.shape[3] == headSize,
+            keyHeads == heads || (groupedQueries && keyHeads > 0 && heads % keyHeads == 0),
+            batch > 0, heads > 0, queries > 0, keys > 0, headSize > 0, q.strides[3] == 1, k.strides[3] == 1, v.strides[3] == 1
         else { return nil }
         if let mask {
-            guard mask.dtype == .bool || mask.dtype == .float32, mask.rank == 2 || mask.rank == 4 else { return nil }
+            guard mask.dtype == .bool || mask.dtype == .float32 else { return nil }
             // Broadcastable to [B, H, L, S], aligned right.
             let scores = { (d: Int) in d == 0 ? batch : d == 1 ? heads : d == 2 ? queries : keys }
             guard (0..<mask.rank).allSatisfy({ mask.shape[$0] == 1 || mask.shape[$0] == scores($0 + 4 - mask.rank) }) else { return nil }
         }
         let output = try Tensor.destination(
-            destination, rank: 4, size: { $0 == 0 ? batch : $0 == 1 ? heads : $0 == 2 ? queries : headSize }, dtype: .float32,
-            operation: "scaled_dot_product_attention")
+            destination, rank: query.rank,
+            size: { d in lifted ? (d == 0 ? heads : d == 1 ? queries : headSize) : (d == 0 ? batch : d == 1 ? heads : d == 2 ? queries : headSize) },
+            dtype: .float32, operation: "scaled_dot_product_attention")
         ThreadPool.shared.parallelFor(
             batch * heads, minimumPerThread: 1,
-            FlashAttentionHeads(query: query, key: key, value: value, mask: mask, output: output, scale: scale, causal: causal))
+            FlashAttentionHeads(query: q, key: k, value: v, mask: mask, output: output, scale: scale, causal: causal))
         return output
     }
 }
@@ -63,16 +70,17 @@ private struct FlashAttentionHeads: ParallelLoopBody {
             UnsafePointer(value.baseAddress.assumingMemoryBound(to: Float.self))
         )
         let out = output.baseAddress.assumingMemoryBound(to: Float.self)
-        // ATen's vector width, over which the kernel sums the exponentials: its AVX-512 build's where it runs that.
-        let lanes: Int32 = KernelISA.atenCapability == "AVX512" ? 16 : 8
+        let lanes = KernelISA.atenVectorLanes  // the width over which ATen's kernel sums the exponentials
         var maskShape = flint_attention_mask(kind: 0, data: nil, row_stride: 0, column_stride: 0)
         if let mask {
             maskShape.kind = mask.dtype == .bool ? 2 : 1
             maskShape.row_stride = Int64(maskStride(mask, dimension: 2))
             maskShape.column_stride = Int64(maskStride(mask, dimension: 3))
         }
+        let group = heads / key.shape[1]
         for head in range {
             let (b, h) = (head / heads, head % heads)
+            let keyHead = h / group
             var headMask = maskShape
             if let mask {
                 let offset = b * maskStride(mask, dimension: 0) + h * maskStride(mask, dimension: 1)
@@ -81,8 +89,8 @@ private struct FlashAttentionHeads: ParallelLoopBody {
             withUnsafePointer(to: headMask) { maskPointer in
                 flint_flash_attention_f32(
                     q + b * query.strides[0] + h * query.strides[1], Int64(query.strides[2]),
-                    k + b * key.strides[0] + h * key.strides[1], Int64(key.strides[2]),
-                    v + b * value.strides[0] + h * value.strides[1], Int64(value.strides[2]),
+                    k + b * key.strides[0] + keyHead * key.strides[1], Int64(key.strides[2]),
+                    v + b * value.strides[0] + keyHead * value.strides[1], Int64(value.strides[2]),
                     out + head * queries * headSize, Int64(headSize), Int64(queries), Int64(keys), Int64(headSize), scale,
                     mask == nil ? nil : maskPointer, causal ? 1 : 0, lanes, scratch.assumingMemoryBound(to: Float.self))
             }

@@ -224,12 +224,14 @@ extension Tensor {
         let gates = UnsafeMutablePointer<Float>.allocate(capacity: width + hiddenSize)
         defer { gates.deallocate() }
         let squashed = gates + width
-        let lanes = Tensor.atenVectorLanes
+        let lanes = KernelISA.atenVectorLanes
         for b in 0..<batch {
             let row = b * width
             for j in 0..<width { gates[j] = px[row + j] + pr[row + j] }
             // σ on i, f and o, tanh on g: one run of the iteration per gate row, as ATen's in-place calls on its chunks.
-            for gate in [0, 1, 3] { flint_sigmoid_libtorch_f32(gates + gate * hiddenSize, gates + gate * hiddenSize, Int64(hiddenSize), lanes) }
+            flint_sigmoid_libtorch_f32(gates, gates, Int64(hiddenSize), lanes)
+            flint_sigmoid_libtorch_f32(gates + hiddenSize, gates + hiddenSize, Int64(hiddenSize), lanes)
+            flint_sigmoid_libtorch_f32(gates + 3 * hiddenSize, gates + 3 * hiddenSize, Int64(hiddenSize), lanes)
             flint_tanh_libtorch_f32(gates + 2 * hiddenSize, gates + 2 * hiddenSize, Int64(hiddenSize))
             let cellRow = oc + b * hiddenSize
             for j in 0..<hiddenSize {
@@ -241,24 +243,22 @@ extension Tensor {
         return (newH, newC)
     }
 
-    /// ATen's vector width where it runs its CPU kernels here (16 for its AVX-512 build, else 8).
-    static var atenVectorLanes: Int32 { KernelISA.atenCapability == "AVX512" ? 16 : 8 }
 
     enum GateActivation { case sigmoid, tanh }
 
     /// σ or tanh of a float32 `[batch, hidden]` gate as ATen's recurrent cells compute it (in place on a chunk of
-    /// the gates, so one run per row; see ``lstmCellFloat(inputPart:recurrentPart:c:hiddenSize:)``); other dtypes
+    /// the gates, so one run per row; see `lstmCellFloat(inputPart:recurrentPart:c:hiddenSize:)`); other dtypes
     /// and ranks through the ordinary kernels.
     func gateActivation(_ activation: GateActivation) throws -> Tensor {
         guard dtype == .float32, rank == 2 else { return try activation == .sigmoid ? sigmoid() : tanh() }
         let source = try contiguous()
-        let result = Tensor(zeros: shape, dtype: .float32)
+        let result = Tensor(uninitialized: shape, dtype: .float32)
         let (rows, columns) = (shape[0], shape[1])
         let x = UnsafePointer(source.baseAddress.assumingMemoryBound(to: Float.self))
         let y = result.baseAddress.assumingMemoryBound(to: Float.self)
         for row in 0..<rows {
             switch activation {
-            case .sigmoid: flint_sigmoid_libtorch_f32(x + row * columns, y + row * columns, Int64(columns), Tensor.atenVectorLanes)
+            case .sigmoid: flint_sigmoid_libtorch_f32(x + row * columns, y + row * columns, Int64(columns), KernelISA.atenVectorLanes)
             case .tanh: flint_tanh_libtorch_f32(x + row * columns, y + row * columns, Int64(columns))
             }
         }

@@ -25,6 +25,10 @@ public enum KernelISA {
         return levels[level]
     }()
 
+    /// The float lanes of ATen's vectors where it runs its kernels here: 16 for its AVX-512 build, else 8 (what its
+    /// kernels that reduce or split by vectors, the flash attention's sums and the sigmoid's runs, depend on).
+    public static var atenVectorLanes: Int32 { atenCapability == "AVX512" ? 16 : 8 }
+
     /// Whether libtorch's kernels compute `a · b + c` as one fused multiply-add here: its AVX2 and AVX-512 kernels
     /// are compiled so; under `DEFAULT` each step rounds.
     public static let atenFusesMultiplyAdd = atenCapability != "DEFAULT"
