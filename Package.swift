@@ -113,7 +113,7 @@ let package = Package(
         .target(name: "FlintTestSupport", dependencies: ["FlintZip", "CZlib"], path: "Tests/FlintTestSupport"),
         .testTarget(name: "FlintZipTests", dependencies: ["FlintZip", "FlintTestSupport"]),
         .testTarget(name: "FlintPickleTests", dependencies: ["FlintPickle"]),
-        .testTarget(name: "FlintTensorTests", dependencies: ["FlintTensor", "FlintOperators", "FlintValues", "FlintNumPy", "FlintLoader", "FlintTestSupport"]),
+        .testTarget(name: "FlintTensorTests", dependencies: ["FlintTensor", "CFlintKernels", "FlintOperators", "FlintValues", "FlintNumPy", "FlintLoader", "FlintTestSupport"]),
         .testTarget(name: "FlintLoaderTests", dependencies: ["FlintLoader", "FlintRuntime", "FlintTensor", "FlintTestSupport"]),
         .testTarget(name: "FlintRuntimeTests", dependencies: ["FlintRuntime", "FlintGraph", "FlintOperators", "FlintLoader", "FlintValues", "FlintTensor", "FlintTestSupport"]),
         .testTarget(name: "FlintAPITests", dependencies: ["Flint", "FlintTestSupport"]),

@@ -101,6 +101,110 @@ static inline __attribute__((always_inline)) void attn_gemm(int64_t rows, int64_
     }
 }
 
+/* MKL's small-matrix kernels, as measured with torch 2.15 on an AMD EPYC (Zen 4) by revealing each output's
+ * summation tree (inputs of ±2^40 and ones): for the scores q kᵀ when the query block has fewer than 4 rows or
+ * there are fewer than 12 keys, and for the product with v when the block has fewer than 4 rows. They multiply
+ * and add separately (no fused multiply-add) and keep several partial sums per output. Head sizes that are
+ * multiples of 8 from 16 follow the trees below; others keep attn_gemm's order. */
+enum { ATTN_SMALL_QUERY_ROWS = 4, ATTN_SMALL_KEYS = 12 };
+
+/* acc[(p - from) % lanes] += a[p] * b[p] for p in from ..< to, a product and an addition each. */
+static inline __attribute__((always_inline)) void attn_lane_sums(const float *a, const float *b, int64_t from,
+                                                                 int64_t to, int lanes, float *acc) {
+    int64_t p = from;
+    if (lanes == 8)
+        for (; p + 8 <= to; p += 8)
+            for (int l = 0; l < 8; ++l) acc[l] = acc[l] + a[p + l] * b[p + l];
+    else
+        for (; p + 4 <= to; p += 4)
+            for (int l = 0; l < 4; ++l) acc[l] = acc[l] + a[p + l] * b[p + l];
+    for (; p < to; ++p) acc[(p - from) % lanes] = acc[(p - from) % lanes] + a[p] * b[p];
+}
+
+/* The two reductions the kernels end with: four partial sums as (0 + 2) + (1 + 3); eight by halving. */
+static inline float attn_reduce4(const float *acc) { return (acc[0] + acc[2]) + (acc[1] + acc[3]); }
+static inline float attn_reduce8(const float *acc) {
+    return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+}
+
+/* One score of a single-row query block (MKL's matrix-vector kernel). Keys come in groups of 4, each summing
+ * its first four products in one partial sum, then four partial sums over the rest. The last keys (the count
+ * modulo 4) alternate between eight partial sums and four, over all but the first and last four products;
+ * the last four are added to the reduced sum one by one. */
+static inline __attribute__((always_inline)) float attn_score_one_row(const float *q, const float *k, int64_t d,
+                                                                      int group_of_four, int eight_sums) {
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int64_t p = 0; p < 4; ++p) acc[0] = acc[0] + q[p] * k[p];
+    if (group_of_four) {
+        attn_lane_sums(q, k, 4, d, 4, acc);
+        return attn_reduce4(acc);
+    }
+    attn_lane_sums(q, k, 4, d - 4, eight_sums ? 8 : 4, acc);
+    float sum = eight_sums ? attn_reduce8(acc) : attn_reduce4(acc);
+    for (int64_t p = d - 4; p < d; ++p) sum = sum + q[p] * k[p];
+    return sum;
+}
+
+/* scores[i][j] = q_i · k_j for a query block with fewer than 4 rows or fewer than 12 keys, in MKL's order:
+ * keys in groups of 4 sum over four partial sums (p mod 4), the last keys (the count modulo 4) over eight
+ * (p mod 8); a single row takes attn_score_one_row's order. */
+static inline __attribute__((always_inline)) void attn_scores_small(int64_t rows, int64_t cols, int64_t d,
+                                                                    const float *q, int64_t qs, const float *k,
+                                                                    int64_t ks, float *scores) {
+    const int64_t grouped = cols / 4 * 4;
+    for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < cols; ++j) {
+            const float *qi = q + i * qs, *kj = k + j * ks;
+            float value;
+            if (rows == 1) {
+                value = attn_score_one_row(qi, kj, d, j < grouped, (j - grouped) % 2 == 0);
+            } else {
+                float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+                attn_lane_sums(qi, kj, 0, d, j < grouped ? 4 : 8, acc);
+                value = j < grouped ? attn_reduce4(acc) : attn_reduce8(acc);
+            }
+            scores[i * cols + j] = value;
+        }
+}
+
+/* c[i][j] = (accumulate ? c[i][j] : 0) + sum_p a[i][p] * b[p][j] for a block of fewer than 4 rows, in MKL's
+ * order, a product and an addition each: one sequence over the whole contraction, continuing from c, for the
+ * outputs at 16-byte aligned addresses and after them. The outputs before the first such address (libtorch's
+ * c lies `c_misalignment` floats past one; c's rows are ldc floats apart) sum a contraction of 8 or more in
+ * steps of 8: four products onto the running sum, then the next four summed apart and added to it; the last
+ * (k mod 8) products go onto the running sum. */
+static inline __attribute__((always_inline)) void attn_gemm_small_rows(int64_t rows, int64_t cols, int64_t k,
+                                                                       const float *a, int64_t lda, const float *b,
+                                                                       int64_t ldb, float *c, int64_t ldc,
+                                                                       int accumulate, int64_t c_misalignment,
+                                                                       float *acc) {
+    for (int64_t i = 0; i < rows; ++i) {
+        float *ci = c + i * ldc;
+        const float *ai = a + i * lda;
+        for (int64_t j = 0; j < cols; ++j) acc[j] = accumulate ? ci[j] : 0.0f;
+        for (int64_t p = 0; p < k; ++p) {
+            const float av = ai[p];
+            const float *bp = b + p * ldb;
+            for (int64_t j = 0; j < cols; ++j) acc[j] = acc[j] + av * bp[j];
+        }
+        const int64_t unaligned = (4 - (c_misalignment + i * ldc) % 4) % 4;
+        const int64_t peeled = k >= 8 ? (unaligned < cols ? unaligned : cols) : 0;
+        for (int64_t j = 0; j < peeled; ++j) {
+            float sum = accumulate ? ci[j] : 0.0f;
+            int64_t p = 0;
+            for (; p + 8 <= k; p += 8) {
+                for (int64_t t = p; t < p + 4; ++t) sum = sum + ai[t] * b[t * ldb + j];
+                float apart = 0.0f;
+                for (int64_t t = p + 4; t < p + 8; ++t) apart = apart + ai[t] * b[t * ldb + j];
+                sum = sum + apart;
+            }
+            for (; p < k; ++p) sum = sum + ai[p] * b[p * ldb + j];
+            acc[j] = sum;
+        }
+        for (int64_t j = 0; j < cols; ++j) ci[j] = acc[j];
+    }
+}
+
 static inline float attn_bits_to_float(uint32_t bits) {
     float f;
     memcpy(&f, &bits, sizeof f);
@@ -172,15 +276,21 @@ static inline __attribute__((always_inline)) void attn_head(const float *q, int6
                                                             const float *v, int64_t vs, float *out, int64_t os,
                                                             int64_t queries, int64_t keys, int64_t d, float scale,
                                                             const flint_attention_mask *mask, int causal,
+                                                            int64_t first_item, int64_t items_per_thread,
                                                             float *scratch, int lanes) {
     const int64_t q_split = attn_query_split(queries), kv_split = attn_key_split(keys);
+    /* libtorch's per-thread buffer: scores, max, sum, then the block's unnormalised output (dst) */
+    const int64_t aten_buffer = q_split * kv_split + 2 * q_split + q_split * d;
     float *kt = scratch;                 /* d x keys: kᵀ */
     float *scores = kt + d * keys;       /* query block x key block */
     float *row_max = scores + q_split * kv_split, *row_sum = row_max + q_split;
     float *dst = row_sum + q_split;      /* query block x d */
     float *acc = dst + q_split * d;      /* max(key block, d) */
     const int mask_kind = mask ? mask->kind : 0;
-    for (int64_t j0 = 0; j0 < keys; j0 += 16) {
+    /* kᵀ serves the large blocks' scores; when every block's scores take MKL's small-block order, none need it */
+    const int small_scores_order = d % 8 == 0 && d >= 16;
+    const int transpose = !(small_scores_order && (q_split < ATTN_SMALL_QUERY_ROWS || kv_split < ATTN_SMALL_KEYS));
+    for (int64_t j0 = 0; j0 < (transpose ? keys : 0); j0 += 16) {
         const int64_t width = keys - j0 < 16 ? keys - j0 : 16;
         for (int64_t p = 0; p < d; ++p)
             for (int64_t j = 0; j < width; ++j) kt[p * keys + j0 + j] = k[(j0 + j) * ks + p];
@@ -192,9 +302,15 @@ static inline __attribute__((always_inline)) void attn_head(const float *q, int6
             row_sum[r] = 0.0f;
         }
         const int64_t num_keys = causal ? (m + rows < keys ? m + rows : keys) : keys;
+        /* where libtorch's dst lies relative to 16 bytes: its thread's buffer, and the scores, max and sum */
+        const int64_t aten_thread = (first_item + m / q_split) / items_per_thread;
+        const int64_t dst_misalignment = (aten_thread * aten_buffer + q_split * kv_split + 2 * q_split) % 4;
         for (int64_t n = 0; n < num_keys; n += kv_split) {
             const int64_t cols = keys - n < kv_split ? keys - n : kv_split;
-            attn_gemm(rows, cols, d, q + m * qs, qs, kt + n, keys, scores, cols, 0, acc);
+            if (small_scores_order && (rows < ATTN_SMALL_QUERY_ROWS || cols < ATTN_SMALL_KEYS))
+                attn_scores_small(rows, cols, d, q + m * qs, qs, k + n * ks, ks, scores);
+            else
+                attn_gemm(rows, cols, d, q + m * qs, qs, kt + n, keys, scores, cols, 0, acc);
             if (causal && num_keys - n <= kv_split)
                 for (int64_t r = 0; r < rows; ++r)
                     for (int64_t j = m + r - n + 1; j < cols; ++j) scores[r * cols + j] = -INFINITY;
@@ -225,7 +341,10 @@ static inline __attribute__((always_inline)) void attn_head(const float *q, int6
                 if (n > 0)
                     for (int64_t p = 0; p < d; ++p) dst[r * d + p] = dst[r * d + p] * rescale;
             }
-            attn_gemm(rows, d, cols, scores, cols, v + n * vs, vs, dst, d, n > 0, acc);
+            if (rows < ATTN_SMALL_QUERY_ROWS)
+                attn_gemm_small_rows(rows, d, cols, scores, cols, v + n * vs, vs, dst, d, n > 0, dst_misalignment, acc);
+            else
+                attn_gemm(rows, d, cols, scores, cols, v + n * vs, vs, dst, d, n > 0, acc);
         }
         for (int64_t r = 0; r < rows; ++r) {
             const float reciprocal = 1.0f / (row_sum[r] == 0.0f ? 1.0f : row_sum[r]);
@@ -238,11 +357,14 @@ static inline __attribute__((always_inline)) void attn_head(const float *q, int6
 #define ATTN_HEAD_CLONE(name, target)                                                                              \
     target static void name(const float *q, int64_t qs, const float *k, int64_t ks, const float *v, int64_t vs,    \
                             float *out, int64_t os, int64_t queries, int64_t keys, int64_t d, float scale,           \
-                            const flint_attention_mask *mask, int causal, float *scratch, int lanes) {               \
+                            const flint_attention_mask *mask, int causal, int64_t first_item,                        \
+                            int64_t items_per_thread, float *scratch, int lanes) {                                   \
         if (lanes == 16)                                                                                           \
-            attn_head(q, qs, k, ks, v, vs, out, os, queries, keys, d, scale, mask, causal, scratch, 16);            \
+            attn_head(q, qs, k, ks, v, vs, out, os, queries, keys, d, scale, mask, causal, first_item,              \
+                      items_per_thread, scratch, 16);                                                              \
         else                                                                                                       \
-            attn_head(q, qs, k, ks, v, vs, out, os, queries, keys, d, scale, mask, causal, scratch, 8);             \
+            attn_head(q, qs, k, ks, v, vs, out, os, queries, keys, d, scale, mask, causal, first_item,              \
+                      items_per_thread, scratch, 8);                                                               \
     }
 ATTN_HEAD_CLONE(attn_head_portable, )
 #if defined(FLINT_X86)
@@ -253,7 +375,8 @@ ATTN_HEAD_CLONE(attn_head_avx2, FLINT_TARGET_AVX2)
 void flint_flash_attention_f32(const float *q, int64_t q_row_stride, const float *k, int64_t k_row_stride,
                                const float *v, int64_t v_row_stride, float *out, int64_t out_row_stride,
                                int64_t queries, int64_t keys, int64_t head_size, float scale,
-                               const flint_attention_mask *mask, int causal, int vector_lanes, float *scratch) {
+                               const flint_attention_mask *mask, int causal, int vector_lanes,
+                               flint_attention_placement placement, float *scratch) {
     if (queries <= 0 || head_size <= 0) return;
     if (keys <= 0) {
         for (int64_t i = 0; i < queries; ++i)
@@ -261,20 +384,25 @@ void flint_flash_attention_f32(const float *q, int64_t q_row_stride, const float
         return;
     }
     const int lanes = vector_lanes == 16 ? 16 : 8;
+    /* ATen's parallel_for over (head, query block) items: min(threads, items) threads, ceil(items / that) each */
+    const int64_t blocks = (queries + attn_query_split(queries) - 1) / attn_query_split(queries);
+    const int64_t items = (placement.head_count > 0 ? placement.head_count : 1) * blocks;
+    const int64_t threads = placement.threads < 1 ? 1 : placement.threads < items ? placement.threads : items;
+    const int64_t first_item = placement.head_index * blocks, per_thread = (items + threads - 1) / threads;
     /* The instruction set only changes the speed (contraction is off): the pointwise kernels' choice. */
 #if defined(FLINT_X86)
     const char *isa = flint_pointwise_isa();
     if (strcmp(isa, "avx512") == 0) {
         attn_head_avx512(q, q_row_stride, k, k_row_stride, v, v_row_stride, out, out_row_stride, queries, keys,
-                         head_size, scale, mask, causal, scratch, lanes);
+                         head_size, scale, mask, causal, first_item, per_thread, scratch, lanes);
         return;
     }
     if (strcmp(isa, "avx2") == 0) {
         attn_head_avx2(q, q_row_stride, k, k_row_stride, v, v_row_stride, out, out_row_stride, queries, keys,
-                       head_size, scale, mask, causal, scratch, lanes);
+                       head_size, scale, mask, causal, first_item, per_thread, scratch, lanes);
         return;
     }
 #endif
     attn_head_portable(q, q_row_stride, k, k_row_stride, v, v_row_stride, out, out_row_stride, queries, keys,
-                       head_size, scale, mask, causal, scratch, lanes);
+                       head_size, scale, mask, causal, first_item, per_thread, scratch, lanes);
 }

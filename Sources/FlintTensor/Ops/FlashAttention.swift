@@ -5,7 +5,8 @@ import CFlintKernels
 /// (or 3, read as one batch of heads) of one batch size and head size, key/value heads equal to the query's or,
 /// with `enable_gqa`, dividing them, nonzero lengths, contiguous last dimensions, and a boolean or float32 mask of
 /// rank 2 or 4 (2 for rank-3 inputs) or none. Flint makes the same choice, so those calls give libtorch's results
-/// bit for bit, with the exceptions the kernel's contract lists (small blocks and heads, other CPUs).
+/// bit for bit, those of a libtorch with as many threads as Flint's pool (MKL's order in small blocks depends on
+/// the thread), with the exceptions the kernel's contract lists (small blocks of some head sizes, other CPUs).
 extension Tensor {
     /// The attention of `query` `[B, H, L, E]`, `key` and `value` `[B, Hkv, S, E]` (`Hkv == H`, or with
     /// `groupedQueries` any divisor of H: query head h reads key/value head h / (H / Hkv)), or `[H, L, E]` and
@@ -37,9 +38,12 @@ extension Tensor {
             destination, rank: query.rank,
             size: { d in lifted ? (d == 0 ? heads : d == 1 ? queries : headSize) : (d == 0 ? batch : d == 1 ? heads : d == 2 ? queries : headSize) },
             dtype: .float32, operation: "scaled_dot_product_attention")
-        ThreadPool.shared.parallelFor(
+        // libtorch with as many threads as Flint's pool would place the heads on threads the same way.
+        let pool = ThreadPool.shared
+        pool.parallelFor(
             batch * heads, minimumPerThread: 1,
-            FlashAttentionHeads(query: q, key: k, value: v, mask: mask, output: output, scale: scale, causal: causal))
+            FlashAttentionHeads(
+                query: q, key: k, value: v, mask: mask, output: output, scale: scale, causal: causal, libtorchThreads: pool.threadCount))
         return output
     }
 }
@@ -53,6 +57,8 @@ private struct FlashAttentionHeads: ParallelLoopBody {
     let output: Tensor
     let scale: Float
     let causal: Bool
+    /// The intra-op thread count of the libtorch whose arithmetic the kernel follows (see `flint_attention_placement`).
+    let libtorchThreads: Int
 
     /// The element stride of the mask along dimension `d` of `[B, H, L, S]` (0 where it broadcasts).
     private func maskStride(_ mask: Tensor, dimension d: Int) -> Int {
@@ -92,7 +98,9 @@ private struct FlashAttentionHeads: ParallelLoopBody {
                     k + b * key.strides[0] + keyHead * key.strides[1], Int64(key.strides[2]),
                     v + b * value.strides[0] + keyHead * value.strides[1], Int64(value.strides[2]),
                     out + head * queries * headSize, Int64(headSize), Int64(queries), Int64(keys), Int64(headSize), scale,
-                    mask == nil ? nil : maskPointer, causal ? 1 : 0, lanes, scratch.assumingMemoryBound(to: Float.self))
+                    mask == nil ? nil : maskPointer, causal ? 1 : 0, lanes,
+                    flint_attention_placement(head_index: Int64(head), head_count: Int64(query.shape[0] * heads), threads: Int64(libtorchThreads)),
+                    scratch.assumingMemoryBound(to: Float.self))
             }
         }
     }
