@@ -104,8 +104,9 @@ static inline __attribute__((always_inline)) void attn_gemm(int64_t rows, int64_
 /* MKL's small-matrix kernels, as measured with torch 2.15 on an AMD EPYC (Zen 4) by revealing each output's
  * summation tree (inputs of ±2^40 and ones): for the scores q kᵀ when the query block has fewer than 4 rows or
  * there are fewer than 12 keys, and for the product with v when the block has fewer than 4 rows. They multiply
- * and add separately (no fused multiply-add) and keep several partial sums per output. Head sizes that are
- * multiples of 8 from 16 follow the trees below; others keep attn_gemm's order. */
+ * and add separately (no fused multiply-add) and keep several partial sums per output. The score trees below
+ * hold for head sizes that are multiples of 8 from 16 (others keep attn_gemm's order for the scores); the
+ * product with v follows attn_gemm_small_rows for every head size measured (8 to 64). */
 enum { ATTN_SMALL_QUERY_ROWS = 4, ATTN_SMALL_KEYS = 12 };
 
 /* acc[(p - from) % lanes] += a[p] * b[p] for p in from ..< to, a product and an addition each. */
@@ -147,7 +148,8 @@ static inline __attribute__((always_inline)) float attn_score_one_row(const floa
 
 /* scores[i][j] = q_i · k_j for a query block with fewer than 4 rows or fewer than 12 keys, in MKL's order:
  * keys in groups of 4 sum over four partial sums (p mod 4), the last keys (the count modulo 4) over eight
- * (p mod 8); a single row takes attn_score_one_row's order. */
+ * (p mod 8); a single row takes attn_score_one_row's order, and so does a single key, with the rows in its
+ * place (MKL's matrix-vector kernel either way). */
 static inline __attribute__((always_inline)) void attn_scores_small(int64_t rows, int64_t cols, int64_t d,
                                                                     const float *q, int64_t qs, const float *k,
                                                                     int64_t ks, float *scores) {
@@ -158,6 +160,9 @@ static inline __attribute__((always_inline)) void attn_scores_small(int64_t rows
             float value;
             if (rows == 1) {
                 value = attn_score_one_row(qi, kj, d, j < grouped, (j - grouped) % 2 == 0);
+            } else if (cols == 1) {
+                const int64_t grouped_rows = rows / 4 * 4;
+                value = attn_score_one_row(qi, kj, d, i < grouped_rows, (i - grouped_rows) % 2 == 0);
             } else {
                 float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
                 attn_lane_sums(qi, kj, 0, d, j < grouped ? 4 : 8, acc);
@@ -288,13 +293,13 @@ static inline __attribute__((always_inline)) void attn_head(const float *q, int6
     float *acc = dst + q_split * d;      /* max(key block, d) */
     const int mask_kind = mask ? mask->kind : 0;
     /* kᵀ serves the large blocks' scores; when every block's scores take MKL's small-block order, none need it */
-    const int small_scores_order = d % 8 == 0 && d >= 16;
-    const int transpose = !(small_scores_order && (q_split < ATTN_SMALL_QUERY_ROWS || kv_split < ATTN_SMALL_KEYS));
-    for (int64_t j0 = 0; j0 < (transpose ? keys : 0); j0 += 16) {
-        const int64_t width = keys - j0 < 16 ? keys - j0 : 16;
-        for (int64_t p = 0; p < d; ++p)
-            for (int64_t j = 0; j < width; ++j) kt[p * keys + j0 + j] = k[(j0 + j) * ks + p];
-    }
+    const int small_score_trees_known = d % 8 == 0 && d >= 16;
+    if (!(small_score_trees_known && (q_split < ATTN_SMALL_QUERY_ROWS || kv_split < ATTN_SMALL_KEYS)))
+        for (int64_t j0 = 0; j0 < keys; j0 += 16) {
+            const int64_t width = keys - j0 < 16 ? keys - j0 : 16;
+            for (int64_t p = 0; p < d; ++p)
+                for (int64_t j = 0; j < width; ++j) kt[p * keys + j0 + j] = k[(j0 + j) * ks + p];
+        }
     for (int64_t m = 0; m < queries; m += q_split) {
         const int64_t rows = queries - m < q_split ? queries - m : q_split;
         for (int64_t r = 0; r < rows; ++r) {
@@ -307,7 +312,7 @@ static inline __attribute__((always_inline)) void attn_head(const float *q, int6
         const int64_t dst_misalignment = (aten_thread * aten_buffer + q_split * kv_split + 2 * q_split) % 4;
         for (int64_t n = 0; n < num_keys; n += kv_split) {
             const int64_t cols = keys - n < kv_split ? keys - n : kv_split;
-            if (small_scores_order && (rows < ATTN_SMALL_QUERY_ROWS || cols < ATTN_SMALL_KEYS))
+            if (small_score_trees_known && (rows < ATTN_SMALL_QUERY_ROWS || cols < ATTN_SMALL_KEYS))
                 attn_scores_small(rows, cols, d, q + m * qs, qs, k + n * ks, ks, scores);
             else
                 attn_gemm(rows, cols, d, q + m * qs, qs, kt + n, keys, scores, cols, 0, acc);
@@ -385,7 +390,7 @@ void flint_flash_attention_f32(const float *q, int64_t q_row_stride, const float
     }
     const int lanes = vector_lanes == 16 ? 16 : 8;
     /* ATen's parallel_for over (head, query block) items: min(threads, items) threads, ceil(items / that) each */
-    const int64_t blocks = (queries + attn_query_split(queries) - 1) / attn_query_split(queries);
+    const int64_t q_split = attn_query_split(queries), blocks = (queries + q_split - 1) / q_split;
     const int64_t items = (placement.head_count > 0 ? placement.head_count : 1) * blocks;
     const int64_t threads = placement.threads < 1 ? 1 : placement.threads < items ? placement.threads : items;
     const int64_t first_item = placement.head_index * blocks, per_thread = (items + threads - 1) / threads;

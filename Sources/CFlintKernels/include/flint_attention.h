@@ -41,13 +41,15 @@ typedef struct flint_attention_placement {
 ///   rows: each output a sequence of fused multiply-adds over the contraction, split for a contraction over 192
 ///   into two halves (up to 384) or blocks of 192, whose sums are added in order;
 /// - the scores of smaller blocks: separate products and additions over four partial sums (keys in groups of
-///   4) or eight (the last keys), and MKL's matrix-vector order for single query rows;
+///   4) or eight (the last keys), and MKL's matrix-vector order for a single query row or a single key;
 /// - the product with v for blocks of fewer than 4 rows: one sequence of separate products and additions, except
 ///   at the outputs before the first 16-byte boundary of libtorch's buffer, which sum in steps of 8. Where that
 ///   buffer lies depends on the libtorch thread that would compute the block: `placement` says.
-/// So on such a machine the result is libtorch's bit for bit (run with `placement.threads` threads), except for
-/// small blocks of head sizes that are not multiples of 8 from 16, where the small-block order above is not
-/// MKL's (the results differ in the last bits).
+/// So on such a machine the result is libtorch's bit for bit (run with `placement.threads` threads), except
+/// where these orders are not MKL's (the results differ in the last bits): head sizes below 12; in small blocks,
+/// head sizes that are not multiples of 8 and q, k or v rows that libtorch does not hold 16-byte aligned (odd
+/// views); and a call with one head and one query block in all while libtorch runs more than one thread (ATen
+/// then computes it outside its parallel region, and MKL splits that product over its own threads).
 ///
 /// `q` is `queries` rows of `head_size` floats (row stride `q_row_stride`, elements contiguous), `k` and `v`
 /// are `keys` rows likewise, `out` receives `queries` rows (it must not overlap the inputs). `causal` keeps key
